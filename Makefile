@@ -1,0 +1,47 @@
+# pdpacket: `make demo` and `make test` work on a fresh Debian machine as root.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea poppler-utils qpdf
+DEMO_OUT ?= demo-out
+
+.PHONY: install system-deps venv demo test bench clean
+
+install: system-deps venv
+
+# Installs only what is missing; apt-get update runs once, before the first install.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: install
+	@rm -rf $(DEMO_OUT)
+	@set -e; for c in samples/*/; do \
+	  name=$$(basename $$c); \
+	  $(VENV)/bin/pdpacket validate $$c; \
+	done
+	@echo "samples validated"
+
+test: install
+	$(VENV)/bin/pytest -q
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) dist build samples/*/out

@@ -1,0 +1,100 @@
+"""Load a case folder: read the file, merge firm settings, check everything.
+
+`load_case` returns a Case whose `data` is the normalized document and whose
+`problems` hold every error and warning found, so `validate` can report all of
+them at once.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from assembler import resources, rules
+from assembler.casefile import CASE_FILE_NAMES, find_case_file, load_file
+from assembler.errors import InputFileError, Problem
+from assembler.schema import SchemaCheck
+from assembler.settings import Settings
+
+_CHECK: SchemaCheck | None = None
+
+
+def _check() -> SchemaCheck:
+    global _CHECK
+    if _CHECK is None:
+        _CHECK = SchemaCheck(resources.load_schema("case"))
+    return _CHECK
+
+
+@dataclass
+class Case:
+    dir: Path
+    file: Path
+    data: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    office: dict | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def today() -> date:
+    """The date rules are checked against; PDPACKET_TODAY pins it (tests, reproducible builds)."""
+    pinned = os.environ.get("PDPACKET_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def locate(case_path: Path) -> tuple[Path, Path]:
+    file = find_case_file(case_path)
+    if file is None:
+        if not case_path.exists():
+            raise InputFileError(f"{case_path}: no such case folder or file: check the path")
+        raise InputFileError(f"{case_path}: no case file found: the folder needs one of "
+                             f"{', '.join(CASE_FILE_NAMES)}")
+    return file.resolve().parent, file
+
+
+def load_case(case_path: Path, settings: Settings) -> Case:
+    case_dir, file = locate(case_path)
+    shown = str(file)
+    case = Case(case_dir, file)
+    loaded = load_file(file, shown)
+    case.problems += loaded.problems
+    if loaded.data is None:
+        return case
+    if not isinstance(loaded.data, dict):
+        case.problems.append(Problem(shown, "", "the case file must be a mapping of fields "
+                                                "(respondent:, proceedings:, ...), not a list or a single value"))
+        return case
+    data = dict(loaded.data)
+    if settings.attorney:
+        own = data.get("attorney")
+        if own is None:
+            data["attorney"] = dict(settings.attorney)
+        elif isinstance(own, dict):
+            data["attorney"] = {**settings.attorney, **own}
+    document, problems = _check().run(data, shown, loaded.lines)
+    problems = [_explain_flow_comma(p, loaded.flow_mappings) for p in problems]
+    case.problems += problems
+    case.data = document
+    if not problems:
+        case.office = settings.offices.get(document["office"])
+        case.problems += rules.check(document, case_dir, settings, shown, loaded.lines, today())
+    case.problems.sort(key=lambda p: (p.severity != "error", p.line or 0, p.path))
+    return case
+
+
+def _explain_flow_comma(problem: Problem, flow_mappings: set[str]) -> Problem:
+    """In `{title: Lease, 2009}` the comma ends the value and `2009` becomes a key."""
+    parent = problem.path[: max(problem.path.rfind("."), 0)]
+    if problem.message.startswith("unknown field") and parent in flow_mappings:
+        return Problem(problem.file, problem.path,
+                       "unknown field, probably cut off by a comma: inside { } a value containing a "
+                       "comma must be put in quotes", problem.severity, problem.line)
+    return problem

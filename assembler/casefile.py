@@ -1,0 +1,163 @@
+"""Read a case or settings file into plain data, defusing YAML's traps.
+
+YAML 1.1 (what PyYAML speaks) guesses types: `NO` becomes False, `010` an octal
+number, `10:30` the integer 630, `2025-03-04` a date. Here every plain scalar
+is read as text and the schema decides its type, so a value is never silently
+changed; empty, `~` and `null` stay None. Duplicate keys, tabs, UTF-16 and
+empty files get a clear message instead of a guess.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from assembler.errors import Problem
+
+CASE_FILE_NAMES = ("case.yaml", "case.yml", "case.json")
+NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    data: object
+    lines: dict[str, int] = field(default_factory=dict)  # field path -> line number
+    flow_mappings: set[str] = field(default_factory=set)  # paths written as {a: 1, b: 2}
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find_case_file(case: Path) -> Path | None:
+    """A case is a folder holding case.yaml (or .yml/.json), or that file itself."""
+    if case.is_file():
+        return case
+    for name in CASE_FILE_NAMES:
+        if (case / name).is_file():
+            return case / name
+    return None
+
+
+def decode(raw: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), []
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(raw) >= 2 and (raw[0] == 0 or raw[1] == 0)
+    ):
+        encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
+            "utf-16-be" if raw[0] == 0 else "utf-16-le")
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            return None, [Problem(shown, "", "the file is neither UTF-8 nor readable UTF-16: save it as UTF-8")]
+        return text.lstrip("\ufeff"), [Problem(
+            shown, "", "the file is saved as UTF-16; it was read, but save it as UTF-8 so other tools read it too",
+            severity="warning")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(
+            shown, "", f"byte {exc.start} is not valid UTF-8 (an accent saved in another encoding?): "
+            "save the file as UTF-8", line=line)]
+
+
+def load_file(path: Path, shown: str | None = None) -> LoadedFile:
+    shown = shown or str(path)
+    loaded = LoadedFile(path, None)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        loaded.problems.append(Problem(shown, "", f"cannot read the file: {exc.strerror}"))
+        return loaded
+    text, problems = decode(raw, shown)
+    loaded.problems += problems
+    if text is None:
+        return loaded
+    if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
+        loaded.problems.append(Problem(shown, "", "the file is empty: describe the case in it (see samples/)"))
+        return loaded
+    if path.suffix.lower() == ".json":
+        _load_json(text, loaded, shown)
+    else:
+        _load_yaml(text, loaded, shown)
+    return loaded
+
+
+def _load_json(text: str, loaded: LoadedFile, shown: str) -> None:
+    def no_duplicates(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                loaded.problems.append(Problem(shown, key, "this key appears twice: keep one"))
+            seen[key] = value
+        return seen
+
+    try:
+        loaded.data = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        loaded.problems.append(Problem(shown, "", f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno))
+
+
+def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        loaded.problems.append(_yaml_problem(exc, text, shown))
+        return
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors
+        loaded.problems.append(Problem(shown, "", f"not valid YAML: {exc}"))
+        return
+    if node is None:
+        loaded.problems.append(Problem(shown, "", "the file is empty: describe the case in it (see samples/)"))
+        return
+    loaded.data = _construct(node, "", loaded, shown)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    src_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in (exc.problem or "") or (src_line and "\t" in src_line[: len(src_line) - len(src_line.lstrip())]):
+        return Problem(shown, "", "a tab is used for indentation; YAML allows only spaces: replace the tabs with spaces",
+                       line=line)
+    problem = exc.problem or "syntax error"
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = "; a value containing ': ' must be put in quotes"
+    elif "found character '@'" in problem or "found character '`'" in problem:
+        hint = "; put the value in quotes"
+    return Problem(shown, "", f"not valid YAML: {problem}{hint}", line=line)
+
+
+def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str):
+    loaded.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        if node.flow_style:
+            loaded.flow_mappings.add(path)
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                loaded.problems.append(Problem(shown, path, "a key must be plain text",
+                                               line=key_node.start_mark.line + 1))
+                continue
+            key = key_node.value
+            if key == "<<":
+                loaded.problems.append(Problem(shown, path, "YAML merge keys (<<) are not supported: write the fields out",
+                                               line=key_node.start_mark.line + 1))
+                continue
+            child = f"{path}.{key}" if path else key
+            if key in result:
+                loaded.problems.append(Problem(
+                    shown, child, f"this key appears twice (first on line {loaded.lines.get(child)}): keep one",
+                    line=key_node.start_mark.line + 1))
+            result[key] = _construct(value_node, child, loaded, shown)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, f"{path}[{i}]", loaded, shown) for i, item in enumerate(node.value)]
+    # Scalar: text unless empty/null; quoted values are always text.
+    if node.style is None and node.value in NULL_WORDS and node.tag != "tag:yaml.org,2002:str":
+        return None
+    return node.value

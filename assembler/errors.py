@@ -1,0 +1,93 @@
+"""One error hierarchy for the whole tool; each kind carries its exit code.
+
+The CLI turns any PdpacketError into its message and exit code; anything else
+is a bug (exit 1) and shows a traceback only with -v.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    ok = 0
+    internal_error = 1
+    usage = 2  # Click's own code for bad command-line arguments
+    invalid_case = 3
+    invalid_settings = 4
+    input_file = 5
+    template_error = 6
+    missing_dependency = 7
+    conversion_failed = 8
+    output_not_writable = 9
+    filing_check_failed = 10
+    batch_partial_failure = 11
+    interrupted = 130
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a case or settings file: where, what, how to fix."""
+
+    file: str
+    path: str  # field path such as declarations[1].signed.date ('' for the whole file)
+    message: str
+    severity: str = "error"  # or "warning"
+    line: int | None = None
+
+    def render(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f" {self.path}:" if self.path else ""
+        tag = "" if self.severity == "error" else "warning:"
+        return " ".join(p for p in (f"{where}:{field}", tag, self.message) if p)
+
+
+class PdpacketError(Exception):
+    exit_code = ExitCode.internal_error
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCaseError(PdpacketError):
+    exit_code = ExitCode.invalid_case
+
+    def __init__(self, problems: list[Problem], message: str | None = None):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(message or f"{len(errors)} problem(s) in the case data")
+
+
+class InvalidSettingsError(PdpacketError):
+    exit_code = ExitCode.invalid_settings
+
+    def __init__(self, problems: list[Problem], message: str | None = None):
+        self.problems = problems
+        super().__init__(message or f"{len(problems)} problem(s) in the settings")
+
+
+class InputFileError(PdpacketError):
+    """An exhibit or other input file is missing, unreadable, encrypted or damaged."""
+
+    exit_code = ExitCode.input_file
+
+
+class TemplateError(PdpacketError):
+    exit_code = ExitCode.template_error
+
+
+class MissingDependencyError(PdpacketError):
+    exit_code = ExitCode.missing_dependency
+
+
+class ConversionError(PdpacketError):
+    exit_code = ExitCode.conversion_failed
+
+
+class OutputError(PdpacketError):
+    exit_code = ExitCode.output_not_writable
+
+
+class FilingCheckError(PdpacketError):
+    exit_code = ExitCode.filing_check_failed

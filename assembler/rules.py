@@ -1,0 +1,196 @@
+"""Rules that look at more than one field, or at the files a case names."""
+from __future__ import annotations
+
+import difflib
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+from assembler.errors import Problem
+
+EXHIBIT_KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
+                 ".tiff": "tiff", ".docx": "docx", ".odt": "odt"}
+IMAGE_KINDS = {".png", ".jpg", ".jpeg"}
+MAGIC = {"pdf": [b"%PDF"], "jpeg": [b"\xff\xd8\xff"], "png": [b"\x89PNG\r\n\x1a\n"],
+         "tiff": [b"II*\x00", b"MM\x00*"], "docx": [b"PK\x03\x04"], "odt": [b"PK\x03\x04"]}
+ENGLISH = {"english", "en", "eng"}
+US_PLACES = {"united states", "united states of america", "usa", "us", "u.s.", "u.s.a.",
+             "puerto rico", "guam", "u.s. virgin islands", "us virgin islands",
+             "american samoa", "northern mariana islands"}
+HEARING_SOON_DAYS = 14
+
+
+def is_english(language: str | None) -> bool:
+    return (language or "english").strip().lower() in ENGLISH
+
+
+def signed_in_us(signed: dict) -> bool:
+    return signed["country"].strip().lower() in US_PLACES
+
+
+class _Checker:
+    def __init__(self, doc, case_dir: Path, settings, file: str, lines: dict, today: date):
+        self.doc, self.case_dir, self.settings = doc, case_dir, settings
+        self.file, self.lines, self.today = file, lines, today
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, severity: str = "error"):
+        line = self.lines.get(path)
+        probe = path
+        while line is None and ("." in probe or "[" in probe):
+            probe = probe[: max(probe.rfind("."), probe.rfind("["))]
+            line = self.lines.get(probe)
+        self.problems.append(Problem(self.file, path, message, severity, line))
+
+    def warn(self, path: str, message: str):
+        self.add(path, message, "warning")
+
+
+def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date) -> list[Problem]:
+    c = _Checker(doc, case_dir, settings, file, lines, today)
+    _respondent(c)
+    _hearing(c)
+    _office(c)
+    ids = _exhibit_ids(c)
+    _citations(c, ids)
+    _declarations(c)
+    _exhibits(c)
+    _signature(c)
+    return c.problems
+
+
+def _respondent(c: _Checker):
+    r = c.doc["respondent"]
+    born = date.fromisoformat(r["date_of_birth"])
+    if born > c.today:
+        c.add("respondent.date_of_birth", f"{born} is in the future: check the year")
+    elif (c.today - born).days > 120 * 365:
+        c.add("respondent.date_of_birth", f"{born} would make the respondent over 120: check the year")
+    if r.get("detained") and not r.get("detention_facility"):
+        c.add("respondent.detention_facility", "the respondent is detained: name the facility")
+    country = r["country_of_citizenship"]
+    if len(country) <= 3 and country.isupper():
+        c.warn("respondent.country_of_citizenship",
+               f"'{country}' looks like a country code (YAML reads a bare NO as 'no'; pdpacket kept the text): "
+               "write the country's full name, e.g. Norway")
+
+
+def _hearing(c: _Checker):
+    nh = c.doc["proceedings"].get("next_hearing")
+    if not nh:
+        return
+    when = date.fromisoformat(nh["date"])
+    if when < c.today:
+        c.add("proceedings.next_hearing.date", f"{when} is in the past: enter the next hearing date")
+    elif when - c.today <= timedelta(days=HEARING_SOON_DAYS):
+        c.warn("proceedings.next_hearing.date",
+               f"the hearing on {when} is within {HEARING_SOON_DAYS} days: file the request right away")
+
+
+def _office(c: _Checker):
+    key = c.doc["office"]
+    if key not in c.settings.offices:
+        close = difflib.get_close_matches(key, list(c.settings.offices), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        c.add("office", f"'{key}' is not a known office: {hint}see `pdpacket offices`, or add it to the settings")
+
+
+def _exhibit_ids(c: _Checker) -> list[str]:
+    seen: dict[str, str] = {}
+    for kind in ("declarations", "exhibits"):
+        for i, item in enumerate(c.doc.get(kind) or []):
+            path = f"{kind}[{i}].id"
+            if item["id"] in seen:
+                c.add(path, f"the id '{item['id']}' is already used by {seen[item['id']]}: ids must be unique")
+            else:
+                seen[item["id"]] = path.removesuffix(".id")
+    return list(seen)
+
+
+def _citations(c: _Checker, ids: list[str]):
+    req = c.doc["request"]
+    for group in ("favorable_factors", "negative_factors", "criminal_history"):
+        for i, factor in enumerate(req.get(group) or []):
+            for j, ref in enumerate(factor.get("exhibits") or []):
+                if ref not in ids:
+                    close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
+                    hint = f"did you mean '{close[0]}'?" if close else "cite the id of an exhibit or declaration"
+                    c.add(f"request.{group}[{i}].exhibits[{j}]", f"no exhibit or declaration has the id '{ref}': {hint}")
+
+
+def _declarations(c: _Checker):
+    for i, d in enumerate(c.doc.get("declarations") or []):
+        reads_english = d.get("reads_english")
+        if reads_english is None:
+            reads_english = is_english(d.get("language"))
+        if not reads_english and not d.get("interpreter"):
+            c.add(f"declarations[{i}].interpreter",
+                  f"{d['declarant']} speaks {d['language']} and does not read English: name the interpreter "
+                  "who read the declaration to them (or set reads_english: true)")
+        signed = date.fromisoformat(d["signed"]["date"])
+        if signed > c.today + timedelta(days=366):
+            c.add(f"declarations[{i}].signed.date", f"{signed} is more than a year ahead: check the year")
+
+
+def _exhibits(c: _Checker):
+    for i, e in enumerate(c.doc.get("exhibits") or []):
+        _file(c, f"exhibits[{i}].file", e["file"], EXHIBIT_KINDS)
+        translation = e.get("translation")
+        if not is_english(e.get("language")) and not translation:
+            c.add(f"exhibits[{i}].translation",
+                  f"the exhibit is in {e['language']}: add its English translation (file and translator)")
+        if translation:
+            _file(c, f"exhibits[{i}].translation.file", translation["file"], EXHIBIT_KINDS)
+
+
+def _signature(c: _Checker):
+    sig = c.doc["attorney"].get("signature") or {}
+    if sig.get("image"):
+        _file(c, "attorney.signature.image", sig["image"], {k: v for k, v in EXHIBIT_KINDS.items()
+                                                             if k in IMAGE_KINDS})
+
+
+def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
+    resolved = resolve_case_path(c.case_dir, name)
+    if isinstance(resolved, str):
+        c.add(path, resolved)
+        return
+    if not resolved.is_file():
+        c.add(path, f"'{name}' does not exist in the case folder: check the name (it is case-sensitive)")
+        return
+    ext = resolved.suffix.lower()
+    if ext not in kinds:
+        c.add(path, f"'{name}' is not a supported kind of file: use {', '.join(sorted(kinds))}")
+        return
+    try:
+        with open(resolved, "rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        c.add(path, f"'{name}' cannot be read: {exc.strerror}")
+        return
+    if not head:
+        c.add(path, f"'{name}' is empty (0 bytes): copy the document again")
+        return
+    kind = kinds[ext]
+    if not any(head.startswith(m) or (kind == "pdf" and m in head) for m in MAGIC[kind]):
+        actual = next((k for k, ms in MAGIC.items() if any(head.startswith(m) for m in ms)), None)
+        what = f"it is really a {actual.upper()} file: rename it to match" if actual else \
+            f"its content is not a {kind.upper()} file: export it again"
+        c.add(path, f"'{name}' is named {ext} but {what}")
+
+
+def resolve_case_path(case_dir: Path, name: str) -> Path | str:
+    """The file a case names, or a message saying why it may not be used."""
+    clean = name.replace("\\", "/")
+    if os.path.isabs(clean) or clean.startswith("~"):
+        return f"'{name}' is an absolute path: name files relative to the case folder"
+    if ".." in Path(clean).parts:
+        return f"'{name}' points outside the case folder ('..'): copy the file into the case folder"
+    target = (case_dir / clean)
+    try:
+        real = target.resolve()
+    except (OSError, RuntimeError):
+        return f"'{name}' cannot be resolved (a symbolic link loop?)"
+    if not real.is_relative_to(case_dir.resolve()):
+        return f"'{name}' is a link leading outside the case folder: copy the file itself into the case folder"
+    return target

@@ -1,0 +1,130 @@
+"""Check a document against a Cerberus schema; every problem as (path, message).
+
+Cerberus reports errors as a tree in its own vocabulary; here each leaf becomes
+one Problem naming the field path and saying how to fix it. Coercion (see
+normalize.py) runs first, so what comes back is the canonical document.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+
+import cerberus
+from cerberus import errors as cerr
+
+from assembler import normalize
+from assembler.errors import Problem
+
+
+# Cerberus finds coercers by method name (_normalize_coerce_<name>) when the
+# class is created, so they must be in the class body, not added later.
+_Validator = type("_Validator", (cerberus.Validator,), {
+    f"_normalize_coerce_{name}": staticmethod(fn) for name, fn in normalize.COERCERS.items()})
+
+TYPE_WORDS = {
+    "string": "text", "boolean": "true or false", "dict": "a mapping (fields indented below it)",
+    "list": "a list (lines starting with -)", "integer": "a whole number", "number": "a number",
+}
+
+
+def path_str(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def describe(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return f"'{value}'"
+
+
+def schema_at(schema: dict, parts) -> dict | None:
+    """The rules of the field at `parts` (list indices step into `schema`)."""
+    rules: dict | None = {"type": "dict", "schema": schema}
+    for p in parts:
+        if rules is None:
+            return None
+        if isinstance(p, int):
+            rules = rules.get("schema") if rules.get("type") == "list" else None
+        else:
+            sub = rules.get("schema")
+            if sub is None and "valuesrules" in rules:
+                rules = rules["valuesrules"]
+                continue
+            rules = sub.get(p) if isinstance(sub, dict) else None
+    return rules
+
+
+class SchemaCheck:
+    """A validator built once per schema (building one is the slow part)."""
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+        self.validator = _Validator(copy.deepcopy(schema))
+
+    def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Problem]]:
+        ok = self.validator.validate(data)
+        document = self.validator.document
+        if ok:
+            return document, []
+        problems = []
+        for err in _leaves(self.validator._errors):
+            path = path_str(err.document_path)
+            line = lines.get(path) or lines.get(path_str(err.document_path[:-1]))
+            problems.append(Problem(file, path, self._message(err), line=line))
+        problems.sort(key=lambda p: (p.line or 0, p.path))
+        return document, problems
+
+    def _message(self, err: cerr.ValidationError) -> str:
+        rules = schema_at(self.schema, err.document_path) or {}
+        meta = rules.get("meta", {}) if isinstance(rules, dict) else {}
+        hint = f" ({meta['hint']})" if meta.get("hint") else ""
+        code, value, constraint = err.code, err.value, err.constraint
+        field = err.document_path[-1] if err.document_path else ""
+        if code == cerr.REQUIRED_FIELD.code:
+            example = meta.get("example")
+            ex = f", e.g. {field}: {example!r}" if isinstance(example, (str, int)) and not isinstance(example, bool) else ""
+            return f"is required but missing: add it{ex}{hint}"
+        if code == cerr.UNKNOWN_FIELD.code:
+            parent = schema_at(self.schema, err.document_path[:-1]) or {}
+            known = list((parent.get("schema") or {}).keys()) if isinstance(parent.get("schema"), dict) else []
+            close = difflib.get_close_matches(str(field), known, n=1, cutoff=0.6)
+            if close:
+                return f"unknown field: did you mean '{close[0]}'?"
+            listing = ", ".join(known) if known else "none"
+            return f"unknown field: check the spelling or remove it (fields allowed here: {listing})"
+        if code == cerr.COERCION_FAILED.code:
+            exc = err.info[0] if err.info else None
+            return f"{exc}" if exc else f"{describe(value)} cannot be read{hint}"
+        if code == cerr.BAD_TYPE.code:
+            want = TYPE_WORDS.get(constraint if isinstance(constraint, str) else constraint[0], constraint)
+            return f"must be {want}, not {describe(value)}{hint}"
+        if code == cerr.EMPTY_NOT_ALLOWED.code or code == cerr.NOT_NULLABLE.code:
+            return f"must not be empty{hint}"
+        if code == cerr.UNALLOWED_VALUE.code:
+            close = difflib.get_close_matches(str(value), [str(c) for c in constraint], n=1, cutoff=0.5)
+            sug = f"did you mean '{close[0]}'? " if close else ""
+            return f"{describe(value)} is not allowed: {sug}choose one of {', '.join(map(str, constraint))}"
+        if code == cerr.REGEX_MISMATCH.code:
+            return f"{describe(value)} is not valid{hint}"
+        if code == cerr.MIN_LENGTH.code:
+            return f"needs at least {constraint} entr{'y' if constraint == 1 else 'ies'}{hint}"
+        if code == cerr.MIN_VALUE.code:
+            return f"must be at least {constraint}"
+        if code == cerr.MAX_VALUE.code:
+            return f"must be at most {constraint}"
+        return f"{describe(value)} is not valid ({err.rule}){hint}"
+
+
+def _leaves(errors):
+    for err in errors:
+        if err.is_group_error and err.child_errors:
+            yield from _leaves(err.child_errors)
+        elif not err.is_group_error:
+            yield err

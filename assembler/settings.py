@@ -1,0 +1,107 @@
+"""Firm-wide settings: where they are looked up, and what they hold.
+
+Lookup order (the first file found is used, whole):
+  1. --settings FILE on the command line
+  2. the file named by the PDPACKET_SETTINGS environment variable
+  3. pdpacket.yaml in the folder that holds the case folder (a firm's or clinic's cases folder)
+  4. $XDG_CONFIG_HOME/pdpacket/settings.yaml (default ~/.config/pdpacket/settings.yaml)
+With none, the built-in defaults apply.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assembler import resources
+from assembler.casefile import load_file
+from assembler.errors import InvalidSettingsError, Problem
+from assembler.schema import SchemaCheck
+
+SETTINGS_FILE_NAME = "pdpacket.yaml"
+
+
+@dataclass
+class Settings:
+    path: Path | None = None
+    attorney: dict = field(default_factory=dict)
+    page_numbers: dict = field(default_factory=dict)
+    templates: Path | None = None
+    offices: dict = field(default_factory=dict)
+    soffice_path: str | None = None
+    soffice_timeout: int = 180
+    size_limit_mb: float = 25.0
+
+
+def _settings_schema() -> dict:
+    schema = copy.deepcopy(resources.load_schema("settings"))
+    attorney = copy.deepcopy(resources.load_schema("case")["attorney"]["schema"])
+    for rules in attorney.values():
+        rules.pop("required", None)
+    schema["attorney"]["schema"] = attorney
+    return schema
+
+
+_CHECK: SchemaCheck | None = None
+
+
+def _check() -> SchemaCheck:
+    global _CHECK
+    if _CHECK is None:
+        _CHECK = SchemaCheck(_settings_schema())
+    return _CHECK
+
+
+def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | None:
+    if explicit:
+        return explicit
+    env = os.environ.get("PDPACKET_SETTINGS")
+    if env:
+        return Path(env)
+    if case_dir is not None:
+        candidate = case_dir.resolve().parent / SETTINGS_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    candidate = config_home / "pdpacket" / "settings.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:
+    path = find_settings_file(explicit, case_dir)
+    offices = copy.deepcopy(resources.shipped_offices())
+    if path is None:
+        doc, _ = _check().run({}, "settings", {})
+        return _from_document(None, doc, offices)
+    if not path.is_file():
+        raise InvalidSettingsError([Problem(str(path), "", "settings file not found: check the path")],
+                                   f"settings file not found: {path}")
+    loaded = load_file(path)
+    problems = [p for p in loaded.problems if p.severity == "error"]
+    if not problems and not isinstance(loaded.data, dict):
+        problems.append(Problem(str(path), "", "the settings file must be a mapping of fields"))
+    if problems:
+        raise InvalidSettingsError(problems)
+    doc, problems = _check().run(loaded.data, str(path), loaded.lines)
+    if problems:
+        raise InvalidSettingsError(problems)
+    for key, office in (doc.get("offices") or {}).items():
+        offices[key] = {**offices.get(key, {}), **{k: v for k, v in office.items() if v is not None}}
+    return _from_document(path, doc, offices)
+
+
+def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
+    templates = doc.get("templates")
+    if templates and path is not None and not Path(templates).is_absolute():
+        templates = path.parent / templates
+    return Settings(
+        path=path,
+        attorney={k: v for k, v in (doc.get("attorney") or {}).items() if v is not None},
+        page_numbers=doc.get("page_numbers") or {},
+        templates=Path(templates) if templates else None,
+        offices=offices,
+        soffice_path=(doc.get("soffice") or {}).get("path"),
+        soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
+        size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+    )

@@ -1,0 +1,108 @@
+"""Firm settings: where they are found, what they change, how errors read."""
+from __future__ import annotations
+
+import yaml
+
+from conftest import minimal, write_case
+from assembler.errors import ExitCode
+
+
+def _settings(path, **data):
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _no_attorney():
+    data = minimal()
+    del data["attorney"]
+    return data
+
+
+FIRM = {"name": "Firm Default", "bar_number": "1", "bar_state": "NY", "address": ["1 Main St"],
+        "phone": "1", "email": "f@example.org"}
+
+
+def test_the_attorney_comes_from_the_settings_in_the_cases_folder(run, tmp_path):
+    (tmp_path / "cases").mkdir()
+    _settings(tmp_path / "cases" / "pdpacket.yaml", attorney=FIRM)
+    folder = write_case(tmp_path / "cases" / "c", _no_attorney())
+    assert run("validate", folder).code == 0
+    from assembler.api import validate_case
+    assert validate_case(folder).data["attorney"]["name"] == "Firm Default"
+
+
+def test_without_settings_a_missing_attorney_is_reported(run, tmp_path):
+    result = run("validate", write_case(tmp_path / "c", _no_attorney()))
+    assert result.code == ExitCode.invalid_case
+    assert "attorney: is required but missing" in result.err
+
+
+def test_case_fields_win_over_settings_field_by_field(tmp_path):
+    (tmp_path / "cases").mkdir()
+    _settings(tmp_path / "cases" / "pdpacket.yaml", attorney=FIRM)
+    data = _no_attorney()
+    data["attorney"] = {"name": "Case Lawyer"}
+    from assembler.api import validate_case
+    attorney = validate_case(write_case(tmp_path / "cases" / "c", data)).data["attorney"]
+    assert attorney["name"] == "Case Lawyer" and attorney["email"] == "f@example.org"
+
+
+def test_lookup_order_flag_then_environment_then_folder(run, tmp_path, monkeypatch):
+    (tmp_path / "cases").mkdir()
+    _settings(tmp_path / "cases" / "pdpacket.yaml", attorney={**FIRM, "name": "From Folder"})
+    env = _settings(tmp_path / "env.yaml", attorney={**FIRM, "name": "From Env"})
+    flag = _settings(tmp_path / "flag.yaml", attorney={**FIRM, "name": "From Flag"})
+    folder = write_case(tmp_path / "cases" / "c", _no_attorney())
+    from assembler.api import validate_case
+    assert validate_case(folder).data["attorney"]["name"] == "From Folder"
+    monkeypatch.setenv("PDPACKET_SETTINGS", str(env))
+    assert validate_case(folder).data["attorney"]["name"] == "From Env"
+    assert validate_case(folder, settings_file=flag).data["attorney"]["name"] == "From Flag"
+
+
+def test_user_config_settings_are_the_last_resort(tmp_path, monkeypatch):
+    cfg = tmp_path / "xdg"
+    (cfg / "pdpacket").mkdir(parents=True)
+    _settings(cfg / "pdpacket" / "settings.yaml", attorney={**FIRM, "name": "From User Config"})
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(cfg))
+    from assembler.api import validate_case
+    folder = write_case(tmp_path / "c", _no_attorney())
+    assert validate_case(folder).data["attorney"]["name"] == "From User Config"
+
+
+def test_an_invalid_settings_file_exits_4_naming_file_and_field(run, tmp_path):
+    bad = _settings(tmp_path / "s.yaml", page_numbers={"style": "roman"}, attorney={"emial": "x"})
+    result = run("validate", "--settings", bad, write_case(tmp_path / "c"))
+    assert result.code == ExitCode.invalid_settings
+    assert f"{bad}:" in result.err
+    assert "page_numbers.style: 'roman' is not allowed" in result.err
+    assert "attorney.emial: unknown field: did you mean 'email'?" in result.err
+
+
+def test_a_missing_settings_file_exits_4(run, tmp_path):
+    result = run("validate", "--settings", tmp_path / "nope.yaml", write_case(tmp_path / "c"))
+    assert result.code == ExitCode.invalid_settings
+    assert "settings file not found" in result.err
+
+
+def test_offices_lists_every_shipped_office_with_its_source(run):
+    result = run("offices")
+    assert result.code == 0
+    for key in ("atlanta", "new_york_city", "st_paul", "washington", "el_paso"):
+        assert key in result.out
+    assert "26 Federal Plaza, Room 1130" in result.out
+    assert result.out.count("source:") == 25
+
+
+def test_a_firm_overrides_and_adds_offices_in_its_settings(run, tmp_path):
+    s = _settings(tmp_path / "s.yaml", offices={
+        "chicago": {"name": "OCC Chicago (verified)", "address": ["1 New St", "Chicago, IL 60601"],
+                    "as_of": "2026-10-01"},
+        "harlingen": {"name": "OCC Harlingen sub-office", "address": ["1 Harlingen Rd"]}})
+    result = run("offices", "--settings", s)
+    chicago = result.out.split("chicago", 1)[1].split("dallas", 1)[0]
+    assert "OCC Chicago (verified)" in chicago and "1 New St" in chicago and "55 E Monroe" not in chicago
+    assert "harlingen" in result.out and "OCC Harlingen sub-office" in result.out
+    assert "source: firm settings" in result.out
+    data = minimal(office="harlingen")
+    assert run("validate", "--settings", s, write_case(tmp_path / "c", data)).code == 0
