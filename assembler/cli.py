@@ -44,6 +44,25 @@ def validate(case, settings_file, strict):
 
 
 @cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: CASE/out).")
+@settings_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def build(case, out, settings_file, strict, quiet):
+    """Build the filing PDF, the Word copies and the manifest for a case."""
+    from assembler.build import build as build_case
+    from assembler.progress import Progress
+
+    result = build_case(case, out, settings_file=settings_file, strict=strict,
+                        progress=Progress(False if quiet else None))
+    for problem in result.warnings:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{result.filing} ({result.pages} pages)")
+
+
+@cli.command()
 @settings_option
 @click.option("--case", "case", type=click.Path(path_type=Path), default=None,
               help="Look up settings as for this case folder.")

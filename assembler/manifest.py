@@ -1,0 +1,46 @@
+"""manifest.json: what went into a filing and where each section landed."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from assembler import __version__
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def build_manifest(*, case, settings, inputs: list[Path], templates: dict[str, Path], sections, filing: Path,
+                   pages: int, labels: list[str]) -> dict:
+    return {
+        "tool": {"name": "pdpacket", "version": __version__},
+        "case_file": {"path": case.file.name, "sha256": sha256(case.file)},
+        "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
+                          if settings.path else None),
+        "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
+        "templates": {role: {"path": str(path), "sha256": sha256(path)} for role, path in sorted(templates.items())},
+        "sections": [{"title": s.title, "tab": s.tab, "first_page": s.first, "last_page": s.last,
+                      "parts": [{"kind": p.kind, "first_page": p.first, "last_page": p.last,
+                                 **({"file": relative(p.source, case.dir)} if p.source else {})}
+                                for p in s.parts]}
+                     for s in sections],
+        "filing": {"file": filing.name, "sha256": sha256(filing), "pages": pages,
+                   "size_bytes": filing.stat().st_size, "first_label": labels[0], "last_label": labels[-1]},
+    }
+
+
+def write_manifest(manifest: dict, path: Path) -> None:
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,105 @@
+"""The filing's table of contents, decided before anything is rendered.
+
+Order: request letter; index of exhibits; each exhibit behind its tab page
+(declarations first, then the case's exhibits in the order given, each
+translation right after its original and followed by the translator's
+certificate); certificate of service last.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assembler.context import tab_letter
+
+
+@dataclass
+class Part:
+    """One PDF in the filing (a tab page, a declaration, an exhibit file...)."""
+
+    kind: str  # letter, index, tab, declaration, exhibit, translation, translator_certificate, service
+    label: str  # for messages and bookmarks
+    source: Path | None = None  # the case's own file, for exhibits and translations
+    ref: str | None = None  # declaration or exhibit id
+    pdf: Path | None = None
+    pages: int = 0
+    first: int = 0
+    last: int = 0
+
+
+@dataclass
+class Section:
+    """One entry of the index and one top-level bookmark."""
+
+    key: str
+    title: str
+    tab: str | None = None
+    date: str | None = None
+    parts: list[Part] = field(default_factory=list)
+    first: int = 0
+    last: int = 0
+
+    @property
+    def bookmark(self) -> str:
+        return f"Tab {self.tab}: {self.title}" if self.tab else self.title
+
+
+def declaration_title(d: dict) -> str:
+    return f"Declaration of {d['declarant']} ({d['relationship']})"
+
+
+def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
+    sections = [Section("letter", "Request for prosecutorial discretion", parts=[Part("letter", "request letter")]),
+                Section("index", "Index of exhibits", parts=[Part("index", "index of exhibits")])]
+    tabs: dict[str, str] = {}
+    n = 0
+    for d in data.get("declarations") or []:
+        letter = tab_letter(n)
+        n += 1
+        tabs[d["id"]] = letter
+        sections.append(Section(f"declaration:{d['id']}", declaration_title(d), letter, d["signed"]["date"], [
+            Part("tab", f"tab page {letter}", ref=d["id"]),
+            Part("declaration", f"declaration {d['id']}", ref=d["id"])]))
+    for e in data.get("exhibits") or []:
+        letter = tab_letter(n)
+        n += 1
+        tabs[e["id"]] = letter
+        parts = [Part("tab", f"tab page {letter}", ref=e["id"]),
+                 Part("exhibit", f"exhibit {e['id']} ({e['file']})", source=case_dir / e["file"], ref=e["id"])]
+        if e.get("translation"):
+            t = e["translation"]
+            parts += [Part("translation", f"translation of exhibit {e['id']} ({t['file']})",
+                           source=case_dir / t["file"], ref=e["id"]),
+                      Part("translator_certificate", f"certificate of translation of exhibit {e['id']}",
+                           ref=e["id"])]
+        sections.append(Section(f"exhibit:{e['id']}", e["title"], letter, e.get("date"), parts))
+    sections.append(Section("service", "Certificate of service",
+                            parts=[Part("service", "certificate of service")]))
+    return sections, tabs
+
+
+PART_BOOKMARKS = {"exhibit": "Original", "translation": "English translation",
+                  "translator_certificate": "Certificate of translation"}
+
+
+def number_pages(sections: list[Section]) -> int:
+    """Give every section and part its first and last page; return the total."""
+    page = 0
+    for s in sections:
+        s.first = page + 1
+        for part in s.parts:
+            part.first = page + 1
+            page += part.pages
+            part.last = page
+        s.last = page
+    return page
+
+
+def page_range(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}\u2013{last}"
+
+
+def index_entries(sections: list[Section]) -> list[dict]:
+    return [{"tab": s.tab, "title": s.title, "date": s.date, "pages": page_range(s.first, s.last),
+             "first": s.first, "last": s.last}
+            for s in sections if s.tab or s.key == "service"]

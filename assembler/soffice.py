@@ -1,0 +1,124 @@
+"""LibreOffice headless: find it, and convert many documents in one start.
+
+soffice exits 0 even when a document failed, shares state between instances
+that share a profile, and is a wrapper that starts soffice.bin: so every run
+gets its own profile, runs in its own process group (a timeout kills the
+whole group), and every expected PDF is checked afterwards.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from assembler.errors import ConversionError, MissingDependencyError
+
+INSTALL_HELP = (
+    "install LibreOffice: on Debian/Ubuntu `apt-get install libreoffice-writer-nogui fonts-liberation2`, "
+    "on Fedora `dnf install libreoffice-writer liberation-fonts`, on macOS `brew install --cask libreoffice`; "
+    "or set its path in the settings (soffice: {path: ...}) or in PDPACKET_SOFFICE")
+KNOWN_PLACES = ["/usr/lib/libreoffice/program/soffice", "/usr/local/lib/libreoffice/program/soffice",
+                "/opt/libreoffice/program/soffice", "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+                "/snap/bin/libreoffice"]
+
+
+def find_soffice(configured: str | None = None) -> str:
+    explicit = os.environ.get("PDPACKET_SOFFICE") or configured
+    if explicit:
+        found = shutil.which(explicit)
+        if not found:
+            raise MissingDependencyError(f"LibreOffice not found at {explicit!r} (from "
+                                         f"{'PDPACKET_SOFFICE' if os.environ.get('PDPACKET_SOFFICE') else 'the settings'}): "
+                                         f"check the path, or {INSTALL_HELP}")
+        return found
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for place in KNOWN_PLACES:
+        if os.access(place, os.X_OK):
+            return place
+    raise MissingDependencyError(f"LibreOffice (soffice) is not installed or not on PATH: {INSTALL_HELP}")
+
+
+@dataclass
+class Job:
+    source: Path  # .docx or .odt, with a name unique within the batch
+    label: str  # what to call it in an error ("exhibit church_letter (exhibits/church-letter.docx)")
+
+
+def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout: int) -> dict[Path, Path]:
+    """Convert every job's document to PDF in one soffice start; return source -> PDF."""
+    if not jobs:
+        return {}
+    stems = [j.source.stem for j in jobs]
+    assert len(set(stems)) == len(stems), "conversion inputs must have distinct names"
+    outdir.mkdir(parents=True, exist_ok=True)
+    log = outdir / "soffice.log"
+    cmd = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--invisible",
+           "--norestore", "--nolockcheck", "--nodefault", "--nologo",
+           "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir.resolve()),
+           *[str(j.source.resolve()) for j in jobs]]
+    with open(log, "wb") as out:
+        try:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        except OSError as exc:
+            raise MissingDependencyError(f"LibreOffice could not be started ({soffice}): {exc.strerror}: "
+                                         f"{INSTALL_HELP}") from exc
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise ConversionError(f"LibreOffice did not finish converting {len(jobs)} document(s) within "
+                                  f"{timeout} s and was stopped: check the documents open in LibreOffice, or "
+                                  "raise soffice.timeout in the settings") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        finally:
+            # soffice.bin may outlive the wrapper; never leave it running.
+            _kill_group(proc, quiet=True)
+    results = {}
+    for job in jobs:
+        pdf = outdir / f"{job.source.stem}.pdf"
+        if not pdf.is_file() or pdf.stat().st_size == 0:
+            detail = _tail(log)
+            raise ConversionError(f"LibreOffice did not convert {job.label} (exit code {code})"
+                                  + (f": {detail}" if detail else "")
+                                  + ": open the document in Word or LibreOffice, save it again, and retry")
+        try:
+            if len(PdfReader(pdf).pages) == 0:
+                raise PdfReadError("no pages")
+        except (PdfReadError, ValueError, OSError) as exc:
+            raise ConversionError(f"LibreOffice wrote an unreadable PDF for {job.label} ({exc}): "
+                                  "save the document again and retry") from exc
+        results[job.source] = pdf
+    return results
+
+
+def _kill_group(proc: subprocess.Popen, quiet: bool = False) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        if not quiet:
+            raise
+
+
+def _tail(log: Path) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    lines = [l for l in text.splitlines() if l.strip() and "javaldx" not in l and not l.startswith("convert ")]
+    return " / ".join(lines[-2:])[:300]

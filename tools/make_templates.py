@@ -1,0 +1,274 @@
+"""Write the default Word templates into templates/.
+
+The .docx files are what attorneys open and edit; this script only made the
+first version of them (run it again to reset the defaults: it overwrites).
+Tags follow docxtpl: `{%p ... %}` alone in its paragraph, `{%tr ... %}` alone
+in its table row, spaces inside every tag.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Inches, Pt
+
+OUT = Path(__file__).resolve().parent.parent / "templates"
+
+
+def new_document(title: str) -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    for side in ("left_margin", "right_margin", "top_margin"):
+        setattr(section, side, Inches(1))
+    section.bottom_margin = Inches(1.1)  # room for the packet's page stamp
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(12)
+    normal.paragraph_format.space_after = Pt(6)
+    for name in ("Heading 1", "Heading 2", "Title"):
+        style = doc.styles[name]
+        style.font.name = "Times New Roman"
+        style.font.color.rgb = None
+    doc.styles["Heading 1"].font.size = Pt(14)
+    doc.styles["Heading 2"].font.size = Pt(12)
+    props = doc.core_properties
+    props.title, props.author, props.comments = title, "pdpacket", ""
+    props.subject = props.keywords = props.category = ""
+    return doc
+
+
+def para(doc, text="", bold=False, align=None, style=None, space_after=None):
+    p = doc.add_paragraph(style=style)
+    if text:
+        run = p.add_run(text)
+        run.bold = bold
+    if align:
+        p.alignment = align
+    if space_after is not None:
+        p.paragraph_format.space_after = Pt(space_after)
+    return p
+
+
+def runs(doc, *parts, style=None):
+    """A paragraph of (text, bold) runs."""
+    p = doc.add_paragraph(style=style)
+    for text, bold in parts:
+        p.add_run(text).bold = bold
+    return p
+
+
+def heading(doc, text, level=2):
+    p = doc.add_paragraph(text, style=f"Heading {level}")
+    return p
+
+
+CENTER = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def letter() -> Document:
+    doc = new_document("Request for prosecutorial discretion")
+    para(doc, "{{ attorney.firm or attorney.name }}", bold=True, space_after=0)
+    para(doc, "{{ attorney.address|lines }}", space_after=0)
+    para(doc, "{{ attorney.phone }} | {{ attorney.email }}")
+    para(doc, "{{ letter_date|longdate }}")
+    para(doc, "VIA {{ service.method_label|upper }}", bold=True, space_after=0)
+    para(doc, "{{ office.name }}", space_after=0)
+    para(doc, "{{ office.address|lines }}")
+    runs(doc, ("Re:\t", True), ("Request for Prosecutorial Discretion", True))
+    for label, value in [
+        ("Respondent", "{{ respondent.full_name }}"),
+        ("A-Number", "{{ respondent.a_number|a_number }}"),
+        ("Date of birth", "{{ respondent.date_of_birth|longdate }}"),
+        ("Citizenship", "{{ respondent.country_of_citizenship }}"),
+        ("Immigration court", "{{ proceedings.court }}"),
+        ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}"),
+        ("Next hearing", "{{ proceedings.next_hearing_text }}"),
+    ]:
+        p = runs(doc, (f"\t{label}: ", False), (value, False))
+        p.paragraph_format.space_after = Pt(0)
+    para(doc, "{%p if respondent.detained %}")
+    runs(doc, ("\tDetained at: ", False), ("{{ respondent.detention_facility }}", False))
+    para(doc, "{%p endif %}")
+    para(doc, "")
+    para(doc, "Dear Chief Counsel:")
+    para(doc, "We write on behalf of {{ respondent.full_name }} to ask the Office of the Chief Counsel to "
+              "exercise prosecutorial discretion in this case. {{ request.summary }}")
+    heading(doc, "Relief requested")
+    para(doc, "{%p for relief in request.relief_labels %}")
+    para(doc, "{{ relief }}", style="List Bullet")
+    para(doc, "{%p endfor %}")
+    heading(doc, "Statement of facts")
+    para(doc, "{%p for paragraph in request.facts|paragraphs %}")
+    para(doc, "{{ paragraph }}")
+    para(doc, "{%p endfor %}")
+    heading(doc, "Favorable factors")
+    para(doc, "{%p for factor in request.favorable_factors %}")
+    runs(doc, ("{{ loop.index }}. {{ factor.title }}.", True), (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if request.negative_factors or request.criminal_history %}")
+    heading(doc, "Negative factors")
+    para(doc, "{%p for factor in request.negative_factors %}")
+    runs(doc, ("{{ factor.title }}.", True), (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if request.criminal_history %}")
+    heading(doc, "Criminal history")
+    para(doc, "{%p for item in request.criminal_history %}")
+    runs(doc, ("{{ item.offense }}", True),
+         (" ({{ item.date|longdate }}{% if item.jurisdiction %}, {{ item.jurisdiction }}{% endif %}). "
+          "Disposition: {{ item.disposition }}. {{ item.explanation }}{{ item.exhibits|cite }}", False))
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+    heading(doc, "Conclusion")
+    para(doc, "{%p for paragraph in request.conclusion|paragraphs %}")
+    para(doc, "{{ paragraph }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "")
+    para(doc, "Respectfully submitted,")
+    para(doc, "{%p if attorney.signature_image %}")
+    para(doc, "{{ attorney.signature_image }}", space_after=0)
+    para(doc, "{%p else %}")
+    para(doc, "{{ attorney.signature_text }}", space_after=0)
+    para(doc, "{%p endif %}")
+    para(doc, "{{ attorney.name }}", space_after=0)
+    para(doc, "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})"
+              "{% if attorney.eoir_id %} | EOIR ID {{ attorney.eoir_id }}{% endif %}", space_after=0)
+    para(doc, "{% if attorney.firm %}{{ attorney.firm }}{% endif %}", space_after=0)
+    para(doc, "{{ attorney.address|lines }}", space_after=0)
+    para(doc, "{{ attorney.phone }} | {{ attorney.email }}", space_after=0)
+    para(doc, "Counsel for Respondent")
+    return doc
+
+
+def declaration() -> Document:
+    doc = new_document("Declaration")
+    para(doc, "DECLARATION OF {{ declaration.declarant|upper }}", bold=True, align=CENTER, space_after=0)
+    para(doc, "In support of the request for prosecutorial discretion of {{ respondent.full_name }} "
+              "({{ respondent.a_number|a_number }})", align=CENTER)
+    para(doc, "I, {{ declaration.declarant }} ({{ declaration.relationship }}), declare as follows:")
+    para(doc, "{%p for paragraph in declaration.paragraphs %}")
+    para(doc, "{{ loop.index }}.\t{{ paragraph }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if declaration.signed_in_us %}")
+    para(doc, "I declare under penalty of perjury that the foregoing is true and correct.")
+    para(doc, "{%p else %}")
+    para(doc, "I declare under penalty of perjury under the laws of the United States of America that the "
+              "foregoing is true and correct.")
+    para(doc, "{%p endif %}")
+    para(doc, "Executed on {{ declaration.signed.date|longdate }}, at {{ declaration.signed_place }}.")
+    para(doc, "")
+    para(doc, "______________________________", space_after=0)
+    para(doc, "{{ declaration.declarant }}")
+    para(doc, "{%p if declaration.interpreter %}")
+    heading(doc, "Certificate of interpreter")
+    para(doc, "I, {{ declaration.interpreter.name }}, certify that I am competent to interpret between "
+              "{{ declaration.language }} and English; that I read the foregoing declaration to "
+              "{{ declaration.declarant }} in {{ declaration.language }}, a language the declarant understands; "
+              "that the declarant stated that the declaration was understood before signing it; and that I "
+              "interpreted accurately and completely.")
+    para(doc, "")
+    para(doc, "______________________________", space_after=0)
+    para(doc, "{{ declaration.interpreter.name }}", space_after=0)
+    para(doc, "{% if declaration.interpreter.address %}{{ declaration.interpreter.address|join(', ') }}{% endif %}"
+              "{% if declaration.interpreter.phone %} | {{ declaration.interpreter.phone }}{% endif %}",
+         space_after=0)
+    para(doc, "Date: {{ declaration.signed.date|longdate }}")
+    para(doc, "{%p endif %}")
+    return doc
+
+
+def index() -> Document:
+    doc = new_document("Index of exhibits")
+    para(doc, "INDEX OF EXHIBITS", bold=True, align=CENTER, space_after=0)
+    para(doc, "Request for Prosecutorial Discretion: {{ respondent.full_name }}, {{ respondent.a_number|a_number }}",
+         align=CENTER)
+    table = doc.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (Inches(0.6), Inches(4.7), Inches(1.2))
+    for col, width in zip(table.columns, widths):
+        col.width = width
+    for row, cells in enumerate([("Tab", "Description", "Pages"),
+                                 ("{%tr for entry in index %}", "", ""),
+                                 ("{{ entry.tab or '' }}", "{{ entry.title }}{% if entry.date %} "
+                                  "({{ entry.date|longdate }}){% endif %}", "{{ entry.pages }}"),
+                                 ("{%tr endfor %}", "", "")]):
+        for col, text in enumerate(cells):
+            cell = table.cell(row, col)
+            cell.width = widths[col]
+            cell.paragraphs[0].add_run(text).bold = row == 0
+    para(doc, "")
+    para(doc, "Page numbers are those stamped at the bottom of each page of this filing.")
+    return doc
+
+
+def tab() -> Document:
+    doc = new_document("Exhibit tab")
+    for _ in range(10):
+        para(doc, "")
+    para(doc, "TAB {{ tab.letter }}", bold=True, align=CENTER)
+    p = para(doc, "{{ tab.title }}", align=CENTER)
+    p.runs[0].font.size = Pt(14)
+    return doc
+
+
+def translator_certificate() -> Document:
+    doc = new_document("Certificate of translation")
+    para(doc, "CERTIFICATE OF TRANSLATION", bold=True, align=CENTER)
+    para(doc, "I, {{ translator.name }}, certify that I am competent to translate from {{ language }} into "
+              "English, and that the English translation of the document listed below, attached to it, is true "
+              "and accurate to the best of my knowledge and ability.")
+    para(doc, "{%p for document in documents %}")
+    para(doc, "{{ document }}", style="List Bullet")
+    para(doc, "{%p endfor %}")
+    para(doc, "")
+    para(doc, "______________________________", space_after=0)
+    para(doc, "{{ translator.name }}", space_after=0)
+    para(doc, "{{ translator.address|lines }}", space_after=0)
+    para(doc, "{{ translator.phone }}", space_after=0)
+    para(doc, "Date: {{ translator.date|longdate }}")
+    return doc
+
+
+def certificate_of_service() -> Document:
+    doc = new_document("Certificate of service")
+    para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
+    para(doc, "Respondent: {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
+    para(doc, "On {{ service.date|longdate }}, I, {{ service.served_by }}, served a complete copy of this "
+              "request for prosecutorial discretion, with all its exhibits, on the {{ office.name }}, "
+              "U.S. Immigration and Customs Enforcement, by {{ service.method_label }}, addressed as follows:")
+    para(doc, "{%p if service.address %}")
+    para(doc, "{{ service.address }}")
+    para(doc, "{%p else %}")
+    para(doc, "{{ office.address|lines }}")
+    para(doc, "{%p endif %}")
+    para(doc, "")
+    para(doc, "/s/ {{ service.served_by }}", space_after=0)
+    para(doc, "{{ service.served_by }}", space_after=0)
+    para(doc, "Date: {{ service.date|longdate }}")
+    return doc
+
+
+TEMPLATES = {
+    "letter": letter, "declaration": declaration, "index": index, "tab": tab,
+    "translator_certificate": translator_certificate, "certificate_of_service": certificate_of_service,
+}
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, build in TEMPLATES.items():
+        build().save(OUT / f"{name}.docx")
+    print(f"templates written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
