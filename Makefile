@@ -33,9 +33,11 @@ demo: install
 	@rm -rf $(DEMO_OUT)
 	@set -e; for c in samples/*/; do \
 	  name=$$(basename $$c); \
-	  $(VENV)/bin/pdpacket validate $$c; \
+	  $(VENV)/bin/pdpacket validate $$c >/dev/null; \
+	  $(VENV)/bin/pdpacket build -q $$c -o $(DEMO_OUT)/$$name; \
 	done
-	@echo "samples validated"
+	@echo; echo "Sample filings (with their Word copies in docx/ and manifest.json beside them):"
+	@ls -1 $(CURDIR)/$(DEMO_OUT)/*/*.pdf
 
 test: install
 	$(VENV)/bin/pytest -q
