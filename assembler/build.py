@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class BuildResult:
     docx_dir: Path
     pages: int
     warnings: list
+    timings: dict | None = None
 
 
 def filing_name(data: dict) -> str:
@@ -77,6 +79,7 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
         final = _move_into_place(staging, out, result)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    final.timings = progress.done()
     return final
 
 
@@ -173,8 +176,10 @@ def _build_in(case: Case, settings: Settings, work: Path, staging: Path, progres
     progress.step(f"convert {len(jobs)} documents with LibreOffice")
     binary = soffice.find_soffice(settings.soffice_path)
     profile = work / "lo-profile"
+    started = time.monotonic()
     converted = soffice.convert([soffice.Job(src, label) for src, (_, label) in jobs.items()],
                                 work / "pdf", profile, binary, settings.soffice_timeout)
+    progress.add("libreoffice", time.monotonic() - started)
     for src, (part, _) in jobs.items():
         part.pdf = converted[src]
     for s in sections:
@@ -182,7 +187,8 @@ def _build_in(case: Case, settings: Settings, work: Path, staging: Path, progres
             part.pages = len(PdfReader(part.pdf).pages)
 
     progress.step("settle the index")
-    _settle_index(sections, index_part, context, env, templates, work, docx_dir, binary, profile, settings, author)
+    _settle_index(sections, index_part, context, env, templates, work, docx_dir, binary, profile, settings, author,
+                  progress)
 
     progress.step("assemble")
     total = number_pages(sections)
@@ -198,15 +204,18 @@ def _build_in(case: Case, settings: Settings, work: Path, staging: Path, progres
 
 
 def _settle_index(sections: list[Section], index_part: Part, context, env, templates, work: Path,
-                  docx_dir: Path, binary: str, profile: Path, settings: Settings, author: str) -> None:
+                  docx_dir: Path, binary: str, profile: Path, settings: Settings, author: str,
+                  progress: Progress) -> None:
     """Render the index with real page numbers until its own length stops changing."""
     for round_no in range(1, MAX_INDEX_ROUNDS + 1):
         number_pages(sections)
         target = work / "render" / f"index-{round_no}.docx"
         render(templates["index"], {**context, "index": index_entries(sections)}, env, target,
                "Index of exhibits", author)
+        started = time.monotonic()
         pdf = soffice.convert([soffice.Job(target, "the index of exhibits")], work / f"pdf-index-{round_no}",
                               profile, binary, settings.soffice_timeout)[target]
+        progress.add("libreoffice", time.monotonic() - started)
         pages = len(PdfReader(pdf).pages)
         index_part.pdf = pdf
         if pages == index_part.pages:
