@@ -1,9 +1,13 @@
-"""`pdpacket build`: from a case folder to a filing PDF, end to end.
+"""`pdpacket build`: from a case to a filing PDF, end to end.
 
 validate -> plan -> render templates -> prepare exhibits -> convert (one
 LibreOffice start for every document) -> settle the index -> assemble ->
-manifest -> move into place. Work happens in a private temporary folder; the
-output folder only ever receives complete files.
+manifest -> move into place.
+
+The steps are separate so that a batch can run the LibreOffice steps of many
+cases in one start (see batch.py): `CaseBuild` carries one case through them.
+Work happens in a private temporary folder; the output folder only ever
+receives complete files.
 """
 from __future__ import annotations
 
@@ -13,18 +17,18 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler import exhibits, soffice
+from assembler import exhibits, soffice, workspace
 from assembler.api import validate_case
 from assembler.assemble import assemble
 from assembler.case import Case
 from assembler.context import build_context, full_name
 from assembler.errors import OutputError
-from assembler.manifest import build_manifest, write_manifest
+from assembler.manifest import build_key, build_manifest, write_manifest
 from assembler.normalize import format_a_number
 from assembler.plan import Part, Section, index_entries, number_pages, plan
 from assembler.progress import Progress
@@ -35,6 +39,7 @@ from assembler.settings import Settings, load_settings
 
 ROLES = ("letter", "declaration", "index", "tab", "translator_certificate", "certificate_of_service")
 MAX_INDEX_ROUNDS = 6
+INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
 
 
 @dataclass
@@ -65,22 +70,226 @@ def template_paths(settings: Settings) -> dict[str, Path]:
 
 def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
           strict: bool = False, progress: Progress | None = None) -> BuildResult:
+    """Build one case folder (the `pdpacket build` command)."""
     progress = progress or Progress(False)
-    case_path = Path(case_path)
     progress.step("validate")
-    case = validate_case(case_path, settings_file=settings_file, strict=strict)
+    case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
     settings = load_settings(settings_file, case.dir)
-    out = Path(out) if out else case.dir / "out"
-    staging = _prepare_output(out)
-    try:
-        with tempfile.TemporaryDirectory(prefix="pdpacket-") as work:
-            result = _build_in(case, settings, Path(work), staging, progress)
-        progress.step("write")
-        final = _move_into_place(staging, out, result)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    final.timings = progress.done()
-    return final
+    return build_case(case, settings, Path(out) if out else case.dir / "out", progress)
+
+
+def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None) -> BuildResult:
+    """Build an already validated case into `out`."""
+    progress = progress or Progress(False)
+    with workspace.workdir() as work:
+        cb = CaseBuild(case, settings, out, work, progress)
+        try:
+            cb.start()
+            binary = soffice.find_soffice(settings.soffice_path)
+            convert_together([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
+            settle_indexes([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
+            result = cb.finish()
+        finally:
+            cb.abandon()
+    result.timings = progress.done()
+    return result
+
+
+@dataclass
+class CaseBuild:
+    """One case on its way through the pipeline."""
+
+    case: Case
+    settings: Settings
+    out: Path
+    work: Path
+    progress: Progress
+    prefix: str = ""  # makes this case's file names unique in a LibreOffice run shared with other cases
+    jobs: dict[Path, tuple[Part, str]] = field(default_factory=dict)  # document -> (part, label)
+    keep: dict[Path, str] = field(default_factory=dict)  # rendered document -> its name in docx/
+    inputs: list[Path] = field(default_factory=list)
+    staging: Path | None = None
+    index_round: int = 0
+
+    def start(self) -> None:
+        """Prepare the output, plan the filing, render every template, prepare the exhibits."""
+        data = self.case.data
+        self.staging = _prepare_output(self.out)
+        self.sections, self.tabs = plan(data, self.case.dir)
+        self.templates = template_paths(self.settings)
+        self.context = build_context(data, self.case.office, self.tabs)
+        self.env = make_environment(self.tabs)
+        self.author = data["attorney"]["name"]
+        self.signature = _signature_path(self.case)
+        self.render_dir = self.work / f"{self.prefix}render"
+        self.render_dir.mkdir()
+        self.progress.step("render templates")
+        self._render_parts()
+        self.progress.step("prepare exhibits")
+        self._prepare_exhibits()
+        self.index_part = self.sections[1].parts[0]
+        for s in self.sections:
+            s.first = s.last = INDEX_PLACEHOLDER_PAGE
+        # The draft index joins the first LibreOffice run, so its length is
+        # known (almost always right) before the real page numbers are.
+        draft = self._render_index("draft")
+        self.jobs[draft] = (self.index_part, self._label("the index of exhibits", "index"))
+
+    def _label(self, what: str, role: str) -> str:
+        return f"{what} (template {self.templates[role].name})"
+
+    def _render(self, role: str, name: str, extra: dict, title: str, keep: bool) -> Path:
+        target = self.render_dir / f"{self.prefix}{name}.docx"
+        render(self.templates[role], {**self.context, **extra}, self.env, target, title, self.author,
+               self.signature if role == "letter" else None)
+        if keep:
+            self.keep[target] = f"{name}.docx"
+        return target
+
+    def _render_parts(self) -> None:
+        data, ctx = self.case.data, self.context
+        decls = {d["id"]: d for d in ctx.get("declarations") or []}
+        exh = {e["id"]: e for e in ctx.get("exhibits") or []}
+        for s in self.sections:
+            for part in s.parts:
+                if part.kind == "letter":
+                    target = self._render("letter", "01-request-letter", {}, "Request for prosecutorial discretion",
+                                          True)
+                    role = "letter"
+                elif part.kind == "tab":
+                    target = self._render("tab", f"tab-{s.tab}", {"tab": {"letter": s.tab, "title": s.title}},
+                                          f"Tab {s.tab}", False)
+                    role = "tab"
+                elif part.kind == "declaration":
+                    target = self._render("declaration", f"tab-{s.tab}-declaration-{part.ref}",
+                                          {"declaration": decls[part.ref]}, s.title, True)
+                    role = "declaration"
+                elif part.kind == "translator_certificate":
+                    e = exh[part.ref]
+                    translator = dict(e["translation"]["translator"])
+                    translator["date"] = translator.get("date") or data["service"]["date"]
+                    target = self._render("translator_certificate", f"tab-{s.tab}-certificate-of-translation",
+                                          {"translator": translator, "language": e["language"], "exhibit": e,
+                                           "documents": [f"{e['title']} (Tab {s.tab})"]},
+                                          "Certificate of translation", True)
+                    role = "translator_certificate"
+                elif part.kind == "service":
+                    target = self._render("certificate_of_service", "99-certificate-of-service", {},
+                                          "Certificate of service", True)
+                    role = "certificate_of_service"
+                else:
+                    continue
+                self.jobs[target] = (part, self._label(f"the {part.label}", role))
+
+    def _prepare_exhibits(self) -> None:
+        exhibit_dir = self.work / f"{self.prefix}exhibits"
+        exhibit_dir.mkdir()
+        for s in self.sections:
+            for i, part in enumerate(s.parts):
+                if part.source is None:
+                    continue
+                self.inputs.append(part.source)
+                suffix = part.source.suffix.lower()
+                if suffix == ".pdf":
+                    exhibits.open_pdf(part.source, part.label)
+                    part.pdf = part.source
+                elif suffix in exhibits.IMAGE_SUFFIXES:
+                    part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
+                elif suffix in exhibits.OFFICE_SUFFIXES:
+                    # A copy with a unique name: soffice names its outputs by base name.
+                    copy = exhibit_dir / f"{self.prefix}tab-{s.tab}-{i}{suffix}"
+                    shutil.copyfile(part.source, copy)
+                    self.jobs[copy] = (part, part.label)
+        if self.signature:
+            self.inputs.append(self.signature)
+
+    def _render_index(self, name) -> Path:
+        return self._render("index", f"index-{name}", {"index": index_entries(self.sections)},
+                            "Index of exhibits", False)
+
+    def conversion_jobs(self) -> list[soffice.Job]:
+        return [soffice.Job(src, label) for src, (_, label) in self.jobs.items()]
+
+    def take_conversions(self, converted: dict[Path, Path]) -> None:
+        for src, (part, _) in self.jobs.items():
+            part.pdf = converted[src]
+        for s in self.sections:
+            for part in s.parts:
+                part.pages = len(PdfReader(part.pdf).pages)
+        self.jobs = {}
+
+    def next_index(self) -> Path:
+        """Render the index with the page numbers the current index length gives."""
+        self.index_round += 1
+        if self.index_round > MAX_INDEX_ROUNDS:
+            raise OutputError("the index of exhibits did not settle on a page count: report this as a bug")
+        number_pages(self.sections)
+        self.index_docx = self._render_index(f"round{self.index_round}")
+        return self.index_docx
+
+    def take_index(self, pdf: Path) -> bool:
+        """Use the converted index; True when its length confirms the numbers printed in it."""
+        pages = len(PdfReader(pdf).pages)
+        self.index_part.pdf = pdf
+        if pages == self.index_part.pages:
+            self.keep[self.index_docx] = "02-index-of-exhibits.docx"
+            return True
+        self.index_part.pages = pages
+        return False
+
+    def finish(self) -> BuildResult:
+        self.progress.step("assemble")
+        data = self.case.data
+        total = number_pages(self.sections)
+        filing = self.staging / filing_name(data)
+        name = full_name(data["respondent"])
+        labels = assemble(self.sections, filing, self.settings.page_numbers, {
+            "title": f"Request for Prosecutorial Discretion: {name}, "
+                     f"{format_a_number(data['respondent']['a_number'])}",
+            "author": self.author, "subject": self.case.office["name"]})
+        docx_dir = self.staging / "docx"
+        docx_dir.mkdir()
+        for src, name_in_docx in self.keep.items():
+            shutil.copyfile(src, docx_dir / name_in_docx)
+        manifest = build_manifest(case=self.case, settings=self.settings, inputs=self.inputs,
+                                  templates=self.templates, sections=self.sections, filing=filing, pages=total,
+                                  labels=labels)
+        write_manifest(manifest, self.staging / "manifest.json")
+        self.progress.step("write")
+        return _move_into_place(self.staging, self.out,
+                                BuildResult(filing, self.staging / "manifest.json", docx_dir, total,
+                                            self.case.warnings))
+
+    def abandon(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def convert_together(builds: list[CaseBuild], binary: str, profile: Path, timeout: int,
+                     progress: Progress) -> None:
+    """Convert the pending documents of every build in one LibreOffice start."""
+    jobs = [job for cb in builds for job in cb.conversion_jobs()]
+    progress.step(f"convert {len(jobs)} documents with LibreOffice")
+    started = time.monotonic()
+    converted = soffice.convert(jobs, profile.parent / f"pdf-{len(os.listdir(profile.parent))}", profile, binary,
+                                timeout)
+    progress.add("libreoffice", time.monotonic() - started)
+    for cb in builds:
+        cb.take_conversions(converted)
+
+
+def settle_indexes(builds: list[CaseBuild], binary: str, profile: Path, timeout: int, progress: Progress) -> None:
+    """Render each index with real page numbers until its own length stops changing."""
+    progress.step("settle the index")
+    pending = list(builds)
+    while pending:
+        docs = {cb.next_index(): cb for cb in pending}
+        started = time.monotonic()
+        converted = soffice.convert([soffice.Job(d, "the index of exhibits") for d in docs],
+                                    profile.parent / f"pdf-{len(os.listdir(profile.parent))}", profile, binary,
+                                    timeout)
+        progress.add("libreoffice", time.monotonic() - started)
+        pending = [cb for doc, cb in docs.items() if not cb.take_index(converted[doc])]
 
 
 def _prepare_output(out: Path) -> Path:
@@ -90,139 +299,6 @@ def _prepare_output(out: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write to the output folder {out}: {exc.strerror}: "
                           "choose another folder with -o, or fix its permissions") from exc
-
-
-def _build_in(case: Case, settings: Settings, work: Path, staging: Path, progress: Progress) -> BuildResult:
-    data = case.data
-    sections, tabs = plan(data, case.dir)
-    templates = template_paths(settings)
-    context = build_context(data, case.office, tabs)
-    env = make_environment(tabs)
-    author = data["attorney"]["name"]
-    signature = _signature_path(case)
-    docx_dir = staging / "docx"
-    docx_dir.mkdir()
-    render_dir = work / "render"
-    render_dir.mkdir()
-
-    progress.step("render templates")
-    jobs: dict[Path, tuple[Part, str]] = {}  # document to convert -> (part, label)
-
-    def render_part(part: Part, role: str, name: str, extra: dict, title: str, keep: bool):
-        target = (docx_dir if keep else render_dir) / f"{name}.docx"
-        render(templates[role], {**context, **extra}, env, target, title, author,
-               signature if role == "letter" else None)
-        jobs[target] = (part, f"the {part.label} (template {templates[role].name})")
-
-    decls = {d["id"]: d for d in context.get("declarations") or []}
-    exh = {e["id"]: e for e in context.get("exhibits") or []}
-    for s in sections:
-        for part in s.parts:
-            if part.kind == "letter":
-                render_part(part, "letter", "01-request-letter", {}, "Request for prosecutorial discretion", True)
-            elif part.kind == "index":
-                pass  # rendered below, once page numbers are known
-            elif part.kind == "tab":
-                render_part(part, "tab", f"tab-{s.tab}", {"tab": {"letter": s.tab, "title": s.title}},
-                            f"Tab {s.tab}", False)
-            elif part.kind == "declaration":
-                d = decls[part.ref]
-                render_part(part, "declaration", f"tab-{s.tab}-declaration-{d['id']}", {"declaration": d},
-                            s.title, True)
-            elif part.kind == "translator_certificate":
-                e = exh[part.ref]
-                t = dict(e["translation"]["translator"])
-                t["date"] = t.get("date") or data["service"]["date"]
-                render_part(part, "translator_certificate", f"tab-{s.tab}-certificate-of-translation",
-                            {"translator": t, "language": e["language"], "exhibit": e,
-                             "documents": [f"{e['title']} (Tab {s.tab})"]}, "Certificate of translation", True)
-            elif part.kind == "service":
-                render_part(part, "certificate_of_service", "99-certificate-of-service", {},
-                            "Certificate of service", True)
-
-    progress.step("prepare exhibits")
-    exhibit_dir = work / "exhibits"
-    exhibit_dir.mkdir()
-    inputs: list[Path] = []
-    for s in sections:
-        for i, part in enumerate(s.parts):
-            if part.source is None:
-                continue
-            inputs.append(part.source)
-            suffix = part.source.suffix.lower()
-            label = f"{part.label}"
-            if suffix == ".pdf":
-                exhibits.open_pdf(part.source, label)
-                part.pdf = part.source
-            elif suffix in exhibits.IMAGE_SUFFIXES:
-                part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", label)
-            elif suffix in exhibits.OFFICE_SUFFIXES:
-                copy = exhibit_dir / f"tab-{s.tab}-{i}{suffix}"
-                shutil.copyfile(part.source, copy)  # unique name: soffice names outputs by base name
-                jobs[copy] = (part, label)
-    if signature:
-        inputs.append(signature)
-
-    # The index goes in the same LibreOffice run, with wide placeholder page
-    # numbers, so its length is known before the real numbers are.
-    index_part = sections[1].parts[0]
-    for s in sections:
-        s.first = s.last = 8888
-    index_docx = render_dir / "index-draft.docx"
-    render(templates["index"], {**context, "index": index_entries(sections)}, env, index_docx,
-           "Index of exhibits", author)
-    jobs[index_docx] = (index_part, f"the index of exhibits (template {templates['index'].name})")
-
-    progress.step(f"convert {len(jobs)} documents with LibreOffice")
-    binary = soffice.find_soffice(settings.soffice_path)
-    profile = work / "lo-profile"
-    started = time.monotonic()
-    converted = soffice.convert([soffice.Job(src, label) for src, (_, label) in jobs.items()],
-                                work / "pdf", profile, binary, settings.soffice_timeout)
-    progress.add("libreoffice", time.monotonic() - started)
-    for src, (part, _) in jobs.items():
-        part.pdf = converted[src]
-    for s in sections:
-        for part in s.parts:
-            part.pages = len(PdfReader(part.pdf).pages)
-
-    progress.step("settle the index")
-    _settle_index(sections, index_part, context, env, templates, work, docx_dir, binary, profile, settings, author,
-                  progress)
-
-    progress.step("assemble")
-    total = number_pages(sections)
-    filing = staging / filing_name(data)
-    name = full_name(data["respondent"])
-    labels = assemble(sections, filing, settings.page_numbers, {
-        "title": f"Request for Prosecutorial Discretion: {name}, {format_a_number(data['respondent']['a_number'])}",
-        "author": author, "subject": f"{case.office['name']}"})
-    manifest = build_manifest(case=case, settings=settings, inputs=inputs, templates=templates,
-                              sections=sections, filing=filing, pages=total, labels=labels)
-    write_manifest(manifest, staging / "manifest.json")
-    return BuildResult(filing, staging / "manifest.json", docx_dir, total, case.warnings)
-
-
-def _settle_index(sections: list[Section], index_part: Part, context, env, templates, work: Path,
-                  docx_dir: Path, binary: str, profile: Path, settings: Settings, author: str,
-                  progress: Progress) -> None:
-    """Render the index with real page numbers until its own length stops changing."""
-    for round_no in range(1, MAX_INDEX_ROUNDS + 1):
-        number_pages(sections)
-        target = work / "render" / f"index-{round_no}.docx"
-        render(templates["index"], {**context, "index": index_entries(sections)}, env, target,
-               "Index of exhibits", author)
-        started = time.monotonic()
-        pdf = soffice.convert([soffice.Job(target, "the index of exhibits")], work / f"pdf-index-{round_no}",
-                              profile, binary, settings.soffice_timeout)[target]
-        progress.add("libreoffice", time.monotonic() - started)
-        pages = len(PdfReader(pdf).pages)
-        index_part.pdf = pdf
-        if pages == index_part.pages:
-            shutil.copyfile(target, docx_dir / "02-index-of-exhibits.docx")
-            return
-        index_part.pages = pages
-    raise OutputError("the index of exhibits did not settle on a page count: report this as a bug")
 
 
 def _signature_path(case: Case) -> Path | None:

@@ -6,13 +6,14 @@ them at once.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from assembler import resources, rules
-from assembler.casefile import CASE_FILE_NAMES, find_case_file, load_file
+from assembler.casefile import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
 from assembler.errors import InputFileError, Problem
 from assembler.schema import SchemaCheck
 from assembler.settings import Settings
@@ -34,6 +35,12 @@ class Case:
     data: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     office: dict | None = None
+    label: str | None = None  # how messages name a case that is not a file ("cases.csv row 3")
+    source_sha256: str = ""  # of the case file, or of the spreadsheet row's data
+
+    @property
+    def shown(self) -> str:
+        return self.label or str(self.file)
 
     @property
     def errors(self) -> list[Problem]:
@@ -62,9 +69,14 @@ def locate(case_path: Path) -> tuple[Path, Path]:
 
 def load_case(case_path: Path, settings: Settings) -> Case:
     case_dir, file = locate(case_path)
-    shown = str(file)
-    case = Case(case_dir, file)
-    loaded = load_file(file, shown)
+    loaded = load_file(file, str(file))
+    case = Case(case_dir, file, source_sha256=hashlib.sha256(file.read_bytes()).hexdigest())
+    return check_case(case, loaded, settings)
+
+
+def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
+    """Check already-read case data (from a file or a spreadsheet row) in `case.dir`."""
+    shown = case.shown
     case.problems += loaded.problems
     if loaded.data is None:
         return case
@@ -85,7 +97,7 @@ def load_case(case_path: Path, settings: Settings) -> Case:
     case.data = document
     if not problems:
         case.office = settings.offices.get(document["office"])
-        case.problems += rules.check(document, case_dir, settings, shown, loaded.lines, today())
+        case.problems += rules.check(document, case.dir, settings, shown, loaded.lines, today())
     case.problems.sort(key=lambda p: (p.severity != "error", p.line or 0, p.path))
     return case
 

@@ -23,11 +23,36 @@ def relative(path: Path, base: Path) -> str:
         return str(path)
 
 
+def build_key(*, case, settings, inputs: list[Path], templates: dict[str, Path]) -> str:
+    """One hash over everything a filing depends on: a batch re-run skips a case whose key is unchanged."""
+    parts = [__version__, case.source_sha256,
+             sha256(settings.path) if settings.path else "-",
+             json.dumps(settings.page_numbers, sort_keys=True),
+             json.dumps(case.office, sort_keys=True, default=str)]
+    parts += [f"{relative(p, case.dir)}={sha256(p)}" for p in inputs]
+    parts += [f"{role}={sha256(path)}" for role, path in sorted(templates.items())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def case_inputs(case) -> list[Path]:
+    """Every file of the case folder that goes into the filing."""
+    files = []
+    for e in case.data.get("exhibits") or []:
+        files.append(case.dir / e["file"])
+        if e.get("translation"):
+            files.append(case.dir / e["translation"]["file"])
+    image = (case.data["attorney"].get("signature") or {}).get("image")
+    if image:
+        files.append(case.dir / image)
+    return files
+
+
 def build_manifest(*, case, settings, inputs: list[Path], templates: dict[str, Path], sections, filing: Path,
                    pages: int, labels: list[str]) -> dict:
     return {
         "tool": {"name": "pdpacket", "version": __version__},
-        "case_file": {"path": case.file.name, "sha256": sha256(case.file)},
+        "build_key": build_key(case=case, settings=settings, inputs=inputs, templates=templates),
+        "case_file": {"path": case.file.name, "sha256": case.source_sha256},
         "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
                           if settings.path else None),
         "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
