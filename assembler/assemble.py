@@ -47,12 +47,31 @@ def _drop_dangling(page) -> None:
         page.pop(NameObject("/Annots"), None)
 
 
+class _Readers:
+    """One reader per PDF, shared by the parts cut from it (a combined conversion),
+    but never the same page twice: pages added twice from one reader would share
+    their objects, and stamping one would stamp both."""
+
+    def __init__(self):
+        self.open: dict[Path, list[tuple[PdfReader, set[int]]]] = {}
+
+    def pages(self, pdf: Path, offset: int, count: int):
+        wanted = set(range(offset, offset + count))
+        for reader, used in self.open.setdefault(pdf, []):
+            if not used & wanted:
+                used |= wanted
+                return [reader.pages[i] for i in sorted(wanted)]
+        reader = _reader(pdf)
+        self.open[pdf].append((reader, set(wanted)))
+        return [reader.pages[i] for i in sorted(wanted)]
+
+
 def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict) -> list[str]:
     writer = PdfWriter()
+    readers = _Readers()
     for section in sections:
         for part in section.parts:
-            reader = _reader(part.pdf)
-            for page in reader.pages:
+            for page in readers.pages(part.pdf, part.offset, part.pages):
                 added = writer.add_page(page)
                 _drop_dangling(added)
     labels = stamp(writer, numbering)

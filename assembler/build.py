@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler import exhibits, soffice, workspace
+from assembler import combine, exhibits, soffice, workspace
 from assembler.api import validate_case
 from assembler.assemble import assemble
 from assembler.case import Case
@@ -105,7 +105,7 @@ class CaseBuild:
     work: Path
     progress: Progress
     prefix: str = ""  # makes this case's file names unique in a LibreOffice run shared with other cases
-    jobs: dict[Path, tuple[Part, str]] = field(default_factory=dict)  # document -> (part, label)
+    pending: list[Render] = field(default_factory=list)  # documents waiting for LibreOffice
     keep: dict[Path, str] = field(default_factory=dict)  # rendered document -> its name in docx/
     inputs: list[Path] = field(default_factory=list)
     staging: Path | None = None
@@ -133,15 +133,16 @@ class CaseBuild:
         # The draft index joins the first LibreOffice run, so its length is
         # known (almost always right) before the real page numbers are.
         draft = self._render_index("draft")
-        self.jobs[draft] = (self.index_part, self._label("the index of exhibits", "index"))
+        self.pending.append(Render(draft, self.index_part, self._label("the index of exhibits", "index"),
+                                   self.templates["index"]))
 
     def _label(self, what: str, role: str) -> str:
         return f"{what} (template {self.templates[role].name})"
 
-    def _render(self, role: str, name: str, extra: dict, title: str, keep: bool) -> Path:
+    def _render(self, role: str, name: str, extra: dict, title: str, keep: bool, compress: bool | None = None) -> Path:
         target = self.render_dir / f"{self.prefix}{name}.docx"
         render(self.templates[role], {**self.context, **extra}, self.env, target, title, self.author,
-               self.signature if role == "letter" else None)
+               self.signature if role == "letter" else None, compress=keep if compress is None else compress)
         if keep:
             self.keep[target] = f"{name}.docx"
         return target
@@ -179,7 +180,8 @@ class CaseBuild:
                     role = "certificate_of_service"
                 else:
                     continue
-                self.jobs[target] = (part, self._label(f"the {part.label}", role))
+                self.pending.append(Render(target, part, self._label(f"the {part.label}", role),
+                                           self.templates[role]))
 
     def _prepare_exhibits(self) -> None:
         exhibit_dir = self.work / f"{self.prefix}exhibits"
@@ -199,42 +201,37 @@ class CaseBuild:
                     # A copy with a unique name: soffice names its outputs by base name.
                     copy = exhibit_dir / f"{self.prefix}tab-{s.tab}-{i}{suffix}"
                     shutil.copyfile(part.source, copy)
-                    self.jobs[copy] = (part, part.label)
+                    self.pending.append(Render(copy, part, part.label, None))
         if self.signature:
             self.inputs.append(self.signature)
 
     def _render_index(self, name) -> Path:
         return self._render("index", f"index-{name}", {"index": index_entries(self.sections)},
-                            "Index of exhibits", False)
+                            "Index of exhibits", False, compress=name != "draft")
 
-    def conversion_jobs(self) -> list[soffice.Job]:
-        return [soffice.Job(src, label) for src, (_, label) in self.jobs.items()]
-
-    def take_conversions(self, converted: dict[Path, Path]) -> None:
-        for src, (part, _) in self.jobs.items():
-            part.pdf = converted[src]
+    def count_pages(self) -> None:
         for s in self.sections:
             for part in s.parts:
-                part.pages = len(PdfReader(part.pdf).pages)
-        self.jobs = {}
+                if part.pdf is not None and not part.pages:
+                    part.pages = len(PdfReader(part.pdf).pages)
 
-    def next_index(self) -> Path:
+    def next_index(self) -> Render:
         """Render the index with the page numbers the current index length gives."""
         self.index_round += 1
         if self.index_round > MAX_INDEX_ROUNDS:
             raise OutputError("the index of exhibits did not settle on a page count: report this as a bug")
+        self.index_pages = self.index_part.pages
         number_pages(self.sections)
         self.index_docx = self._render_index(f"round{self.index_round}")
-        return self.index_docx
+        self.index_part.pages = 0
+        return Render(self.index_docx, self.index_part, self._label("the index of exhibits", "index"),
+                      self.templates["index"])
 
-    def take_index(self, pdf: Path) -> bool:
-        """Use the converted index; True when its length confirms the numbers printed in it."""
-        pages = len(PdfReader(pdf).pages)
-        self.index_part.pdf = pdf
-        if pages == self.index_part.pages:
+    def index_settled(self) -> bool:
+        """True when the converted index is as long as the page numbers printed in it assumed."""
+        if self.index_part.pages == self.index_pages:
             self.keep[self.index_docx] = "02-index-of-exhibits.docx"
             return True
-        self.index_part.pages = pages
         return False
 
     def finish(self) -> BuildResult:
@@ -265,17 +262,70 @@ class CaseBuild:
             shutil.rmtree(self.staging, ignore_errors=True)
 
 
+@dataclass
+class Render:
+    """A document for LibreOffice, and the part of the filing its PDF becomes."""
+
+    doc: Path
+    part: Part
+    label: str
+    template: Path | None  # None for a case's own .docx/.odt exhibit: never combined
+
+
+def convert_renders(renders: list[Render], binary: str, profile: Path, timeout: int, progress: Progress) -> None:
+    """Convert documents in one LibreOffice start, renders of one template as one document."""
+    work = profile.parent
+    groups: dict[Path, list[Render]] = {}
+    jobs: list[soffice.Job] = []
+    combined: dict[Path, list[Render]] = {}
+    singles: dict[Path, Render] = {}
+    for r in renders:
+        if r.template is None:
+            singles[r.doc] = r
+        else:
+            groups.setdefault(r.template, []).append(r)
+    for template, members in groups.items():
+        if combine.combinable([m.doc for m in members]):
+            doc = combine.combine([m.doc for m in members], work / f"combined-{_seq(work)}-{template.stem}.docx")
+            combined[doc] = members
+            labels = sorted({m.label for m in members})
+            jobs.append(soffice.Job(doc, labels[0] if len(labels) == 1 else f"{len(members)} documents made "
+                                                                             f"from template {template.name}"))
+        else:
+            singles.update({m.doc: m for m in members})
+    jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
+    progress.step(f"convert {len(renders)} documents with LibreOffice")
+    started = time.monotonic()
+    converted = soffice.convert(jobs, work / f"pdf-{_seq(work)}", profile, binary, timeout, bookmarks=True)
+    progress.add("libreoffice", time.monotonic() - started)
+    retry = []
+    for doc, members in combined.items():
+        bounds = combine.split(converted[doc], len(members))
+        if bounds is None:
+            retry += members
+            continue
+        for m, (offset, pages) in zip(members, bounds):
+            m.part.pdf, m.part.offset, m.part.pages = converted[doc], offset, pages
+    for doc, r in singles.items():
+        r.part.pdf, r.part.offset, r.part.pages = converted[doc], 0, len(PdfReader(converted[doc]).pages)
+    if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
+        converted = soffice.convert([soffice.Job(r.doc, r.label) for r in retry], work / f"pdf-{_seq(work)}",
+                                    profile, binary, timeout)
+        for r in retry:
+            r.part.pdf, r.part.offset, r.part.pages = converted[r.doc], 0, len(PdfReader(converted[r.doc]).pages)
+
+
+def _seq(work: Path) -> int:
+    return len(os.listdir(work))
+
+
 def convert_together(builds: list[CaseBuild], binary: str, profile: Path, timeout: int,
                      progress: Progress) -> None:
     """Convert the pending documents of every build in one LibreOffice start."""
-    jobs = [job for cb in builds for job in cb.conversion_jobs()]
-    progress.step(f"convert {len(jobs)} documents with LibreOffice")
-    started = time.monotonic()
-    converted = soffice.convert(jobs, profile.parent / f"pdf-{len(os.listdir(profile.parent))}", profile, binary,
-                                timeout)
-    progress.add("libreoffice", time.monotonic() - started)
+    convert_renders([r for cb in builds for r in cb.pending], binary, profile, timeout, progress)
     for cb in builds:
-        cb.take_conversions(converted)
+        cb.pending = []
+        cb.count_pages()
 
 
 def settle_indexes(builds: list[CaseBuild], binary: str, profile: Path, timeout: int, progress: Progress) -> None:
@@ -283,13 +333,8 @@ def settle_indexes(builds: list[CaseBuild], binary: str, profile: Path, timeout:
     progress.step("settle the index")
     pending = list(builds)
     while pending:
-        docs = {cb.next_index(): cb for cb in pending}
-        started = time.monotonic()
-        converted = soffice.convert([soffice.Job(d, "the index of exhibits") for d in docs],
-                                    profile.parent / f"pdf-{len(os.listdir(profile.parent))}", profile, binary,
-                                    timeout)
-        progress.add("libreoffice", time.monotonic() - started)
-        pending = [cb for doc, cb in docs.items() if not cb.take_index(converted[doc])]
+        convert_renders([cb.next_index() for cb in pending], binary, profile, timeout, progress)
+        pending = [cb for cb in pending if not cb.index_settled()]
 
 
 def _prepare_output(out: Path) -> Path:

@@ -63,6 +63,39 @@ def build(case, out, settings_file, strict, quiet):
 
 
 @cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder: one subfolder per case, and the batch report.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: one per CPU).")
+@click.option("--force", is_flag=True, help="Rebuild cases even when nothing changed since their last build.")
+@click.option("--validate-only", is_flag=True, help="Only check every case and report every problem.")
+@click.option("--exhibits-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="For a spreadsheet: the folder exhibit paths are relative to (default: the spreadsheet's).")
+@settings_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet):
+    """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
+    from assembler.batch import BatchFailed, run_batch, summarize
+
+    outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
+                         settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet)
+    for o in outcomes:
+        if o.status in ("failed", "invalid"):
+            click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
+            for line in o.problems:
+                click.echo(f"  {line}", err=True)
+    summary = summarize(outcomes)
+    parts = ", ".join(f"{n} {status}" for status, n in summary.items() if status != "cases")
+    click.echo(f"{summary['cases']} cases: {parts} (report: {out / 'batch-report.csv'})")
+    bad = summary.get("failed", 0) + summary.get("invalid", 0)
+    if bad:
+        if validate_only and not summary.get("failed"):
+            raise SystemExit(int(ExitCode.invalid_case))
+        raise BatchFailed(f"{bad} of {summary['cases']} cases did not build: see {out / 'batch-report.csv'}")
+
+
+@cli.command()
 @settings_option
 @click.option("--case", "case", type=click.Path(path_type=Path), default=None,
               help="Look up settings as for this case folder.")

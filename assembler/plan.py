@@ -22,6 +22,7 @@ class Part:
     source: Path | None = None  # the case's own file, for exhibits and translations
     ref: str | None = None  # declaration or exhibit id
     pdf: Path | None = None
+    offset: int = 0  # where this part's pages start in `pdf` (several parts may share one PDF)
     pages: int = 0
     first: int = 0
     last: int = 0

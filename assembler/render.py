@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 from docx.shared import Mm
+from docx.opc.pkgwriter import PackageWriter
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -59,7 +60,8 @@ def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
 
 
 def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, title: str,
-           author: str, signature_image: Path | None = None) -> Path:
+           author: str, signature_image: Path | None = None, compress: bool = True) -> Path:
+    """Render `template` into `out`. `compress=False` for documents only LibreOffice reads (faster)."""
     try:
         tpl = DocxTemplate(str(template))
         ctx = dict(context)
@@ -83,20 +85,54 @@ def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, 
     # Set after rendering: autoescape would double-escape them through Jinja.
     props = tpl.docx.core_properties
     props.title, props.author, props.last_modified_by = title, author, "pdpacket"
-    buffer = io.BytesIO()
-    tpl.save(buffer)
-    out.write_bytes(_fixed_timestamps(buffer.getvalue()))
+    out.write_bytes(_package_bytes(tpl, compress))
     return out
 
 
-def _fixed_timestamps(docx: bytes) -> bytes:
-    """Zip entries carry the time of saving; fix it so the same input gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(docx))
+class _Members:
+    """Collects what python-docx would write into its zip, in order."""
+
+    def __init__(self):
+        self.items: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.items.append((pack_uri.membername, blob))
+
+
+def _package_bytes(tpl: DocxTemplate, compress: bool) -> bytes:
+    """The .docx with fixed zip timestamps, so the same input gives the same bytes.
+
+    python-docx stamps each zip entry with the time of saving and compresses
+    everything; writing the package ourselves fixes the time and compresses
+    once (or not at all for documents only LibreOffice reads).
+    """
+    if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        buffer = io.BytesIO()
+        tpl.save(buffer)  # docxtpl's own media replacement needs its save path
+        return _rezip(buffer.getvalue(), compress)
+    package = tpl.docx.part.package
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    members = _Members()
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return _zip(members.items, compress)
+
+
+def _zip(items, compress: bool) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(out, "w", method) as dst:
+        for name, blob in items:
+            info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, blob)
     return out.getvalue()
+
+
+def _rezip(docx: bytes, compress: bool) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    return _zip([(i.filename, src.read(i.filename)) for i in src.infolist()], compress)

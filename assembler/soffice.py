@@ -53,7 +53,12 @@ class Job:
     label: str  # what to call it in an error ("exhibit church_letter (exhibits/church-letter.docx)")
 
 
-def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout: int) -> dict[Path, Path]:
+# Bookmarks become named destinations: combine.py finds where each combined render starts.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+
+
+def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout: int,
+            bookmarks: bool = False) -> dict[Path, Path]:
     """Convert every job's document to PDF in one soffice start; return source -> PDF."""
     if not jobs:
         return {}
@@ -63,7 +68,7 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
     log = outdir / "soffice.log"
     cmd = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--invisible",
            "--norestore", "--nolockcheck", "--nodefault", "--nologo",
-           "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir.resolve()),
+           "--convert-to", PDF_FILTER if bookmarks else "pdf:writer_pdf_Export", "--outdir", str(outdir.resolve()),
            *[str(j.source.resolve()) for j in jobs]]
     with open(log, "wb") as out:
         try:

@@ -1,0 +1,371 @@
+"""`pdpacket batch`: many cases at once, for a clinic's night run.
+
+Cases are split into chunks; each worker process takes a chunk and runs the
+LibreOffice steps of all its cases in one start (a start costs about a second,
+a document a small fraction of that). A case that fails never stops the
+others: when a shared conversion fails, the chunk's cases are converted one by
+one so that only the faulty case fails. Workers get a picklable chunk and
+return small outcomes; only the parent writes the report and moves the bar.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assembler import workspace
+from assembler.build import CaseBuild, convert_together, settle_indexes, template_paths
+from assembler.case import Case, check_case, load_case
+from assembler.casefile import LoadedFile, find_case_file
+from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError,
+                              Problem)
+from assembler.manifest import build_key, case_inputs, sha256
+from assembler.progress import Progress
+from assembler.settings import load_settings
+from assembler.soffice import find_soffice
+from assembler.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
+
+REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
+MAX_CHUNK = 16
+
+
+@dataclass
+class CaseSpec:
+    """One case of a batch, as a worker needs it (picklable)."""
+
+    name: str
+    folder: Path | None = None  # a case folder
+    row: dict | None = None  # or a spreadsheet row
+    row_label: str | None = None
+    base_dir: Path | None = None  # where a row's exhibit paths start
+    source: Path | None = None  # the spreadsheet
+
+
+@dataclass
+class Outcome:
+    case: str
+    status: str  # built, skipped, invalid, failed, interrupted, valid
+    output: str = ""
+    pages: int = 0
+    size_bytes: int = 0
+    seconds: float = 0.0
+    exit_code: int = 0
+    message: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+class BatchFailed(PdpacketError):
+    exit_code = ExitCode.batch_partial_failure
+
+
+# --- finding the cases ----------------------------------------------------------
+
+def discover(source: Path, out: Path, exhibits_dir: Path | None) -> list[CaseSpec]:
+    if source.is_dir():
+        specs = []
+        for sub in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if sub.resolve() == out.resolve():
+                continue
+            specs.append(CaseSpec(sub.name, folder=sub))
+        if not specs:
+            raise InputFileError(f"{source}: no case folders in it: each case is a subfolder holding case.yaml")
+        return specs
+    if not source.is_file():
+        raise InputFileError(f"{source}: no such folder or spreadsheet: check the path")
+    base = exhibits_dir or source.parent
+    specs, seen = [], set()
+    for number, row in read_rows(source):
+        given = next((row[c] for c in NAME_COLUMNS if c in row), None)
+        family = row.get("respondent.family_names", "")
+        name = _safe_name(given or f"row{number:04d}-{family}")
+        if name in seen:
+            name = f"{name}-row{number}"
+        seen.add(name)
+        specs.append(CaseSpec(name, row=row, row_label=f"{source.name} row {number}", base_dir=base,
+                              source=source))
+    if not specs:
+        raise InputFileError(f"{source}: no rows with data: one row per case, below a row of field paths")
+    return specs
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "case"
+
+
+# --- one worker's chunk -----------------------------------------------------------
+
+def load_spec(spec: CaseSpec, settings_file: Path | None):
+    """The spec's case and settings; the case carries every problem found."""
+    if spec.folder is not None:
+        if find_case_file(spec.folder) is None:
+            raise InputFileError(f"{spec.folder}: no case file: add case.yaml (or .yml/.json)")
+        settings = load_settings(settings_file, spec.folder)
+        return load_case(spec.folder, settings), settings
+    settings = load_settings(settings_file, spec.base_dir / "case")
+    data, problems = row_to_data(spec.row, spec.row_label)
+    digest = hashlib.sha256(json.dumps(spec.row, sort_keys=True).encode()).hexdigest()
+    case = Case(spec.base_dir.resolve(), spec.source, label=spec.row_label, source_sha256=digest)
+    loaded = LoadedFile(spec.source, data, problems=problems)
+    return check_case(case, loaded, settings), settings
+
+
+def _failure(name: str, exc: BaseException, started: float) -> Outcome:
+    if isinstance(exc, (InvalidCaseError, InvalidSettingsError)):
+        lines = [p.render() for p in exc.problems]
+        status = "invalid" if isinstance(exc, InvalidCaseError) else "failed"
+        return Outcome(name, status, exit_code=int(exc.exit_code), message=exc.message, problems=lines,
+                       seconds=round(time.monotonic() - started, 2))
+    if isinstance(exc, PdpacketError):
+        return Outcome(name, "failed", exit_code=int(exc.exit_code), message=exc.message,
+                       seconds=round(time.monotonic() - started, 2))
+    return Outcome(name, "failed", exit_code=int(ExitCode.internal_error),
+                   message=f"internal error (a bug in pdpacket): {type(exc).__name__}: {exc}",
+                   problems=traceback.format_exception(exc)[-3:], seconds=round(time.monotonic() - started, 2))
+
+
+def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None, force: bool,
+              strict: bool) -> list[Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    started: dict[str, float] = {}
+    builds: list[CaseBuild] = []
+    with workspace.workdir() as work:
+        try:
+            for i, spec in enumerate(specs):
+                started[spec.name] = time.monotonic()
+                try:
+                    case, settings = load_spec(spec, settings_file)
+                    failing = case.problems if strict else case.errors
+                    if failing:
+                        raise InvalidCaseError(case.problems, f"{len(case.errors)} error(s), "
+                                                              f"{len(case.warnings)} warning(s) in the case data")
+                    out = out_root / spec.name
+                    _clean_stale_staging(out)
+                    key = build_key(case=case, settings=settings, inputs=case_inputs(case),
+                                    templates=template_paths(settings))
+                    if not force and (done := _already_built(out, key)):
+                        outcomes[spec.name] = done
+                        continue
+                    case_work = work / f"case{i}"
+                    case_work.mkdir()
+                    cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-")
+                    cb.spec_name = spec.name
+                    builds.append(cb)
+                    cb.start()
+                except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
+                    outcomes[spec.name] = _failure(spec.name, exc, started[spec.name])
+            live = [cb for cb in builds if cb.spec_name not in outcomes]
+            live = _shared_step(live, outcomes, started, work, _convert)
+            live = _shared_step(live, outcomes, started, work, _settle)
+            for cb in live:
+                try:
+                    result = cb.finish()
+                    outcomes[cb.spec_name] = Outcome(
+                        cb.spec_name, "built", str(result.filing), result.pages, result.filing.stat().st_size,
+                        round(time.monotonic() - started[cb.spec_name], 2),
+                        problems=[p.render() for p in result.warnings])
+                except Exception as exc:  # noqa: BLE001
+                    outcomes[cb.spec_name] = _failure(cb.spec_name, exc, started[cb.spec_name])
+        finally:
+            for cb in builds:
+                cb.abandon()
+    return [outcomes[s.name] for s in specs]
+
+
+def _convert(builds: list[CaseBuild], work: Path) -> None:
+    settings = builds[0].settings
+    convert_together(builds, find_soffice(settings.soffice_path), work / "lo-profile", settings.soffice_timeout,
+                     Progress(False))
+
+
+def _settle(builds: list[CaseBuild], work: Path) -> None:
+    settings = builds[0].settings
+    settle_indexes(builds, find_soffice(settings.soffice_path), work / "lo-profile", settings.soffice_timeout,
+                   Progress(False))
+
+
+def _shared_step(builds, outcomes, started, work, step) -> list[CaseBuild]:
+    """Run a LibreOffice step for all builds at once; on failure, one by one to find the culprit."""
+    if not builds:
+        return []
+    try:
+        step(builds, work)
+        return builds
+    except Exception as exc:  # noqa: BLE001 - retried case by case below
+        if len(builds) == 1:
+            outcomes[builds[0].spec_name] = _failure(builds[0].spec_name, exc, started[builds[0].spec_name])
+            return []
+    survivors = []
+    for cb in builds:
+        try:
+            step([cb], work)
+            survivors.append(cb)
+        except Exception as exc:  # noqa: BLE001
+            outcomes[cb.spec_name] = _failure(cb.spec_name, exc, started[cb.spec_name])
+    return survivors
+
+
+def _already_built(out: Path, key: str) -> Outcome | None:
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        filing = out / manifest["filing"]["file"]
+        if manifest.get("build_key") != key or sha256(filing) != manifest["filing"]["sha256"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Outcome(out.name, "skipped", str(filing), manifest["filing"]["pages"], filing.stat().st_size,
+                   message="unchanged since its last build")
+
+
+def _clean_stale_staging(out: Path) -> None:
+    """A killed build may leave its staging folder; nothing reads it, remove it."""
+    if out.is_dir():
+        for entry in out.iterdir():
+            if entry.name.startswith((".pdpacket-staging-", ".pdpacket-old-")):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+# --- the parent -------------------------------------------------------------------
+
+def chunk(specs: list[CaseSpec], jobs: int) -> list[list[CaseSpec]]:
+    # Few, large chunks: each costs two LibreOffice starts. Small batches still
+    # get one chunk per worker so that both cores work.
+    size = max(1, min(MAX_CHUNK, math.ceil(len(specs) / jobs)))
+    return [specs[i:i + size] for i in range(0, len(specs), size)]
+
+
+class Bar:
+    """cases done of total, failures so far, time left; on stderr, only for a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.done, self.failed = total, enabled, 0, 0
+        self.start = time.monotonic()
+
+    def update(self, outcomes: list[Outcome]) -> None:
+        self.done += len(outcomes)
+        self.failed += sum(o.status in ("failed", "invalid") for o in outcomes)
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        left = elapsed / self.done * (self.total - self.done) if self.done else 0
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} cases, "
+                         f"{self.failed} failed, about {left:.0f} s left ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
+              validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
+              quiet: bool = False) -> list[Outcome]:
+    source, out = Path(source), Path(out)
+    specs = discover(source, out, exhibits_dir)
+    jobs = jobs or os.cpu_count() or 1
+    bar = Bar(len(specs), enabled=not quiet and sys.stderr.isatty())
+    if validate_only:
+        outcomes = [_validate_one(spec, settings_file, strict) for spec in specs]
+        _write_report(out, outcomes)
+        return outcomes
+    workspace.sweep_stale()
+    _prepare_out(out)
+    results: dict[str, Outcome] = {}
+    chunks = chunk(specs, jobs)
+    try:
+        if jobs == 1:
+            for c in chunks:
+                done = run_chunk(c, out, settings_file, force, strict)
+                results.update({o.case: o for o in done})
+                bar.update(done)
+        else:
+            with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict): c for c in chunks}
+                try:
+                    for future in cf.as_completed(futures):
+                        try:
+                            done = future.result()
+                        except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                            done = [Outcome(s.name, "failed", exit_code=int(ExitCode.internal_error),
+                                            message=f"the worker building this case died ({exc})")
+                                    for s in futures[future]]
+                        results.update({o.case: o for o in done})
+                        bar.update(done)
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    except KeyboardInterrupt:
+        bar.close()
+        outcomes = [results.get(s.name) or Outcome(s.name, "interrupted", message="not finished: run again")
+                    for s in specs]
+        _write_report(out, outcomes)
+        raise
+    bar.close()
+    outcomes = [results[s.name] for s in specs]
+    _write_report(out, outcomes)
+    return outcomes
+
+
+def _validate_one(spec: CaseSpec, settings_file: Path | None, strict: bool) -> Outcome:
+    started = time.monotonic()
+    try:
+        case, _ = load_spec(spec, settings_file)
+    except Exception as exc:  # noqa: BLE001
+        return _failure(spec.name, exc, started)
+    failing = case.problems if strict else case.errors
+    return Outcome(spec.name, "invalid" if failing else "valid", exit_code=int(ExitCode.invalid_case) if failing else 0,
+                   message=f"{len(case.errors)} error(s), {len(case.warnings)} warning(s)",
+                   problems=[p.render() for p in case.problems], seconds=round(time.monotonic() - started, 2))
+
+
+def _prepare_out(out: Path) -> None:
+    from assembler.errors import OutputError
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".pdpacket-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write to the output folder {out}: {exc.strerror}: choose another folder "
+                          "with -o, or fix its permissions") from exc
+
+
+def _write_report(out: Path, outcomes: list[Outcome]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for o in outcomes:
+        row = asdict(o)
+        if o.problems and o.status in ("invalid", "failed"):
+            row["message"] = " | ".join([o.message, *o.problems])
+        writer.writerow(row)
+    summary = summarize(outcomes)
+    _atomic_write(out / "batch-report.csv", buffer.getvalue())
+    _atomic_write(out / "batch-report.json", json.dumps({"summary": summary, "cases": [asdict(o) for o in outcomes]},
+                                                        indent=2, ensure_ascii=False) + "\n")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def summarize(outcomes: list[Outcome]) -> dict:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return {"cases": len(outcomes), **counts}

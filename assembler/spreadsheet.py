@@ -1,0 +1,142 @@
+"""Cases from a spreadsheet export: one row a case, columns named by field paths.
+
+`respondent.family_names`, `exhibits[0].file`, `request.relief[1]`: each column
+header is the path of the field it fills; empty cells are left out. A `case`
+column, when present, names the case (and its output folder).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+from assembler.errors import InputFileError, Problem
+
+NAME_COLUMNS = ("case", "case_id")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {header: cell text}) for each non-empty row."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    raise InputFileError(f"{path}: not a spreadsheet pdpacket reads: export it as .csv or .xlsx")
+
+
+def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(f"{path}: not UTF-8 text: export the spreadsheet as 'CSV UTF-8'") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read: {exc.strerror}") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise InputFileError(f"{path}: the spreadsheet is empty: the first row names the fields")
+    header = [h.strip() for h in rows[0]]
+    result = []
+    for number, cells in enumerate(rows[1:], start=2):
+        row = {h: c for h, c in zip(header, cells) if h and c.strip()}
+        if row:
+            result.append((number, row))
+    return result
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    try:
+        import openpyxl
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise InputFileError(f"{path}: cannot be read as an Excel workbook ({exc}): save it again as .xlsx") from exc
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    book.close()
+    if not rows:
+        raise InputFileError(f"{path}: the first sheet is empty: its first row names the fields")
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    result = []
+    for number, cells in enumerate(rows[1:], start=2):
+        row = {h: _cell_text(c) for h, c in zip(header, cells) if h and c is not None and _cell_text(c)}
+        if row:
+            result.append((number, row))
+    return result
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Problem]]:
+    """Nest a row's cells by their column paths."""
+    data: dict = {}
+    problems = []
+    parsed = []
+    for column, value in row.items():
+        if column in NAME_COLUMNS:
+            continue
+        tokens = _parse(column)
+        if tokens is None:
+            problems.append(Problem(shown, column, "this column header is not a field path "
+                                                   "(e.g. respondent.family_names or exhibits[0].file)"))
+            continue
+        parsed.append((tokens, column, value))
+    # Columns may come in any order; list items must be filled from index 0 up.
+    parsed.sort(key=lambda t: [(0, x) if isinstance(x, int) else (1, x) for x in t[0]])
+    for tokens, column, value in parsed:
+        try:
+            _put(data, tokens, value)
+        except ValueError as exc:
+            problems.append(Problem(shown, column, str(exc)))
+    return data, problems
+
+
+def _parse(column: str) -> list | None:
+    tokens, pos = [], 0
+    for m in _TOKEN.finditer(column):
+        gap = column[pos:m.start()]
+        if gap not in ("", ".") or (gap == "." and not tokens):
+            return None
+        tokens.append(m.group(1) if m.group(1) else int(m.group(2)))
+        pos = m.end()
+    if pos != len(column) or not tokens or isinstance(tokens[0], int):
+        return None
+    return tokens
+
+
+def _put(target, tokens: list, value) -> None:
+    for i, token in enumerate(tokens):
+        last = i == len(tokens) - 1
+        nxt = None if last else ([] if isinstance(tokens[i + 1], int) else {})
+        if isinstance(token, int):
+            if not isinstance(target, list):
+                raise ValueError("a list index where the field is not a list")
+            if token > len(target):
+                raise ValueError(f"item [{token}] comes before item [{len(target)}]: number list items from 0 "
+                                 "without gaps")
+            if token == len(target):
+                target.append(value if last else nxt)
+            elif last:
+                raise ValueError("this cell is given twice")
+            target = target[token]
+        else:
+            if not isinstance(target, dict):
+                raise ValueError("a field name where the field is a list")
+            if last:
+                if token in target:
+                    raise ValueError("this cell is given twice")
+                target[token] = value
+            else:
+                target = target.setdefault(token, nxt)
