@@ -227,3 +227,43 @@ def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     assert not list(out.glob("*/.pdpacket-*")), "partial files left behind"
     leftovers = [p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob(f"pdpacket-{proc.pid}-*")]
     assert leftovers == []
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
+    root = _folder_of_cases(tmp_path / "src", 4)
+    out = tmp_path / "out"
+    env = {**os.environ, "PDPACKET_TODAY": "2026-11-28"}
+    cmd = [sys.executable, "-m", "assembler", "batch", str(root), "-o", str(out), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("*/manifest.json")):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.interrupted, err
+    assert "Traceback" not in err and "interrupted" in err
+    report = _report(out)
+    assert "interrupted" in {r["status"] for r in report.values()}
+    assert not list(out.glob("*/.pdpacket-*"))
+    assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))
+    again = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert {r["status"] for r in _report(out).values()} <= {"built", "skipped"}
+
+
+def test_the_progress_bar_shows_done_failed_and_time_left(capsys):
+    from assembler.batch import Bar, Outcome
+    bar = Bar(4, enabled=True)
+    bar.update([Outcome("a", "built"), Outcome("b", "failed")])
+    bar.close()
+    err = capsys.readouterr().err
+    assert "2/4 cases, 1 failed, about" in err and "s left" in err
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, run):
+    root = _folder_of_cases(tmp_path / "src", 1)
+    result = run("batch", root, "-o", tmp_path / "out")
+    assert result.code == 0
+    assert result.err == ""
+    assert "1 cases: 1 built" in result.out
