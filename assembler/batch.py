@@ -135,7 +135,7 @@ def _failure(name: str, exc: BaseException, started: float) -> Outcome:
 
 
 def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None, force: bool,
-              strict: bool) -> list[Outcome]:
+              strict: bool, templates_dir: Path | None = None) -> list[Outcome]:
     outcomes: dict[str, Outcome] = {}
     started: dict[str, float] = {}
     builds: list[CaseBuild] = []
@@ -152,13 +152,14 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                     out = out_root / spec.name
                     _clean_stale_staging(out)
                     key = build_key(case=case, settings=settings, inputs=case_inputs(case),
-                                    templates=template_paths(settings))
+                                    templates=template_paths(settings, case.data, templates_dir))
                     if not force and (done := _already_built(out, key)):
                         outcomes[spec.name] = done
                         continue
                     case_work = work / f"case{i}"
                     case_work.mkdir()
-                    cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-")
+                    cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-",
+                                   templates_dir=templates_dir)
                     cb.spec_name = spec.name
                     builds.append(cb)
                     cb.start()
@@ -271,7 +272,7 @@ class Bar:
 
 def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
               validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
-              quiet: bool = False) -> list[Outcome]:
+              quiet: bool = False, templates_dir: Path | None = None) -> list[Outcome]:
     source, out = Path(source), Path(out)
     specs = discover(source, out, exhibits_dir)
     jobs = jobs or os.cpu_count() or 1
@@ -287,12 +288,13 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     try:
         if jobs == 1:
             for c in chunks:
-                done = run_chunk(c, out, settings_file, force, strict)
+                done = run_chunk(c, out, settings_file, force, strict, templates_dir)
                 results.update({o.case: o for o in done})
                 bar.update(done)
         else:
             with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict): c for c in chunks}
+                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict, templates_dir): c
+                           for c in chunks}
                 try:
                     for future in cf.as_completed(futures):
                         try:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler import combine, exhibits, soffice, workspace
+from assembler import combine, exhibits, soffice, templates, workspace
 from assembler.api import validate_case
 from assembler.assemble import assemble
 from assembler.case import Case
@@ -33,11 +33,9 @@ from assembler.normalize import format_a_number
 from assembler.plan import Part, Section, index_entries, number_pages, plan
 from assembler.progress import Progress
 from assembler.render import make_environment, render
-from assembler.resources import templates_dir
 from assembler.rules import resolve_case_path
 from assembler.settings import Settings, load_settings
 
-ROLES = ("letter", "declaration", "index", "tab", "translator_certificate", "certificate_of_service")
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
 
@@ -59,30 +57,27 @@ def filing_name(data: dict) -> str:
     return f"{family}_{data['respondent']['a_number']}_PD-request.pdf"
 
 
-def template_paths(settings: Settings) -> dict[str, Path]:
-    """Each role's template: the firm's folder first, then the shipped default."""
-    paths = {}
-    for role in ROLES:
-        firm = settings.templates / f"{role}.docx" if settings.templates else None
-        paths[role] = firm if firm and firm.is_file() else templates_dir() / f"{role}.docx"
-    return paths
+def template_paths(settings: Settings, case_data: dict | None = None, override: Path | None = None) -> dict[str, Path]:
+    """Each role's template file (see templates.py for the order of the folders)."""
+    return {role: c.path for role, c in templates.choose(settings, case_data, override).items()}
 
 
 def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
-          strict: bool = False, progress: Progress | None = None) -> BuildResult:
+          strict: bool = False, progress: Progress | None = None, templates_dir: Path | None = None) -> BuildResult:
     """Build one case folder (the `pdpacket build` command)."""
     progress = progress or Progress(False)
     progress.step("validate")
     case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
     settings = load_settings(settings_file, case.dir)
-    return build_case(case, settings, Path(out) if out else case.dir / "out", progress)
+    return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir)
 
 
-def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None) -> BuildResult:
+def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
+               templates_dir: Path | None = None) -> BuildResult:
     """Build an already validated case into `out`."""
     progress = progress or Progress(False)
     with workspace.workdir() as work:
-        cb = CaseBuild(case, settings, out, work, progress)
+        cb = CaseBuild(case, settings, out, work, progress, templates_dir=templates_dir)
         try:
             cb.start()
             binary = soffice.find_soffice(settings.soffice_path)
@@ -105,6 +100,7 @@ class CaseBuild:
     work: Path
     progress: Progress
     prefix: str = ""  # makes this case's file names unique in a LibreOffice run shared with other cases
+    templates_dir: Path | None = None  # --templates
     pending: list[Render] = field(default_factory=list)  # documents waiting for LibreOffice
     keep: dict[Path, str] = field(default_factory=dict)  # rendered document -> its name in docx/
     inputs: list[Path] = field(default_factory=list)
@@ -114,9 +110,12 @@ class CaseBuild:
     def start(self) -> None:
         """Prepare the output, plan the filing, render every template, prepare the exhibits."""
         data = self.case.data
+        self.progress.step("check templates")
+        self.choices = templates.choose(self.settings, data, self.templates_dir)
+        self.template_warnings = templates.require_valid(self.choices)
+        self.templates = {role: c.path for role, c in self.choices.items()}
         self.staging = _prepare_output(self.out)
         self.sections, self.tabs = plan(data, self.case.dir)
-        self.templates = template_paths(self.settings)
         self.context = build_context(data, self.case.office, self.tabs)
         self.env = make_environment(self.tabs)
         self.author = data["attorney"]["name"]
@@ -128,6 +127,7 @@ class CaseBuild:
         self.progress.step("prepare exhibits")
         self._prepare_exhibits()
         self.index_part = self.sections[1].parts[0]
+        self.index_part.template = "index"
         for s in self.sections:
             s.first = s.last = INDEX_PLACEHOLDER_PAGE
         # The draft index joins the first LibreOffice run, so its length is
@@ -180,6 +180,7 @@ class CaseBuild:
                     role = "certificate_of_service"
                 else:
                     continue
+                part.template = role
                 self.pending.append(Render(target, part, self._label(f"the {part.label}", role),
                                            self.templates[role]))
 
@@ -249,13 +250,13 @@ class CaseBuild:
         for src, name_in_docx in self.keep.items():
             shutil.copyfile(src, docx_dir / name_in_docx)
         manifest = build_manifest(case=self.case, settings=self.settings, inputs=self.inputs,
-                                  templates=self.templates, sections=self.sections, filing=filing, pages=total,
+                                  templates=self.choices, sections=self.sections, filing=filing, pages=total,
                                   labels=labels)
         write_manifest(manifest, self.staging / "manifest.json")
         self.progress.step("write")
         return _move_into_place(self.staging, self.out,
                                 BuildResult(filing, self.staging / "manifest.json", docx_dir, total,
-                                            self.case.warnings))
+                                            self.case.warnings + self.template_warnings))
 
     def abandon(self) -> None:
         if self.staging is not None:

@@ -15,6 +15,10 @@ import click
 from assembler import __version__
 from assembler.errors import ExitCode, InvalidCaseError, InvalidSettingsError, PdpacketError
 
+templates_option = click.option(
+    "--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+    help="A folder of templates that overrides the firm's and the default ones, role by role.")
+
 settings_option = click.option(
     "--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (overrides PDPACKET_SETTINGS and the usual places).")
@@ -50,13 +54,14 @@ def validate(case, settings_file, strict):
 @settings_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def build(case, out, settings_file, strict, quiet):
+@templates_option
+def build(case, out, settings_file, strict, quiet, templates_dir):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.build import build as build_case
     from assembler.progress import Progress
 
     result = build_case(case, out, settings_file=settings_file, strict=strict,
-                        progress=Progress(False if quiet else None))
+                        progress=Progress(False if quiet else None), templates_dir=templates_dir)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.filing} ({result.pages} pages)")
@@ -74,12 +79,14 @@ def build(case, out, settings_file, strict, quiet):
 @settings_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet):
+@templates_option
+def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.batch import BatchFailed, run_batch, summarize
 
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
-                         settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet)
+                         settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
+                         templates_dir=templates_dir)
     for o in outcomes:
         if o.status in ("failed", "invalid"):
             click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
@@ -110,6 +117,100 @@ def offices(settings_file, case):
         click.echo(f"{key:16} {office['name']}{mark}")
         click.echo(f"{'':16} {'; '.join(office['address'][2:] or office['address'])}")
         click.echo(f"{'':16} source: {office.get('source', '?')}, as of {office.get('as_of', '?')}")
+
+
+@cli.group()
+def templates():
+    """List, export, describe and check the Word templates."""
+
+
+@templates.command("list")
+@settings_option
+@templates_option
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Show the templates this case would use (its template_set, its settings).")
+def templates_list(settings_file, templates_dir, case):
+    """For each role, the template file that will be used and where it comes from."""
+    from assembler.settings import load_settings
+    from assembler.templates import choose
+
+    data = None
+    if case is not None:
+        from assembler.api import validate_case
+        loaded = validate_case(case, settings_file=settings_file)
+        data, settings = loaded.data, load_settings(settings_file, loaded.dir)
+    else:
+        settings = load_settings(settings_file, None)
+    for role, choice in choose(settings, data, templates_dir).items():
+        click.echo(f"{role:24} {choice.source:18} {choice.path}")
+
+
+@templates.command("export")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
+def templates_export(dest, force):
+    """Copy the default templates into DEST, to start a firm's own set."""
+    from assembler.templates import export_defaults
+
+    for path in export_defaults(dest, overwrite=force):
+        click.echo(str(path))
+    click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
+               f"`pdpacket templates check {dest}`", err=True)
+
+
+@templates.command("vars")
+@click.option("--role", type=click.Choice(["letter", "declaration", "index", "tab", "translator_certificate",
+                                           "certificate_of_service"]), default=None,
+              help="Only what this role's template can use.")
+def templates_vars(role):
+    """Every variable and filter a template may use, with its type and an example."""
+    import json
+
+    from assembler.variables import FILTERS, ROLE_ONLY, context_tree, walk
+
+    tree = context_tree()
+    click.echo("Variables (a[] is an item of the list a: use it in {%p for x in a %}):")
+    for path, var in walk(tree):
+        if not path:
+            continue
+        top = path.split(".")[0].split("[")[0]
+        owner = ROLE_ONLY.get(top)
+        if role and owner and owner != role:
+            continue
+        example = "" if var.example is None else json.dumps(var.example, ensure_ascii=False)
+        note = f"  [{owner} template only]" if owner and not role else ""
+        hint = f"  -- {var.doc}" if var.doc else ""
+        click.echo(f"  {path:48} {var.type:8} {example[:60]}{note}{hint}")
+    click.echo("Filters ({{ value|filter }}):")
+    for name, doc in FILTERS.items():
+        click.echo(f"  {name:48} {doc}")
+
+
+@templates.command("check")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False)
+@settings_option
+def templates_check(folder, settings_file):
+    """Check a folder of templates (default: the ones that would be used)."""
+    from assembler.errors import TemplateError
+    from assembler.lint import check_template
+    from assembler.settings import load_settings
+    from assembler.templates import choose
+
+    if folder is not None:
+        files = sorted(folder.glob("*.docx"))
+        if not files:
+            raise TemplateError(f"{folder}: no .docx templates in it")
+        findings = [f for path in files if not path.name.startswith("~$") for f in check_template(path)]
+    else:
+        from assembler.templates import check_set
+        findings = check_set(choose(load_settings(settings_file, None)))
+        files = []
+    for finding in findings:
+        click.echo(finding.render(), err=True)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise TemplateError(f"{len(errors)} error(s) in the templates")
+    click.echo("templates OK" + (f" ({len(findings)} warning(s))" if findings else ""))
 
 
 def main(argv=None):

@@ -23,14 +23,18 @@ def relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def build_key(*, case, settings, inputs: list[Path], templates: dict[str, Path]) -> str:
+def _template_paths(templates: dict) -> dict[str, Path]:
+    return {role: getattr(t, "path", t) for role, t in templates.items()}
+
+
+def build_key(*, case, settings, inputs: list[Path], templates: dict) -> str:
     """One hash over everything a filing depends on: a batch re-run skips a case whose key is unchanged."""
     parts = [__version__, case.source_sha256,
              sha256(settings.path) if settings.path else "-",
              json.dumps(settings.page_numbers, sort_keys=True),
              json.dumps(case.office, sort_keys=True, default=str)]
     parts += [f"{relative(p, case.dir)}={sha256(p)}" for p in inputs]
-    parts += [f"{role}={sha256(path)}" for role, path in sorted(templates.items())]
+    parts += [f"{role}={sha256(path)}" for role, path in sorted(_template_paths(templates).items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -47,8 +51,9 @@ def case_inputs(case) -> list[Path]:
     return files
 
 
-def build_manifest(*, case, settings, inputs: list[Path], templates: dict[str, Path], sections, filing: Path,
+def build_manifest(*, case, settings, inputs: list[Path], templates: dict, sections, filing: Path,
                    pages: int, labels: list[str]) -> dict:
+    paths = _template_paths(templates)
     return {
         "tool": {"name": "pdpacket", "version": __version__},
         "build_key": build_key(case=case, settings=settings, inputs=inputs, templates=templates),
@@ -56,10 +61,13 @@ def build_manifest(*, case, settings, inputs: list[Path], templates: dict[str, P
         "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
                           if settings.path else None),
         "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
-        "templates": {role: {"path": str(path), "sha256": sha256(path)} for role, path in sorted(templates.items())},
+        "templates": {role: {"path": str(path), "sha256": sha256(path),
+                             "source": getattr(templates[role], "source", "")}
+                      for role, path in sorted(paths.items())},
         "sections": [{"title": s.title, "tab": s.tab, "first_page": s.first, "last_page": s.last,
                       "parts": [{"kind": p.kind, "first_page": p.first, "last_page": p.last,
-                                 **({"file": relative(p.source, case.dir)} if p.source else {})}
+                                 **({"file": relative(p.source, case.dir)} if p.source else {}),
+                                 **({"template": str(paths[p.template])} if p.template else {})}
                                 for p in s.parts]}
                      for s in sections],
         "filing": {"file": filing.name, "sha256": sha256(filing), "pages": pages,

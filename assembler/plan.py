@@ -21,6 +21,7 @@ class Part:
     label: str  # for messages and bookmarks
     source: Path | None = None  # the case's own file, for exhibits and translations
     ref: str | None = None  # declaration or exhibit id
+    template: str | None = None  # the role of the template that made it
     pdf: Path | None = None
     offset: int = 0  # where this part's pages start in `pdf` (several parts may share one PDF)
     pages: int = 0

@@ -59,11 +59,29 @@ def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
     return env
 
 
+# Some writers (older LibreOffice among them) relate the core properties with
+# the transitional relationship type; python-docx does not recognise it, adds a
+# second docProps/core.xml, and Word then calls the file corrupt.
+_CORE_PROPS_ALT = b"http://schemas.openxmlformats.org/officedocument/2006/relationships/metadata/core-properties"
+_CORE_PROPS = b"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+
+
+def load_template(path: Path) -> DocxTemplate:
+    """A DocxTemplate of `path`, read into memory (the file itself is never changed)."""
+    data = Path(path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        rels = z.read("_rels/.rels") if "_rels/.rels" in z.namelist() else b""
+        if _CORE_PROPS_ALT in rels:
+            data = _zip([(i.filename, z.read(i.filename).replace(_CORE_PROPS_ALT, _CORE_PROPS)
+                          if i.filename == "_rels/.rels" else z.read(i.filename)) for i in z.infolist()], True)
+    return DocxTemplate(io.BytesIO(data))
+
+
 def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, title: str,
            author: str, signature_image: Path | None = None, compress: bool = True) -> Path:
     """Render `template` into `out`. `compress=False` for documents only LibreOffice reads (faster)."""
     try:
-        tpl = DocxTemplate(str(template))
+        tpl = load_template(template)
         ctx = dict(context)
         if signature_image is not None and "attorney" in ctx:
             ctx["attorney"] = {**ctx["attorney"], "signature_image": InlineImage(tpl, str(signature_image),
@@ -80,7 +98,7 @@ def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, 
         raise TemplateError(f"template {template.name}: not allowed in a template: {exc}") from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template {template.name}: {exc}") from exc
-    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
         raise TemplateError(f"template {template.name} cannot be used: {exc}") from exc
     # Set after rendering: autoescape would double-escape them through Jinja.
     props = tpl.docx.core_properties
@@ -124,8 +142,12 @@ def _package_bytes(tpl: DocxTemplate, compress: bool) -> bytes:
 def _zip(items, compress: bool) -> bytes:
     out = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    items = list(items)
+    last = {name: i for i, (name, _) in enumerate(items)}  # of a duplicated name, the last written wins
     with zipfile.ZipFile(out, "w", method) as dst:
-        for name, blob in items:
+        for i, (name, blob) in enumerate(items):
+            if last[name] != i:
+                continue
             info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
             info.compress_type = method
             info.external_attr = 0o644 << 16

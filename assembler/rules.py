@@ -56,6 +56,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     _declarations(c)
     _exhibits(c)
     _signature(c)
+    _template_set(c)
     return c.problems
 
 
@@ -194,3 +195,18 @@ def resolve_case_path(case_dir: Path, name: str) -> Path | str:
     if not real.is_relative_to(case_dir.resolve()):
         return f"'{name}' is a link leading outside the case folder: copy the file itself into the case folder"
     return target
+
+
+def _template_set(c: _Checker):
+    name = c.doc.get("template_set")
+    if not name:
+        return
+    sets = c.settings.template_sets
+    if name not in sets:
+        close = difflib.get_close_matches(name, list(sets), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        known = f"the settings define: {', '.join(sorted(sets))}" if sets else "the settings define no template_sets"
+        c.add("template_set", f"'{name}' is not a template set: {hint}{known}")
+    elif not Path(sets[name]).is_dir():
+        c.add("template_set", f"the template set '{name}' points to {sets[name]}, which is not a folder: "
+                              "fix template_sets in the settings")

@@ -28,6 +28,7 @@ class Settings:
     attorney: dict = field(default_factory=dict)
     page_numbers: dict = field(default_factory=dict)
     templates: Path | None = None
+    template_sets: dict = field(default_factory=dict)  # name -> folder
     offices: dict = field(default_factory=dict)
     soffice_path: str | None = None
     soffice_timeout: int = 180
@@ -95,8 +96,11 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
     templates = doc.get("templates")
     if templates and path is not None and not Path(templates).is_absolute():
         templates = path.parent / templates
+    sets = {name: (path.parent / folder if path is not None and not Path(folder).is_absolute() else Path(folder))
+            for name, folder in (doc.get("template_sets") or {}).items()}
     return Settings(
         path=path,
+        template_sets=sets,
         attorney={k: v for k, v in (doc.get("attorney") or {}).items() if v is not None},
         page_numbers=doc.get("page_numbers") or {},
         templates=Path(templates) if templates else None,

@@ -1,0 +1,255 @@
+"""`pdpacket templates check`: catch a template's mistakes before a filing does.
+
+Finds, with the template's name and the text of the paragraph concerned:
+Jinja syntax errors; variables the case data does not have, nested paths
+included, with a did-you-mean; unknown filters; Word's curly quotes inside
+tags (repaired by the renderer, reported as a warning); tags cut apart by
+Word's formatting in ways the renderer cannot mend; `{%p`/`{%tr` tags that do
+not stand alone in their paragraph or table row.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2 import nodes
+from lxml import etree
+
+from assembler.render import load_template, make_environment
+from assembler.variables import ANY, ROLE_ONLY, ROLES, Var, context_tree
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.S)
+BLOCK_TAG = re.compile(r"\{%-?\s*(p|tr|tc|r)\s.*?%\}", re.S)
+CURLY = "“”‘’"
+TEXT_METHODS = {"upper", "lower", "title", "capitalize", "strip", "replace", "split", "startswith", "endswith",
+                "format", "splitlines", "lstrip", "rstrip"}
+MAPPING_METHODS = {"items", "keys", "values", "get"}
+GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "True", "False", "None",
+           "true", "false", "none"}
+FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("text"), "longdate": Var("text"),
+                  "a_number": Var("text"), "cite": Var("text"), "tab": Var("text"), "upper": Var("text"),
+                  "lower": Var("text"), "title": Var("text"), "join": Var("text"), "length": Var("number"),
+                  "count": Var("number"), "trim": Var("text"), "string": Var("text")}
+
+
+@dataclass(frozen=True)
+class Finding:
+    template: str
+    message: str
+    severity: str = "error"
+
+    def render(self) -> str:
+        return f"{self.template}: {'warning: ' if self.severity == 'warning' else ''}{self.message}"
+
+
+def check_template(path: Path, role: str | None = None) -> list[Finding]:
+    name = path.name
+    role = role or path.stem
+    try:
+        tpl = load_template(path)
+        docx = tpl.get_docx()
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
+        return [Finding(name, f"cannot be opened as a Word document ({exc}): save it again as .docx")]
+    findings: list[Finding] = []
+    parts = [("body", docx.element.body)]
+    for section in docx.sections:
+        for label, hf in (("header", section.header), ("footer", section.footer)):
+            if not hf.is_linked_to_previous and hf._element is not None:
+                parts.append((label, hf._element))
+    env = make_environment({})
+    tree = context_tree()
+    for label, element in parts:
+        where = "" if label == "body" else f" (in the {label})"
+        findings += _block_tags(name, element, where)
+        findings += _curly_quotes(name, element, where)
+        xml = tpl.patch_xml(etree.tostring(element, encoding="unicode"))
+        for m in TAG.finditer(xml):
+            if "<" in m.group(0):
+                text = re.sub(r"<[^>]+>", "", m.group(0))
+                findings.append(Finding(name, f"the tag {text!r}{where} is cut apart by Word's formatting in a way "
+                                              "that cannot be mended: select the whole tag, clear its formatting "
+                                              "and type it again"))
+        lined = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        try:
+            ast = env.parse(lined)
+            env.compile(ast)
+        except jinja2.TemplateSyntaxError as exc:
+            findings.append(Finding(name, f"{exc.message}{where}, near: {_line_text(lined, exc.lineno)!r}"))
+            continue
+        except jinja2.TemplateError as exc:  # e.g. an unknown filter
+            findings.append(Finding(name, f"{exc}{where}: see `pdpacket templates vars` for the filters"))
+            continue
+        findings += [Finding(name, f"{msg}{where}") for msg in _Names(tree, role).check(ast)]
+    return _unique(findings)
+
+
+def _line_text(xml: str, lineno: int | None) -> str:
+    lines = xml.splitlines()
+    if not lineno or lineno > len(lines):
+        return ""
+    return re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()[:120]
+
+
+def _paragraph_text(p) -> str:
+    return "".join(t.text or "" for t in p.iter(f"{W}t"))
+
+
+def _block_tags(name: str, element, where: str) -> list[Finding]:
+    findings = []
+    for p in element.iter(f"{W}p"):
+        text = _paragraph_text(p)
+        for m in BLOCK_TAG.finditer(text):
+            kind = m.group(1)
+            if kind == "p" and text.replace(m.group(0), "").strip():
+                findings.append(Finding(name, f"the paragraph tag {m.group(0)!r}{where} shares its paragraph with "
+                                              f"other text ({text.strip()[:80]!r}): put it alone in a paragraph of "
+                                              "its own"))
+            if kind == "tr":
+                row = next((a for a in p.iterancestors(f"{W}tr")), None)
+                row_text = "".join(_paragraph_text(q) for q in row.iter(f"{W}p")) if row is not None else text
+                if row is None:
+                    findings.append(Finding(name, f"the row tag {m.group(0)!r}{where} is not in a table row: use "
+                                                  "{%p ... %} outside tables"))
+                elif row_text.replace(m.group(0), "").strip():
+                    findings.append(Finding(name, f"the row tag {m.group(0)!r}{where} shares its table row with "
+                                                  f"other text ({row_text.strip()[:80]!r}): give it a row of its own"))
+    return findings
+
+
+def _curly_quotes(name: str, element, where: str) -> list[Finding]:
+    findings = []
+    for p in element.iter(f"{W}p"):
+        for m in TAG.finditer(_paragraph_text(p)):
+            if any(c in m.group(0) for c in CURLY):
+                findings.append(Finding(name, f"curly quotes inside the tag {m.group(0)!r}{where} (Word's "
+                                              "autocorrect): pdpacket straightens them when rendering; turn off "
+                                              "'smart quotes' to keep the template clean", "warning"))
+    return findings
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+class _Names:
+    """Checks every variable path a template uses against what the case data has."""
+
+    def __init__(self, tree: Var, role: str):
+        self.tree, self.role = tree, role
+        self.problems: list[str] = []
+
+    def check(self, ast) -> list[str]:
+        self._visit(ast, {})
+        return self.problems
+
+    def _visit(self, node, scope: dict):
+        if isinstance(node, nodes.For):
+            item = self._expr(node.iter, scope)
+            inner = dict(scope)
+            element = item.item if isinstance(item, Var) and item.item is not None else None
+            if isinstance(node.target, nodes.Name):
+                inner[node.target.name] = element
+            else:  # for key, value in ...
+                for target in node.target.find_all(nodes.Name):
+                    inner[target.name] = None
+            inner["loop"] = None
+            if node.test is not None:
+                self._expr(node.test, inner)
+            for child in node.body:
+                self._visit(child, inner)
+            for child in node.else_:
+                self._visit(child, scope)
+            return
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) \
+                    else [node.target]:
+                scope[target.name] = None
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            return  # their own arguments; rare in documents
+        if isinstance(node, nodes.Expr):
+            self._expr(node, scope)
+            return
+        for child in node.iter_child_nodes():
+            if isinstance(child, nodes.Expr):
+                self._expr(child, scope)
+            else:
+                self._visit(child, scope)
+
+    def _expr(self, node, scope: dict):
+        """The Var an expression gives (None when unknown), reporting paths that do not exist."""
+        if isinstance(node, nodes.Name):
+            if node.name in scope:
+                return scope[node.name]
+            if node.name in GLOBALS:
+                return None
+            var = self.tree.fields.get(node.name)
+            if var is None:
+                close = difflib.get_close_matches(node.name, list(self.tree.fields) + list(scope), n=1, cutoff=0.6)
+                self.problems.append(f"unknown variable '{node.name}'"
+                                     + (f": did you mean '{close[0]}'?" if close else
+                                        ": see `pdpacket templates vars`"))
+                return None
+            owner = ROLE_ONLY.get(node.name)
+            if owner and self.role in ROLES and owner != self.role:
+                self.problems.append(f"'{node.name}' exists only in the {owner} template")
+            return var
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            base = self._expr(node.node, scope)
+            if isinstance(node, nodes.Getitem):
+                if not isinstance(node.arg, nodes.Const) or not isinstance(node.arg.value, str):
+                    self._expr(node.arg, scope)
+                    return base.item if isinstance(base, Var) and base.type == "list" else None
+                attr = node.arg.value
+            else:
+                attr = node.attr
+            return self._field(base, attr, node)
+        if isinstance(node, nodes.Filter):
+            if node.node is not None:
+                self._expr(node.node, scope)
+            for arg in node.args:
+                self._expr(arg, scope)
+            return FILTER_RESULTS.get(node.name)
+        for child in node.iter_child_nodes():
+            if isinstance(child, nodes.Expr):
+                self._expr(child, scope)
+        return None
+
+    def _field(self, base, attr: str, node):
+        if not isinstance(base, Var) or base.type == ANY or base.open:
+            return None
+        if base.type == "mapping":
+            if attr in base.fields:
+                return base.fields[attr]
+            if attr in MAPPING_METHODS:
+                return None
+            close = difflib.get_close_matches(attr, list(base.fields), n=1, cutoff=0.6)
+            self.problems.append(f"'{_path(node)}' does not exist: "
+                                 + (f"did you mean '{_path(node.node)}.{close[0]}'?" if close
+                                    else f"the fields here are {', '.join(base.fields)}"))
+            return None
+        if base.type == "text" and attr in TEXT_METHODS:
+            return None
+        if base.type == "list" and attr in {"index", "count"}:
+            return None
+        self.problems.append(f"'{_path(node)}' does not exist: '{_path(node.node)}' is {base.type}, without fields")
+        return None
+
+
+def _path(node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_path(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem):
+        arg = node.arg.value if isinstance(node.arg, nodes.Const) else "..."
+        return f"{_path(node.node)}[{arg!r}]" if not isinstance(arg, str) else f"{_path(node.node)}.{arg}"
+    return "(expression)"

@@ -1,0 +1,89 @@
+"""Which Word template fills each role, and checking a set before it is used.
+
+For each role the first folder that has `<role>.docx` wins:
+  1. the case's own set (`template_set: NAME` in the case, `template_sets: {NAME: DIR}` in the settings)
+  2. --templates DIR on the command line
+  3. `templates: DIR` in the settings (the firm's set)
+  4. the templates shipped with pdpacket
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from assembler.errors import TemplateError
+from assembler.lint import Finding, check_template
+from assembler.resources import templates_dir
+from assembler.variables import ROLES
+
+
+@dataclass(frozen=True)
+class Choice:
+    role: str
+    path: Path
+    source: str  # "case set NAME", "--templates", "firm (settings)", "default"
+
+
+def folders(settings, case_data: dict | None = None, override: Path | None = None) -> list[tuple[Path, str]]:
+    found = []
+    name = (case_data or {}).get("template_set")
+    if name:
+        found.append((Path(settings.template_sets[name]), f"case set '{name}'"))
+    if override:
+        found.append((Path(override), "--templates"))
+    if settings.templates:
+        found.append((Path(settings.templates), "firm (settings)"))
+    found.append((templates_dir(), "default"))
+    return found
+
+
+def choose(settings, case_data: dict | None = None, override: Path | None = None) -> dict[str, Choice]:
+    chosen = {}
+    places = folders(settings, case_data, override)
+    for role in ROLES:
+        for folder, source in places:
+            candidate = folder / f"{role}.docx"
+            if candidate.is_file():
+                chosen[role] = Choice(role, candidate, source)
+                break
+    return chosen
+
+
+_CHECKED: dict[str, list[Finding]] = {}
+
+
+def check_set(choices: dict[str, Choice]) -> list[Finding]:
+    """Findings for every chosen template (cached by content: a batch checks each file once)."""
+    findings = []
+    for choice in choices.values():
+        key = hashlib.sha256(choice.path.read_bytes()).hexdigest() + choice.role
+        if key not in _CHECKED:
+            _CHECKED[key] = check_template(choice.path, choice.role)
+        findings += _CHECKED[key]
+    return findings
+
+
+def require_valid(choices: dict[str, Choice]) -> list[Finding]:
+    """Raise TemplateError listing every error; return the warnings."""
+    findings = check_set(choices)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        where = sorted({str(c.path.parent) for c in choices.values() if c.path.name in {f.template for f in errors}})
+        raise TemplateError("the templates have errors; fix them in Word and run `pdpacket templates check`:\n  "
+                            + "\n  ".join(f.render() for f in errors)
+                            + (f"\n(templates from {', '.join(where)})" if where else ""))
+    return [f for f in findings if f.severity == "warning"]
+
+
+def export_defaults(dest: Path, overwrite: bool = False) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for role in ROLES:
+        target = dest / f"{role}.docx"
+        if target.exists() and not overwrite:
+            raise TemplateError(f"{target} already exists: choose an empty folder, or pass --force to overwrite")
+        shutil.copyfile(templates_dir() / f"{role}.docx", target)
+        written.append(target)
+    return written
