@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,33 @@ def _kill_group(proc: subprocess.Popen, quiet: bool = False) -> None:
     except subprocess.TimeoutExpired:  # pragma: no cover
         if not quiet:
             raise
+    _wait_group_gone(proc.pid)
+
+
+def _wait_group_gone(pgid: int, timeout: float = 5.0) -> None:
+    """SIGKILL is not instantaneous: wait until no live process of the group is left,
+    so that removing its profile folder does not race a dying soffice.bin."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():  # pragma: no cover - not Linux
+        time.sleep(0.2)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in proc_dir.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[-1].split()
+            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.02)
 
 
 def _tail(log: Path) -> str:

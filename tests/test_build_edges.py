@@ -297,8 +297,8 @@ def test_a_template_with_a_misspelled_variable_names_template_and_variable(run, 
     out = tmp_path / "out"
     result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", out)
     assert result.code == ExitCode.template_error
-    assert "template letter.docx" in result.err and "nmae" in result.err
-    assert list(out.iterdir()) == []
+    assert "letter.docx: 'office.nmae' does not exist: did you mean 'office.name'?" in result.err
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_a_template_cannot_reach_python_internals(run, tmp_path):
@@ -306,7 +306,7 @@ def test_a_template_cannot_reach_python_internals(run, tmp_path):
     firm = tmp_path / "firm"
     firm.mkdir()
     doc = Document()
-    doc.add_paragraph("{{ respondent.__class__.__mro__[1].__subclasses__() }}")
+    doc.add_paragraph("{{ ''.__class__.__mro__[1].__subclasses__() }}")
     doc.save(firm / "letter.docx")
     settings = tmp_path / "s.yaml"
     settings.write_text(f"templates: {firm}\n")
