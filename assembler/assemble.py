@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, NameObject
+
+from assembler.pages import PageReport, fit_to_letter, flatten_annotations
 
 from assembler import __version__
 from assembler.plan import PART_BOOKMARKS, Section
@@ -21,30 +22,6 @@ def _reader(path: Path) -> PdfReader:
     if reader.is_encrypted:
         reader.decrypt("")  # owner-password-only files; user passwords were refused earlier
     return reader
-
-
-def _drop_dangling(page) -> None:
-    """Remove form widgets and internal links; keep comments and web links."""
-    page.pop(NameObject("/AA"), None)
-    annots = page.get("/Annots")
-    if annots is None:
-        return
-    keep = ArrayObject()
-    for ref in annots.get_object():
-        annot = ref.get_object()
-        subtype = annot.get("/Subtype")
-        action = annot.get("/A")
-        internal = subtype == "/Link" and ("/Dest" in annot or
-                                           (action is not None and action.get_object().get("/S") != "/URI"))
-        if subtype == "/Widget" or internal or subtype == "/Popup":
-            continue
-        annot.get_object().pop(NameObject("/Parent"), None)
-        annot.get_object().pop(NameObject("/Popup"), None)
-        keep.append(ref)
-    if keep:
-        page[NameObject("/Annots")] = keep
-    else:
-        page.pop(NameObject("/Annots"), None)
 
 
 class _Readers:
@@ -66,14 +43,22 @@ class _Readers:
         return [reader.pages[i] for i in sorted(wanted)]
 
 
-def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict) -> list[str]:
+def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict) -> tuple[list[str], list[str]]:
+    """Write the filing; return the page labels and notices about what was changed in the exhibits."""
     writer = PdfWriter()
     readers = _Readers()
+    notices = []
     for section in sections:
         for part in section.parts:
+            report = PageReport()
             for page in readers.pages(part.pdf, part.offset, part.pages):
                 added = writer.add_page(page)
-                _drop_dangling(added)
+                page_report = flatten_annotations(writer, added)
+                report.flattened += page_report.flattened
+                report.dropped += page_report.dropped
+                report.attachments += page_report.attachments
+                report.fitted += fit_to_letter(writer, added)
+            notices += _notices(part, report)
     labels = stamp(writer, numbering)
     _bookmarks(writer, sections)
     writer.add_metadata({"/Title": metadata["title"], "/Author": metadata["author"],
@@ -83,7 +68,24 @@ def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     with open(out, "wb") as fh:
         writer.write(fh)
-    return labels
+    return labels, notices
+
+
+def _notices(part, report: PageReport) -> list[str]:
+    if part.source is None:
+        return []
+    said = []
+    if report.fitted and part.source.suffix.lower() == ".pdf":
+        said.append(f"{report.fitted} page(s) that were not upright Letter size were scaled onto Letter pages")
+    if report.flattened:
+        said.append(f"{report.flattened} form field(s) or annotation(s) were flattened into the page")
+    if report.dropped:
+        said.append(f"{report.dropped} form field(s) or annotation(s) without a visible appearance were dropped "
+                    "(print the filled form to PDF to keep their values)")
+    if report.attachments:
+        said.append(f"{report.attachments} file attachment(s) were not included: file them as exhibits "
+                    "of their own")
+    return [f"{part.label}: {s}" for s in said]
 
 
 def _bookmarks(writer: PdfWriter, sections: list[Section]) -> None:

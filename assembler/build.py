@@ -27,7 +27,7 @@ from assembler.api import validate_case
 from assembler.assemble import assemble
 from assembler.case import Case
 from assembler.context import build_context, full_name
-from assembler.errors import OutputError
+from assembler.errors import OutputError, Problem
 from assembler.manifest import build_key, build_manifest, write_manifest
 from assembler.normalize import format_a_number
 from assembler.plan import Part, Section, index_entries, number_pages, plan
@@ -241,7 +241,7 @@ class CaseBuild:
         total = number_pages(self.sections)
         filing = self.staging / filing_name(data)
         name = full_name(data["respondent"])
-        labels = assemble(self.sections, filing, self.settings.page_numbers, {
+        labels, notices = assemble(self.sections, filing, self.settings.page_numbers, {
             "title": f"Request for Prosecutorial Discretion: {name}, "
                      f"{format_a_number(data['respondent']['a_number'])}",
             "author": self.author, "subject": self.case.office["name"]})
@@ -256,7 +256,8 @@ class CaseBuild:
         self.progress.step("write")
         return _move_into_place(self.staging, self.out,
                                 BuildResult(filing, self.staging / "manifest.json", docx_dir, total,
-                                            self.case.warnings + self.template_warnings))
+                                            self.case.warnings + self.template_warnings +
+                                            [Problem(self.case.shown, "", n, "warning") for n in notices]))
 
     def abandon(self) -> None:
         if self.staging is not None:

@@ -44,7 +44,9 @@ def open_pdf(path: Path, label: str) -> PdfReader:
 
 
 def image_to_pdf(path: Path, out: Path, label: str) -> Path:
-    layout = img2pdf.get_layout_fun(LETTER, fit=img2pdf.FitMode.into, auto_orient=True)
+    # Portrait Letter whatever the photo: the filing keeps one orientation; a landscape
+    # photo is scaled to the page width instead.
+    layout = img2pdf.get_layout_fun(LETTER, fit=img2pdf.FitMode.into, auto_orient=False)
     try:
         data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
                                nodate=True, engine=img2pdf.Engine.internal)

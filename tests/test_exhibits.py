@@ -40,6 +40,20 @@ def _landscape(page) -> bool:
     return width > height
 
 
+def _drawn_box(filing: Path, page_number: int, color) -> tuple[int, int]:
+    """Width and height, in pixels, of the area of `color` on a rendered page."""
+    import subprocess
+    from PIL import Image
+    prefix = filing.parent / f"page{page_number}"
+    subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", str(page_number), "-l", str(page_number),
+                    "-singlefile", str(filing), str(prefix)], check=True)
+    img = Image.open(f"{prefix}.png").convert("RGB")
+    mask = Image.new("L", img.size)
+    mask.putdata([255 if all(abs(a - b) < 40 for a, b in zip(px, color)) else 0 for px in img.getdata()])
+    left, top, right, bottom = mask.getbbox()
+    return right - left, bottom - top
+
+
 def test_exif_rotation_is_honoured(run, tmp_path):
     folder = tmp_path / "c"
     folder.mkdir()
@@ -48,12 +62,16 @@ def test_exif_rotation_is_honoured(run, tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6
     img.save(folder / "sideways.jpg", exif=exif, quality=80)
-    Image.new("RGB", (600, 1000), (50, 50, 200)).save(folder / "upright.jpg", quality=80)
+    Image.new("RGB", (600, 1000), (200, 50, 50)).save(folder / "upright.jpg", quality=80)
     filing, manifest = _build_with(run, tmp_path, {"sideways.jpg": "Sideways", "upright.jpg": "Upright"})
-    (sideways,) = _exhibit_pages(filing, manifest, 0)
-    (upright,) = _exhibit_pages(filing, manifest, 1)
-    assert _landscape(sideways)
-    assert not _landscape(upright)
+    sections = [s for s in manifest["sections"] if s["tab"]]
+    pages = [next(p for p in s["parts"] if p["kind"] == "exhibit")["first_page"] for s in sections]
+    for page in _exhibit_pages(filing, manifest, 0) + _exhibit_pages(filing, manifest, 1):
+        assert not _landscape(page) and round(float(page.cropbox.width)) == 612  # one orientation
+    width, height = _drawn_box(filing, pages[0], (200, 50, 50))
+    assert width > height  # shown as the phone's owner saw it
+    width, height = _drawn_box(filing, pages[1], (200, 50, 50))
+    assert height > width
 
 
 def test_a_sample_phone_photo_fits_a_letter_page(sample_copy, run, tmp_path):
@@ -66,9 +84,8 @@ def test_a_sample_phone_photo_fits_a_letter_page(sample_copy, run, tmp_path):
     photo_index = next(i for i, s in enumerate(s for s in manifest["sections"] if s["tab"])
                        if s["title"].startswith("Photograph, García family"))
     (page,) = _exhibit_pages(filing, manifest, photo_index)
-    sizes = sorted((round(float(page.cropbox.width)), round(float(page.cropbox.height))))
-    assert sizes == [612, 792]
-    assert _landscape(page)
+    assert (round(float(page.cropbox.width)), round(float(page.cropbox.height))) == (612, 792)
+    assert page.rotation % 360 == 0
 
 
 def test_png_with_transparency_tiff_and_16_bit_png(run, tmp_path):
@@ -119,3 +136,49 @@ def test_inputs_own_bookmarks_and_form_fields_are_not_carried_over(run, tmp_path
     titles = str(outline_titles(filing))
     assert "Inner bookmark" not in titles
     assert "A form with a field" in " ".join(page_texts(filing))
+
+
+def test_pages_of_every_shape_become_upright_letter_pages_without_losing_content(run, tmp_path):
+    from pypdf import PdfWriter
+    from pypdf.generic import RectangleObject
+    from reportlab.lib.pagesizes import A4, landscape, legal, letter
+    folder = tmp_path / "c"
+    folder.mkdir()
+    shapes = {"a4": A4, "legal": legal, "landscape": landscape(letter), "rot90": letter, "rot270": A4,
+              "cropped": letter}
+    c = canvas.Canvas(str(folder / "mixed.pdf"), invariant=1)
+    for name, size in shapes.items():
+        c.setPageSize(size)
+        c.setFont("Helvetica", 10)
+        c.drawString(80, 90, f"corner text of {name}")  # near the bottom left corner
+        c.drawString(size[0] - 200, size[1] - 60, f"top right of {name}")
+        c.showPage()
+    c.save()
+    w = PdfWriter(clone_from=folder / "mixed.pdf")
+    w.pages[3].rotate(90)
+    w.pages[4].rotate(270)
+    w.pages[5].cropbox = RectangleObject([60, 70, 560, 760])
+    with open(folder / "mixed.pdf", "wb") as fh:
+        w.write(fh)
+    filing, manifest = _build_with(run, tmp_path, {"mixed.pdf": "Mixed shapes"})
+    pages = _exhibit_pages(filing, manifest, 0)
+    assert len(pages) == 6
+    for page, name in zip(pages, shapes):
+        assert (round(float(page.cropbox.width)), round(float(page.cropbox.height))) == (612, 792), name
+        assert page.rotation % 360 == 0
+        text = page.extract_text()
+        assert f"corner text of {name}" in text and f"top right of {name}" in text, name
+
+
+def test_filled_form_values_are_flattened_into_the_page(run, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    c = canvas.Canvas(str(folder / "form.pdf"), invariant=1)
+    c.drawString(72, 700, "Form I-000 (synthetic)")
+    c.acroForm.textfield(name="applicant", x=72, y=600, width=250, height=20, value="Typed Applicant Name")
+    c.showPage()
+    c.save()
+    filing, manifest = _build_with(run, tmp_path, {"form.pdf": "Form"})
+    (page,) = _exhibit_pages(filing, manifest, 0)
+    assert "/Annots" not in page or all(a.get_object()["/Subtype"] != "/Widget" for a in page["/Annots"])
+    assert "Typed Applicant Name" in page.extract_text()
