@@ -22,13 +22,13 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler import combine, exhibits, soffice, templates, workspace
+from assembler import combine, exhibits, preflight, soffice, split, templates, workspace
 from assembler.api import validate_case
 from assembler.assemble import assemble
 from assembler.case import Case
 from assembler.context import build_context, full_name
-from assembler.errors import OutputError, Problem
-from assembler.manifest import build_key, build_manifest, write_manifest
+from assembler.errors import FilingCheckError, OutputError, Problem
+from assembler.manifest import build_key, build_manifest, sha256, write_manifest
 from assembler.normalize import format_a_number
 from assembler.plan import Part, Section, index_entries, number_pages, plan
 from assembler.progress import Progress
@@ -48,6 +48,7 @@ class BuildResult:
     pages: int
     warnings: list
     timings: dict | None = None
+    parts: list = field(default_factory=list)
 
 
 def filing_name(data: dict) -> str:
@@ -57,27 +58,33 @@ def filing_name(data: dict) -> str:
     return f"{family}_{data['respondent']['a_number']}_PD-request.pdf"
 
 
+def manifest_title(data: dict) -> str:
+    return (f"Request for Prosecutorial Discretion: {full_name(data['respondent'])}, "
+            f"{format_a_number(data['respondent']['a_number'])}")
+
+
 def template_paths(settings: Settings, case_data: dict | None = None, override: Path | None = None) -> dict[str, Path]:
     """Each role's template file (see templates.py for the order of the folders)."""
     return {role: c.path for role, c in templates.choose(settings, case_data, override).items()}
 
 
 def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
-          strict: bool = False, progress: Progress | None = None, templates_dir: Path | None = None) -> BuildResult:
+          strict: bool = False, progress: Progress | None = None, templates_dir: Path | None = None,
+          split_parts: bool = False) -> BuildResult:
     """Build one case folder (the `pdpacket build` command)."""
     progress = progress or Progress(False)
     progress.step("validate")
     case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
     settings = load_settings(settings_file, case.dir)
-    return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir)
+    return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir, split_parts)
 
 
 def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
-               templates_dir: Path | None = None) -> BuildResult:
+               templates_dir: Path | None = None, split_parts: bool = False) -> BuildResult:
     """Build an already validated case into `out`."""
     progress = progress or Progress(False)
     with workspace.workdir() as work:
-        cb = CaseBuild(case, settings, out, work, progress, templates_dir=templates_dir)
+        cb = CaseBuild(case, settings, out, work, progress, templates_dir=templates_dir, split=split_parts)
         try:
             cb.start()
             binary = soffice.find_soffice(settings.soffice_path)
@@ -100,6 +107,8 @@ class CaseBuild:
     work: Path
     progress: Progress
     prefix: str = ""  # makes this case's file names unique in a LibreOffice run shared with other cases
+    split: bool = False  # cut a filing over the size limit into numbered parts
+    parts: list = field(default_factory=list)
     templates_dir: Path | None = None  # --templates
     pending: list[Render] = field(default_factory=list)  # documents waiting for LibreOffice
     keep: dict[Path, str] = field(default_factory=dict)  # rendered document -> its name in docx/
@@ -240,11 +249,8 @@ class CaseBuild:
         data = self.case.data
         total = number_pages(self.sections)
         filing = self.staging / filing_name(data)
-        name = full_name(data["respondent"])
         labels, notices = assemble(self.sections, filing, self.settings.page_numbers, {
-            "title": f"Request for Prosecutorial Discretion: {name}, "
-                     f"{format_a_number(data['respondent']['a_number'])}",
-            "author": self.author, "subject": self.case.office["name"]})
+            "title": manifest_title(data), "author": self.author, "subject": self.case.office["name"]})
         docx_dir = self.staging / "docx"
         docx_dir.mkdir()
         for src, name_in_docx in self.keep.items():
@@ -252,12 +258,37 @@ class CaseBuild:
         manifest = build_manifest(case=self.case, settings=self.settings, inputs=self.inputs,
                                   templates=self.choices, sections=self.sections, filing=filing, pages=total,
                                   labels=labels)
+        notices += self._preflight(filing, manifest)
         write_manifest(manifest, self.staging / "manifest.json")
         self.progress.step("write")
         return _move_into_place(self.staging, self.out,
                                 BuildResult(filing, self.staging / "manifest.json", docx_dir, total,
                                             self.case.warnings + self.template_warnings +
                                             [Problem(self.case.shown, "", n, "warning") for n in notices]))
+
+    def _preflight(self, filing: Path, manifest: dict) -> list[str]:
+        """Check the filing; split it when asked and it is too big. Returns warnings."""
+        self.progress.step("check the filing")
+        # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
+        exhibit_pages = [n for s in self.sections for p in s.parts
+                         if p.source is not None and p.source.suffix.lower() == ".pdf"
+                         for n in range(p.first, p.last + 1)]
+        limit = self.settings.size_limit_mb
+        report = preflight.check_filing(filing, manifest, limit, text_pages=exhibit_pages)
+        too_big = [f for f in report.errors if "over the" in f.message and "MB limit" in f.message]
+        errors = [f for f in report.errors if f not in too_big]
+        if errors:
+            raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
+        warnings = [f.message for f in report.warnings]
+        if too_big and self.split:
+            title = manifest_title(self.case.data)
+            parts = split.split(filing, split.units_from_manifest(manifest), int(limit * 1048576), title)
+            manifest["parts"] = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
+                                  "pages": len(PdfReader(p).pages)} for p in parts]
+            self.parts = parts
+        elif too_big:
+            warnings.append(too_big[0].message.replace("the file is", "the filing is"))
+        return warnings
 
     def abandon(self) -> None:
         if self.staging is not None:
@@ -367,10 +398,16 @@ def _move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResu
         os.replace(result.docx_dir, final_docx)
         if old_docx:
             shutil.rmtree(old_docx, ignore_errors=True)
+        stem = result.filing.stem
+        for old in out.glob(f"{stem}_Part*.pdf"):  # parts of an earlier build of this filing
+            old.unlink()
+        for part in sorted(staging.glob(f"{stem}_Part*.pdf")):
+            os.replace(part, out / part.name)
         os.replace(result.manifest, out / "manifest.json")
         final = out / result.filing.name
         os.replace(result.filing, final)
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
-    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings)
+    parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
+    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts)

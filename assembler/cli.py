@@ -55,16 +55,21 @@ def validate(case, settings_file, strict):
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @templates_option
-def build(case, out, settings_file, strict, quiet, templates_dir):
+@click.option("--split", "split_parts", is_flag=True,
+              help="When the filing is over the size limit, also write it in numbered parts.")
+def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.build import build as build_case
     from assembler.progress import Progress
 
     result = build_case(case, out, settings_file=settings_file, strict=strict,
-                        progress=Progress(False if quiet else None), templates_dir=templates_dir)
+                        progress=Progress(False if quiet else None), templates_dir=templates_dir,
+                        split_parts=split_parts)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.filing} ({result.pages} pages)")
+    for part in result.parts:
+        click.echo(f"{part}")
 
 
 @cli.command()
@@ -117,6 +122,41 @@ def offices(settings_file, case):
         click.echo(f"{key:16} {office['name']}{mark}")
         click.echo(f"{'':16} {'; '.join(office['address'][2:] or office['address'])}")
         click.echo(f"{'':16} source: {office.get('source', '?')}, as of {office.get('as_of', '?')}")
+
+
+@cli.command()
+@click.argument("filing", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--limit", "limit_mb", type=click.FloatRange(min=0.1), default=None,
+              help="Size limit in MB (default: the settings' filing.size_limit_mb, 25).")
+@click.option("--split", "split_parts", is_flag=True, help="Over the limit: write numbered parts beside the file.")
+@settings_option
+def check(filing, limit_mb, split_parts, settings_file):
+    """Preflight a filing: opens, Letter pages, text, active content, size, manifest."""
+    from assembler import preflight, split
+    from assembler.errors import FilingCheckError, InputFileError
+    from assembler.settings import load_settings
+
+    if not filing.is_file():
+        raise InputFileError(f"{filing}: no such file: check the path")
+    limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
+    manifest = preflight.load_manifest_beside(filing)
+    report = preflight.check_filing(filing, manifest, limit)
+    too_big = [f for f in report.errors if "MB limit" in f.message]
+    if too_big and split_parts:
+        from pypdf import PdfReader
+        reader = PdfReader(filing)
+        units = split.units_from_manifest(manifest) if manifest else split.units_from_outline(reader)
+        title = (reader.metadata or {}).get("/Title") or filing.stem
+        for part in split.split(filing, units, int(limit * 1048576), str(title)):
+            click.echo(f"wrote {part} ({part.stat().st_size / 1048576:.1f} MB)")
+        report.findings = [f for f in report.findings if f not in too_big]
+    for f in report.findings:
+        click.echo(f"{filing}: {'warning: ' if f.severity == 'warning' else ''}{f.message}", err=True)
+    summary = (f"{filing}: {report.pages} pages, {report.size_bytes / 1048576:.1f} MB"
+               + (", checked against its manifest" if manifest else ""))
+    if report.errors:
+        raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
+    click.echo(f"{summary}: OK" + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))
 
 
 @cli.group()

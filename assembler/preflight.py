@@ -1,0 +1,171 @@
+"""The last look at a filing before it goes out (`pdpacket check`, and every build).
+
+Errors: the file does not open or fails a structural check; it is encrypted;
+it carries JavaScript; a page is not Letter size; pages or bookmarks disagree
+with the manifest; it is over the size limit. Warnings: pages without
+extractable text (scans a reader cannot search: run OCR), embedded files,
+form fields.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from assembler.pages import LETTER, TOLERANCE
+
+STAMP = re.compile(r"Page \d+ of \d+|\b[A-Za-z0-9_-]{1,12}-\d{3,10}\b")
+
+
+@dataclass
+class Finding:
+    severity: str
+    message: str
+
+
+@dataclass
+class CheckReport:
+    file: Path
+    pages: int = 0
+    size_bytes: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    def error(self, message: str) -> None:
+        self.findings.append(Finding("error", message))
+
+    def warn(self, message: str) -> None:
+        self.findings.append(Finding("warning", message))
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def page_list(numbers: list[int], limit: int = 12) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float = 25.0,
+                 text_pages: list[int] | None = None) -> CheckReport:
+    """Check a filing; `text_pages` limits the text check to those pages (1-based), None = all."""
+    report = CheckReport(Path(path))
+    try:
+        report.size_bytes = path.stat().st_size
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            report.error("the file is encrypted: courts and OPLA need it without a password")
+            return report
+        pages = reader.pages
+        report.pages = len(pages)
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        report.error(f"the file does not open as a PDF ({exc})")
+        return report
+    _structure(path, report)
+    _active_content(reader, report)
+    _sizes(pages, report)
+    _text(pages, report, text_pages)
+    if manifest is not None:
+        _against_manifest(reader, manifest, report)
+    limit = size_limit_mb * 1024 * 1024
+    if report.size_bytes > limit:
+        report.error(f"the file is {report.size_bytes / 1048576:.1f} MB, over the {size_limit_mb:g} MB limit: "
+                     "build it again with --split to cut it into numbered parts at exhibit boundaries")
+    return report
+
+
+def _structure(path: Path, report: CheckReport) -> None:
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        return  # pypdf opened it; qpdf's deeper check is a bonus when installed
+    result = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, timeout=300)
+    if result.returncode == 2:
+        detail = " ".join(result.stdout.strip().splitlines()[-2:])[:200]
+        report.error(f"the structural check (qpdf --check) found errors: {detail}")
+
+
+def _active_content(reader: PdfReader, report: CheckReport) -> None:
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    if "/JavaScript" in names or _is_js(root.get("/OpenAction")) or "/AA" in root:
+        report.error("the file carries JavaScript: remove it (pdpacket's own filings never do)")
+    for number, page in enumerate(reader.pages, 1):
+        if "/AA" in page or any(_is_js(a.get_object().get("/A")) for a in page.get("/Annots") or []):
+            report.error(f"page {number} carries JavaScript actions")
+            break
+    if "/EmbeddedFiles" in names:
+        report.warn("the file has embedded (attached) files, which many systems strip: file them as exhibits")
+    form = root.get("/AcroForm")
+    if form is not None and form.get_object().get("/Fields"):
+        report.warn("the file has fillable form fields: flatten them so the values print and cannot change")
+
+
+def _is_js(action) -> bool:
+    if action is None:
+        return False
+    action = action.get_object()
+    return hasattr(action, "get") and action.get("/S") == "/JavaScript"
+
+
+def _sizes(pages, report: CheckReport) -> None:
+    wrong = []
+    for number, page in enumerate(pages, 1):
+        box = page.cropbox
+        width, height = float(box.width), float(box.height)
+        if page.rotation % 180:
+            width, height = height, width
+        if abs(width - LETTER[0]) > TOLERANCE or abs(height - LETTER[1]) > TOLERANCE:
+            wrong.append(number)
+    if wrong:
+        report.error(f"page(s) {page_list(wrong)} are not upright Letter size (8.5 x 11 in)")
+
+
+def _text(pages, report: CheckReport, only: list[int] | None) -> None:
+    blank = []
+    numbers = only if only is not None else range(1, len(pages) + 1)
+    for number in numbers:
+        try:
+            text = pages[number - 1].extract_text() or ""
+        except Exception:  # noqa: BLE001 - an unreadable text layer counts as none
+            text = ""
+        if not re.search(r"\w", STAMP.sub("", text)):
+            blank.append(number)
+    if blank:
+        report.warn(f"page(s) {page_list(blank)} have no searchable text (scans?): run OCR on those exhibits "
+                    "if the reader should be able to search them, e.g. `ocrmypdf in.pdf out.pdf`")
+
+
+def _against_manifest(reader: PdfReader, manifest: dict, report: CheckReport) -> None:
+    expected = manifest.get("filing", {}).get("pages")
+    if expected != report.pages:
+        report.error(f"the manifest says {expected} pages, the file has {report.pages}")
+    wanted = [(f"Tab {s['tab']}: {s['title']}" if s.get("tab") else s["title"], s["first_page"])
+              for s in manifest.get("sections", [])]
+    found = [(item.title, reader.get_destination_page_number(item) + 1)
+             for item in reader.outline if not isinstance(item, list)]
+    if found != wanted:
+        missing = [w for w in wanted if w not in found]
+        report.error("the bookmarks do not match the manifest's sections"
+                     + (f" (first difference: {missing[0][0]!r} on page {missing[0][1]})" if missing else ""))
+
+
+def load_manifest_beside(filing: Path) -> dict | None:
+    candidate = filing.parent / "manifest.json"
+    if not candidate.is_file():
+        return None
+    try:
+        manifest = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if manifest.get("filing", {}).get("file") == filing.name else None

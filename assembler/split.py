@@ -1,0 +1,127 @@
+"""Cut a filing into numbered parts under a size limit, at exhibit boundaries.
+
+The immigration court's e-filing takes PDFs of at most 25 MB and asks larger
+documents to be split into _Part1, _Part2, ...; e-mail systems have similar
+limits. The letter and the index stay together in part 1; every exhibit stays
+whole. Each part opens with a contents page listing what it holds, with the
+page numbers stamped on the filing (which run on across the parts).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.units import inch
+from reportlab.pdfgen import canvas
+
+from assembler import __version__
+from assembler.errors import FilingCheckError
+from assembler.pages import LETTER
+
+MARGIN = 0.97  # aim a little under the limit: the contents page and bookmarks add a few KB
+
+
+@dataclass
+class Unit:
+    title: str
+    first: int  # 1-based pages of the filing
+    last: int
+
+
+def units_from_manifest(manifest: dict) -> list[Unit]:
+    sections = manifest["sections"]
+    head = [s for s in sections if not s.get("tab") and s["title"] != "Certificate of service"]
+    units = [Unit("Request letter and index of exhibits", head[0]["first_page"], head[-1]["last_page"])] if head else []
+    units += [Unit(f"Tab {s['tab']}: {s['title']}" if s.get("tab") else s["title"], s["first_page"], s["last_page"])
+              for s in sections if s not in head]
+    return units
+
+
+def units_from_outline(reader: PdfReader) -> list[Unit]:
+    tops = [(item.title, reader.get_destination_page_number(item) + 1)
+            for item in reader.outline if not isinstance(item, list)]
+    if not tops:
+        return [Unit("The filing", 1, len(reader.pages))]
+    units = []
+    for (title, first), nxt in zip(tops, tops[1:] + [(None, len(reader.pages) + 1)]):
+        units.append(Unit(title, first, nxt[1] - 1))
+    return units
+
+
+def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list[Path]:
+    reader = PdfReader(filing)
+    sizes = [len(_write(reader, [u], None, title)) for u in units]
+    for unit, size in zip(units, sizes):
+        if size > limit_bytes:
+            raise FilingCheckError(f"{unit.title} alone is {size / 1048576:.1f} MB, over the "
+                                   f"{limit_bytes / 1048576:g} MB limit: reduce that exhibit (scan it at a lower "
+                                   "resolution, or split it into two exhibits)")
+    groups: list[list[Unit]] = [[]]
+    running = 0
+    for unit, size in zip(units, sizes):
+        if groups[-1] and running + size > limit_bytes * MARGIN:
+            groups.append([])
+            running = 0
+        groups[-1].append(unit)
+        running += size
+    outputs = []
+    for number, group in enumerate(groups, 1):
+        data = _write(reader, group, (number, len(groups)), title)
+        if len(data) > limit_bytes:  # pragma: no cover - estimates are per unit, so this is rare
+            raise FilingCheckError(f"part {number} came out at {len(data) / 1048576:.1f} MB: report this as a bug")
+        target = filing.with_name(f"{filing.stem}_Part{number}.pdf")
+        target.write_bytes(data)
+        outputs.append(target)
+    return outputs
+
+
+def _write(reader: PdfReader, group: list[Unit], part: tuple[int, int] | None, title: str) -> bytes:
+    writer = PdfWriter()
+    if part is not None:
+        for page in PdfReader(io.BytesIO(_contents_page(group, part, title))).pages:
+            writer.add_page(page)
+    starts = []
+    for unit in group:
+        starts.append(len(writer.pages))
+        for n in range(unit.first - 1, unit.last):
+            writer.add_page(reader.pages[n])
+    if part is not None:
+        writer.add_outline_item(title=f"Contents of part {part[0]} of {part[1]}", page_number=0)
+        for unit, start in zip(group, starts):
+            writer.add_outline_item(title=unit.title, page_number=start)
+        writer.add_metadata({"/Title": f"{title} (part {part[0]} of {part[1]})", "/Producer": f"pdpacket {__version__}",
+                             "/Creator": "pdpacket"})
+        writer.page_mode = "/UseOutlines"
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _contents_page(group: list[Unit], part: tuple[int, int], title: str) -> bytes:
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=LETTER, invariant=1)
+    y = LETTER[1] - inch
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(inch, y, f"Part {part[0]} of {part[1]}: contents")
+    y -= 18
+    c.setFont("Helvetica", 10)
+    c.drawString(inch, y, title[:110])
+    y -= 28
+    for unit in group:
+        if y < inch:
+            c.showPage()
+            y = LETTER[1] - inch
+            c.setFont("Helvetica", 10)
+        pages = f"{unit.first}" if unit.first == unit.last else f"{unit.first}\u2013{unit.last}"
+        c.drawString(inch, y, unit.title[:95])
+        c.drawRightString(LETTER[0] - inch, y, pages)
+        y -= 15
+    c.setFont("Helvetica-Oblique", 9)
+    c.drawString(inch, max(y - 10, 0.6 * inch), "Page numbers are those stamped on the filing; they run on "
+                                               "across its parts.")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
