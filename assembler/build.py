@@ -11,6 +11,7 @@ receives complete files.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -83,18 +84,36 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
                templates_dir: Path | None = None, split_parts: bool = False) -> BuildResult:
     """Build an already validated case into `out`."""
     progress = progress or Progress(False)
-    with workspace.workdir() as work:
-        cb = CaseBuild(case, settings, out, work, progress, templates_dir=templates_dir, split=split_parts)
-        try:
-            cb.start()
-            binary = soffice.find_soffice(settings.soffice_path)
-            convert_together([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
-            settle_indexes([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
-            result = cb.finish()
-        finally:
-            cb.abandon()
+    try:
+        with workspace.workdir() as work:
+            cb = CaseBuild(case, settings, out, work, progress, templates_dir=templates_dir, split=split_parts)
+            try:
+                cb.start()
+                binary = soffice.find_soffice(settings.soffice_path)
+                convert_together([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
+                settle_indexes([cb], binary, work / "lo-profile", settings.soffice_timeout, progress)
+                result = cb.finish()
+            finally:
+                cb.abandon()
+    except OSError as exc:
+        raise classify_os_error(exc, case) from exc
     result.timings = progress.done()
     return result
+
+
+def classify_os_error(exc: OSError, case: Case) -> Exception:
+    """A file-system failure the user can fix: reading the case's files, or writing (full disk...)."""
+    name = exc.filename or ""
+    reason = exc.strerror or str(exc)
+    if name and Path(name).resolve().is_relative_to(case.dir.resolve()) and exc.errno not in (
+            errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        from assembler.errors import InputFileError
+        return InputFileError(f"{name}: cannot be read ({reason}): check the file and its permissions")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{reason} while writing {name or 'the filing'}: free some disk space (or choose "
+                           "another output folder with -o) and build again; nothing was left half-written")
+    return OutputError(f"cannot write {name or 'the filing'}: {reason}: check the folder's permissions and free "
+                       "space, or choose another with -o")
 
 
 @dataclass
@@ -111,6 +130,7 @@ class CaseBuild:
     parts: list = field(default_factory=list)
     templates_dir: Path | None = None  # --templates
     pending: list[Render] = field(default_factory=list)  # documents waiting for LibreOffice
+    exhibit_notices: list[str] = field(default_factory=list)
     keep: dict[Path, str] = field(default_factory=dict)  # rendered document -> its name in docx/
     inputs: list[Path] = field(default_factory=list)
     staging: Path | None = None
@@ -203,7 +223,7 @@ class CaseBuild:
                 self.inputs.append(part.source)
                 suffix = part.source.suffix.lower()
                 if suffix == ".pdf":
-                    exhibits.open_pdf(part.source, part.label)
+                    exhibits.open_pdf(part.source, part.label, self.exhibit_notices)
                     part.pdf = part.source
                 elif suffix in exhibits.IMAGE_SUFFIXES:
                     part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
@@ -258,7 +278,7 @@ class CaseBuild:
         manifest = build_manifest(case=self.case, settings=self.settings, inputs=self.inputs,
                                   templates=self.choices, sections=self.sections, filing=filing, pages=total,
                                   labels=labels)
-        notices += self._preflight(filing, manifest)
+        notices = self.exhibit_notices + notices + self._preflight(filing, manifest)
         write_manifest(manifest, self.staging / "manifest.json")
         self.progress.step("write")
         return _move_into_place(self.staging, self.out,

@@ -32,7 +32,7 @@ SERVICE_METHODS = {"email": "e-mail", "mail": "first-class mail", "hand": "hand 
                    "eservice": "ICE eService"}
 HEARING_TYPES = {"master": "master calendar hearing", "individual": "individual (merits) hearing"}
 # XML 1.0 cannot hold these; one in a value would corrupt the document.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def tab_letter(n: int) -> str:

@@ -39,7 +39,12 @@ class Problem:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         field = f" {self.path}:" if self.path else ""
         tag = "" if self.severity == "error" else "warning:"
-        return " ".join(p for p in (f"{where}:{field}", tag, self.message) if p)
+        return printable(" ".join(p for p in (f"{where}:{field}", tag, self.message) if p))
+
+
+def printable(text: str) -> str:
+    """Control characters from case data shown escaped, so one problem stays one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class PdpacketError(Exception):

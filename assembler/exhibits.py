@@ -8,22 +8,44 @@ the one LibreOffice run of the build.
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import img2pdf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from assembler.errors import InputFileError
 
 LETTER = (img2pdf.in_to_pt(8.5), img2pdf.in_to_pt(11))
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 OFFICE_SUFFIXES = {".docx", ".odt"}
+# A 600-dpi scan of a legal page is about 40 megapixels; Pillow refuses more than
+# 179 by default as a "decompression bomb". Exhibits are the user's own files:
+# allow big scans deliberately (JPEGs are embedded without being decoded).
+Image.MAX_IMAGE_PIXELS = 1_000_000_000
+HEIC_MAX = (2550, 3300)  # 300 dpi on Letter: phone photos are bigger than a page needs
+HEIC_QUALITY = 90
 
 
-def open_pdf(path: Path, label: str) -> PdfReader:
-    """A reader for an exhibit PDF, or one clear error saying what is wrong and how to fix it."""
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def open_pdf(path: Path, label: str, notices: list[str] | None = None) -> PdfReader:
+    """A reader for an exhibit PDF, or one clear error saying what is wrong and how to fix it.
+
+    pypdf reads past many kinds of damage (a broken cross-reference table, a
+    wrong length); what it had to repair is reported in `notices`."""
+    collector = _Collect()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(collector)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
@@ -36,17 +58,47 @@ def open_pdf(path: Path, label: str) -> PdfReader:
                     f"`qpdf --decrypt --password=PASSWORD '{path.name}' unlocked.pdf`, and name that file") from None
         if len(reader.pages) == 0:
             raise InputFileError(f"{label} has no pages: export the document again")
+        for page in reader.pages:
+            page.get_contents()  # damage in the page tree or content streams shows here
+        if collector.messages and notices is not None:
+            notices.append(f"{label} was damaged and has been repaired ({collector.messages[0]}): check its "
+                           "pages in the filing, or export it again")
         return reader
     except InputFileError:
         raise
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
-        raise InputFileError(f"{label} is damaged and cannot be read ({exc}): export or scan it again") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds for a broken file
+        raise InputFileError(f"{label} is damaged and cannot be read ({type(exc).__name__}: {exc}): "
+                             "export or scan it again") from exc
+    finally:
+        pypdf_log.removeHandler(collector)
+
+
+def heic_to_jpeg(path: Path, out: Path, label: str) -> Path:
+    """HEIC/HEIF phone photos: decoded with pillow-heif, turned upright, saved as JPEG.
+
+    JPEG is lossy, but so is HEIC, and a lossless copy of a 12-megapixel photo
+    would be about 30 MB, more than a whole filing may weigh."""
+    try:
+        import pillow_heif
+        pillow_heif.register_heif_opener()
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img).convert("RGB")
+            img.thumbnail(HEIC_MAX)
+            img.save(out, format="JPEG", quality=HEIC_QUALITY, optimize=True)
+    except ImportError:  # pragma: no cover - pillow-heif is a dependency
+        raise InputFileError(f"{label} is a HEIC photo and HEIC support is not installed: convert it to JPEG "
+                             "(on a Mac: open it in Preview, File > Export, JPEG)") from None
+    except Exception as exc:  # noqa: BLE001
+        raise InputFileError(f"{label} is not a readable HEIC photo ({exc}): export it again as JPEG") from exc
+    return out
 
 
 def image_to_pdf(path: Path, out: Path, label: str) -> Path:
     # Portrait Letter whatever the photo: the filing keeps one orientation; a landscape
     # photo is scaled to the page width instead.
     layout = img2pdf.get_layout_fun(LETTER, fit=img2pdf.FitMode.into, auto_orient=False)
+    if path.suffix.lower() in (".heic", ".heif"):
+        path = heic_to_jpeg(path, out.with_suffix(".jpg"), label)
     try:
         data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
                                nodate=True, engine=img2pdf.Engine.internal)

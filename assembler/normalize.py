@@ -25,6 +25,11 @@ def _scalar_text(value) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains an invalid character (half of a UTF-16 surrogate pair, from a broken "
+                             "\\u escape in JSON): retype the value") from None
         return value
     raise ValueError(f"expected a single value, found a {_kind(value)}")
 

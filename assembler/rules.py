@@ -9,10 +9,11 @@ from pathlib import Path
 from assembler.errors import Problem
 
 EXHIBIT_KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
-                 ".tiff": "tiff", ".docx": "docx", ".odt": "odt"}
+                 ".tiff": "tiff", ".docx": "docx", ".odt": "odt", ".heic": "heic", ".heif": "heic"}
 IMAGE_KINDS = {".png", ".jpg", ".jpeg"}
 MAGIC = {"pdf": [b"%PDF"], "jpeg": [b"\xff\xd8\xff"], "png": [b"\x89PNG\r\n\x1a\n"],
-         "tiff": [b"II*\x00", b"MM\x00*"], "docx": [b"PK\x03\x04"], "odt": [b"PK\x03\x04"]}
+         "tiff": [b"II*\x00", b"MM\x00*"], "docx": [b"PK\x03\x04"], "odt": [b"PK\x03\x04"],
+         "heic": []}
 ENGLISH = {"english", "en", "eng"}
 US_PLACES = {"united states", "united states of america", "usa", "us", "u.s.", "u.s.a.",
              "puerto rico", "guam", "u.s. virgin islands", "us virgin islands",
@@ -173,7 +174,13 @@ def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
         c.add(path, f"'{name}' is empty (0 bytes): copy the document again")
         return
     kind = kinds[ext]
-    if not any(head.startswith(m) or (kind == "pdf" and m in head) for m in MAGIC[kind]):
+    if kind == "heic":  # ISO media: 'ftyp' at byte 4, then a brand
+        if head[4:8] == b"ftyp":
+            return
+        magic_ok = False
+    else:
+        magic_ok = any(head.startswith(m) or (kind == "pdf" and m in head) for m in MAGIC[kind])
+    if not magic_ok:
         actual = next((k for k, ms in MAGIC.items() if any(head.startswith(m) for m in ms)), None)
         what = f"it is really a {actual.upper()} file: rename it to match" if actual else \
             f"its content is not a {kind.upper()} file: export it again"

@@ -384,3 +384,18 @@ def test_bad_usage_exits_2(run):
 def _minimal_yaml() -> str:
     import yaml
     return yaml.safe_dump(minimal(), sort_keys=False)
+
+
+def test_a_lone_surrogate_from_a_json_escape_is_refused(run, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "case.json").write_text('{"respondent": {"given_names": "Ana\\ud800"}}', encoding="utf-8")
+    result = run("validate", folder)
+    assert result.code == ExitCode.invalid_case
+    assert "respondent.given_names: contains an invalid character" in result.err
+
+
+def test_control_characters_in_messages_are_escaped(run, tmp_path):
+    result = run("validate", write_case(tmp_path / "c", minimal(**{"attorney.email": "a\x1eb"})))
+    assert result.code == ExitCode.invalid_case
+    assert "'a\\x1eb' is not valid" in result.err

@@ -1,0 +1,121 @@
+"""Faults a user meets: full disk, read-only output, Ctrl-C; and private temporary files."""
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write_case
+from assembler.errors import ExitCode
+
+
+def test_a_full_disk_while_writing_the_filing(run, tmp_path, monkeypatch):
+    folder = write_case(tmp_path / "c")
+    out = tmp_path / "out"
+    assert run("build", folder, "-o", out).code == 0
+    earlier = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
+    from pypdf import PdfWriter
+
+    def full(self, stream):
+        raise OSError(errno.ENOSPC, "No space left on device", getattr(stream, "name", "filing.pdf"))
+
+    monkeypatch.setattr(PdfWriter, "write", full)
+    result = run("build", folder, "-o", out)
+    assert result.code == ExitCode.output_not_writable
+    assert "No space left on device" in result.err and "free some disk space" in result.err
+    assert "Traceback" not in result.err
+    assert sorted(p.name for p in out.iterdir()) == sorted([*earlier, "docx", "manifest.json"])
+    assert {p.name: p.read_bytes() for p in out.glob("*.pdf")} == earlier
+
+
+def test_a_read_only_output_folder(run, tmp_path):
+    target = Path("/sys/pdpacket-test-output")
+    try:
+        target.mkdir()
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT):
+            raise
+    else:  # pragma: no cover - a writable /sys: nothing to test here
+        target.rmdir()
+        pytest.skip("/sys is writable on this machine")
+    result = run("build", write_case(tmp_path / "c"), "-o", target)
+    assert result.code == ExitCode.output_not_writable
+    assert f"cannot write to the output folder {target}" in result.err
+
+
+def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nsleep 60 &\nwait\n")
+    fake.chmod(0o755)
+    folder = write_case(tmp_path / "c")
+    out = tmp_path / "out"
+    env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}
+    cmd = [sys.executable, "-m", "assembler", "build", str(folder), "-o", str(out), "-q"]
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*/lo-profile*")) \
+            and not _child_of(proc.pid):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.interrupted, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not out.exists() or list(out.iterdir()) == []
+    assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))
+    del env["PDPACKET_SOFFICE"]
+    again = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+
+
+def _child_of(pid: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == str(pid):
+                return True
+    return False
+
+
+def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
+    from assembler import soffice
+    seen = []
+    real = soffice.convert
+
+    def spy(jobs, outdir, profile, *args, **kwargs):
+        work = profile.parent
+        seen.append((work, stat.S_IMODE(work.stat().st_mode)))
+        return real(jobs, outdir, profile, *args, **kwargs)
+
+    monkeypatch.setattr(soffice, "convert", spy)
+    out = tmp_path / "out"
+    assert run("build", write_case(tmp_path / "c"), "-o", out).code == 0
+    assert seen and all(mode == 0o700 for _, mode in seen)
+    assert not any(work.exists() for work, _ in seen)
+    assert not list(out.glob(".pdpacket-*"))
+
+
+def test_stale_work_folders_of_dead_processes_are_swept(tmp_path, monkeypatch):
+    import tempfile
+    from assembler import workspace
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"pdpacket-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "secret.docx").write_bytes(b"x")
+    mine = tmp_path / f"pdpacket-{os.getpid()}-live"
+    mine.mkdir()
+    assert workspace.sweep_stale() == 1
+    assert not stale.exists() and mine.exists()
