@@ -43,7 +43,7 @@ test: install
 	$(VENV)/bin/pytest -q
 
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) dist build samples/*/out

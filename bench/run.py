@@ -1,0 +1,280 @@
+"""pdpacket benchmarks: ratios measured in one run on one machine (`make bench`).
+
+1. one packet (5 declarations, 20 exhibits, about 200 pages): `pdpacket build`
+   against the floor, one bare `soffice --convert-to pdf` over the same .docx
+   files pdpacket renders plus `qpdf --empty --pages` over the PDFs and exhibits.
+   Target: at most 2.0x.
+2. a batch: N such cases with `pdpacket batch --jobs 2` against N sequential
+   `pdpacket build` calls. Target: at least 5x.
+3. scale: assembly alone (merge, tabs, stamps, bookmarks, write) of 100, 1,000
+   and 5,000 exhibit pages: time per page (at most 1 ms, growing linearly) and
+   peak memory (at most 300 MB at 5,000 text pages); 200 pages of 300 dpi scans
+   held in memory at most 1.5x their size.
+4. size: the filing at most 1.05x the sum of its parts.
+
+Usage: python bench/run.py [--quick]   (quick: a batch of 8 instead of 40)
+Writes bench/results.json and prints a table.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "pdpacket"
+RESULTS = ROOT / "bench" / "results.json"
+os.environ.setdefault("PDPACKET_TODAY", "2026-11-28")
+
+
+# --- synthetic cases -------------------------------------------------------------------
+
+def text_pdf(path: Path, pages: int, seed: int) -> None:
+    rng = random.Random(seed)
+    words = "the respondent lease employer school church tax return medical record letter support".split()
+    c = canvas.Canvas(str(path), pagesize=letter, invariant=1)
+    for n in range(pages):
+        c.setFont("Helvetica", 10)
+        for line in range(45):
+            c.drawString(72, 740 - line * 15, " ".join(rng.choice(words) for _ in range(14)))
+        c.showPage()
+    c.save()
+
+
+def scan_jpeg(path: Path, seed: int) -> None:
+    """A 300 dpi Letter 'scan': grey text lines on off-white, as a copier makes them."""
+    rng = random.Random(seed)
+    img = Image.new("L", (2550, 3300), 246)
+    draw = ImageDraw.Draw(img)
+    for line in range(60):
+        y = 200 + line * 48
+        x = 200
+        while x < 2300:
+            w = rng.randint(40, 220)
+            draw.rectangle([x, y, x + w, y + 22], fill=rng.randint(30, 90))
+            x += w + 30
+    img.save(path, quality=75)
+
+
+def make_case(folder: Path, seed: int = 0) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ex = folder / "exhibits"
+    ex.mkdir(exist_ok=True)
+    exhibits = []
+    for i in range(20):
+        name = f"e{i:02d}"
+        if i % 5 == 4:
+            scan_jpeg(ex / f"{name}.jpg", seed * 100 + i)
+            exhibits.append({"id": name, "file": f"exhibits/{name}.jpg", "title": f"Scanned record {i}"})
+        else:
+            text_pdf(ex / f"{name}.pdf", pages=9 + i % 5, seed=seed * 100 + i)
+            exhibits.append({"id": name, "file": f"exhibits/{name}.pdf", "title": f"Record number {i}",
+                             "date": "2025-01-15"})
+    paragraph = ("I have known the respondent for many years and I can say that he is a hard-working, honest "
+                 "person who cares for his family and his community. ") * 3
+    declarations = [{"id": f"d{i}", "declarant": f"Declarant Number {i}", "relationship": "friend",
+                     "paragraphs": [paragraph] * 8,
+                     "signed": {"city": "Queens", "state": "New York", "country": "United States",
+                                "date": "2026-11-20"}} for i in range(5)]
+    data = {
+        "respondent": {"given_names": "Bench", "family_names": f"Case{seed:03d}", "a_number": f"A2{seed:08d}",
+                       "date_of_birth": "1980-01-01", "country_of_citizenship": "Mexico"},
+        "proceedings": {"court": "New York Broadway Immigration Court", "judge": "Hon. A. Judge",
+                        "next_hearing": {"date": "2027-06-15", "time": "09:00", "type": "master"},
+                        "stage": "master_calendar"},
+        "office": "new_york_city",
+        "request": {"relief": ["dismissal"], "summary": "Long residence and family ties. " * 5,
+                    "facts": "\n\n".join(["He came to the United States in 2001 and has worked since. " * 6] * 6),
+                    "favorable_factors": [{"title": f"Factor {i}", "text": "Explained at length. " * 8,
+                                           "exhibits": [f"e{i:02d}", f"d{i % 5}"]} for i in range(8)],
+                    "conclusion": "We ask for dismissal."},
+        "attorney": {"name": "Bench Attorney", "bar_number": "1", "bar_state": "NY", "address": ["1 Main St"],
+                     "phone": "1", "email": "b@example.org"},
+        "declarations": declarations,
+        "exhibits": exhibits,
+        "service": {"method": "email", "date": "2026-12-01", "served_by": "Bench Attorney"},
+    }
+    (folder / "case.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+# --- measurements -----------------------------------------------------------------------
+
+def timed(cmd, **kw) -> float:
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    return time.monotonic() - started
+
+
+def one_packet(work: Path) -> dict:
+    case = work / "packet"
+    make_case(case)
+    builds = [timed([BIN, "build", case, "-o", work / f"out{i}", "-q"]) for i in range(3)]
+    out = work / "out0"
+    filing = next(out.glob("*_PD-request.pdf"))
+    manifest = json.loads((out / "manifest.json").read_text())
+
+    # The floor: the same documents, one bare soffice call, then qpdf.
+    from assembler.api import validate_case
+    from assembler.build import CaseBuild
+    from assembler.progress import Progress
+    from assembler.settings import load_settings
+    c = validate_case(case)
+    render_dir = work / "floor-render"
+    render_dir.mkdir()
+    cb = CaseBuild(c, load_settings(None, c.dir), work / "floor-unused", render_dir, Progress(False))
+    cb.start()
+    cb.abandon()
+    docs = [str(r.doc) for r in cb.pending]
+    floors = []
+    for i in range(3):
+        pdf_dir = work / f"floor-pdf{i}"
+        t_soffice = timed(["soffice", f"-env:UserInstallation={(work / f'floor-profile{i}').as_uri()}", "--headless",
+                           "--norestore", "--convert-to", "pdf", "--outdir", str(pdf_dir), *docs])
+        pdfs = [str(pdf_dir / (Path(d).stem + ".pdf")) for d in docs]
+        exhibit_pdfs = [str(case / e["file"]) for e in yaml.safe_load((case / "case.yaml").read_text())["exhibits"]
+                        if e["file"].endswith(".pdf")]
+        t_qpdf = timed(["qpdf", "--empty", "--pages", *pdfs, *exhibit_pdfs, "--", str(work / f"floor{i}.pdf")])
+        floors.append(t_soffice + t_qpdf)
+    # Size: the filing against the sum of its parts (each distinct input once).
+    part_files = {str(pdf_dir / (Path(d).stem + ".pdf")) for d in docs}
+    part_files |= {str(case / i["path"]) for i in manifest["inputs"]}
+    parts_size = sum(Path(p).stat().st_size for p in part_files)
+    build_s, floor_s = statistics.median(builds), statistics.median(floors)
+    return {"pages": manifest["filing"]["pages"], "documents_converted": len(docs),
+            "build_s": round(build_s, 2), "floor_s": round(floor_s, 2), "ratio": round(build_s / floor_s, 2),
+            "target_max": 2.0, "filing_bytes": filing.stat().st_size, "parts_bytes": parts_size,
+            "size_ratio": round(filing.stat().st_size / parts_size, 3), "size_target_max": 1.05}
+
+
+def batch(work: Path, n: int) -> dict:
+    src = work / "batch-src"
+    src.mkdir()
+    for i in range(n):
+        make_case(src / f"case{i:03d}", seed=i)
+    batch_s = timed([BIN, "batch", src, "-o", work / "batch-out", "--jobs", "2", "--force", "-q"])
+    single_s = sum(timed([BIN, "build", case, "-o", work / "single" / case.name, "-q"])
+                   for case in sorted(p for p in src.iterdir() if p.is_dir()))
+    return {"cases": n, "batch_s": round(batch_s, 1), "sequential_builds_s": round(single_s, 1),
+            "ratio": round(single_s / batch_s, 2), "target_min": 5.0}
+
+
+SCALE_CHILD = r'''
+import json, resource, sys, time
+from pathlib import Path
+from pypdf import PdfReader
+from assembler.assemble import assemble
+from assembler.plan import Part, Section, number_pages
+src = [Path(p) for p in json.loads(sys.argv[1])]
+per = [len(PdfReader(p).pages) for p in src]
+target = int(sys.argv[2])
+sections, pages, i = [], 0, 0
+while pages < target:
+    j = i % len(src)
+    sections.append(Section(f"e{i}", f"Exhibit {i}", tab="A", parts=[
+        Part("exhibit", f"exhibit {i}", source=src[j], pdf=src[j], pages=per[j])]))
+    pages += per[j]
+    i += 1
+number_pages(sections)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.monotonic()
+assemble(sections, Path(sys.argv[3]), {"style": "page_of"}, {"title": "t", "author": "a"})
+elapsed = time.monotonic() - t
+print(json.dumps({"pages": pages, "seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_before_mb": before / 1024}))
+'''
+
+
+def scale(work: Path) -> dict:
+    text_dir = work / "scale-text"
+    text_dir.mkdir()
+    sources = []
+    for i in range(10):
+        text_pdf(text_dir / f"t{i}.pdf", pages=10, seed=i)
+        sources.append(str(text_dir / f"t{i}.pdf"))
+    rows = []
+    for pages in (100, 1000, 5000):
+        result = subprocess.run([sys.executable, "-c", SCALE_CHILD, json.dumps(sources), str(pages),
+                                 str(work / f"scale{pages}.pdf")], check=True, capture_output=True, text=True)
+        row = json.loads(result.stdout)
+        row["ms_per_page"] = round(row["seconds"] / row["pages"] * 1000, 3)
+        rows.append(row)
+    # 200 pages of 300 dpi scans, as PDFs of one page each (img2pdf, no re-encoding).
+    import img2pdf
+    scan_dir = work / "scale-scans"
+    scan_dir.mkdir()
+    scans = []
+    for i in range(20):
+        jpg = scan_dir / f"s{i}.jpg"
+        scan_jpeg(jpg, i)
+        pdf_path = scan_dir / f"s{i}.pdf"
+        pdf_path.write_bytes(img2pdf.convert([str(jpg)] * 10, nodate=True))
+        scans.append(str(pdf_path))
+    scan_bytes = sum(Path(p).stat().st_size for p in scans)
+    result = subprocess.run([sys.executable, "-c", SCALE_CHILD, json.dumps(scans), "200",
+                             str(work / "scale-scans.pdf")], check=True, capture_output=True, text=True)
+    scan_row = json.loads(result.stdout)
+    held = scan_row["peak_rss_mb"] - scan_row["rss_before_mb"]
+    per_page = [r["ms_per_page"] for r in rows]
+    return {"text": rows, "linear": max(per_page) / min(per_page) < 2.0, "ms_per_page_target_max": 1.0,
+            "peak_rss_target_max_mb": 300,
+            "scans": {"pages": scan_row["pages"], "input_mb": round(scan_bytes / 1048576, 1),
+                      "held_mb": round(held, 1), "held_ratio": round(held * 1048576 / scan_bytes, 2),
+                      "target_max_ratio": 1.5, "ms_per_page": round(scan_row["seconds"] / 200 * 1000, 3)}}
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lo = subprocess.run(["soffice", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "libreoffice": lo,
+            "system": platform.platform()}
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    results = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory(prefix="pdpacket-bench-") as tmp:
+        work = Path(tmp)
+        print("1. one packet ...", flush=True)
+        results["one_packet"] = one_packet(work)
+        print("3. scale ...", flush=True)
+        results["scale"] = scale(work)
+        print("2. batch ...", flush=True)
+        results["batch"] = batch(work, 8 if quick else 40)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    p, b, s = results["one_packet"], results["batch"], results["scale"]
+    print()
+    print(f"{'benchmark':44} {'measured':>24} {'target':>12}")
+    print(f"{'1. build vs floor (' + str(p['pages']) + ' pages)':44} "
+          f"{p['build_s']:>7.2f} s / {p['floor_s']:.2f} s = {p['ratio']:.2f}x {'<= 2.0x':>10}")
+    print(f"{'2. batch of ' + str(b['cases']) + ' vs single builds':44} "
+          f"{b['sequential_builds_s']:>7.1f} s / {b['batch_s']:.1f} s = {b['ratio']:.2f}x {'>= 5x':>10}")
+    for row in s["text"]:
+        print(f"{'3. assembly, ' + str(row['pages']) + ' text pages':44} "
+              f"{row['ms_per_page']:>9.3f} ms/page, {row['peak_rss_mb']:.0f} MB {'<= 1 ms':>10}")
+    sc = s["scans"]
+    print(f"{'3. assembly, 200 scanned pages':44} {sc['held_mb']:>7.1f} MB held for {sc['input_mb']} MB "
+          f"= {sc['held_ratio']}x {'<= 1.5x':>7}")
+    print(f"{'4. filing size vs its parts':44} {p['size_ratio']:>23.3f}x {'<= 1.05x':>10}")
+    print(f"\nwritten to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
