@@ -135,7 +135,7 @@ def _failure(name: str, exc: BaseException, started: float) -> Outcome:
 
 
 def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None, force: bool,
-              strict: bool, templates_dir: Path | None = None) -> list[Outcome]:
+              strict: bool, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
     outcomes: dict[str, Outcome] = {}
     started: dict[str, float] = {}
     builds: list[CaseBuild] = []
@@ -159,7 +159,7 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                     case_work = work / f"case{i}"
                     case_work.mkdir()
                     cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-",
-                                   templates_dir=templates_dir)
+                                   templates_dir=templates_dir, split=split_parts)
                     cb.spec_name = spec.name
                     builds.append(cb)
                     cb.start()
@@ -272,7 +272,7 @@ class Bar:
 
 def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
               validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
-              quiet: bool = False, templates_dir: Path | None = None) -> list[Outcome]:
+              quiet: bool = False, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
     source, out = Path(source), Path(out)
     specs = discover(source, out, exhibits_dir)
     jobs = jobs or os.cpu_count() or 1
@@ -288,13 +288,13 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     try:
         if jobs == 1:
             for c in chunks:
-                done = run_chunk(c, out, settings_file, force, strict, templates_dir)
+                done = run_chunk(c, out, settings_file, force, strict, templates_dir, split_parts)
                 results.update({o.case: o for o in done})
                 bar.update(done)
         else:
             with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict, templates_dir): c
-                           for c in chunks}
+                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict, templates_dir,
+                                       split_parts): c for c in chunks}
                 try:
                     for future in cf.as_completed(futures):
                         try:

@@ -294,7 +294,7 @@ class CaseBuild:
                          if p.source is not None and p.source.suffix.lower() == ".pdf"
                          for n in range(p.first, p.last + 1)]
         limit = self.settings.size_limit_mb
-        report = preflight.check_filing(filing, manifest, limit, text_pages=exhibit_pages)
+        report = preflight.check_filing(filing, manifest, limit, text_pages=exhibit_pages, deep=False)
         too_big = [f for f in report.errors if "over the" in f.message and "MB limit" in f.message]
         errors = [f for f in report.errors if f not in too_big]
         if errors:

@@ -85,13 +85,16 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @templates_option
-def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir):
+@click.option("--split", "split_parts", is_flag=True,
+              help="When a filing is over the size limit, also write it in numbered parts.")
+def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
+          split_parts):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.batch import BatchFailed, run_batch, summarize
 
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
                          settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
-                         templates_dir=templates_dir)
+                         templates_dir=templates_dir, split_parts=split_parts)
     for o in outcomes:
         if o.status in ("failed", "invalid"):
             click.echo(f"{o.case}: {o.status}: {o.message}", err=True)

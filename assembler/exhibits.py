@@ -58,8 +58,12 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None) -> PdfRea
                     f"`qpdf --decrypt --password=PASSWORD '{path.name}' unlocked.pdf`, and name that file") from None
         if len(reader.pages) == 0:
             raise InputFileError(f"{label} has no pages: export the document again")
-        for page in reader.pages:
-            page.get_contents()  # damage in the page tree or content streams shows here
+        for page in reader.pages:  # damage in the page tree or the content streams shows here
+            contents = page.get("/Contents")
+            if contents is not None:
+                contents = contents.get_object()
+                for stream in (contents if isinstance(contents, list) else [contents]):
+                    stream.get_object().get_data()
         if collector.messages and notices is not None:
             notices.append(f"{label} was damaged and has been repaired ({collector.messages[0]}): check its "
                            "pages in the filing, or export it again")

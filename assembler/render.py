@@ -66,6 +66,15 @@ _CORE_PROPS_ALT = b"http://schemas.openxmlformats.org/officedocument/2006/relati
 _CORE_PROPS = b"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 
 
+class _Template(DocxTemplate):
+    """docxtpl, minus its rendering of the document properties: it compiles a Jinja
+    template for each of them on every render, and escapes them twice (see the
+    pitfalls); pdpacket sets title and author itself after rendering."""
+
+    def render_properties(self, context, jinja_env=None) -> None:
+        return None
+
+
 def load_template(path: Path) -> DocxTemplate:
     """A DocxTemplate of `path`, read into memory (the file itself is never changed)."""
     data = Path(path).read_bytes()
@@ -74,7 +83,7 @@ def load_template(path: Path) -> DocxTemplate:
         if _CORE_PROPS_ALT in rels:
             data = _zip([(i.filename, z.read(i.filename).replace(_CORE_PROPS_ALT, _CORE_PROPS)
                           if i.filename == "_rels/.rels" else z.read(i.filename)) for i in z.infolist()], True)
-    return DocxTemplate(io.BytesIO(data))
+    return _Template(io.BytesIO(data))
 
 
 def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, title: str,

@@ -48,8 +48,13 @@ def _drawn_box(filing: Path, page_number: int, color) -> tuple[int, int]:
     subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", str(page_number), "-l", str(page_number),
                     "-singlefile", str(filing), str(prefix)], check=True)
     img = Image.open(f"{prefix}.png").convert("RGB")
+    pixels = img.load()
     mask = Image.new("L", img.size)
-    mask.putdata([255 if all(abs(a - b) < 40 for a, b in zip(px, color)) else 0 for px in img.getdata()])
+    marks = mask.load()
+    for x in range(img.width):
+        for y in range(img.height):
+            if all(abs(a - b) < 40 for a, b in zip(pixels[x, y], color)):
+                marks[x, y] = 255
     left, top, right, bottom = mask.getbbox()
     return right - left, bottom - top
 
