@@ -27,6 +27,18 @@ class PageReport:
     attachments: int = 0
 
 
+def add_resource(page, category: str, name: NameObject, value) -> None:
+    """Put `value` under /Resources/<category>/<name>, creating the dictionaries as needed."""
+    resources = page.get("/Resources")
+    if resources is None:
+        page[NameObject("/Resources")] = resources = DictionaryObject()
+    resources = resources.get_object()
+    entries = resources.get(category)
+    if entries is None:
+        resources[NameObject(category)] = entries = DictionaryObject()
+    entries.get_object()[name] = value
+
+
 def _num(x) -> str:
     return f"{float(x):.4f}".rstrip("0").rstrip(".") or "0"
 
@@ -109,14 +121,7 @@ def flatten_annotations(writer: PdfWriter, page) -> PageReport:
             report.dropped += 0 if hidden else 1
             continue
         name = NameObject(f"/PdpkFlat{len(drawing)}x{report.flattened}")
-        resources = page.get("/Resources")
-        if resources is None:
-            page[NameObject("/Resources")] = resources = DictionaryObject()
-        resources = resources.get_object()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            resources[NameObject("/XObject")] = xobjects = DictionaryObject()
-        xobjects.get_object()[name] = appearance.indirect_reference or writer._add_object(appearance)
+        add_resource(page, "/XObject", name, appearance.indirect_reference or writer._add_object(appearance))
         drawing += f"q {_placement(annot, appearance)} cm {name} Do Q\n".encode()
         report.flattened += 1
     if drawing:

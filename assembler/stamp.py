@@ -12,6 +12,8 @@ from __future__ import annotations
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from reportlab.lib.units import inch
+
+from assembler.pages import add_resource
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 FONT, SIZE = "Helvetica", 9
@@ -48,20 +50,9 @@ def stamp(writer: PdfWriter, numbering: dict) -> list[str]:
         y = float(box.bottom) + 0.3 * inch
         content = (f"q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {SIZE + 5} re f "
                    f"0 g BT {FONT_NAME} {SIZE} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n").encode("ascii")
-        _add_font(page, font)
+        add_resource(page, "/Font", FONT_NAME, font)
         existing = page.get("/Contents")
         items = [] if existing is None else (
             list(existing.get_object()) if isinstance(existing.get_object(), ArrayObject) else [existing])
         page[NameObject("/Contents")] = ArrayObject([save, *items, restore, _stream(writer, content)])
     return labels
-
-
-def _add_font(page, font) -> None:
-    resources = page.get("/Resources")
-    if resources is None:
-        page[NameObject("/Resources")] = resources = DictionaryObject()
-    resources = resources.get_object()
-    fonts = resources.get("/Font")
-    if fonts is None:
-        resources[NameObject("/Font")] = fonts = DictionaryObject()
-    fonts.get_object()[FONT_NAME] = font
