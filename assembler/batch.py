@@ -100,7 +100,7 @@ def discover(source: Path, out: Path, exhibits_dir: Path | None) -> list[CaseSpe
 
 
 def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "case"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:80] or "case"
 
 
 # --- one worker's chunk -----------------------------------------------------------

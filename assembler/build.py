@@ -55,8 +55,8 @@ class BuildResult:
 def filing_name(data: dict) -> str:
     family = unicodedata.normalize("NFKD", data["respondent"]["family_names"])
     family = "".join(c for c in family if not unicodedata.combining(c))
-    family = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-").upper() or "RESPONDENT"
-    return f"{family}_{data['respondent']['a_number']}_PD-request.pdf"
+    family = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-").upper()[:60].strip("-") or "RESPONDENT"
+    return f"{family}_{data['respondent']['a_number']}_PD-request.pdf"  # well under 255 bytes
 
 
 def manifest_title(data: dict) -> str:
@@ -96,16 +96,17 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
             finally:
                 cb.abandon()
     except OSError as exc:
-        raise classify_os_error(exc, case) from exc
+        raise classify_os_error(exc, case, out) from exc
     result.timings = progress.done()
     return result
 
 
-def classify_os_error(exc: OSError, case: Case) -> Exception:
+def classify_os_error(exc: OSError, case: Case, out: Path) -> Exception:
     """A file-system failure the user can fix: reading the case's files, or writing (full disk...)."""
     name = exc.filename or ""
     reason = exc.strerror or str(exc)
-    if name and Path(name).resolve().is_relative_to(case.dir.resolve()) and exc.errno not in (
+    writing = not name or Path(name).resolve().is_relative_to(out.resolve())
+    if name and not writing and Path(name).resolve().is_relative_to(case.dir.resolve()) and exc.errno not in (
             errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         from assembler.errors import InputFileError
         return InputFileError(f"{name}: cannot be read ({reason}): check the file and its permissions")

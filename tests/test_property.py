@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -75,7 +75,8 @@ def test_validate_never_crashes(data, capsys, tmp_path_factory):
         assert all(line.startswith(str(folder)) or line.startswith("error:") for line in err.splitlines()), err
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking a build takes minutes
 @given(data=cases())
 def test_build_succeeds_or_fails_clearly(data, capsys, tmp_path_factory):
     folder = _write(tmp_path_factory.mktemp("case"), data)
@@ -107,7 +108,8 @@ def printable_cases(draw):
     return data
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=printable_cases())
 def test_hostile_free_text_builds(data, capsys, tmp_path_factory):
     folder = _write(tmp_path_factory.mktemp("case"), data)
@@ -118,3 +120,11 @@ def test_hostile_free_text_builds(data, capsys, tmp_path_factory):
     if code == ExitCode.ok:
         (filing,) = out.glob("*_PD-request.pdf")
         assert len(PdfReader(filing).pages) == 4
+
+
+def test_a_very_long_family_name_gives_a_usable_file_name(run, tmp_path):
+    folder = _write(tmp_path / "c", {**minimal(), "respondent": {**minimal()["respondent"], "family_names": "A" * 5000}})
+    result = run("build", folder, "-o", tmp_path / "out", "-q")
+    assert result.code == ExitCode.ok, result.err
+    (filing,) = (tmp_path / "out").glob("*.pdf")
+    assert filing.name == "A" * 60 + "_A087654321_PD-request.pdf"
