@@ -10,10 +10,11 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
+from assembler.links import add_index_links
 from assembler.pages import PageReport, fit_to_letter, flatten_annotations
 
 from assembler import __version__
-from assembler.plan import PART_BOOKMARKS, Section
+from assembler.plan import PART_BOOKMARKS, Section, page_range
 from assembler.stamp import stamp
 
 
@@ -59,6 +60,7 @@ def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict
                 report.attachments += page_report.attachments
                 report.fitted += fit_to_letter(writer, added)
             notices += _notices(part, report)
+    _index_links(writer, sections)
     labels = stamp(writer, numbering)
     _bookmarks(writer, sections)
     writer.add_metadata({"/Title": metadata["title"], "/Author": metadata["author"],
@@ -69,6 +71,14 @@ def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict
     with open(out, "wb") as fh:
         writer.write(fh)
     return labels, notices
+
+
+def _index_links(writer: PdfWriter, sections: list[Section]) -> None:
+    index = next((s for s in sections if s.key == "index"), None)
+    if index is None:
+        return
+    entries = [(page_range(s.first, s.last), s.first) for s in sections if s.tab or s.key == "service"]
+    add_index_links(writer, range(index.first, index.last + 1), entries)
 
 
 def _notices(part, report: PageReport) -> list[str]:

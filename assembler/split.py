@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, NameObject
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
@@ -86,7 +87,7 @@ def _write(reader: PdfReader, group: list[Unit], part: tuple[int, int] | None, t
     for unit in group:
         starts.append(len(writer.pages))
         for n in range(unit.first - 1, unit.last):
-            writer.add_page(reader.pages[n])
+            _drop_internal_links(writer.add_page(reader.pages[n]))
     if part is not None:
         writer.add_outline_item(title=f"Contents of part {part[0]} of {part[1]}", page_number=0)
         for unit, start in zip(group, starts):
@@ -98,6 +99,18 @@ def _write(reader: PdfReader, group: list[Unit], part: tuple[int, int] | None, t
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _drop_internal_links(page) -> None:
+    """The index's links point at pages that may now be in another part: keep only web links."""
+    annots = page.get("/Annots")
+    if annots is None:
+        return
+    keep = ArrayObject(a for a in annots.get_object() if "/Dest" not in a.get_object())
+    if keep:
+        page[NameObject("/Annots")] = keep
+    else:
+        page.pop(NameObject("/Annots"), None)
 
 
 def _contents_page(group: list[Unit], part: tuple[int, int], title: str) -> bytes:

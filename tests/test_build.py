@@ -203,3 +203,18 @@ def test_the_other_samples_build(run, tmp_path, sample):
     else:
         assert len(texts) == 4  # letter, index, (no exhibits), service
         assert "Not assigned" in texts[0]
+
+
+def test_index_entries_link_to_their_tab_pages(sample1):
+    result, texts, manifest = sample1
+    reader = PdfReader(result.filing)
+    index = manifest["sections"][1]
+    targets = []
+    for n in range(index["first_page"], index["last_page"] + 1):
+        for annot in reader.pages[n - 1].get("/Annots") or []:
+            annot = annot.get_object()
+            if annot["/Subtype"] == "/Link":
+                targets.append(reader.get_page_number(annot["/Dest"][0].get_object()) + 1)
+    expected = [s["first_page"] for s in manifest["sections"] if s["tab"]] + [manifest["sections"][-1]["first_page"]]
+    assert targets == expected
+    assert all(texts[t - 1].startswith("TAB ") for t in targets[:-1])

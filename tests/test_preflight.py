@@ -105,6 +105,9 @@ def test_over_the_limit_fails_and_split_writes_parts_at_exhibit_boundaries(run, 
         assert stamps[0] in starts or stamps[0] == 1  # every part starts at a section
         seen += stamps
     assert seen == list(range(1, 45))  # every page once, in order
+    for part in parts:  # no link points into another part
+        for page in PdfReader(part).pages:
+            assert not any("/Dest" in a.get_object() for a in page.get("/Annots") or [])
     first = PdfReader(parts[0])
     assert "INDEX OF EXHIBITS" in " ".join(p.extract_text() for p in first.pages[:5])
 
