@@ -313,3 +313,19 @@ def test_a_template_cannot_reach_python_internals(run, tmp_path):
     result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", tmp_path / "out")
     assert result.code == ExitCode.template_error
     assert "template letter.docx" in result.err
+
+
+def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
+    from assembler.build import build
+    from assembler.progress import Progress
+    result = build(write_case(tmp_path / "c"), tmp_path / "out", progress=Progress(True))
+    err = capsys.readouterr().err
+    for step in ("validate", "check templates", "render templates", "convert", "settle the index", "assemble",
+                 "check the filing", "write"):
+        assert f"] {step}" in err, step
+    assert result.timings["total"] >= result.timings["libreoffice"] > 0
+
+
+def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
+    result = run("build", write_case(tmp_path / "c"), "-o", tmp_path / "out")
+    assert result.code == 0 and result.err == ""

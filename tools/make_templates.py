@@ -14,6 +14,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
@@ -35,6 +36,9 @@ def new_document(title: str) -> Document:
         style = doc.styles[name]
         style.font.name = "Times New Roman"
         style.font.color.rgb = None
+        fonts = style.element.rPr.rFonts
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)  # a theme font would win over the name set above
     doc.styles["Heading 1"].font.size = Pt(14)
     doc.styles["Heading 2"].font.size = Pt(12)
     props = doc.core_properties
