@@ -6,6 +6,7 @@ writes no /ID and no dates, so identical inputs give identical bytes.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -18,8 +19,10 @@ from assembler.plan import PART_BOOKMARKS, Section, page_range
 from assembler.stamp import stamp
 
 
-def _reader(path: Path) -> PdfReader:
-    reader = PdfReader(path)
+def _reader(path: Path, files: contextlib.ExitStack) -> PdfReader:
+    # An open file, not a path: given a path, pypdf reads the whole file into memory,
+    # and the writer keeps every reader alive until it is written ("PreventGC").
+    reader = PdfReader(files.enter_context(open(path, "rb")))
     if reader.is_encrypted:
         reader.decrypt("")  # owner-password-only files; user passwords were refused earlier
     return reader
@@ -28,10 +31,22 @@ def _reader(path: Path) -> PdfReader:
 class _Readers:
     """One reader per PDF, shared by the parts cut from it (a combined conversion),
     but never the same page twice: pages added twice from one reader would share
-    their objects, and stamping one would stamp both."""
+    their objects, and stamping one would stamp both. A reader is let go once its
+    last part is in: pypdf holds a whole file in memory, and the writer keeps only
+    what it copied."""
 
-    def __init__(self):
+    def __init__(self, sections: list[Section], files: contextlib.ExitStack):
+        self.files = files
         self.open: dict[Path, list[tuple[PdfReader, set[int]]]] = {}
+        self.uses: dict[Path, int] = {}
+        for section in sections:
+            for part in section.parts:
+                self.uses[part.pdf] = self.uses.get(part.pdf, 0) + 1
+
+    def done(self, pdf: Path) -> None:
+        self.uses[pdf] -= 1
+        if self.uses[pdf] == 0:
+            self.open.pop(pdf, None)
 
     def pages(self, pdf: Path, offset: int, count: int):
         wanted = set(range(offset, offset + count))
@@ -39,15 +54,20 @@ class _Readers:
             if not used & wanted:
                 used |= wanted
                 return [reader.pages[i] for i in sorted(wanted)]
-        reader = _reader(pdf)
+        reader = _reader(pdf, self.files)
         self.open[pdf].append((reader, set(wanted)))
         return [reader.pages[i] for i in sorted(wanted)]
 
 
 def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict) -> tuple[list[str], list[str]]:
     """Write the filing; return the page labels and notices about what was changed in the exhibits."""
+    with contextlib.ExitStack() as files:
+        return _assemble(sections, out, numbering, metadata, files)
+
+
+def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: contextlib.ExitStack):
     writer = PdfWriter()
-    readers = _Readers()
+    readers = _Readers(sections, files)
     notices = []
     for section in sections:
         for part in section.parts:
@@ -59,6 +79,7 @@ def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict
                 report.dropped += page_report.dropped
                 report.attachments += page_report.attachments
                 report.fitted += fit_to_letter(writer, added)
+            readers.done(part.pdf)
             notices += _notices(part, report)
     _index_links(writer, sections)
     labels = stamp(writer, numbering)
