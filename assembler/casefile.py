@@ -97,6 +97,8 @@ def _load_json(text: str, loaded: LoadedFile, shown: str) -> None:
 
     try:
         loaded.data = json.loads(text, object_pairs_hook=no_duplicates)
+    except RecursionError:
+        loaded.problems.append(Problem(shown, "", "the file is nested too deeply to be a case file"))
     except json.JSONDecodeError as exc:
         loaded.problems.append(Problem(shown, "", f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno))
 
@@ -104,6 +106,11 @@ def _load_json(text: str, loaded: LoadedFile, shown: str) -> None:
 def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            loaded.data = _construct(node, "", loaded, shown, set())
+    except RecursionError:
+        loaded.problems.append(Problem(shown, "", "the file is nested too deeply to be a case file"))
+        return
     except yaml.MarkedYAMLError as exc:
         loaded.problems.append(_yaml_problem(exc, text, shown))
         return
@@ -112,8 +119,6 @@ def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
         return
     if node is None:
         loaded.problems.append(Problem(shown, "", "the file is empty: describe the case in it (see samples/)"))
-        return
-    loaded.data = _construct(node, "", loaded, shown)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
@@ -132,8 +137,17 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
     return Problem(shown, "", f"not valid YAML: {problem}{hint}", line=line)
 
 
-def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str):
+def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set):
     loaded.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        # An alias (*name) makes the composer hand back the same node again; a few
+        # nested ones expand to billions of values ("billion laughs"). Case files do
+        # not need them.
+        if id(node) in seen:
+            loaded.problems.append(Problem(shown, path, "YAML aliases (*name) are not supported: write the values "
+                                                        "out in full", line=node.start_mark.line + 1))
+            return None
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         if node.flow_style:
             loaded.flow_mappings.add(path)
@@ -153,10 +167,10 @@ def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str):
                 loaded.problems.append(Problem(
                     shown, child, f"this key appears twice (first on line {loaded.lines.get(child)}): keep one",
                     line=key_node.start_mark.line + 1))
-            result[key] = _construct(value_node, child, loaded, shown)
+            result[key] = _construct(value_node, child, loaded, shown, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, f"{path}[{i}]", loaded, shown) for i, item in enumerate(node.value)]
+        return [_construct(item, f"{path}[{i}]", loaded, shown, seen) for i, item in enumerate(node.value)]
     # Scalar: text unless empty/null; quoted values are always text.
     if node.style is None and node.value in NULL_WORDS and node.tag != "tag:yaml.org,2002:str":
         return None

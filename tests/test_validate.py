@@ -399,3 +399,20 @@ def test_control_characters_in_messages_are_escaped(run, tmp_path):
     result = run("validate", write_case(tmp_path / "c", minimal(**{"attorney.email": "a\x1eb"})))
     assert result.code == ExitCode.invalid_case
     assert "'a\\x1eb' is not valid" in result.err
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly(run, tmp_path):
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefg", "bcdefgh"):
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+    result = run("validate", write_case(tmp_path / "c", text="\n".join(lines) + "\n"))
+    assert result.code == ExitCode.invalid_case
+    assert "YAML aliases (*name) are not supported" in result.err
+
+
+@pytest.mark.parametrize("name, text", [("case.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
+                                        ("case.json", '{"a": ' + "[" * 100000 + "]" * 100000 + "}")])
+def test_absurdly_deep_nesting_is_a_clear_error(run, tmp_path, name, text):
+    result = run("validate", write_case(tmp_path / "c", text=text, name=name))
+    assert result.code == ExitCode.invalid_case
+    assert "nested too deeply" in result.err
