@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assembler.case import Case, load_case
-from assembler.errors import InvalidCaseError, Problem
+from assembler.errors import InvalidCaseError
 from assembler.settings import load_settings
 
 

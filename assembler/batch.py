@@ -28,8 +28,7 @@ from assembler import workspace
 from assembler.build import CaseBuild, convert_together, settle_indexes, template_paths
 from assembler.case import Case, check_case, load_case
 from assembler.casefile import LoadedFile, find_case_file
-from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError,
-                              Problem)
+from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError)
 from assembler.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
 from assembler.settings import load_settings
@@ -159,24 +158,23 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                     case_work = work / f"case{i}"
                     case_work.mkdir()
                     cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-",
-                                   templates_dir=templates_dir, split=split_parts)
-                    cb.spec_name = spec.name
+                                   templates_dir=templates_dir, split=split_parts, name=spec.name)
                     builds.append(cb)
                     cb.start()
                 except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
                     outcomes[spec.name] = _failure(spec.name, exc, started[spec.name])
-            live = [cb for cb in builds if cb.spec_name not in outcomes]
+            live = [cb for cb in builds if cb.name not in outcomes]
             live = _shared_step(live, outcomes, started, work, _convert)
             live = _shared_step(live, outcomes, started, work, _settle)
             for cb in live:
                 try:
                     result = cb.finish()
-                    outcomes[cb.spec_name] = Outcome(
-                        cb.spec_name, "built", str(result.filing), result.pages, result.filing.stat().st_size,
-                        round(time.monotonic() - started[cb.spec_name], 2),
+                    outcomes[cb.name] = Outcome(
+                        cb.name, "built", str(result.filing), result.pages, result.filing.stat().st_size,
+                        round(time.monotonic() - started[cb.name], 2),
                         problems=[p.render() for p in result.warnings])
                 except Exception as exc:  # noqa: BLE001
-                    outcomes[cb.spec_name] = _failure(cb.spec_name, exc, started[cb.spec_name])
+                    outcomes[cb.name] = _failure(cb.name, exc, started[cb.name])
         finally:
             for cb in builds:
                 cb.abandon()
@@ -204,7 +202,7 @@ def _shared_step(builds, outcomes, started, work, step) -> list[CaseBuild]:
         return builds
     except Exception as exc:  # noqa: BLE001 - retried case by case below
         if len(builds) == 1:
-            outcomes[builds[0].spec_name] = _failure(builds[0].spec_name, exc, started[builds[0].spec_name])
+            outcomes[builds[0].name] = _failure(builds[0].name, exc, started[builds[0].name])
             return []
     survivors = []
     for cb in builds:
@@ -212,7 +210,7 @@ def _shared_step(builds, outcomes, started, work, step) -> list[CaseBuild]:
             step([cb], work)
             survivors.append(cb)
         except Exception as exc:  # noqa: BLE001
-            outcomes[cb.spec_name] = _failure(cb.spec_name, exc, started[cb.spec_name])
+            outcomes[cb.name] = _failure(cb.name, exc, started[cb.name])
     return survivors
 
 

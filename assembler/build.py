@@ -29,9 +29,9 @@ from assembler.assemble import assemble
 from assembler.case import Case
 from assembler.context import build_context, full_name
 from assembler.errors import FilingCheckError, OutputError, Problem
-from assembler.manifest import build_key, build_manifest, sha256, write_manifest
+from assembler.manifest import build_manifest, sha256, write_manifest
 from assembler.normalize import format_a_number
-from assembler.plan import Part, Section, index_entries, number_pages, plan
+from assembler.plan import Part, index_entries, number_pages, plan
 from assembler.progress import Progress
 from assembler.render import make_environment, render
 from assembler.rules import resolve_case_path
@@ -127,6 +127,7 @@ class CaseBuild:
     work: Path
     progress: Progress
     prefix: str = ""  # makes this case's file names unique in a LibreOffice run shared with other cases
+    name: str = ""  # the case's name in a batch report
     split: bool = False  # cut a filing over the size limit into numbered parts
     parts: list = field(default_factory=list)
     templates_dir: Path | None = None  # --templates
@@ -224,8 +225,8 @@ class CaseBuild:
                 self.inputs.append(part.source)
                 suffix = part.source.suffix.lower()
                 if suffix == ".pdf":
-                    exhibits.open_pdf(part.source, part.label, self.exhibit_notices)
-                    part.pdf = part.source
+                    part.pages = len(exhibits.open_pdf(part.source, part.label, self.exhibit_notices).pages)
+                    part.pdf = part.source  # counted here: count_pages need not open it again
                 elif suffix in exhibits.IMAGE_SUFFIXES:
                     part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
                 elif suffix in exhibits.OFFICE_SUFFIXES:
@@ -296,7 +297,7 @@ class CaseBuild:
                          for n in range(p.first, p.last + 1)]
         limit = self.settings.size_limit_mb
         report = preflight.check_filing(filing, manifest, limit, text_pages=exhibit_pages, deep=False)
-        too_big = [f for f in report.errors if "over the" in f.message and "MB limit" in f.message]
+        too_big = [f for f in report.errors if f.kind == "size"]
         errors = [f for f in report.errors if f not in too_big]
         if errors:
             raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
@@ -328,7 +329,8 @@ class Render:
 
 def convert_renders(renders: list[Render], binary: str, profile: Path, timeout: int, progress: Progress) -> None:
     """Convert documents in one LibreOffice start, renders of one template as one document."""
-    work = profile.parent
+    # A fresh folder per call: outputs are named by their documents' base names.
+    work = Path(tempfile.mkdtemp(prefix="convert-", dir=profile.parent))
     groups: dict[Path, list[Render]] = {}
     jobs: list[soffice.Job] = []
     combined: dict[Path, list[Render]] = {}
@@ -338,9 +340,9 @@ def convert_renders(renders: list[Render], binary: str, profile: Path, timeout: 
             singles[r.doc] = r
         else:
             groups.setdefault(r.template, []).append(r)
-    for template, members in groups.items():
+    for number, (template, members) in enumerate(groups.items()):
         if combine.combinable([m.doc for m in members]):
-            doc = combine.combine([m.doc for m in members], work / f"combined-{_seq(work)}-{template.stem}.docx")
+            doc = combine.combine([m.doc for m in members], work / f"combined-{number}-{template.stem}.docx")
             combined[doc] = members
             labels = sorted({m.label for m in members})
             jobs.append(soffice.Job(doc, labels[0] if len(labels) == 1 else f"{len(members)} documents made "
@@ -350,27 +352,24 @@ def convert_renders(renders: list[Render], binary: str, profile: Path, timeout: 
     jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
     progress.step(f"convert {len(renders)} documents with LibreOffice")
     started = time.monotonic()
-    converted = soffice.convert(jobs, work / f"pdf-{_seq(work)}", profile, binary, timeout, bookmarks=True)
+    converted = soffice.convert(jobs, work / "pdf", profile, binary, timeout, bookmarks=True)
     progress.add("libreoffice", time.monotonic() - started)
     retry = []
     for doc, members in combined.items():
-        bounds = combine.split(converted[doc], len(members))
+        bounds = combine.split(converted[doc].pdf, len(members))
         if bounds is None:
             retry += members
             continue
         for m, (offset, pages) in zip(members, bounds):
-            m.part.pdf, m.part.offset, m.part.pages = converted[doc], offset, pages
+            m.part.pdf, m.part.offset, m.part.pages = converted[doc].pdf, offset, pages
     for doc, r in singles.items():
-        r.part.pdf, r.part.offset, r.part.pages = converted[doc], 0, len(PdfReader(converted[doc]).pages)
+        r.part.pdf, r.part.offset, r.part.pages = converted[doc].pdf, 0, converted[doc].pages
     if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
-        converted = soffice.convert([soffice.Job(r.doc, r.label) for r in retry], work / f"pdf-{_seq(work)}",
+        converted = soffice.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry",
                                     profile, binary, timeout)
         for r in retry:
-            r.part.pdf, r.part.offset, r.part.pages = converted[r.doc], 0, len(PdfReader(converted[r.doc]).pages)
+            r.part.pdf, r.part.offset, r.part.pages = converted[r.doc].pdf, 0, converted[r.doc].pages
 
-
-def _seq(work: Path) -> int:
-    return len(os.listdir(work))
 
 
 def convert_together(builds: list[CaseBuild], binary: str, profile: Path, timeout: int,

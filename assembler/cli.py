@@ -19,6 +19,11 @@ templates_option = click.option(
     "--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
     help="A folder of templates that overrides the firm's and the default ones, role by role.")
 
+strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+split_option = click.option("--split", "split_parts", is_flag=True,
+                            help="When a filing is over the size limit, also write it in numbered parts.")
+
 settings_option = click.option(
     "--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file (overrides PDPACKET_SETTINGS and the usual places).")
@@ -36,7 +41,7 @@ def cli(ctx, verbose):
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @settings_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@strict_option
 def validate(case, settings_file, strict):
     """Check a case folder (or case file) and report every problem."""
     from assembler.api import validate_case
@@ -52,11 +57,10 @@ def validate(case, settings_file, strict):
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out).")
 @settings_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@strict_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @templates_option
-@click.option("--split", "split_parts", is_flag=True,
-              help="When the filing is over the size limit, also write it in numbered parts.")
+@split_option
 def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.build import build as build_case
@@ -82,11 +86,10 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 @click.option("--exhibits-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="For a spreadsheet: the folder exhibit paths are relative to (default: the spreadsheet's).")
 @settings_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@strict_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @templates_option
-@click.option("--split", "split_parts", is_flag=True,
-              help="When a filing is over the size limit, also write it in numbered parts.")
+@split_option
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
           split_parts):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
@@ -144,7 +147,7 @@ def check(filing, limit_mb, split_parts, settings_file):
     limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
     manifest = preflight.load_manifest_beside(filing)
     report = preflight.check_filing(filing, manifest, limit)
-    too_big = [f for f in report.errors if "MB limit" in f.message]
+    too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
         from pypdf import PdfReader
         reader = PdfReader(filing)

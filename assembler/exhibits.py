@@ -14,7 +14,7 @@ from pathlib import Path
 import img2pdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.errors import FileNotDecryptedError
 
 from assembler.errors import InputFileError
 
@@ -106,7 +106,7 @@ def image_to_pdf(path: Path, out: Path, label: str) -> Path:
     try:
         data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
                                nodate=True, engine=img2pdf.Engine.internal)
-    except (img2pdf.ImageOpenError, img2pdf.AlphaChannelError, ValueError, Exception) as first:
+    except Exception as first:  # noqa: BLE001 - img2pdf raises many kinds for what it cannot embed
         # Alpha channels, 16-bit or palette quirks: re-encode losslessly as PNG and retry.
         try:
             data = img2pdf.convert(_lossless_png(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
@@ -121,19 +121,17 @@ def image_to_pdf(path: Path, out: Path, label: str) -> Path:
 def _lossless_png(path: Path) -> bytes:
     try:
         with Image.open(path) as img:
-            frames = []
             img.load()
-            mode = "RGB" if img.mode in ("RGBA", "LA", "P", "I;16", "I", "CMYK") else img.mode
             if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-                base = Image.new("RGB", img.size, (255, 255, 255))
-                base.paste(img.convert("RGBA"), mask=img.convert("RGBA").split()[-1])
-                frames.append(base)
+                rgba = img.convert("RGBA")
+                flat = Image.new("RGB", img.size, (255, 255, 255))  # transparency on white paper
+                flat.paste(rgba, mask=rgba.split()[-1])
             elif img.mode in ("I;16", "I"):
-                frames.append(img.point(lambda v: v / 256).convert("L"))
+                flat = img.point(lambda v: v / 256).convert("L")
             else:
-                frames.append(img.convert(mode))
+                flat = img.convert("RGB" if img.mode in ("P", "CMYK") else img.mode)
             buf = io.BytesIO()
-            frames[0].save(buf, format="PNG")
+            flat.save(buf, format="PNG")
             return buf.getvalue()
     except (UnidentifiedImageError, OSError) as exc:
         raise InputFileError(f"{path.name} is not a readable image: {exc}") from exc

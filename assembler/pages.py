@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pypdf import PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
-                           RectangleObject)
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject)
 
 LETTER = (612.0, 792.0)
 TOLERANCE = 1.5  # points: LibreOffice and scanners round page sizes

@@ -26,6 +26,7 @@ from assembler.pages import LETTER, TOLERANCE
 class Finding:
     severity: str
     message: str
+    kind: str = ""  # "size" for the size limit, which --split can answer
 
 
 @dataclass
@@ -35,8 +36,8 @@ class CheckReport:
     size_bytes: int = 0
     findings: list[Finding] = field(default_factory=list)
 
-    def error(self, message: str) -> None:
-        self.findings.append(Finding("error", message))
+    def error(self, message: str, kind: str = "") -> None:
+        self.findings.append(Finding("error", message, kind))
 
     def warn(self, message: str) -> None:
         self.findings.append(Finding("warning", message))
@@ -60,7 +61,7 @@ def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float 
     """Check a filing; `text_pages` limits the text check to those pages (1-based), None = all.
 
     `deep` adds `qpdf --check` (about 0.2 s a filing). Builds skip it: pypdf has just
-    written the file and reads every page and content stream back here."""
+    written the file, and reopening it here walks every page."""
     report = CheckReport(Path(path))
     try:
         report.size_bytes = path.stat().st_size
@@ -83,7 +84,7 @@ def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float 
     limit = size_limit_mb * 1024 * 1024
     if report.size_bytes > limit:
         report.error(f"the file is {report.size_bytes / 1048576:.1f} MB, over the {size_limit_mb:g} MB limit: "
-                     "build it again with --split to cut it into numbered parts at exhibit boundaries")
+                     "build it again with --split to cut it into numbered parts at exhibit boundaries", kind="size")
     return report
 
 

@@ -58,9 +58,15 @@ class Job:
 PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
 
 
+@dataclass
+class Converted:
+    pdf: Path
+    pages: int  # counted while checking that the PDF opens
+
+
 def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout: int,
-            bookmarks: bool = False) -> dict[Path, Path]:
-    """Convert every job's document to PDF in one soffice start; return source -> PDF."""
+            bookmarks: bool = False) -> dict[Path, Converted]:
+    """Convert every job's document to PDF in one soffice start; return source -> its PDF."""
     if not jobs:
         return {}
     stems = [j.source.stem for j in jobs]
@@ -81,16 +87,12 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
             raise ConversionError(f"LibreOffice did not finish converting {len(jobs)} document(s) within "
                                   f"{timeout} s and was stopped: check the documents open in LibreOffice, or "
                                   "raise soffice.timeout in the settings") from None
-        except BaseException:
-            _kill_group(proc)
-            raise
         finally:
-            # soffice.bin may outlive the wrapper; never leave it running.
-            _kill_group(proc, quiet=True)
+            # Always, also on a timeout or Ctrl-C: soffice.bin may outlive the wrapper.
+            _kill_group(proc)
     results = {}
     for job in jobs:
         pdf = outdir / f"{job.source.stem}.pdf"
@@ -100,25 +102,25 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
                                   + (f": {detail}" if detail else "")
                                   + ": open the document in Word or LibreOffice, save it again, and retry")
         try:
-            if len(PdfReader(pdf).pages) == 0:
+            pages = len(PdfReader(pdf).pages)
+            if pages == 0:
                 raise PdfReadError("no pages")
         except (PdfReadError, ValueError, OSError) as exc:
             raise ConversionError(f"LibreOffice wrote an unreadable PDF for {job.label} ({exc}): "
                                   "save the document again and retry") from exc
-        results[job.source] = pdf
+        results[job.source] = Converted(pdf, pages)
     return results
 
 
-def _kill_group(proc: subprocess.Popen, quiet: bool = False) -> None:
+def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     try:
         proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        if not quiet:
-            raise
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+        pass
     _wait_group_gone(proc.pid)
 
 

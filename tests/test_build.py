@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 
 import pytest
 from pypdf import PdfReader
@@ -12,13 +11,22 @@ from pypdf import PdfReader
 from conftest import SAMPLES, TODAY
 from pdfread import index_ranges, outline_titles, page_texts, tab_pages
 from assembler.build import build
-from assembler.errors import ExitCode
+
+
+INPUTS_BEFORE: dict[str, str] = {}
+
+
+def _tree_hashes(folder):
+    import hashlib
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
 def sample1(tmp_path_factory):
     os.environ["PDPACKET_TODAY"] = TODAY
     out = tmp_path_factory.mktemp("sample1-out")
+    INPUTS_BEFORE.update(_tree_hashes(SAMPLES / "1-garcia-lopez"))
     result = build(SAMPLES / "1-garcia-lopez", out)
     texts = page_texts(result.filing)
     manifest = json.loads(result.manifest.read_text())
@@ -184,7 +192,7 @@ def test_two_builds_are_byte_identical(sample1, tmp_path):
 
 
 def test_the_inputs_are_not_modified(sample1):
-    # The sample folder holds only what was committed (no out/ folder written there).
+    assert _tree_hashes(SAMPLES / "1-garcia-lopez") == INPUTS_BEFORE
     assert not (SAMPLES / "1-garcia-lopez" / "out").exists()
 
 

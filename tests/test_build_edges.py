@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import yaml
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from conftest import SAMPLES, minimal, write_case
+from conftest import minimal, write_case
 from make import pdf
 from pdfread import index_ranges, page_texts, tab_pages
 from assembler.errors import ExitCode

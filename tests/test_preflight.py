@@ -10,7 +10,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from conftest import SAMPLES, minimal, write_case
-from make import pdf
 from assembler.errors import ExitCode
 
 

@@ -1,7 +1,6 @@
 """Exhibits as they really come: damaged, huge, CMYK, HEIC, odd names."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
-import pytest
 import yaml
 from docx import Document
 from pypdf import PdfReader
 
-from conftest import SAMPLES, minimal, write_case
+from conftest import minimal, write_case
 from pdfread import page_texts
 from assembler.errors import ExitCode
 from assembler.resources import load_schema, templates_dir
