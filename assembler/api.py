@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assembler.case import Case, load_case
+from assembler.casefile.case import Case, load_case
 from assembler.errors import InvalidCaseError
-from assembler.settings import load_settings
+from assembler.casefile.settings import load_settings
 
 
 def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False) -> Case:

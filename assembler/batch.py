@@ -26,14 +26,14 @@ from pathlib import Path
 
 from assembler import workspace
 from assembler.build import CaseBuild, convert_together, settle_indexes, template_paths
-from assembler.case import Case, check_case, load_case
-from assembler.casefile import LoadedFile, find_case_file
+from assembler.casefile.case import Case, check_case, load_case
+from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError)
-from assembler.manifest import build_key, case_inputs, sha256
+from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
-from assembler.settings import load_settings
-from assembler.soffice import find_soffice
-from assembler.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
+from assembler.casefile.settings import load_settings
+from assembler.convert.soffice import find_soffice
+from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 
 REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
 MAX_CHUNK = 16

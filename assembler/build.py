@@ -23,19 +23,25 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler import combine, exhibits, preflight, soffice, split, templates, workspace
+from assembler import workspace
+from assembler.convert import combine
+from assembler.convert import exhibits
+from assembler.pdf import preflight
+from assembler.convert import soffice
+from assembler.pdf import split
+from assembler.documents import choose as templates
 from assembler.api import validate_case
-from assembler.assemble import assemble
-from assembler.case import Case
-from assembler.context import build_context, full_name
+from assembler.pdf.assemble import assemble
+from assembler.casefile.case import Case
+from assembler.documents.context import build_context, full_name
 from assembler.errors import FilingCheckError, OutputError, Problem
-from assembler.manifest import build_manifest, sha256, write_manifest
-from assembler.normalize import format_a_number
-from assembler.plan import Part, index_entries, number_pages, plan
+from assembler.pdf.manifest import build_manifest, sha256, write_manifest
+from assembler.casefile.normalize import format_a_number
+from assembler.documents.plan import Part, index_entries, number_pages, plan
 from assembler.progress import Progress
-from assembler.render import make_environment, render
-from assembler.rules import resolve_case_path
-from assembler.settings import Settings, load_settings
+from assembler.documents.render import make_environment, render
+from assembler.casefile.rules import resolve_case_path
+from assembler.casefile.settings import Settings, load_settings
 
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long

@@ -119,7 +119,7 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
               help="Look up settings as for this case folder.")
 def offices(settings_file, case):
     """List the Offices of the Chief Counsel that a case can name."""
-    from assembler.settings import load_settings
+    from assembler.casefile.settings import load_settings
 
     settings = load_settings(settings_file, case)
     for key in sorted(settings.offices):
@@ -138,9 +138,10 @@ def offices(settings_file, case):
 @settings_option
 def check(filing, limit_mb, split_parts, settings_file):
     """Preflight a filing: opens, Letter pages, text, active content, size, manifest."""
-    from assembler import preflight, split
+    from assembler.pdf import preflight
+    from assembler.pdf import split
     from assembler.errors import FilingCheckError, InputFileError
-    from assembler.settings import load_settings
+    from assembler.casefile.settings import load_settings
 
     if not filing.is_file():
         raise InputFileError(f"{filing}: no such file: check the path")
@@ -177,8 +178,8 @@ def templates():
               help="Show the templates this case would use (its template_set, its settings).")
 def templates_list(settings_file, templates_dir, case):
     """For each role, the template file that will be used and where it comes from."""
-    from assembler.settings import load_settings
-    from assembler.templates import choose
+    from assembler.casefile.settings import load_settings
+    from assembler.documents.choose import choose
 
     data = None
     if case is not None:
@@ -196,7 +197,7 @@ def templates_list(settings_file, templates_dir, case):
 @click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
 def templates_export(dest, force):
     """Copy the default templates into DEST, to start a firm's own set."""
-    from assembler.templates import export_defaults
+    from assembler.documents.choose import export_defaults
 
     for path in export_defaults(dest, overwrite=force):
         click.echo(str(path))
@@ -212,7 +213,7 @@ def templates_vars(role):
     """Every variable and filter a template may use, with its type and an example."""
     import json
 
-    from assembler.variables import FILTERS, ROLE_ONLY, context_tree, walk
+    from assembler.documents.variables import FILTERS, ROLE_ONLY, context_tree, walk
 
     tree = context_tree()
     click.echo("Variables (a[] is an item of the list a: use it in {%p for x in a %}):")
@@ -238,9 +239,9 @@ def templates_vars(role):
 def templates_check(folder, settings_file):
     """Check a folder of templates (default: the ones that would be used)."""
     from assembler.errors import TemplateError
-    from assembler.lint import check_template
-    from assembler.settings import load_settings
-    from assembler.templates import choose
+    from assembler.documents.check import check_template
+    from assembler.casefile.settings import load_settings
+    from assembler.documents.choose import choose
 
     if folder is not None:
         files = sorted(folder.glob("*.docx"))
@@ -248,7 +249,7 @@ def templates_check(folder, settings_file):
             raise TemplateError(f"{folder}: no .docx templates in it")
         findings = [f for path in files if not path.name.startswith("~$") for f in check_template(path)]
     else:
-        from assembler.templates import check_set
+        from assembler.documents.choose import check_set
         findings = check_set(choose(load_settings(settings_file, None)))
         files = []
     for finding in findings:

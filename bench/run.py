@@ -129,7 +129,7 @@ def one_packet(work: Path) -> dict:
     from assembler.api import validate_case
     from assembler.build import CaseBuild
     from assembler.progress import Progress
-    from assembler.settings import load_settings
+    from assembler.casefile.settings import load_settings
     c = validate_case(case)
     render_dir = work / "floor-render"
     render_dir.mkdir()
@@ -182,8 +182,8 @@ def vm(key):
 
 from pathlib import Path
 from pypdf import PdfReader
-from assembler.assemble import assemble
-from assembler.plan import Part, Section, number_pages
+from assembler.pdf.assemble import assemble
+from assembler.documents.plan import Part, Section, number_pages
 listed = json.loads(sys.argv[1])  # [path, pages]: counted by the parent, so no reader inflates "before"
 src = [Path(p) for p, _ in listed]
 per = [n for _, n in listed]

@@ -184,7 +184,7 @@ def test_the_same_cases_from_a_csv_give_the_same_filings(tmp_path, run):
 
 def test_xlsx_rows_are_read_like_csv_rows(tmp_path):
     import openpyxl
-    from assembler.spreadsheet import read_rows, row_to_data
+    from assembler.casefile.spreadsheet import read_rows, row_to_data
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["case", "respondent.date_of_birth", "request.relief[0]", "exhibits[0].file", "attorney.bar_number"])
@@ -199,7 +199,7 @@ def test_xlsx_rows_are_read_like_csv_rows(tmp_path):
 
 
 def test_bad_column_paths_are_reported(tmp_path):
-    from assembler.spreadsheet import row_to_data
+    from assembler.casefile.spreadsheet import row_to_data
     data, problems = row_to_data({"exhibits[1].file": "b.pdf", "respondent..x": "1", "[0]": "y"}, "s.csv row 2")
     assert {p.path for p in problems} == {"exhibits[1].file", "respondent..x", "[0]"}
     assert any("comes before item [0]" in p.message for p in problems)

@@ -115,7 +115,7 @@ def _stamp_positions(page):
 
 
 def test_stamps_land_bottom_right_as_the_reader_sees_the_page(tmp_path):
-    from assembler.stamp import stamp
+    from assembler.pdf.stamp import stamp
     src = _geometry_pdf(tmp_path / "g.pdf")
     writer = PdfWriter(clone_from=src)
     stamp(writer, {"style": "page_of"})
@@ -136,7 +136,7 @@ def test_stamps_land_bottom_right_as_the_reader_sees_the_page(tmp_path):
 
 
 def test_bates_numbering(tmp_path):
-    from assembler.stamp import stamp
+    from assembler.pdf.stamp import stamp
     writer = PdfWriter(clone_from=_geometry_pdf(tmp_path / "g.pdf"))
     labels = stamp(writer, {"style": "bates", "bates_prefix": "GARCIA", "bates_start": 100, "bates_digits": 6})
     assert labels[0] == "GARCIA-000100" and labels[-1] == "GARCIA-000105"
@@ -226,7 +226,7 @@ def test_soffice_missing_says_how_to_install(run, tmp_path, monkeypatch):
 
 
 def test_soffice_not_on_path(run, tmp_path, monkeypatch):
-    from assembler import soffice
+    from assembler.convert import soffice
     monkeypatch.delenv("PDPACKET_SOFFICE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(soffice, "KNOWN_PLACES", [])

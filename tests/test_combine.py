@@ -5,8 +5,8 @@ from pathlib import Path
 
 from docx import Document
 
-from assembler import combine
-from assembler.render import make_environment, render
+from assembler.convert import combine
+from assembler.documents.render import make_environment, render
 from assembler.resources import templates_dir
 
 

@@ -89,7 +89,7 @@ def _child_of(pid: int) -> bool:
 
 
 def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
-    from assembler import soffice
+    from assembler.convert import soffice
     seen = []
     real = soffice.convert
 

@@ -57,12 +57,12 @@ def test_an_implausibly_old_respondent_is_an_error(run, tmp_path):
 @pytest.mark.parametrize("spelling", ["A201234567", "A-201-234-567", "201 234 567", "A201-234-567",
                                       "a 201.234.567", "201234567", "A# 201234567"])
 def test_a_numbers_in_any_common_spelling_become_canonical(spelling):
-    from assembler.normalize import a_number
+    from assembler.casefile.normalize import a_number
     assert a_number(spelling) == "A201234567"
 
 
 def test_an_eight_digit_a_number_gets_its_leading_zero():
-    from assembler.normalize import a_number
+    from assembler.casefile.normalize import a_number
     assert a_number("A87654321") == "A087654321"
     assert a_number("87-654-321") == "A087654321"
 

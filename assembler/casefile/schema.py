@@ -12,7 +12,7 @@ import difflib
 import cerberus
 from cerberus import errors as cerr
 
-from assembler import normalize
+from assembler.casefile import normalize
 from assembler.errors import Problem
 
 

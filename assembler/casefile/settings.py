@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import resources
-from assembler.casefile import load_file
+from assembler.casefile.read import load_file
 from assembler.errors import InvalidSettingsError, Problem
-from assembler.schema import SchemaCheck
+from assembler.casefile.schema import SchemaCheck
 
 SETTINGS_FILE_NAME = "pdpacket.yaml"
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from assembler import resources, rules
-from assembler.casefile import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
+from assembler import resources
+from assembler.casefile import rules
+from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
 from assembler.errors import InputFileError, Problem
-from assembler.schema import SchemaCheck
-from assembler.settings import Settings
+from assembler.casefile.schema import SchemaCheck
+from assembler.casefile.settings import Settings
 
 _CHECK: SchemaCheck | None = None
 

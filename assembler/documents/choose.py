@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembler.errors import TemplateError
-from assembler.lint import Finding, check_template
+from assembler.documents.check import Finding, check_template
 from assembler.resources import templates_dir
-from assembler.variables import ROLES
+from assembler.documents.variables import ROLES
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 
 from assembler import __version__
 from assembler.errors import FilingCheckError
-from assembler.pages import LETTER
+from assembler.pdf.fit import LETTER
 
 MARGIN = 0.97  # aim a little under the limit: the contents page and bookmarks add a few KB
 

@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from reportlab.lib.units import inch
 
-from assembler.pages import add_resource
+from assembler.pdf.fit import add_resource
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 FONT, SIZE = "Helvetica", 9

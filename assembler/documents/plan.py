@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler.context import tab_letter
+from assembler.documents.context import tab_letter
 
 
 @dataclass

@@ -18,7 +18,7 @@ from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
 from assembler.errors import TemplateError
-from assembler.normalize import format_a_number, parse_date
+from assembler.casefile.normalize import format_a_number, parse_date
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from assembler.links import add_index_links
-from assembler.pages import PageReport, fit_to_letter, flatten_annotations
+from assembler.pdf.links import add_index_links
+from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
 
 from assembler import __version__
-from assembler.plan import PART_BOOKMARKS, Section, page_range
-from assembler.stamp import stamp
+from assembler.documents.plan import PART_BOOKMARKS, Section, page_range
+from assembler.pdf.stamp import stamp
 
 
 def _reader(path: Path, files: contextlib.ExitStack) -> PdfReader:

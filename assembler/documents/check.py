@@ -18,8 +18,8 @@ import jinja2
 from jinja2 import nodes
 from lxml import etree
 
-from assembler.render import load_template, make_environment
-from assembler.variables import ANY, ROLE_ONLY, ROLES, Var, context_tree
+from assembler.documents.render import load_template, make_environment
+from assembler.documents.variables import ANY, ROLE_ONLY, ROLES, Var, context_tree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.S)

@@ -18,7 +18,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from assembler.pages import LETTER, TOLERANCE
+from assembler.pdf.fit import LETTER, TOLERANCE
 
 
 

@@ -10,8 +10,8 @@ import copy
 import re
 
 from assembler import resources
-from assembler.normalize import parse_date
-from assembler.rules import signed_in_us
+from assembler.casefile.normalize import parse_date
+from assembler.casefile.rules import signed_in_us
 
 RELIEF_LABELS = {
     "dismissal": "Dismissal of the proceedings (8 C.F.R. § 1239.2(c))",

@@ -1,0 +1,1 @@
+"""Everything into PDF: LibreOffice (find, run, kill), combining renders, exhibits."""

@@ -1,0 +1,1 @@
+"""The filing PDF: fitting pages, stamps, links, assembly, split, preflight, manifest."""
