@@ -1,22 +1,110 @@
-"""The library API: what the CLI calls, usable without it."""
+"""The library's face: everything the CLI and the web app do, without printing anything.
+
+Each function raises a PdpacketError subclass (with its exit code) for what a
+user can fix, and returns plain data for the caller to show.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler.casefile.case import Case, load_case
-from assembler.errors import InvalidCaseError
+from pypdf import PdfReader
+
+from assembler.batch import Outcome, run_batch
+from assembler.build import build
+from assembler.casefile.case import Case, validate_case
 from assembler.casefile.settings import load_settings
+from assembler.documents import choose
+from assembler.documents.check import check_template
+from assembler.documents.context import ROLE_ONLY, context_tree
+from assembler.documents.variables import FILTERS, Var, walk
+from assembler.errors import Finding, InputFileError, TemplateError
+from assembler.output import BuildResult
+from assembler.pdf import preflight, split
+from assembler.vocab import MB, Role
+
+__all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
+           "export_templates", "list_offices", "list_templates", "run_batch", "template_filters", "template_variables",
+           "validate_case"]
 
 
-def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False) -> Case:
-    """Load and check a case; raise InvalidCaseError listing every problem if it fails."""
-    case_path = Path(case)
-    settings = load_settings(settings_file, case_path if case_path.is_dir() else case_path.parent)
-    loaded = load_case(case_path, settings)
-    failing = loaded.problems if strict else loaded.errors
-    if failing:
-        message = f"{loaded.file}: {len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s)"
-        if strict and not loaded.errors:
-            message += " (--strict treats warnings as errors)"
-        raise InvalidCaseError(loaded.problems, message)
-    return loaded
+@dataclass
+class FilingCheck:
+    """What `check_filing` found, and the parts it wrote when asked to split."""
+
+    report: preflight.CheckReport
+    with_manifest: bool
+    parts: list[Path] = field(default_factory=list)
+
+
+def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool = False,
+                 settings_file: Path | None = None) -> FilingCheck:
+    """Preflight a filing (against the manifest beside it, if it is that filing's);
+    with `split_parts`, cut one over the size limit into numbered parts beside it."""
+    filing = Path(filing)
+    if not filing.is_file():
+        raise InputFileError(f"{filing}: no such file: check the path")
+    limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
+    manifest = preflight.load_manifest_beside(filing)
+    report = preflight.check_filing(filing, manifest, limit)
+    result = FilingCheck(report, manifest is not None)
+    too_big = [f for f in report.errors if f.kind == "size"]
+    if too_big and split_parts:
+        reader = PdfReader(filing)
+        units = split.units_from_manifest(manifest) if manifest else split.units_from_outline(reader)
+        title = (reader.metadata or {}).get("/Title") or filing.stem
+        result.parts = split.split(filing, units, int(limit * MB), str(title))
+        report.findings = [f for f in report.findings if f not in too_big]
+    return result
+
+
+def list_templates(settings_file: Path | None = None, templates_dir: Path | None = None,
+                   case: Path | None = None) -> dict[Role, choose.Choice]:
+    """For each role, the template that would be used (for `case`, with its template_set)."""
+    if case is None:
+        return choose.choose(load_settings(settings_file, None), None, templates_dir)
+    loaded = validate_case(case, settings_file=settings_file)
+    return choose.choose(load_settings(settings_file, loaded.dir), loaded.data, templates_dir)
+
+
+def export_templates(dest: Path, force: bool = False) -> list[Path]:
+    """Copy the default templates into `dest`, to start a firm's own set."""
+    return choose.export_defaults(Path(dest), overwrite=force)
+
+
+def check_templates(folder: Path | None = None, settings_file: Path | None = None) -> list[Finding]:
+    """Every finding about a folder of templates, or about the set the settings choose."""
+    if folder is None:
+        return choose.check_set(choose.choose(load_settings(settings_file, None)))
+    files = sorted(p for p in Path(folder).glob("*.docx") if not p.name.startswith("~$"))
+    if not files:
+        raise TemplateError(f"{folder}: no .docx templates in it")
+    return [f for path in files for f in check_template(path)]
+
+
+@dataclass(frozen=True)
+class TemplateVariable:
+    path: str  # respondent.full_name, declarations[].declarant
+    var: Var
+    role: Role | None  # the only role whose template sees it, if any
+
+
+def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
+    """Every variable a template (of `role`, or of any role) may use."""
+    for path, var in walk(context_tree()):
+        if not path:
+            continue
+        owner = ROLE_ONLY.get(path.split(".")[0].split("[")[0])
+        if role and owner and owner != role:
+            continue
+        yield TemplateVariable(path, var, owner)
+
+
+def template_filters() -> dict[str, str]:
+    return dict(FILTERS)
+
+
+def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:
+    """The Offices of the Chief Counsel a case can name: the shipped directory and the firm's additions."""
+    return load_settings(settings_file, case).offices

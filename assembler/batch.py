@@ -21,22 +21,27 @@ import shutil
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from assembler import workspace
-from assembler.build import CaseBuild, convert_together, settle_indexes, template_paths
+from assembler import build, output, workspace
+from assembler.documents import choose
 from assembler.casefile.case import Case, check_case, load_case
 from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError)
 from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
+from assembler.vocab import BatchStatus
 from assembler.casefile.settings import load_settings
-from assembler.convert.soffice import find_soffice
 from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 
 REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
 MAX_CHUNK = 16
+FAILED = (BatchStatus.failed, BatchStatus.invalid)
+S = TypeVar("S")
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,7 +59,7 @@ class CaseSpec:
 @dataclass
 class Outcome:
     case: str
-    status: str  # built, skipped, invalid, failed, interrupted, valid
+    status: BatchStatus
     output: str = ""
     pages: int = 0
     size_bytes: int = 0
@@ -122,13 +127,13 @@ def load_spec(spec: CaseSpec, settings_file: Path | None):
 def _failure(name: str, exc: BaseException, started: float) -> Outcome:
     if isinstance(exc, (InvalidCaseError, InvalidSettingsError)):
         lines = [p.render() for p in exc.problems]
-        status = "invalid" if isinstance(exc, InvalidCaseError) else "failed"
+        status = BatchStatus.invalid if isinstance(exc, InvalidCaseError) else BatchStatus.failed
         return Outcome(name, status, exit_code=int(exc.exit_code), message=exc.message, problems=lines,
                        seconds=round(time.monotonic() - started, 2))
     if isinstance(exc, PdpacketError):
-        return Outcome(name, "failed", exit_code=int(exc.exit_code), message=exc.message,
+        return Outcome(name, BatchStatus.failed, exit_code=int(exc.exit_code), message=exc.message,
                        seconds=round(time.monotonic() - started, 2))
-    return Outcome(name, "failed", exit_code=int(ExitCode.internal_error),
+    return Outcome(name, BatchStatus.failed, exit_code=int(ExitCode.internal_error),
                    message=f"internal error (a bug in pdpacket): {type(exc).__name__}: {exc}",
                    problems=traceback.format_exception(exc)[-3:], seconds=round(time.monotonic() - started, 2))
 
@@ -137,9 +142,11 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
               strict: bool, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
     outcomes: dict[str, Outcome] = {}
     started: dict[str, float] = {}
-    builds: list[CaseBuild] = []
+    planned: dict[str, build.Planned] = {}
+    quiet = Progress(False)
     with workspace.workdir() as work:
         try:
+            rendered: dict[str, build.Rendered] = {}
             for i, spec in enumerate(specs):
                 started[spec.name] = time.monotonic()
                 try:
@@ -149,68 +156,55 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                         raise InvalidCaseError(case.problems, f"{len(case.errors)} error(s), "
                                                               f"{len(case.warnings)} warning(s) in the case data")
                     out = out_root / spec.name
-                    _clean_stale_staging(out)
-                    key = build_key(case=case, settings=settings, inputs=case_inputs(case),
-                                    templates=template_paths(settings, case.data, templates_dir))
+                    output.clean_stale_staging(out)
+                    choices = choose.choose(settings, case.data, templates_dir)
+                    key = build_key(case=case, settings=settings, inputs=case_inputs(case), templates=choices)
                     if not force and (done := _already_built(out, key)):
                         outcomes[spec.name] = done
                         continue
-                    case_work = work / f"case{i}"
-                    case_work.mkdir()
-                    cb = CaseBuild(case, settings, out, case_work, Progress(False), prefix=f"c{i}-",
-                                   templates_dir=templates_dir, split=split_parts, name=spec.name)
-                    builds.append(cb)
-                    cb.start()
+                    planned[spec.name] = build.plan_build(case, settings, out, work / f"case{i}", quiet,
+                                                          templates_dir, prefix=f"c{i}-")
+                    rendered[spec.name] = build.render_documents(planned[spec.name], quiet)
                 except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
                     outcomes[spec.name] = _failure(spec.name, exc, started[spec.name])
-            live = [cb for cb in builds if cb.name not in outcomes]
-            live = _shared_step(live, outcomes, started, work, _convert)
-            live = _shared_step(live, outcomes, started, work, _settle)
-            for cb in live:
+            converted = _shared_step(rendered, outcomes, started, lambda bs: build.convert_documents(
+                bs, build.libreoffice(bs[0].plan.settings, work), quiet))
+            settled = _shared_step(converted, outcomes, started, lambda bs: build.settle_indexes(
+                bs, build.libreoffice(bs[0].rendered.plan.settings, work), quiet))
+            for name, s in settled.items():
                 try:
-                    result = cb.finish()
-                    outcomes[cb.name] = Outcome(
-                        cb.name, "built", str(result.filing), result.pages, result.filing.stat().st_size,
-                        round(time.monotonic() - started[cb.name], 2),
+                    result = build.check_and_place(build.assemble_filing(s, quiet), out_root / name, split_parts,
+                                                   quiet)
+                    outcomes[name] = Outcome(
+                        name, BatchStatus.built, str(result.filing), result.pages, result.filing.stat().st_size,
+                        round(time.monotonic() - started[name], 2),
                         problems=[p.render() for p in result.warnings])
                 except Exception as exc:  # noqa: BLE001
-                    outcomes[cb.name] = _failure(cb.name, exc, started[cb.name])
+                    outcomes[name] = _failure(name, exc, started[name])
         finally:
-            for cb in builds:
-                cb.abandon()
+            for p in planned.values():
+                build.abandon(p)
     return [outcomes[s.name] for s in specs]
 
 
-def _convert(builds: list[CaseBuild], work: Path) -> None:
-    settings = builds[0].settings
-    convert_together(builds, find_soffice(settings.soffice_path), work / "lo-profile", settings.soffice_timeout,
-                     Progress(False))
-
-
-def _settle(builds: list[CaseBuild], work: Path) -> None:
-    settings = builds[0].settings
-    settle_indexes(builds, find_soffice(settings.soffice_path), work / "lo-profile", settings.soffice_timeout,
-                   Progress(False))
-
-
-def _shared_step(builds, outcomes, started, work, step) -> list[CaseBuild]:
-    """Run a LibreOffice step for all builds at once; on failure, one by one to find the culprit."""
-    if not builds:
-        return []
+def _shared_step(items: dict[str, S], outcomes: dict[str, Outcome], started: dict[str, float],
+                 step: Callable[[list[S]], list[T]]) -> dict[str, T]:
+    """Run a LibreOffice stage for all cases at once; on failure, one by one to find the culprit."""
+    if not items:
+        return {}
     try:
-        step(builds, work)
-        return builds
+        return dict(zip(items, step(list(items.values())), strict=True))
     except Exception as exc:  # noqa: BLE001 - retried case by case below
-        if len(builds) == 1:
-            outcomes[builds[0].name] = _failure(builds[0].name, exc, started[builds[0].name])
-            return []
-    survivors = []
-    for cb in builds:
+        if len(items) == 1:
+            name = next(iter(items))
+            outcomes[name] = _failure(name, exc, started[name])
+            return {}
+    survivors = {}
+    for name, item in items.items():
         try:
-            step([cb], work)
-            survivors.append(cb)
+            [survivors[name]] = step([item])
         except Exception as exc:  # noqa: BLE001
-            outcomes[cb.name] = _failure(cb.name, exc, started[cb.name])
+            outcomes[name] = _failure(name, exc, started[name])
     return survivors
 
 
@@ -222,16 +216,8 @@ def _already_built(out: Path, key: str) -> Outcome | None:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Outcome(out.name, "skipped", str(filing), manifest["filing"]["pages"], filing.stat().st_size,
+    return Outcome(out.name, BatchStatus.skipped, str(filing), manifest["filing"]["pages"], filing.stat().st_size,
                    message="unchanged since its last build")
-
-
-def _clean_stale_staging(out: Path) -> None:
-    """A killed build may leave its staging folder; nothing reads it, remove it."""
-    if out.is_dir():
-        for entry in out.iterdir():
-            if entry.name.startswith((".pdpacket-staging-", ".pdpacket-old-")):
-                shutil.rmtree(entry, ignore_errors=True)
 
 
 # --- the parent -------------------------------------------------------------------
@@ -252,7 +238,7 @@ class Bar:
 
     def update(self, outcomes: list[Outcome]) -> None:
         self.done += len(outcomes)
-        self.failed += sum(o.status in ("failed", "invalid") for o in outcomes)
+        self.failed += sum(o.status in FAILED for o in outcomes)
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.start
@@ -298,7 +284,7 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
                         try:
                             done = future.result()
                         except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
-                            done = [Outcome(s.name, "failed", exit_code=int(ExitCode.internal_error),
+                            done = [Outcome(s.name, BatchStatus.failed, exit_code=int(ExitCode.internal_error),
                                             message=f"the worker building this case died ({exc})")
                                     for s in futures[future]]
                         results.update({o.case: o for o in done})
@@ -308,7 +294,7 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
                     raise
     except KeyboardInterrupt:
         bar.close()
-        outcomes = [results.get(s.name) or Outcome(s.name, "interrupted", message="not finished: run again")
+        outcomes = [results.get(s.name) or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again")
                     for s in specs]
         _write_report(out, outcomes)
         raise
@@ -325,7 +311,7 @@ def _validate_one(spec: CaseSpec, settings_file: Path | None, strict: bool) -> O
     except Exception as exc:  # noqa: BLE001
         return _failure(spec.name, exc, started)
     failing = case.problems if strict else case.errors
-    return Outcome(spec.name, "invalid" if failing else "valid", exit_code=int(ExitCode.invalid_case) if failing else 0,
+    return Outcome(spec.name, BatchStatus.invalid if failing else BatchStatus.valid, exit_code=int(ExitCode.invalid_case) if failing else 0,
                    message=f"{len(case.errors)} error(s), {len(case.warnings)} warning(s)",
                    problems=[p.render() for p in case.problems], seconds=round(time.monotonic() - started, 2))
 
@@ -349,7 +335,7 @@ def _write_report(out: Path, outcomes: list[Outcome]) -> None:
     writer.writeheader()
     for o in outcomes:
         row = asdict(o)
-        if o.problems and o.status in ("invalid", "failed"):
+        if o.problems and o.status in FAILED:
             row["message"] = " | ".join([o.message, *o.problems])
         writer.writerow(row)
     summary = summarize(outcomes)

@@ -14,6 +14,7 @@ import click
 
 from assembler import __version__
 from assembler.errors import ExitCode, InvalidCaseError, InvalidSettingsError, PdpacketError
+from assembler.vocab import MB, Role
 
 templates_option = click.option(
     "--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
@@ -32,10 +33,9 @@ settings_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, prog_name="pdpacket")
-@click.pass_context
-def cli(ctx, verbose):
+def cli(verbose):
     """Assemble prosecutorial-discretion request filings."""
-    ctx.obj = {"verbose": verbose}
+    # -v is read by `main`, which turns errors into messages.
 
 
 @cli.command()
@@ -63,7 +63,7 @@ def validate(case, settings_file, strict):
 @split_option
 def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Build the filing PDF, the Word copies and the manifest for a case."""
-    from assembler.build import build as build_case
+    from assembler.api import build as build_case
     from assembler.progress import Progress
 
     result = build_case(case, out, settings_file=settings_file, strict=strict,
@@ -93,13 +93,14 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
           split_parts):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
-    from assembler.batch import BatchFailed, run_batch, summarize
+    from assembler.api import run_batch
+    from assembler.batch import FAILED, BatchFailed, summarize
 
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
                          settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
                          templates_dir=templates_dir, split_parts=split_parts)
     for o in outcomes:
-        if o.status in ("failed", "invalid"):
+        if o.status in FAILED:
             click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
             for line in o.problems:
                 click.echo(f"  {line}", err=True)
@@ -119,11 +120,11 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
               help="Look up settings as for this case folder.")
 def offices(settings_file, case):
     """List the Offices of the Chief Counsel that a case can name."""
-    from assembler.casefile.settings import load_settings
+    from assembler.api import list_offices
 
-    settings = load_settings(settings_file, case)
-    for key in sorted(settings.offices):
-        office = settings.offices[key]
+    known = list_offices(settings_file, case)
+    for key in sorted(known):
+        office = known[key]
         mark = "" if office.get("verified") else "  (unverified)"
         click.echo(f"{key:16} {office['name']}{mark}")
         click.echo(f"{'':16} {'; '.join(office['address'][2:] or office['address'])}")
@@ -138,29 +139,17 @@ def offices(settings_file, case):
 @settings_option
 def check(filing, limit_mb, split_parts, settings_file):
     """Preflight a filing: opens, Letter pages, text, active content, size, manifest."""
-    from assembler.pdf import preflight
-    from assembler.pdf import split
-    from assembler.errors import FilingCheckError, InputFileError
-    from assembler.casefile.settings import load_settings
+    from assembler.api import check_filing
+    from assembler.errors import FilingCheckError
 
-    if not filing.is_file():
-        raise InputFileError(f"{filing}: no such file: check the path")
-    limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
-    manifest = preflight.load_manifest_beside(filing)
-    report = preflight.check_filing(filing, manifest, limit)
-    too_big = [f for f in report.errors if f.kind == "size"]
-    if too_big and split_parts:
-        from pypdf import PdfReader
-        reader = PdfReader(filing)
-        units = split.units_from_manifest(manifest) if manifest else split.units_from_outline(reader)
-        title = (reader.metadata or {}).get("/Title") or filing.stem
-        for part in split.split(filing, units, int(limit * 1048576), str(title)):
-            click.echo(f"wrote {part} ({part.stat().st_size / 1048576:.1f} MB)")
-        report.findings = [f for f in report.findings if f not in too_big]
+    checked = check_filing(filing, limit_mb, split_parts, settings_file)
+    report = checked.report
+    for part in checked.parts:
+        click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")
     for f in report.findings:
-        click.echo(f"{filing}: {'warning: ' if f.severity == 'warning' else ''}{f.message}", err=True)
-    summary = (f"{filing}: {report.pages} pages, {report.size_bytes / 1048576:.1f} MB"
-               + (", checked against its manifest" if manifest else ""))
+        click.echo(f.render(), err=True)
+    summary = (f"{filing}: {report.pages} pages, {report.size_bytes / MB:.1f} MB"
+               + (", checked against its manifest" if checked.with_manifest else ""))
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
     click.echo(f"{summary}: OK" + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))
@@ -178,17 +167,9 @@ def templates():
               help="Show the templates this case would use (its template_set, its settings).")
 def templates_list(settings_file, templates_dir, case):
     """For each role, the template file that will be used and where it comes from."""
-    from assembler.casefile.settings import load_settings
-    from assembler.documents.choose import choose
+    from assembler.api import list_templates
 
-    data = None
-    if case is not None:
-        from assembler.api import validate_case
-        loaded = validate_case(case, settings_file=settings_file)
-        data, settings = loaded.data, load_settings(settings_file, loaded.dir)
-    else:
-        settings = load_settings(settings_file, None)
-    for role, choice in choose(settings, data, templates_dir).items():
+    for role, choice in list_templates(settings_file, templates_dir, case).items():
         click.echo(f"{role:24} {choice.source:18} {choice.path}")
 
 
@@ -197,39 +178,31 @@ def templates_list(settings_file, templates_dir, case):
 @click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
 def templates_export(dest, force):
     """Copy the default templates into DEST, to start a firm's own set."""
-    from assembler.documents.choose import export_defaults
+    from assembler.api import export_templates
 
-    for path in export_defaults(dest, overwrite=force):
+    for path in export_templates(dest, force):
         click.echo(str(path))
     click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
                f"`pdpacket templates check {dest}`", err=True)
 
 
 @templates.command("vars")
-@click.option("--role", type=click.Choice(["letter", "declaration", "index", "tab", "translator_certificate",
-                                           "certificate_of_service"]), default=None,
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None,
               help="Only what this role's template can use.")
 def templates_vars(role):
     """Every variable and filter a template may use, with its type and an example."""
     import json
 
-    from assembler.documents.variables import FILTERS, ROLE_ONLY, context_tree, walk
+    from assembler.api import template_filters, template_variables
 
-    tree = context_tree()
     click.echo("Variables (a[] is an item of the list a: use it in {%p for x in a %}):")
-    for path, var in walk(tree):
-        if not path:
-            continue
-        top = path.split(".")[0].split("[")[0]
-        owner = ROLE_ONLY.get(top)
-        if role and owner and owner != role:
-            continue
-        example = "" if var.example is None else json.dumps(var.example, ensure_ascii=False)
-        note = f"  [{owner} template only]" if owner and not role else ""
-        hint = f"  -- {var.doc}" if var.doc else ""
-        click.echo(f"  {path:48} {var.type:8} {example[:60]}{note}{hint}")
+    for v in template_variables(Role(role) if role else None):
+        example = "" if v.var.example is None else json.dumps(v.var.example, ensure_ascii=False)
+        note = f"  [{v.role} template only]" if v.role and not role else ""
+        hint = f"  -- {v.var.doc}" if v.var.doc else ""
+        click.echo(f"  {v.path:48} {v.var.type:8} {example[:60]}{note}{hint}")
     click.echo("Filters ({{ value|filter }}):")
-    for name, doc in FILTERS.items():
+    for name, doc in template_filters().items():
         click.echo(f"  {name:48} {doc}")
 
 
@@ -238,23 +211,13 @@ def templates_vars(role):
 @settings_option
 def templates_check(folder, settings_file):
     """Check a folder of templates (default: the ones that would be used)."""
-    from assembler.errors import TemplateError
-    from assembler.documents.check import check_template
-    from assembler.casefile.settings import load_settings
-    from assembler.documents.choose import choose
+    from assembler.api import check_templates
+    from assembler.errors import TemplateError, errors_of
 
-    if folder is not None:
-        files = sorted(folder.glob("*.docx"))
-        if not files:
-            raise TemplateError(f"{folder}: no .docx templates in it")
-        findings = [f for path in files if not path.name.startswith("~$") for f in check_template(path)]
-    else:
-        from assembler.documents.choose import check_set
-        findings = check_set(choose(load_settings(settings_file, None)))
-        files = []
+    findings = check_templates(folder, settings_file)
     for finding in findings:
         click.echo(finding.render(), err=True)
-    errors = [f for f in findings if f.severity == "error"]
+    errors = errors_of(findings)
     if errors:
         raise TemplateError(f"{len(errors)} error(s) in the templates")
     click.echo("templates OK" + (f" ({len(findings)} warning(s))" if findings else ""))
@@ -264,10 +227,7 @@ def main(argv=None):
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     try:
         rv = cli.main(args=argv, prog_name="pdpacket", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(ExitCode.interrupted)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         sys.exit(ExitCode.interrupted)
     except click.ClickException as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from assembler.vocab import Severity
+
 
 class ExitCode(IntEnum):
     ok = 0
@@ -26,20 +28,35 @@ class ExitCode(IntEnum):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One finding about a case or settings file: where, what, how to fix."""
+class Finding:
+    """One thing found about a case, a settings file, a template or a filing: where, what, how to fix.
 
-    file: str
+    Validation, the template check and the filing's preflight all report these."""
+
+    file: str  # the case or settings file, the template's name, the filing
     path: str  # field path such as declarations[1].signed.date ('' for the whole file)
     message: str
-    severity: str = "error"  # or "warning"
+    severity: Severity = Severity.error
     line: int | None = None
+    kind: str = ""  # what the finding is about, when a caller must tell it apart ("size": --split answers it)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.error
 
     def render(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         field = f" {self.path}:" if self.path else ""
-        tag = "" if self.severity == "error" else "warning:"
+        tag = "" if self.is_error else "warning:"
         return printable(" ".join(p for p in (f"{where}:{field}", tag, self.message) if p))
+
+
+def errors_of(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.is_error]
+
+
+def warnings_of(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.is_error]
 
 
 def printable(text: str) -> str:
@@ -58,16 +75,15 @@ class PdpacketError(Exception):
 class InvalidCaseError(PdpacketError):
     exit_code = ExitCode.invalid_case
 
-    def __init__(self, problems: list[Problem], message: str | None = None):
+    def __init__(self, problems: list[Finding], message: str | None = None):
         self.problems = problems
-        errors = [p for p in problems if p.severity == "error"]
-        super().__init__(message or f"{len(errors)} problem(s) in the case data")
+        super().__init__(message or f"{len(errors_of(problems))} problem(s) in the case data")
 
 
 class InvalidSettingsError(PdpacketError):
     exit_code = ExitCode.invalid_settings
 
-    def __init__(self, problems: list[Problem], message: str | None = None):
+    def __init__(self, problems: list[Finding], message: str | None = None):
         self.problems = problems
         super().__init__(message or f"{len(problems)} problem(s) in the settings")
 

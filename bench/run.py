@@ -126,17 +126,16 @@ def one_packet(work: Path) -> dict:
     manifest = json.loads((out / "manifest.json").read_text())
 
     # The floor: the same documents, one bare soffice call, then qpdf.
+    from assembler import build
     from assembler.api import validate_case
-    from assembler.build import CaseBuild
-    from assembler.progress import Progress
     from assembler.casefile.settings import load_settings
+    from assembler.progress import Progress
     c = validate_case(case)
-    render_dir = work / "floor-render"
-    render_dir.mkdir()
-    cb = CaseBuild(c, load_settings(None, c.dir), work / "floor-unused", render_dir, Progress(False))
-    cb.start()
-    cb.abandon()
-    docs = [str(r.doc) for r in cb.pending]
+    quiet = Progress(False)
+    planned = build.plan_build(c, load_settings(None, c.dir), work / "floor-unused", work / "floor-render", quiet)
+    rendered = build.render_documents(planned, quiet)
+    build.abandon(planned)
+    docs = [str(r.doc) for r in rendered.pending]
     floors = []
     for i in range(3):
         pdf_dir = work / f"floor-pdf{i}"

@@ -29,10 +29,11 @@ def test_wheel_installs_and_validates_a_sample(tmp_path):
                                                                                "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+    clean = {"PATH": "/usr/bin:/bin"}  # no PYTHONPATH: nothing may come from the checkout
     offices = subprocess.run([env / "bin" / "python", "-m", "assembler", "offices"], cwd=tmp_path,
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=clean)
     assert "new_york_city" in offices.stdout
     where = subprocess.run([env / "bin" / "python", "-c",
                             "import assembler.resources as r; print(r.schemas_dir())"],
-                           cwd=tmp_path, capture_output=True, text=True)
+                           cwd=tmp_path, capture_output=True, text=True, env=clean)
     assert str(env) in where.stdout

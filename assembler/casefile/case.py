@@ -15,9 +15,9 @@ from pathlib import Path
 from assembler import resources
 from assembler.casefile import rules
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
-from assembler.errors import InputFileError, Problem
+from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
 from assembler.casefile.schema import SchemaCheck
-from assembler.casefile.settings import Settings
+from assembler.casefile.settings import Settings, load_settings
 
 _CHECK: SchemaCheck | None = None
 
@@ -34,7 +34,7 @@ class Case:
     dir: Path
     file: Path
     data: dict = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
     office: dict | None = None
     label: str | None = None  # how messages name a case that is not a file ("cases.csv row 3")
     source_sha256: str = ""  # of the case file, or of the spreadsheet row's data
@@ -44,12 +44,12 @@ class Case:
         return self.label or str(self.file)
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+    def errors(self) -> list[Finding]:
+        return errors_of(self.problems)
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+    def warnings(self) -> list[Finding]:
+        return warnings_of(self.problems)
 
 
 def today() -> date:
@@ -82,7 +82,7 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
     if loaded.data is None:
         return case
     if not isinstance(loaded.data, dict):
-        case.problems.append(Problem(shown, "", "the case file must be a mapping of fields "
+        case.problems.append(Finding(shown, "", "the case file must be a mapping of fields "
                                                 "(respondent:, proceedings:, ...), not a list or a single value"))
         return case
     data = dict(loaded.data)
@@ -99,15 +99,29 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
     if not problems:
         case.office = settings.offices.get(document["office"])
         case.problems += rules.check(document, case.dir, settings, shown, loaded.lines, today())
-    case.problems.sort(key=lambda p: (p.severity != "error", p.line or 0, p.path))
+    case.problems.sort(key=lambda p: (not p.is_error, p.line or 0, p.path))
     return case
 
 
-def _explain_flow_comma(problem: Problem, flow_mappings: set[str]) -> Problem:
+def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:
     """In `{title: Lease, 2009}` the comma ends the value and `2009` becomes a key."""
     parent = problem.path[: max(problem.path.rfind("."), 0)]
     if problem.message.startswith("unknown field") and parent in flow_mappings:
-        return Problem(problem.file, problem.path,
+        return Finding(problem.file, problem.path,
                        "unknown field, probably cut off by a comma: inside { } a value containing a "
                        "comma must be put in quotes", problem.severity, problem.line)
     return problem
+
+
+def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False) -> Case:
+    """Load and check a case; raise InvalidCaseError listing every problem if it fails."""
+    case_path = Path(case)
+    settings = load_settings(settings_file, case_path if case_path.is_dir() else case_path.parent)
+    loaded = load_case(case_path, settings)
+    failing = loaded.problems if strict else loaded.errors
+    if failing:
+        message = f"{loaded.file}: {len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s)"
+        if strict and not loaded.errors:
+            message += " (--strict treats warnings as errors)"
+        raise InvalidCaseError(loaded.problems, message)
+    return loaded

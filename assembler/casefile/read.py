@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from assembler.errors import Problem
+from assembler.errors import Finding
+from assembler.vocab import Severity
 
 CASE_FILE_NAMES = ("case.yaml", "case.yml", "case.json")
 NULL_WORDS = {"", "~", "null", "Null", "NULL"}
@@ -27,7 +28,7 @@ class LoadedFile:
     data: object
     lines: dict[str, int] = field(default_factory=dict)  # field path -> line number
     flow_mappings: set[str] = field(default_factory=set)  # paths written as {a: 1, b: 2}
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
 
 
 def find_case_file(case: Path) -> Path | None:
@@ -40,7 +41,7 @@ def find_case_file(case: Path) -> Path | None:
     return None
 
 
-def decode(raw: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+def decode(raw: bytes, shown: str) -> tuple[str | None, list[Finding]]:
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), []
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
@@ -51,15 +52,15 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Problem]]:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
-            return None, [Problem(shown, "", "the file is neither UTF-8 nor readable UTF-16: save it as UTF-8")]
-        return text.lstrip("\ufeff"), [Problem(
+            return None, [Finding(shown, "", "the file is neither UTF-8 nor readable UTF-16: save it as UTF-8")]
+        return text.lstrip("\ufeff"), [Finding(
             shown, "", "the file is saved as UTF-16; it was read, but save it as UTF-8 so other tools read it too",
-            severity="warning")]
+            severity=Severity.warning)]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(
+        return None, [Finding(
             shown, "", f"byte {exc.start} is not valid UTF-8 (an accent saved in another encoding?): "
             "save the file as UTF-8", line=line)]
 
@@ -70,14 +71,14 @@ def load_file(path: Path, shown: str | None = None) -> LoadedFile:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        loaded.problems.append(Problem(shown, "", f"cannot read the file: {exc.strerror}"))
+        loaded.problems.append(Finding(shown, "", f"cannot read the file: {exc.strerror}"))
         return loaded
     text, problems = decode(raw, shown)
     loaded.problems += problems
     if text is None:
         return loaded
     if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
-        loaded.problems.append(Problem(shown, "", "the file is empty: describe the case in it (see samples/)"))
+        loaded.problems.append(Finding(shown, "", "the file is empty: describe the case in it (see samples/)"))
         return loaded
     if path.suffix.lower() == ".json":
         _load_json(text, loaded, shown)
@@ -91,16 +92,16 @@ def _load_json(text: str, loaded: LoadedFile, shown: str) -> None:
         seen = {}
         for key, value in pairs:
             if key in seen:
-                loaded.problems.append(Problem(shown, key, "this key appears twice: keep one"))
+                loaded.problems.append(Finding(shown, key, "this key appears twice: keep one"))
             seen[key] = value
         return seen
 
     try:
         loaded.data = json.loads(text, object_pairs_hook=no_duplicates)
     except RecursionError:
-        loaded.problems.append(Problem(shown, "", "the file is nested too deeply to be a case file"))
+        loaded.problems.append(Finding(shown, "", "the file is nested too deeply to be a case file"))
     except json.JSONDecodeError as exc:
-        loaded.problems.append(Problem(shown, "", f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno))
+        loaded.problems.append(Finding(shown, "", f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno))
 
 
 def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
@@ -109,24 +110,24 @@ def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
         if node is not None:
             loaded.data = _construct(node, "", loaded, shown, set())
     except RecursionError:
-        loaded.problems.append(Problem(shown, "", "the file is nested too deeply to be a case file"))
+        loaded.problems.append(Finding(shown, "", "the file is nested too deeply to be a case file"))
         return
     except yaml.MarkedYAMLError as exc:
         loaded.problems.append(_yaml_problem(exc, text, shown))
         return
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors
-        loaded.problems.append(Problem(shown, "", f"not valid YAML: {exc}"))
+        loaded.problems.append(Finding(shown, "", f"not valid YAML: {exc}"))
         return
     if node is None:
-        loaded.problems.append(Problem(shown, "", "the file is empty: describe the case in it (see samples/)"))
+        loaded.problems.append(Finding(shown, "", "the file is empty: describe the case in it (see samples/)"))
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     src_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
     if "\t" in (exc.problem or "") or (src_line and "\t" in src_line[: len(src_line) - len(src_line.lstrip())]):
-        return Problem(shown, "", "a tab is used for indentation; YAML allows only spaces: replace the tabs with spaces",
+        return Finding(shown, "", "a tab is used for indentation; YAML allows only spaces: replace the tabs with spaces",
                        line=line)
     problem = exc.problem or "syntax error"
     hint = ""
@@ -134,7 +135,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
         hint = "; a value containing ': ' must be put in quotes"
     elif "found character '@'" in problem or "found character '`'" in problem:
         hint = "; put the value in quotes"
-    return Problem(shown, "", f"not valid YAML: {problem}{hint}", line=line)
+    return Finding(shown, "", f"not valid YAML: {problem}{hint}", line=line)
 
 
 def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set):
@@ -144,7 +145,7 @@ def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen:
         # nested ones expand to billions of values ("billion laughs"). Case files do
         # not need them.
         if id(node) in seen:
-            loaded.problems.append(Problem(shown, path, "YAML aliases (*name) are not supported: write the values "
+            loaded.problems.append(Finding(shown, path, "YAML aliases (*name) are not supported: write the values "
                                                         "out in full", line=node.start_mark.line + 1))
             return None
         seen.add(id(node))
@@ -154,17 +155,17 @@ def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen:
         result: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                loaded.problems.append(Problem(shown, path, "a key must be plain text",
+                loaded.problems.append(Finding(shown, path, "a key must be plain text",
                                                line=key_node.start_mark.line + 1))
                 continue
             key = key_node.value
             if key == "<<":
-                loaded.problems.append(Problem(shown, path, "YAML merge keys (<<) are not supported: write the fields out",
+                loaded.problems.append(Finding(shown, path, "YAML merge keys (<<) are not supported: write the fields out",
                                                line=key_node.start_mark.line + 1))
                 continue
             child = f"{path}.{key}" if path else key
             if key in result:
-                loaded.problems.append(Problem(
+                loaded.problems.append(Finding(
                     shown, child, f"this key appears twice (first on line {loaded.lines.get(child)}): keep one",
                     line=key_node.start_mark.line + 1))
             result[key] = _construct(value_node, child, loaded, shown, seen)

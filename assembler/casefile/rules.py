@@ -6,7 +6,8 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from assembler.errors import Problem
+from assembler.errors import Finding
+from assembler.vocab import Severity
 
 EXHIBIT_KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                  ".tiff": "tiff", ".docx": "docx", ".odt": "odt", ".heic": "heic", ".heif": "heic"}
@@ -33,21 +34,21 @@ class _Checker:
     def __init__(self, doc, case_dir: Path, settings, file: str, lines: dict, today: date):
         self.doc, self.case_dir, self.settings = doc, case_dir, settings
         self.file, self.lines, self.today = file, lines, today
-        self.problems: list[Problem] = []
+        self.problems: list[Finding] = []
 
-    def add(self, path: str, message: str, severity: str = "error"):
+    def add(self, path: str, message: str, severity: Severity = Severity.error):
         line = self.lines.get(path)
         probe = path
         while line is None and ("." in probe or "[" in probe):
             probe = probe[: max(probe.rfind("."), probe.rfind("["))]
             line = self.lines.get(probe)
-        self.problems.append(Problem(self.file, path, message, severity, line))
+        self.problems.append(Finding(self.file, path, message, severity, line))
 
     def warn(self, path: str, message: str):
-        self.add(path, message, "warning")
+        self.add(path, message, Severity.warning)
 
 
-def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date) -> list[Problem]:
+def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date) -> list[Finding]:
     c = _Checker(doc, case_dir, settings, file, lines, today)
     _respondent(c)
     _hearing(c)

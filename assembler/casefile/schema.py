@@ -1,7 +1,7 @@
 """Check a document against a Cerberus schema; every problem as (path, message).
 
 Cerberus reports errors as a tree in its own vocabulary; here each leaf becomes
-one Problem naming the field path and saying how to fix it. Coercion (see
+one Finding naming the field path and saying how to fix it. Coercion (see
 normalize.py) runs first, so what comes back is the canonical document.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import cerberus
 from cerberus import errors as cerr
 
 from assembler.casefile import normalize
-from assembler.errors import Problem
+from assembler.errors import Finding
+from assembler.private import cerberus_errors
 
 
 # Cerberus finds coercers by method name (_normalize_coerce_<name>) when the
@@ -68,16 +69,16 @@ class SchemaCheck:
         self.schema = schema
         self.validator = _Validator(copy.deepcopy(schema))
 
-    def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Problem]]:
+    def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
         ok = self.validator.validate(data)
         document = self.validator.document
         if ok:
             return document, []
         problems = []
-        for err in _leaves(self.validator._errors):
+        for err in _leaves(cerberus_errors(self.validator)):
             path = path_str(err.document_path)
             line = lines.get(path) or lines.get(path_str(err.document_path[:-1]))
-            problems.append(Problem(file, path, self._message(err), line=line))
+            problems.append(Finding(file, path, self._message(err), line=line))
         problems.sort(key=lambda p: (p.line or 0, p.path))
         return document, problems
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assembler import resources
 from assembler.casefile.read import load_file
-from assembler.errors import InvalidSettingsError, Problem
+from assembler.errors import Finding, InvalidSettingsError, errors_of
 from assembler.casefile.schema import SchemaCheck
 
 SETTINGS_FILE_NAME = "pdpacket.yaml"
@@ -76,12 +76,12 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
         doc, _ = _check().run({}, "settings", {})
         return _from_document(None, doc, offices)
     if not path.is_file():
-        raise InvalidSettingsError([Problem(str(path), "", "settings file not found: check the path")],
+        raise InvalidSettingsError([Finding(str(path), "", "settings file not found: check the path")],
                                    f"settings file not found: {path}")
     loaded = load_file(path)
-    problems = [p for p in loaded.problems if p.severity == "error"]
+    problems = errors_of(loaded.problems)
     if not problems and not isinstance(loaded.data, dict):
-        problems.append(Problem(str(path), "", "the settings file must be a mapping of fields"))
+        problems.append(Finding(str(path), "", "the settings file must be a mapping of fields"))
     if problems:
         raise InvalidSettingsError(problems)
     doc, problems = _check().run(loaded.data, str(path), loaded.lines)

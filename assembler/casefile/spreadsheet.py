@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from assembler.errors import InputFileError, Problem
+from assembler.errors import InputFileError, Finding
 
 NAME_COLUMNS = ("case", "case_id")
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -79,7 +79,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Problem]]:
+def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Finding]]:
     """Nest a row's cells by their column paths."""
     data: dict = {}
     problems = []
@@ -89,7 +89,7 @@ def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Problem]]:
             continue
         tokens = _parse(column)
         if tokens is None:
-            problems.append(Problem(shown, column, "this column header is not a field path "
+            problems.append(Finding(shown, column, "this column header is not a field path "
                                                    "(e.g. respondent.family_names or exhibits[0].file)"))
             continue
         parsed.append((tokens, column, value))
@@ -99,7 +99,7 @@ def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Problem]]:
         try:
             _put(data, tokens, value)
         except ValueError as exc:
-            problems.append(Problem(shown, column, str(exc)))
+            problems.append(Finding(shown, column, str(exc)))
     return data, problems
 
 

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
 from assembler.errors import InputFileError
+from assembler.vocab import LETTER
 
-LETTER = (img2pdf.in_to_pt(8.5), img2pdf.in_to_pt(11))
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 OFFICE_SUFFIXES = {".docx", ".odt"}
 # A 600-dpi scan of a legal page is about 40 megapixels; Pillow refuses more than

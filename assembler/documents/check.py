@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -19,7 +18,11 @@ from jinja2 import nodes
 from lxml import etree
 
 from assembler.documents.render import load_template, make_environment
-from assembler.documents.variables import ANY, ROLE_ONLY, ROLES, Var, context_tree
+from assembler.errors import Finding
+from assembler.private import header_footer_element
+from assembler.vocab import Role, Severity
+from assembler.documents.context import ROLE_ONLY, context_tree
+from assembler.documents.variables import ANY, Var
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.S)
@@ -36,16 +39,6 @@ FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("tex
                   "count": Var("number"), "trim": Var("text"), "string": Var("text")}
 
 
-@dataclass(frozen=True)
-class Finding:
-    template: str
-    message: str
-    severity: str = "error"
-
-    def render(self) -> str:
-        return f"{self.template}: {'warning: ' if self.severity == 'warning' else ''}{self.message}"
-
-
 def check_template(path: Path, role: str | None = None) -> list[Finding]:
     name = path.name
     role = role or path.stem
@@ -53,13 +46,13 @@ def check_template(path: Path, role: str | None = None) -> list[Finding]:
         tpl = load_template(path)
         docx = tpl.get_docx()
     except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
-        return [Finding(name, f"cannot be opened as a Word document ({exc}): save it again as .docx")]
+        return [Finding(name, "", f"cannot be opened as a Word document ({exc}): save it again as .docx")]
     findings: list[Finding] = []
     parts = [("body", docx.element.body)]
     for section in docx.sections:
         for label, hf in (("header", section.header), ("footer", section.footer)):
-            if not hf.is_linked_to_previous and hf._element is not None:
-                parts.append((label, hf._element))
+            if not hf.is_linked_to_previous and header_footer_element(hf) is not None:
+                parts.append((label, header_footer_element(hf)))
     env = make_environment({})
     tree = context_tree()
     for label, element in parts:
@@ -70,7 +63,7 @@ def check_template(path: Path, role: str | None = None) -> list[Finding]:
         for m in TAG.finditer(xml):
             if "<" in m.group(0):
                 text = re.sub(r"<[^>]+>", "", m.group(0))
-                findings.append(Finding(name, f"the tag {text!r}{where} is cut apart by Word's formatting in a way "
+                findings.append(Finding(name, "", f"the tag {text!r}{where} is cut apart by Word's formatting in a way "
                                               "that cannot be mended: select the whole tag, clear its formatting "
                                               "and type it again"))
         lined = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
@@ -78,12 +71,12 @@ def check_template(path: Path, role: str | None = None) -> list[Finding]:
             ast = env.parse(lined)
             env.compile(ast)
         except jinja2.TemplateSyntaxError as exc:
-            findings.append(Finding(name, f"{exc.message}{where}, near: {_line_text(lined, exc.lineno)!r}"))
+            findings.append(Finding(name, "", f"{exc.message}{where}, near: {_line_text(lined, exc.lineno)!r}"))
             continue
         except jinja2.TemplateError as exc:  # e.g. an unknown filter
-            findings.append(Finding(name, f"{exc}{where}: see `pdpacket templates vars` for the filters"))
+            findings.append(Finding(name, "", f"{exc}{where}: see `pdpacket templates vars` for the filters"))
             continue
-        findings += [Finding(name, f"{msg}{where}") for msg in _Names(tree, role).check(ast)]
+        findings += [Finding(name, "", f"{msg}{where}") for msg in _Names(tree, role).check(ast)]
     return _unique(findings)
 
 
@@ -105,17 +98,17 @@ def _block_tags(name: str, element, where: str) -> list[Finding]:
         for m in BLOCK_TAG.finditer(text):
             kind = m.group(1)
             if kind == "p" and text.replace(m.group(0), "").strip():
-                findings.append(Finding(name, f"the paragraph tag {m.group(0)!r}{where} shares its paragraph with "
+                findings.append(Finding(name, "", f"the paragraph tag {m.group(0)!r}{where} shares its paragraph with "
                                               f"other text ({text.strip()[:80]!r}): put it alone in a paragraph of "
                                               "its own"))
             if kind == "tr":
                 row = next((a for a in p.iterancestors(f"{W}tr")), None)
                 row_text = "".join(_paragraph_text(q) for q in row.iter(f"{W}p")) if row is not None else text
                 if row is None:
-                    findings.append(Finding(name, f"the row tag {m.group(0)!r}{where} is not in a table row: use "
+                    findings.append(Finding(name, "", f"the row tag {m.group(0)!r}{where} is not in a table row: use "
                                                   "{%p ... %} outside tables"))
                 elif row_text.replace(m.group(0), "").strip():
-                    findings.append(Finding(name, f"the row tag {m.group(0)!r}{where} shares its table row with "
+                    findings.append(Finding(name, "", f"the row tag {m.group(0)!r}{where} shares its table row with "
                                                   f"other text ({row_text.strip()[:80]!r}): give it a row of its own"))
     return findings
 
@@ -125,9 +118,9 @@ def _curly_quotes(name: str, element, where: str) -> list[Finding]:
     for p in element.iter(f"{W}p"):
         for m in TAG.finditer(_paragraph_text(p)):
             if any(c in m.group(0) for c in CURLY):
-                findings.append(Finding(name, f"curly quotes inside the tag {m.group(0)!r}{where} (Word's "
+                findings.append(Finding(name, "", f"curly quotes inside the tag {m.group(0)!r}{where} (Word's "
                                               "autocorrect): pdpacket straightens them when rendering; turn off "
-                                              "'smart quotes' to keep the template clean", "warning"))
+                                              "'smart quotes' to keep the template clean", Severity.warning))
     return findings
 
 
@@ -199,7 +192,7 @@ class _Names:
                                         ": see `pdpacket templates vars`"))
                 return None
             owner = ROLE_ONLY.get(node.name)
-            if owner and self.role in ROLES and owner != self.role:
+            if owner and self.role in set(Role) and owner != self.role:
                 self.problems.append(f"'{node.name}' exists only in the {owner} template")
             return var
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembler.errors import TemplateError
-from assembler.documents.check import Finding, check_template
+from assembler.documents.check import check_template
+from assembler.errors import Finding, errors_of, warnings_of
 from assembler.resources import templates_dir
-from assembler.documents.variables import ROLES
+from assembler.vocab import Role
 
 
 @dataclass(frozen=True)
 class Choice:
-    role: str
+    role: Role
     path: Path
     source: str  # "case set NAME", "--templates", "firm (settings)", "default"
 
@@ -39,10 +40,10 @@ def folders(settings, case_data: dict | None = None, override: Path | None = Non
     return found
 
 
-def choose(settings, case_data: dict | None = None, override: Path | None = None) -> dict[str, Choice]:
+def choose(settings, case_data: dict | None = None, override: Path | None = None) -> dict[Role, Choice]:
     chosen = {}
     places = folders(settings, case_data, override)
-    for role in ROLES:
+    for role in Role:
         for folder, source in places:
             candidate = folder / f"{role}.docx"
             if candidate.is_file():
@@ -68,19 +69,19 @@ def check_set(choices: dict[str, Choice]) -> list[Finding]:
 def require_valid(choices: dict[str, Choice]) -> list[Finding]:
     """Raise TemplateError listing every error; return the warnings."""
     findings = check_set(choices)
-    errors = [f for f in findings if f.severity == "error"]
+    errors = errors_of(findings)
     if errors:
-        where = sorted({str(c.path.parent) for c in choices.values() if c.path.name in {f.template for f in errors}})
+        where = sorted({str(c.path.parent) for c in choices.values() if c.path.name in {f.file for f in errors}})
         raise TemplateError("the templates have errors; fix them in Word and run `pdpacket templates check`:\n  "
                             + "\n  ".join(f.render() for f in errors)
                             + (f"\n(templates from {', '.join(where)})" if where else ""))
-    return [f for f in findings if f.severity == "warning"]
+    return warnings_of(findings)
 
 
 def export_defaults(dest: Path, overwrite: bool = False) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for role in ROLES:
+    for role in Role:
         target = dest / f"{role}.docx"
         if target.exists() and not overwrite:
             raise TemplateError(f"{target} already exists: choose an empty folder, or pass --force to overwrite")

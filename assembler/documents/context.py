@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from assembler import resources
 from assembler.casefile.normalize import parse_date
 from assembler.casefile.rules import signed_in_us
+from assembler.documents.variables import Var, schema_tree, text
+from assembler.vocab import Role
 
 RELIEF_LABELS = {
     "dismissal": "Dismissal of the proceedings (8 C.F.R. § 1239.2(c))",
@@ -82,34 +86,136 @@ def fill_optional(value, rules: dict):
     return value
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A variable pdpacket adds to the case data: how it is described, and how it is computed.
+
+    `path` is where it goes ("respondent.full_name"; "declarations[].tab" for each item);
+    `compute(owner, sources)` gets the mapping it goes into and what the case does not hold."""
+
+    path: str
+    var: Var
+    compute: Callable[[dict, Sources], object]
+
+
+@dataclass(frozen=True)
+class Sources:
+    ctx: dict
+    office: dict
+    tabs: dict[str, str]
+
+
+def _signature_text(a: dict, src: Sources) -> str:
+    return (a.get("signature") or {}).get("typed") or f"/s/ {a['name']}"
+
+
+def _signed_place(d: dict, src: Sources) -> str:
+    return ", ".join(x for x in (d["signed"]["city"], d["signed"].get("state"), d["signed"]["country"]) if x)
+
+
+DERIVED = [
+    Derived("respondent.full_name", text("María José García López", "given and family names"),
+            lambda r, src: full_name(r)),
+    Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM (master calendar hearing)"),
+            lambda p, src: hearing_text(p.get("next_hearing"))),
+    Derived("request.relief_labels", Var("list", ["Dismissal of the proceedings (8 C.F.R. § 1239.2(c))"],
+                                         item=text("Dismissal of the proceedings")),
+            lambda req, src: [RELIEF_LABELS[k] for k in req["relief"]]),
+    Derived("attorney.signature_text", text("/s/ Daniel Okafor", "the typed signature, or /s/ and the name"),
+            _signature_text),
+    # An InlineImage, set per template by render.py.
+    Derived("attorney.signature_image", Var("image", None, doc="the signature image, when the case names one"),
+            lambda a, src: None),
+    Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[s["method"]]),
+    Derived("office", Var("mapping", None, {
+        "name": text("Office of the Chief Counsel, New York City"), "city": text("New York City"),
+        "address": Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"], item=text("...")),
+        "note": text(None), "source": text("public transcription"), "as_of": Var("date", "2026-11-28"),
+        "verified": Var("yes/no", False)}, doc="the Office of the Chief Counsel the request goes to"),
+            lambda ctx, src: clean(copy.deepcopy(src.office))),
+    Derived("letter_date", Var("date", "2026-12-01", doc="the date of the letter (the service date)"),
+            lambda ctx, src: ctx["service"]["date"]),
+    Derived("tabs", Var("mapping", {"lease": "K"}, open=True, doc="exhibit or declaration id -> tab letter"),
+            lambda ctx, src: dict(src.tabs)),
+    Derived("declarations[].tab", text("A"), lambda d, src: src.tabs.get(d["id"])),
+    Derived("declarations[].signed_in_us", Var("yes/no", True, doc="decides the 1746 form"),
+            lambda d, src: signed_in_us(d["signed"])),
+    Derived("declarations[].signed_place", text("Queens, New York, United States"), _signed_place),
+    Derived("exhibits[].tab", text("E"), lambda e, src: src.tabs.get(e["id"])),
+]
+
+
+def _owners(ctx: dict, path: str) -> tuple[list[dict], str]:
+    """The mappings a derived path's last name goes into, and that name."""
+    *steps, name = path.split(".")
+    owners = [ctx]
+    for step in steps:
+        key = step.removesuffix("[]")
+        owners = [o[key] for o in owners]
+        if step.endswith("[]"):
+            owners = [item for o in owners for item in (o or [])]
+    return owners, name
+
+
 def build_context(data: dict, office: dict, tabs: dict[str, str]) -> dict:
     """The context shared by every template of one case."""
     ctx = clean(copy.deepcopy(data))
     fill_optional(ctx, {"type": "dict", "schema": resources.load_schema("case")})
-    r = ctx["respondent"]
-    r["full_name"] = full_name(r)
-    p = ctx["proceedings"]
-    p["next_hearing_text"] = hearing_text(p.get("next_hearing"))
-    req = ctx["request"]
-    req["relief_labels"] = [RELIEF_LABELS[k] for k in req["relief"]]
-    a = ctx["attorney"]
-    sig = a.get("signature") or {}
-    a["signature_text"] = sig.get("typed") or f"/s/ {a['name']}"
-    a["signature_image"] = None  # an InlineImage, set per template by render.py
-    a.setdefault("firm", None)
-    a.setdefault("eoir_id", None)
-    s = ctx["service"]
-    s["method_label"] = SERVICE_METHODS[s["method"]]
-    s.setdefault("address", None)
-    ctx["office"] = clean(copy.deepcopy(office))
-    ctx["letter_date"] = s["date"]
-    ctx["tabs"] = dict(tabs)
+    # Fields settings may leave out of the attorney block, and optional ones the schema
+    # may not list: templates test them with {% if %}.
+    ctx["attorney"].setdefault("firm", None)
+    ctx["attorney"].setdefault("eoir_id", None)
+    ctx["service"].setdefault("address", None)
     for d in ctx.get("declarations") or []:
-        d["tab"] = tabs.get(d["id"])
-        d["signed_in_us"] = signed_in_us(d["signed"])
-        d["signed_place"] = ", ".join(x for x in (d["signed"]["city"], d["signed"].get("state"),
-                                                   d["signed"]["country"]) if x)
         d.setdefault("interpreter", None)
-    for e in ctx.get("exhibits") or []:
-        e["tab"] = tabs.get(e["id"])
+    sources = Sources(ctx, office, tabs)
+    for derived in DERIVED:
+        owners, name = _owners(ctx, derived.path)
+        for owner in owners:
+            owner[name] = derived.compute(owner, sources)
     return ctx
+
+
+# Variables that only one role's template sees (given by documents/roles.py when it renders that role).
+def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
+    f = tree.fields
+    return {
+        "declaration": (Role.declaration, Var("mapping", None, f["declarations"].item.fields,
+                                              doc="declaration template: the declaration")),
+        "tab": (Role.tab, Var("mapping", None, {"letter": text("A"), "title": text("Declaration of ...")},
+                              doc="tab template: the tab")),
+        "index": (Role.index, Var("list", None, item=Var("mapping", None, {
+            "tab": text("A"), "title": text("Declaration of ..."), "date": Var("date", "2026-11-20"),
+            "pages": text("4–5"), "first": Var("number", 4), "last": Var("number", 5)}),
+            doc="index template: one entry per tab, then the certificate of service")),
+        "translator": (Role.translator_certificate, Var("mapping", None, {
+            "name": text("Lucía Fernández"), "address": Var("list", ["350 Broadway"], item=text("...")),
+            "phone": text("(212) 555-0199"), "date": Var("date", "2026-11-18")},
+            doc="translator_certificate template: the translator")),
+        "language": (Role.translator_certificate,
+                     text("Spanish", "translator_certificate template: the original's language")),
+        "exhibit": (Role.translator_certificate, Var("mapping", None, f["exhibits"].item.fields,
+                                                     doc="translator_certificate template: the exhibit")),
+        "documents": (Role.translator_certificate, Var("list", ["Birth certificate (Tab F)"], item=text("..."),
+                                                       doc="translator_certificate template: the documents the "
+                                                           "certificate covers")),
+    }
+
+
+def context_tree() -> Var:
+    """Every variable any template sees: the case data, what DERIVED adds, each role's own."""
+    root = schema_tree()
+    for derived in DERIVED:
+        *steps, name = derived.path.split(".")
+        owner = root
+        for step in steps:
+            owner = owner.fields[step.removesuffix("[]")]
+            if step.endswith("[]"):
+                owner = owner.item
+        owner.fields[name] = derived.var
+    for name, (_, var) in _role_variables(root).items():
+        root.fields[name] = var
+    return root
+
+
+ROLE_ONLY: dict[str, Role] = {name: role for name, (role, _) in _role_variables(schema_tree()).items()}

@@ -11,17 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler.documents.context import tab_letter
+from assembler.vocab import PartKind, Role
 
 
 @dataclass
 class Part:
     """One PDF in the filing (a tab page, a declaration, an exhibit file...)."""
 
-    kind: str  # letter, index, tab, declaration, exhibit, translation, translator_certificate, service
+    kind: PartKind
     label: str  # for messages and bookmarks
     source: Path | None = None  # the case's own file, for exhibits and translations
     ref: str | None = None  # declaration or exhibit id
-    template: str | None = None  # the role of the template that made it
+    template: Role | None = None  # the role of the template that made it
     pdf: Path | None = None
     offset: int = 0  # where this part's pages start in `pdf` (several parts may share one PDF)
     pages: int = 0
@@ -33,7 +34,7 @@ class Part:
 class Section:
     """One entry of the index and one top-level bookmark."""
 
-    key: str
+    key: str  # "letter", "index", "service", "declaration:<id>", "exhibit:<id>"
     title: str
     tab: str | None = None
     date: str | None = None
@@ -43,7 +44,28 @@ class Section:
 
     @property
     def bookmark(self) -> str:
-        return f"Tab {self.tab}: {self.title}" if self.tab else self.title
+        return bookmark_title(self.title, self.tab)
+
+    @property
+    def listed(self) -> bool:
+        """Whether the index of exhibits lists it: every tab, and the certificate of service."""
+        return is_listed(self.key, self.tab)
+
+    @property
+    def pages_text(self) -> str:
+        return page_range(self.first, self.last)
+
+
+HEAD_KEYS = ("letter", "index")  # the sections before the first tab, which stay together
+
+
+def bookmark_title(title: str, tab: str | None) -> str:
+    """The section's bookmark, also its title in a split part's contents."""
+    return f"Tab {tab}: {title}" if tab else title
+
+
+def is_listed(key: str, tab: str | None) -> bool:
+    return bool(tab) or key == "service"
 
 
 def declaration_title(d: dict) -> str:
@@ -51,8 +73,9 @@ def declaration_title(d: dict) -> str:
 
 
 def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
-    sections = [Section("letter", "Request for prosecutorial discretion", parts=[Part("letter", "request letter")]),
-                Section("index", "Index of exhibits", parts=[Part("index", "index of exhibits")])]
+    sections = [Section("letter", "Request for prosecutorial discretion",
+                        parts=[Part(PartKind.letter, "request letter")]),
+                Section("index", "Index of exhibits", parts=[Part(PartKind.index, "index of exhibits")])]
     tabs: dict[str, str] = {}
     n = 0
     for d in data.get("declarations") or []:
@@ -60,28 +83,29 @@ def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
         n += 1
         tabs[d["id"]] = letter
         sections.append(Section(f"declaration:{d['id']}", declaration_title(d), letter, d["signed"]["date"], [
-            Part("tab", f"tab page {letter}", ref=d["id"]),
-            Part("declaration", f"declaration {d['id']}", ref=d["id"])]))
+            Part(PartKind.tab, f"tab page {letter}", ref=d["id"]),
+            Part(PartKind.declaration, f"declaration {d['id']}", ref=d["id"])]))
     for e in data.get("exhibits") or []:
         letter = tab_letter(n)
         n += 1
         tabs[e["id"]] = letter
-        parts = [Part("tab", f"tab page {letter}", ref=e["id"]),
-                 Part("exhibit", f"exhibit {e['id']} ({e['file']})", source=case_dir / e["file"], ref=e["id"])]
+        parts = [Part(PartKind.tab, f"tab page {letter}", ref=e["id"]),
+                 Part(PartKind.exhibit, f"exhibit {e['id']} ({e['file']})", source=case_dir / e["file"],
+                      ref=e["id"])]
         if e.get("translation"):
             t = e["translation"]
-            parts += [Part("translation", f"translation of exhibit {e['id']} ({t['file']})",
+            parts += [Part(PartKind.translation, f"translation of exhibit {e['id']} ({t['file']})",
                            source=case_dir / t["file"], ref=e["id"]),
-                      Part("translator_certificate", f"certificate of translation of exhibit {e['id']}",
+                      Part(PartKind.translator_certificate, f"certificate of translation of exhibit {e['id']}",
                            ref=e["id"])]
         sections.append(Section(f"exhibit:{e['id']}", e["title"], letter, e.get("date"), parts))
     sections.append(Section("service", "Certificate of service",
-                            parts=[Part("service", "certificate of service")]))
+                            parts=[Part(PartKind.service, "certificate of service")]))
     return sections, tabs
 
 
-PART_BOOKMARKS = {"exhibit": "Original", "translation": "English translation",
-                  "translator_certificate": "Certificate of translation"}
+PART_BOOKMARKS = {PartKind.exhibit: "Original", PartKind.translation: "English translation",
+                  PartKind.translator_certificate: "Certificate of translation"}
 
 
 def number_pages(sections: list[Section]) -> int:
@@ -102,6 +126,5 @@ def page_range(first: int, last: int) -> str:
 
 
 def index_entries(sections: list[Section]) -> list[dict]:
-    return [{"tab": s.tab, "title": s.title, "date": s.date, "pages": page_range(s.first, s.last),
-             "first": s.first, "last": s.last}
-            for s in sections if s.tab or s.key == "service"]
+    return [{"tab": s.tab, "title": s.title, "date": s.date, "pages": s.pages_text, "first": s.first, "last": s.last}
+            for s in sections if s.listed]

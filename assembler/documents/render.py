@@ -13,11 +13,11 @@ from pathlib import Path
 
 import jinja2
 from docx.shared import Mm
-from docx.opc.pkgwriter import PackageWriter
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
 from assembler.errors import TemplateError
+from assembler.private import write_docx_package
 from assembler.casefile.normalize import format_a_number, parse_date
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -137,14 +137,8 @@ def _package_bytes(tpl: DocxTemplate, compress: bool) -> bytes:
         buffer = io.BytesIO()
         tpl.save(buffer)  # docxtpl's own media replacement needs its save path
         return _rezip(buffer.getvalue(), compress)
-    package = tpl.docx.part.package
-    parts = list(package.parts)
-    for part in parts:
-        part.before_marshal()
     members = _Members()
-    PackageWriter._write_content_types_stream(members, parts)
-    PackageWriter._write_pkg_rels(members, package.rels)
-    PackageWriter._write_parts(members, parts)
+    write_docx_package(members, tpl.docx.part.package)
     return _zip(members.items, compress)
 
 

@@ -15,7 +15,7 @@ from assembler.pdf.links import add_index_links
 from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
 
 from assembler import __version__
-from assembler.documents.plan import PART_BOOKMARKS, Section, page_range
+from assembler.documents.plan import PART_BOOKMARKS, Section
 from assembler.pdf.stamp import stamp
 
 
@@ -98,7 +98,7 @@ def _index_links(writer: PdfWriter, sections: list[Section]) -> None:
     index = next((s for s in sections if s.key == "index"), None)
     if index is None:
         return
-    entries = [(page_range(s.first, s.last), s.first) for s in sections if s.tab or s.key == "service"]
+    entries = [(s.pages_text, s.first) for s in sections if s.listed]
     add_index_links(writer, range(index.first, index.last + 1), entries)
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pypdf import PdfWriter
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject)
 
-LETTER = (612.0, 792.0)
+from assembler.private import add_object
+from assembler.vocab import LETTER
+
 TOLERANCE = 1.5  # points: LibreOffice and scanners round page sizes
 
 
@@ -45,7 +47,7 @@ def _num(x) -> str:
 def _append_stream(writer: PdfWriter, page, data: bytes, at_start: bool = False) -> None:
     stream = DecodedStreamObject()
     stream.set_data(data)
-    ref = writer._add_object(stream)
+    ref = add_object(writer, stream)
     contents = page.get("/Contents")
     if contents is None:
         items = []
@@ -53,12 +55,6 @@ def _append_stream(writer: PdfWriter, page, data: bytes, at_start: bool = False)
         obj = contents.get_object()
         items = list(obj) if isinstance(obj, ArrayObject) else [contents]
     page[NameObject("/Contents")] = ArrayObject([ref, *items] if at_start else [*items, ref])
-
-
-def is_letter(page) -> bool:
-    box = page.cropbox
-    return (abs(float(box.width) - LETTER[0]) < TOLERANCE and abs(float(box.height) - LETTER[1]) < TOLERANCE
-            and page.rotation % 360 == 0)
 
 
 def fit_to_letter(writer: PdfWriter, page) -> bool:
@@ -120,7 +116,7 @@ def flatten_annotations(writer: PdfWriter, page) -> PageReport:
             report.dropped += 0 if hidden else 1
             continue
         name = NameObject(f"/PdpkFlat{len(drawing)}x{report.flattened}")
-        add_resource(page, "/XObject", name, appearance.indirect_reference or writer._add_object(appearance))
+        add_resource(page, "/XObject", name, appearance.indirect_reference or add_object(writer, appearance))
         drawing += f"q {_placement(annot, appearance)} cm {name} Do Q\n".encode()
         report.flattened += 1
     if drawing:

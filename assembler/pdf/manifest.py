@@ -64,7 +64,7 @@ def build_manifest(*, case, settings, inputs: list[Path], templates: dict, secti
         "templates": {role: {"path": str(path), "sha256": sha256(path),
                              "source": getattr(templates[role], "source", "")}
                       for role, path in sorted(paths.items())},
-        "sections": [{"title": s.title, "tab": s.tab, "first_page": s.first, "last_page": s.last,
+        "sections": [{"key": s.key, "title": s.title, "tab": s.tab, "first_page": s.first, "last_page": s.last,
                       "parts": [{"kind": p.kind, "first_page": p.first, "last_page": p.last,
                                  **({"file": relative(p.source, case.dir)} if p.source else {}),
                                  **({"template": str(paths[p.template])} if p.template else {})}

@@ -18,15 +18,10 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from assembler.pdf.fit import LETTER, TOLERANCE
-
-
-
-@dataclass
-class Finding:
-    severity: str
-    message: str
-    kind: str = ""  # "size" for the size limit, which --split can answer
+from assembler.documents.plan import bookmark_title
+from assembler.errors import Finding, errors_of, warnings_of
+from assembler.pdf.fit import TOLERANCE
+from assembler.vocab import LETTER, MB, Severity
 
 
 @dataclass
@@ -37,18 +32,18 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
 
     def error(self, message: str, kind: str = "") -> None:
-        self.findings.append(Finding("error", message, kind))
+        self.findings.append(Finding(str(self.file), "", message, Severity.error, kind=kind))
 
     def warn(self, message: str) -> None:
-        self.findings.append(Finding("warning", message))
+        self.findings.append(Finding(str(self.file), "", message, Severity.warning))
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
+        return errors_of(self.findings)
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
+        return warnings_of(self.findings)
 
 
 def page_list(numbers: list[int], limit: int = 12) -> str:
@@ -81,9 +76,9 @@ def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float 
     _text(pages, report, text_pages)
     if manifest is not None:
         _against_manifest(reader, manifest, report)
-    limit = size_limit_mb * 1024 * 1024
+    limit = size_limit_mb * MB
     if report.size_bytes > limit:
-        report.error(f"the file is {report.size_bytes / 1048576:.1f} MB, over the {size_limit_mb:g} MB limit: "
+        report.error(f"the file is {report.size_bytes / MB:.1f} MB, over the {size_limit_mb:g} MB limit: "
                      "build it again with --split to cut it into numbered parts at exhibit boundaries", kind="size")
     return report
 
@@ -187,8 +182,7 @@ def _against_manifest(reader: PdfReader, manifest: dict, report: CheckReport) ->
     expected = manifest.get("filing", {}).get("pages")
     if expected != report.pages:
         report.error(f"the manifest says {expected} pages, the file has {report.pages}")
-    wanted = [(f"Tab {s['tab']}: {s['title']}" if s.get("tab") else s["title"], s["first_page"])
-              for s in manifest.get("sections", [])]
+    wanted = [(bookmark_title(s["title"], s.get("tab")), s["first_page"]) for s in manifest.get("sections", [])]
     found = [(item.title, reader.get_destination_page_number(item) + 1)
              for item in reader.outline if not isinstance(item, list)]
     if found != wanted:

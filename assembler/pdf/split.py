@@ -18,8 +18,9 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
 from assembler import __version__
+from assembler.documents.plan import HEAD_KEYS, bookmark_title, page_range
 from assembler.errors import FilingCheckError
-from assembler.pdf.fit import LETTER
+from assembler.vocab import LETTER, MB
 
 MARGIN = 0.97  # aim a little under the limit: the contents page and bookmarks add a few KB
 
@@ -33,9 +34,9 @@ class Unit:
 
 def units_from_manifest(manifest: dict) -> list[Unit]:
     sections = manifest["sections"]
-    head = [s for s in sections if not s.get("tab") and s["title"] != "Certificate of service"]
+    head = [s for s in sections if s["key"] in HEAD_KEYS]
     units = [Unit("Request letter and index of exhibits", head[0]["first_page"], head[-1]["last_page"])] if head else []
-    units += [Unit(f"Tab {s['tab']}: {s['title']}" if s.get("tab") else s["title"], s["first_page"], s["last_page"])
+    units += [Unit(bookmark_title(s["title"], s.get("tab")), s["first_page"], s["last_page"])
               for s in sections if s not in head]
     return units
 
@@ -56,8 +57,8 @@ def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list
     sizes = [len(_write(reader, [u], None, title)) for u in units]
     for unit, size in zip(units, sizes):
         if size > limit_bytes:
-            raise FilingCheckError(f"{unit.title} alone is {size / 1048576:.1f} MB, over the "
-                                   f"{limit_bytes / 1048576:g} MB limit: reduce that exhibit (scan it at a lower "
+            raise FilingCheckError(f"{unit.title} alone is {size / MB:.1f} MB, over the "
+                                   f"{limit_bytes / MB:g} MB limit: reduce that exhibit (scan it at a lower "
                                    "resolution, or split it into two exhibits)")
     groups: list[list[Unit]] = [[]]
     running = 0
@@ -71,7 +72,7 @@ def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list
     for number, group in enumerate(groups, 1):
         data = _write(reader, group, (number, len(groups)), title)
         if len(data) > limit_bytes:  # pragma: no cover - estimates are per unit, so this is rare
-            raise FilingCheckError(f"part {number} came out at {len(data) / 1048576:.1f} MB: report this as a bug")
+            raise FilingCheckError(f"part {number} came out at {len(data) / MB:.1f} MB: report this as a bug")
         target = filing.with_name(f"{filing.stem}_Part{number}.pdf")
         target.write_bytes(data)
         outputs.append(target)
@@ -128,9 +129,8 @@ def _contents_page(group: list[Unit], part: tuple[int, int], title: str) -> byte
             c.showPage()
             y = LETTER[1] - inch
             c.setFont("Helvetica", 10)
-        pages = f"{unit.first}" if unit.first == unit.last else f"{unit.first}\u2013{unit.last}"
         c.drawString(inch, y, unit.title[:95])
-        c.drawRightString(LETTER[0] - inch, y, pages)
+        c.drawRightString(LETTER[0] - inch, y, page_range(unit.first, unit.last))
         y -= 15
     c.setFont("Helvetica-Oblique", 9)
     c.drawString(inch, max(y - 10, 0.6 * inch), "Page numbers are those stamped on the filing; they run on "

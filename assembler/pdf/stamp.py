@@ -14,6 +14,7 @@ from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, Na
 from reportlab.lib.units import inch
 
 from assembler.pdf.fit import add_resource
+from assembler.private import add_object
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 FONT, SIZE = "Helvetica", 9
@@ -30,14 +31,14 @@ def label(n: int, total: int, numbering: dict) -> str:
 def _stream(writer: PdfWriter, data: bytes):
     stream = DecodedStreamObject()
     stream.set_data(data)
-    return writer._add_object(stream)
+    return add_object(writer, stream)
 
 
 def stamp(writer: PdfWriter, numbering: dict) -> list[str]:
     pages = list(writer.pages)
     total = len(pages)
     labels = [label(i + 1, total, numbering) for i in range(total)]
-    font = writer._add_object(DictionaryObject({
+    font = add_object(writer, DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject(f"/{FONT}"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
     save, restore = _stream(writer, b"q\n"), _stream(writer, b"\nQ\n")

@@ -1,0 +1,79 @@
+"""Documents on their way through LibreOffice, and the parts of the filing their PDFs become.
+
+Renders of one template (from one case or a whole batch) are converted as one
+combined document when that cannot change their pages (see combine.py): a
+LibreOffice document costs a few hundredths of a second on top of its start.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from assembler.convert import combine, soffice
+from assembler.documents.plan import Part
+from assembler.progress import Progress
+
+
+@dataclass
+class Render:
+    """A document for LibreOffice, and the part of the filing its PDF becomes."""
+
+    doc: Path
+    part: Part
+    label: str
+    template: Path | None  # None for a case's own .docx/.odt exhibit: never combined
+
+
+@dataclass(frozen=True)
+class LibreOffice:
+    """One LibreOffice to convert with: the program, its private profile, the time a run may take."""
+
+    binary: str
+    profile: Path
+    timeout: int
+
+
+def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) -> None:
+    """Convert documents in one LibreOffice start; give each render's part its PDF, offset and pages."""
+    # A fresh folder per call: outputs are named by their documents' base names.
+    work = Path(tempfile.mkdtemp(prefix="convert-", dir=lo.profile.parent))
+    groups: dict[Path, list[Render]] = {}
+    jobs: list[soffice.Job] = []
+    combined: dict[Path, list[Render]] = {}
+    singles: dict[Path, Render] = {}
+    for r in renders:
+        if r.template is None:
+            singles[r.doc] = r
+        else:
+            groups.setdefault(r.template, []).append(r)
+    for number, (template, members) in enumerate(groups.items()):
+        if combine.combinable([m.doc for m in members]):
+            doc = combine.combine([m.doc for m in members], work / f"combined-{number}-{template.stem}.docx")
+            combined[doc] = members
+            labels = sorted({m.label for m in members})
+            jobs.append(soffice.Job(doc, labels[0] if len(labels) == 1 else f"{len(members)} documents made "
+                                                                             f"from template {template.name}"))
+        else:
+            singles.update({m.doc: m for m in members})
+    jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
+    progress.step(f"convert {len(renders)} documents with LibreOffice")
+    started = time.monotonic()
+    converted = soffice.convert(jobs, work / "pdf", lo.profile, lo.binary, lo.timeout, bookmarks=True)
+    progress.add("libreoffice", time.monotonic() - started)
+    retry = []
+    for doc, members in combined.items():
+        bounds = combine.split(converted[doc].pdf, len(members))
+        if bounds is None:
+            retry += members
+            continue
+        for m, (offset, pages) in zip(members, bounds, strict=True):
+            m.part.pdf, m.part.offset, m.part.pages = converted[doc].pdf, offset, pages
+    for doc, r in singles.items():
+        r.part.pdf, r.part.offset, r.part.pages = converted[doc].pdf, 0, converted[doc].pages
+    if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
+        converted = soffice.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry",
+                                    lo.profile, lo.binary, lo.timeout)
+        for r in retry:
+            r.part.pdf, r.part.offset, r.part.pages = converted[r.doc].pdf, 0, converted[r.doc].pages

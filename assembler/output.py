@@ -1,0 +1,105 @@
+"""The output folder: what the filing is called, and putting a finished build in place.
+
+A build writes into a private staging folder inside the output folder and
+moves its files into place only once all of them are complete, the filing
+last; the output folder never holds a half-written file.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assembler.documents.context import full_name
+from assembler.casefile.normalize import format_a_number
+from assembler.errors import Finding, InputFileError, OutputError
+
+STAGING_PREFIX = ".pdpacket-staging-"
+OLD_PREFIX = ".pdpacket-old-"
+
+
+@dataclass
+class BuildResult:
+    filing: Path
+    manifest: Path
+    docx_dir: Path
+    pages: int
+    warnings: list[Finding]
+    timings: dict | None = None
+    parts: list[Path] = field(default_factory=list)  # the filing in numbered parts (--split)
+
+
+def filing_name(data: dict) -> str:
+    family = unicodedata.normalize("NFKD", data["respondent"]["family_names"])
+    family = "".join(c for c in family if not unicodedata.combining(c))
+    family = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-").upper()[:60].strip("-") or "RESPONDENT"
+    return f"{family}_{data['respondent']['a_number']}_PD-request.pdf"  # well under 255 bytes
+
+
+def filing_title(data: dict) -> str:
+    return (f"Request for Prosecutorial Discretion: {full_name(data['respondent'])}, "
+            f"{format_a_number(data['respondent']['a_number'])}")
+
+
+def prepare(out: Path) -> Path:
+    """Create the output folder if needed; return a fresh staging folder inside it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    except OSError as exc:
+        raise OutputError(f"cannot write to the output folder {out}: {exc.strerror}: "
+                          "choose another folder with -o, or fix its permissions") from exc
+
+
+def clean_stale_staging(out: Path) -> None:
+    """A killed build may leave its staging folder; nothing reads it, remove it."""
+    if out.is_dir():
+        for entry in out.iterdir():
+            if entry.name.startswith((STAGING_PREFIX, OLD_PREFIX)):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
+    """A file-system failure the user can fix: reading the case's files, or writing (full disk...)."""
+    name = exc.filename or ""
+    reason = exc.strerror or str(exc)
+    writing = not name or Path(name).resolve().is_relative_to(out.resolve())
+    if name and not writing and Path(name).resolve().is_relative_to(case_dir.resolve()) and exc.errno not in (
+            errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return InputFileError(f"{name}: cannot be read ({reason}): check the file and its permissions")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"{reason} while writing {name or 'the filing'}: free some disk space (or choose "
+                           "another output folder with -o) and build again; nothing was left half-written")
+    return OutputError(f"cannot write {name or 'the filing'}: {reason}: check the folder's permissions and free "
+                       "space, or choose another with -o")
+
+
+def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResult:
+    """Replace the previous output only once everything is complete; the filing last."""
+    try:
+        old_docx = None
+        final_docx = out / "docx"
+        if final_docx.exists():
+            old_docx = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=out))
+            os.replace(final_docx, old_docx / "docx")
+        os.replace(result.docx_dir, final_docx)
+        if old_docx:
+            shutil.rmtree(old_docx, ignore_errors=True)
+        stem = result.filing.stem
+        for old in out.glob(f"{stem}_Part*.pdf"):  # parts of an earlier build of this filing
+            old.unlink()
+        for part in sorted(staging.glob(f"{stem}_Part*.pdf")):
+            os.replace(part, out / part.name)
+        os.replace(result.manifest, out / "manifest.json")
+        final = out / result.filing.name
+        os.replace(result.filing, final)
+    except OSError as exc:
+        raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
+                          "permissions") from exc
+    parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
+    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts)

@@ -1,0 +1,44 @@
+"""Every call into a library's private parts, in one place.
+
+pypdf, python-docx and Cerberus have no public way to do these few things;
+each is wrapped here, and tests/test_private.py fails loudly when an upgrade
+of the library changes one, instead of a filing coming out wrong.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from docx.opc.pkgwriter import PackageWriter
+from pypdf import PdfWriter
+from pypdf.generic import IndirectObject, PdfObject
+
+
+def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
+    """Register a new object (a content stream, a font) with the writer; return its reference.
+
+    pypdf's public API adds objects only as parts of pages or annotations."""
+    return writer._add_object(obj)
+
+
+def write_docx_package(sink: Any, package: Any) -> None:
+    """Write a python-docx package's members to `sink.write(pack_uri, blob)`, in python-docx's order.
+
+    python-docx only saves to a zip with the current time on every entry; this lets
+    render.py write the members itself, with fixed times (byte-identical output)."""
+    parts = list(package.parts)
+    for part in parts:
+        part.before_marshal()
+    PackageWriter._write_content_types_stream(sink, parts)
+    PackageWriter._write_pkg_rels(sink, package.rels)
+    PackageWriter._write_parts(sink, parts)
+
+
+def cerberus_errors(validator: Any) -> list:
+    """Cerberus's own error tree (with `document_path`, `code`, `child_errors`),
+    richer than the `errors` dict it exposes, which loses the codes."""
+    return validator._errors
+
+
+def header_footer_element(part: Any) -> Any:
+    """The XML element of a python-docx header or footer (None when the section has none of its own)."""
+    return part._element

@@ -1,0 +1,50 @@
+"""The words the pipeline shares: kinds of part, template roles, severities, batch statuses.
+
+They are `StrEnum`s so that they print, compare and serialize (manifest, batch
+report) as the plain words they replace.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+class Role(StrEnum):
+    """A Word template's role: the file `<role>.docx` in a template folder."""
+
+    letter = "letter"
+    declaration = "declaration"
+    index = "index"
+    tab = "tab"
+    translator_certificate = "translator_certificate"
+    certificate_of_service = "certificate_of_service"
+
+
+class PartKind(StrEnum):
+    """One PDF of the filing: made from a template, or one of the case's own files."""
+
+    letter = "letter"
+    index = "index"
+    tab = "tab"
+    declaration = "declaration"
+    exhibit = "exhibit"
+    translation = "translation"
+    translator_certificate = "translator_certificate"
+    service = "service"
+
+
+class BatchStatus(StrEnum):
+    built = "built"
+    skipped = "skipped"
+    invalid = "invalid"
+    failed = "failed"
+    interrupted = "interrupted"
+    valid = "valid"
+
+
+MB = 1024 * 1024
+LETTER = (612.0, 792.0)  # US Letter in points: every page of a filing  # sizes are given in MB (the courts' 25 MB means MiB in practice)
