@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea poppler-utils qpdf
 DEMO_OUT ?= demo-out
 
-.PHONY: install system-deps venv demo test bench clean
+.PHONY: install system-deps venv demo test lint bench clean
 
 install: system-deps venv
 
@@ -24,7 +24,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,lint]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -41,6 +41,11 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q
+
+# ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts) and mypy; configured in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check assembler tests bench tools
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

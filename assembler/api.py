@@ -53,7 +53,7 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
     if too_big and split_parts:
         reader = PdfReader(filing)
         units = split.units_from_manifest(manifest) if manifest else split.units_from_outline(reader)
-        title = (reader.metadata or {}).get("/Title") or filing.stem
+        title = (reader.metadata.title if reader.metadata else None) or filing.stem
         result.parts = split.split(filing, units, int(limit * MB), str(title))
         report.findings = [f for f in report.findings if f not in too_big]
     return result

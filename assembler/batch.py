@@ -17,7 +17,6 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
@@ -27,15 +26,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from assembler import build, output, workspace
-from assembler.documents import choose
 from assembler.casefile.case import Case, check_case, load_case
 from assembler.casefile.read import LoadedFile, find_case_file
-from assembler.errors import (ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError)
+from assembler.casefile.settings import load_settings
+from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
+from assembler.documents import choose
+from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
 from assembler.vocab import BatchStatus
-from assembler.casefile.settings import load_settings
-from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 
 REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
 MAX_CHUNK = 16
@@ -116,6 +115,7 @@ def load_spec(spec: CaseSpec, settings_file: Path | None):
             raise InputFileError(f"{spec.folder}: no case file: add case.yaml (or .yml/.json)")
         settings = load_settings(settings_file, spec.folder)
         return load_case(spec.folder, settings), settings
+    assert spec.base_dir is not None and spec.row is not None and spec.row_label and spec.source
     settings = load_settings(settings_file, spec.base_dir / "case")
     data, problems = row_to_data(spec.row, spec.row_label)
     digest = hashlib.sha256(json.dumps(spec.row, sort_keys=True).encode()).hexdigest()

@@ -18,8 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
 from assembler import output, workspace
-from assembler.casefile.case import validate_case
-from assembler.casefile.case import Case
+from assembler.casefile.case import Case, validate_case
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
@@ -133,6 +132,7 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     template_warnings = choose.require_valid(choices)
     staging = output.prepare(out)
     sections, tabs = plan(case.data, case.dir)
+    assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
     return Planned(case, settings, choices, template_warnings, sections,
                    build_context(case.data, case.office, tabs), make_environment(tabs), _signature_path(case),
@@ -213,7 +213,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     filing = planned.staging / filing_name(data)
     labels, notices = assemble(planned.sections, filing, planned.settings.page_numbers, {
         "title": filing_title(data), "author": planned.context["attorney"]["name"],
-        "subject": planned.case.office["name"]})
+        "subject": planned.context["office"]["name"]})
     docx_dir = planned.staging / "docx"
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():

@@ -15,8 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler.documents.context import full_name
 from assembler.casefile.normalize import format_a_number
+from assembler.documents.context import full_name
 from assembler.errors import Finding, InputFileError, OutputError
 
 STAGING_PREFIX = ".pdpacket-staging-"

@@ -6,7 +6,7 @@ install they are the top-level folders of the repository.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -29,11 +29,11 @@ def schemas_dir() -> Path:
     return _shipped("schemas")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     return yaml.safe_load((schemas_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_offices() -> dict:
     return yaml.safe_load((PACKAGE_DIR / "data" / "offices.yaml").read_text(encoding="utf-8"))

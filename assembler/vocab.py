@@ -18,7 +18,7 @@ class Role(StrEnum):
 
     letter = "letter"
     declaration = "declaration"
-    index = "index"
+    index = "index"  # type: ignore[assignment]  # a member named like str.index: fine at run time
     tab = "tab"
     translator_certificate = "translator_certificate"
     certificate_of_service = "certificate_of_service"
@@ -28,7 +28,7 @@ class PartKind(StrEnum):
     """One PDF of the filing: made from a template, or one of the case's own files."""
 
     letter = "letter"
-    index = "index"
+    index = "index"  # type: ignore[assignment]
     tab = "tab"
     declaration = "declaration"
     exhibit = "exhibit"

@@ -45,7 +45,7 @@ def text_pdf(path: Path, pages: int, seed: int) -> None:
     rng = random.Random(seed)
     words = "the respondent lease employer school church tax return medical record letter support".split()
     c = canvas.Canvas(str(path), pagesize=letter, invariant=1)
-    for n in range(pages):
+    for _ in range(pages):
         c.setFont("Helvetica", 10)
         for line in range(45):
             c.drawString(72, 740 - line * 15, " ".join(rng.choice(words) for _ in range(14)))
@@ -250,7 +250,7 @@ def scale(work: Path) -> dict:
 def machine() -> dict:
     cpu = ""
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     lo = subprocess.run(["soffice", "--version"], capture_output=True, text=True).stdout.strip()

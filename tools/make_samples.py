@@ -12,7 +12,7 @@ from pathlib import Path
 from docx import Document
 from docx.shared import Pt
 from PIL import Image, ImageDraw
-from reportlab.lib.pagesizes import A4, letter, landscape
+from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 

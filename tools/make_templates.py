@@ -197,7 +197,7 @@ def index() -> Document:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     widths = (Inches(0.6), Inches(4.7), Inches(1.2))
-    for col, width in zip(table.columns, widths):
+    for col, width in zip(table.columns, widths, strict=True):
         col.width = width
     for row, cells in enumerate([("Tab", "Description", "Pages"),
                                  ("{%tr for entry in index %}", "", ""),

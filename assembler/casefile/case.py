@@ -15,9 +15,9 @@ from pathlib import Path
 from assembler import resources
 from assembler.casefile import rules
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
-from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
+from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
 
 _CHECK: SchemaCheck | None = None
 

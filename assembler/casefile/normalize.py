@@ -35,8 +35,11 @@ def _scalar_text(value) -> str:
 
 
 def _kind(value) -> str:
-    return {dict: "mapping (fields indented below)", list: "list (lines starting with -)"}.get(
-        type(value), type(value).__name__)
+    if isinstance(value, dict):
+        return "mapping (fields indented below)"
+    if isinstance(value, list):
+        return "list (lines starting with -)"
+    return type(value).__name__
 
 
 def text(value):

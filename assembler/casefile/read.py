@@ -77,7 +77,7 @@ def load_file(path: Path, shown: str | None = None) -> LoadedFile:
     loaded.problems += problems
     if text is None:
         return loaded
-    if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
+    if not text.strip() or all(line.strip().startswith("#") or not line.strip() for line in text.splitlines()):
         loaded.problems.append(Finding(shown, "", "the file is empty: describe the case in it (see samples/)"))
         return loaded
     if path.suffix.lower() == ".json":
@@ -173,6 +173,7 @@ def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen:
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, f"{path}[{i}]", loaded, shown, seen) for i, item in enumerate(node.value)]
     # Scalar: text unless empty/null; quoted values are always text.
+    assert isinstance(node, yaml.ScalarNode)
     if node.style is None and node.value in NULL_WORDS and node.tag != "tag:yaml.org,2002:str":
         return None
     return node.value

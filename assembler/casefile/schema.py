@@ -16,7 +16,6 @@ from assembler.casefile import normalize
 from assembler.errors import Finding
 from assembler.private import cerberus_errors
 
-
 # Cerberus finds coercers by method name (_normalize_coerce_<name>) when the
 # class is created, so they must be in the class body, not added later.
 _Validator = type("_Validator", (cerberus.Validator,), {

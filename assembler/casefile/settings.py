@@ -16,8 +16,8 @@ from pathlib import Path
 
 from assembler import resources
 from assembler.casefile.read import load_file
-from assembler.errors import Finding, InvalidSettingsError, errors_of
 from assembler.casefile.schema import SchemaCheck
+from assembler.errors import Finding, InvalidSettingsError, errors_of
 
 SETTINGS_FILE_NAME = "pdpacket.yaml"
 
@@ -84,6 +84,7 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
         problems.append(Finding(str(path), "", "the settings file must be a mapping of fields"))
     if problems:
         raise InvalidSettingsError(problems)
+    assert isinstance(loaded.data, dict)
     doc, problems = _check().run(loaded.data, str(path), loaded.lines)
     if problems:
         raise InvalidSettingsError(problems)

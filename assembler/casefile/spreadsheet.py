@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from assembler.errors import InputFileError, Finding
+from assembler.errors import Finding, InputFileError
 
 NAME_COLUMNS = ("case", "case_id")
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -43,7 +43,7 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [h.strip() for h in rows[0]]
     result = []
     for number, cells in enumerate(rows[1:], start=2):
-        row = {h: c for h, c in zip(header, cells) if h and c.strip()}
+        row = {h: c for h, c in zip(header, cells, strict=False) if h and c.strip()}
         if row:
             result.append((number, row))
     return result
@@ -63,7 +63,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     result = []
     for number, cells in enumerate(rows[1:], start=2):
-        row = {h: _cell_text(c) for h, c in zip(header, cells) if h and c is not None and _cell_text(c)}
+        row = {h: _cell_text(c) for h, c in zip(header, cells, strict=False) if h and c is not None and _cell_text(c)}
         if row:
             result.append((number, row))
     return result
@@ -104,7 +104,8 @@ def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Finding]]:
 
 
 def _parse(column: str) -> list | None:
-    tokens, pos = [], 0
+    tokens: list[str | int] = []
+    pos = 0
     for m in _TOKEN.finditer(column):
         gap = column[pos:m.start()]
         if gap not in ("", ".") or (gap == "." and not tokens):
@@ -119,7 +120,7 @@ def _parse(column: str) -> list | None:
 def _put(target, tokens: list, value) -> None:
     for i, token in enumerate(tokens):
         last = i == len(tokens) - 1
-        nxt = None if last else ([] if isinstance(tokens[i + 1], int) else {})
+        nxt: list | dict | None = None if last else ([] if isinstance(tokens[i + 1], int) else {})
         if isinstance(token, int):
             if not isinstance(target, list):
                 raise ValueError("a list index where the field is not a list")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -81,18 +82,19 @@ def combine(docs: list[Path], out: Path) -> Path:
 def split(pdf: Path, count: int) -> list[tuple[int, int]] | None:
     """(first page index, page count) of each render, or None if the marks do not line up."""
     reader = PdfReader(pdf)
-    starts = {}
+    starts: dict[int, int] = {}
     for name, dest in reader.named_destinations.items():
         m = re.fullmatch(rf"/?{MARK}(\d+)", str(name))
-        if m:
-            starts[int(m.group(1))] = reader.get_destination_page_number(dest)
+        page = reader.get_destination_page_number(dest) if m else None
+        if m and page is not None:
+            starts[int(m.group(1))] = page
     if sorted(starts) != list(range(count)):
         return None
     firsts = [starts[i] for i in range(count)]
-    if firsts[0] != 0 or any(b <= a for a, b in zip(firsts, firsts[1:])):
+    if firsts[0] != 0 or any(b <= a for a, b in itertools.pairwise(firsts)):
         return None
     ends = firsts[1:] + [len(reader.pages)]
-    return [(first, end - first) for first, end in zip(firsts, ends)]
+    return [(first, end - first) for first, end in zip(firsts, ends, strict=True)]
 
 
 def _mark(content: list, i: int) -> None:

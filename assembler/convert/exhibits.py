@@ -85,8 +85,8 @@ def heic_to_jpeg(path: Path, out: Path, label: str) -> Path:
     try:
         import pillow_heif
         pillow_heif.register_heif_opener()
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img).convert("RGB")
+        with Image.open(path) as photo:
+            img = ImageOps.exif_transpose(photo).convert("RGB")
             img.thumbnail(HEIC_MAX)
             img.save(out, format="JPEG", quality=HEIC_QUALITY, optimize=True)
     except ImportError:  # pragma: no cover - pillow-heif is a dependency

@@ -155,5 +155,5 @@ def _tail(log: Path) -> str:
         text = log.read_text(errors="replace")
     except OSError:
         return ""
-    lines = [l for l in text.splitlines() if l.strip() and "javaldx" not in l and not l.startswith("convert ")]
+    lines = [line for line in text.splitlines() if line.strip() and "javaldx" not in line and not line.startswith("convert ")]
     return " / ".join(lines[-2:])[:300]

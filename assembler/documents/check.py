@@ -17,12 +17,12 @@ import jinja2
 from jinja2 import nodes
 from lxml import etree
 
+from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.render import load_template, make_environment
+from assembler.documents.variables import ANY, Var
 from assembler.errors import Finding
 from assembler.private import header_footer_element
 from assembler.vocab import Role, Severity
-from assembler.documents.context import ROLE_ONLY, context_tree
-from assembler.documents.variables import ANY, Var
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{[{%](.*?)[%}]\}", re.S)

@@ -13,9 +13,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from assembler.errors import TemplateError
 from assembler.documents.check import check_template
-from assembler.errors import Finding, errors_of, warnings_of
+from assembler.errors import Finding, TemplateError, errors_of, warnings_of
 from assembler.resources import templates_dir
 from assembler.vocab import Role
 
@@ -55,7 +54,7 @@ def choose(settings, case_data: dict | None = None, override: Path | None = None
 _CHECKED: dict[str, list[Finding]] = {}
 
 
-def check_set(choices: dict[str, Choice]) -> list[Finding]:
+def check_set(choices: dict[Role, Choice]) -> list[Finding]:
     """Findings for every chosen template (cached by content: a batch checks each file once)."""
     findings = []
     for choice in choices.values():
@@ -66,7 +65,7 @@ def check_set(choices: dict[str, Choice]) -> list[Finding]:
     return findings
 
 
-def require_valid(choices: dict[str, Choice]) -> list[Finding]:
+def require_valid(choices: dict[Role, Choice]) -> list[Finding]:
     """Raise TemplateError listing every error; return the warnings."""
     findings = check_set(choices)
     errors = errors_of(findings)

@@ -180,7 +180,7 @@ def build_context(data: dict, office: dict, tabs: dict[str, str]) -> dict:
 def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
     f = tree.fields
     return {
-        "declaration": (Role.declaration, Var("mapping", None, f["declarations"].item.fields,
+        "declaration": (Role.declaration, Var("mapping", None, f["declarations"].each.fields,
                                               doc="declaration template: the declaration")),
         "tab": (Role.tab, Var("mapping", None, {"letter": text("A"), "title": text("Declaration of ...")},
                               doc="tab template: the tab")),
@@ -194,7 +194,7 @@ def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
             doc="translator_certificate template: the translator")),
         "language": (Role.translator_certificate,
                      text("Spanish", "translator_certificate template: the original's language")),
-        "exhibit": (Role.translator_certificate, Var("mapping", None, f["exhibits"].item.fields,
+        "exhibit": (Role.translator_certificate, Var("mapping", None, f["exhibits"].each.fields,
                                                      doc="translator_certificate template: the exhibit")),
         "documents": (Role.translator_certificate, Var("list", ["Birth certificate (Tab F)"], item=text("..."),
                                                        doc="translator_certificate template: the documents the "
@@ -211,7 +211,7 @@ def context_tree() -> Var:
         for step in steps:
             owner = owner.fields[step.removesuffix("[]")]
             if step.endswith("[]"):
-                owner = owner.item
+                owner = owner.each
         owner.fields[name] = derived.var
     for name, (_, var) in _role_variables(root).items():
         root.fields[name] = var

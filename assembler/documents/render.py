@@ -16,9 +16,9 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
+from assembler.casefile.normalize import format_a_number, parse_date
 from assembler.errors import TemplateError
 from assembler.private import write_docx_package
-from assembler.casefile.normalize import format_a_number, parse_date
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -18,10 +18,16 @@ ANY = "any"
 class Var:
     type: str  # text, yes/no, number, date, list, mapping, image, any
     example: object = None
-    fields: dict[str, "Var"] = field(default_factory=dict)  # for mappings
-    item: "Var | None" = None  # for lists
+    fields: dict[str, Var] = field(default_factory=dict)  # for mappings
+    item: Var | None = None  # for lists
     doc: str = ""
     open: bool = False  # a mapping that accepts any key (custom, tabs)
+
+    @property
+    def each(self) -> Var:
+        """An item of this list."""
+        assert self.item is not None, "not a list"
+        return self.item
 
 
 def _from_rules(rules: dict) -> Var:
@@ -36,7 +42,7 @@ def _from_rules(rules: dict) -> Var:
         item_rules = rules.get("schema") or {}
         return Var("list", example, item=_from_rules(item_rules) if item_rules else Var(ANY), doc=meta.get("hint", ""))
     coerce = rules.get("coerce")
-    word = {"boolean": "yes/no", "integer": "number", "number": "number"}.get(kind, "text")
+    word = {"boolean": "yes/no", "integer": "number", "number": "number"}.get(kind or "", "text")
     if coerce == "date":
         word = "date"
     return Var(word, example, doc=meta.get("hint", ""))

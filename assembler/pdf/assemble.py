@@ -11,11 +11,10 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from assembler.pdf.links import add_index_links
-from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
-
 from assembler import __version__
 from assembler.documents.plan import PART_BOOKMARKS, Section
+from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
+from assembler.pdf.links import add_index_links
 from assembler.pdf.stamp import stamp
 
 
@@ -41,6 +40,7 @@ class _Readers:
         self.uses: dict[Path, int] = {}
         for section in sections:
             for part in section.parts:
+                assert part.pdf is not None, f"{part.label} was never converted"
                 self.uses[part.pdf] = self.uses.get(part.pdf, 0) + 1
 
     def done(self, pdf: Path) -> None:

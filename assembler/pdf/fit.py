@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pypdf import PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject)
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject
 
 from assembler.private import add_object
 from assembler.vocab import LETTER
@@ -22,7 +22,7 @@ TOLERANCE = 1.5  # points: LibreOffice and scanners round page sizes
 
 @dataclass
 class PageReport:
-    fitted: bool = False
+    fitted: int = 0  # pages scaled onto Letter
     flattened: int = 0
     dropped: int = 0
     attachments: int = 0

@@ -14,21 +14,26 @@ from pypdf.annotations import Link
 LINE = 13  # points: the clickable band around the line
 
 
+def _ranges_on(page, wanted: dict[str, int]) -> list[tuple[str, float]]:
+    """(text, baseline y) of every text run on the page that is one of the wanted page ranges."""
+    found: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, font, size):
+        stripped = text.strip()
+        if stripped in wanted:
+            found.append((stripped, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
 def add_index_links(writer: PdfWriter, index_pages: range, entries: list[tuple[str, int]]) -> int:
     """`entries`: (printed page range, 1-based target page). Returns how many links were made."""
     wanted = {text: target for text, target in entries}
     made = 0
     for number in index_pages:
         page = writer.pages[number - 1]
-        found: list[tuple[str, float]] = []
-
-        def visit(text, cm, tm, font, size):
-            stripped = text.strip()
-            if stripped in wanted:
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                found.append((stripped, y))
-
-        page.extract_text(visitor_text=visit)
+        found = _ranges_on(page, wanted)
         box = page.cropbox
         left, right = float(box.left) + 54, float(box.right) - 54
         for text, y in found:

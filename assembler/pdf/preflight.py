@@ -14,13 +14,16 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject
 
 from assembler.documents.plan import bookmark_title
 from assembler.errors import Finding, errors_of, warnings_of
 from assembler.pdf.fit import TOLERANCE
+from assembler.pdf.split import outline_tops
 from assembler.vocab import LETTER, MB, Severity
 
 
@@ -94,7 +97,7 @@ def _structure(path: Path, report: CheckReport) -> None:
 
 
 def _active_content(reader: PdfReader, report: CheckReport) -> None:
-    root = reader.trailer["/Root"]
+    root = cast(DictionaryObject, reader.trailer["/Root"].get_object())
     names = root.get("/Names")
     names = names.get_object() if names is not None else {}
     if "/JavaScript" in names or _is_js(root.get("/OpenAction")) or "/AA" in root:
@@ -183,8 +186,7 @@ def _against_manifest(reader: PdfReader, manifest: dict, report: CheckReport) ->
     if expected != report.pages:
         report.error(f"the manifest says {expected} pages, the file has {report.pages}")
     wanted = [(bookmark_title(s["title"], s.get("tab")), s["first_page"]) for s in manifest.get("sections", [])]
-    found = [(item.title, reader.get_destination_page_number(item) + 1)
-             for item in reader.outline if not isinstance(item, list)]
+    found = outline_tops(reader)
     if found != wanted:
         missing = [w for w in wanted if w not in found]
         report.error("the bookmarks do not match the manifest's sections"

@@ -41,13 +41,24 @@ def units_from_manifest(manifest: dict) -> list[Unit]:
     return units
 
 
+def outline_tops(reader: PdfReader) -> list[tuple[str, int]]:
+    """(title, 1-based page) of each top-level bookmark that points at a page."""
+    tops = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            continue
+        page = reader.get_destination_page_number(item)
+        if page is not None:
+            tops.append((str(item.title), page + 1))
+    return tops
+
+
 def units_from_outline(reader: PdfReader) -> list[Unit]:
-    tops = [(item.title, reader.get_destination_page_number(item) + 1)
-            for item in reader.outline if not isinstance(item, list)]
+    tops = outline_tops(reader)
     if not tops:
         return [Unit("The filing", 1, len(reader.pages))]
     units = []
-    for (title, first), nxt in zip(tops, tops[1:] + [(None, len(reader.pages) + 1)]):
+    for (title, first), nxt in zip(tops, tops[1:] + [("", len(reader.pages) + 1)], strict=True):
         units.append(Unit(title, first, nxt[1] - 1))
     return units
 
@@ -55,14 +66,14 @@ def units_from_outline(reader: PdfReader) -> list[Unit]:
 def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list[Path]:
     reader = PdfReader(filing)
     sizes = [len(_write(reader, [u], None, title)) for u in units]
-    for unit, size in zip(units, sizes):
+    for unit, size in zip(units, sizes, strict=True):
         if size > limit_bytes:
             raise FilingCheckError(f"{unit.title} alone is {size / MB:.1f} MB, over the "
                                    f"{limit_bytes / MB:g} MB limit: reduce that exhibit (scan it at a lower "
                                    "resolution, or split it into two exhibits)")
     groups: list[list[Unit]] = [[]]
     running = 0
-    for unit, size in zip(units, sizes):
+    for unit, size in zip(units, sizes, strict=True):
         if groups[-1] and running + size > limit_bytes * MARGIN:
             groups.append([])
             running = 0
@@ -91,7 +102,7 @@ def _write(reader: PdfReader, group: list[Unit], part: tuple[int, int] | None, t
             _drop_internal_links(writer.add_page(reader.pages[n]))
     if part is not None:
         writer.add_outline_item(title=f"Contents of part {part[0]} of {part[1]}", page_number=0)
-        for unit, start in zip(group, starts):
+        for unit, start in zip(group, starts, strict=True):
             writer.add_outline_item(title=unit.title, page_number=start)
         writer.add_metadata({"/Title": f"{title} (part {part[0]} of {part[1]})", "/Producer": f"pdpacket {__version__}",
                              "/Creator": "pdpacket"})

@@ -12,10 +12,10 @@ from __future__ import annotations
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from assembler.pdf.fit import add_resource
 from assembler.private import add_object
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
 FONT, SIZE = "Helvetica", 9
 FONT_NAME = NameObject("/PdpkStampFont")
@@ -42,7 +42,7 @@ def stamp(writer: PdfWriter, numbering: dict) -> list[str]:
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject(f"/{FONT}"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
     save, restore = _stream(writer, b"q\n"), _stream(writer, b"\nQ\n")
-    for page, text in zip(pages, labels):
+    for page, text in zip(pages, labels, strict=True):
         if page.rotation % 360:
             page.transfer_rotation_to_content()
         box = page.cropbox
