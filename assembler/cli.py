@@ -30,6 +30,16 @@ settings_option = click.option(
     help="Settings file (overrides PDPACKET_SETTINGS and the usual places).")
 
 
+def build_options(quiet_help: str):
+    """The options `build` and `batch` share."""
+    def apply(command):
+        for option in (split_option, templates_option, click.option("-q", "--quiet", is_flag=True, help=quiet_help),
+                       strict_option, settings_option):
+            command = option(command)
+        return command
+    return apply
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, prog_name="pdpacket")
@@ -56,11 +66,7 @@ def validate(case, settings_file, strict):
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out).")
-@settings_option
-@strict_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-@templates_option
-@split_option
+@build_options("No progress lines.")
 def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.api import build as build_case
@@ -85,11 +91,7 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 @click.option("--validate-only", is_flag=True, help="Only check every case and report every problem.")
 @click.option("--exhibits-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="For a spreadsheet: the folder exhibit paths are relative to (default: the spreadsheet's).")
-@settings_option
-@strict_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@templates_option
-@split_option
+@build_options("No progress bar.")
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
           split_parts):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""

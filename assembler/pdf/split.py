@@ -34,7 +34,7 @@ class Unit:
 
 def units_from_manifest(manifest: dict) -> list[Unit]:
     sections = manifest["sections"]
-    head = [s for s in sections if s["key"] in HEAD_KEYS]
+    head = [s for s in sections if s.get("key") in HEAD_KEYS]
     units = [Unit("Request letter and index of exhibits", head[0]["first_page"], head[-1]["last_page"])] if head else []
     units += [Unit(bookmark_title(s["title"], s.get("tab")), s["first_page"], s["last_page"])
               for s in sections if s not in head]
