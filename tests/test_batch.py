@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, minimal, write_case
-from make import pdf
+from helpers import REPO, make_pdf, minimal, write_case
 from assembler.errors import ExitCode
 
 
@@ -28,7 +27,7 @@ def _case_data(i: int) -> dict:
 def _folder_of_cases(root: Path, n: int) -> Path:
     for i in range(n):
         folder = write_case(root / f"case{i:02d}", _case_data(i))
-        pdf(folder / "ex" / "lease.pdf", pages=1 + i % 2, text=f"Lease {i}")
+        make_pdf(folder / "ex" / "lease.pdf", pages=1 + i % 2, text=f"Lease {i}")
     return root
 
 
@@ -88,7 +87,7 @@ def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(t
     assert sorted(c for c, r in report.items() if r["status"] == "skipped") == \
         sorted(c for c in report if c not in ("case03", "case07"))
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/*.pdf")} == before
-    pdf(root / "case05" / "ex" / "lease.pdf", pages=3, text="Changed lease")
+    make_pdf(root / "case05" / "ex" / "lease.pdf", pages=3, text="Changed lease")
     run("batch", root, "-o", out, "--jobs", "2", "-q")
     report = _report(out)
     assert report["case05"]["status"] == "built"

@@ -8,8 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import SAMPLES, TODAY
-from pdfread import index_ranges, outline_titles, page_texts, tab_pages
+from helpers import SAMPLES, TODAY, index_ranges, outline_titles, page_texts, tab_pages
 from assembler.build import build
 
 

@@ -12,9 +12,7 @@ import yaml
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from conftest import minimal, write_case
-from make import pdf
-from pdfread import index_ranges, page_texts, tab_pages
+from helpers import fake_soffice, index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
 from assembler.errors import ExitCode
 
 
@@ -24,7 +22,7 @@ def _case_with_exhibits(folder: Path, count: int, **changes) -> Path:
                         for i in range(count)]
     write_case(folder, data)
     for i in range(count):
-        pdf(folder / "ex" / f"e{i}.pdf", pages=1 + i % 3, text=f"Exhibit {i}")
+        make_pdf(folder / "ex" / f"e{i}.pdf", pages=1 + i % 3, text=f"Exhibit {i}")
     return folder
 
 
@@ -153,13 +151,6 @@ def test_bates_style_from_settings_in_a_build(run, tmp_path):
 
 # --- faults --------------------------------------------------------------------
 
-def _fake_soffice(tmp_path: Path, body: str) -> Path:
-    fake = tmp_path / "fake-soffice"
-    fake.write_text("#!/bin/sh\n" + body + "\n")
-    fake.chmod(0o755)
-    return fake
-
-
 def _good_build(run, tmp_path) -> tuple[Path, Path, bytes]:
     folder = write_case(tmp_path / "c")
     out = tmp_path / "out"
@@ -176,7 +167,7 @@ def _only_the_earlier_output(out: Path, earlier: bytes):
 
 def test_soffice_writing_nothing_fails_cleanly_and_keeps_the_earlier_filing(run, tmp_path, monkeypatch):
     folder, out, earlier = _good_build(run, tmp_path)
-    monkeypatch.setenv("PDPACKET_SOFFICE", str(_fake_soffice(tmp_path, "exit 0")))
+    monkeypatch.setenv("PDPACKET_SOFFICE", str(fake_soffice(tmp_path, "exit 0")))
     result = run("build", folder, "-o", out)
     assert result.code == ExitCode.conversion_failed
     assert "LibreOffice did not convert" in result.err and "Traceback" not in result.err
@@ -184,7 +175,7 @@ def test_soffice_writing_nothing_fails_cleanly_and_keeps_the_earlier_filing(run,
 
 
 def test_soffice_crashing_fails_cleanly(run, tmp_path, monkeypatch):
-    monkeypatch.setenv("PDPACKET_SOFFICE", str(_fake_soffice(tmp_path, "echo 'segfault' >&2; kill -SEGV $$")))
+    monkeypatch.setenv("PDPACKET_SOFFICE", str(fake_soffice(tmp_path, "echo 'segfault' >&2; kill -SEGV $$")))
     out = tmp_path / "out"
     result = run("build", write_case(tmp_path / "c"), "-o", out)
     assert result.code == ExitCode.conversion_failed
@@ -193,7 +184,7 @@ def test_soffice_crashing_fails_cleanly(run, tmp_path, monkeypatch):
 
 def test_a_hanging_soffice_is_killed_with_its_children(run, tmp_path, monkeypatch):
     marker = tmp_path / "child.pid"
-    fake = _fake_soffice(tmp_path, f"sleep 300 & echo $! > {marker}\nwait")
+    fake = fake_soffice(tmp_path, f"sleep 300 & echo $! > {marker}\nwait")
     monkeypatch.setenv("PDPACKET_SOFFICE", str(fake))
     settings = tmp_path / "s.yaml"
     settings.write_text("soffice:\n  timeout: 5\n")

@@ -64,9 +64,7 @@ def test_a_tab_page_running_over_two_pages_keeps_the_numbers_right(run, tmp_path
     """Tabs combined into one document, or (a page-numbered footer) converted one by one."""
     import yaml
     from docx.oxml import parse_xml
-    from conftest import minimal, write_case
-    from make import pdf
-    from pdfread import index_ranges, page_texts, tab_pages
+    from helpers import index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
     firm = tmp_path / "firm"
     firm.mkdir()
     doc = Document(templates_dir() / "tab.docx")
@@ -81,7 +79,7 @@ def test_a_tab_page_running_over_two_pages_keeps_the_numbers_right(run, tmp_path
                         for i in range(3)]
     folder = write_case(tmp_path / "c", data)
     for i in range(3):
-        pdf(folder / f"e{i}.pdf", pages=i + 1, text=f"Exhibit {i}")
+        make_pdf(folder / f"e{i}.pdf", pages=i + 1, text=f"Exhibit {i}")
     result = run("build", "--settings", tmp_path / "s.yaml", folder, "-o", tmp_path / "out")
     assert result.code == 0, result.err
     texts = page_texts(next((tmp_path / "out").glob("*.pdf")))

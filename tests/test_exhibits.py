@@ -9,8 +9,7 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from conftest import SAMPLES, minimal, write_case
-from pdfread import outline_titles, page_texts
+from helpers import SAMPLES, minimal, outline_titles, page_texts, write_case
 
 
 def _build_with(run, tmp_path, files: dict[str, str]) -> tuple[Path, dict]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_case
+from helpers import REPO, fake_soffice, write_case
 from assembler.errors import ExitCode
 
 
@@ -51,9 +51,7 @@ def test_a_read_only_output_folder(run, tmp_path):
 
 
 def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
-    fake = tmp_path / "soffice"
-    fake.write_text("#!/bin/sh\nsleep 60 &\nwait\n")
-    fake.chmod(0o755)
+    fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
     folder = write_case(tmp_path / "c")
     out = tmp_path / "out"
     env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}

@@ -9,7 +9,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from conftest import SAMPLES, minimal, write_case
+from helpers import SAMPLES, minimal, write_case
 from assembler.errors import ExitCode
 
 

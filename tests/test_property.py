@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from conftest import minimal
+from helpers import minimal
 from assembler.cli import main
 from assembler.errors import ExitCode
 

@@ -7,9 +7,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import minimal, write_case
-from make import pdf
-from pdfread import page_texts
+from helpers import make_pdf, minimal, page_texts, write_case
 from assembler.errors import ExitCode
 
 
@@ -21,7 +19,7 @@ def _case(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def _broken_xref(path: Path) -> Path:
     """A PDF whose cross-reference offsets are all wrong: readers rebuild it."""
-    data = pdf(path, pages=2, text="Repairable exhibit").read_bytes()
+    data = make_pdf(path, pages=2, text="Repairable exhibit").read_bytes()
     start = data.rindex(b"startxref")
     data = data[:start] + b"startxref\n99999\n%%EOF\n"
     path.write_bytes(data)
@@ -97,7 +95,7 @@ def test_a_huge_scan_is_accepted(run, tmp_path):
 def test_a_zero_byte_file_and_a_pdf_named_jpg_are_refused_before_building(run, tmp_path):
     folder = _case(tmp_path, {"empty.pdf": "Empty", "photo.jpg": "Not a photo"})
     (folder / "empty.pdf").write_bytes(b"")
-    pdf(folder / "photo.jpg")
+    make_pdf(folder / "photo.jpg")
     result = run("build", folder, "-o", tmp_path / "out")
     assert result.code == ExitCode.invalid_case
     assert "'empty.pdf' is empty (0 bytes)" in result.err
@@ -108,7 +106,7 @@ def test_embedded_attachments_are_reported(run, tmp_path):
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
     folder = _case(tmp_path, {"with-attachment.pdf": "Has an attachment"})
-    pdf(tmp_path / "base.pdf")
+    make_pdf(tmp_path / "base.pdf")
     w = PdfWriter(clone_from=tmp_path / "base.pdf")
     annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
                               NameObject("/Subtype"): NameObject("/FileAttachment"),

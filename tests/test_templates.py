@@ -10,8 +10,7 @@ import yaml
 from docx import Document
 from pypdf import PdfReader
 
-from conftest import minimal, write_case
-from pdfread import page_texts
+from helpers import minimal, page_texts, write_case
 from assembler.errors import ExitCode
 from assembler.resources import load_schema, templates_dir
 

@@ -6,7 +6,7 @@ import sys
 import venv
 import zipfile
 
-from conftest import REPO, SAMPLES
+from helpers import REPO, SAMPLES
 
 
 def test_wheel_installs_and_validates_a_sample(tmp_path):
