@@ -55,6 +55,7 @@ def twelve(tmp_path_factory):
     return root, out, code
 
 
+@pytest.mark.libreoffice
 def test_the_good_cases_build_and_the_broken_ones_are_reported(twelve):
     root, out, code = twelve
     assert code == ExitCode.batch_partial_failure
@@ -78,6 +79,7 @@ def test_the_good_cases_build_and_the_broken_ones_are_reported(twelve):
     assert "damaged" in next(r for r in rows if r["case"] == "case07")["message"]
 
 
+@pytest.mark.libreoffice
 def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(twelve, run):
     root, out, _ = twelve
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/*.pdf")}
@@ -95,6 +97,7 @@ def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(t
     assert "12 cases" in run("batch", root, "-o", out, "-q").out
 
 
+@pytest.mark.libreoffice
 def test_force_rebuilds(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 2)
     assert run("batch", root, "-o", tmp_path / "out", "-q").code == 0
@@ -128,6 +131,7 @@ os.execv("{real}", ["{real}", *sys.argv[1:]])
 """
 
 
+@pytest.mark.libreoffice
 def test_a_hanging_conversion_fails_only_its_case(tmp_path, run, monkeypatch):
     import shutil
     fake = tmp_path / "soffice"
@@ -159,6 +163,7 @@ def _flatten(value, prefix=""):
         yield prefix, value
 
 
+@pytest.mark.libreoffice
 def test_the_same_cases_from_a_csv_give_the_same_filings(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 3)
     assert run("batch", root, "-o", tmp_path / "from-folders", "-q").code == 0
@@ -204,6 +209,7 @@ def test_bad_column_paths_are_reported(tmp_path):
     assert any("comes before item [0]" in p.message for p in problems)
 
 
+@pytest.mark.libreoffice
 def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     # 20 cases with one worker: a chunk of 16, then one of 4, so the kill lands mid-run.
     root = _folder_of_cases(tmp_path / "src", 20)
@@ -229,6 +235,7 @@ def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     assert leftovers == []
 
 
+@pytest.mark.libreoffice
 def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
     root = _folder_of_cases(tmp_path / "src", 20)
     out = tmp_path / "out"
@@ -261,6 +268,7 @@ def test_the_progress_bar_shows_done_failed_and_time_left(capsys):
     assert "2/4 cases, 1 failed, about" in err and "s left" in err
 
 
+@pytest.mark.libreoffice
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 1)
     result = run("batch", root, "-o", tmp_path / "out")

@@ -11,6 +11,8 @@ from pypdf import PdfReader
 from helpers import SAMPLES, TODAY, index_ranges, outline_titles, page_texts, tab_pages
 from assembler.build import build
 
+pytestmark = pytest.mark.libreoffice
+
 
 INPUTS_BEFORE: dict[str, str] = {}
 

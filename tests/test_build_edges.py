@@ -40,12 +40,14 @@ def _check_index(pdf_path: Path, count: int):
     return texts, letters
 
 
+@pytest.mark.libreoffice
 def test_index_with_one_exhibit(run, tmp_path):
     folder = _case_with_exhibits(tmp_path / "c", 1)
     assert run("build", folder, "-o", tmp_path / "out").code == 0
     _check_index(next((tmp_path / "out").glob("*.pdf")), 1)
 
 
+@pytest.mark.libreoffice
 def test_index_with_sixty_exhibits_settles_over_several_pages(run, tmp_path):
     folder = _case_with_exhibits(tmp_path / "c", 60)
     result = run("build", folder, "-o", tmp_path / "out")
@@ -57,6 +59,7 @@ def test_index_with_sixty_exhibits_settles_over_several_pages(run, tmp_path):
     assert len(index_pages) >= 2  # the index itself runs over more than one page
 
 
+@pytest.mark.libreoffice
 def test_special_characters_print_as_typed(run, tmp_path):
     data = minimal(**{
         "respondent.given_names": "Олександр",
@@ -78,6 +81,7 @@ def test_special_characters_print_as_typed(run, tmp_path):
     assert "49" not in text.split("He said")[1][:40]
 
 
+@pytest.mark.libreoffice
 def test_control_characters_in_values_do_not_corrupt_documents(run, tmp_path):
     data = minimal(**{"request.summary": "Bell\x07 and form\x0cfeed and nul\x00 gone."})
     result = run("build", write_case(tmp_path / "c", data), "-o", tmp_path / "out")
@@ -140,6 +144,7 @@ def test_bates_numbering(tmp_path):
     assert labels[0] == "GARCIA-000100" and labels[-1] == "GARCIA-000105"
 
 
+@pytest.mark.libreoffice
 def test_bates_style_from_settings_in_a_build(run, tmp_path):
     settings = tmp_path / "s.yaml"
     settings.write_text(yaml.safe_dump({"page_numbers": {"style": "bates", "bates_prefix": "PD"}}))
@@ -165,6 +170,7 @@ def _only_the_earlier_output(out: Path, earlier: bytes):
     assert (out / "TENZIN_A087654321_PD-request.pdf").read_bytes() == earlier
 
 
+@pytest.mark.libreoffice
 def test_soffice_writing_nothing_fails_cleanly_and_keeps_the_earlier_filing(run, tmp_path, monkeypatch):
     folder, out, earlier = _good_build(run, tmp_path)
     monkeypatch.setenv("PDPACKET_SOFFICE", str(fake_soffice(tmp_path, "exit 0")))
@@ -263,6 +269,7 @@ def test_a_password_protected_exhibit_names_the_file_and_the_fix(run, tmp_path):
     assert "exhibit e0 (ex/e0.pdf) is protected by a password" in result.err and "qpdf --decrypt" in result.err
 
 
+@pytest.mark.libreoffice
 def test_an_owner_password_only_exhibit_is_used(run, tmp_path):
     folder = _case_with_exhibits(tmp_path / "c", 1)
     w = PdfWriter(clone_from=folder / "ex" / "e0.pdf")
@@ -304,6 +311,7 @@ def test_a_template_cannot_reach_python_internals(run, tmp_path):
     assert "template letter.docx" in result.err
 
 
+@pytest.mark.libreoffice
 def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
     from assembler.build import build
     from assembler.progress import Progress
@@ -315,6 +323,7 @@ def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
     assert result.timings["total"] >= result.timings["libreoffice"] > 0
 
 
+@pytest.mark.libreoffice
 def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
     result = run("build", write_case(tmp_path / "c"), "-o", tmp_path / "out")
     assert result.code == 0 and result.err == ""

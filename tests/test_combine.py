@@ -59,6 +59,7 @@ def test_renders_that_differ_outside_the_body_are_not_combined(tmp_path):
 import pytest
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("footer_field", [False, True], ids=["combined", "one-by-one"])
 def test_a_tab_page_running_over_two_pages_keeps_the_numbers_right(run, tmp_path, footer_field):
     """Tabs combined into one document, or (a page-numbered footer) converted one by one."""

@@ -5,11 +5,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
 from helpers import SAMPLES, minimal, outline_titles, page_texts, write_case
+
+pytestmark = pytest.mark.libreoffice
 
 
 def _build_with(run, tmp_path, files: dict[str, str]) -> tuple[Path, dict]:

@@ -16,6 +16,7 @@ from helpers import REPO, fake_soffice, write_case
 from assembler.errors import ExitCode
 
 
+@pytest.mark.libreoffice
 def test_a_full_disk_while_writing_the_filing(run, tmp_path, monkeypatch):
     folder = write_case(tmp_path / "c")
     out = tmp_path / "out"
@@ -50,6 +51,7 @@ def test_a_read_only_output_folder(run, tmp_path):
     assert f"cannot write to the output folder {target}" in result.err
 
 
+@pytest.mark.libreoffice
 def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
     fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
     folder = write_case(tmp_path / "c")
@@ -86,6 +88,7 @@ def _child_of(pid: int) -> bool:
     return False
 
 
+@pytest.mark.libreoffice
 def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
     from assembler.convert import soffice
     seen = []

@@ -26,6 +26,7 @@ def _broken_xref(path: Path) -> Path:
     return path
 
 
+@pytest.mark.libreoffice
 def test_a_repairable_pdf_is_repaired_with_a_warning(run, tmp_path):
     folder = _case(tmp_path, {"broken.pdf": "Broken"})
     _broken_xref(folder / "broken.pdf")
@@ -45,6 +46,7 @@ def test_a_hopeless_pdf_is_a_clear_error(run, tmp_path):
     assert "export or scan it again" in result.err and "Traceback" not in result.err
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("kind", ["jpeg", "tiff"])
 def test_cmyk_images(run, tmp_path, kind):
     folder = tmp_path / "c"
@@ -56,6 +58,7 @@ def test_cmyk_images(run, tmp_path, kind):
     assert result.code == 0, result.err
 
 
+@pytest.mark.libreoffice
 def test_a_heic_photo_is_converted(run, tmp_path):
     import pillow_heif
     folder = tmp_path / "c"
@@ -68,6 +71,7 @@ def test_a_heic_photo_is_converted(run, tmp_path):
     assert any(p.images for p in reader.pages)
 
 
+@pytest.mark.libreoffice
 def test_a_huge_scan_is_accepted(run, tmp_path):
     """About 190 megapixels: more than Pillow's decompression-bomb limit, embedded without decoding."""
     folder = tmp_path / "c"
@@ -102,6 +106,7 @@ def test_a_zero_byte_file_and_a_pdf_named_jpg_are_refused_before_building(run, t
     assert "'photo.jpg' is named .jpg but it is really a PDF file: rename it" in result.err
 
 
+@pytest.mark.libreoffice
 def test_embedded_attachments_are_reported(run, tmp_path):
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject

@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from docx import Document
 from pypdf import PdfReader
@@ -80,6 +81,7 @@ def test_curly_quotes_inside_tags_are_repaired_and_reported(run, tmp_path):
     assert "warning: curly quotes inside the tag" in result.err
 
 
+@pytest.mark.libreoffice
 def test_curly_quotes_render_as_straight_quotes_in_a_build(run, tmp_path):
     _doc(tmp_path / "firm" / "letter.docx", "Counsel: {{ attorney.firm or “Solo practice” }}")
     settings = _settings(tmp_path, templates=str(tmp_path / "firm"))
@@ -127,6 +129,7 @@ def test_build_refuses_a_broken_firm_template_before_rendering_anything(run, tmp
 
 # --- sets ------------------------------------------------------------------------
 
+@pytest.mark.libreoffice
 def test_a_firm_folder_overrides_one_role_and_the_manifest_records_it(run, tmp_path):
     firm = tmp_path / "firm"
     _doc(firm / "certificate_of_service.docx", "FIRM CERTIFICATE OF SERVICE",
@@ -148,6 +151,7 @@ def test_a_firm_folder_overrides_one_role_and_the_manifest_records_it(run, tmp_p
     assert service["template"] == str(firm / "certificate_of_service.docx")
 
 
+@pytest.mark.libreoffice
 def test_a_case_names_its_template_set(run, tmp_path):
     asylum = tmp_path / "asylum-set"
     _doc(asylum / "letter.docx", "ASYLUM SET LETTER for {{ respondent.full_name }}")
@@ -211,6 +215,7 @@ def test_vars_lists_every_schema_field_and_the_filters(run):
 
 # --- LibreOffice-saved templates ---------------------------------------------------
 
+@pytest.mark.libreoffice
 def test_a_template_saved_by_libreoffice_writer_works(run, tmp_path):
     firm = tmp_path / "firm"
     firm.mkdir()
@@ -229,6 +234,7 @@ def test_a_template_saved_by_libreoffice_writer_works(run, tmp_path):
     assert "DECLARATION OF ANA SMITH & CO" in text and "under the laws of the United States of America" in text
 
 
+@pytest.mark.libreoffice
 def test_a_template_with_the_transitional_core_properties_relationship(run, tmp_path):
     """Such files make python-docx add a second docProps/core.xml, which Word calls corrupt."""
     firm = tmp_path / "firm"
@@ -251,6 +257,7 @@ def test_a_template_with_the_transitional_core_properties_relationship(run, tmp_
 
 # --- what attorneys put in templates ----------------------------------------------
 
+@pytest.mark.libreoffice
 def test_a_signature_image_and_multi_paragraph_text(run, tmp_path):
     from PIL import Image, ImageDraw
     folder = tmp_path / "c"

@@ -6,9 +6,12 @@ import sys
 import venv
 import zipfile
 
+import pytest
+
 from helpers import REPO, SAMPLES
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_validates_a_sample(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
