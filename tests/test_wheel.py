@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from helpers import REPO, SAMPLES
+from helpers import REPO, SAMPLES, TODAY
 
 
 @pytest.mark.slow
@@ -27,15 +27,16 @@ def test_wheel_installs_and_validates_a_sample(tmp_path):
     venv.EnvBuilder(with_pip=True).create(env)
     subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)], check=True)
     # Run from elsewhere so nothing is imported from the checkout.
+    # Nothing inherited either: a PYTHONPATH pointing at a checkout would win over the wheel.
+    clean = {"PDPACKET_TODAY": TODAY, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run([env / "bin" / "pdpacket", "validate", SAMPLES / "1-garcia-lopez"],
-                            cwd=tmp_path, capture_output=True, text=True, env={"PDPACKET_TODAY": "2026-11-28",
-                                                                               "PATH": "/usr/bin:/bin"})
+                            cwd=tmp_path, capture_output=True, text=True, env=clean)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
     offices = subprocess.run([env / "bin" / "python", "-m", "assembler", "offices"], cwd=tmp_path,
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=clean)
     assert "new_york_city" in offices.stdout
     where = subprocess.run([env / "bin" / "python", "-c",
                             "import assembler.resources as r; print(r.schemas_dir())"],
-                           cwd=tmp_path, capture_output=True, text=True)
+                           cwd=tmp_path, capture_output=True, text=True, env=clean)
     assert str(env) in where.stdout
