@@ -186,29 +186,6 @@ def test_the_same_cases_from_a_csv_give_the_same_filings(tmp_path, run):
         assert a.name == b.name and a.read_bytes() == b.read_bytes()
 
 
-def test_xlsx_rows_are_read_like_csv_rows(tmp_path):
-    import openpyxl
-    from assembler.casefile.spreadsheet import read_rows, row_to_data
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["case", "respondent.date_of_birth", "request.relief[0]", "exhibits[0].file", "attorney.bar_number"])
-    import datetime
-    sheet.append(["x1", datetime.datetime(1990, 1, 20), "dismissal", "a.pdf", 5123456])
-    book.save(tmp_path / "cases.xlsx")
-    ((number, row),) = read_rows(tmp_path / "cases.xlsx")
-    data, problems = row_to_data(row, "cases.xlsx row 2")
-    assert number == 2 and not problems
-    assert data == {"respondent": {"date_of_birth": "1990-01-20"}, "request": {"relief": ["dismissal"]},
-                    "exhibits": [{"file": "a.pdf"}], "attorney": {"bar_number": "5123456"}}
-
-
-def test_bad_column_paths_are_reported(tmp_path):
-    from assembler.casefile.spreadsheet import row_to_data
-    data, problems = row_to_data({"exhibits[1].file": "b.pdf", "respondent..x": "1", "[0]": "y"}, "s.csv row 2")
-    assert {p.path for p in problems} == {"exhibits[1].file", "respondent..x", "[0]"}
-    assert any("comes before item [0]" in p.message for p in problems)
-
-
 @pytest.mark.libreoffice
 def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     # 20 cases with one worker: a chunk of 16, then one of 4, so the kill lands mid-run.
