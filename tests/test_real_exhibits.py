@@ -96,16 +96,6 @@ def test_a_huge_scan_is_accepted(run, tmp_path):
     assert (11000, 17300) in sizes  # embedded as it is, not resampled
 
 
-def test_a_zero_byte_file_and_a_pdf_named_jpg_are_refused_before_building(run, tmp_path):
-    folder = _case(tmp_path, {"empty.pdf": "Empty", "photo.jpg": "Not a photo"})
-    (folder / "empty.pdf").write_bytes(b"")
-    make_pdf(folder / "photo.jpg")
-    result = run("build", folder, "-o", tmp_path / "out")
-    assert result.code == ExitCode.invalid_case
-    assert "'empty.pdf' is empty (0 bytes)" in result.err
-    assert "'photo.jpg' is named .jpg but it is really a PDF file: rename it" in result.err
-
-
 @pytest.mark.libreoffice
 def test_embedded_attachments_are_reported(run, tmp_path):
     from pypdf import PdfWriter
