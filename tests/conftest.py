@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 from assembler.cli import main
-from helpers import SAMPLES, TODAY, Result
+from helpers import SAMPLES, TODAY, Result, tree_hashes
 
 # CI must not fail on a new random draw (nothing would land): examples are derived from
 # the test's name. HYPOTHESIS_PROFILE=explore draws new ones and shrinks what fails.
@@ -37,12 +36,22 @@ def run(capsys):
     return _run
 
 
-@pytest.fixture
-def sample_copy(tmp_path):
-    """A private copy of a sample (with the samples' settings file beside it)."""
-    def _copy(name: str) -> Path:
-        dest = tmp_path / "cases" / name
-        shutil.copytree(SAMPLES / name, dest, ignore=shutil.ignore_patterns("out"))
-        shutil.copy(SAMPLES / "pdpacket.yaml", dest.parent / "pdpacket.yaml")
-        return dest
-    return _copy
+@dataclass
+class SampleBuild:
+    result: object  # assembler.build's result: filing, manifest, docx_dir, warnings...
+    inputs_before: dict[str, str]  # tree_hashes of the sample folder, taken before the build
+
+
+@pytest.fixture(scope="session")
+def sample1_build(tmp_path_factory) -> SampleBuild:
+    """Sample 1 built once (several seconds of LibreOffice) for every test that only reads the result.
+    Tests that change a file of it work on a copy."""
+    from assembler.build import build
+    folder = SAMPLES / "1-garcia-lopez"
+    inputs_before = tree_hashes(folder)
+    with pytest.MonkeyPatch.context() as mp:  # what pinned_today does, for the session
+        mp.setenv("PDPACKET_TODAY", TODAY)
+        mp.delenv("PDPACKET_SETTINGS", raising=False)
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        result = build(folder, tmp_path_factory.mktemp("sample1-out"))
+    return SampleBuild(result, inputs_before)

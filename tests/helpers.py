@@ -3,6 +3,7 @@ and reading a filing back the way a person would."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from pathlib import Path
 
@@ -64,6 +65,12 @@ class Result:
 
     def __init__(self, code, out, err):
         self.code, self.out, self.err = code, out, err
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under `folder`."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --- inputs made on the spot ----------------------------------------------------------

@@ -9,17 +9,13 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from helpers import SAMPLES, minimal, write_case
+from helpers import minimal, write_case
 from assembler.errors import ExitCode
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    import os
-    os.environ["PDPACKET_TODAY"] = "2026-11-28"
-    from assembler.build import build
-    out = tmp_path_factory.mktemp("built")
-    return build(SAMPLES / "1-garcia-lopez", out)
+@pytest.fixture
+def built(sample1_build):
+    return sample1_build.result
 
 
 @pytest.mark.libreoffice
