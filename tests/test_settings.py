@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import minimal, write_case
+from helpers import minimal, write_case
 from assembler.errors import ExitCode
 
 

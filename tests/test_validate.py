@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import DELETE, SAMPLES, minimal, write_case
+from helpers import DELETE, SAMPLES, minimal, write_case
 from assembler.errors import ExitCode
 
 
