@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import REPO, make_pdf, minimal, write_case
 from assembler.errors import ExitCode
+from helpers import REPO, make_pdf, minimal, write_case
 
 
 def _case_data(i: int) -> dict:

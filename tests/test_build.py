@@ -7,8 +7,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from helpers import SAMPLES, index_ranges, outline_titles, page_texts, tab_pages, tree_hashes
 from assembler.build import build
+from helpers import SAMPLES, index_ranges, outline_titles, page_texts, tab_pages, tree_hashes
 
 pytestmark = pytest.mark.libreoffice
 

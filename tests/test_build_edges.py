@@ -10,8 +10,8 @@ import yaml
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
-from helpers import fake_soffice, index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
 from assembler.errors import ExitCode
+from helpers import fake_soffice, index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
 
 
 def _case_with_exhibits(folder: Path, count: int, **changes) -> Path:

@@ -45,6 +45,7 @@ def _landscape(page) -> bool:
 def _drawn_box(filing: Path, page_number: int, color) -> tuple[int, int]:
     """Width and height, in pixels, of the area of `color` on a rendered page."""
     import subprocess
+
     from PIL import Image
     prefix = filing.parent / f"page{page_number}"
     subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", str(page_number), "-l", str(page_number),

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, fake_soffice, write_case
 from assembler.errors import ExitCode
+from helpers import REPO, fake_soffice, write_case
 
 
 @pytest.mark.libreoffice
@@ -109,6 +109,7 @@ def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
 
 def test_stale_work_folders_of_dead_processes_are_swept(tmp_path, monkeypatch):
     import tempfile
+
     from assembler import workspace
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen(["true"])

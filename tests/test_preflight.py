@@ -9,8 +9,8 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from helpers import minimal, write_case
 from assembler.errors import ExitCode
+from helpers import minimal, write_case
 
 
 @pytest.fixture
@@ -117,6 +117,7 @@ def test_build_split_writes_parts_and_records_them(run, tmp_path):
     data["exhibits"] = [{"id": f"e{i}", "file": f"e{i}.pdf", "title": f"Exhibit {i}"} for i in range(4)]
     folder = write_case(tmp_path / "c", data)
     import random
+
     from PIL import Image
     rng = random.Random(7)
     for i in range(4):  # photos of noise do not compress: about 0.1 MB each

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from helpers import minimal
 from assembler.cli import main
 from assembler.errors import ExitCode
+from helpers import minimal
 
 HOSTILE = st.one_of(
     st.text(max_size=60),

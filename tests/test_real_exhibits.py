@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from helpers import make_pdf, minimal, page_texts, write_case
 from assembler.errors import ExitCode
+from helpers import make_pdf, minimal, page_texts, write_case
 
 
 def _case(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from helpers import minimal, write_case
 from assembler.errors import ExitCode
+from helpers import minimal, write_case
 
 
 def _settings(path, **data):

@@ -19,12 +19,12 @@ from assembler.pdf.split import Unit, split, units_from_manifest
 KB = 1024
 # Sections of a made-up 10-page filing: the letter and the index (one unit), three tabs, the service.
 MANIFEST = {"sections": [
-    {"title": "Request for prosecutorial discretion", "tab": None, "first_page": 1, "last_page": 2},
-    {"title": "Index of exhibits", "tab": None, "first_page": 3, "last_page": 3},
-    {"title": "Declaration of Ana (sister)", "tab": "A", "first_page": 4, "last_page": 5},
-    {"title": "Lease", "tab": "B", "first_page": 6, "last_page": 8},
-    {"title": "Photograph", "tab": "C", "first_page": 9, "last_page": 9},
-    {"title": "Certificate of service", "tab": None, "first_page": 10, "last_page": 10},
+    {"key": "letter", "title": "Request for prosecutorial discretion", "tab": None, "first_page": 1, "last_page": 2},
+    {"key": "index", "title": "Index of exhibits", "tab": None, "first_page": 3, "last_page": 3},
+    {"key": "declaration:ana", "title": "Declaration of Ana (sister)", "tab": "A", "first_page": 4, "last_page": 5},
+    {"key": "exhibit:lease", "title": "Lease", "tab": "B", "first_page": 6, "last_page": 8},
+    {"key": "exhibit:photo", "title": "Photograph", "tab": "C", "first_page": 9, "last_page": 9},
+    {"key": "service", "title": "Certificate of service", "tab": None, "first_page": 10, "last_page": 10},
 ]}
 
 

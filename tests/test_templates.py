@@ -12,9 +12,9 @@ import yaml
 from docx import Document
 from pypdf import PdfReader
 
-from helpers import minimal, page_texts, write_case
 from assembler.errors import ExitCode
 from assembler.resources import load_schema, templates_dir
+from helpers import minimal, page_texts, write_case
 
 
 def _doc(path: Path, *paragraphs) -> Path:
