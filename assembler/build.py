@@ -11,7 +11,7 @@ private temporary folder; the output folder only ever receives complete files.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -116,10 +116,10 @@ class Assembled:
     docx_dir: Path
     pages: int
     notices: list[str]
-    plan: Planned = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.plan = self.settled.converted.rendered.plan
+    @property
+    def plan(self) -> Planned:
+        return self.settled.converted.rendered.plan
 
 
 # --- the stages -------------------------------------------------------------------------
