@@ -1,0 +1,51 @@
+"""How values are printed so that no line break splits them and no sentence ends twice.
+
+A-numbers get non-breaking hyphens (U+2011), dates and "Tab X" non-breaking
+spaces: LibreOffice keeps them on one line and the PDF's text still reads as
+"A201-234-567" and "March 14, 1985" (pdftotext gives plain hyphens and spaces).
+"""
+from __future__ import annotations
+
+from assembler.casefile.normalize import format_a_number, parse_date
+
+NBSP = "\u00a0"
+NBHY = "\u2011"
+
+
+def a_number(value) -> str:
+    return format_a_number(str(value)).replace("-", NBHY) if value else ""
+
+
+def longdate(value) -> str:
+    if not value:
+        return ""
+    d = parse_date(str(value))
+    return f"{d:%B}{NBSP}{d.day},{NBSP}{d.year}"
+
+
+def tab(letter: str) -> str:
+    return f"Tab{NBSP}{letter}"
+
+
+def tabs_text(letters: list[str]) -> str:
+    """'Tab A', 'Tabs A, C', kept on one line."""
+    if len(letters) == 1:
+        return tab(letters[0])
+    return f"Tabs{NBSP}" + f",{NBSP}".join(letters)
+
+
+def sentence(value) -> str:
+    """The text with one final period: 'U.S.A.' stays 'U.S.A.', 'Lease' becomes 'Lease.'."""
+    text = str(value or "").rstrip()
+    if not text or text[-1] in ".?!":
+        return text
+    if text[-1] in "\"'\u201d\u2019)" and len(text) > 1 and text[-2] in ".?!":
+        return text
+    return text + "."
+
+
+def money(amount) -> str:
+    if amount is None:
+        return ""
+    value = float(amount)
+    return f"${value:,.0f}" if value == int(value) else f"${value:,.2f}"
