@@ -122,9 +122,12 @@ def letter() -> Document:
     para(doc, "{%p endif %}")
     para(doc, "{%p if proceedings.court %}")
     for label, value in [("Immigration court", "{{ proceedings.court }}"),
-                         ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}"),
-                         ("Next hearing", "{{ proceedings.next_hearing_text }}")]:
+                         ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}")]:
         runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if proceedings.next_hearing %}")
+    runs(doc, ("\tNext hearing: ", False), ("{{ proceedings.next_hearing_text }}", False)) \
+        .paragraph_format.space_after = Pt(0)
     para(doc, "{%p endif %}")
     runs(doc, ("\tStage: ", False), ("{{ proceedings.stage_text }}", False))
     para(doc, "Dear Chief Counsel:")
@@ -175,7 +178,7 @@ def letter() -> Document:
     para(doc, "{%p endif %}")
     heading(doc, "Conclusion")
     para(doc, "{%p for paragraph in request.conclusion|paragraphs %}")
-    para(doc, "{{ paragraph }}")
+    para(doc, "{{ paragraph }}", keep=True)  # the signature never stands on a page of its own
     para(doc, "{%p endfor %}")
     para(doc, "", keep=True)
     para(doc, "Respectfully submitted,", keep=True)
@@ -256,7 +259,7 @@ def index() -> Document:
         col.width = width
     for row, cells in enumerate([("Tab", "Description", "Pages"),
                                  ("{%tr for entry in index %}", "", ""),
-                                 ("{{ entry.tab or '' }}", "{{ entry.title }}{% if entry.date %}, "
+                                 ("{{ entry.tab or '' }}", "{{ entry.title }}{% if entry.date %}, dated "
                                   "{{ entry.date|longdate }}{% endif %}", "{{ entry.pages }}"),
                                  ("{%tr endfor %}", "", "")]):
         for col, text in enumerate(cells):

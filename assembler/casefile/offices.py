@@ -149,15 +149,15 @@ def unverified(office: dict, destination: Destination | None, file: str = "setti
         return None
     printed = []
     if office["address"]:
-        printed.append((", ".join(office["address"]), office["provenance"]["address"]))
+        printed.append(("address", ", ".join(office["address"]), office["provenance"]["address"]))
     if destination is not None and destination.email and destination.email == office["email"]:
-        printed.append((destination.email, office["provenance"]["email"]))
+        printed.append(("e-mail", destination.email, office["provenance"]["email"]))
     if not printed:
         return None
-    said = "; ".join(f"{what}, from {p.get('source') or 'no recorded source'}"
-                     + (f" dated {p['source_date']}" if p.get("source_date") else "") for what, p in printed)
-    return Finding(file, "office", f"the filing prints the office's address unverified: {said}: check it and set "
-                                   f"offices.{office['key']}.verified_on in the firm's settings file",
+    said = "; ".join(f"{kind} {value}, from {p.get('source') or 'no recorded source'}"
+                     + (f" of {p['source_date']}" if p.get("source_date") else "") for kind, value, p in printed)
+    return Finding(file, "office", f"the filing prints office details nobody has verified: {said}: check them and "
+                                   f"set offices.{office['key']}.verified_on in the firm's settings file",
                    Severity.warning)
 
 

@@ -114,7 +114,7 @@ def _destination(s: dict, src: Sources) -> offices.Destination | None:
 def _via(s: dict, src: Sources) -> str:
     d = _destination(s, src)
     if s["method"] == "email":
-        return f"VIA E-MAIL TO {d.email}" if d else "VIA E-MAIL"
+        return f"VIA E-MAIL TO {typography.unbroken(d.email)}" if d else "VIA E-MAIL"
     if s["method"] == "eservice":
         return f"VIA ELECTRONIC SERVICE, {d.system}" if d else "VIA ELECTRONIC SERVICE"
     return f"VIA {SERVICE_METHODS[s['method']].upper()}"
@@ -169,7 +169,7 @@ DERIVED = [
     Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[s["method"]]),
     Derived("service.via", text("VIA E-MAIL TO pd@occ.example", "the letter's VIA line"), _via),
     Derived("service.email_to", text("pd@occ.example", "service by e-mail: the address it went to"),
-            lambda s, src: (d := _destination(s, src)) and d.email),
+            lambda s, src: typography.unbroken((d := _destination(s, src)) and d.email)),
     Derived("service.street_address", Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"],
                                           item=text("..."), doc="service by mail or hand: the address used"),
             lambda s, src: list((d := _destination(s, src)) and d.address or [])),

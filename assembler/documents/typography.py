@@ -16,6 +16,11 @@ def a_number(value) -> str:
     return format_a_number(str(value)).replace("-", NBHY) if value else ""
 
 
+def unbroken(value: str | None) -> str | None:
+    """An e-mail address (or a case number) that no line break may split at its hyphens."""
+    return value.replace("-", NBHY) if value else value
+
+
 def longdate(value) -> str:
     if not value:
         return ""
