@@ -8,7 +8,8 @@ from pypdf import PdfReader
 
 
 def page_texts(pdf: Path) -> list[str]:
-    return [p.extract_text() or "" for p in PdfReader(pdf).pages]
+    """Non-breaking spaces (which keep dates and "Tab X" on one line) read as the spaces a person sees."""
+    return [(p.extract_text() or "").replace("\u00a0", " ") for p in PdfReader(pdf).pages]
 
 
 def tab_pages(texts: list[str]) -> dict[str, int]:
@@ -30,7 +31,8 @@ def index_ranges(texts: list[str]) -> dict[str, tuple[int, int]]:
             break
         index_text += re.sub(r"Page \d+ of \d+\s*$", "", text.strip()) + "\n"
     ranges = {}
-    for m in re.finditer(r"(?ms)^([A-Z]{1,3}) (?:.*?)[ \n](\d+)(?:\u2013(\d+))?$", index_text):
+    # (?<!,): the year of a date ("dated November 20, 2026") is not a page number.
+    for m in re.finditer(r"(?ms)^([A-Z]{1,3}) (?:.*?)(?<!,)[ \n](\d+)(?:\u2013(\d+))?$", index_text):
         first = int(m.group(2))
         ranges[m.group(1)] = (first, int(m.group(3) or first))
     return ranges

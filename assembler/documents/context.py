@@ -38,7 +38,7 @@ def tab_letter(n: int) -> str:
 
 def clean(value):
     if isinstance(value, str):
-        return _XML_ILLEGAL.sub("", value)
+        return typography.keep_together(_XML_ILLEGAL.sub("", value))
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list):

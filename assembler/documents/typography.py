@@ -6,6 +6,8 @@ spaces: LibreOffice keeps them on one line and the PDF's text still reads as
 """
 from __future__ import annotations
 
+import re
+
 from assembler.casefile.normalize import format_a_number, parse_date
 
 NBSP = "\u00a0"
@@ -37,6 +39,20 @@ def tabs_text(letters: list[str]) -> str:
     if len(letters) == 1:
         return tab(letters[0])
     return f"Tabs{NBSP}" + f",{NBSP}".join(letters)
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b({_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
+_A_NUMBER = re.compile(r"\bA ?(\d{3})-(\d{3})-(\d{3})\b")
+_TAB = re.compile(r"\b(Tabs?) ([A-Z]{1,3})\b")
+
+
+def keep_together(text: str) -> str:
+    """Dates, A-numbers and "Tab X" typed in the case's own text, made unbreakable like the ones
+    pdpacket prints itself."""
+    text = _DATE.sub(lambda m: f"{m[1]}{NBSP}{m[2]},{NBSP}{m[3]}", text)
+    text = _A_NUMBER.sub(lambda m: f"A{m[1]}{NBHY}{m[2]}{NBHY}{m[3]}", text)
+    return _TAB.sub(lambda m: f"{m[1]}{NBSP}{m[2]}", text)
 
 
 def sentence(value) -> str:
