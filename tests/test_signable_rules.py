@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import DELETE, SAMPLES, minimal, write_case
 from assembler.casefile.settings import load_settings
 from assembler.documents.citations import CITATIONS, REOPEN_CITATIONS, relief_label
 from assembler.documents.context import build_context
 from assembler.errors import ExitCode
+from conftest import DELETE, SAMPLES, minimal, write_case
 
 
 def _settings(path, **data):

@@ -9,10 +9,10 @@ with `MISFITS`' reason.
 """
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """The four stages of the brief; `proceedings.stage` keywords map onto them (STAGES)."""
 
     before_nta = "before_nta"  # the Notice to Appear is not filed with the court yet

@@ -10,7 +10,6 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from datetime import date, timedelta
 
 from assembler import resources
@@ -111,6 +110,11 @@ def _destination(s: dict, src: Sources) -> offices.Destination | None:
     return found if isinstance(found, offices.Destination) else None
 
 
+def _email_to(s: dict, src: Sources) -> str | None:
+    d = _destination(s, src)
+    return typography.unbroken(d.email) if d else None
+
+
 def _via(s: dict, src: Sources) -> str:
     d = _destination(s, src)
     if s["method"] == "email":
@@ -169,7 +173,7 @@ DERIVED = [
     Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[s["method"]]),
     Derived("service.via", text("VIA E-MAIL TO pd@occ.example", "the letter's VIA line"), _via),
     Derived("service.email_to", text("pd@occ.example", "service by e-mail: the address it went to"),
-            lambda s, src: typography.unbroken((d := _destination(s, src)) and d.email)),
+            _email_to),
     Derived("service.street_address", Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"],
                                           item=text("..."), doc="service by mail or hand: the address used"),
             lambda s, src: list((d := _destination(s, src)) and d.address or [])),
