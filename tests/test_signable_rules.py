@@ -81,8 +81,8 @@ def test_reopening_needs_to_know_who_entered_the_final_order(run, tmp_path):
 
 def test_citations_follow_the_stage():
     judge, board = {"stage": "master_calendar"}, {"stage": "appeal_pending"}
-    assert relief_label("administrative_closure", judge).endswith("under 8 C.F.R. \u00a7\u00a01003.18(c)")
-    assert relief_label("administrative_closure", board).endswith("under 8 C.F.R. \u00a7\u00a01003.1(l)")
+    assert relief_label("administrative_closure", judge).endswith("under 8\u00a0C.F.R.\u00a0\u00a7\u00a01003.18(c)")
+    assert relief_label("administrative_closure", board).endswith("under 8\u00a0C.F.R.\u00a0\u00a7\u00a01003.1(l)")
     assert relief_label("termination", board).endswith("1003.1(m)")
     by_board = {"stage": "final_order", "final_order_by": "board"}
     assert relief_label("join_motion_to_reopen", by_board).endswith(REOPEN_CITATIONS["board"])

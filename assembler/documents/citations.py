@@ -34,24 +34,25 @@ FINAL_ORDER_BY = {"immigration_judge": "entered by the immigration judge",
                   "board": "entered by the Board of Immigration Appeals"}
 
 SECTION = "\u00a7"
+CFR = "8\u00a0C.F.R.\u00a0"  # a citation never breaks before its section number
 
 # relief -> {stage: citation}. Only what the brief's table gives.
 CITATIONS: dict[str, dict[Stage, str]] = {
-    "dismissal": {Stage.immigration_judge: f"8 C.F.R. {SECTION}\u00a01239.2(c), on the grounds of "
-                                           f"8 C.F.R. {SECTION}\u00a0239.2(a)"},
-    "cancel_nta": {Stage.before_nta: f"8 C.F.R. {SECTION}\u00a0239.2(a)"},
-    "not_file_nta": {Stage.before_nta: f"8 C.F.R. {SECTION}\u00a0239.2(a)"},
-    "administrative_closure": {Stage.immigration_judge: f"8 C.F.R. {SECTION}\u00a01003.18(c)",
-                               Stage.board: f"8 C.F.R. {SECTION}\u00a01003.1(l)"},
-    "termination": {Stage.immigration_judge: f"8 C.F.R. {SECTION}\u00a01003.18(d)",
-                    Stage.board: f"8 C.F.R. {SECTION}\u00a01003.1(m)"},
-    "continuance": {Stage.immigration_judge: f"8 C.F.R. {SECTION}\u00a01003.29"},
-    "stipulate_to_bond": {Stage.immigration_judge: f"8 C.F.R. {SECTION}{SECTION}\u00a01003.19 and 1236.1(d)"},
-    "stay_of_removal": {Stage.final_order: f"8 C.F.R. {SECTION}\u00a0241.6, on Form I-246"},
+    "dismissal": {Stage.immigration_judge: f"{CFR}{SECTION}\u00a01239.2(c), on the grounds of "
+                                           f"{CFR}{SECTION}\u00a0239.2(a)"},
+    "cancel_nta": {Stage.before_nta: f"{CFR}{SECTION}\u00a0239.2(a)"},
+    "not_file_nta": {Stage.before_nta: f"{CFR}{SECTION}\u00a0239.2(a)"},
+    "administrative_closure": {Stage.immigration_judge: f"{CFR}{SECTION}\u00a01003.18(c)",
+                               Stage.board: f"{CFR}{SECTION}\u00a01003.1(l)"},
+    "termination": {Stage.immigration_judge: f"{CFR}{SECTION}\u00a01003.18(d)",
+                    Stage.board: f"{CFR}{SECTION}\u00a01003.1(m)"},
+    "continuance": {Stage.immigration_judge: f"{CFR}{SECTION}\u00a01003.29"},
+    "stipulate_to_bond": {Stage.immigration_judge: f"{CFR}{SECTION}{SECTION}\u00a01003.19 and 1236.1(d)"},
+    "stay_of_removal": {Stage.final_order: f"{CFR}{SECTION}\u00a0241.6, on Form I-246"},
 }
 # A motion to reopen is decided by whoever entered the final order.
-REOPEN_CITATIONS = {"immigration_judge": f"8 C.F.R. {SECTION}\u00a01003.23(b)(4)(iv)",
-                    "board": f"8 C.F.R. {SECTION}\u00a01003.2(c)(3)(iii)"}
+REOPEN_CITATIONS = {"immigration_judge": f"{CFR}{SECTION}\u00a01003.23(b)(4)(iv)",
+                    "board": f"{CFR}{SECTION}\u00a01003.2(c)(3)(iii)"}
 
 LABELS = {
     "dismissal": "Dismissal of the proceedings",
