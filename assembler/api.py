@@ -13,19 +13,20 @@ from pypdf import PdfReader
 
 from assembler.batch import Outcome, run_batch
 from assembler.build import build
+from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, validate_case
 from assembler.casefile.settings import load_settings
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, TemplateError
+from assembler.errors import Finding, InputFileError, InvalidCaseError, TemplateError
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
-           "export_templates", "list_offices", "list_templates", "run_batch", "template_filters", "template_variables",
+           "export_templates", "list_offices", "OfficeView", "list_templates", "run_batch", "template_filters", "template_variables",
            "validate_case"]
 
 
@@ -105,6 +106,56 @@ def template_filters() -> dict[str, str]:
     return dict(FILTERS)
 
 
-def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:
-    """The Offices of the Chief Counsel a case can name: the shipped directory and the firm's additions."""
-    return load_settings(settings_file, case).offices
+def list_offices(settings_file: Path | None = None, case: Path | None = None,
+                 court: str | None = None) -> list[OfficeView]:
+    """The Offices of the Chief Counsel a case can name (the shipped directory and the firm's
+    additions), each main office followed by its sub-offices; with `court`, only the offices
+    covering that court, the most specific first."""
+    known = load_settings(settings_file, case).offices
+    if court is not None:
+        found = office_profiles.for_court(known, court)
+        if not found:
+            raise InvalidCaseError([], f"no office covers '{court}': see `pdpacket offices`, or record the court "
+                                       "under offices.<key>.courts in the settings")
+        return [OfficeView(o, False) for o in found]
+    views = []
+    for key in sorted(k for k, o in known.items() if not o["parent"] or o["parent"] not in known):
+        views.append(OfficeView(known[key], False))
+        views += [OfficeView(known[sub], True) for sub in sorted(known) if known[sub]["parent"] == key]
+    return views
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """One office as `pdpacket offices` shows it."""
+
+    office: dict
+    sub: bool  # a sub-office, shown under its main office
+
+    @property
+    def key(self) -> str:
+        return self.office["key"]
+
+    def lines(self) -> list[str]:
+        """What is known of the office, one fact a line; empty values say where to set them."""
+        o, key = self.office, self.office["key"]
+        unset = f"not set (set offices.{key}.%s in the settings file)"
+        rules = o["rules"]
+        said = [f"subject '{rules['subject']}'" if rules["subject"] else "",
+                f"attachments up to {rules['max_attachment_mb']:g} MB" if rules["max_attachment_mb"] else "",
+                f"requires {', '.join(rules['requires'])}" if rules["requires"] else ""]
+        out = [o["name"]]
+        if o["parent"]:
+            out.append(f"sub-office of {o['parent']}" + (", detained docket" if o["detained_docket"] else ""))
+        out += ["address: " + ("; ".join(o["address"]) if o["address"] else unset % "address"),
+               "e-mail: " + (o["email"] or unset % "email"),
+                "courts: " + (", ".join(o["courts"]) or "none recorded")]
+        if o["facilities"]:
+            out.append("facilities: " + ", ".join(o["facilities"]))
+        out.append("rules: " + ("; ".join(x for x in said if x) or "none recorded"))
+        if o["note"]:
+            out.append(f"note: {o['note']}")
+        dated = f", dated {o['source_date']}" if o["source_date"] else ""
+        checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
+        out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
+        return out

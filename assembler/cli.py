@@ -120,17 +120,17 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
 @settings_option
 @click.option("--case", "case", type=click.Path(path_type=Path), default=None,
               help="Look up settings as for this case folder.")
-def offices(settings_file, case):
-    """List the Offices of the Chief Counsel that a case can name."""
+@click.option("--court", default=None, help="Only the offices covering this immigration court (a part of its name).")
+def offices(settings_file, case, court):
+    """List the Offices of the Chief Counsel a case can name: courts, sub-offices, rules."""
     from assembler.api import list_offices
 
-    known = list_offices(settings_file, case)
-    for key in sorted(known):
-        office = known[key]
-        mark = "" if office.get("verified") else "  (unverified)"
-        click.echo(f"{key:16} {office['name']}{mark}")
-        click.echo(f"{'':16} {'; '.join(office['address'][2:] or office['address'])}")
-        click.echo(f"{'':16} source: {office.get('source', '?')}, as of {office.get('as_of', '?')}")
+    for view in list_offices(settings_file, case, court):
+        indent = "  " if view.sub else ""
+        first, *rest = view.lines()
+        click.echo(f"{indent}{view.key:{22 - len(indent)}} {first}")
+        for line in rest:
+            click.echo(f"{'':22} {line}")
 
 
 @cli.command()

@@ -27,7 +27,8 @@ MINIMAL = {
     "proceedings": {"court": "Chicago Immigration Court", "stage": "master_calendar"},
     "office": "chicago",
     "request": {"relief": ["administrative_closure"], "summary": "S.", "facts": "F.",
-                "favorable_factors": [{"title": "T", "text": "X"}], "conclusion": "C."},
+                "favorable_factors": [{"title": "T", "text": "X"}], "negative_factors": "none",
+                "criminal_history": "none", "conclusion": "C."},
     "attorney": {"name": "Daniel Okafor", "bar_number": "5123456", "bar_state": "NY",
                  "address": ["350 Broadway", "New York, NY 10013"], "phone": "(212) 555-0142",
                  "email": "d@example.org"},
@@ -98,7 +99,8 @@ def fake_soffice(folder: Path, body: str, name: str = "fake-soffice") -> Path:
 # --- reading a filing back -------------------------------------------------------------
 
 def page_texts(pdf: Path) -> list[str]:
-    return [p.extract_text() or "" for p in PdfReader(pdf).pages]
+    """Non-breaking spaces (which keep dates and "Tab X" on one line) read as the spaces a person sees."""
+    return [(p.extract_text() or "").replace("\u00a0", " ") for p in PdfReader(pdf).pages]
 
 
 def tab_pages(texts: list[str]) -> dict[str, int]:
@@ -120,7 +122,8 @@ def index_ranges(texts: list[str]) -> dict[str, tuple[int, int]]:
             break
         index_text += re.sub(r"Page \d+ of \d+\s*$", "", text.strip()) + "\n"
     ranges = {}
-    for m in re.finditer(r"(?ms)^([A-Z]{1,3}) (?:.*?)[ \n](\d+)(?:\u2013(\d+))?$", index_text):
+    # (?<!,): the year of a date ("dated November 20, 2026") is not a page number.
+    for m in re.finditer(r"(?ms)^([A-Z]{1,3}) (?:.*?)(?<!,)[ \n](\d+)(?:\u2013(\d+))?$", index_text):
         first = int(m.group(2))
         ranges[m.group(1)] = (first, int(m.group(3) or first))
     return ranges

@@ -113,7 +113,7 @@ def test_the_letter_cites_exhibits_by_their_tabs(sample1):
 
 
 def _declaration_text(texts, manifest, declarant):
-    s = next(s for s in manifest["sections"] if s["title"].startswith(f"Declaration of {declarant} "))
+    s = next(s for s in manifest["sections"] if s["title"].startswith(f"Declaration of {declarant},"))
     return " ".join(texts[s["first_page"]:s["last_page"]]).replace("\n", " ")
 
 
@@ -193,7 +193,9 @@ def test_the_other_samples_build(run, tmp_path, sample):
         letter = " ".join(texts[:3])
         assert "Detained at: Krome North Service Processing Center" in letter
         assert "Criminal history" in letter and "Administrative closure" in letter
-        assert "333 S Miami Ave, Suite 200" in texts[0]
+        # Routed to the sub-office with the facility's detained docket, served at its e-mail.
+        assert "Office of the Chief Counsel, Miami, Krome detained docket" in texts[0]
+        assert "VIA E-MAIL TO krome-pd@occ-miami.example" in texts[0]
     else:
         assert len(texts) == 4  # letter, index, (no exhibits), service
         assert "Not assigned" in texts[0]

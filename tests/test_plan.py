@@ -33,7 +33,7 @@ def test_declarations_take_the_first_tabs_then_the_exhibits_in_their_order():
                                          "exhibit:e1", "service"]
     assert tabs == {"d0": "A", "d1": "B", "e0": "C", "e1": "D"}
     assert [s.tab for s in sections[2:-1]] == ["A", "B", "C", "D"]
-    assert sections[2].title == "Declaration of Declarant 0 (friend)" and sections[2].date == "2026-11-10"
+    assert sections[2].title == "Declaration of Declarant 0, friend" and sections[2].date == "2026-11-10"
     assert [p.kind for p in sections[2].parts] == ["tab", "declaration"]
     assert sections[4].bookmark == "Tab C: Exhibit 0" and sections[0].bookmark == "Request for prosecutorial discretion"
 
@@ -92,7 +92,7 @@ def test_the_index_lists_the_tabs_and_the_certificate_of_service_but_not_the_let
     number_pages(sections)
     entries = index_entries(sections)
     assert [(e["tab"], e["title"], e["pages"]) for e in entries] == [
-        ("A", "Declaration of Declarant 0 (friend)", "5\u20137"),
+        ("A", "Declaration of Declarant 0, friend", "5\u20137"),
         ("B", "Exhibit 0", "8\u201313"),
         ("C", "Exhibit 1", "14\u201315"),
         (None, "Certificate of service", "16")]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import resources
+from assembler.casefile import offices as office_profiles
 from assembler.casefile.read import load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.errors import Finding, InvalidSettingsError, errors_of
@@ -33,6 +34,7 @@ class Settings:
     soffice_path: str | None = None
     soffice_timeout: int = 180
     size_limit_mb: float = 25.0
+    decide_days: int = 7  # a detained case asks for a decision this many days before the hearing
 
 
 def _settings_schema() -> dict:
@@ -71,10 +73,10 @@ def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | N
 
 def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:
     path = find_settings_file(explicit, case_dir)
-    offices = copy.deepcopy(resources.shipped_offices())
+    shipped = copy.deepcopy(resources.shipped_offices())
     if path is None:
         doc, _ = _check().run({}, "settings", {})
-        return _from_document(None, doc, offices)
+        return _from_document(None, doc, office_profiles.merge(shipped, {}))
     if not path.is_file():
         raise InvalidSettingsError([Finding(str(path), "", "settings file not found: check the path")],
                                    f"settings file not found: {path}")
@@ -85,11 +87,16 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
     if problems:
         raise InvalidSettingsError(problems)
     assert isinstance(loaded.data, dict)
+    renamed = office_profiles.renamed_fields(loaded.data, str(path), loaded.lines)
     doc, problems = _check().run(loaded.data, str(path), loaded.lines)
+    if renamed:  # their own message says more than "unknown field"
+        problems = renamed + [p for p in problems if p.path not in {r.path for r in renamed}]
     if problems:
         raise InvalidSettingsError(problems)
-    for key, office in (doc.get("offices") or {}).items():
-        offices[key] = {**offices.get(key, {}), **{k: v for k, v in office.items() if v is not None}}
+    offices = office_profiles.merge(shipped, doc.get("offices") or {})
+    problems = office_profiles.problems(offices, str(path))
+    if problems:
+        raise InvalidSettingsError(problems)
     return _from_document(path, doc, offices)
 
 
@@ -109,4 +116,5 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_path=(doc.get("soffice") or {}).get("path"),
         soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+        decide_days=(doc.get("detained") or {}).get("decide_days_before_hearing", 7),
     )
