@@ -33,6 +33,11 @@ class Settings:
     soffice_path: str | None = None
     soffice_timeout: int = 180
     size_limit_mb: float = 25.0
+    # Sending and following up (assembler/send/): read through assembler/send/office.py.
+    email: dict = field(default_factory=dict)
+    smtp: dict = field(default_factory=dict)
+    ledger_path: Path | None = None
+    follow_up: dict = field(default_factory=dict)
 
 
 def _settings_schema() -> dict:
@@ -85,6 +90,13 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
     if problems:
         raise InvalidSettingsError(problems)
     assert isinstance(loaded.data, dict)
+    smtp = loaded.data.get("smtp")
+    if isinstance(smtp, dict) and "password" in smtp:
+        raise InvalidSettingsError([Finding(str(path), "smtp.password", "a password is never read from the settings "
+                                            "file: remove it, and put it in the environment variable named by "
+                                            "smtp.password_env (default PDPACKET_SMTP_PASSWORD) or in the system "
+                                            "keyring (`keyring set pdpacket-smtp USER`)",
+                                            line=loaded.lines.get("smtp.password"))])
     doc, problems = _check().run(loaded.data, str(path), loaded.lines)
     if problems:
         raise InvalidSettingsError(problems)
@@ -99,6 +111,9 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         templates = path.parent / templates
     sets = {name: (path.parent / folder if path is not None and not Path(folder).is_absolute() else Path(folder))
             for name, folder in (doc.get("template_sets") or {}).items()}
+    ledger = (doc.get("ledger") or {}).get("path")
+    if ledger and path is not None and not Path(ledger).is_absolute():
+        ledger = path.parent / ledger
     return Settings(
         path=path,
         template_sets=sets,
@@ -109,4 +124,8 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_path=(doc.get("soffice") or {}).get("path"),
         soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+        email=doc.get("email") or {},
+        smtp=doc.get("smtp") or {},
+        ledger_path=Path(ledger) if ledger else None,
+        follow_up=doc.get("follow_up") or {},
     )
