@@ -47,7 +47,7 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
     out = Path(out) if out else ctx.case.dir / "out"
     result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts)
     try:
-        flow.record_build(ctx, result.filing)
+        flow.record_build(ctx, result.filing, templates_dir)
         if email:
             result.drafts = flow.drafts_for(ctx, out, templates_dir=templates_dir).files
     except PdpacketError as exc:

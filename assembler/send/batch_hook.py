@@ -33,7 +33,7 @@ def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, setting
     case, settings = load_spec(spec, settings_file)
     ctx = Context(case, settings, cases_folder=cases_folder)
     if o.status == BatchStatus.built:
-        record_build(ctx, Path(o.output))
+        record_build(ctx, Path(o.output), templates_dir)
     if email:
         try:
             o.email = " ".join(p.name for p in drafts_for(ctx, case_out, templates_dir=templates_dir).files)

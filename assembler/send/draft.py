@@ -61,7 +61,7 @@ class Message:
 
     @property
     def message_id(self) -> str:
-        return str(self.message["Message-ID"])
+        return str(self.message["Message-ID"]).strip()
 
     @property
     def recipients(self) -> list[str]:
@@ -218,6 +218,8 @@ def date_of(value: str | date | None) -> datetime | None:
     """A --date given by the user: a day (at 12:00 UTC) or an ISO time."""
     if value is None or isinstance(value, datetime):
         return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        value = date.fromisoformat(value.strip())
     if isinstance(value, date):
         return datetime.combine(value, datetime.min.time().replace(hour=12), UTC)
     moment = datetime.fromisoformat(value)

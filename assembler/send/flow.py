@@ -18,7 +18,7 @@ from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputE
 from assembler.pdf import preflight
 from assembler.pdf.manifest import sha256
 from assembler.send import draft, office, smtp
-from assembler.send.built import Built, load_built
+from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Event, Kind, Ledger, ledger_path
 
 RESPONSES_DIR = "responses"
@@ -71,9 +71,11 @@ def _shown(path: Path, base: Path) -> str:
 
 # --- builds --------------------------------------------------------------------------
 
-def record_build(ctx: Context, filing: Path) -> None:
-    """The hook called after a build (not a stage of it): one `build` row."""
+def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) -> None:
+    """The hook called after a build (not a stage of it): one `build` row, and the manifest's content_key."""
     manifest = json.loads((filing.parent / "manifest.json").read_text(encoding="utf-8"))
+    manifest["content_key"] = content_key(ctx.case, ctx.settings, templates_dir)
+    _write_manifest(filing.parent, manifest)
     ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
                          file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())))
 
@@ -113,8 +115,7 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
             {"file": f.name, "sha256": sha256(f), "message_id": m.message_id, "recipients": m.recipients,
              "attachments": [{"file": a.name, "sha256": _sha(a.data), "size_bytes": len(a.data)}
                              for a in m.attachments]} for f, m in zip(files, messages, strict=True)]
-        _atomic_write(out / "manifest.json",
-                      (json.dumps(built.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        _write_manifest(out, built.manifest)
     except OSError as exc:
         raise OutputError(f"cannot write the e-mail draft into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
@@ -122,6 +123,15 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
     ctx.record(ctx.event(Kind.draft, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
                          recipients=recipients, method="email", file=", ".join(_shown(f, ctx.case.dir) for f in files)))
     return Drafts(files, recipients, ctx.notes)
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    try:
+        _atomic_write(out / "manifest.json",
+                      (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot update {out / 'manifest.json'}: {exc.strerror}: check free space and "
+                          "permissions") from exc
 
 
 def _sha(data: bytes) -> str:

@@ -112,6 +112,8 @@ def send_all(settings: Settings, messages: list[Message]) -> None:
     except TimeoutError as exc:
         raise SendError(_failed(srv, accepted, messages, f"the server did not answer within {srv.timeout:g} s")) from exc
     except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" in str(exc):  # smtplib reports a read timeout as a disconnection
+            raise SendError(_failed(srv, accepted, messages, f"the server did not answer within {srv.timeout:g} s")) from exc
         raise SendError(_failed(srv, accepted, messages, f"the server closed the connection ({exc})")) from exc
     except ssl.SSLError as exc:
         raise SendError(_failed(srv, accepted, messages, f"the secure connection failed ({exc.reason}): check "

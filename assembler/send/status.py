@@ -90,11 +90,13 @@ def case_status(name: str, case: Case, settings: Settings, events: list[Event], 
 
 def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) -> None:
     items: list[tuple[date, str]] = []
-    if not st.built:
+    if st.sent:
+        pass  # by pdpacket or by other means: what is due now depends on the answer
+    elif not st.built:
         items.append((now, "build and send the request"))
-    elif st.changed and not st.sent:
+    elif st.changed:
         items.append((now, "build again (inputs changed since the build), then send"))
-    elif not st.sent:
+    else:
         items.append((now, "send the request"))
     if not st.response:
         if st.sent:
