@@ -24,6 +24,8 @@ def after_batch(source: Path, out: Path, outcomes: list[Outcome], settings_file:
                 _one(specs[o.case], o, out / o.case, cases_folder, settings_file, email, templates_dir, notes)
             except PdpacketError as exc:
                 notes.append(f"{o.case}: {exc.message}")
+            except Exception as exc:  # noqa: BLE001 - the cases are built; their report must still be written
+                notes.append(f"{o.case}: not recorded in the ledger (internal error, a bug: {type(exc).__name__}: {exc})")
     write_report(out, outcomes)
     return list(dict.fromkeys(notes))
 
@@ -39,7 +41,7 @@ def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, setting
             o.email = " ".join(p.name for p in drafts_for(ctx, case_out, templates_dir=templates_dir).files)
         except PdpacketError as exc:
             o.email = f"no draft: {exc.message}"
-    with ctx.ledger() as ledger:
+    with ctx.ledger(announce=email) as ledger:
         events = ledger.events(ctx.a_number)
     st = case_status(o.case, case, settings, events, case_out)
     o.detained, o.sent, o.method, o.response = st.detained, st.sent, st.method, st.response

@@ -46,15 +46,17 @@ class Context:
     def a_number(self) -> str:
         return self.case.data["respondent"]["a_number"]
 
-    def ledger(self) -> Ledger:
+    def ledger(self, announce: bool = True) -> Ledger:
+        """The ledger, started if missing; `announce` says so on stderr (a build starts one quietly:
+        its output is the filing, and scripts read its stderr for problems)."""
         opened = Ledger.open(ledger_path(self.settings, self.cases_folder or self.case.dir.parent), create=True)
         assert opened is not None
-        if opened.created:
+        if opened.created and announce:
             self.notes.append(f"started a new ledger: {opened.path}")
         return opened
 
-    def record(self, event: Event) -> Event:
-        with self.ledger() as ledger:
+    def record(self, event: Event, announce: bool = True) -> Event:
+        with self.ledger(announce) as ledger:
             event.case_path = _shown(self.case.dir, ledger.path.parent)
             return ledger.record(event)
 
@@ -77,7 +79,7 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
     manifest["content_key"] = content_key(ctx.case, ctx.settings, templates_dir)
     _write_manifest(filing.parent, manifest)
     ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
-                         file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())))
+                         file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
 
 
 # --- drafts --------------------------------------------------------------------------
