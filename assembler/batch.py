@@ -36,7 +36,9 @@ from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
 from assembler.vocab import BatchStatus
 
-REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
+REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message",
+                 # filled in after the run from the ledger (assembler/send/batch_hook.py)
+                 "detained", "sent", "method", "response", "next_hearing", "due", "email"]
 MAX_CHUNK = 16
 FAILED = (BatchStatus.failed, BatchStatus.invalid)
 S = TypeVar("S")
@@ -66,6 +68,13 @@ class Outcome:
     exit_code: int = 0
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    detained: bool | None = None
+    sent: str = ""
+    method: str = ""
+    response: str = ""
+    next_hearing: str = ""
+    due: str = ""
+    email: str = ""  # the drafts written (--email), or why none was
 
 
 class BatchFailed(PdpacketError):
@@ -263,7 +272,7 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     bar = Bar(len(specs), enabled=not quiet and sys.stderr.isatty())
     if validate_only:
         outcomes = [_validate_one(spec, settings_file, strict) for spec in specs]
-        _write_report(out, outcomes)
+        write_report(out, outcomes)
         return outcomes
     workspace.sweep_stale()
     _prepare_out(out)
@@ -296,11 +305,11 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
         bar.close()
         outcomes = [results.get(s.name) or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again")
                     for s in specs]
-        _write_report(out, outcomes)
+        write_report(out, outcomes)
         raise
     bar.close()
     outcomes = [results[s.name] for s in specs]
-    _write_report(out, outcomes)
+    write_report(out, outcomes)
     return outcomes
 
 
@@ -328,7 +337,7 @@ def _prepare_out(out: Path) -> None:
                           "with -o, or fix its permissions") from exc
 
 
-def _write_report(out: Path, outcomes: list[Outcome]) -> None:
+def write_report(out: Path, outcomes: list[Outcome]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")

@@ -32,6 +32,8 @@ class BuildResult:
     warnings: list[Finding]
     timings: dict | None = None
     parts: list[Path] = field(default_factory=list)  # the filing in numbered parts (--split)
+    drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
+    notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
 
 
 def filing_name(data: dict) -> str:

@@ -23,6 +23,8 @@ def pinned_today(monkeypatch, tmp_path):
     monkeypatch.delenv("PDPACKET_SETTINGS", raising=False)
     # No stray user settings from the machine running the tests.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # Builds record themselves in a ledger beside the cases folder: never in samples/.
+    monkeypatch.setenv("PDPACKET_LEDGER", str(tmp_path / "test-ledger.db"))
 
 
 @pytest.fixture
