@@ -13,8 +13,10 @@ from pypdf import PdfReader
 
 from assembler.batch import Outcome, run_batch
 from assembler.build import build
-from assembler.casefile.case import Case, validate_case
-from assembler.casefile.settings import load_settings
+from assembler.casefile import rules
+from assembler.casefile.case import Case, check_case, today, validate_case
+from assembler.casefile.read import LoadedFile
+from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
@@ -24,9 +26,27 @@ from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
-           "export_templates", "list_offices", "list_templates", "run_batch", "template_filters", "template_variables",
-           "validate_case"]
+__all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "case_settings", "check_case_data",
+           "check_exhibit_file", "check_filing", "check_templates", "export_templates", "list_offices",
+           "list_templates", "run_batch", "template_filters", "template_variables", "validate_case"]
+
+
+def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = None,
+                    file_name: str = "case.yaml") -> list[Finding]:
+    """Every problem `validate` would report if `data` (text values, as read from a case file) were the
+    case file of `case_dir`; the web form checks what is typed before it is saved."""
+    case_dir = Path(case_dir).resolve()
+    settings = load_settings(settings_file, case_dir)
+    case = check_case(Case(case_dir, case_dir / file_name), LoadedFile(case_dir / file_name, data), settings)
+    return case.problems
+
+
+def check_exhibit_file(case_dir: Path, name: str) -> str | None:
+    """What `validate` says about a file a case names as an exhibit (inside the folder, not empty, a
+    supported kind whose content matches its name), or None when it may be used."""
+    checker = rules._Checker({}, Path(case_dir), None, "", {}, today())
+    rules._file(checker, "file", name, rules.EXHIBIT_KINDS)
+    return checker.problems[0].message if checker.problems else None
 
 
 @dataclass
@@ -103,6 +123,11 @@ def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
 
 def template_filters() -> dict[str, str]:
     return dict(FILTERS)
+
+
+def case_settings(case: Path, settings_file: Path | None = None) -> Settings:
+    """The settings a case folder uses (the firm's attorney, offices, template sets...)."""
+    return load_settings(settings_file, Path(case))
 
 
 def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:
