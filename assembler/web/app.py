@@ -208,4 +208,4 @@ def create_app(config: Config) -> Guard:
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.pdpacket = State(config)
-    return Guard(app, config.token)
+    return Guard(app, config.token, app.state.pdpacket)

@@ -65,7 +65,8 @@ def case_status(folder: Path, settings_file: Path | None = None) -> CaseRow:
     Issue 14's ledger will know `sent` and `answered`: this is the one place to ask it."""
     row = CaseRow(folder.name, "invalid")
     raw = read_raw(find_case_file(folder) or folder / "case.yaml")
-    respondent = raw.get("respondent") if isinstance(raw.get("respondent"), dict) else {}
+    found = raw.get("respondent")
+    respondent: dict = found if isinstance(found, dict) else {}
     row.respondent = " ".join(str(respondent.get(k) or "") for k in ("given_names", "family_names")).strip()
     row.a_number = str(respondent.get("a_number") or "")
     try:

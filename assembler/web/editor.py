@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +36,8 @@ def install_helpers(env) -> None:
 
 
 def form_hint(hint: str) -> str:
-    """The schema's hint as the form shows it: how to type it in YAML (quotes) does not apply here."""
+    """The schema's hint as the form shows it: how to type it in YAML (quotes) does not apply here
+    (nor does a date's spelling under a date picker, or "true or false" under Yes / No: see _fields.html)."""
     hint = hint.replace(" in quotes", "")
     return hint[:1].upper() + hint[1:]
 
@@ -195,11 +197,11 @@ async def upload(request: Request) -> Response:
     from assembler.web.app import require_csrf
     submitted = await request.form(max_files=50, max_fields=10)
     await require_csrf(request, submitted)
-    results = []
+    results: list[dict] = []
     for item in submitted.getlist("files"):
         if isinstance(item, str):
             continue
-        chunks = iter(lambda item=item: item.file.read(1024 * 1024), b"")
+        chunks = iter(partial(item.file.read, 1024 * 1024), b"")
         try:
             stored = await run_in_threadpool(uploads.store, folder, item.filename or "exhibit", chunks)
         except uploads.UploadRefused as exc:

@@ -229,7 +229,7 @@ def document_from_form(fields: list[Field], answers: dict[str, list[str]]) -> tu
 
 def _put(doc: dict, parts: list[str | int], value, only_if_missing: bool = False) -> None:
     target: dict = doc
-    for part, nxt in zip(parts, parts[1:], strict=False):
+    for part in parts[:-1]:
         target = target.setdefault(part, {})  # list indices become keys, put in order by _tidy
     if only_if_missing:
         target.setdefault(parts[-1], value)

@@ -43,8 +43,9 @@ def csrf_token(token: str) -> str:
 class Guard:
     """ASGI middleware: the token on every request, CSRF and origin on every POST, the security headers."""
 
-    def __init__(self, app: ASGIApp, token: str, port_hint: str = ""):
+    def __init__(self, app: ASGIApp, token: str, state=None):
         self.app, self.token = app, token
+        self.state = state  # the app's shared state (its builds), for whoever runs the server
         self.csrf = csrf_token(token)
         # Cookies are not kept apart by port: two servers on one machine need two names.
         self.cookie = f"pdpacket_token_{hashlib.sha256(token.encode()).hexdigest()[:8]}"

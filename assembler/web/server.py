@@ -46,12 +46,13 @@ def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: 
     click.echo(f"open {url}")
     click.echo("(the address holds the access token: do not share it; Ctrl-C stops the server)", err=True)
     sys.stdout.flush()
-    app = create_app(Config(cases.resolve(), token, jobs, settings_file))
+    config = Config(cases.resolve(), token, jobs, settings_file)
+    app = create_app(config)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     try:
         server.run(sockets=[sock])
     finally:
-        app.app.state.pdpacket.builds.shutdown()
+        app.state.builds.shutdown()
         sock.close()

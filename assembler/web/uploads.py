@@ -53,8 +53,9 @@ class Stored:
     size: int
 
 
-def store(case_dir: Path, filename: str, chunks, limit_mb: int = UPLOAD_LIMIT_MB) -> Stored:
+def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) -> Stored:
     """Write an uploaded file into CASE/exhibits/, or raise UploadRefused saying why (nothing is left behind)."""
+    limit_mb = limit_mb or UPLOAD_LIMIT_MB
     name = clean_name(filename)
     ext = Path(name).suffix.lower()
     if ext not in EXHIBIT_KINDS:
@@ -144,8 +145,8 @@ def _render(path: Path) -> bytes | None:
             from pillow_heif import register_heif_opener
             register_heif_opener()
         try:
-            with Image.open(path) as im:
-                im = ImageOps.exif_transpose(im)
+            with Image.open(path) as opened:
+                im = ImageOps.exif_transpose(opened) or opened
                 im.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
                 out = io.BytesIO()
                 im.convert("RGB").save(out, "PNG")
