@@ -26,7 +26,7 @@ HEADERS = {
                                "form-action 'self'; base-uri 'none'",
     "x-frame-options": "SAMEORIGIN",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # with no-referrer, Chrome sends `Origin: null` on form posts
     "cache-control": "no-store",
 }
 

@@ -1,6 +1,7 @@
 """`pdpacket serve`: bind, print the address with its token, run until Ctrl-C."""
 from __future__ import annotations
 
+import ipaddress
 import socket
 import sys
 import threading
@@ -12,8 +13,6 @@ import uvicorn
 
 from assembler.web.app import Config, create_app
 from assembler.web.security import new_token
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -32,20 +31,35 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, jobs: int = 2,
-          settings_file: Path | None = None, token: str | None = None) -> None:
-    token = token or new_token()
-    sock = bind(host, port)
-    actual = sock.getsockname()[1]
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def announce(cases: Path, host: str, port: int, token: str) -> str:
+    """Print where the app is (with its token), and a warning when others may reach it."""
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{actual}/?token={token}"
-    if host not in LOOPBACK:
-        click.echo(f"warning: listening on {host}: anyone who can reach this machine on port {actual} and has the "
-                   "address below can read and change the cases. Use it only on a network you trust.", err=True)
+    url = f"http://{shown_host}:{port}/?token={token}"
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}, not only on this computer: anyone who can reach it on port "
+                   f"{port} and has the address below can read and change the cases. Use it only on a network "
+                   "you trust.", err=True)
     click.echo(f"pdpacket serves the cases in {cases.resolve()}")
     click.echo(f"open {url}")
     click.echo("(the address holds the access token: do not share it; Ctrl-C stops the server)", err=True)
     sys.stdout.flush()
+    return url
+
+
+def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, jobs: int = 2,
+          settings_file: Path | None = None, token: str | None = None) -> None:
+    token = token or new_token()
+    sock = bind(host, port)
+    url = announce(cases, host, sock.getsockname()[1], token)
     config = Config(cases.resolve(), token, jobs, settings_file)
     app = create_app(config)
     if open_browser:
