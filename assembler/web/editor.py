@@ -31,8 +31,17 @@ _save_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 def install_helpers(env) -> None:
     env.globals.update(shown=form.shown, join=form.join, item_caption=item_caption, INDEX=form.INDEX,
-                       singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint)
+                       singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint,
+                       has_content=has_content)
     env.tests["match_iso"] = lambda v: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)))
+
+
+def has_content(value) -> bool:
+    if isinstance(value, dict):
+        return any(has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_content(v) for v in value)
+    return value not in (None, "")
 
 
 def form_hint(hint: str) -> str:
@@ -89,7 +98,10 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
                  "errors": sum(len(errors_of(v)) for p, v in placed.items() if _under(p, f.key)),
                  "warnings": sum(len(warnings_of(v)) for p, v in placed.items() if _under(p, f.key))}
                 for f in fields]
+    def placed_under(path: str) -> bool:
+        return any(_under(p, path) for p in placed)
     return {"name": name, "fields": fields, "data": data, "placed": placed, "general": general,
+            "placed_under": placed_under,
             "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,

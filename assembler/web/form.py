@@ -237,14 +237,15 @@ def _put(doc: dict, parts: list[str | int], value, only_if_missing: bool = False
         target[parts[-1]] = value
 
 
-def _tidy(doc: dict, fields: list[Field]) -> dict:
-    """Indices to lists, in order; optional groups with nothing in them left out; schema order kept."""
+def _tidy(doc: dict, fields: list[Field], optional: bool = False) -> dict:
+    """Indices to lists, in order; optional groups with nothing in them left out (with the required
+    groups inside them: an empty translation has an empty translator); schema order kept."""
     out: dict = {}
     for f in fields:
         value = doc.get(f.key)
         if f.kind == "group" and isinstance(value, dict):
-            value = _tidy(value, f.children)
-            if not value and f.optional_group:
+            value = _tidy(value, f.children, optional or f.optional_group)
+            if not value and (optional or f.optional_group):
                 value = None
         elif f.kind == "list" and isinstance(value, dict):
             value = [_tidy(value[i], f.children) if isinstance(value[i], dict) else {}

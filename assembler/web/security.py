@@ -90,8 +90,11 @@ class Guard:
     def _with_headers(send: Send) -> Send:
         async def wrapped(message):
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in present]
+                present = {k.lower(): v for k, v in message.get("headers", [])}
+                html = present.get(b"content-type", b"").startswith(b"text/")
+                # A PDF shown in the page is drawn by the browser's own viewer, which a page policy can block.
+                extra = [(k.encode(), v.encode()) for k, v in HEADERS.items()
+                         if k.encode() not in present and (html or k != "content-security-policy")]
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
         return wrapped

@@ -106,7 +106,10 @@ function showMessages(result) {
       li.textContent = f.message;
       ul.appendChild(li);
     }
-    if (holder && found.some(f => f.severity === "error")) holder.classList.add("has-error");
+    if (holder && found.some(f => f.severity === "error")) {
+      holder.classList.add("has-error");
+      for (let d = holder.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+    }
   }
   const general = document.getElementById("general");
   const gl = general.querySelector("ul");
