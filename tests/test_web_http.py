@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import anyio
@@ -12,7 +14,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from assembler import resources
-from assembler.web import uploads
+from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
 from helpers import SAMPLES, make_pdf, minimal, write_case
@@ -358,3 +360,58 @@ def test_no_build_is_started_for_an_unknown_case(cases):
     assert c.post("/case/nobody/build", data={"csrf": csrf()}).status_code == 404
     assert c.get("/case/nobody/build.json").status_code == 404
     assert not (cases / "nobody").exists()
+
+
+# --- builds in workers ------------------------------------------------------------------------------------
+
+class FakeBuilds:
+    """Stands in for api.build: each build waits until released, and the fake counts how many run at once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.started: list[str] = []
+        self.release = threading.Event()
+        self.all_started = threading.Semaphore(0)
+
+    def build(self, folder, settings_file=None, progress=None):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.started.append(Path(folder).name)
+        progress.step("convert 3 documents")
+        self.all_started.release()
+        self.release.wait(30)
+        with self.lock:
+            self.running -= 1
+        out = Path(folder) / "out"
+        return SimpleNamespace(filing=out / "F.pdf", pages=7, warnings=[])
+
+
+def test_builds_run_in_workers_one_at_a_time_per_case_up_to_jobs(cases, monkeypatch):
+    fake = FakeBuilds()
+    monkeypatch.setattr(jobs.api, "build", fake.build)
+    write_case(cases / "third", minimal())
+    c = TestClient(create_app(Config(cases, TOKEN, jobs=2)), follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    first = c.post("/case/tenzin/build", data={"csrf": csrf()}, headers={"accept": "application/json"})
+    assert first.status_code == 202
+    again = c.post("/case/tenzin/build", data={"csrf": csrf()}, headers={"accept": "application/json"})
+    assert again.json()["state"] in ("queued", "running")  # the same job, not a second build
+    c.post("/case/okoro/build", data={"csrf": csrf()})
+    c.post("/case/third/build", data={"csrf": csrf()})
+    assert fake.all_started.acquire(timeout=30) and fake.all_started.acquire(timeout=30)
+    job = c.get("/case/tenzin/build.json").json()["job"]
+    assert (job["state"], job["step"], job["step_text"]) == (
+        "running", "convert", "Converting the documents to PDF (LibreOffice)")
+    assert 0 < job["fraction"] < 1
+    assert "Converting the documents to PDF" in c.get("/case/tenzin/build").text  # the page shows the bar
+    assert sorted(fake.started) == ["okoro", "tenzin"]  # the third waits for a free worker
+    assert c.get("/case/third/build.json").json()["job"]["state"] == "queued"
+    fake.release.set()
+    assert fake.all_started.acquire(timeout=30)
+    app_builds = c.app.state.builds
+    app_builds.pool.shutdown(wait=True)
+    assert fake.most == 2 and sorted(fake.started) == ["okoro", "tenzin", "third"]
+    done = c.get("/case/tenzin/build.json").json()["job"]
+    assert (done["state"], done["pages"], done["filing"], done["fraction"]) == ("done", 7, "F.pdf", 1.0)
