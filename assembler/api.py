@@ -15,8 +15,10 @@ from assembler import batch as batch_mod
 from assembler import build as build_mod
 from assembler.batch import Outcome
 from assembler.casefile import offices as office_profiles
-from assembler.casefile.case import Case, validate_case
-from assembler.casefile.settings import load_settings
+from assembler.casefile import rules
+from assembler.casefile.case import Case, check_case, today, validate_case
+from assembler.casefile.read import LoadedFile
+from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
@@ -32,7 +34,7 @@ from assembler.send.status import StatusList
 from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "check_filing",
+__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "run_batch", "send_case", "status", "template_filters", "template_variables", "validate_case",
            "write_drafts"]
@@ -77,6 +79,24 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
 def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
     return case_statuses(Path(folder), settings_file)
+
+
+def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = None,
+                    file_name: str = "case.yaml") -> list[Finding]:
+    """Every problem `validate` would report if `data` (text values, as read from a case file) were the
+    case file of `case_dir`; the web form checks what is typed before it is saved."""
+    case_dir = Path(case_dir).resolve()
+    settings = load_settings(settings_file, case_dir)
+    case = check_case(Case(case_dir, case_dir / file_name), LoadedFile(case_dir / file_name, data), settings)
+    return case.problems
+
+
+def check_exhibit_file(case_dir: Path, name: str) -> str | None:
+    """What `validate` says about a file a case names as an exhibit (inside the folder, not empty, a
+    supported kind whose content matches its name), or None when it may be used."""
+    checker = rules._Checker({}, Path(case_dir), None, "", {}, today())
+    rules._file(checker, "file", name, rules.EXHIBIT_KINDS)
+    return checker.problems[0].message if checker.problems else None
 
 
 @dataclass
@@ -208,3 +228,8 @@ class OfficeView:
         checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
         out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
         return out
+
+
+def case_settings(case: Path, settings_file: Path | None = None) -> Settings:
+    """The settings a case folder uses (the firm's attorney, offices, template sets...)."""
+    return load_settings(settings_file, Path(case))
