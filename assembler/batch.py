@@ -158,7 +158,8 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                     out = out_root / spec.name
                     output.clean_stale_staging(out)
                     choices = choose.choose(settings, case.data, templates_dir)
-                    key = build_key(case=case, settings=settings, inputs=case_inputs(case), templates=choices)
+                    key = build_key(case=case, settings=settings, inputs=case_inputs(case, settings),
+                                    templates=choices)
                     if not force and (done := _already_built(out, key)):
                         outcomes[spec.name] = done
                         continue

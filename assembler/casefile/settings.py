@@ -33,6 +33,8 @@ class Settings:
     soffice_path: str | None = None
     soffice_timeout: int = 180
     size_limit_mb: float = 25.0
+    forms: dict = field(default_factory=dict)  # kind -> {file (absolute), file_named, title, fill}
+    courts: dict = field(default_factory=dict)  # the shipped court directory and the firm's additions
 
 
 def _settings_schema() -> dict:
@@ -109,4 +111,24 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_path=(doc.get("soffice") or {}).get("path"),
         soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+        forms=_firm_forms(path, doc.get("forms") or {}),
+        courts=_courts(doc.get("courts") or {}),
     )
+
+
+def _firm_forms(path: Path | None, forms: dict) -> dict:
+    """The firm's forms per kind, each file made absolute (relative to the settings file)."""
+    out = {}
+    for kind, entry in forms.items():
+        file = Path(entry["file"])
+        if path is not None and not file.is_absolute():
+            file = path.parent / file
+        out[kind] = {**entry, "file": str(file), "file_named": entry["file"]}
+    return out
+
+
+def _courts(own: dict) -> dict:
+    courts = copy.deepcopy(resources.shipped_courts())
+    for key, court in own.items():
+        courts[key] = {**courts.get(key, {}), **{k: v for k, v in court.items() if v is not None}}
+    return courts
