@@ -150,7 +150,7 @@ G28_FIELDS = [  # (label, field name, kind): the stand-in's fields, in the order
     ("E-mail", "Attorney_Email", "text"),
     ("Bar number", "Attorney_BarNumber", "text"),
     ("Licensing state", "Attorney_BarState", "text"),
-    ("I am an attorney eligible to practice law", "Eligibility_Attorney", "checkbox"),
+    ("Eligible attorney", "Eligibility_Attorney", "checkbox"),
     ("Part 2. Appearance before", "Appearance_Agency", "radio"),
     ("Part 3. Client", None, "heading"),
     ("Family name", "Client_FamilyName", "text"),

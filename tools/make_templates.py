@@ -272,7 +272,7 @@ def boxes(doc, *items, before="", space_after=None):
     if before:
         p.add_run(before)
     for i, item in enumerate(items):
-        box = p.add_run(("" if i == 0 and not before else "    ") + BOX + " ")
+        box = p.add_run(("" if i == 0 and not before else "   ") + BOX + " ")
         box.font.name = "DejaVu Sans"
         p.add_run(item)
     if space_after is not None:
@@ -333,20 +333,23 @@ def caption(doc):
     para(doc, "")
 
 
-def signature_block(doc):
-    para(doc, "{%p if attorney.signature_image %}")
-    para(doc, "{{ attorney.signature_image }}", space_after=0)
-    para(doc, "{%p else %}")
-    para(doc, "{{ attorney.signature_text }}", space_after=0)
-    para(doc, "{%p endif %}")
-    para(doc, "{{ attorney.name }}", space_after=0)
-    para(doc, "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
-              "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})", space_after=0)
-    para(doc, "{% if attorney.firm %}{{ attorney.firm }}{% endif %}", space_after=0)
-    para(doc, "{{ attorney.address|lines }}", space_after=0)
-    para(doc, "{{ attorney.phone }} | {{ attorney.email }}", space_after=0)
-    para(doc, "Counsel for Respondent", space_after=0)
-    para(doc, "Date: " + BLANK)
+def signature_blocks(doc):
+    """Respondent's counsel beside DHS counsel (left blank for DHS to sign)."""
+    table = doc.add_table(rows=1, cols=2)
+    borderless(table)
+    left, right = table.rows[0].cells
+    cell_lines(left, ["Respectfully submitted,",
+                      "{% if attorney.signature_image %}{{ attorney.signature_image }}{% else %}"
+                      "{{ attorney.signature_text }}{% endif %}",
+                      "{{ attorney.name }}",
+                      "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
+                      "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})",
+                      "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }} | {{ attorney.email }}",
+                      "Counsel for Respondent", "Date: " + BLANK])
+    cell_lines(right, ["", BLANK + "______", "Assistant Chief Counsel", "Name: " + BLANK,
+                       "U.S. Department of Homeland Security", "{{ office.name }}", "Counsel for DHS", "", "",
+                       "Date: " + BLANK])
 
 
 def court_cover() -> Document:
@@ -394,15 +397,7 @@ def joint_motion() -> Document:
     para(doc, "{%p endif %}")
     para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted. A proposed order is attached.")
     para(doc, "")
-    para(doc, "Respectfully submitted,")
-    signature_block(doc)
-    para(doc, "")
-    para(doc, BLANK + BLANK, space_after=0)
-    para(doc, "Assistant Chief Counsel (name): " + BLANK, space_after=0)
-    para(doc, "U.S. Department of Homeland Security", space_after=0)
-    para(doc, "{{ office.name }}", space_after=0)
-    para(doc, "Counsel for DHS", space_after=0)
-    para(doc, "Date: " + BLANK)
+    signature_blocks(doc)
     p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     p.paragraph_format.page_break_before = True
     para(doc, "In the Matter of {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
@@ -439,7 +434,7 @@ def proposed_order() -> Document:
     para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     boxes(doc, "Mail", "Personal service", "Electronic service", before="This document was served by:  ",
           space_after=0)
-    boxes(doc, "Respondent", "Respondent c/o custodial officer", "Respondent's counsel", "DHS", before="To:  ",
+    boxes(doc, "Respondent", "Respondent c/o custodial officer", "Respondent's counsel", "DHS", before="To: ",
           space_after=0)
     para(doc, "Date: " + BLANK + "    By: court staff " + BLANK)
     return doc
