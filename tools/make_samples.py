@@ -206,7 +206,7 @@ def g28_stand_in(path: Path) -> None:
 
 
 def main() -> int:
-    g28_stand_in(ROOT / "forms" / "g28-stand-in.pdf")
+    g28_stand_in(ROOT / "g28-stand-in.pdf")
     sample_1(ROOT / "1-garcia-lopez")
     sample_2(ROOT / "2-pierre-louis-detained")
     print(f"sample exhibits written under {ROOT}")

@@ -172,17 +172,26 @@ def fill_and_flatten(path: Path, values: dict[str, str], out: Path, label: str,
                      notices: list[str] | None = None) -> Path:
     """Write `out`: the form at `path` with `values` ({qualified name: value from choose_value}),
     every field drawn into its page and no form left."""
-    reader = open_pdf(path, label, notices)
-    writer = PdfWriter(clone_from=reader)
-    fields = {f.name: f for f in fields_of(writer)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:  # validate checked the names; a form changed since then
+    writer = PdfWriter(clone_from=open_pdf(path, label, notices))
+    unknown = sorted(set(values) - {f.name for f in fields_of(writer)})
+    if unknown:  # validate checked the names; the form changed since then
         raise InputFileError(f"{label} has no field named {', '.join(unknown)}: run `pdpacket validate` again")
+    fill(writer, values)
+    flatten(writer)
+    with open(out, "wb") as fh:
+        writer.write(fh)
+    return out
+
+
+def fill(writer: PdfWriter, values: dict[str, str]) -> None:
+    """Set each field's value and appearance: the on or off state of check boxes and radio buttons,
+    a drawn appearance for text and choices (also for values a viewer typed without drawing them)."""
+    kinds = {f.name: f.kind for f in fields_of(writer)}
     text_values: dict[str, str] = {}
     for _page, widget in _widgets(writer):
         field = _field_of(widget)
         name = qualified_name(field)
-        kind = fields[name].kind if name in fields else ""
+        kind = kinds.get(name, "")
         if kind in ("checkbox", "radio") and name in values:
             state = values[name] if values[name] in _on_states(widget) else "Off"
             widget[NameObject("/AS")] = NameObject(f"/{state}")
@@ -196,9 +205,19 @@ def fill_and_flatten(path: Path, values: dict[str, str], out: Path, label: str,
     if text_values:
         # auto_regenerate=False: the appearances are drawn here, not left to the viewer.
         writer.update_page_form_field_values(None, text_values, auto_regenerate=False)
+
+
+def flatten(writer: PdfWriter) -> None:
+    """Draw every field into its page and remove the form (/AcroForm, and any XFA in it)."""
     for page in writer.pages:
         flatten_annotations(writer, page)
     writer.root_object.pop(NameObject("/AcroForm"), None)
-    with open(out, "wb") as fh:
-        writer.write(fh)
-    return out
+
+
+def states(writer: PdfReader | PdfWriter) -> dict[str, list[str]]:
+    """The appearance state (/AS) of each check box's and radio group's widgets, by field name."""
+    found: dict[str, list[str]] = {}
+    for _page, widget in _widgets(writer):
+        if "/AS" in widget:
+            found.setdefault(qualified_name(_field_of(widget)), []).append(str(widget["/AS"])[1:])
+    return found
