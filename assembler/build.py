@@ -35,7 +35,7 @@ from assembler.pdf import preflight, split
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, sha256, write_manifest
 from assembler.progress import Progress
-from assembler.vocab import MB, PartKind, Role, Severity
+from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
 
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
@@ -156,11 +156,11 @@ class Assembled:
 
 def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: Progress,
                templates_dir: Path | None = None, prefix: str = "", sections: list[Section] | None = None,
-               names: Names | None = None) -> Planned:
+               names: Names | None = None, roles: tuple[Role, ...] = FILING_ROLES) -> Planned:
     """Choose and check the templates, claim the output folder, plan the filing (or, given
     `sections` and `names`, another set of documents of the case: the court papers)."""
     progress.step("check templates")
-    choices = choose.choose(settings, case.data, templates_dir)
+    choices = choose.choose(settings, case.data, templates_dir, roles)
     template_warnings = choose.require_valid(choices)
     staging = output.prepare(out)
     filing_sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,

@@ -23,7 +23,7 @@ from assembler.documents.court import MOTIONS, court_reliefs, court_variables, p
 from assembler.errors import Finding, InvalidCaseError
 from assembler.output import BuildResult
 from assembler.progress import Progress
-from assembler.vocab import Severity
+from assembler.vocab import COURT_PAPER_ROLES, Severity
 
 DOCX_DIR = "court-docx"
 MANIFEST = "court-manifest.json"
@@ -66,7 +66,8 @@ def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progres
         with workspace.workdir() as work:
             try:
                 planned = build.plan_build(case, settings, out, work / "case", progress, templates_dir,
-                                           sections=plan_court(case.data), names=court_names(case.data))
+                                           sections=plan_court(case.data), names=court_names(case.data),
+                                           roles=COURT_PAPER_ROLES)
                 planned.context["court"] = court
                 rendered = build.render_documents(planned, progress)
                 lo = build.libreoffice(settings, work)

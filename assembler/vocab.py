@@ -28,6 +28,11 @@ class Role(StrEnum):
     proposed_order = "proposed_order"
 
 
+# The roles of `pdpacket court`'s papers; a filing uses the others (and records only those).
+COURT_PAPER_ROLES = (Role.court_cover, Role.joint_motion, Role.proposed_order)
+FILING_ROLES = tuple(r for r in Role if r not in COURT_PAPER_ROLES)
+
+
 class PartKind(StrEnum):
     """One PDF of the filing: made from a template, or one of the case's own files."""
 

@@ -298,5 +298,8 @@ def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
 
 @pytest.mark.libreoffice
 def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
-    result = run("build", write_case(tmp_path / "c"), "-o", tmp_path / "out")
+    data = minimal()
+    data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]  # a signed G-28: without one, validate warns
+    make_pdf(tmp_path / "c" / "g28.pdf", text="Form G-28, signed")
+    result = run("build", write_case(tmp_path / "c", data), "-o", tmp_path / "out")
     assert result.code == 0 and result.err == ""

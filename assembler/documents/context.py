@@ -15,7 +15,7 @@ from assembler import resources
 from assembler.casefile.normalize import parse_date
 from assembler.casefile.rules import signed_in_us
 from assembler.documents.variables import Var, schema_tree, text
-from assembler.vocab import Role
+from assembler.vocab import COURT_PAPER_ROLES, Role
 
 RELIEF_LABELS = {
     "dismissal": "Dismissal of the proceedings (8 C.F.R. § 1239.2(c))",
@@ -204,7 +204,7 @@ def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
 
 # Variables the three court-paper templates see (court_cover, joint_motion, proposed_order);
 # given by `pdpacket court` (court.py, documents/court.py).
-COURT_ROLES = frozenset({Role.court_cover, Role.joint_motion, Role.proposed_order})
+COURT_ROLES = frozenset(COURT_PAPER_ROLES)
 
 
 def _court_variables() -> dict[str, Var]:
