@@ -72,6 +72,14 @@ def test_court_papers_sit_beside_the_filing_with_their_word_copies(sample_papers
 
 
 @pytest.mark.libreoffice
+def test_pdpacket_check_reads_the_court_papers_against_their_manifest(run, sample_papers):
+    result, _ = sample_papers
+    checked = run("check", result.filing)
+    assert checked.code == 0, checked.err
+    assert "checked against its manifest: OK" in checked.out
+
+
+@pytest.mark.libreoffice
 def test_no_court_address_is_invented_a_blank_is_printed_and_warned(sample_papers):
     result, _ = sample_papers
     assert "Address: ____" in page_texts(result.filing)[0]
