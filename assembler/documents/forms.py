@@ -72,7 +72,7 @@ def resolve_forms(data: dict, case_dir: Path, settings_forms: dict | None = None
         elif firm.get("file"):
             where = f"forms.{kind}.fill in {settings_path or 'the settings'}"
             fill = {**(firm.get("fill") or {}), **(item.get("fill") or {})}
-            specs.append(FormSpec(i, kind, title, Path(firm["file"]), firm["file_named"], fill,
+            specs.append(FormSpec(i, kind, title, Path(firm["file"]), firm.get("file_named", firm["file"]), fill,
                                   f"forms[{i}].fill" if item.get("fill") else where))
         else:
             specs.append(FormSpec(i, kind, title, None, "", dict(item.get("fill") or {}), f"forms[{i}].fill"))
