@@ -81,14 +81,16 @@ def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
                        "space, or choose another with -o")
 
 
-def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResult:
-    """Replace the previous output only once everything is complete; the filing last."""
+def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "docx",
+                    manifest: str = "manifest.json") -> BuildResult:
+    """Replace the previous output only once everything is complete; the filing last.
+    (`docx` and `manifest` name the Word copies' folder and the manifest: the court papers have their own.)"""
     try:
         old_docx = None
-        final_docx = out / "docx"
+        final_docx = out / docx
         if final_docx.exists():
             old_docx = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=out))
-            os.replace(final_docx, old_docx / "docx")
+            os.replace(final_docx, old_docx / docx)
         os.replace(result.docx_dir, final_docx)
         if old_docx:
             shutil.rmtree(old_docx, ignore_errors=True)
@@ -97,11 +99,11 @@ def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResul
             old.unlink()
         for part in sorted(staging.glob(f"{stem}_Part*.pdf")):
             os.replace(part, out / part.name)
-        os.replace(result.manifest, out / "manifest.json")
+        os.replace(result.manifest, out / manifest)
         final = out / result.filing.name
         os.replace(result.filing, final)
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
     parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
-    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts)
+    return BuildResult(final, out / manifest, final_docx, result.pages, result.warnings, parts=parts)
