@@ -21,6 +21,7 @@ from assembler.casefile.settings import Settings
 from assembler.documents import choose
 from assembler.errors import InputFileError
 from assembler.pdf.manifest import build_key, case_inputs, relative, sha256
+from assembler.vocab import FILING_ROLES
 
 
 @dataclass
@@ -64,18 +65,18 @@ SENDING_ONLY = ("email", "rules")  # office fields no template prints: how a req
 
 
 def content_key(case: Case, settings: Settings, templates_dir: Path | None = None) -> str:
-    choices = choose.choose(settings, case.data, templates_dir)
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     office = {k: v for k, v in (case.office or {}).items() if k not in SENDING_ONLY}
     parts = [__version__, json.dumps(case.data, sort_keys=True, default=str),
              json.dumps(settings.page_numbers, sort_keys=True), json.dumps(office, sort_keys=True, default=str)]
-    parts += [f"{relative(p, case.dir)}={sha256(p)}" for p in case_inputs(case)]
+    parts += [f"{relative(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
     parts += [f"{role}={sha256(c.path)}" for role, c in sorted(choices.items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path | None = None) -> list[str]:
-    choices = choose.choose(settings, case.data, templates_dir)
-    inputs = case_inputs(case)
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+    inputs = case_inputs(case, settings)
     try:
         if "content_key" in manifest:
             if content_key(case, settings, templates_dir) == manifest["content_key"]:
