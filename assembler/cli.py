@@ -97,11 +97,14 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.api import run_batch
     from assembler.batch import FAILED, BatchFailed, summarize
+    from assembler.vocab import BatchStatus
 
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
                          settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
                          templates_dir=templates_dir, split_parts=split_parts)
     for o in outcomes:
+        if o.status == BatchStatus.skipped and not o.output:  # not a case (an unchanged case has its filing)
+            click.echo(f"{o.case}: skipped: {o.message}", err=True)
         if o.status in FAILED:
             click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
             for line in o.problems:
