@@ -228,6 +228,8 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     """Preflight the filing (split it when asked and too big), then move everything into `out`."""
     planned = assembled.plan
     notices = assembled.notices + _preflight(assembled, split_parts, progress)
+    # What this build puts in the output folder: the next build removes these (output.move_into_place).
+    assembled.manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in assembled.manifest.get("parts", []))]
     manifest_path = planned.staging / "manifest.json"
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")

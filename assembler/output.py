@@ -7,6 +7,7 @@ last; the output folder never holds a half-written file.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -79,8 +80,27 @@ def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
                        "space, or choose another with -o")
 
 
+def previous_outputs(out: Path) -> set[str]:
+    """The files the last build wrote into `out`, as its manifest lists them (`outputs`; the
+    filing and its parts for manifests written before `outputs` existed). Plain names only:
+    a manifest never makes a build remove anything outside its folder."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        names = list(manifest.get("outputs") or [])
+        names.append(manifest["filing"]["file"])
+        names += [p["file"] for p in manifest.get("parts") or []]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..")}
+
+
 def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResult:
-    """Replace the previous output only once everything is complete; the filing last."""
+    """Replace the previous output only once everything is complete; the filing last.
+
+    A build owns its output folder: the filing, parts and drafts the previous build
+    wrote (after a corrected A-number, under another name) are removed, so the wrong
+    filing cannot be sent; anything else in the folder is left alone."""
+    before = previous_outputs(out)
     try:
         old_docx = None
         final_docx = out / "docx"
@@ -98,6 +118,10 @@ def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResul
         os.replace(result.manifest, out / "manifest.json")
         final = out / result.filing.name
         os.replace(result.filing, final)
+        written = {final.name, *(p.name for p in out.glob(f"{stem}_Part*.pdf"))}
+        for name in sorted(before - written - {"manifest.json"}):
+            if (out / name).is_file() and not (out / name).is_symlink():
+                (out / name).unlink()
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
