@@ -19,13 +19,13 @@ from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, TemplateError
+from assembler.errors import Finding, InputFileError, OutputError, TemplateError
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
-           "export_templates", "list_offices", "list_templates", "run_batch", "template_filters", "template_variables",
+           "export_templates", "list_offices", "list_templates", "run_batch", "start_edit", "template_filters", "template_variables",
            "validate_case"]
 
 
@@ -103,6 +103,53 @@ def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
 
 def template_filters() -> dict[str, str]:
     return dict(FILTERS)
+
+
+def start_edit(case: Path, document: str | None, settings_file: Path | None = None,
+               templates_dir: Path | None = None, force: bool = False) -> tuple[Path | None, list[str]]:
+    """Copy the current render of one of a case's documents into CASE/edits/, to edit by hand;
+    a build then uses that copy instead of rendering the document. Returns the copy (None when
+    no document was named) and the names of the documents that can be edited."""
+    import shutil
+
+    from assembler import build as stages
+    from assembler import workspace
+    from assembler.documents.edits import EDITS_DIR
+    from assembler.progress import Progress
+
+    loaded = validate_case(Path(case), settings_file=settings_file)
+    settings = load_settings(settings_file, loaded.dir)
+    with workspace.workdir() as work:
+        planned = stages.plan_build(loaded, settings, work / "out", work / "case", Progress(False), templates_dir)
+        try:
+            names = list(stages.editable_documents(planned))
+            if document is None:
+                return None, names
+            name = _document_name(document, names)
+            dest = loaded.dir / EDITS_DIR / name
+            if dest.exists() and not force:
+                raise OutputError(f"{dest} already exists and holds your edits: edit it, or delete it (or pass "
+                                  "--force) to start again from a fresh render")
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copyfile(stages.render_for_edit(planned, name), dest)
+        finally:
+            stages.abandon(planned)
+    return dest, names
+
+
+def _document_name(document: str, names: list[str]) -> str:
+    """'01-request-letter', '01-request-letter.docx', or a kind of document when the filing has one of it."""
+    wanted = Path(document).name
+    for name in names:
+        if wanted in (name, name.removesuffix(".docx")):
+            return name
+    key = wanted.lower().replace("_", "-")
+    matches = [n for n in names if key in n]
+    if len(matches) == 1:
+        return matches[0]
+    raise InputFileError(f"no document of this case is named '{document}'"
+                         + (" (several match)" if len(matches) > 1 else "")
+                         + f": choose one of {', '.join(names)}")
 
 
 def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:

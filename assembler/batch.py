@@ -272,8 +272,8 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     jobs = jobs or os.cpu_count() or 1
     bar = Bar(len(specs), enabled=not quiet and sys.stderr.isatty())
     if validate_only:
-        results = {spec.name: _validate_one(spec, settings_file, strict) for spec in specs}
-        outcomes = [skipped.get(s.name) or results[s.name] for s in every]
+        checked = {spec.name: _validate_one(spec, settings_file, strict) for spec in specs}
+        outcomes = [skipped.get(s.name) or checked[s.name] for s in every]
         _write_report(out, outcomes)
         return outcomes
     workspace.sweep_stale()

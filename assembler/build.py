@@ -23,11 +23,11 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
 from assembler.convert.renders import LibreOffice, Render, convert_renders
-from assembler.documents import choose
+from assembler.documents import choose, edits
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
-from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED
+from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import FilingCheckError, Finding, OutputError
 from assembler.output import BuildResult, filing_name, filing_title
 from assembler.pdf import preflight, split
@@ -89,6 +89,7 @@ class Rendered:
     keep: dict[Path, str]  # rendered document -> its name in docx/
     inputs: list[Path]  # the case's own files that go into the filing
     notices: list[str]  # what had to be repaired or changed in the exhibits
+    edits: list[edits.Edit] = field(default_factory=list)  # hand-edited copies used instead of renders
 
 
 @dataclass
@@ -140,22 +141,41 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
 
 
 def render_documents(planned: Planned, progress: Progress) -> Rendered:
-    """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job."""
+    """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job.
+
+    A document with an edited copy in CASE/edits/ (same name as in docx/) is not rendered:
+    the copy goes in its place, with a warning when the case data that fed it has changed."""
     rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
+    copies = edits.edited_copies(planned.case.dir)
     for s in planned.sections:
         for part in s.parts:
             how = RENDERED.get(part.kind)
             if how is None:
                 continue
             name = how.name(s, part)
-            target = planned.render(how.role, name, how.extra(s, part, planned.context), how.title(s, part),
-                                    compress=how.keep, signature=how.signature)
+            extra = how.extra(s, part, planned.context)
+            fed = _fed(planned, how, extra) if how.keep else {}
+            edited = copies.pop(f"{name}.docx", None) if how.keep else None
+            if edited is not None:
+                edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
+                target = planned.work / "render" / f"{planned.prefix}{name}.docx"
+                shutil.copyfile(edited, target)
+                rendered.edits.append(edit)
+                rendered.inputs.append(edited)
+                # Not combined with renders of the template (None): its styles may differ now.
+                render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
+            else:
+                target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
+                                        signature=how.signature)
+                if how.keep:
+                    edits.record_input(target, fed)
+                part.template = how.role
+                render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
             if how.keep:
                 rendered.keep[target] = f"{name}.docx"
-            part.template = how.role
-            rendered.pending.append(Render(target, part, planned.label(f"the {part.label}", how.role),
-                                           planned.template(how.role)))
+            rendered.pending.append(render)
+    rendered.notices += edits.notices(rendered.edits) + edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
     _prepare_exhibits(rendered)
     planned.index_part.template = Role.index
@@ -165,6 +185,27 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
     # known (almost always right) before the real page numbers are.
     rendered.pending.append(planned.render_index("draft", final=False))
     return rendered
+
+
+def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:
+    """What fed a document, field by field (recorded in it, compared with its edited copy)."""
+    return edits.fields_of({**planned.context, **extra}, edits.template_names(planned.template(how.role)))
+
+
+def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:
+    """The documents of a filing that can be edited by hand, by their names in docx/."""
+    return {f"{how.name(s, p)}.docx": (s, p, how) for s in planned.sections for p in s.parts
+            if (how := RENDERED.get(p.kind)) is not None and how.keep}
+
+
+def render_for_edit(planned: Planned, name: str) -> Path:
+    """Render one document as a build would, with its record of the case data that fed it."""
+    s, part, how = editable_documents(planned)[name]
+    extra = how.extra(s, part, planned.context)
+    target = planned.render(how.role, name.removesuffix(".docx"), extra, how.title(s, part), compress=True,
+                            signature=how.signature)
+    edits.record_input(target, _fed(planned, how, extra))
+    return target
 
 
 def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progress) -> list[Converted]:
@@ -230,13 +271,16 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     notices = assembled.notices + _preflight(assembled, split_parts, progress)
     # What this build puts in the output folder: the next build removes these (output.move_into_place).
     assembled.manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in assembled.manifest.get("parts", []))]
+    used = assembled.settled.converted.rendered.edits
+    edits.note_in_manifest(assembled.manifest, used)
     manifest_path = planned.staging / "manifest.json"
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")
     warnings = planned.case.warnings + planned.template_warnings + [
         Finding(planned.case.shown, "", n, Severity.warning) for n in notices]
     return output.move_into_place(planned.staging, out, BuildResult(
-        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings))
+        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
+        edited=[e.shown for e in used]))
 
 
 def abandon(planned: Planned) -> None:

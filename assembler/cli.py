@@ -75,11 +75,33 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     result = build_case(case, out, settings_file=settings_file, strict=strict,
                         progress=Progress(False if quiet else None), templates_dir=templates_dir,
                         split_parts=split_parts)
+    for name in result.edited:
+        click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.filing} ({result.pages} pages)")
     for part in result.parts:
         click.echo(f"{part}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("document", required=False)
+@click.option("--force", is_flag=True, help="Replace an edited copy already in CASE/edits/.")
+@settings_option
+@templates_option
+def edit(case, document, force, settings_file, templates_dir):
+    """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
+    from assembler.api import start_edit
+
+    copy, names = start_edit(case, document, settings_file=settings_file, templates_dir=templates_dir, force=force)
+    if copy is None:
+        for name in names:
+            click.echo(name)
+        return
+    click.echo(str(copy))
+    click.echo("edit it in Word; `pdpacket build` now uses it instead of rendering the document, and warns when "
+               "the case data it was made from changes", err=True)
 
 
 @cli.command()

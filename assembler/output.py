@@ -33,6 +33,7 @@ class BuildResult:
     warnings: list[Finding]
     timings: dict | None = None
     parts: list[Path] = field(default_factory=list)  # the filing in numbered parts (--split)
+    edited: list[str] = field(default_factory=list)  # documents taken from CASE/edits/ instead of rendered
 
 
 def filing_name(data: dict) -> str:
@@ -126,4 +127,5 @@ def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResul
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
     parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
-    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts)
+    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts,
+                       edited=result.edited)

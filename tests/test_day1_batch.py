@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import minimal, write_case
 from assembler.errors import ExitCode
+from conftest import minimal, write_case
 
 
 def _firm_folder(root: Path) -> Path:

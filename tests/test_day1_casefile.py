@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 
-from conftest import DELETE, minimal, write_case
 from assembler.casefile.spreadsheet import read_rows, row_to_data
 from assembler.errors import ExitCode
-
+from conftest import DELETE, minimal, write_case
 
 # --- 3: validate reports in one run ----------------------------------------------------
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from conftest import minimal, write_case
 from assembler import output
 from assembler.output import BuildResult
+from conftest import minimal, write_case
 
 
 def _staged(out, name: str, parts: int = 0) -> BuildResult:
