@@ -68,9 +68,9 @@ def list_templates(settings_file: Path | None = None, templates_dir: Path | None
     return choose.choose(load_settings(settings_file, loaded.dir), loaded.data, templates_dir)
 
 
-def export_templates(dest: Path, force: bool = False) -> list[Path]:
-    """Copy the default templates into `dest`, to start a firm's own set."""
-    return choose.export_defaults(Path(dest), overwrite=force)
+def export_templates(dest: Path, force: bool = False, roles: list[Role] | None = None) -> list[Path]:
+    """Copy the default templates (of `roles`, or all) into `dest`, to start a firm's own set."""
+    return choose.export_defaults(Path(dest), overwrite=force, roles=roles)
 
 
 def check_templates(folder: Path | None = None, settings_file: Path | None = None) -> list[Finding]:

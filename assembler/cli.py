@@ -203,11 +203,13 @@ def templates_list(settings_file, templates_dir, case):
 @templates.command("export")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
-def templates_export(dest, force):
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]),
+              help="Only this role's template (repeat for several); the others keep coming from the defaults.")
+def templates_export(dest, force, roles):
     """Copy the default templates into DEST, to start a firm's own set."""
     from assembler.api import export_templates
 
-    for path in export_templates(dest, force):
+    for path in export_templates(dest, force, [Role(r) for r in roles] or None):
         click.echo(str(path))
     click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
                f"`pdpacket templates check {dest}`", err=True)

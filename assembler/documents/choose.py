@@ -77,10 +77,11 @@ def require_valid(choices: dict[Role, Choice]) -> list[Finding]:
     return warnings_of(findings)
 
 
-def export_defaults(dest: Path, overwrite: bool = False) -> list[Path]:
+def export_defaults(dest: Path, overwrite: bool = False, roles: list[Role] | None = None) -> list[Path]:
+    """Copy the shipped templates (of `roles`, or all) into `dest`."""
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for role in Role:
+    for role in roles or list(Role):
         target = dest / f"{role}.docx"
         if target.exists() and not overwrite:
             raise TemplateError(f"{target} already exists: choose an empty folder, or pass --force to overwrite")
