@@ -25,7 +25,7 @@ from assembler.pdf import preflight, split
 from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
-           "export_templates", "list_offices", "list_templates", "run_batch", "start_edit", "template_filters", "template_variables",
+           "export_templates", "list_offices", "list_templates", "new_case", "new_spreadsheet", "run_batch", "start_edit", "template_filters", "template_variables",
            "validate_case"]
 
 
@@ -150,6 +150,36 @@ def _document_name(document: str, names: list[str]) -> str:
     raise InputFileError(f"no document of this case is named '{document}'"
                          + (" (several match)" if len(matches) > 1 else "")
                          + f": choose one of {', '.join(names)}")
+
+
+def new_case(folder: Path, settings_file: Path | None = None) -> list[Path]:
+    """A case folder ready to fill: a commented case.yaml made from the schema, exhibits/, a README."""
+    from assembler.casefile import scaffold
+
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OutputError(f"{folder} already exists and is not empty: choose a new folder name")
+    settings = load_settings(settings_file, folder)
+    try:
+        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney))
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror}") from exc
+
+
+def new_spreadsheet(path: Path, force: bool = False) -> Path:
+    """A spreadsheet to fill, one row a case: every field's column, an example row and (.xlsx) a
+    second sheet explaining each column."""
+    from assembler.casefile import scaffold
+
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputFileError(f"{path}: name the spreadsheet .csv or .xlsx")
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
+    try:
+        return scaffold.new_spreadsheet(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:

@@ -85,6 +85,27 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 
 
 @cli.command()
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--spreadsheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Instead, write a spreadsheet (.csv or .xlsx) to fill with one row per case.")
+@click.option("--force", is_flag=True, help="Replace the spreadsheet if it exists.")
+@settings_option
+def new(case, spreadsheet, force, settings_file):
+    """Start a case folder (case.yaml to fill, exhibits/, a README), or a spreadsheet of cases."""
+    from assembler.api import new_case, new_spreadsheet
+
+    if (case is None) == (spreadsheet is None):
+        raise click.UsageError("give a case folder to create, or --spreadsheet FILE (not both)")
+    if spreadsheet is not None:
+        click.echo(str(new_spreadsheet(spreadsheet, force)))
+        click.echo(f"fill one row per case, then `pdpacket batch {spreadsheet} -o OUT --validate-only`", err=True)
+        return
+    for path in new_case(case, settings_file):
+        click.echo(str(path))
+    click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
+
+
+@cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.argument("document", required=False)
 @click.option("--force", is_flag=True, help="Replace an edited copy already in CASE/edits/.")
