@@ -73,14 +73,22 @@ def export_templates(dest: Path, force: bool = False, roles: list[Role] | None =
     return choose.export_defaults(Path(dest), overwrite=force, roles=roles)
 
 
-def check_templates(folder: Path | None = None, settings_file: Path | None = None) -> list[Finding]:
-    """Every finding about a folder of templates, or about the set the settings choose."""
+def check_templates(folder: Path | None = None, settings_file: Path | None = None,
+                    case: Path | None = None) -> list[Finding]:
+    """Every finding about a folder of templates, or about the set the settings (and `case`) choose.
+    With `case`, the custom fields the templates use are checked against that case's."""
+    loaded = validate_case(Path(case), settings_file=settings_file) if case is not None else None
+    custom = loaded.data.get("custom") or {} if loaded is not None else None
     if folder is None:
-        return choose.check_set(choose.choose(load_settings(settings_file, None)))
+        settings = load_settings(settings_file, loaded.dir if loaded else None)
+        choices = choose.choose(settings, loaded.data if loaded else None)
+        if custom is None:
+            return choose.check_set(choices)
+        return [f for c in choices.values() for f in check_template(c.path, c.role, custom)]
     files = sorted(p for p in Path(folder).glob("*.docx") if not p.name.startswith("~$"))
     if not files:
         raise TemplateError(f"{folder}: no .docx templates in it")
-    return [f for path in files for f in check_template(path)]
+    return [f for path in files for f in check_template(path, custom=custom)]
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
 from assembler.convert.renders import LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits
+from assembler.documents.check import CUSTOM, check_template
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
-from assembler.errors import FilingCheckError, Finding, OutputError
+from assembler.errors import FilingCheckError, Finding, OutputError, TemplateError
 from assembler.output import BuildResult, filing_name, filing_title
 from assembler.pdf import preflight, split
 from assembler.pdf.assemble import assemble
@@ -147,6 +148,7 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
     the copy goes in its place, with a warning when the case data that fed it has changed."""
     rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
+    _require_custom_fields(planned)
     copies = edits.edited_copies(planned.case.dir)
     for s in planned.sections:
         for part in s.parts:
@@ -185,6 +187,17 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
     # known (almost always right) before the real page numbers are.
     rendered.pending.append(planned.render_index("draft", final=False))
     return rendered
+
+
+def _require_custom_fields(planned: Planned) -> None:
+    """The template check knows every field a case can have, but not which custom fields
+    this case has: a template using one it lacks is this case's problem, said as such."""
+    custom = planned.case.data.get("custom") or {}
+    missing = [f for c in planned.choices.values() if "custom" in edits.template_names(c.path)
+               for f in check_template(c.path, c.role, custom) if f.kind == CUSTOM]
+    if missing:
+        raise TemplateError("this case lacks a field the templates use: "
+                            + "; ".join(f.render() for f in missing))
 
 
 def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:

@@ -259,12 +259,15 @@ def templates_vars(role):
 @templates.command("check")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False)
 @settings_option
-def templates_check(folder, settings_file):
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Check against this case's data, its custom fields included (and, without FOLDER, the "
+                   "templates it would use).")
+def templates_check(folder, settings_file, case):
     """Check a folder of templates (default: the ones that would be used)."""
     from assembler.api import check_templates
     from assembler.errors import TemplateError, errors_of
 
-    findings = check_templates(folder, settings_file)
+    findings = check_templates(folder, settings_file, case)
     for finding in findings:
         click.echo(finding.render(), err=True)
     errors = errors_of(findings)

@@ -71,7 +71,8 @@ def require_valid(choices: dict[Role, Choice]) -> list[Finding]:
     errors = errors_of(findings)
     if errors:
         where = sorted({str(c.path.parent) for c in choices.values() if c.path.name in {f.file for f in errors}})
-        raise TemplateError("the templates have errors; fix them in Word and run `pdpacket templates check`:\n  "
+        raise TemplateError("the templates have errors, whatever the case (no case has a field they name, or a tag "
+                            "is broken): fix them in Word and run `pdpacket templates check`:\n  "
                             + "\n  ".join(f.render() for f in errors)
                             + (f"\n(templates from {', '.join(where)})" if where else ""))
     return warnings_of(findings)
