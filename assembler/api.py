@@ -5,7 +5,9 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,13 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         raise InputFileError(f"{filing}: no such file: check the path")
     limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
     manifest = preflight.load_manifest_beside(filing)
-    report = preflight.check_filing(filing, manifest, limit)
+    not_pdf = _not_a_pdf(filing)
+    if not_pdf:
+        report = preflight.CheckReport(filing, size_bytes=filing.stat().st_size)
+        report.error(not_pdf)
+        return FilingCheck(report, False)
+    with _quiet_pdf_library():
+        report = preflight.check_filing(filing, manifest, limit)
     result = FilingCheck(report, manifest is not None)
     too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
@@ -57,6 +65,36 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         result.parts = split.split(filing, units, int(limit * MB), str(title))
         report.findings = [f for f in report.findings if f not in too_big]
     return result
+
+
+_KINDS = {"jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image", "docx": "a Word or OpenDocument file",
+          "odt": "a Word or OpenDocument file"}
+
+
+def _not_a_pdf(path: Path) -> str | None:
+    """Why a file is not a PDF at all (an image, a Word file...), or None: it says it is one."""
+    from assembler.casefile.rules import MAGIC
+
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF" in head:
+        return None
+    kind = next((k for k, marks in MAGIC.items() if any(head.startswith(m) for m in marks)), None)
+    if kind not in _KINDS:
+        return None  # something else: the check says it does not open as a PDF
+    return f"the file is not a PDF (it is {_KINDS[kind]}): check the PDF filing"
+
+
+@contextmanager
+def _quiet_pdf_library() -> Iterator[None]:
+    """pypdf logs what it repairs ("EOF marker not found") on stderr; the check's findings say it better."""
+    log = logging.getLogger("pypdf")
+    before = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
 
 
 def list_templates(settings_file: Path | None = None, templates_dir: Path | None = None,

@@ -372,9 +372,9 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
     progress.step("check the filing")
     planned = assembled.plan
     # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
-    exhibit_pages = [n for s in planned.sections for p in s.parts
+    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in planned.sections for p in s.parts
                      if p.source is not None and p.source.suffix.lower() == ".pdf"
-                     for n in range(p.first, p.last + 1)]
+                     for n in range(p.first, p.last + 1)}
     limit = planned.settings.size_limit_mb
     report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
                                     deep=False)

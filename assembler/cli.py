@@ -196,7 +196,8 @@ def check(filing, limit_mb, split_parts, settings_file):
         click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")
     for f in report.findings:
         click.echo(f.render(), err=True)
-    summary = (f"{filing}: {report.pages} pages, {report.size_bytes / MB:.1f} MB"
+    pages = f"{report.pages} page{'' if report.pages == 1 else 's'}, " if report.pages else ""
+    summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
                + (", checked against its manifest" if checked.with_manifest else ""))
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
