@@ -164,7 +164,6 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
                 target = planned.work / "render" / f"{planned.prefix}{name}.docx"
                 shutil.copyfile(edited, target)
                 rendered.edits.append(edit)
-                rendered.inputs.append(edited)
                 # Not combined with renders of the template (None): its styles may differ now.
                 render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
             else:
@@ -180,6 +179,8 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
     rendered.notices += edits.notices(rendered.edits) + edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
     _prepare_exhibits(rendered)
+    # After the exhibits and by name, as manifest.case_inputs lists them: a batch re-run compares the two.
+    rendered.inputs += sorted((e.path for e in rendered.edits), key=lambda p: p.name)
     planned.index_part.template = Role.index
     for s in planned.sections:
         s.first = s.last = INDEX_PLACEHOLDER_PAGE

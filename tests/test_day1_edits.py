@@ -147,3 +147,20 @@ def test_an_edited_copy_without_a_record_is_used_with_a_warning(run, tmp_path):
     assert built.code == 0, built.err
     assert "edits/01-request-letter.docx carries no record of the case data it was made from" in built.err
     assert "A LETTER WRITTEN FROM SCRATCH" in page_texts(next((folder / "out").glob("*.pdf")))[0]
+
+
+@pytest.mark.libreoffice
+def test_a_batch_rerun_rebuilds_a_case_whose_edits_changed(run, tmp_path):
+    folder, _ = _case(tmp_path / "src")
+    out = tmp_path / "out"
+    assert run("batch", folder.parent, "-o", out, "-q").code == 0
+    assert run("batch", folder.parent, "-o", out, "-q").code == 0
+    assert json.loads((out / "batch-report.json").read_text())["cases"][0]["status"] == "skipped"
+    assert run("edit", folder, "01-request-letter").code == 0
+    _add_paragraphs(folder / "edits" / "01-request-letter.docx", "EDITED FOR THE BATCH", 1)
+    assert run("batch", folder.parent, "-o", out, "-q").code == 0
+    assert json.loads((out / "batch-report.json").read_text())["cases"][0]["status"] == "built"
+    assert "EDITED FOR THE BATCH" in "".join(page_texts(next((out / "c").glob("*.pdf"))))
+    # and, unchanged since, the next run skips it again
+    assert run("batch", folder.parent, "-o", out, "-q").code == 0
+    assert json.loads((out / "batch-report.json").read_text())["cases"][0]["status"] == "skipped"
