@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea poppler-utils qpdf
 DEMO_OUT ?= demo-out
 
-.PHONY: install system-deps venv demo test lint bench clean
+.PHONY: install system-deps venv demo test test-fast lint bench clean
 
 install: system-deps venv
 
@@ -41,6 +41,11 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q
+
+# The tests that start neither LibreOffice nor a wheel build, in seconds. PDPACKET_SOFFICE
+# points at a stand-in that fails: a LibreOffice test left without its marker fails loudly.
+test-fast: install
+	PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice $(VENV)/bin/pytest -q -m "not libreoffice and not slow"
 
 # ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts) and mypy; configured in pyproject.toml.
 lint: install

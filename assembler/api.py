@@ -13,22 +13,72 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from assembler.batch import Outcome, run_batch
-from assembler.build import build
+from assembler import batch as batch_mod
+from assembler import build as build_mod
+from assembler.batch import Outcome
+from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, validate_case
 from assembler.casefile.settings import load_settings
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, OutputError, TemplateError
+from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
+from assembler.progress import Progress
+from assembler.send import flow
+from assembler.send.batch_hook import after_batch
+from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
+from assembler.send.status import StatusList
+from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "FilingCheck", "Outcome", "build", "check_filing", "check_templates",
-           "export_templates", "list_offices", "list_templates", "new_case", "new_spreadsheet", "run_batch", "start_edit", "template_filters", "template_variables",
-           "validate_case"]
+__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "check_filing",
+           "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "status", "template_filters",
+           "template_variables", "validate_case", "write_drafts"]
+
+
+def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None, strict: bool = False,
+          progress: Progress | None = None, templates_dir: Path | None = None, split_parts: bool = False,
+          email: bool = False) -> BuildResult:
+    """Build one case; record the build in the ledger; with `email`, write the e-mail drafts beside the filing."""
+    progress = progress or Progress(False)
+    progress.step("validate")
+    ctx = flow.Context.load(Path(case_path), settings_file, strict)
+    out = Path(out) if out else ctx.case.dir / "out"
+    result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts)
+    try:
+        flow.record_build(ctx, result.filing, templates_dir)
+        if email:
+            result.drafts = flow.drafts_for(ctx, out, templates_dir=templates_dir).files
+    except PdpacketError as exc:
+        exc.message = f"{result.filing} was built, but {exc.message}"
+        raise
+    result.notes = ctx.notes
+    return result
+
+
+def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
+              validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
+              quiet: bool = False, templates_dir: Path | None = None, split_parts: bool = False,
+              email: bool = False, notes: list[str] | None = None) -> list[Outcome]:
+    """Build many cases; record their builds, write drafts (`email`), add the status columns to the report.
+    What the ledger and the drafts had to say is appended to `notes`."""
+    outcomes = batch_mod.run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
+                                   settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
+                                   templates_dir=templates_dir, split_parts=split_parts)
+    if not validate_only:
+        said = after_batch(Path(source), Path(out), outcomes, settings_file, exhibits_dir, email, templates_dir)
+        if notes is not None:
+            notes += said
+    return outcomes
+
+
+def status(folder: Path, settings_file: Path | None = None) -> StatusList:
+    """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
+    return case_statuses(Path(folder), settings_file)
 
 
 @dataclass
@@ -228,6 +278,56 @@ def new_spreadsheet(path: Path, force: bool = False) -> Path:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
-def list_offices(settings_file: Path | None = None, case: Path | None = None) -> dict[str, dict]:
-    """The Offices of the Chief Counsel a case can name: the shipped directory and the firm's additions."""
-    return load_settings(settings_file, case).offices
+def list_offices(settings_file: Path | None = None, case: Path | None = None,
+                 court: str | None = None) -> list[OfficeView]:
+    """The Offices of the Chief Counsel a case can name (the shipped directory and the firm's
+    additions), each main office followed by its sub-offices; with `court`, only the offices
+    covering that court, the most specific first."""
+    known = load_settings(settings_file, case).offices
+    if court is not None:
+        found = office_profiles.for_court(known, court)
+        if not found:
+            raise InvalidCaseError([], f"no office covers '{court}': see `pdpacket offices`, or record the court "
+                                       "under offices.<key>.courts in the settings")
+        return [OfficeView(o, False) for o in found]
+    views = []
+    for key in sorted(k for k, o in known.items() if not o["parent"] or o["parent"] not in known):
+        views.append(OfficeView(known[key], False))
+        views += [OfficeView(known[sub], True) for sub in sorted(known) if known[sub]["parent"] == key]
+    return views
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """One office as `pdpacket offices` shows it."""
+
+    office: dict
+    sub: bool  # a sub-office, shown under its main office
+
+    @property
+    def key(self) -> str:
+        return self.office["key"]
+
+    def lines(self) -> list[str]:
+        """What is known of the office, one fact a line; empty values say where to set them."""
+        o, key = self.office, self.office["key"]
+        unset = f"not set (set offices.{key}.%s in the settings file)"
+        rules = o["rules"]
+        said = [f"subject '{rules['subject']}'" if rules["subject"] else "",
+                f"attachments up to {rules['max_attachment_mb']:g} MB" if rules["max_attachment_mb"] else "",
+                f"requires {', '.join(rules['requires'])}" if rules["requires"] else ""]
+        out = [o["name"]]
+        if o["parent"]:
+            out.append(f"sub-office of {o['parent']}" + (", detained docket" if o["detained_docket"] else ""))
+        out += ["address: " + ("; ".join(o["address"]) if o["address"] else unset % "address"),
+               "e-mail: " + (o["email"] or unset % "email"),
+                "courts: " + (", ".join(o["courts"]) or "none recorded")]
+        if o["facilities"]:
+            out.append("facilities: " + ", ".join(o["facilities"]))
+        out.append("rules: " + ("; ".join(x for x in said if x) or "none recorded"))
+        if o["note"]:
+            out.append(f"note: {o['note']}")
+        dated = f", dated {o['source_date']}" if o["source_date"] else ""
+        checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
+        out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
+        return out

@@ -36,7 +36,9 @@ from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
 from assembler.vocab import BatchStatus
 
-REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message"]
+REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message",
+                 # filled in after the run from the ledger (assembler/send/batch_hook.py)
+                 "detained", "sent", "method", "response", "next_hearing", "due", "email"]
 MAX_CHUNK = 16
 FAILED = (BatchStatus.failed, BatchStatus.invalid)
 S = TypeVar("S")
@@ -67,6 +69,13 @@ class Outcome:
     exit_code: int = 0
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    detained: bool | None = None
+    sent: str = ""
+    method: str = ""
+    response: str = ""
+    next_hearing: str = ""
+    due: str = ""
+    email: str = ""  # the drafts written (--email), or why none was
 
 
 class BatchFailed(PdpacketError):
@@ -274,7 +283,7 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     if validate_only:
         checked = {spec.name: _validate_one(spec, settings_file, strict) for spec in specs}
         outcomes = [skipped.get(s.name) or checked[s.name] for s in every]
-        _write_report(out, outcomes)
+        write_report(out, outcomes)
         return outcomes
     workspace.sweep_stale()
     _prepare_out(out)
@@ -307,11 +316,11 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
         bar.close()
         outcomes = [skipped.get(s.name) or results.get(s.name)
                     or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again") for s in every]
-        _write_report(out, outcomes)
+        write_report(out, outcomes)
         raise
     bar.close()
     outcomes = [skipped.get(s.name) or results[s.name] for s in every]
-    _write_report(out, outcomes)
+    write_report(out, outcomes)
     return outcomes
 
 
@@ -339,7 +348,7 @@ def _prepare_out(out: Path) -> None:
                           "with -o, or fix its permissions") from exc
 
 
-def _write_report(out: Path, outcomes: list[Outcome]) -> None:
+def write_report(out: Path, outcomes: list[Outcome]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")

@@ -19,6 +19,8 @@ from pypdf import PdfReader
 
 from assembler import output, workspace
 from assembler.casefile.case import Case, validate_case
+from assembler.casefile.offices import office_warnings
+from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
@@ -118,10 +120,10 @@ class Assembled:
     docx_dir: Path
     pages: int
     notices: list[str]
-    plan: Planned = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.plan = self.settled.converted.rendered.plan
+    @property
+    def plan(self) -> Planned:
+        return self.settled.converted.rendered.plan
 
 
 # --- the stages -------------------------------------------------------------------------
@@ -137,7 +139,8 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
     return Planned(case, settings, choices, template_warnings, sections,
-                   build_context(case.data, case.office, tabs), make_environment(tabs), _signature_path(case),
+                   build_context(case.data, case.office, tabs, settings.decide_days), make_environment(tabs),
+                   _signature_path(case),
                    work, staging, prefix)
 
 
@@ -291,7 +294,7 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")
     warnings = planned.case.warnings + planned.template_warnings + [
-        Finding(planned.case.shown, "", n, Severity.warning) for n in notices]
+        Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
     return output.move_into_place(planned.staging, out, BuildResult(
         assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
         edited=[e.shown for e in used]))
@@ -376,7 +379,7 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
     exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in planned.sections for p in s.parts
                      if p.source is not None and p.source.suffix.lower() == ".pdf"
                      for n in range(p.first, p.last + 1)}
-    limit = planned.settings.size_limit_mb
+    limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
                                     deep=False)
     too_big = [f for f in report.errors if f.kind == "size"]

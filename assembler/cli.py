@@ -30,6 +30,10 @@ settings_option = click.option(
     help="Settings file (overrides PDPACKET_SETTINGS and the usual places).")
 
 
+email_option = click.option("--email", is_flag=True,
+                            help="Also write the e-mail draft(s) to the office beside the filing (see `email`).")
+
+
 def build_options(quiet_help: str):
     """The options `build` and `batch` share."""
     def apply(command):
@@ -66,21 +70,24 @@ def validate(case, settings_file, strict):
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out).")
+@email_option
 @build_options("No progress lines.")
-def build(case, out, settings_file, strict, quiet, templates_dir, split_parts):
+def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, email):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.api import build as build_case
     from assembler.progress import Progress
 
     result = build_case(case, out, settings_file=settings_file, strict=strict,
                         progress=Progress(False if quiet else None), templates_dir=templates_dir,
-                        split_parts=split_parts)
+                        split_parts=split_parts, email=email)
     for name in result.edited:
         click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
+    for note in result.notes:
+        click.echo(note, err=True)
     click.echo(f"{result.filing} ({result.pages} pages)")
-    for part in result.parts:
+    for part in result.parts + result.drafts:
         click.echo(f"{part}")
 
 
@@ -134,17 +141,21 @@ def edit(case, document, force, settings_file, templates_dir):
 @click.option("--validate-only", is_flag=True, help="Only check every case and report every problem.")
 @click.option("--exhibits-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="For a spreadsheet: the folder exhibit paths are relative to (default: the spreadsheet's).")
+@email_option
 @build_options("No progress bar.")
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
-          split_parts):
+          split_parts, email):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.api import run_batch
     from assembler.batch import FAILED, BatchFailed, summarize
     from assembler.vocab import BatchStatus
 
+    notes: list[str] = []
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
                          settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
-                         templates_dir=templates_dir, split_parts=split_parts)
+                         templates_dir=templates_dir, split_parts=split_parts, email=email, notes=notes)
+    for note in notes:
+        click.echo(note, err=True)
     for o in outcomes:
         if o.status == BatchStatus.skipped and not o.output:  # not a case (an unchanged case has its filing)
             click.echo(f"{o.case}: skipped: {o.message}", err=True)
@@ -166,17 +177,17 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
 @settings_option
 @click.option("--case", "case", type=click.Path(path_type=Path), default=None,
               help="Look up settings as for this case folder.")
-def offices(settings_file, case):
-    """List the Offices of the Chief Counsel that a case can name."""
+@click.option("--court", default=None, help="Only the offices covering this immigration court (a part of its name).")
+def offices(settings_file, case, court):
+    """List the Offices of the Chief Counsel a case can name: courts, sub-offices, rules."""
     from assembler.api import list_offices
 
-    known = list_offices(settings_file, case)
-    for key in sorted(known):
-        office = known[key]
-        mark = "" if office.get("verified") else "  (unverified)"
-        click.echo(f"{key:16} {office['name']}{mark}")
-        click.echo(f"{'':16} {'; '.join(office['address'][2:] or office['address'])}")
-        click.echo(f"{'':16} source: {office.get('source', '?')}, as of {office.get('as_of', '?')}")
+    for view in list_offices(settings_file, case, court):
+        indent = "  " if view.sub else ""
+        first, *rest = view.lines()
+        click.echo(f"{indent}{view.key:{22 - len(indent)}} {first}")
+        for line in rest:
+            click.echo(f"{'':22} {line}")
 
 
 @cli.command()
@@ -275,6 +286,117 @@ def templates_check(folder, settings_file, case):
     if errors:
         raise TemplateError(f"{len(errors)} error(s) in the templates")
     click.echo("templates OK" + (f" ({len(findings)} warning(s))" if findings else ""))
+
+
+# --- sending and following up ---------------------------------------------------------
+
+out_option = click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                          help="The build's output folder (default: CASE/out).")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@out_option
+@click.option("--date", "when", default=None, metavar="WHEN",
+              help="The drafts' Date (YYYY-MM-DD or an ISO time; default: the letter's date, 12:00 UTC).")
+@settings_option
+def email(case, out, when, settings_file):
+    """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml)."""
+    from assembler.api import write_drafts
+
+    drafts = write_drafts(case, out, settings_file, when)
+    for note in drafts.notes:
+        click.echo(note, err=True)
+    for path in drafts.files:
+        click.echo(str(path))
+    click.echo(f"to {', '.join(drafts.recipients)}: open the draft in the mail program, check it and send it "
+               "(or use `pdpacket send`)", err=True)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@out_option
+@click.option("--again", is_flag=True, help="Send even though the ledger says the case was already sent.")
+@click.option("--dry-run", is_flag=True, help="Print what would go where; send nothing, record nothing.")
+@settings_option
+def send(case, out, again, dry_run, settings_file):
+    """Send the built filing to the office through the firm's SMTP server, and record it."""
+    from assembler.api import send_case
+
+    sent = send_case(case, out, settings_file, again=again, dry_run=dry_run)
+    for note in sent.notes:
+        click.echo(note, err=True)
+    for m in sent.messages:
+        files = ", ".join(f"{a.name} ({len(a.data) / MB:.1f} MB)" for a in m.attachments)
+        verb = "would send" if dry_run else "sent"
+        click.echo(f"{verb} {m.number} of {m.total} to {', '.join(m.recipients)} via {sent.server}: "
+                   f"{m.message['Subject']} [{files}]")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--sent", "sent", is_flag=True, help="Record a request sent by other means.")
+@click.option("--method", type=click.Choice(["portal", "mail", "hand", "fax", "eservice", "email"]),
+              help="How it was sent (with --sent).")
+@click.option("--response", type=click.Choice(["granted", "denied", "partial", "no-response"]),
+              help="Record the office's answer.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When (default: today).")
+@click.option("--note", default=None, help="A short note kept with the event.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The decision (with --response), copied into CASE/responses/.")
+@settings_option
+def log(case, sent, method, response, day, note, file, settings_file):
+    """Record in the ledger a request sent by other means, or the office's answer."""
+    from assembler.api import log_response, log_sent
+
+    if sent == bool(response):
+        raise click.UsageError("give either --sent (with --method) or --response")
+    if sent and not method:
+        raise click.UsageError("--sent needs --method (portal, mail, hand, fax, eservice, email)")
+    if file and not response:
+        raise click.UsageError("--file goes with --response")
+    when = day.date() if day else None
+    event, notes = (log_sent(case, when, method, settings_file, note) if sent
+                    else log_response(case, response, when, note, file, settings_file))
+    for line in notes:
+        click.echo(line, err=True)
+    what = f"sent by {event.method}" if sent else f"response: {event.outcome}"
+    click.echo(f"{event.a_number}: {what} on {event.day}" + (f" (file: {event.file})" if event.file else ""))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@settings_option
+def status(folder, as_json, as_csv, settings_file):
+    """Every case of a cases folder: built, sent, answered, next hearing, and what is due (most urgent first)."""
+    import csv
+    import json
+
+    from assembler.api import status as case_statuses
+    from assembler.send.status import FIELDS
+
+    found = case_statuses(folder, settings_file)
+    rows = [c.row() for c in found.cases]
+    if not found.ledger_found:
+        click.echo(f"no ledger yet at {found.ledger}: nothing was built, sent or logged there", err=True)
+    if as_json:
+        click.echo(json.dumps({"folder": str(found.folder), "ledger": str(found.ledger), "cases": rows}, indent=2,
+                              ensure_ascii=False))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            flags = ("DETAINED " if r["detained"] else "") + (f"{r['a_number']}" if r["a_number"] else "")
+            built = (f"built {r['built']}" + (" (inputs changed)" if r["changed"] else "")) if r["built"] else "not built"
+            sent = f"sent {r['sent']} by {r['method']}" if r["sent"] else "not sent"
+            answer = f"answer: {r['response']} {r['response_date']}" if r["response"] else "no answer"
+            hearing = f"hearing {r['next_hearing']}" if r["next_hearing"] else "no hearing set"
+            click.echo(f"{r['case']}: {flags}; {built}; {sent}; {answer}; {hearing}")
+            click.echo(f"    due: {r['due'] or 'nothing'}")
 
 
 def main(argv=None):

@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     output_not_writable = 9
     filing_check_failed = 10
     batch_partial_failure = 11
+    send_failed = 12  # the mail server refused, dropped the connection or did not answer
+    not_sent = 13  # pdpacket refused to send: inputs changed since the build, or already sent
     interrupted = 130
 
 

@@ -34,6 +34,8 @@ class BuildResult:
     timings: dict | None = None
     parts: list[Path] = field(default_factory=list)  # the filing in numbered parts (--split)
     edited: list[str] = field(default_factory=list)  # documents taken from CASE/edits/ instead of rendered
+    drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
+    notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
 
 
 def filing_name(data: dict) -> str:
@@ -82,14 +84,15 @@ def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
 
 
 def previous_outputs(out: Path) -> set[str]:
-    """The files the last build wrote into `out`, as its manifest lists them (`outputs`; the
-    filing and its parts for manifests written before `outputs` existed). Plain names only:
+    """The files the last build wrote into `out`, as its manifest lists them (`outputs`, the
+    filing, its parts, the e-mail drafts written for it). Plain names only:
     a manifest never makes a build remove anything outside its folder."""
     try:
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         names = list(manifest.get("outputs") or [])
         names.append(manifest["filing"]["file"])
         names += [p["file"] for p in manifest.get("parts") or []]
+        names += [d["file"] for d in manifest.get("drafts") or []]  # e-mail drafts carry the old filing
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
     return {n for n in names if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..")}

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, minimal, write_case
-from make import pdf
 from assembler.errors import ExitCode
+from helpers import REPO, make_pdf, minimal, write_case
 
 
 def _case_data(i: int) -> dict:
@@ -28,7 +27,7 @@ def _case_data(i: int) -> dict:
 def _folder_of_cases(root: Path, n: int) -> Path:
     for i in range(n):
         folder = write_case(root / f"case{i:02d}", _case_data(i))
-        pdf(folder / "ex" / "lease.pdf", pages=1 + i % 2, text=f"Lease {i}")
+        make_pdf(folder / "ex" / "lease.pdf", pages=1 + i % 2, text=f"Lease {i}")
     return root
 
 
@@ -56,6 +55,7 @@ def twelve(tmp_path_factory):
     return root, out, code
 
 
+@pytest.mark.libreoffice
 def test_the_good_cases_build_and_the_broken_ones_are_reported(twelve):
     root, out, code = twelve
     assert code == ExitCode.batch_partial_failure
@@ -79,6 +79,7 @@ def test_the_good_cases_build_and_the_broken_ones_are_reported(twelve):
     assert "damaged" in next(r for r in rows if r["case"] == "case07")["message"]
 
 
+@pytest.mark.libreoffice
 def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(twelve, run):
     root, out, _ = twelve
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/*.pdf")}
@@ -88,7 +89,7 @@ def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(t
     assert sorted(c for c, r in report.items() if r["status"] == "skipped") == \
         sorted(c for c in report if c not in ("case03", "case07"))
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/*.pdf")} == before
-    pdf(root / "case05" / "ex" / "lease.pdf", pages=3, text="Changed lease")
+    make_pdf(root / "case05" / "ex" / "lease.pdf", pages=3, text="Changed lease")
     run("batch", root, "-o", out, "--jobs", "2", "-q")
     report = _report(out)
     assert report["case05"]["status"] == "built"
@@ -96,6 +97,7 @@ def test_a_rerun_rebuilds_nothing_and_a_changed_exhibit_rebuilds_only_its_case(t
     assert "12 cases" in run("batch", root, "-o", out, "-q").out
 
 
+@pytest.mark.libreoffice
 def test_force_rebuilds(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 2)
     assert run("batch", root, "-o", tmp_path / "out", "-q").code == 0
@@ -129,6 +131,7 @@ os.execv("{real}", ["{real}", *sys.argv[1:]])
 """
 
 
+@pytest.mark.libreoffice
 def test_a_hanging_conversion_fails_only_its_case(tmp_path, run, monkeypatch):
     import shutil
     fake = tmp_path / "soffice"
@@ -160,6 +163,7 @@ def _flatten(value, prefix=""):
         yield prefix, value
 
 
+@pytest.mark.libreoffice
 def test_the_same_cases_from_a_csv_give_the_same_filings(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 3)
     assert run("batch", root, "-o", tmp_path / "from-folders", "-q").code == 0
@@ -182,29 +186,7 @@ def test_the_same_cases_from_a_csv_give_the_same_filings(tmp_path, run):
         assert a.name == b.name and a.read_bytes() == b.read_bytes()
 
 
-def test_xlsx_rows_are_read_like_csv_rows(tmp_path):
-    import openpyxl
-    from assembler.casefile.spreadsheet import read_rows, row_to_data
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["case", "respondent.date_of_birth", "request.relief[0]", "exhibits[0].file", "attorney.bar_number"])
-    import datetime
-    sheet.append(["x1", datetime.datetime(1990, 1, 20), "dismissal", "a.pdf", 5123456])
-    book.save(tmp_path / "cases.xlsx")
-    ((number, row),) = read_rows(tmp_path / "cases.xlsx")
-    data, problems = row_to_data(row, "cases.xlsx row 2")
-    assert number == 2 and not problems
-    assert data == {"respondent": {"date_of_birth": "1990-01-20"}, "request": {"relief": ["dismissal"]},
-                    "exhibits": [{"file": "a.pdf"}], "attorney": {"bar_number": "5123456"}}
-
-
-def test_bad_column_paths_are_reported(tmp_path):
-    from assembler.casefile.spreadsheet import row_to_data
-    data, problems = row_to_data({"exhibits[1].file": "b.pdf", "respondent..x": "1", "[0]": "y"}, "s.csv row 2")
-    assert {p.path for p in problems} == {"exhibits[1].file", "respondent..x", "[0]"}
-    assert any("comes before item [0]" in p.message for p in problems)
-
-
+@pytest.mark.libreoffice
 def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     # 20 cases with one worker: a chunk of 16, then one of 4, so the kill lands mid-run.
     root = _folder_of_cases(tmp_path / "src", 20)
@@ -230,6 +212,7 @@ def test_a_killed_batch_resumes_without_redoing_finished_cases(tmp_path):
     assert leftovers == []
 
 
+@pytest.mark.libreoffice
 def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
     root = _folder_of_cases(tmp_path / "src", 20)
     out = tmp_path / "out"
@@ -262,6 +245,7 @@ def test_the_progress_bar_shows_done_failed_and_time_left(capsys):
     assert "2/4 cases, 1 failed, about" in err and "s left" in err
 
 
+@pytest.mark.libreoffice
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, run):
     root = _folder_of_cases(tmp_path / "src", 1)
     result = run("batch", root, "-o", tmp_path / "out")

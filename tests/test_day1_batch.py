@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assembler.errors import ExitCode
-from conftest import minimal, write_case
+from helpers import minimal, write_case
 
 
 def _firm_folder(root: Path) -> Path:

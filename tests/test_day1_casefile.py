@@ -6,7 +6,7 @@ import csv
 
 from assembler.casefile.spreadsheet import read_rows, row_to_data
 from assembler.errors import ExitCode
-from conftest import DELETE, minimal, write_case
+from helpers import DELETE, minimal, write_case
 
 # --- 3: validate reports in one run ----------------------------------------------------
 

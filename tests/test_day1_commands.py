@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from assembler.convert import soffice
 from assembler.errors import ExitCode
-from conftest import REPO
+from helpers import REPO
 
 
 def test_templates_export_only_the_roles_asked_for(run, tmp_path):

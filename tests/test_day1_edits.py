@@ -9,16 +9,14 @@ from docx import Document
 
 from assembler.documents import edits
 from assembler.errors import ExitCode
-from conftest import minimal, write_case
-from make import pdf
-from pdfread import index_ranges, page_texts, tab_pages
+from helpers import index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
 
 
 def _case(tmp_path, **changes):
     data = minimal(**changes)
     data["exhibits"] = [{"id": "lease", "file": "ex/lease.pdf", "title": "Lease"}]
     folder = write_case(tmp_path / "c", data)
-    pdf(folder / "ex" / "lease.pdf", pages=2, text="Lease")
+    make_pdf(folder / "ex" / "lease.pdf", pages=2, text="Lease")
     return folder, data
 
 

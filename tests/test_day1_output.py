@@ -7,7 +7,7 @@ import pytest
 
 from assembler import output
 from assembler.output import BuildResult
-from conftest import minimal, write_case
+from helpers import minimal, write_case
 
 
 def _staged(out, name: str, parts: int = 0) -> BuildResult:
@@ -29,11 +29,12 @@ def test_the_previous_filing_parts_and_drafts_go_and_nothing_else(tmp_path):
     out.mkdir()
     old = "OLD_A111111111_PD-request.pdf"
     for name in (old, "OLD_A111111111_PD-request_Part1.pdf", "OLD_A111111111_PD-request_Part2.pdf",
-                 "request-email.eml", "notes.txt", "client-photo.jpg"):
+                 "request-email.eml", "OLD_A111111111_PD-request.eml", "notes.txt", "client-photo.jpg"):
         (out / name).write_bytes(b"x")
     (out / "manifest.json").write_text(json.dumps({
         "filing": {"file": old}, "parts": [{"file": "OLD_A111111111_PD-request_Part1.pdf"},
                                            {"file": "OLD_A111111111_PD-request_Part2.pdf"}],
+        "drafts": [{"file": "OLD_A111111111_PD-request.eml"}],
         "outputs": [old, "request-email.eml", "../outside.pdf", "/etc/passwd"]}))
     (tmp_path / "outside.pdf").write_bytes(b"x")
     result = output.move_into_place(*_move_args(out, _staged(out, "NEW_A222222222_PD-request.pdf")))

@@ -10,8 +10,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
 from assembler.errors import ExitCode
-from conftest import REPO, minimal, write_case
-from make import pdf
+from helpers import REPO, make_pdf, minimal, write_case
 
 
 def _check(path):
@@ -40,7 +39,7 @@ def test_check_on_a_broken_pdf_keeps_the_pdf_librarys_log_out(tmp_path):
 
 
 def test_check_says_1_page_not_1_pages(run, tmp_path):
-    result = run("check", pdf(tmp_path / "one.pdf", pages=1))
+    result = run("check", make_pdf(tmp_path / "one.pdf", pages=1))
     assert f"{tmp_path / 'one.pdf'}: 1 page, " in result.out + result.err
 
 
@@ -50,7 +49,7 @@ def test_the_scan_warning_names_the_exhibit(run, tmp_path):
     data["exhibits"] = [{"id": "lease", "file": "ex/lease.pdf", "title": "Lease"},
                         {"id": "photo_id", "file": "ex/id-scan.pdf", "title": "ID"}]
     folder = write_case(tmp_path / "c", data)
-    pdf(folder / "ex" / "lease.pdf", pages=1)
+    make_pdf(folder / "ex" / "lease.pdf", pages=1)
     c = canvas.Canvas(str(folder / "ex" / "id-scan.pdf"), pagesize=letter, invariant=1)
     for _ in range(2):
         c.rect(72, 72, 300, 200, fill=1)  # a picture, no text: what a scan looks like to a reader

@@ -8,7 +8,7 @@ import yaml
 from docx import Document
 
 from assembler.errors import ExitCode
-from conftest import minimal, write_case
+from helpers import minimal, write_case
 
 
 def _doc(path: Path, *paragraphs) -> Path:

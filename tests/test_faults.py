@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_case
 from assembler.errors import ExitCode
+from helpers import REPO, fake_soffice, write_case
 
 
+@pytest.mark.libreoffice
 def test_a_full_disk_while_writing_the_filing(run, tmp_path, monkeypatch):
     folder = write_case(tmp_path / "c")
     out = tmp_path / "out"
@@ -50,10 +51,9 @@ def test_a_read_only_output_folder(run, tmp_path):
     assert f"cannot write to the output folder {target}" in result.err
 
 
+@pytest.mark.libreoffice
 def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
-    fake = tmp_path / "soffice"
-    fake.write_text("#!/bin/sh\nsleep 60 &\nwait\n")
-    fake.chmod(0o755)
+    fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
     folder = write_case(tmp_path / "c")
     out = tmp_path / "out"
     env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}
@@ -88,6 +88,7 @@ def _child_of(pid: int) -> bool:
     return False
 
 
+@pytest.mark.libreoffice
 def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
     from assembler.convert import soffice
     seen = []
@@ -108,6 +109,7 @@ def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
 
 def test_stale_work_folders_of_dead_processes_are_swept(tmp_path, monkeypatch):
     import tempfile
+
     from assembler import workspace
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen(["true"])

@@ -9,31 +9,30 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from conftest import SAMPLES, minimal, write_case
 from assembler.errors import ExitCode
+from helpers import minimal, write_case
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    import os
-    os.environ["PDPACKET_TODAY"] = "2026-11-28"
-    from assembler.build import build
-    out = tmp_path_factory.mktemp("built")
-    return build(SAMPLES / "1-garcia-lopez", out)
+@pytest.fixture
+def built(sample1_build):
+    return sample1_build.result
 
 
+@pytest.mark.libreoffice
 def test_a_good_filing_passes_against_its_manifest(run, built):
     result = run("check", built.filing)
     assert result.code == 0, result.err
     assert "44 pages" in result.out and "checked against its manifest: OK" in result.out
 
 
+@pytest.mark.libreoffice
 def test_photo_pages_are_not_called_scans_by_the_build(built):
     assert not any("searchable text" in w.render() for w in built.warnings)
     assert any("acta-de-nacimiento.pdf): 1 page(s) that were not upright Letter size" in w.render()
                for w in built.warnings)
 
 
+@pytest.mark.libreoffice
 def test_a_filing_that_disagrees_with_its_manifest(run, built, tmp_path):
     filing = tmp_path / built.filing.name
     shutil.copy(built.filing, filing)
@@ -82,6 +81,7 @@ def test_a_file_that_is_not_a_pdf(run, tmp_path):
     assert run("check", tmp_path / "missing.pdf").code == ExitCode.input_file
 
 
+@pytest.mark.libreoffice
 def test_over_the_limit_fails_and_split_writes_parts_at_exhibit_boundaries(run, built, tmp_path):
     filing = tmp_path / built.filing.name
     shutil.copy(built.filing, filing)
@@ -111,11 +111,13 @@ def test_over_the_limit_fails_and_split_writes_parts_at_exhibit_boundaries(run, 
     assert "INDEX OF EXHIBITS" in " ".join(p.extract_text() for p in first.pages[:5])
 
 
+@pytest.mark.libreoffice
 def test_build_split_writes_parts_and_records_them(run, tmp_path):
     data = minimal()
     data["exhibits"] = [{"id": f"e{i}", "file": f"e{i}.pdf", "title": f"Exhibit {i}"} for i in range(4)]
     folder = write_case(tmp_path / "c", data)
     import random
+
     from PIL import Image
     rng = random.Random(7)
     for i in range(4):  # photos of noise do not compress: about 0.1 MB each

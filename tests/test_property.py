@@ -6,13 +6,14 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from conftest import minimal
 from assembler.cli import main
 from assembler.errors import ExitCode
+from helpers import minimal
 
 HOSTILE = st.one_of(
     st.text(max_size=60),
@@ -73,6 +74,7 @@ def test_validate_never_crashes(data, capsys, tmp_path_factory):
         assert all(line.startswith(str(folder)) or line.startswith("error:") for line in err.splitlines()), err
 
 
+@pytest.mark.libreoffice
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking a build takes minutes
 @given(data=cases())
@@ -106,6 +108,7 @@ def printable_cases(draw):
     return data
 
 
+@pytest.mark.libreoffice
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(data=printable_cases())
@@ -120,6 +123,7 @@ def test_hostile_free_text_builds(data, capsys, tmp_path_factory):
         assert len(PdfReader(filing).pages) == 4
 
 
+@pytest.mark.libreoffice
 def test_a_very_long_family_name_gives_a_usable_file_name(run, tmp_path):
     folder = _write(tmp_path / "c", {**minimal(), "respondent": {**minimal()["respondent"], "family_names": "A" * 5000}})
     result = run("build", folder, "-o", tmp_path / "out", "-q")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import minimal, write_case
 from assembler.errors import ExitCode
+from helpers import minimal, write_case
 
 
 def _settings(path, **data):
@@ -91,17 +91,19 @@ def test_offices_lists_every_shipped_office_with_its_source(run):
     for key in ("atlanta", "new_york_city", "st_paul", "washington", "el_paso"):
         assert key in result.out
     assert "26 Federal Plaza, Room 1130" in result.out
-    assert result.out.count("source:") == 25
+    # 25 main offices and the 3 detained-docket sub-offices the brief names, each with its source.
+    assert result.out.count("source:") == 28
 
 
 def test_a_firm_overrides_and_adds_offices_in_its_settings(run, tmp_path):
     s = _settings(tmp_path / "s.yaml", offices={
         "chicago": {"name": "OCC Chicago (verified)", "address": ["1 New St", "Chicago, IL 60601"],
-                    "as_of": "2026-10-01"},
+                    "source_date": "2026-10-01", "verified_on": "2026-10-02"},
         "harlingen": {"name": "OCC Harlingen sub-office", "address": ["1 Harlingen Rd"]}})
     result = run("offices", "--settings", s)
     chicago = result.out.split("chicago", 1)[1].split("dallas", 1)[0]
     assert "OCC Chicago (verified)" in chicago and "1 New St" in chicago and "55 E Monroe" not in chicago
+    assert "verified on 2026-10-02" in chicago
     assert "harlingen" in result.out and "OCC Harlingen sub-office" in result.out
     assert "source: firm settings" in result.out
     data = minimal(office="harlingen")

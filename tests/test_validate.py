@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from conftest import DELETE, SAMPLES, minimal, write_case
 from assembler.errors import ExitCode
+from helpers import DELETE, SAMPLES, minimal, write_case
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()))

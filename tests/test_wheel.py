@@ -6,9 +6,12 @@ import sys
 import venv
 import zipfile
 
-from conftest import REPO, SAMPLES
+import pytest
+
+from helpers import REPO, SAMPLES, TODAY
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_validates_a_sample(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
@@ -24,9 +27,10 @@ def test_wheel_installs_and_validates_a_sample(tmp_path):
     venv.EnvBuilder(with_pip=True).create(env)
     subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)], check=True)
     # Run from elsewhere so nothing is imported from the checkout.
+    # Nothing inherited either: a PYTHONPATH pointing at a checkout would win over the wheel.
+    clean = {"PDPACKET_TODAY": TODAY, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run([env / "bin" / "pdpacket", "validate", SAMPLES / "1-garcia-lopez"],
-                            cwd=tmp_path, capture_output=True, text=True, env={"PDPACKET_TODAY": "2026-11-28",
-                                                                               "PATH": "/usr/bin:/bin"})
+                            cwd=tmp_path, capture_output=True, text=True, env=clean)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
     clean = {"PATH": "/usr/bin:/bin"}  # no PYTHONPATH: nothing may come from the checkout

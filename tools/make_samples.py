@@ -123,8 +123,10 @@ def sample_2(base: Path) -> None:
     ex = base / "exhibits"
     ex.mkdir(parents=True, exist_ok=True)
     pdf(ex / "disposition.pdf", [["CERTIFIED DISPOSITION (synthetic)", "State of Florida v. Jean-Baptiste Pierre-Louis",
-                                 "County Court, Miami-Dade County", "Charge: DUI (first offense), 2016",
-                                 "Disposition: adjudication withheld; probation completed 2017"],
+                                 "County Court, Miami-Dade County", "Case no. 2016-012345-TT-20 (fictional)",
+                                 "Charge: DUI, first offense, Fla. Stat. 316.193, 2016", "Plea: nolo contendere",
+                                 "Disposition: adjudication withheld; 12 months of probation",
+                                 "Probation terminated successfully, 2017"],
                                 ["CERTIFIED DISPOSITION (synthetic), page 2", "Case closed.",
                                  "Clerk of Court (fictional seal)"]])
     pdf(ex / "treatment-certificate.pdf", [["CERTIFICATE OF COMPLETION (synthetic)",
@@ -141,9 +143,34 @@ def sample_2(base: Path) -> None:
     Image.open(ex / "family.png").save(ex / "family.png", optimize=True)
 
 
+def sample_4(base: Path) -> None:
+    ex = base / "exhibits"
+    ex.mkdir(parents=True, exist_ok=True)
+    pdf(ex / "g28.pdf", [["FORM G-28 (synthetic placeholder for the sample; a firm files the official form)",
+                          "Notice of Entry of Appearance as Attorney or Accredited Representative",
+                          "Client: Rosa Elena Quispe Mamani", "Attorney: Daniel Okafor, Okafor & Reyes LLP",
+                          "Signed by the client and the attorney on November 16, 2026 (fictional)"]])
+    pdf(ex / "i130-approval.pdf", [["FORM I-797 NOTICE OF ACTION (synthetic)", "Approval notice: Form I-130",
+                                    "Petitioner: Tomas Quispe (U.S. citizen, fictional)",
+                                    "Beneficiary: Rosa Elena Quispe Mamani", "Approved: 2026-08-21"]])
+    pdf(ex / "marriage-certificate.pdf", [["CERTIFICATE OF MARRIAGE - State of Texas (synthetic)",
+                                          "Tomas Quispe and Rosa Elena Quispe Mamani",
+                                          "Married March 9, 2019, Harris County"]])
+    pdf(ex / "tax-transcripts.pdf", [[f"IRS ACCOUNT TRANSCRIPT (synthetic) - tax year {y}",
+                                      "Taxpayers: Tomas Quispe and Rosa Elena Quispe Mamani",
+                                      "Filing status: married filing jointly"] for y in (2023, 2024, 2025)])
+    pdf(ex / "carta-de-la-iglesia.pdf", [["IGLESIA SAN JOSE, HOUSTON (documento ficticio)", "12 de noviembre de 2026",
+                                          "A quien corresponda:", "Rosa Elena es voluntaria de nuestra parroquia",
+                                          "desde 2014 y coordina el programa de alimentos."]])
+    pdf(ex / "carta-de-la-iglesia-en.pdf", [["ST. JOSEPH CHURCH, HOUSTON (English translation)", "November 12, 2026",
+                                             "To whom it may concern:", "Rosa Elena has volunteered at our parish",
+                                             "since 2014 and coordinates the food program."]])
+
+
 def main() -> int:
     sample_1(ROOT / "1-garcia-lopez")
     sample_2(ROOT / "2-pierre-louis-detained")
+    sample_4(ROOT / "4-quispe-board")
     print(f"sample exhibits written under {ROOT}")
     return 0
 

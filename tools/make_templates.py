@@ -47,7 +47,8 @@ def new_document(title: str) -> Document:
     return doc
 
 
-def para(doc, text="", bold=False, align=None, style=None, space_after=None):
+def para(doc, text="", bold=False, align=None, style=None, space_after=None, keep=False):
+    """`keep`: stay on the page of the next paragraph (a signature block never starts at a page's foot)."""
     p = doc.add_paragraph(style=style)
     if text:
         run = p.add_run(text)
@@ -56,7 +57,25 @@ def para(doc, text="", bold=False, align=None, style=None, space_after=None):
         p.alignment = align
     if space_after is not None:
         p.paragraph_format.space_after = Pt(space_after)
+    if keep:
+        p.paragraph_format.keep_with_next = True
     return p
+
+
+def detained_mark(doc):
+    """'DETAINED' at the top right, as the immigration court's practice manual asks of detained filings."""
+    para(doc, "{%p if respondent.detained %}")
+    para(doc, "DETAINED", bold=True, align=RIGHT)
+    para(doc, "{%p endif %}")
+
+
+def office_block(doc, keep=False):
+    """The office's address, printed the same way in the letter and the certificate of service."""
+    para(doc, "{{ office.name }}", space_after=0, keep=keep)
+    para(doc, "U.S. Immigration and Customs Enforcement", space_after=0, keep=keep)
+    para(doc, "{%p if office.address %}")
+    para(doc, "{{ office.address|lines }}", space_after=0, keep=keep)
+    para(doc, "{%p endif %}")
 
 
 def runs(doc, *parts, style=None):
@@ -73,39 +92,55 @@ def heading(doc, text, level=2):
 
 
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
+RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
+NBSP = "\u00a0"
 
 
 def letter() -> Document:
     doc = new_document("Request for prosecutorial discretion")
+    detained_mark(doc)
     para(doc, "{{ attorney.firm or attorney.name }}", bold=True, space_after=0)
     para(doc, "{{ attorney.address|lines }}", space_after=0)
     para(doc, "{{ attorney.phone }} | {{ attorney.email }}")
     para(doc, "{{ letter_date|longdate }}")
-    para(doc, "VIA {{ service.method_label|upper }}", bold=True, space_after=0)
-    para(doc, "{{ office.name }}", space_after=0)
-    para(doc, "{{ office.address|lines }}")
+    para(doc, "{{ service.via }}", bold=True, space_after=6)
+    office_block(doc)
+    para(doc, "", space_after=0)
     runs(doc, ("Re:\t", True), ("Request for Prosecutorial Discretion", True))
     for label, value in [
         ("Respondent", "{{ respondent.full_name }}"),
         ("A-Number", "{{ respondent.a_number|a_number }}"),
         ("Date of birth", "{{ respondent.date_of_birth|longdate }}"),
         ("Citizenship", "{{ respondent.country_of_citizenship }}"),
-        ("Immigration court", "{{ proceedings.court }}"),
-        ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}"),
-        ("Next hearing", "{{ proceedings.next_hearing_text }}"),
     ]:
         p = runs(doc, (f"\t{label}: ", False), (value, False))
         p.paragraph_format.space_after = Pt(0)
     para(doc, "{%p if respondent.detained %}")
-    runs(doc, ("\tDetained at: ", False), ("{{ respondent.detention_facility }}", False))
+    for label, value in [("Detained at", "{{ respondent.detention_facility }}"),
+                         ("Detained since", "{{ respondent.detained_since|longdate }}")]:
+        runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
     para(doc, "{%p endif %}")
-    para(doc, "")
+    para(doc, "{%p if proceedings.court %}")
+    for label, value in [("Immigration court", "{{ proceedings.court }}"),
+                         ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}")]:
+        runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if proceedings.next_hearing %}")
+    runs(doc, ("\tNext hearing: ", False), ("{{ proceedings.next_hearing_text }}", False)) \
+        .paragraph_format.space_after = Pt(0)
+    para(doc, "{%p endif %}")
+    runs(doc, ("\tStage: ", False), ("{{ proceedings.stage_text }}", False))
     para(doc, "Dear Chief Counsel:")
     para(doc, "We write on behalf of {{ respondent.full_name }} to ask the Office of the Chief Counsel to "
               "exercise prosecutorial discretion in this case. {{ request.summary }}")
+    para(doc, "{%p if respondent.detained %}")
+    para(doc, "{{ respondent.full_name }} is detained. We respectfully ask for the Office's decision "
+              "{% if request.decide_by %}by {{ request.decide_by|longdate }}, {{ request.decide_days }} days "
+              "before the next hearing{% else %}as soon as possible{% endif %}.")
+    para(doc, "{%p endif %}")
     heading(doc, "Relief requested")
     para(doc, "{%p for relief in request.relief_labels %}")
-    para(doc, "{{ relief }}", style="List Bullet")
+    para(doc, "{{ relief|sentence }}", style="List Bullet")
     para(doc, "{%p endfor %}")
     heading(doc, "Statement of facts")
     para(doc, "{%p for paragraph in request.facts|paragraphs %}")
@@ -113,39 +148,53 @@ def letter() -> Document:
     para(doc, "{%p endfor %}")
     heading(doc, "Favorable factors")
     para(doc, "{%p for factor in request.favorable_factors %}")
-    runs(doc, ("{{ loop.index }}. {{ factor.title }}.", True), (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
+    runs(doc, ("{{ loop.index }}. {{ factor.title|sentence }}", True),
+         (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
     para(doc, "{%p endfor %}")
-    para(doc, "{%p if request.negative_factors or request.criminal_history %}")
+    para(doc, "{%p if request.negative_factors or request.negative_factors_none %}")
     heading(doc, "Negative factors")
+    para(doc, "{%p if request.negative_factors_none %}")
+    para(doc, "None known.")
+    para(doc, "{%p endif %}")
     para(doc, "{%p for factor in request.negative_factors %}")
-    runs(doc, ("{{ factor.title }}.", True), (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p if request.criminal_history %}")
-    heading(doc, "Criminal history")
-    para(doc, "{%p for item in request.criminal_history %}")
-    runs(doc, ("{{ item.offense }}", True),
-         (" ({{ item.date|longdate }}{% if item.jurisdiction %}, {{ item.jurisdiction }}{% endif %}). "
-          "Disposition: {{ item.disposition }}. {{ item.explanation }}{{ item.exhibits|cite }}", False))
+    runs(doc, ("{{ factor.title|sentence }}", True), (" {{ factor.text }}{{ factor.exhibits|cite }}", False))
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
+    para(doc, "{%p if request.criminal_history or request.criminal_history_none %}")
+    heading(doc, "Criminal history")
+    para(doc, "{%p if request.criminal_history_none %}")
+    para(doc, "{{ respondent.full_name }} has no criminal history.")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for item in request.criminal_history %}")
+    runs(doc, ("{{ loop.index }}. {{ item.offense|sentence }}", True),
+         (" {{ item.date|longdate }}{% if item.jurisdiction %}, {{ item.jurisdiction }}{% endif %}"
+          "{% if item.case_number %}, case no. {{ item.case_number }}{% endif %}."
+          "{% if item.statute %} Statute: {{ item.statute|sentence }}{% endif %}"
+          " Disposition: {{ item.disposition|sentence }}"
+          "{% if item.sentence %} Sentence: {{ item.sentence|sentence }}{% endif %}"
+          f"{{% if item.disposition_tab %}} Certified disposition: Tab{NBSP}{{{{ item.disposition_tab }}}}.{{% endif %}}"
+          " {{ item.explanation }}{{ item.exhibits|cite }}", False))
+    para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
     heading(doc, "Conclusion")
     para(doc, "{%p for paragraph in request.conclusion|paragraphs %}")
-    para(doc, "{{ paragraph }}")
+    para(doc, "{{ paragraph }}", keep=True)  # the signature never stands on a page of its own
     para(doc, "{%p endfor %}")
-    para(doc, "")
-    para(doc, "Respectfully submitted,")
+    para(doc, "", keep=True)
+    para(doc, "Respectfully submitted,", keep=True)
     para(doc, "{%p if attorney.signature_image %}")
-    para(doc, "{{ attorney.signature_image }}", space_after=0)
+    para(doc, "{{ attorney.signature_image }}", space_after=0, keep=True)
     para(doc, "{%p else %}")
-    para(doc, "{{ attorney.signature_text }}", space_after=0)
+    para(doc, "{{ attorney.signature_text }}", space_after=0, keep=True)
     para(doc, "{%p endif %}")
-    para(doc, "{{ attorney.name }}", space_after=0)
-    para(doc, "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})"
-              "{% if attorney.eoir_id %} | EOIR ID {{ attorney.eoir_id }}{% endif %}", space_after=0)
-    para(doc, "{% if attorney.firm %}{{ attorney.firm }}{% endif %}", space_after=0)
-    para(doc, "{{ attorney.address|lines }}", space_after=0)
-    para(doc, "{{ attorney.phone }} | {{ attorney.email }}", space_after=0)
+    para(doc, "{{ attorney.name }}", space_after=0, keep=True)
+    para(doc, f"Bar No.{NBSP}{{{{ attorney.bar_number }}}}, {{{{ attorney.bar_state }}}}"
+              "{% if attorney.eoir_id %} | EOIR ID {{ attorney.eoir_id }}{% endif %}", space_after=0, keep=True)
+    para(doc, "{%p if attorney.firm %}")
+    para(doc, "{{ attorney.firm }}", space_after=0, keep=True)
+    para(doc, "{%p endif %}")
+    para(doc, "{{ attorney.address|lines }}", space_after=0, keep=True)
+    para(doc, "{{ attorney.phone }} | {{ attorney.email }}", space_after=0, keep=True)
     para(doc, "Counsel for Respondent")
     return doc
 
@@ -153,21 +202,26 @@ def letter() -> Document:
 def declaration() -> Document:
     doc = new_document("Declaration")
     para(doc, "DECLARATION OF {{ declaration.declarant|upper }}", bold=True, align=CENTER, space_after=0)
-    para(doc, "In support of the request for prosecutorial discretion of {{ respondent.full_name }} "
-              "({{ respondent.a_number|a_number }})", align=CENTER)
-    para(doc, "I, {{ declaration.declarant }} ({{ declaration.relationship }}), declare as follows:")
+    para(doc, "In support of the request for prosecutorial discretion of {{ respondent.full_name }}, "
+              "{{ respondent.a_number|a_number }}", align=CENTER)
+    para(doc, "I, {{ declaration.declarant }}, declare as follows:")
     para(doc, "{%p for paragraph in declaration.paragraphs %}")
-    para(doc, "{{ loop.index }}.\t{{ paragraph }}")
+    p = para(doc, "{{ loop.index }}.\t{{ paragraph }}")
+    # A hanging indent: the number in the margin, every line of the text aligned after it.
+    p.paragraph_format.left_indent = Inches(0.5)
+    p.paragraph_format.first_line_indent = Inches(-0.5)
+    p.paragraph_format.tab_stops.add_tab_stop(Inches(0.5))
     para(doc, "{%p endfor %}")
     para(doc, "{%p if declaration.signed_in_us %}")
-    para(doc, "I declare under penalty of perjury that the foregoing is true and correct.")
+    para(doc, "I declare under penalty of perjury that the foregoing is true and correct.", keep=True)
     para(doc, "{%p else %}")
     para(doc, "I declare under penalty of perjury under the laws of the United States of America that the "
-              "foregoing is true and correct.")
+              "foregoing is true and correct.", keep=True)
     para(doc, "{%p endif %}")
-    para(doc, "Executed on {{ declaration.signed.date|longdate }}, at {{ declaration.signed_place }}.")
-    para(doc, "")
-    para(doc, "______________________________", space_after=0)
+    para(doc, "Executed on {{ declaration.signed.date|longdate }}, at {{ declaration.signed_place|sentence }}",
+         keep=True)
+    para(doc, "", keep=True)
+    para(doc, "______________________________", space_after=0, keep=True)
     para(doc, "{{ declaration.declarant }}")
     para(doc, "{%p if declaration.interpreter %}")
     heading(doc, "Certificate of interpreter")
@@ -175,13 +229,16 @@ def declaration() -> Document:
               "{{ declaration.language }} and English; that I read the foregoing declaration to "
               "{{ declaration.declarant }} in {{ declaration.language }}, a language the declarant understands; "
               "that the declarant stated that the declaration was understood before signing it; and that I "
-              "interpreted accurately and completely.")
-    para(doc, "")
-    para(doc, "______________________________", space_after=0)
-    para(doc, "{{ declaration.interpreter.name }}", space_after=0)
-    para(doc, "{% if declaration.interpreter.address %}{{ declaration.interpreter.address|join(', ') }}{% endif %}"
-              "{% if declaration.interpreter.phone %} | {{ declaration.interpreter.phone }}{% endif %}",
-         space_after=0)
+              "interpreted accurately and completely.", keep=True)
+    para(doc, "", keep=True)
+    para(doc, "______________________________", space_after=0, keep=True)
+    para(doc, "{{ declaration.interpreter.name }}", space_after=0, keep=True)
+    para(doc, "{%p if declaration.interpreter.address %}")
+    para(doc, "{{ declaration.interpreter.address|lines }}", space_after=0, keep=True)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if declaration.interpreter.phone %}")
+    para(doc, "{{ declaration.interpreter.phone }}", space_after=0, keep=True)
+    para(doc, "{%p endif %}")
     para(doc, "Date: {{ declaration.signed.date|longdate }}")
     para(doc, "{%p endif %}")
     return doc
@@ -189,6 +246,7 @@ def declaration() -> Document:
 
 def index() -> Document:
     doc = new_document("Index of exhibits")
+    detained_mark(doc)
     para(doc, "INDEX OF EXHIBITS", bold=True, align=CENTER, space_after=0)
     para(doc, "Request for Prosecutorial Discretion: {{ respondent.full_name }}, {{ respondent.a_number|a_number }}",
          align=CENTER)
@@ -201,13 +259,15 @@ def index() -> Document:
         col.width = width
     for row, cells in enumerate([("Tab", "Description", "Pages"),
                                  ("{%tr for entry in index %}", "", ""),
-                                 ("{{ entry.tab or '' }}", "{{ entry.title }}{% if entry.date %} "
-                                  "({{ entry.date|longdate }}){% endif %}", "{{ entry.pages }}"),
+                                 ("{{ entry.tab or '' }}", "{{ entry.title }}{% if entry.date %}, dated "
+                                  "{{ entry.date|longdate }}{% endif %}", "{{ entry.pages }}"),
                                  ("{%tr endfor %}", "", "")]):
         for col, text in enumerate(cells):
             cell = table.cell(row, col)
             cell.width = widths[col]
             cell.paragraphs[0].add_run(text).bold = row == 0
+    # A translated exhibit says what it holds besides the original.
+    table.cell(2, 1).paragraphs[0].add_run("{% if entry.note %}. {{ entry.note }}.{% endif %}").italic = True
     para(doc, "")
     para(doc, "Page numbers are those stamped at the bottom of each page of this filing.")
     return doc
@@ -243,19 +303,28 @@ def translator_certificate() -> Document:
 
 def certificate_of_service() -> Document:
     doc = new_document("Certificate of service")
+    detained_mark(doc)
     para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     para(doc, "Respondent: {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
-    para(doc, "On {{ service.date|longdate }}, I, {{ service.served_by }}, served a complete copy of this "
-              "request for prosecutorial discretion, with all its exhibits, on the {{ office.name }}, "
-              "U.S. Immigration and Customs Enforcement, by {{ service.method_label }}, addressed as follows:")
-    para(doc, "{%p if service.address %}")
-    para(doc, "{{ service.address }}")
+    served = ("On {{ service.date|longdate }}, I, {{ service.served_by }}, served a complete copy of this request "
+              "for prosecutorial discretion{% if service.with_exhibits %}, with all its exhibits,{% endif %} on the "
+              "{{ office.name }}, U.S. Immigration and Customs Enforcement, ")
+    # Each method with the kind of address it really uses.
+    para(doc, "{%p if service.method == 'email' %}")
+    para(doc, served + "by e-mail to {{ service.email_to }}.")
+    para(doc, "{%p elif service.method == 'eservice' %}")
+    para(doc, served + "by electronic service through {{ service.system|sentence }}")
     para(doc, "{%p else %}")
-    para(doc, "{{ office.address|lines }}")
+    para(doc, served + "by {{ service.method_label }}{% if service.method == 'mail' %}, addressed to"
+                       "{% else %} at{% endif %}:", keep=True)
+    para(doc, "{{ office.name }}", space_after=0, keep=True)
+    para(doc, "U.S. Immigration and Customs Enforcement", space_after=0, keep=True)
+    para(doc, "{{ service.street_address|lines }}")
     para(doc, "{%p endif %}")
-    para(doc, "")
-    para(doc, "/s/ {{ service.served_by }}", space_after=0)
-    para(doc, "{{ service.served_by }}", space_after=0)
+    para(doc, "", keep=True)
+    para(doc, "/s/ {{ service.served_by }}", space_after=0, keep=True)
+    para(doc, "{{ service.served_by }}", space_after=0, keep=True)
+    para(doc, "{{ service.served_by_address|lines }}", space_after=0, keep=True)
     para(doc, "Date: {{ service.date|longdate }}")
     return doc
 

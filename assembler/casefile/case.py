@@ -109,15 +109,18 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
 def _rules_around(document: dict, problems: list[Finding], case: Case, settings: Settings,
                   lines: dict[str, int]) -> list[Finding]:
     """The cross-field and file checks, run despite the schema's findings so that one run
-    reports everything: each broken field stands in with its schema example, and what the
-    rules then say about a broken field (or inside it) is dropped, the schema has said it."""
+    reports everything: each broken field stands in with its schema example. What the rules
+    then say about a broken field (or inside it) is dropped, the schema has said it. They run
+    twice, with two choices of stand-in (service.method email, then another): a finding that
+    changes with the stand-in is about the stand-in, not the case, and is dropped too."""
     broken = [p.path for p in problems if not p.message.startswith("unknown field")]
-    doc = stand_in(document, broken, _check().schema)
     try:
-        found = rules.check(doc, case.dir, settings, case.shown, lines, today())
+        found = [rules.check(stand_in(document, broken, _check().schema, other), case.dir, settings, case.shown,
+                             lines, today()) for other in (False, True)]
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return []  # too broken for the rules to read; the schema's findings stand
-    return [f for f in found if not any(is_under(f.path, b) for b in broken)]
+    steady = set(found[1])
+    return [f for f in found[0] if f in steady and not any(is_under(f.path, b) for b in broken)]
 
 
 def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:

@@ -106,6 +106,21 @@ def listify(value):
     return [value]
 
 
+NONE_WORDS = {"none", "none known", "none known.", "none.", "no"}
+
+
+def none_or_list(value):
+    """`criminal_history: none` says there is none; a list lists them; anything else is a mistake.
+    (Absent means the case does not address it, which validation warns about.)"""
+    if value is None or isinstance(value, (list, dict)):
+        return value
+    word = _scalar_text(value).strip().lower()
+    if word in NONE_WORDS:
+        return "none"
+    raise ValueError(f"'{value}' is neither a list (lines starting with -) nor none: write none when there "
+                     "is nothing to list")
+
+
 def a_number(value):
     """A-numbers: 'A' plus 8 or 9 digits; 8 digits are the 9 with a leading 0."""
     if value is None:
@@ -197,5 +212,6 @@ def time_(value):
 COERCERS = {
     "text": text, "upper": upper, "keyword": keyword, "yesno": yesno, "integer": integer,
     "number": number, "lines": lines, "listify": listify, "a_number": a_number,
+    "none_or_list": none_or_list,
     "date": date_, "time": time_,
 }

@@ -6,6 +6,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
+from assembler.casefile import legal
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -59,6 +60,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     _exhibits(c)
     _signature(c)
     _template_set(c)
+    legal.check(c)
     return c.problems
 
 
@@ -113,7 +115,8 @@ def _exhibit_ids(c: _Checker) -> list[str]:
 def _citations(c: _Checker, ids: list[str]):
     req = c.doc["request"]
     for group in ("favorable_factors", "negative_factors", "criminal_history"):
-        for i, factor in enumerate(req.get(group) or []):
+        items = req.get(group)
+        for i, factor in enumerate(items if isinstance(items, list) else []):  # or "none"
             for j, ref in enumerate(factor.get("exhibits") or []):
                 if ref not in ids:
                     close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from assembler import resources
+from assembler.casefile.examples import types
 
 _PLAIN = re.compile(r"[A-Za-z0-9À-ÿ][^:#\[\]{},\"'\n]*")
 
@@ -68,7 +69,7 @@ def _about(rules: dict, required: bool, example: bool = True) -> str:
 
 
 def _is_item_list(rules: dict) -> bool:
-    return rules.get("type") == "list" and (rules.get("schema") or {}).get("type") == "dict"
+    return "list" in types(rules) and (rules.get("schema") or {}).get("type") == "dict"
 
 
 def _field(out: list[str], name: str, rules: dict, indent: str, commented: bool, item: bool = False) -> None:
@@ -94,7 +95,7 @@ def _field(out: list[str], name: str, rules: dict, indent: str, commented: bool,
     if off:
         value = f" {_flow(meta['example'])}" if meta.get("example") not in (None, "") else ""
     else:
-        value = " []" if rules.get("type") == "list" else ""
+        value = " []" if rules.get("type") == "list" else ""  # a list that may also be text (none) stays empty
     out.append(f"{lead}{name}:{value}  # {_about(rules, required, example=not value.strip(' []'))}")
 
 

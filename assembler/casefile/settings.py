@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import resources
+from assembler.casefile import offices as office_profiles
 from assembler.casefile.read import load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.errors import Finding, InvalidSettingsError, errors_of
@@ -33,6 +34,12 @@ class Settings:
     soffice_path: str | None = None
     soffice_timeout: int = 180
     size_limit_mb: float = 25.0
+    decide_days: int = 7  # a detained case asks for a decision this many days before the hearing
+    # Sending and following up (assembler/send/): read through assembler/send/office.py.
+    email: dict = field(default_factory=dict)
+    smtp: dict = field(default_factory=dict)
+    ledger_path: Path | None = None
+    follow_up: dict = field(default_factory=dict)
 
 
 def _settings_schema() -> dict:
@@ -71,10 +78,10 @@ def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | N
 
 def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:
     path = find_settings_file(explicit, case_dir)
-    offices = copy.deepcopy(resources.shipped_offices())
+    shipped = copy.deepcopy(resources.shipped_offices())
     if path is None:
         doc, _ = _check().run({}, "settings", {})
-        return _from_document(None, doc, offices)
+        return _from_document(None, doc, office_profiles.merge(shipped, {}))
     if not path.is_file():
         raise InvalidSettingsError([Finding(str(path), "", "settings file not found: check the path")],
                                    f"settings file not found: {path}")
@@ -85,11 +92,23 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
     if problems:
         raise InvalidSettingsError(problems)
     assert isinstance(loaded.data, dict)
+    renamed = office_profiles.renamed_fields(loaded.data, str(path), loaded.lines)
+    smtp = loaded.data.get("smtp")
+    if isinstance(smtp, dict) and "password" in smtp:
+        raise InvalidSettingsError([Finding(str(path), "smtp.password", "a password is never read from the settings "
+                                            "file: remove it, and put it in the environment variable named by "
+                                            "smtp.password_env (default PDPACKET_SMTP_PASSWORD) or in the system "
+                                            "keyring (`keyring set pdpacket-smtp USER`)",
+                                            line=loaded.lines.get("smtp.password"))])
     doc, problems = _check().run(loaded.data, str(path), loaded.lines)
+    if renamed:  # their own message says more than "unknown field"
+        problems = renamed + [p for p in problems if p.path not in {r.path for r in renamed}]
     if problems:
         raise InvalidSettingsError(problems)
-    for key, office in (doc.get("offices") or {}).items():
-        offices[key] = {**offices.get(key, {}), **{k: v for k, v in office.items() if v is not None}}
+    offices = office_profiles.merge(shipped, doc.get("offices") or {})
+    problems = office_profiles.problems(offices, str(path))
+    if problems:
+        raise InvalidSettingsError(problems)
     return _from_document(path, doc, offices)
 
 
@@ -99,6 +118,9 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         templates = path.parent / templates
     sets = {name: (path.parent / folder if path is not None and not Path(folder).is_absolute() else Path(folder))
             for name, folder in (doc.get("template_sets") or {}).items()}
+    ledger = (doc.get("ledger") or {}).get("path")
+    if ledger and path is not None and not Path(ledger).is_absolute():
+        ledger = path.parent / ledger
     return Settings(
         path=path,
         template_sets=sets,
@@ -109,4 +131,9 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_path=(doc.get("soffice") or {}).get("path"),
         soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+        decide_days=(doc.get("detained") or {}).get("decide_days_before_hearing", 7),
+        email=doc.get("email") or {},
+        smtp=doc.get("smtp") or {},
+        ledger_path=Path(ledger) if ledger else None,
+        follow_up=doc.get("follow_up") or {},
     )

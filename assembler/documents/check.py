@@ -34,6 +34,7 @@ MAPPING_METHODS = {"items", "keys", "values", "get"}
 GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "True", "False", "None",
            "true", "false", "none"}
 FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("text"), "longdate": Var("text"),
+                  "sentence": Var("text"),
                   "a_number": Var("text"), "cite": Var("text"), "tab": Var("text"), "upper": Var("text"),
                   "lower": Var("text"), "title": Var("text"), "join": Var("text"), "length": Var("number"),
                   "count": Var("number"), "trim": Var("text"), "string": Var("text")}

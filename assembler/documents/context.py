@@ -10,30 +10,19 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from assembler import resources
-from assembler.casefile.normalize import parse_date
+from assembler.casefile import offices
+from assembler.casefile.normalize import format_a_number, parse_date
 from assembler.casefile.rules import signed_in_us
+from assembler.documents import citations, typography
+from assembler.documents.typography import NBSP
 from assembler.documents.variables import Var, schema_tree, text
 from assembler.vocab import Role
 
-RELIEF_LABELS = {
-    "dismissal": "Dismissal of the proceedings (8 C.F.R. § 1239.2(c))",
-    "administrative_closure": "Administrative closure of the proceedings (8 C.F.R. § 1003.18(c))",
-    "termination": "Termination of the proceedings (8 C.F.R. § 1003.18(d))",
-    "continuance": "A continuance of the proceedings",
-    "stipulation_to_relief": "A stipulation to the respondent's eligibility for relief",
-    "join_motion_to_reopen": "Joining a motion to reopen the proceedings",
-    "join_motion_to_recalendar_and_terminate": "Joining a motion to recalendar and terminate the proceedings",
-    "not_file_nta": "Not filing the Notice to Appear with the immigration court",
-    "cancel_nta": "Cancelling the Notice to Appear",
-    "waive_appeal": "Waiving appeal of the immigration judge's decision",
-    "stipulate_to_bond": "Stipulating to the respondent's release on bond",
-    "stay_of_removal": "Not opposing a stay of removal",
-    "deferred_action": "Deferred action",
-}
 SERVICE_METHODS = {"email": "e-mail", "mail": "first-class mail", "hand": "hand delivery",
-                   "eservice": "ICE eService"}
+                   "eservice": "electronic service"}
 HEARING_TYPES = {"master": "master calendar hearing", "individual": "individual (merits) hearing"}
 # XML 1.0 cannot hold these; one in a value would corrupt the document.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -48,7 +37,7 @@ def tab_letter(n: int) -> str:
 
 def clean(value):
     if isinstance(value, str):
-        return _XML_ILLEGAL.sub("", value)
+        return typography.keep_together(_XML_ILLEGAL.sub("", value))
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -63,12 +52,11 @@ def full_name(respondent: dict) -> str:
 def hearing_text(next_hearing: dict | None) -> str:
     if not next_hearing:
         return "Not yet scheduled"
-    when = parse_date(next_hearing["date"])
-    text = f"{when:%B} {when.day}, {when.year}"
+    text = typography.longdate(next_hearing["date"])
     if next_hearing.get("time"):
         hour, minute = map(int, next_hearing["time"].split(":"))
-        text += f", {(hour - 1) % 12 + 1}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
-    return f"{text} ({HEARING_TYPES[next_hearing['type']]})"
+        text += f", {(hour - 1) % 12 + 1}:{minute:02d}{NBSP}{'AM' if hour < 12 else 'PM'}"
+    return f"{text}, {HEARING_TYPES[next_hearing['type']]}"
 
 
 def fill_optional(value, rules: dict):
@@ -103,6 +91,44 @@ class Sources:
     ctx: dict
     office: dict
     tabs: dict[str, str]
+    decide_days: int = 7
+    said_none: frozenset[str] = frozenset()  # lists the case answers with "none"
+
+
+def _decide_by(req: dict, src: Sources) -> str | None:
+    """For a detained respondent: the date to ask a decision by (the settings' days before the
+    next hearing), unless that day is already past on the letter's date."""
+    nh = src.ctx["proceedings"].get("next_hearing")
+    if not src.ctx["respondent"].get("detained") or not nh:
+        return None
+    day = parse_date(nh["date"]) - timedelta(days=src.decide_days)
+    return day.isoformat() if day > date.fromisoformat(src.ctx["service"]["date"]) else None
+
+
+def _destination(s: dict, src: Sources) -> offices.Destination | None:
+    found = offices.service_destination(s, src.office)
+    return found if isinstance(found, offices.Destination) else None
+
+
+def _email_to(s: dict, src: Sources) -> str | None:
+    d = _destination(s, src)
+    return typography.unbroken(d.email) if d else None
+
+
+def _via(s: dict, src: Sources) -> str:
+    d = _destination(s, src)
+    if s["method"] == "email":
+        return f"VIA E-MAIL TO {typography.unbroken(d.email)}" if d else "VIA E-MAIL"
+    if s["method"] == "eservice":
+        return f"VIA ELECTRONIC SERVICE, {d.system}" if d else "VIA ELECTRONIC SERVICE"
+    return f"VIA {SERVICE_METHODS[s['method']].upper()}"
+
+
+def _office(ctx: dict, src: Sources) -> dict:
+    office = clean(copy.deepcopy(src.office))
+    r = ctx["respondent"]
+    office["email_subject"] = offices.subject_line(src.office, full_name(r), format_a_number(r["a_number"]))
+    return office
 
 
 def _signature_text(a: dict, src: Sources) -> str:
@@ -116,23 +142,65 @@ def _signed_place(d: dict, src: Sources) -> str:
 DERIVED = [
     Derived("respondent.full_name", text("María José García López", "given and family names"),
             lambda r, src: full_name(r)),
-    Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM (master calendar hearing)"),
+    Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM, master calendar hearing"),
             lambda p, src: hearing_text(p.get("next_hearing"))),
-    Derived("request.relief_labels", Var("list", ["Dismissal of the proceedings (8 C.F.R. § 1239.2(c))"],
-                                         item=text("Dismissal of the proceedings")),
-            lambda req, src: [RELIEF_LABELS[k] for k in req["relief"]]),
+    Derived("proceedings.stage_text", text("Before the immigration judge, master calendar",
+                                           "the stage of the case, as the Re: block says it"),
+            lambda p, src: citations.stage_text(p)),
+    Derived("request.relief_labels", Var("list", ["Dismissal of the proceedings, under 8 C.F.R. § 1239.2(c)"],
+                                         item=text("Dismissal of the proceedings"),
+                                         doc="each relief asked, with its citation at this stage"),
+            lambda req, src: [citations.relief_label(k, src.ctx["proceedings"], typography.money(
+                req.get("bond_amount"))) for k in req["relief"]]),
+    Derived("request.bond_amount_text", text("$5,000", "the bond amount proposed, as money"),
+            lambda req, src: typography.money(req.get("bond_amount")) or None),
+    Derived("request.criminal_history_none", Var("yes/no", False, doc="the case says: no criminal history"),
+            lambda req, src: "criminal_history" in src.said_none),
+    Derived("request.negative_factors_none", Var("yes/no", False, doc="the case says: no negative factors known"),
+            lambda req, src: "negative_factors" in src.said_none),
+    Derived("request.criminal_history[].disposition_tab", text("C", "the tab of the certified disposition"),
+            lambda e, src: src.tabs.get(e.get("disposition_exhibit") or "")),
+    Derived("request.decide_by", Var("date", "2027-02-24", doc="detained: the date a decision is asked by "
+                                                              "(settings: detained.decide_days_before_hearing)"),
+            _decide_by),
+    Derived("request.decide_days", Var("number", 7, doc="days before the next hearing of request.decide_by"),
+            lambda req, src: src.decide_days),
     Derived("attorney.signature_text", text("/s/ Daniel Okafor", "the typed signature, or /s/ and the name"),
             _signature_text),
     # An InlineImage, set per template by render.py.
     Derived("attorney.signature_image", Var("image", None, doc="the signature image, when the case names one"),
             lambda a, src: None),
     Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[s["method"]]),
+    Derived("service.via", text("VIA E-MAIL TO pd@occ.example", "the letter's VIA line"), _via),
+    Derived("service.email_to", text("pd@occ.example", "service by e-mail: the address it went to"),
+            _email_to),
+    Derived("service.street_address", Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"],
+                                          item=text("..."), doc="service by mail or hand: the address used"),
+            lambda s, src: list((d := _destination(s, src)) and d.address or [])),
+    Derived("service.served_by_address", Var("list", ["350 Broadway, Suite 1200"], item=text("..."),
+                                             doc="the server's address (default: the attorney's)"),
+            lambda s, src: s.get("served_by_address") or src.ctx["attorney"]["address"]),
+    Derived("service.with_exhibits", Var("yes/no", True, doc="the filing has exhibits or declarations"),
+            lambda s, src: bool(src.tabs)),
     Derived("office", Var("mapping", None, {
-        "name": text("Office of the Chief Counsel, New York City"), "city": text("New York City"),
-        "address": Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"], item=text("...")),
-        "note": text(None), "source": text("public transcription"), "as_of": Var("date", "2026-11-28"),
-        "verified": Var("yes/no", False)}, doc="the Office of the Chief Counsel the request goes to"),
-            lambda ctx, src: clean(copy.deepcopy(src.office))),
+        "key": text("new_york_city"), "name": text("Office of the Chief Counsel, New York City"),
+        "city": text("New York City"), "parent": text(None, "for a sub-office: its main office's key"),
+        "address": Var("list", ["26 Federal Plaza, Room 1130", "New York, NY 10278"], item=text("..."),
+                       doc="street lines; empty when not known"),
+        "email": text(None, "the office's e-mail for requests, when the firm set it"),
+        "courts": Var("list", ["New York"], item=text("...")), "facilities": Var("list", [], item=text("...")),
+        "detained_docket": Var("yes/no", False), "rules": Var("mapping", None, {
+            "subject": text(None), "max_attachment_mb": Var("number", None),
+            "requires": Var("list", [], item=text("g28"))}),
+        "email_subject": text("PD Request - María José García López - A201-234-567",
+                              "the subject line the office's rules prescribe, if any"),
+        "note": text(None), "source": text("public transcription, undated"),
+        "source_date": Var("date", "2026-11-28", doc="the date of the source"),
+        "verified_on": Var("date", None, doc="the date the firm checked the address"),
+        "provenance": Var("mapping", None, {name: Var("mapping", None, {
+            "source": text("public transcription, undated"), "source_date": Var("date", "2026-11-28")})
+            for name in ("address", "email")}, doc="where the address and the e-mail each come from")},
+        doc="the Office of the Chief Counsel the request goes to"), _office),
     Derived("letter_date", Var("date", "2026-12-01", doc="the date of the letter (the service date)"),
             lambda ctx, src: ctx["service"]["date"]),
     Derived("tabs", Var("mapping", {"lease": "K"}, open=True, doc="exhibit or declaration id -> tab letter"),
@@ -157,18 +225,25 @@ def _owners(ctx: dict, path: str) -> tuple[list[dict], str]:
     return owners, name
 
 
-def build_context(data: dict, office: dict, tabs: dict[str, str]) -> dict:
+def build_context(data: dict, office: dict, tabs: dict[str, str], decide_days: int = 7) -> dict:
     """The context shared by every template of one case."""
     ctx = clean(copy.deepcopy(data))
+    req = ctx["request"]
+    # "none" says so explicitly (request.*_none); templates loop over lists either way.
+    said_none = frozenset(name for name in ("criminal_history", "negative_factors") if req.get(name) == "none")
+    for name in ("criminal_history", "negative_factors"):
+        if not isinstance(req.get(name), list):
+            req[name] = []
     fill_optional(ctx, {"type": "dict", "schema": resources.load_schema("case")})
     # Fields settings may leave out of the attorney block, and optional ones the schema
     # may not list: templates test them with {% if %}.
     ctx["attorney"].setdefault("firm", None)
     ctx["attorney"].setdefault("eoir_id", None)
-    ctx["service"].setdefault("address", None)
+    for name in ("address", "email", "system", "served_by_address"):
+        ctx["service"].setdefault(name, None)
     for d in ctx.get("declarations") or []:
         d.setdefault("interpreter", None)
-    sources = Sources(ctx, office, tabs)
+    sources = Sources(ctx, office, tabs, decide_days, said_none)
     for derived in DERIVED:
         owners, name = _owners(ctx, derived.path)
         for owner in owners:
@@ -186,6 +261,8 @@ def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
                               doc="tab template: the tab")),
         "index": (Role.index, Var("list", None, item=Var("mapping", None, {
             "tab": text("A"), "title": text("Declaration of ..."), "date": Var("date", "2026-11-20"),
+            "note": text("Includes the English translation and the translator's certificate",
+                         "what a translated exhibit includes"),
             "pages": text("4–5"), "first": Var("number", 4), "last": Var("number", 5)}),
             doc="index template: one entry per tab, then the certificate of service")),
         "translator": (Role.translator_certificate, Var("mapping", None, {
@@ -196,7 +273,7 @@ def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
                      text("Spanish", "translator_certificate template: the original's language")),
         "exhibit": (Role.translator_certificate, Var("mapping", None, f["exhibits"].each.fields,
                                                      doc="translator_certificate template: the exhibit")),
-        "documents": (Role.translator_certificate, Var("list", ["Birth certificate (Tab F)"], item=text("..."),
+        "documents": (Role.translator_certificate, Var("list", ["Birth certificate, Tab F"], item=text("..."),
                                                        doc="translator_certificate template: the documents the "
                                                            "certificate covers")),
     }

@@ -39,6 +39,7 @@ class Section:
     tab: str | None = None
     date: str | None = None
     parts: list[Part] = field(default_factory=list)
+    note: str | None = None  # what the index says the section includes besides its title
     first: int = 0
     last: int = 0
 
@@ -68,8 +69,13 @@ def is_listed(key: str, tab: str | None) -> bool:
     return bool(tab) or key == "service"
 
 
+TRANSLATED_NOTE = "Includes the English translation and the translator's certificate"
+
+
 def declaration_title(d: dict) -> str:
-    return f"Declaration of {d['declarant']} ({d['relationship']})"
+    """'Declaration of Sofía García, daughter (U.S. citizen)': the relationship after a comma, since it
+    may hold parentheses of its own."""
+    return f"Declaration of {d['declarant']}, {d['relationship']}"
 
 
 def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
@@ -98,7 +104,8 @@ def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
                            source=case_dir / t["file"], ref=e["id"]),
                       Part(PartKind.translator_certificate, f"certificate of translation of exhibit {e['id']}",
                            ref=e["id"])]
-        sections.append(Section(f"exhibit:{e['id']}", e["title"], letter, e.get("date"), parts))
+        sections.append(Section(f"exhibit:{e['id']}", e["title"], letter, e.get("date"), parts,
+                                TRANSLATED_NOTE if e.get("translation") else None))
     sections.append(Section("service", "Certificate of service",
                             parts=[Part(PartKind.service, "certificate of service")]))
     return sections, tabs
@@ -126,5 +133,5 @@ def page_range(first: int, last: int) -> str:
 
 
 def index_entries(sections: list[Section]) -> list[dict]:
-    return [{"tab": s.tab, "title": s.title, "date": s.date, "pages": s.pages_text, "first": s.first, "last": s.last}
-            for s in sections if s.listed]
+    return [{"tab": s.tab, "title": s.title, "date": s.date, "note": s.note, "pages": s.pages_text,
+             "first": s.first, "last": s.last} for s in sections if s.listed]

@@ -16,18 +16,14 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
-from assembler.casefile.normalize import format_a_number, parse_date
+from assembler.documents import typography
 from assembler.errors import TemplateError
 from assembler.private import write_docx_package
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def longdate(value) -> str:
-    if not value:
-        return ""
-    d = parse_date(str(value))
-    return f"{d:%B} {d.day}, {d.year}"
+longdate = typography.longdate
 
 
 def paragraphs(text) -> list[str]:
@@ -52,10 +48,10 @@ def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
         letters = [tabs[i] for i in sorted({i for i in (ids or []) if i in tabs}, key=order.index)]
         if not letters:
             return ""
-        return f" (Tab{'s' if len(letters) > 1 else ''} {', '.join(letters)})"
+        return f" ({typography.tabs_text(letters)})"
 
-    env.filters.update(longdate=longdate, a_number=format_a_number, lines=lines, paragraphs=paragraphs,
-                       cite=cite, tab=lambda i: tabs.get(i, ""))
+    env.filters.update(longdate=longdate, a_number=typography.a_number, lines=lines, paragraphs=paragraphs,
+                       cite=cite, tab=lambda i: tabs.get(i, ""), sentence=typography.sentence)
     return env
 
 

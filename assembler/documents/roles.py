@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assembler.documents import typography
 from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind, Role
 
@@ -44,7 +45,7 @@ def _translator_certificate(section: Section, part: Part, ctx: dict) -> dict:
     translator = dict(exhibit["translation"]["translator"])
     translator["date"] = translator.get("date") or ctx["service"]["date"]
     return {"translator": translator, "language": exhibit["language"], "exhibit": exhibit,
-            "documents": [f"{exhibit['title']} (Tab {section.tab})"]}
+            "documents": [f"{exhibit['title']}, {typography.tab(section.tab or '')}"]}
 
 
 RENDERED: dict[PartKind, RoleRender] = {

@@ -33,6 +33,8 @@ class Var:
 def _from_rules(rules: dict) -> Var:
     meta = rules.get("meta") or {}
     kind = rules.get("type")
+    if isinstance(kind, list):  # [list, string]: a list, or the word none
+        kind = kind[0]
     example = meta.get("example")
     if kind == "dict":
         sub = rules.get("schema") or {}
@@ -64,6 +66,7 @@ FILTERS = {
     "paragraphs": "text split at blank lines, for {%p for p in text|paragraphs %}",
     "cite": "exhibit ids as ' (Tabs A, C)'",
     "tab": "an exhibit id as its tab letter",
+    "sentence": "text ending in exactly one period ('U.S.A.' stays as it is, 'Lease' becomes 'Lease.')",
 }
 
 

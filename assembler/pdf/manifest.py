@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from assembler import __version__
+from assembler.casefile.offices import manifest_record
 
 
 def sha256(path: Path) -> str:
@@ -63,6 +64,7 @@ def build_manifest(*, case, settings, inputs: list[Path], templates: dict, secti
         "case_file": {"path": case.file.name, "sha256": case.source_sha256},
         "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
                           if settings.path else None),
+        "office": manifest_record(case),
         "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
         "templates": {role: {"path": str(path), "sha256": sha256(path),
                              "source": getattr(templates[role], "source", "")}

@@ -1,0 +1,188 @@
+"""Rules that make the request right as a legal document.
+
+Service that can have happened (each method with its own kind of address), relief
+that fits the stage of the case, what a detained case must say, a criminal history
+and negative factors stated rather than left out, and the office: the one that
+covers the court or the facility, and its own rules as the firm recorded them.
+"""
+from __future__ import annotations
+
+import difflib
+from datetime import date
+
+from assembler.casefile import offices
+from assembler.documents.citations import Stage, misfit, stage_of
+
+FORMS = {"g28": "Form G-28", "eoir_28": "Form EOIR-28", "eoir_27": "Form EOIR-27"}
+
+
+def check(c) -> None:
+    """`c` is rules._Checker: c.doc, c.settings, c.add(path, message), c.warn(path, message)."""
+    office = c.settings.offices.get(c.doc["office"])
+    _stage(c)
+    _detained(c)
+    _service(c, office)
+    _criminal_history(c, office)
+    _negative_factors(c)
+    _nested_parentheses(c)
+    if office is not None:
+        _routing(c, office)
+        _required_documents(c, office)
+
+
+def _stage(c) -> None:
+    p, req = c.doc["proceedings"], c.doc["request"]
+    stage = stage_of(p["stage"])
+    if stage is not Stage.before_nta and not p.get("court"):
+        c.add("proceedings.court", "is required at this stage: name the immigration court where the case is "
+                                   "pending (only a case whose Notice to Appear is not filed has none)")
+    for i, relief in enumerate(req["relief"]):
+        why = misfit(relief, p["stage"])
+        if why:
+            c.add(f"request.relief[{i}]", f"'{relief}' does not fit the stage '{p['stage']}': {why}")
+    if "join_motion_to_reopen" in req["relief"] and stage is Stage.final_order and not p.get("final_order_by"):
+        c.add("proceedings.final_order_by", "say who entered the final order (immigration_judge or board): the "
+                                            "motion to reopen goes to them, and its citation depends on it")
+    if p.get("final_order_by") and stage is not Stage.final_order:
+        c.warn("proceedings.final_order_by", f"is not used at the stage '{p['stage']}': remove it, or correct "
+                                             "proceedings.stage")
+    if "stipulate_to_bond" in req["relief"]:
+        i = req["relief"].index("stipulate_to_bond")
+        if not c.doc["respondent"].get("detained"):
+            c.add(f"request.relief[{i}]", "a bond stipulation is for a detained respondent: remove it, or set "
+                                          "respondent.detained: true")
+        if not req.get("bond_amount"):
+            c.add("request.bond_amount", "a bond stipulation states the amount proposed: add it, e.g. "
+                                         "bond_amount: 5000")
+    elif req.get("bond_amount"):
+        c.warn("request.bond_amount", "is printed only with the relief stipulate_to_bond: add that relief or "
+                                      "remove the amount")
+    if "deferred_action" in req["relief"]:
+        c.warn("request.relief", "deferred action is granted by ICE Enforcement and Removal Operations or USCIS, "
+                                 "not by the Office of the Chief Counsel: the letter asks for the office's support")
+
+
+def _detained(c) -> None:
+    r = c.doc["respondent"]
+    if not r.get("detained"):
+        for name in ("detention_facility", "detained_since"):
+            if r.get(name):
+                c.warn(f"respondent.{name}", "is given but respondent.detained is false: set detained: true, "
+                                             "or remove it")
+        return
+    since = r.get("detained_since")
+    if not since:
+        c.add("respondent.detained_since", "the respondent is detained: give the date of detention, "
+                                           "e.g. detained_since: 2026-10-08")
+    elif date.fromisoformat(since) > c.today:
+        c.add("respondent.detained_since", f"{since} is in the future: check the date of detention")
+
+
+def _service(c, office: dict | None) -> None:
+    service = c.doc["service"]
+    method = service["method"]
+    address = service.get("address") or []
+    if any("@" in line for line in address):
+        c.add("service.address", "is a street address: write an e-mail address as service.email")
+        return
+    unused = {"email": ("address", "system"), "mail": ("email", "system"), "hand": ("email", "system"),
+              "eservice": ("email", "address")}[method]
+    for name in unused:
+        if service.get(name):
+            c.warn(f"service.{name}", f"is not used when serving by {method}: remove it, or correct "
+                                      "service.method")
+    if office is None:
+        return  # the unknown office is reported already
+    found = offices.service_destination(service, office)
+    if isinstance(found, tuple):
+        c.add(*found)
+
+
+def _criminal_history(c, office: dict | None) -> None:
+    history = c.doc["request"].get("criminal_history")
+    if history is None:
+        c.warn("request.criminal_history", "the case does not say whether the respondent has a criminal history: "
+                                           "list it, or write criminal_history: none")
+        return
+    if history == "none":
+        return
+    required = office is not None and "certified_dispositions" in office["rules"]["requires"]
+    ids = [e["id"] for e in c.doc.get("exhibits") or []]
+    for i, entry in enumerate(history):
+        path = f"request.criminal_history[{i}].disposition_exhibit"
+        ref = entry.get("disposition_exhibit")
+        if not ref:
+            message = "name the exhibit that holds the certified disposition (its id)"
+            if required:
+                c.add(path, f"{message}: the office '{office['key']}' requires certified dispositions "  # type: ignore[index]
+                            "(its rules in the settings)")
+            else:
+                c.warn(path, message)
+        elif ref not in ids:
+            close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "cite the id of an exhibit"
+            c.add(path, f"no exhibit has the id '{ref}': {hint}")
+
+
+def _negative_factors(c) -> None:
+    if c.doc["request"].get("negative_factors") is None:
+        c.warn("request.negative_factors", "the case does not address negative factors: list them, or write "
+                                           "negative_factors: none when none are known")
+
+
+def nested(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            if depth > 1:
+                return True
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+    return False
+
+
+def _nested_parentheses(c) -> None:
+    def walk(value, path):
+        if isinstance(value, str):
+            if nested(value):
+                c.warn(path, "has parentheses inside parentheses, which the filing would print as they are: "
+                             "rewrite it with commas")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]")
+    for section in ("respondent", "proceedings", "request", "declarations", "exhibits", "service"):
+        walk(c.doc.get(section), section)
+
+
+def _routing(c, office: dict) -> None:
+    known = c.settings.offices
+    court = c.doc["proceedings"].get("court")
+    if court and not offices.covers(office, court):
+        others = offices.for_court(known, court)
+        if others:
+            other = others[0]
+            c.warn("office", f"'{court}' is covered by '{other['key']}' ({other['name']}), not by "
+                             f"'{office['key']}': set office: {other['key']}, or record the court under "
+                             f"offices.{office['key']}.courts in the settings")
+    r = c.doc["respondent"]
+    if r.get("detained"):
+        dockets = offices.for_facility(known, r.get("detention_facility"))
+        if dockets and office["key"] not in {d["key"] for d in dockets}:
+            d = dockets[0]
+            c.warn("office", f"the respondent is detained at {r['detention_facility']}, whose detained docket is "
+                             f"handled by '{d['key']}' ({d['name']}): set office: {d['key']}")
+
+
+def _required_documents(c, office: dict) -> None:
+    kinds = {e.get("kind") for e in c.doc.get("exhibits") or []}
+    for need in office["rules"]["requires"]:
+        if need in FORMS and need not in kinds:
+            c.add("exhibits", f"the office '{office['key']}' requires a {FORMS[need]} with every request (its "
+                              f"rules in the settings): add it as an exhibit with kind: {need}")
+    if "join_motion_to_reopen" in c.doc["request"]["relief"] and not kinds & {"eoir_28", "eoir_27"}:
+        c.warn("exhibits", "a request to join a motion to reopen usually includes Form EOIR-28 (immigration court) "
+                           "or EOIR-27 (Board): add it as an exhibit with kind: eoir_28 or eoir_27")

@@ -1,0 +1,256 @@
+"""The sending commands, end to end: drafts, send, log, and the ledger rows they leave.
+
+api.py exposes these; the CLI only parses and prints.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import format_datetime, localtime, make_msgid
+from pathlib import Path
+
+from assembler.casefile.case import Case, today, validate_case
+from assembler.casefile.settings import Settings, load_settings
+from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
+from assembler.pdf import preflight
+from assembler.pdf.manifest import sha256
+from assembler.send import draft, office, smtp
+from assembler.send.built import Built, content_key, load_built
+from assembler.send.ledger import Event, Kind, Ledger, ledger_path
+
+RESPONSES_DIR = "responses"
+
+
+class NotSentError(PdpacketError):
+    """pdpacket refused to send: the filing is out of date, or the case was already sent."""
+
+    exit_code = ExitCode.not_sent
+
+
+@dataclass
+class Context:
+    case: Case
+    settings: Settings
+    notes: list[str] = field(default_factory=list)  # for stderr: a new ledger started, stale inputs...
+    cases_folder: Path | None = None  # where the ledger is looked for (default: the folder holding the case)
+
+    @classmethod
+    def load(cls, case_path: Path, settings_file: Path | None, strict: bool = False) -> Context:
+        case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
+        return cls(case, load_settings(settings_file, case.dir))
+
+    @property
+    def a_number(self) -> str:
+        return self.case.data["respondent"]["a_number"]
+
+    def ledger(self, announce: bool = True) -> Ledger:
+        """The ledger, started if missing; `announce` says so on stderr (a build starts one quietly:
+        its output is the filing, and scripts read its stderr for problems)."""
+        opened = Ledger.open(ledger_path(self.settings, self.cases_folder or self.case.dir.parent), create=True)
+        assert opened is not None
+        if opened.created and announce:
+            self.notes.append(f"started a new ledger: {opened.path}")
+        return opened
+
+    def record(self, event: Event, announce: bool = True) -> Event:
+        with self.ledger(announce) as ledger:
+            event.case_path = _shown(self.case.dir, ledger.path.parent)
+            return ledger.record(event)
+
+    def event(self, kind: str, **fields) -> Event:
+        return Event(self.a_number, "", kind, fields.pop("day", None) or today().isoformat(), **fields)
+
+
+def _shown(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+# --- builds --------------------------------------------------------------------------
+
+def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) -> None:
+    """The hook called after a build (not a stage of it): one `build` row, and the manifest's content_key."""
+    manifest = json.loads((filing.parent / "manifest.json").read_text(encoding="utf-8"))
+    manifest["content_key"] = content_key(ctx.case, ctx.settings, templates_dir)
+    _write_manifest(filing.parent, manifest)
+    ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
+                         file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
+
+
+# --- drafts --------------------------------------------------------------------------
+
+@dataclass
+class Drafts:
+    files: list[Path]
+    recipients: list[str]
+    notes: list[str]
+
+
+def write_drafts(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
+                 when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
+    ctx = Context.load(case_path, settings_file)
+    return drafts_for(ctx, Path(out) if out else ctx.case.dir / "out", when, templates_dir)
+
+
+def drafts_for(ctx: Context, out: Path, when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
+    office.require_email_route(ctx.case, ctx.settings)  # before anything else: the most likely thing to fix
+    built = load_built(ctx.case, ctx.settings, out, templates_dir)
+    if built.changed:
+        ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
+                         "the draft carries the old filing; build again before sending")
+    messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=draft.date_of(when),
+                             templates_dir=templates_dir)
+    names = draft.draft_names(built.filing, len(messages))
+    files = [out / n for n in names]
+    try:
+        for target, m in zip(files, messages, strict=True):
+            _atomic_write(target, m.as_bytes())
+        for old in built.manifest.get("drafts") or []:
+            if old.get("file") not in names:
+                (out / Path(old["file"]).name).unlink(missing_ok=True)
+        built.manifest["drafts"] = [
+            {"file": f.name, "sha256": sha256(f), "message_id": m.message_id, "recipients": m.recipients,
+             "attachments": [{"file": a.name, "sha256": _sha(a.data), "size_bytes": len(a.data)}
+                             for a in m.attachments]} for f, m in zip(files, messages, strict=True)]
+        _write_manifest(out, built.manifest)
+    except OSError as exc:
+        raise OutputError(f"cannot write the e-mail draft into {out}: {exc.strerror}: check free space and "
+                          "permissions") from exc
+    recipients = messages[0].recipients
+    ctx.record(ctx.event(Kind.draft, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
+                         recipients=recipients, method="email", file=", ".join(_shown(f, ctx.case.dir) for f in files)))
+    return Drafts(files, recipients, ctx.notes)
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    try:
+        _atomic_write(out / "manifest.json",
+                      (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot update {out / 'manifest.json'}: {exc.strerror}: check free space and "
+                          "permissions") from exc
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- sending -------------------------------------------------------------------------
+
+@dataclass
+class Sent:
+    messages: list[draft.Message]
+    server: str
+    dry_run: bool
+    notes: list[str]
+
+
+def send_case(case_path: Path, out: Path | None = None, settings_file: Path | None = None, again: bool = False,
+              dry_run: bool = False) -> Sent:
+    ctx = Context.load(case_path, settings_file)
+    office.require_email_route(ctx.case, ctx.settings)
+    built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
+    if built.changed:
+        raise NotSentError(f"{built.filing.name}: not sent: {', '.join(built.changed)} changed since it was built: "
+                           f"build it again (`pdpacket build {ctx.case.dir}`) and check it before sending")
+    _require_preflight(built)
+    server = smtp.server(ctx.settings)
+    with ctx.ledger() as ledger:
+        earlier = [e for e in ledger.events(ctx.a_number) if e.kind in (Kind.send, Kind.sent_other)]
+    if earlier and not again:
+        e = earlier[-1]
+        whom = f" to {', '.join(e.recipients)}" if e.recipients else ""
+        raise NotSentError(f"{ctx.case.file}: not sent: this case ({ctx.a_number}) was already sent on {e.day} "
+                           f"by {e.method}{whom} (ledger {ledger.path}, by {e.user}): pass --again to send it again")
+    messages = _outgoing(ctx, built)
+    if dry_run:
+        return Sent(messages, str(server), True, ctx.notes)
+    smtp.send_all(ctx.settings, messages)
+    ctx.record(ctx.event(Kind.send, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
+                         recipients=messages[0].recipients, method="email", file=_shown(built.filing, ctx.case.dir)))
+    return Sent(messages, str(server), False, ctx.notes)
+
+
+def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:
+    """The drafts' messages with the real Date and fresh Message-IDs: a request sent again must not be
+    taken for a duplicate of the first."""
+    domain = ctx.case.data["attorney"]["email"].rsplit("@", 1)[1]
+    messages = draft.compose(ctx.case, ctx.settings, built, draft=False)
+    now = format_datetime(localtime())
+    for m in messages:
+        m.message.replace_header("Date", now)
+        m.message.replace_header("Message-ID", make_msgid(f"pd-{built.sha256[:12]}-{m.number}of{m.total}", domain))
+    return messages
+
+
+def _require_preflight(built: Built) -> None:
+    report = preflight.check_filing(built.filing, built.manifest, size_limit_mb=1e9)  # e-mail size: split above
+    if report.errors:
+        raise FilingCheckError(f"{built.filing}: not sent: it fails its check: "
+                               + "; ".join(f.message for f in report.errors) + " (see `pdpacket check`)")
+
+
+# --- what happened outside pdpacket ---------------------------------------------------
+
+def log_sent(case_path: Path, day: date | None, method: str, settings_file: Path | None = None,
+             note: str | None = None, out: Path | None = None) -> tuple[Event, list[str]]:
+    ctx = Context.load(case_path, settings_file)
+    sha = None
+    try:
+        built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
+        sha = built.sha256
+    except InputFileError:
+        pass  # a request prepared elsewhere can be recorded too
+    event = ctx.record(ctx.event(Kind.sent_other, day=_day(day), method=method, note=note, filing_sha256=sha))
+    return event, ctx.notes
+
+
+def log_response(case_path: Path, outcome: str, day: date | None, note: str | None = None, file: Path | None = None,
+                 settings_file: Path | None = None) -> tuple[Event, list[str]]:
+    ctx = Context.load(case_path, settings_file)
+    when = _day(day)
+    copied = _keep_decision(ctx.case.dir, Path(file), when, outcome) if file else None
+    event = ctx.record(ctx.event(Kind.response, day=when, outcome=outcome, note=note,
+                                 file=_shown(copied, ctx.case.dir) if copied else None))
+    return event, ctx.notes
+
+
+def _day(value: date | None) -> str:
+    return (value or today()).isoformat()
+
+
+def _keep_decision(case_dir: Path, file: Path, day: str, outcome: str) -> Path:
+    """Copy the office's decision into CASE/responses/ (never over another file)."""
+    if not file.is_file():
+        raise InputFileError(f"{file}: no such file: check the path of the decision")
+    folder = case_dir / RESPONSES_DIR
+    target = folder / f"{day}_{outcome}_{file.name}"
+    n = 1
+    while target.exists() and sha256(target) != sha256(file):
+        n += 1
+        target = folder / f"{day}_{outcome}_{file.stem}-{n}{file.suffix}"
+    if target.exists():
+        return target
+    try:
+        folder.mkdir(exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(file, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot copy {file} into {folder}: {exc.strerror}: check the folder's permissions") from exc
+    return target

@@ -1,0 +1,199 @@
+"""The ledger: one SQLite row per event (build, draft, send, sent by other means, response).
+
+It lives in the cases folder (`pdpacket.db` beside the firm's `pdpacket.yaml`)
+unless the settings or PDPACKET_LEDGER name another file. WAL mode and a busy
+timeout let several paralegals record at once; every event is one INSERT, so
+a row is written whole or not at all. A file that is not a pdpacket ledger, or
+a damaged one, is an error and is never replaced; a missing one is started
+anew only where its folder exists, and the caller says so.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assembler.casefile.settings import Settings
+from assembler.errors import InputFileError
+
+FILE_NAME = "pdpacket.db"
+APP_ID = 0x70647063  # "pdpc": marks the file as a pdpacket ledger
+VERSION = 1
+BUSY_SECONDS = 30
+
+
+class Kind:
+    build = "build"
+    draft = "draft"
+    send = "send"
+    sent_other = "sent-other"  # portal, mail, hand, fax: recorded with `pdpacket log --sent`
+    response = "response"
+
+
+KINDS = (Kind.build, Kind.draft, Kind.send, Kind.sent_other, Kind.response)
+OUTCOMES = ("granted", "denied", "partial", "no-response")
+METHODS = ("email", "portal", "mail", "hand", "eservice", "fax")
+
+# What each column holds: see Event. The ids of one case's events grow with time.
+_SCHEMA = [
+    f"""CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, a_number TEXT NOT NULL, case_path TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ({", ".join(f"'{k}'" for k in KINDS)})),
+        at TEXT NOT NULL, day TEXT NOT NULL, user TEXT NOT NULL, filing_sha256 TEXT,
+        message_ids TEXT NOT NULL DEFAULT '[]', recipients TEXT NOT NULL DEFAULT '[]',
+        method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT)""",
+    "CREATE INDEX events_case ON events (a_number, id)",
+    f"PRAGMA application_id = {APP_ID}",
+    f"PRAGMA user_version = {VERSION}",
+]
+
+
+class LedgerError(InputFileError):
+    """The ledger cannot be used: damaged, not a ledger, or its folder is missing (exit 5)."""
+
+
+@dataclass
+class Event:
+    """One row. `case_path`: the case folder, relative to the ledger's folder when inside it; `at`: when
+    it was recorded (UTC); `day`: when it happened (`log --date`); `file`: a filing, draft or decision."""
+
+    a_number: str
+    case_path: str
+    kind: str
+    day: str
+    filing_sha256: str | None = None
+    message_ids: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    method: str | None = None
+    outcome: str | None = None
+    note: str | None = None
+    file: str | None = None
+    output: str | None = None
+    user: str = ""
+    at: str = ""
+    id: int = 0
+
+
+def ledger_path(settings: Settings, cases_folder: Path) -> Path:
+    env = os.environ.get("PDPACKET_LEDGER")
+    if env:
+        return Path(env)
+    return settings.ledger_path or cases_folder / FILE_NAME
+
+
+def current_user() -> str:
+    try:
+        return os.environ.get("PDPACKET_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        return f"uid {os.getuid()}"
+
+
+class Ledger:
+    """An open ledger. `Ledger.open(path)` checks it; `created` tells whether it was started now."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, created: bool):
+        self.path, self.conn, self.created = path, conn, created
+
+    @classmethod
+    def open(cls, path: Path, create: bool = True) -> Ledger | None:
+        """The ledger at `path`; None when it does not exist and `create` is false."""
+        exists = path.exists()
+        if exists and not path.is_file():
+            raise LedgerError(f"{path}: the ledger's place holds a folder, not a file: rename it, or set "
+                              "ledger.path in the settings")
+        if not exists:
+            if not create:
+                return None
+            if not path.parent.is_dir():
+                raise LedgerError(f"{path}: the ledger's folder does not exist (a drive not mounted?): connect it, "
+                                  "or correct ledger.path in the settings")
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rw' if exists else 'rwc'}", uri=True,
+                                   timeout=BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"{path}: the ledger cannot be opened ({exc}): check the file's permissions") from exc
+        try:
+            created = _prepare(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _damaged(path, exc) from exc
+        except LedgerError as exc:
+            conn.close()
+            raise LedgerError(f"{path}: {exc.message}") from exc
+        return cls(path, conn, created)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def record(self, event: Event) -> Event:
+        event.user = event.user or current_user()
+        event.at = event.at or datetime.now(UTC).isoformat(timespec="seconds")
+        row = asdict(event)
+        row.pop("id")
+        row["message_ids"], row["recipients"] = json.dumps(event.message_ids), json.dumps(event.recipients)
+        try:
+            cur = self.conn.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                    list(row.values()))
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc, writing=True) from exc
+        event.id = int(cur.lastrowid or 0)
+        return event
+
+    def events(self, a_number: str | None = None) -> list[Event]:
+        query = "SELECT * FROM events" + (" WHERE a_number = ?" if a_number else "") + " ORDER BY id"
+        try:
+            cur = self.conn.execute(query, [a_number] if a_number else [])
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from exc
+        for r in rows:
+            r["message_ids"], r["recipients"] = json.loads(r["message_ids"]), json.loads(r["recipients"])
+        return [Event(**r) for r in rows]
+
+
+def _prepare(conn: sqlite3.Connection) -> bool:
+    """Check (or, for an empty file, set up) the ledger; True when it was set up now."""
+    created = False
+    conn.execute("BEGIN IMMEDIATE")  # two first users at once: the second waits, then finds it set up
+    try:
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app == 0 and not tables:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            created = True
+        elif app != APP_ID or "events" not in tables:
+            raise LedgerError("this file is not a pdpacket ledger (another program's database?): move it away, "
+                              "or set ledger.path in the settings to another file")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if conn.execute("PRAGMA user_version").fetchone()[0] > VERSION:
+        raise LedgerError("the ledger was written by a newer pdpacket: upgrade pdpacket")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise sqlite3.DatabaseError(check)
+    return created
+
+
+def _damaged(path: Path, exc: Exception, writing: bool = False) -> LedgerError:
+    if writing and isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return LedgerError(f"{path}: the ledger stayed locked for {BUSY_SECONDS} s (another pdpacket still "
+                           "writing?): try again; nothing was recorded")
+    return LedgerError(f"{path}: the ledger is damaged or not a pdpacket ledger ({exc}): restore it from a backup "
+                       "(or move it away to start a new one); pdpacket never replaces it")

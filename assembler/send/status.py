@@ -1,0 +1,156 @@
+"""`pdpacket status`: every case of a cases folder, what happened to it, and what is due.
+
+What is due: build, rebuild (inputs changed), send; a follow-up when no answer
+came `follow_up.after_days` (30) after sending; a warning when the hearing is
+within `follow_up.hearing_days` (21) and no answer came. Order: what is due
+now first (detained cases first among them, then the oldest due date), then
+the cases waiting for an answer, then those answered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from assembler.casefile.case import Case, load_case, today
+from assembler.casefile.normalize import parse_date
+from assembler.casefile.read import find_case_file
+from assembler.casefile.settings import Settings, load_settings
+from assembler.documents.context import full_name
+from assembler.errors import InputFileError, PdpacketError
+from assembler.send import built as built_mod
+from assembler.send.ledger import Event, Kind, Ledger, ledger_path
+
+FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "response",
+          "response_date", "next_hearing", "due", "due_on"]
+NOW, WAITING, CLOSED = 0, 1, 2
+
+
+@dataclass
+class CaseStatus:
+    case: str
+    respondent: str = ""
+    a_number: str = ""
+    detained: bool = False
+    built: str = ""  # the day of the last build, "" when never built
+    changed: bool | None = None  # inputs changed since that build
+    sent: str = ""
+    method: str = ""
+    response: str = ""
+    response_date: str = ""
+    next_hearing: str = ""
+    due: list[str] = field(default_factory=list)
+    due_on: str = ""
+    group: int = CLOSED
+
+    def row(self) -> dict:
+        return {"case": self.case, "respondent": self.respondent, "a_number": self.a_number,
+                "detained": self.detained, "built": self.built,
+                "changed": "" if self.changed is None else self.changed, "sent": self.sent, "method": self.method,
+                "response": self.response, "response_date": self.response_date, "next_hearing": self.next_hearing,
+                "due": "; ".join(self.due), "due_on": self.due_on}
+
+
+@dataclass
+class StatusList:
+    folder: Path
+    ledger: Path
+    ledger_found: bool
+    cases: list[CaseStatus]
+
+
+def case_folders(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: no such folder: name the folder that holds the case folders")
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and find_case_file(p))
+
+
+def case_status(name: str, case: Case, settings: Settings, events: list[Event], out: Path | None = None) -> CaseStatus:
+    """The status of one valid case, from its events (oldest first) and its built output."""
+    data = case.data
+    r = data["respondent"]
+    st = CaseStatus(name, full_name(r), r["a_number"], bool(r.get("detained")))
+    hearing = (data["proceedings"].get("next_hearing") or {}).get("date")
+    st.next_hearing = hearing or ""
+    builds = [e for e in events if e.kind == Kind.build]
+    sends = [e for e in events if e.kind in (Kind.send, Kind.sent_other)]
+    answers = [e for e in events if e.kind == Kind.response]
+    folder = Path(builds[-1].output) if builds and builds[-1].output else (out or case.dir / "out")
+    manifest = built_mod.read_manifest(folder) if folder.is_dir() else None
+    if manifest is not None:
+        st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
+        st.changed = bool(built_mod.changes(case, settings, manifest))
+    if sends:
+        st.sent, st.method = sends[-1].day, sends[-1].method or ""
+    if answers:
+        st.response, st.response_date = answers[-1].outcome or "", answers[-1].day
+    _due(st, settings, today(), parse_date(hearing) if hearing else None)
+    return st
+
+
+def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) -> None:
+    items: list[tuple[date, str]] = []
+    if st.sent:
+        pass  # by pdpacket or by other means: what is due now depends on the answer
+    elif not st.built:
+        items.append((now, "build and send the request"))
+    elif st.changed:
+        items.append((now, "build again (inputs changed since the build), then send"))
+    else:
+        items.append((now, "send the request"))
+    if not st.response:
+        if st.sent:
+            after = int(settings.follow_up.get("after_days", 30))
+            follow = parse_date(st.sent) + timedelta(days=after)
+            waited = (now - parse_date(st.sent)).days
+            items.append((follow, f"follow up: no answer {waited} days after sending" if follow <= now
+                          else f"no answer yet (follow up on {follow.isoformat()})"))
+        if hearing is not None:
+            days = (hearing - now).days
+            if days < 0:
+                items.append((hearing, "the hearing passed without an answer: record the outcome (pdpacket log)"))
+            elif days <= int(settings.follow_up.get("hearing_days", 21)):
+                items.append((now, f"hearing in {days} day(s) and no answer"))
+    items.sort()
+    st.due = [text for _, text in items]
+    st.due_on = items[0][0].isoformat() if items else ""
+    st.group = CLOSED if not items else NOW if items[0][0] <= now else WAITING
+
+
+def _mtime_day(path: Path) -> str:
+    from datetime import datetime
+    return datetime.fromtimestamp(path.stat().st_mtime).date().isoformat()
+
+
+def sort_key(st: CaseStatus) -> tuple:
+    return (st.group, not st.detained, st.due_on or "9999", st.next_hearing or "9999", st.case)
+
+
+def status(folder: Path, settings_file: Path | None = None) -> StatusList:
+    folder = Path(folder)
+    folders = case_folders(folder)
+    settings = load_settings(settings_file, folders[0] if folders else folder / "case")
+    where = ledger_path(settings, folder)
+    ledger = Ledger.open(where, create=False)
+    rows = []
+    try:
+        for sub in folders:
+            rows.append(_one(sub, settings_file, ledger))
+    finally:
+        if ledger is not None:
+            ledger.close()
+    rows.sort(key=sort_key)
+    return StatusList(folder, where, ledger is not None, rows)
+
+
+def _one(sub: Path, settings_file: Path | None, ledger: Ledger | None) -> CaseStatus:
+    try:
+        settings = load_settings(settings_file, sub)
+        case = load_case(sub, settings)
+    except PdpacketError as exc:
+        return CaseStatus(sub.name, due=[f"fix: {exc.message}"], due_on=today().isoformat(), group=NOW)
+    if case.errors:
+        return CaseStatus(sub.name, due=[f"fix the case data ({len(case.errors)} error(s): pdpacket validate)"],
+                          due_on=today().isoformat(), group=NOW)
+    events = ledger.events(case.data["respondent"]["a_number"]) if ledger else []
+    return case_status(sub.name, case, settings, events)

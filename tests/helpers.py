@@ -1,0 +1,135 @@
+"""What the tests share that is not a fixture: case data, inputs made on the spot,
+and reading a filing back the way a person would."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+FAKES = Path(__file__).resolve().parent / "fakes"
+# The samples' hearing dates lie after this day; pinning it keeps the suite
+# meaningful whatever day it runs.
+TODAY = "2026-11-28"
+
+# --- case data ----------------------------------------------------------------------
+
+MINIMAL = {
+    "respondent": {"family_names": "Tenzin", "a_number": "A087654321", "date_of_birth": "1990-01-20",
+                   "country_of_citizenship": "Nepal"},
+    "proceedings": {"court": "Chicago Immigration Court", "stage": "master_calendar"},
+    "office": "chicago",
+    "request": {"relief": ["administrative_closure"], "summary": "S.", "facts": "F.",
+                "favorable_factors": [{"title": "T", "text": "X"}], "negative_factors": "none",
+                "criminal_history": "none", "conclusion": "C."},
+    "attorney": {"name": "Daniel Okafor", "bar_number": "5123456", "bar_state": "NY",
+                 "address": ["350 Broadway", "New York, NY 10013"], "phone": "(212) 555-0142",
+                 "email": "d@example.org"},
+    "service": {"method": "mail", "date": "2026-12-03", "served_by": "Daniel Okafor"},
+}
+
+DELETE = object()  # minimal(**{"respondent.a_number": DELETE}) removes the field
+
+
+def minimal(**changes) -> dict:
+    """A valid minimal case with dotted-path changes: minimal(**{"respondent.language": "Spanish"})."""
+    data = copy.deepcopy(MINIMAL)
+    for dotted, value in changes.items():
+        target = data
+        keys = dotted.split(".")
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        if value is DELETE:
+            target.pop(keys[-1], None)
+        else:
+            target[keys[-1]] = value
+    return data
+
+
+def write_case(folder: Path, data=None, text: str | None = None, name="case.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if text is None:
+        text = yaml.safe_dump(data if data is not None else MINIMAL, allow_unicode=True, sort_keys=False)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+class Result:
+    """What the `run` fixture returns: the exit code and the captured output."""
+
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under `folder`."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- inputs made on the spot ----------------------------------------------------------
+
+def make_pdf(path: Path, pages: int = 1, text: str = "Exhibit", size=letter) -> Path:
+    """A PDF whose pages read '<text> page <n>'."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = canvas.Canvas(str(path), pagesize=size, invariant=1)
+    for n in range(1, pages + 1):
+        c.setFont("Helvetica", 12)
+        c.drawString(72, size[1] - 72, f"{text} page {n}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def fake_soffice(folder: Path, body: str, name: str = "fake-soffice") -> Path:
+    """A shell script to put in PDPACKET_SOFFICE in place of LibreOffice."""
+    fake = folder / name
+    fake.write_text("#!/bin/sh\n" + body + "\n")
+    fake.chmod(0o755)
+    return fake
+
+
+# --- reading a filing back -------------------------------------------------------------
+
+def page_texts(pdf: Path) -> list[str]:
+    """Non-breaking spaces (which keep dates and "Tab X" on one line) read as the spaces a person sees."""
+    return [(p.extract_text() or "").replace("\u00a0", " ") for p in PdfReader(pdf).pages]
+
+
+def tab_pages(texts: list[str]) -> dict[str, int]:
+    """Tab letter -> the 1-based page whose text starts with 'TAB X'."""
+    found = {}
+    for number, text in enumerate(texts, start=1):
+        m = re.match(r"\s*TAB ([A-Z]{1,3})\n", text)
+        if m:
+            found[m.group(1)] = number
+    return found
+
+
+def index_ranges(texts: list[str]) -> dict[str, tuple[int, int]]:
+    """Tab letter -> (first, last) as printed in the index pages."""
+    start = next(i for i, t in enumerate(texts) if "INDEX OF EXHIBITS" in t)
+    index_text = ""
+    for text in texts[start:]:
+        if index_text and re.match(r"\s*TAB [A-Z]", text):
+            break
+        index_text += re.sub(r"Page \d+ of \d+\s*$", "", text.strip()) + "\n"
+    ranges = {}
+    # (?<!,): the year of a date ("dated November 20, 2026") is not a page number.
+    for m in re.finditer(r"(?ms)^([A-Z]{1,3}) (?:.*?)(?<!,)[ \n](\d+)(?:\u2013(\d+))?$", index_text):
+        first = int(m.group(2))
+        ranges[m.group(1)] = (first, int(m.group(3) or first))
+    return ranges
+
+
+def outline_titles(pdf: Path) -> list:
+    def walk(items):
+        return [walk(i) if isinstance(i, list) else i.title for i in items]
+    return walk(PdfReader(pdf).outline)

@@ -1,0 +1,173 @@
+"""The ledger: rows written whole by parallel processes, damaged files refused and never replaced,
+and `pdpacket log` / `pdpacket status` over a cases folder (no build needed)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from assembler.errors import ExitCode
+from assembler.send.ledger import Event, Ledger, LedgerError
+from helpers import REPO, minimal, write_case
+
+
+def _cases(tmp_path, monkeypatch, **cases):
+    """A cases folder holding pdpacket.yaml and the given cases; the ledger at its default place."""
+    monkeypatch.delenv("PDPACKET_LEDGER")
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "pdpacket.yaml").write_text(yaml.safe_dump({"follow_up": {"after_days": 30, "hearing_days": 21}}))
+    for name, data in cases.items():
+        write_case(folder / name, data)
+    return folder
+
+
+def test_parallel_processes_lose_no_row(tmp_path):
+    db = tmp_path / "pdpacket.db"
+    writer = (
+        "import sys; from pathlib import Path\n"
+        "from assembler.send.ledger import Event, Ledger\n"
+        "n = int(sys.argv[2])\n"
+        "for i in range(25):\n"
+        "    with Ledger.open(Path(sys.argv[1])) as ledger:\n"
+        "        ledger.record(Event(f'A{n:03d}{i:06d}', f'case{n}', 'build', '2026-11-28', message_ids=[str(i)]))\n")
+    env_path = {"PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, "-c", writer, str(db), str(n)], env={**env_path, "PATH": ""})
+             for n in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    with Ledger.open(db) as ledger:
+        events = ledger.events()
+    assert len(events) == 100
+    assert len({e.a_number for e in events}) == 100
+    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("content", [b"not a database at all\n", b"SQLite format 3\x00" + b"\xff" * 5000])
+def test_a_damaged_ledger_is_an_error_and_stays_as_it_was(run, tmp_path, monkeypatch, content):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    (folder / "pdpacket.db").write_bytes(content)
+    result = run("log", folder / "c", "--sent", "--method", "mail")
+    assert result.code == ExitCode.input_file
+    assert f"{folder / 'pdpacket.db'}: the ledger is damaged" in result.err
+    assert "never replaces it" in result.err and "Traceback" not in result.err
+    assert (folder / "pdpacket.db").read_bytes() == content
+
+
+def test_another_programs_database_is_not_taken_for_a_ledger(tmp_path):
+    db = tmp_path / "other.db"
+    sqlite3.connect(db).execute("CREATE TABLE notes (x)")
+    with pytest.raises(LedgerError) as exc:
+        Ledger.open(db)
+    assert "not a pdpacket ledger" in exc.value.message
+
+
+def test_a_ledger_whose_folder_is_missing_is_not_created_elsewhere(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    (folder / "pdpacket.yaml").write_text(yaml.safe_dump({"ledger": {"path": "../shared-drive/pdpacket.db"}}))
+    result = run("log", folder / "c", "--sent", "--method", "hand")
+    assert result.code == ExitCode.input_file
+    assert "the ledger's folder does not exist" in result.err
+    assert not (tmp_path / "shared-drive").exists()
+
+
+def test_a_new_ledger_is_announced(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    first = run("log", folder / "c", "--sent", "--method", "portal", "--date", "2026-11-02")
+    second = run("log", folder / "c", "--response", "granted", "--date", "2026-11-20")
+    assert first.code == 0 and second.code == 0
+    assert f"started a new ledger: {folder / 'pdpacket.db'}" in first.err
+    assert "new ledger" not in second.err
+    with Ledger.open(folder / "pdpacket.db") as ledger:
+        kinds = [(e.kind, e.day, e.method, e.outcome, e.case_path) for e in ledger.events("A087654321")]
+    assert kinds == [("sent-other", "2026-11-02", "portal", None, "c"), ("response", "2026-11-20", None, "granted", "c")]
+
+
+def test_a_decision_file_is_copied_into_the_case_folder(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    decision = tmp_path / "decision.pdf"
+    decision.write_bytes(b"%PDF-1.4 the office agrees")
+    result = run("log", folder / "c", "--response", "partial", "--date", "2026-11-20", "--note", "closure only",
+                 "--file", decision)
+    assert result.code == 0, result.err
+    kept = folder / "c" / "responses" / "2026-11-20_partial_decision.pdf"
+    assert kept.read_bytes() == decision.read_bytes()
+    with Ledger.open(folder / "pdpacket.db") as ledger:
+        [event] = ledger.events()
+    assert (event.file, event.note) == ("responses/2026-11-20_partial_decision.pdf", "closure only")
+
+
+def test_log_needs_one_kind_of_event(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    assert run("log", folder / "c").code == ExitCode.usage
+    assert run("log", folder / "c", "--sent").code == ExitCode.usage
+    assert not (folder / "pdpacket.db").exists()
+
+
+# --- status ------------------------------------------------------------------------------
+
+def _status(run, folder, *flags):
+    result = run("status", folder, *flags)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_status_lists_every_case_most_urgent_first(run, tmp_path, monkeypatch):
+    # Today is pinned to 2026-11-28 (conftest).
+    folder = _cases(
+        tmp_path, monkeypatch,
+        answered=minimal(**{"respondent.a_number": "A111111111"}),
+        waiting=minimal(**{"respondent.a_number": "A222222222"}),
+        overdue=minimal(**{"respondent.a_number": "A333333333"}),
+        hearing_close=minimal(**{"respondent.a_number": "A444444444",
+                                 "proceedings.next_hearing": {"date": "2026-12-10", "type": "master"}}),
+        detained=minimal(**{"respondent.a_number": "A555555555", "respondent.detained": True,
+                            "respondent.detention_facility": "Broadview Processing Center",
+                            "respondent.detained_since": "2026-10-08"}),
+    )
+    log = {"answered": ("2026-09-01", "granted"), "waiting": ("2026-11-20", None), "overdue": ("2026-10-01", None),
+           "hearing_close": ("2026-11-25", None)}
+    for name, (sent, answer) in log.items():
+        assert run("log", folder / name, "--sent", "--method", "mail", "--date", sent).code == 0
+        if answer:
+            assert run("log", folder / name, "--response", answer, "--date", "2026-10-15").code == 0
+    rows = json.loads(_status(run, folder, "--json").out)["cases"]
+    assert [r["case"] for r in rows] == ["detained", "overdue", "hearing_close", "waiting", "answered"]
+    by = {r["case"]: r for r in rows}
+    assert by["detained"]["due"] == "build and send the request" and by["detained"]["detained"] is True
+    assert by["overdue"]["due"] == "follow up: no answer 58 days after sending"
+    assert by["hearing_close"]["due"] == "hearing in 12 day(s) and no answer; no answer yet (follow up on 2026-12-25)"
+    assert by["waiting"]["due"] == "no answer yet (follow up on 2026-12-20)"
+    assert (by["answered"]["response"], by["answered"]["due"]) == ("granted", "")
+    assert (by["waiting"]["sent"], by["waiting"]["method"]) == ("2026-11-20", "mail")
+
+
+def test_status_follows_the_settings_and_prints_csv_and_text(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    (folder / "pdpacket.yaml").write_text(yaml.safe_dump({"follow_up": {"after_days": 5}}))
+    assert run("log", folder / "c", "--sent", "--method", "hand", "--date", "2026-11-20").code == 0
+    rows = list(csv.DictReader(io.StringIO(_status(run, folder, "--csv").out)))
+    assert rows[0]["due"] == "follow up: no answer 8 days after sending" and rows[0]["due_on"] == "2026-11-25"
+    text = _status(run, folder).out
+    assert "c: A087654321; not built; sent 2026-11-20 by hand; no answer; no hearing set" in text
+
+
+def test_status_without_a_ledger_still_lists_and_creates_nothing(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal(), broken={"respondent": {}})
+    result = _status(run, folder)
+    assert f"no ledger yet at {folder / 'pdpacket.db'}" in result.err
+    assert "broken: ; not built" in result.out and "fix the case data" in result.out
+    assert not (folder / "pdpacket.db").exists()
+
+
+def test_a_ledger_event_reads_back_as_written(tmp_path):
+    with Ledger.open(tmp_path / "l.db") as ledger:
+        written = ledger.record(Event("A123456789", "c", "send", "2026-11-28", "ab" * 32, ["<1@x.example>"],
+                                      ["occ@office.example"], "email"))
+        [read] = ledger.events("A123456789")
+    assert read == written and read.user and read.at.endswith("+00:00")
