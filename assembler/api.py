@@ -5,7 +5,9 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,8 +19,11 @@ from assembler import batch as batch_mod
 from assembler import build as build_mod
 from assembler.batch import Outcome
 from assembler.casefile import offices as office_profiles
-from assembler.casefile.case import Case, validate_case
-from assembler.casefile.settings import load_settings
+from assembler.casefile import rules
+from assembler.casefile.case import Case, check_case, today, validate_case
+from assembler.casefile.read import LoadedFile
+from assembler.casefile.settings import Settings, load_settings
+from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
@@ -26,6 +31,7 @@ from assembler.documents.variables import FILTERS, Var, walk
 from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
+from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
 from assembler.send.batch_hook import after_batch
@@ -34,7 +40,7 @@ from assembler.send.status import StatusList
 from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "check_filing",
+__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -79,6 +85,24 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
 def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
     return case_statuses(Path(folder), settings_file)
+
+
+def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = None,
+                    file_name: str = "case.yaml") -> list[Finding]:
+    """Every problem `validate` would report if `data` (text values, as read from a case file) were the
+    case file of `case_dir`; the web form checks what is typed before it is saved."""
+    case_dir = Path(case_dir).resolve()
+    settings = load_settings(settings_file, case_dir)
+    case = check_case(Case(case_dir, case_dir / file_name), LoadedFile(case_dir / file_name, data), settings)
+    return case.problems
+
+
+def check_exhibit_file(case_dir: Path, name: str) -> str | None:
+    """What `validate` says about a file a case names as an exhibit (inside the folder, not empty, a
+    supported kind whose content matches its name), or None when it may be used."""
+    checker = rules._Checker({}, Path(case_dir), None, "", {}, today())
+    rules._file(checker, "file", name, rules.EXHIBIT_KINDS)
+    return checker.problems[0].message if checker.problems else None
 
 
 @dataclass
@@ -183,7 +207,7 @@ def check_templates(folder: Path | None = None, settings_file: Path | None = Non
 class TemplateVariable:
     path: str  # respondent.full_name, declarations[].declarant
     var: Var
-    role: Role | None  # the only role whose template sees it, if any
+    role: str | None  # the only role (or roles, comma-separated) whose template sees it, if any
 
 
 def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
@@ -191,10 +215,10 @@ def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
     for path, var in walk(context_tree()):
         if not path:
             continue
-        owner = ROLE_ONLY.get(path.split(".")[0].split("[")[0])
-        if role and owner and owner != role:
+        owners = ROLE_ONLY.get(path.split(".")[0].split("[")[0])
+        if role and owners and role not in owners:
             continue
-        yield TemplateVariable(path, var, owner)
+        yield TemplateVariable(path, var, ", ".join(sorted(owners)) if owners else None)
 
 
 def template_filters() -> dict[str, str]:
@@ -331,3 +355,40 @@ class OfficeView:
         checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
         out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
         return out
+
+
+def case_settings(case: Path, settings_file: Path | None = None) -> Settings:
+    """The settings a case folder uses (the firm's attorney, offices, template sets...)."""
+    return load_settings(settings_file, Path(case))
+
+
+# --- forms (G-28, EOIR-28, EOIR-27...) -----------------------------------------------------------
+
+def form_fields(form: Path) -> list[FormField]:
+    """The fillable fields of a PDF form: name, kind, allowed values, page."""
+    form = Path(form)
+    if not form.is_file():
+        raise InputFileError(f"{form}: no such file: check the path")
+    return read_fields(form, str(form))
+
+
+FORM_KIND_NAMES = (("g28", re.compile(r"g[-_ ]?28", re.I)), ("eoir28", re.compile(r"eoir[-_ ]?28", re.I)),
+                   ("eoir27", re.compile(r"eoir[-_ ]?27", re.I)))
+
+
+def starter_fill(form: Path, fields: list[FormField]) -> str:
+    """A `forms:` entry for a case file, with one `fill:` line per fillable field, to edit."""
+    kind = next((k for k, pattern in FORM_KIND_NAMES if pattern.search(Path(form).name)), "other")
+    lines = ["forms:", f"  - kind: {kind}  # g28, eoir28, eoir27 or other",
+             f"    file: {json.dumps(str(form), ensure_ascii=False)}  # relative to the case folder"]
+    if kind == "other":
+        lines.append("    title: \"...\"  # its line in the index")
+    lines += ["    fill:  # keep the fields to fill; put an expression in quotes, e.g. \"{{ respondent.family_names }}\""]
+    for f in fields:
+        if not f.fillable:
+            continue
+        what = {"text": "text", "choice": "one of: " + ", ".join(f.values),
+                "radio": "one of: " + ", ".join(f.values),
+                "checkbox": "check box: ticked unless empty, false, no, off or 0"}[f.kind]
+        lines.append(f"      {json.dumps(f.name, ensure_ascii=False)}: \"\"  # {what} (page {f.page})")
+    return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from assembler.documents import choose
 from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
-from assembler.vocab import BatchStatus
+from assembler.vocab import FILING_ROLES, BatchStatus
 
 REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message",
                  # filled in after the run from the ledger (assembler/send/batch_hook.py)
@@ -172,8 +172,9 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                                                               f"{len(case.warnings)} warning(s) in the case data")
                     out = out_root / spec.name
                     output.clean_stale_staging(out)
-                    choices = choose.choose(settings, case.data, templates_dir)
-                    key = build_key(case=case, settings=settings, inputs=case_inputs(case), templates=choices)
+                    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+                    key = build_key(case=case, settings=settings, inputs=case_inputs(case, settings),
+                                    templates=choices)
                     if not force and (done := _already_built(out, key)):
                         outcomes[spec.name] = done
                         continue

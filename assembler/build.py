@@ -25,22 +25,38 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
 from assembler.convert.renders import LibreOffice, Render, convert_renders
-from assembler.documents import choose, edits
+from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
-from assembler.errors import FilingCheckError, Finding, OutputError, TemplateError
+from assembler.errors import FilingCheckError, Finding, InvalidCaseError, OutputError, TemplateError
 from assembler.output import BuildResult, filing_name, filing_title
+from assembler.pdf import forms as pdf_forms
 from assembler.pdf import preflight, split
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, sha256, write_manifest
 from assembler.progress import Progress
-from assembler.vocab import MB, Role, Severity
+from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
 
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a build writes into the output folder: the filing's name and title, the Word copies' folder,
+    the manifest. The court papers (court.py) use other names than the filing."""
+
+    filing: str
+    title: str
+    docx: str = "docx"
+    manifest: str = "manifest.json"
+
+    @classmethod
+    def of_filing(cls, data: dict) -> Names:
+        return cls(filing_name(data), filing_title(data))
 
 
 @dataclass
@@ -58,6 +74,20 @@ class Planned:
     work: Path  # this case's private work folder
     staging: Path  # this build's private folder inside the output folder
     prefix: str  # makes file names unique in a LibreOffice run shared with other cases
+    names: Names | None = None  # None: the filing's (Names.of_filing)
+
+    def __post_init__(self):
+        if self.names is None:
+            self.names = Names.of_filing(self.case.data)
+
+    @property
+    def output(self) -> Names:
+        assert self.names is not None
+        return self.names
+
+    @property
+    def has_index(self) -> bool:
+        return any(s.key == "index" for s in self.sections)
 
     def template(self, role: Role) -> Path:
         return self.choices[role].path
@@ -129,19 +159,21 @@ class Assembled:
 # --- the stages -------------------------------------------------------------------------
 
 def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: Progress,
-               templates_dir: Path | None = None, prefix: str = "") -> Planned:
-    """Choose and check the templates, claim the output folder, plan the filing."""
+               templates_dir: Path | None = None, prefix: str = "", sections: list[Section] | None = None,
+               names: Names | None = None, roles: tuple[Role, ...] = FILING_ROLES) -> Planned:
+    """Choose and check the templates, claim the output folder, plan the filing (or, given
+    `sections` and `names`, another set of documents of the case: the court papers)."""
     progress.step("check templates")
-    choices = choose.choose(settings, case.data, templates_dir)
+    choices = choose.choose(settings, case.data, templates_dir, roles)
     template_warnings = choose.require_valid(choices)
     staging = output.prepare(out)
-    sections, tabs = plan(case.data, case.dir)
+    filing_sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
+                                                                          settings.path))
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
-    return Planned(case, settings, choices, template_warnings, sections,
+    return Planned(case, settings, choices, template_warnings, filing_sections if sections is None else sections,
                    build_context(case.data, case.office, tabs, settings.decide_days), make_environment(tabs),
-                   _signature_path(case),
-                   work, staging, prefix)
+                   _signature_path(case), work, staging, prefix, names)
 
 
 def render_documents(planned: Planned, progress: Progress) -> Rendered:
@@ -181,9 +213,12 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
             rendered.pending.append(render)
     rendered.notices += edits.notices(rendered.edits) + edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
+    _prepare_forms(rendered)
     _prepare_exhibits(rendered)
     # After the exhibits and by name, as manifest.case_inputs lists them: a batch re-run compares the two.
     rendered.inputs += sorted((e.path for e in rendered.edits), key=lambda p: p.name)
+    if not planned.has_index:
+        return rendered
     planned.index_part.template = Role.index
     for s in planned.sections:
         s.first = s.last = INDEX_PLACEHOLDER_PAGE
@@ -266,13 +301,12 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     """Merge, stamp and bookmark the filing; copy the Word documents; write the manifest."""
     progress.step("assemble")
     planned = settled.converted.rendered.plan
-    data = planned.case.data
     total = number_pages(planned.sections)
-    filing = planned.staging / filing_name(data)
+    filing = planned.staging / planned.output.filing
     labels, notices = assemble(planned.sections, filing, planned.settings.page_numbers, {
-        "title": filing_title(data), "author": planned.context["attorney"]["name"],
+        "title": planned.output.title, "author": planned.context["attorney"]["name"],
         "subject": planned.context["office"]["name"]})
-    docx_dir = planned.staging / "docx"
+    docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
         shutil.copyfile(src, docx_dir / name_in_docx)
@@ -290,14 +324,14 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     assembled.manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in assembled.manifest.get("parts", []))]
     used = assembled.settled.converted.rendered.edits
     edits.note_in_manifest(assembled.manifest, used)
-    manifest_path = planned.staging / "manifest.json"
+    manifest_path = planned.staging / planned.output.manifest
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")
     warnings = planned.case.warnings + planned.template_warnings + [
         Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
     return output.move_into_place(planned.staging, out, BuildResult(
         assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
-        edited=[e.shown for e in used]))
+        edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)
 
 
 def abandon(planned: Planned) -> None:
@@ -353,7 +387,7 @@ def _prepare_exhibits(rendered: Rendered) -> None:
     exhibit_dir.mkdir()
     for s in planned.sections:
         for i, part in enumerate(s.parts):
-            if part.source is None:
+            if part.source is None or part.kind == PartKind.form:  # forms: _prepare_forms
                 continue
             rendered.inputs.append(part.source)
             suffix = part.source.suffix.lower()
@@ -369,6 +403,32 @@ def _prepare_exhibits(rendered: Rendered) -> None:
                 rendered.pending.append(Render(copy, part, part.label, None))
     if planned.signature:
         rendered.inputs.append(planned.signature)
+
+
+def _prepare_forms(rendered: Rendered) -> None:
+    """Each form as it is, or filled from the case data and flattened (documents/forms.py)."""
+    planned = rendered.plan
+    env = None
+    for s in planned.sections:
+        for part in s.parts:
+            spec = part.form
+            if part.kind != PartKind.form or spec is None or spec.file is None:
+                continue
+            rendered.inputs.append(spec.file)
+            if not spec.fill:
+                part.pages = len(exhibits.open_pdf(spec.file, part.label, rendered.notices).pages)
+                part.pdf = spec.file
+                continue
+            env = env or forms.fill_environment(planned.context["tabs"])
+            fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
+            values, errors = forms.render_fill(spec, fields, planned.context, env)
+            if errors:  # validate reports these; here only if the form changed since
+                raise InvalidCaseError([Finding(planned.case.shown, forms.fill_path(spec, e.field),
+                                                forms.fill_error_text(spec, e)) for e in errors])
+            target = planned.work / "forms" / f"form-{spec.index}.pdf"
+            target.parent.mkdir(exist_ok=True)
+            part.pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, rendered.notices)
+            part.pages = len(PdfReader(part.pdf).pages)
 
 
 def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> list[str]:
@@ -389,7 +449,7 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
     warnings = [f.message for f in report.warnings]
     if too_big and split_parts:
         parts = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
-                            filing_title(planned.case.data))
+                            planned.output.title)
         assembled.manifest["parts"] = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
                                         "pages": len(PdfReader(p).pages)} for p in parts]
     elif too_big:

@@ -133,6 +133,51 @@ def edit(case, document, force, settings_file, templates_dir):
 
 
 @cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: CASE/out, beside the filing).")
+@build_options("No progress lines.")
+def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
+    """Write the joint motion and proposed order of each relief the court grants (for when the office agrees)."""
+    from assembler.api import court_papers
+    from assembler.progress import Progress
+
+    result = court_papers(case, out, settings_file=settings_file, strict=strict,
+                          progress=Progress(False if quiet else None), templates_dir=templates_dir,
+                          split_parts=split_parts)
+    for problem in result.warnings:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{result.filing} ({result.pages} pages)")
+    for part in result.parts:
+        click.echo(f"{part}")
+
+
+@cli.group()
+def forms():
+    """Official forms (G-28, EOIR-28, EOIR-27...) to put in a filing."""
+
+
+@forms.command("fields")
+@click.argument("form", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print a starter `forms:` entry with a fill: line per field.")
+def forms_fields(form, as_yaml):
+    """List a PDF form's fields: name, kind, allowed values, page."""
+    from assembler.api import form_fields, starter_fill
+
+    fields = form_fields(form)
+    if as_yaml:
+        click.echo(starter_fill(form, fields), nl=False)
+        return
+    if not fields:
+        click.echo(f"{form}: no form fields (a flat PDF: it goes into the filing as it is)", err=True)
+        return
+    for f in fields:
+        values = f"  [{', '.join(f.values)}]" if f.values and f.kind != "checkbox" else ""
+        on = f"  (on: {f.values[0]})" if f.kind == "checkbox" and f.values else ""
+        click.echo(f"{f.name:48} {f.kind:9} page {f.page}{values}{on}")
+
+
+@cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder: one subfolder per case, and the batch report.")
@@ -260,7 +305,7 @@ def templates_vars(role):
     click.echo("Variables (a[] is an item of the list a: use it in {%p for x in a %}):")
     for v in template_variables(Role(role) if role else None):
         example = "" if v.var.example is None else json.dumps(v.var.example, ensure_ascii=False)
-        note = f"  [{v.role} template only]" if v.role and not role else ""
+        note = f"  [{v.role} template{'s' * (',' in v.role)} only]" if v.role and not role else ""
         hint = f"  -- {v.var.doc}" if v.var.doc else ""
         click.echo(f"  {v.path:48} {v.var.type:8} {example[:60]}{note}{hint}")
     click.echo("Filters ({{ value|filter }}):")
@@ -397,6 +442,22 @@ def status(folder, as_json, as_csv, settings_file):
             hearing = f"hearing {r['next_hearing']}" if r["next_hearing"] else "no hearing set"
             click.echo(f"{r['case']}: {flags}; {built}; {sent}; {answer}; {hearing}")
             click.echo(f"    due: {r['due'] or 'nothing'}")
+
+
+@cli.command()
+@click.argument("cases", required=False, default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; another than this computer's own needs care (a warning is printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the web app in the browser.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Builds that may run at the same time (of different cases).")
+@settings_option
+def serve(cases, port, host, open_browser, jobs, settings_file):
+    """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
+    from assembler.web.server import serve as run_server
+
+    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, settings_file=settings_file)
 
 
 def main(argv=None):

@@ -83,12 +83,12 @@ def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
                        "space, or choose another with -o")
 
 
-def previous_outputs(out: Path) -> set[str]:
+def previous_outputs(out: Path, manifest_name: str = "manifest.json") -> set[str]:
     """The files the last build wrote into `out`, as its manifest lists them (`outputs`, the
     filing, its parts, the e-mail drafts written for it). Plain names only:
     a manifest never makes a build remove anything outside its folder."""
     try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out / manifest_name).read_text(encoding="utf-8"))
         names = list(manifest.get("outputs") or [])
         names.append(manifest["filing"]["file"])
         names += [p["file"] for p in manifest.get("parts") or []]
@@ -98,19 +98,21 @@ def previous_outputs(out: Path) -> set[str]:
     return {n for n in names if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..")}
 
 
-def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResult:
+def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "docx",
+                    manifest: str = "manifest.json") -> BuildResult:
     """Replace the previous output only once everything is complete; the filing last.
+    (`docx` and `manifest` name the Word copies' folder and the manifest: the court papers have their own.)
 
     A build owns its output folder: the filing, parts and drafts the previous build
     wrote (after a corrected A-number, under another name) are removed, so the wrong
     filing cannot be sent; anything else in the folder is left alone."""
-    before = previous_outputs(out)
+    before = previous_outputs(out, manifest)
     try:
         old_docx = None
-        final_docx = out / "docx"
+        final_docx = out / docx
         if final_docx.exists():
             old_docx = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=out))
-            os.replace(final_docx, old_docx / "docx")
+            os.replace(final_docx, old_docx / docx)
         os.replace(result.docx_dir, final_docx)
         if old_docx:
             shutil.rmtree(old_docx, ignore_errors=True)
@@ -119,16 +121,16 @@ def move_into_place(staging: Path, out: Path, result: BuildResult) -> BuildResul
             old.unlink()
         for part in sorted(staging.glob(f"{stem}_Part*.pdf")):
             os.replace(part, out / part.name)
-        os.replace(result.manifest, out / "manifest.json")
+        os.replace(result.manifest, out / manifest)
         final = out / result.filing.name
         os.replace(result.filing, final)
         written = {final.name, *(p.name for p in out.glob(f"{stem}_Part*.pdf"))}
-        for name in sorted(before - written - {"manifest.json"}):
+        for name in sorted(before - written - {manifest}):
             if (out / name).is_file() and not (out / name).is_symlink():
                 (out / name).unlink()
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
     parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
-    return BuildResult(final, out / "manifest.json", final_docx, result.pages, result.warnings, parts=parts,
+    return BuildResult(final, out / manifest, final_docx, result.pages, result.warnings, parts=parts,
                        edited=result.edited)

@@ -37,3 +37,8 @@ def load_schema(name: str) -> dict:
 @cache
 def shipped_offices() -> dict:
     return yaml.safe_load((PACKAGE_DIR / "data" / "offices.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def shipped_courts() -> dict:
+    return yaml.safe_load((PACKAGE_DIR / "data" / "courts.yaml").read_text(encoding="utf-8"))

@@ -22,12 +22,22 @@ class Role(StrEnum):
     tab = "tab"
     translator_certificate = "translator_certificate"
     certificate_of_service = "certificate_of_service"
+    # The court papers (`pdpacket court`): documents/court.py
+    court_cover = "court_cover"
+    joint_motion = "joint_motion"
+    proposed_order = "proposed_order"
+
+
+# The roles of `pdpacket court`'s papers; a filing uses the others (and records only those).
+COURT_PAPER_ROLES = (Role.court_cover, Role.joint_motion, Role.proposed_order)
+FILING_ROLES = tuple(r for r in Role if r not in COURT_PAPER_ROLES)
 
 
 class PartKind(StrEnum):
     """One PDF of the filing: made from a template, or one of the case's own files."""
 
     letter = "letter"
+    form = "form"  # an official form (G-28...) after the letter, filled and flattened: documents/forms.py
     index = "index"  # type: ignore[assignment]
     tab = "tab"
     declaration = "declaration"
@@ -35,6 +45,10 @@ class PartKind(StrEnum):
     translation = "translation"
     translator_certificate = "translator_certificate"
     service = "service"
+    # The court papers (`pdpacket court`), one of each per relief: documents/court.py
+    court_cover = "court_cover"
+    joint_motion = "joint_motion"
+    proposed_order = "proposed_order"
 
 
 class BatchStatus(StrEnum):

@@ -29,7 +29,8 @@ def test_page_count_and_sections_match_the_manifest(sample1):
     assert len(PdfReader(result.filing).pages) == manifest["filing"]["pages"] == len(texts)
     sections = manifest["sections"]
     assert sections[0]["title"] == "Request for prosecutorial discretion" and sections[0]["first_page"] == 1
-    assert sections[1]["title"] == "Index of exhibits"
+    index = next(s for s in sections if s["key"] == "index")
+    assert index["title"] == "Index of exhibits"
     assert sections[-1]["title"] == "Certificate of service"
     assert sections[-1]["last_page"] == len(texts)
     # contiguous, no gaps or overlaps
@@ -40,7 +41,7 @@ def test_page_count_and_sections_match_the_manifest(sample1):
         page = texts[s["first_page"] - 1]
         if s["tab"]:
             assert page.startswith(f"TAB {s['tab']}\n")
-    assert "INDEX OF EXHIBITS" in texts[sections[1]["first_page"] - 1]
+    assert "INDEX OF EXHIBITS" in texts[index["first_page"] - 1]
     assert "CERTIFICATE OF SERVICE" in texts[sections[-1]["first_page"] - 1]
 
 
@@ -157,7 +158,7 @@ def test_word_copies_and_manifest_inputs(sample1):
     assert "exhibits/acta-de-nacimiento-en.pdf" in inputs and "exhibits/church-letter.docx" in inputs
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
     assert set(manifest["templates"]) == {"letter", "declaration", "index", "tab", "translator_certificate",
-                                          "certificate_of_service"}
+                                          "certificate_of_service"}  # the court papers' are not the filing's
     assert manifest["case_file"]["path"] == "case.yaml"
     import hashlib
     assert hashlib.sha256(result.filing.read_bytes()).hexdigest() == manifest["filing"]["sha256"]
@@ -197,23 +198,23 @@ def test_the_other_samples_build(run, tmp_path, sample):
         assert "Office of the Chief Counsel, Miami, Krome detained docket" in texts[0]
         assert "VIA E-MAIL TO krome-pd@occ-miami.example" in texts[0]
     else:
-        assert len(texts) == 4  # letter, index, (no exhibits), service
+        assert len(texts) == 5  # letter, the firm's G-28, index, (no exhibits), service
         assert "Not assigned" in texts[0]
 
 
 def test_index_entries_link_to_their_tab_pages(sample1):
     result, texts, manifest = sample1
     reader = PdfReader(result.filing)
-    index = manifest["sections"][1]
+    index = next(s for s in manifest["sections"] if s["key"] == "index")
     targets = []
     for n in range(index["first_page"], index["last_page"] + 1):
         for annot in reader.pages[n - 1].get("/Annots") or []:
             annot = annot.get_object()
             if annot["/Subtype"] == "/Link":
                 targets.append(reader.get_page_number(annot["/Dest"][0].get_object()) + 1)
-    expected = [s["first_page"] for s in manifest["sections"] if s["tab"]] + [manifest["sections"][-1]["first_page"]]
-    assert targets == expected
-    assert all(texts[t - 1].startswith("TAB ") for t in targets[:-1])
+    listed = [s for s in manifest["sections"] if s["tab"] or s["key"].startswith("form:") or s["key"] == "service"]
+    assert targets == [s["first_page"] for s in listed]  # the G-28 (no tab), the tabs, the certificate
+    assert all(texts[s["first_page"] - 1].startswith("TAB ") for s in listed if s["tab"])
 
 
 def test_a_phone_photo_fits_a_letter_page(sample1):

@@ -298,8 +298,11 @@ def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
 
 @pytest.mark.libreoffice
 def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
-    # An office the firm has verified: nothing else to warn about.
+    # An office the firm has verified, and a signed G-28: nothing else to warn about.
     settings = tmp_path / "s.yaml"
     settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n", encoding="utf-8")
-    result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", tmp_path / "out")
+    data = minimal()
+    data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]  # without one, validate warns
+    make_pdf(tmp_path / "c" / "g28.pdf", text="Form G-28, signed")
+    result = run("build", "--settings", settings, write_case(tmp_path / "c", data), "-o", tmp_path / "out")
     assert result.code == 0 and result.err == ""

@@ -234,7 +234,9 @@ def test_sample_one_makes_a_draft_to_its_fictional_office_address(run, sample1_b
     m = _parse((out / "GARCIA-LOPEZ_A201234567_PD-request.eml").read_bytes())
     assert m["To"].addresses[0].addr_spec == "pd-requests@occ-nyc.example"
     assert m["Subject"].startswith("Request for prosecutorial discretion: María José García López, A201-234-567")
-    assert "Tab A: Declaration of María José García López (respondent), pages 4–5" in m.get_body(("plain",)).get_content()
+    tab_a = next(s for s in json.loads((out / "manifest.json").read_text())["sections"] if s["tab"] == "A")
+    assert (f"Tab A: Declaration of María José García López, respondent, pages {tab_a['first_page']}–"
+            f"{tab_a['last_page']}") in m.get_body(("plain",)).get_content()
     assert _pdfs(m)[0][1] == sample1_build.result.filing.read_bytes()
     assert not (SAMPLES / "pdpacket.db").exists()
 

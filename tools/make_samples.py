@@ -167,7 +167,72 @@ def sample_4(base: Path) -> None:
                                              "since 2014 and coordinates the food program."]])
 
 
+G28_FIELDS = [  # (label, field name, kind): the stand-in's fields, in the order drawn
+    ("Part 1. Attorney", None, "heading"),
+    ("Name of attorney", "Attorney_Name", "text"),
+    ("Law firm or organization", "Attorney_Firm", "text"),
+    ("Address", "Attorney_Address", "text"),
+    ("Telephone", "Attorney_Phone", "text"),
+    ("E-mail", "Attorney_Email", "text"),
+    ("Bar number", "Attorney_BarNumber", "text"),
+    ("Licensing state", "Attorney_BarState", "text"),
+    ("Eligible attorney", "Eligibility_Attorney", "checkbox"),
+    ("Part 2. Appearance before", "Appearance_Agency", "radio"),
+    ("Part 3. Client", None, "heading"),
+    ("Family name", "Client_FamilyName", "text"),
+    ("Given name", "Client_GivenName", "text"),
+    ("A-number", "Client_ANumber", "text"),
+    ("Detained", "Client_Detained", "checkbox"),
+    ("Matter", "Client_Matter", "text"),
+]
+AGENCIES = ("USCIS", "ICE", "CBP")
+
+
+def g28_stand_in(path: Path) -> None:
+    """A fillable stand-in for Form G-28 (never the official form: firms supply that one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = canvas.Canvas(str(path), pagesize=letter, invariant=1)
+    c.setTitle("Stand-in for Form G-28 (sample)")
+    w, h = letter
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(inch, h - inch, "STAND-IN FOR FORM G-28 (synthetic sample, not the official form)")
+    c.setFont("Helvetica", 9)
+    c.drawString(inch, h - inch - 14, "Notice of Entry of Appearance as Attorney or Accredited Representative: "
+                                       "firms supply the official form")
+    y = h - inch - 50
+    form = c.acroForm
+    for label, name, kind in G28_FIELDS:
+        if kind == "heading":
+            y -= 8
+            c.setFont("Helvetica-Bold", 11)
+            c.drawString(inch, y, label)
+            y -= 24
+            continue
+        c.setFont("Helvetica", 10)
+        c.drawString(inch, y + 5, label)
+        if kind == "text":
+            form.textfield(name=name, x=3.3 * inch, y=y, width=4.2 * inch, height=18, fontName="Helvetica",
+                           fontSize=10, borderWidth=1)
+        elif kind == "checkbox":
+            form.checkbox(name=name, x=3.3 * inch, y=y, size=16, buttonStyle="check")
+        else:
+            for i, agency in enumerate(AGENCIES):
+                form.radio(name=name, value=agency, x=3.3 * inch + i * 1.1 * inch, y=y + 1, size=14,
+                           selected=False)
+                c.drawString(3.3 * inch + i * 1.1 * inch + 20, y + 5, agency)
+        y -= 28
+    y -= 20
+    c.setFont("Helvetica", 10)
+    for who in ("Signature of client", "Signature of attorney"):
+        c.line(inch, y, 4.5 * inch, y)
+        c.drawString(inch, y - 12, f"{who} (signed by hand)")
+        y -= 48
+    c.showPage()
+    c.save()
+
+
 def main() -> int:
+    g28_stand_in(ROOT / "g28-stand-in.pdf")
     sample_1(ROOT / "1-garcia-lopez")
     sample_2(ROOT / "2-pierre-louis-detained")
     sample_4(ROOT / "4-quispe-board")

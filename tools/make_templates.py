@@ -329,9 +329,190 @@ def certificate_of_service() -> Document:
     return doc
 
 
+# --- court papers (`pdpacket court`): cover page, joint motion, proposed order -------------------
+
+BOX = "\u2610"  # ☐, drawn in DejaVu Sans: the Times-compatible fonts have no check box
+BLANK = "______________________"
+
+
+def boxes(doc, *items, before="", space_after=None):
+    """A paragraph of check boxes: ☐ item ☐ item ..."""
+    p = doc.add_paragraph()
+    if before:
+        p.add_run(before)
+    for i, item in enumerate(items):
+        box = p.add_run(("" if i == 0 and not before else "   ") + BOX + " ")
+        box.font.name = "DejaVu Sans"
+        p.add_run(item)
+    if space_after is not None:
+        p.paragraph_format.space_after = Pt(space_after)
+    return p
+
+
+def borderless(table):
+    borders = table._tbl.tblPr.first_child_found_in("w:tblBorders")
+    if borders is not None:
+        table._tbl.tblPr.remove(borders)
+
+
+def cell_lines(cell, lines, bold_first=False, align=None):
+    cell.paragraphs[0].text = ""
+    for i, text in enumerate(lines):
+        p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        run = p.add_run(text)
+        run.bold = bold_first and i == 0
+        p.paragraph_format.space_after = Pt(0)
+        if align:
+            p.alignment = align
+
+
+def court_detained_mark(doc):
+    para(doc, "{% if respondent.detained %}DETAINED{% endif %}", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+
+def court_heading(doc):
+    for text in ("UNITED STATES DEPARTMENT OF JUSTICE", "EXECUTIVE OFFICE FOR IMMIGRATION REVIEW",
+                 "{{ court.body|upper }}"):
+        para(doc, text, bold=True, align=CENTER, space_after=0)
+    para(doc, "{%p if not court.board %}")
+    para(doc, "{{ court.place|upper if court.place else '" + BLANK + " (city, state)' }}", bold=True,
+         align=CENTER, space_after=0)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if court.address %}")
+    para(doc, "{{ court.address|lines }}", align=CENTER, space_after=0)
+    para(doc, "{%p else %}")
+    para(doc, "Address: " + BLANK + BLANK, align=CENTER, space_after=0)
+    para(doc, "{%p endif %}")
+
+
+def caption(doc):
+    """The caption of every court paper: the court, then the matter beside the file number."""
+    court_heading(doc)
+    para(doc, "")
+    table = doc.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    cell_lines(left, ["In the Matter of:", "", "{{ respondent.full_name|upper }},", "Respondent.", "",
+                      "In Removal Proceedings"])
+    cell_lines(right, ["File No.: {{ respondent.a_number|a_number }}", "",
+                       "{% if not court.board %}Immigration Judge: {{ proceedings.judge or '" + BLANK
+                       + "' }}{% endif %}",
+                       "{% if not court.board %}Next hearing: {{ proceedings.next_hearing_text }}{% endif %}"])
+    para(doc, "")
+
+
+def signature_blocks(doc):
+    """Respondent's counsel beside DHS counsel (left blank for DHS to sign)."""
+    table = doc.add_table(rows=1, cols=2)
+    borderless(table)
+    left, right = table.rows[0].cells
+    cell_lines(left, ["Respectfully submitted,",
+                      "{% if attorney.signature_image %}{{ attorney.signature_image }}{% else %}"
+                      "{{ attorney.signature_text }}{% endif %}",
+                      "{{ attorney.name }}",
+                      "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
+                      "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})",
+                      "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }} | {{ attorney.email }}",
+                      "Counsel for Respondent", "Date: " + BLANK])
+    cell_lines(right, ["", BLANK + "______", "Assistant Chief Counsel", "Name: " + BLANK,
+                       "U.S. Department of Homeland Security", "{{ office.name }}", "Counsel for DHS", "", "",
+                       "Date: " + BLANK])
+
+
+def court_cover() -> Document:
+    doc = new_document("Cover page")
+    table = doc.add_table(rows=1, cols=2)
+    borderless(table)
+    left, right = table.rows[0].cells
+    cell_lines(left, ["{{ attorney.name }}", "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }}", "{{ attorney.email }}",
+                      "EOIR ID: {{ attorney.eoir_id or '" + BLANK + "' }}"], bold_first=True)
+    cell_lines(right, ["{% if respondent.detained %}DETAINED{% endif %}"], bold_first=True,
+               align=WD_ALIGN_PARAGRAPH.RIGHT)
+    for _ in range(7):
+        para(doc, "")
+    court_heading(doc)
+    para(doc, "")
+    para(doc, "In the Matter of: {{ respondent.full_name|upper }}, Respondent", align=CENTER, space_after=0)
+    para(doc, "File No.: {{ respondent.a_number|a_number }}", align=CENTER, space_after=0)
+    para(doc, "In Removal Proceedings", align=CENTER)
+    para(doc, "{%p if not court.board %}")
+    para(doc, "Immigration Judge: {{ proceedings.judge or '" + BLANK + "' }}", align=CENTER, space_after=0)
+    para(doc, "Next hearing: {{ proceedings.next_hearing_text }}", align=CENTER)
+    para(doc, "{%p endif %}")
+    para(doc, "")
+    p = para(doc, "{{ motion.title|upper }}", bold=True, align=CENTER, space_after=0)
+    p.runs[0].font.size = Pt(14)
+    para(doc, "AND PROPOSED ORDER", bold=True, align=CENTER)
+    return doc
+
+
+def joint_motion() -> Document:
+    doc = new_document("Joint motion")
+    court_detained_mark(doc)
+    caption(doc)
+    para(doc, "{{ motion.title|upper }}", bold=True, align=CENTER)
+    para(doc, "The respondent, {{ respondent.full_name }}, through counsel, and the U.S. Department of Homeland "
+              "Security (DHS), through the {{ office.name }}, jointly move the "
+              "{% if court.board %}Board of Immigration Appeals{% else %}Immigration Court{% endif %} to "
+              "{{ motion.action }}{% if motion.citation %} under {{ motion.citation }}{% endif %}.")
+    para(doc, "DHS has exercised its prosecutorial discretion in this case and joins this motion. The parties "
+              "agree that the {% if court.board %}Board{% else %}Court{% endif %} should {{ motion.action }}.")
+    para(doc, "{%p if respondent.detained %}")
+    para(doc, "The respondent is detained at {{ respondent.detention_facility }}. The parties ask that this "
+              "motion be decided promptly.")
+    para(doc, "{%p endif %}")
+    para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted. A proposed order is attached.")
+    para(doc, "")
+    signature_blocks(doc)
+    p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
+    p.paragraph_format.page_break_before = True
+    para(doc, "In the Matter of {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
+    para(doc, "I, {{ attorney.name }}, certify that on " + BLANK + " I served a copy of this "
+              "{{ motion.title|lower }} and of the proposed order on the U.S. Department of Homeland Security, "
+              "{{ office.name }}, {{ office.address|join(', ') }}, by:")
+    boxes(doc, "electronic service through the court's e-filing system", "first-class mail", "hand delivery")
+    para(doc, "")
+    para(doc, BLANK + BLANK, space_after=0)
+    para(doc, "{{ attorney.name }}, Counsel for Respondent", space_after=0)
+    para(doc, "Date: " + BLANK)
+    return doc
+
+
+def proposed_order() -> Document:
+    doc = new_document("Proposed order")
+    court_detained_mark(doc)
+    caption(doc)
+    para(doc, "{% if court.board %}ORDER OF THE BOARD{% else %}ORDER OF THE IMMIGRATION JUDGE{% endif %}",
+         bold=True, align=CENTER)
+    para(doc, "Upon consideration of the {{ motion.title|lower }} of the respondent and the U.S. Department of "
+              "Homeland Security, it is HEREBY ORDERED that the motion be:")
+    boxes(doc, "GRANTED", "DENIED")
+    para(doc, "because:", space_after=0)
+    boxes(doc, "DHS joins the motion.", space_after=0)
+    boxes(doc, "the motion is unopposed.", space_after=0)
+    boxes(doc, "Other: " + BLANK + BLANK)
+    boxes(doc, "It is further ORDERED that {{ motion.ordered }}.")
+    para(doc, "")
+    para(doc, BLANK + "\t\t" + BLANK, space_after=0)
+    para(doc, "Date\t\t\t\t\t{% if court.board %}FOR THE BOARD{% else %}Immigration Judge"
+              "{% if proceedings.judge %}: {{ proceedings.judge }}{% endif %}{% endif %}")
+    para(doc, "")
+    para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
+    boxes(doc, "Mail", "Personal service", "Electronic service", before="This document was served by:  ",
+          space_after=0)
+    boxes(doc, "Respondent", "Respondent c/o custodial officer", "Respondent's counsel", "DHS", before="To: ",
+          space_after=0)
+    para(doc, "Date: " + BLANK + "    By: court staff " + BLANK)
+    return doc
+
+
 TEMPLATES = {
     "letter": letter, "declaration": declaration, "index": index, "tab": tab,
     "translator_certificate": translator_certificate, "certificate_of_service": certificate_of_service,
+    "court_cover": court_cover, "joint_motion": joint_motion, "proposed_order": proposed_order,
 }
 
 

@@ -13,8 +13,6 @@ from datetime import date
 from assembler.casefile import offices
 from assembler.documents.citations import Stage, misfit, stage_of
 
-FORMS = {"g28": "Form G-28", "eoir_28": "Form EOIR-28", "eoir_27": "Form EOIR-27"}
-
 
 def check(c) -> None:
     """`c` is rules._Checker: c.doc, c.settings, c.add(path, message), c.warn(path, message)."""
@@ -27,7 +25,6 @@ def check(c) -> None:
     _nested_parentheses(c)
     if office is not None:
         _routing(c, office)
-        _required_documents(c, office)
 
 
 def _stage(c) -> None:
@@ -177,12 +174,3 @@ def _routing(c, office: dict) -> None:
                              f"handled by '{d['key']}' ({d['name']}): set office: {d['key']}")
 
 
-def _required_documents(c, office: dict) -> None:
-    kinds = {e.get("kind") for e in c.doc.get("exhibits") or []}
-    for need in office["rules"]["requires"]:
-        if need in FORMS and need not in kinds:
-            c.add("exhibits", f"the office '{office['key']}' requires a {FORMS[need]} with every request (its "
-                              f"rules in the settings): add it as an exhibit with kind: {need}")
-    if "join_motion_to_reopen" in c.doc["request"]["relief"] and not kinds & {"eoir_28", "eoir_27"}:
-        c.warn("exhibits", "a request to join a motion to reopen usually includes Form EOIR-28 (immigration court) "
-                           "or EOIR-27 (Board): add it as an exhibit with kind: eoir_28 or eoir_27")

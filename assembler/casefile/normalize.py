@@ -61,6 +61,12 @@ def keyword(value):
     return re.sub(r"[\s\-]+", "_", value.lower())
 
 
+def form_kind(value):
+    """'G-28' / 'g28' / 'EOIR 28' -> 'g28' / 'eoir28'."""
+    value = keyword(value)
+    return None if value is None else value.replace("_", "")
+
+
 def yesno(value):
     if value is None or isinstance(value, bool):
         return value
@@ -213,5 +219,5 @@ COERCERS = {
     "text": text, "upper": upper, "keyword": keyword, "yesno": yesno, "integer": integer,
     "number": number, "lines": lines, "listify": listify, "a_number": a_number,
     "none_or_list": none_or_list,
-    "date": date_, "time": time_,
+    "date": date_, "time": time_, "form_kind": form_kind,
 }

@@ -61,6 +61,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     _signature(c)
     _template_set(c)
     legal.check(c)
+    _forms(c)
     return c.problems
 
 
@@ -241,3 +242,37 @@ def _template_set(c: _Checker):
     elif not Path(sets[name]).is_dir():
         c.add("template_set", f"the template set '{name}' points to {sets[name]}, which is not a folder: "
                               "fix template_sets in the settings")
+
+
+# --- forms (G-28, EOIR-28, EOIR-27...): documents/forms.py -------------------------------------
+
+def _forms(c: _Checker):
+    # documents.forms needs the template context, whose module imports this one.
+    from assembler.documents import forms
+
+    office = c.settings.offices.get(c.doc["office"])
+    for path, message, is_error in forms.missing_forms(c.doc, office):
+        c.add(path, message, Severity.error if is_error else Severity.warning)
+    specs = forms.resolve_forms(c.doc, c.case_dir, getattr(c.settings, "forms", {}), c.settings.path)
+    usable = []
+    for spec in specs:
+        i = spec.index
+        if spec.kind == "other" and not c.doc["forms"][i].get("title"):
+            c.add(f"forms[{i}].title", "name the form (title: ...): it is its line in the index and its bookmark")
+        if spec.file is None:
+            c.add(f"forms[{i}].file", f"name the form's PDF (file: forms/{spec.kind}.pdf, inside the case folder), "
+                                      f"or set it once for the firm: forms: {{{spec.kind}: {{file: ...}}}} in the "
+                                      "settings")
+        elif c.doc["forms"][i].get("file"):
+            before = len(c.problems)
+            _file(c, f"forms[{i}].file", spec.named, {".pdf": "pdf"})
+            if len(c.problems) == before:
+                usable.append(spec)
+        elif not spec.file.is_file():
+            c.add(f"forms[{i}]", f"the settings' form file for {spec.kind} ({spec.file}) does not exist: fix "
+                                 f"forms.{spec.kind}.file in {c.settings.path}")
+        else:
+            usable.append(spec)
+    if office is not None and any(spec.fill for spec in usable):
+        for path, message in forms.check_fills(c.doc, c.case_dir, office, usable):
+            c.add(path, message)

@@ -40,6 +40,8 @@ class Settings:
     smtp: dict = field(default_factory=dict)
     ledger_path: Path | None = None
     follow_up: dict = field(default_factory=dict)
+    forms: dict = field(default_factory=dict)  # kind -> {file (absolute), file_named, title, fill}
+    courts: dict = field(default_factory=dict)  # the shipped court directory and the firm's additions
 
 
 def _settings_schema() -> dict:
@@ -136,4 +138,24 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         smtp=doc.get("smtp") or {},
         ledger_path=Path(ledger) if ledger else None,
         follow_up=doc.get("follow_up") or {},
+        forms=_firm_forms(path, doc.get("forms") or {}),
+        courts=_courts(doc.get("courts") or {}),
     )
+
+
+def _firm_forms(path: Path | None, forms: dict) -> dict:
+    """The firm's forms per kind, each file made absolute (relative to the settings file)."""
+    out = {}
+    for kind, entry in forms.items():
+        file = Path(entry["file"])
+        if path is not None and not file.is_absolute():
+            file = path.parent / file
+        out[kind] = {**entry, "file": str(file), "file_named": entry["file"]}
+    return out
+
+
+def _courts(own: dict) -> dict:
+    courts = copy.deepcopy(resources.shipped_courts())
+    for key, court in own.items():
+        courts[key] = {**courts.get(key, {}), **{k: v for k, v in court.items() if v is not None}}
+    return courts

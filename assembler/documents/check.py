@@ -208,9 +208,11 @@ class _Names:
                                       + (f": did you mean '{close[0]}'?" if close else
                                          ": see `pdpacket templates vars`"), ""))
                 return None
-            owner = ROLE_ONLY.get(node.name)
-            if owner and self.role in set(Role) and owner != self.role:
-                self.problems.append((f"'{node.name}' exists only in the {owner} template", ""))
+            owners = ROLE_ONLY.get(node.name)
+            if owners and self.role in set(Role) and self.role not in owners:
+                names = sorted(owners)
+                which = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+                self.problems.append((f"'{node.name}' exists only in the {which} template{'s' * (len(names) > 1)}", ""))
             return var
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             base = self._expr(node.node, scope)
@@ -271,3 +273,13 @@ def _path(node) -> str:
         arg = node.arg.value if isinstance(node.arg, nodes.Const) else "..."
         return f"{_path(node.node)}[{arg!r}]" if not isinstance(arg, str) else f"{_path(node.node)}.{arg}"
     return "(expression)"
+
+
+def expression_problems(source: str) -> list[str]:
+    """What is wrong with the variables of a template expression outside a Word file (a form's
+    `fill:` value): unknown names and paths, with a did-you-mean. Syntax errors are left to rendering."""
+    try:
+        ast = make_environment({}).parse(source)
+    except jinja2.TemplateSyntaxError:
+        return []
+    return [message for message, _ in _Names(context_tree(), "").check(ast)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +40,12 @@ def folders(settings, case_data: dict | None = None, override: Path | None = Non
     return found
 
 
-def choose(settings, case_data: dict | None = None, override: Path | None = None) -> dict[Role, Choice]:
+def choose(settings, case_data: dict | None = None, override: Path | None = None,
+           roles: Iterable[Role] | None = None) -> dict[Role, Choice]:
+    """The file of each role (of `roles`: a filing's, or the court papers'; default every role)."""
     chosen = {}
     places = folders(settings, case_data, override)
-    for role in Role:
+    for role in Role if roles is None else roles:
         for folder, source in places:
             candidate = folder / f"{role}.docx"
             if candidate.is_file():

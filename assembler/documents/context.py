@@ -19,7 +19,7 @@ from assembler.casefile.rules import signed_in_us
 from assembler.documents import citations, typography
 from assembler.documents.typography import NBSP
 from assembler.documents.variables import Var, schema_tree, text
-from assembler.vocab import Role
+from assembler.vocab import COURT_PAPER_ROLES, Role
 
 SERVICE_METHODS = {"email": "e-mail", "mail": "first-class mail", "hand": "hand delivery",
                    "eservice": "electronic service"}
@@ -279,6 +279,35 @@ def _role_variables(tree: Var) -> dict[str, tuple[Role, Var]]:
     }
 
 
+# Variables the three court-paper templates see (court_cover, joint_motion, proposed_order);
+# given by `pdpacket court` (court.py, documents/court.py).
+COURT_ROLES = frozenset(COURT_PAPER_ROLES)
+
+
+def _court_variables() -> dict[str, Var]:
+    return {
+        "court": Var("mapping", None, {
+            "name": text("New York Broadway Immigration Court"),
+            "board": Var("yes/no", False, doc="the case is before the Board of Immigration Appeals"),
+            "body": text("Immigration Court", "the caption's third line: Immigration Court or Board of "
+                                              "Immigration Appeals"),
+            "city": text("New York", "empty when the court directory has none: print a blank"),
+            "state": text("NY"),
+            "place": text("New York, NY", "city and state; empty when either is unknown"),
+            "address": Var("list", [], item=text("..."), doc="the court's address from the court directory; "
+                                                             "empty when it has none: print a blank"),
+            "decider": text("Immigration Judge", "Immigration Judge, or Board"),
+            "key": text("new_york_broadway", "the court directory's key, empty when not found"),
+            "source": text("firm settings"), "verified": Var("yes/no", False)},
+            doc="court papers: the court (or the Board) they are addressed to"),
+        "motion": Var("mapping", None, {
+            "relief": text("dismissal"), "title": text("Joint Motion to Dismiss Proceedings"),
+            "action": text("dismiss these proceedings"), "ordered": text("the proceedings are dismissed"),
+            "citation": text("8 C.F.R. § 1239.2(c)", "for the stage; empty when none is known")},
+            doc="court papers: the joint motion of this relief"),
+    }
+
+
 def context_tree() -> Var:
     """Every variable any template sees: the case data, what DERIVED adds, each role's own."""
     root = schema_tree()
@@ -292,7 +321,11 @@ def context_tree() -> Var:
         owner.fields[name] = derived.var
     for name, (_, var) in _role_variables(root).items():
         root.fields[name] = var
+    root.fields.update(_court_variables())
     return root
 
 
-ROLE_ONLY: dict[str, Role] = {name: role for name, (role, _) in _role_variables(schema_tree()).items()}
+# The roles whose templates alone see a variable.
+ROLE_ONLY: dict[str, frozenset[Role]] = {
+    **{name: frozenset({role}) for name, (role, _) in _role_variables(schema_tree()).items()},
+    **dict.fromkeys(_court_variables(), COURT_ROLES)}

@@ -1,6 +1,7 @@
 """The filing's table of contents, decided before anything is rendered.
 
-Order: request letter; index of exhibits; each exhibit behind its tab page
+Order: request letter; the case's forms (G-28, EOIR-28...), each listed in the
+index without a tab page; index of exhibits; each exhibit behind its tab page
 (declarations first, then the case's exhibits in the order given, each
 translation right after its original and followed by the translator's
 certificate); certificate of service last.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler.documents.context import tab_letter
+from assembler.documents.forms import FormSpec, resolve_forms
 from assembler.vocab import PartKind, Role
 
 
@@ -25,6 +27,7 @@ class Part:
     template: Role | None = None  # the role of the template that made it
     pdf: Path | None = None
     offset: int = 0  # where this part's pages start in `pdf` (several parts may share one PDF)
+    form: FormSpec | None = None  # for a form: its file and fill mapping
     pages: int = 0
     first: int = 0
     last: int = 0
@@ -34,7 +37,7 @@ class Part:
 class Section:
     """One entry of the index and one top-level bookmark."""
 
-    key: str  # "letter", "index", "service", "declaration:<id>", "exhibit:<id>"
+    key: str  # "letter", "form:<n>", "index", "service", "declaration:<id>", "exhibit:<id>"
     title: str
     tab: str | None = None
     date: str | None = None
@@ -58,6 +61,12 @@ class Section:
 
 
 HEAD_KEYS = ("letter", "index")  # the sections before the first tab, which stay together
+FORM_KEY = "form:"  # forms sit between the letter and the index, and stay with them
+
+
+def is_head(key: str) -> bool:
+    """Whether a section belongs to the head of the filing (letter, forms, index): one unit when splitting."""
+    return key in HEAD_KEYS or key.startswith(FORM_KEY)
 
 
 def bookmark_title(title: str, tab: str | None) -> str:
@@ -66,7 +75,7 @@ def bookmark_title(title: str, tab: str | None) -> str:
 
 
 def is_listed(key: str, tab: str | None) -> bool:
-    return bool(tab) or key == "service"
+    return bool(tab) or key == "service" or key.startswith(FORM_KEY)
 
 
 TRANSLATED_NOTE = "Includes the English translation and the translator's certificate"
@@ -78,10 +87,13 @@ def declaration_title(d: dict) -> str:
     return f"Declaration of {d['declarant']}, {d['relationship']}"
 
 
-def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
+def plan(data: dict, case_dir: Path, forms: list[FormSpec] | None = None) -> tuple[list[Section], dict[str, str]]:
+    """The filing's sections and the tab letter of each exhibit id; `forms` as resolved against
+    the settings (resolve_forms), or the case's own."""
     sections = [Section("letter", "Request for prosecutorial discretion",
-                        parts=[Part(PartKind.letter, "request letter")]),
-                Section("index", "Index of exhibits", parts=[Part(PartKind.index, "index of exhibits")])]
+                        parts=[Part(PartKind.letter, "request letter")])]
+    sections += form_sections(resolve_forms(data, case_dir) if forms is None else forms)
+    sections.append(Section("index", "Index of exhibits", parts=[Part(PartKind.index, "index of exhibits")]))
     tabs: dict[str, str] = {}
     n = 0
     for d in data.get("declarations") or []:
@@ -109,6 +121,12 @@ def plan(data: dict, case_dir: Path) -> tuple[list[Section], dict[str, str]]:
     sections.append(Section("service", "Certificate of service",
                             parts=[Part(PartKind.service, "certificate of service")]))
     return sections, tabs
+
+
+def form_sections(forms: list[FormSpec]) -> list[Section]:
+    return [Section(f"{FORM_KEY}{spec.index}", spec.title, parts=[
+        Part(PartKind.form, f"form {spec.label}", source=spec.file, ref=str(spec.index), form=spec)])
+        for spec in forms if spec.file is not None]
 
 
 PART_BOOKMARKS = {PartKind.exhibit: "Original", PartKind.translation: "English translation",

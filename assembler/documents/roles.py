@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assembler.documents import typography
+from assembler.documents.court import motion_variables
 from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind, Role
 
@@ -61,6 +62,21 @@ RENDERED: dict[PartKind, RoleRender] = {
     PartKind.service: RoleRender(Role.certificate_of_service, lambda s, p: "99-certificate-of-service",
                                  lambda s, p: "Certificate of service", _no_extra, True),
 }
+
+# --- the court papers (`pdpacket court`): one of each per relief, see documents/court.py ----------
+
+def _motion(section: Section, part: Part, ctx: dict) -> dict:
+    return {"motion": motion_variables(part.ref or "", ctx["court"]["board"])}
+
+
+RENDERED.update({
+    PartKind.court_cover: RoleRender(Role.court_cover, lambda s, p: f"{p.ref}-1-cover",
+                                     lambda s, p: f"Cover page: {s.title}", _motion, True),
+    PartKind.joint_motion: RoleRender(Role.joint_motion, lambda s, p: f"{p.ref}-2-joint-motion",
+                                      lambda s, p: s.title, _motion, True, signature=True),
+    PartKind.proposed_order: RoleRender(Role.proposed_order, lambda s, p: f"{p.ref}-3-proposed-order",
+                                        lambda s, p: s.title, _motion, True),
+})
 
 # The index is rendered again once the page numbers are known (see build.settle_indexes).
 INDEX_NAME = "02-index-of-exhibits"

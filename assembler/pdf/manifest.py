@@ -39,9 +39,13 @@ def build_key(*, case, settings, inputs: list[Path], templates: dict) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def case_inputs(case) -> list[Path]:
-    """Every file of the case folder that goes into the filing."""
-    files = []
+def case_inputs(case, settings=None) -> list[Path]:
+    """Every file that goes into the filing, in the order the build lists them: the forms
+    (from the case folder or the firm's settings), the exhibits, the signature image."""
+    from assembler.documents.forms import resolve_forms  # the documents import this package
+
+    files = [f.file for f in resolve_forms(case.data, case.dir, getattr(settings, "forms", None),
+                                           getattr(settings, "path", None)) if f.file is not None]
     for e in case.data.get("exhibits") or []:
         files.append(case.dir / e["file"])
         if e.get("translation"):

@@ -205,12 +205,18 @@ def _against_manifest(reader: PdfReader, manifest: dict, report: CheckReport) ->
                      + (f" (first difference: {missing[0][0]!r} on page {missing[0][1]})" if missing else ""))
 
 
+MANIFEST_NAMES = ("manifest.json", "court-manifest.json")  # a filing's, and its court papers' (court.py)
+
+
 def load_manifest_beside(filing: Path) -> dict | None:
-    candidate = filing.parent / "manifest.json"
-    if not candidate.is_file():
-        return None
-    try:
-        manifest = json.loads(candidate.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if manifest.get("filing", {}).get("file") == filing.name else None
+    for name in MANIFEST_NAMES:
+        candidate = filing.parent / name
+        if not candidate.is_file():
+            continue
+        try:
+            manifest = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if manifest.get("filing", {}).get("file") == filing.name:
+            return manifest
+    return None

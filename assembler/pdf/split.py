@@ -18,7 +18,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
 from assembler import __version__
-from assembler.documents.plan import HEAD_KEYS, bookmark_title, page_range
+from assembler.documents.plan import bookmark_title, is_head, page_range
 from assembler.errors import FilingCheckError
 from assembler.vocab import LETTER, MB
 
@@ -34,8 +34,9 @@ class Unit:
 
 def units_from_manifest(manifest: dict) -> list[Unit]:
     sections = manifest["sections"]
-    head = [s for s in sections if s.get("key") in HEAD_KEYS]
-    units = [Unit("Request letter and index of exhibits", head[0]["first_page"], head[-1]["last_page"])] if head else []
+    head = [s for s in sections if is_head(s.get("key") or "")]
+    title = "Request letter, forms and index of exhibits" if len(head) > 2 else "Request letter and index of exhibits"
+    units = [Unit(title, head[0]["first_page"], head[-1]["last_page"])] if head else []
     units += [Unit(bookmark_title(s["title"], s.get("tab")), s["first_page"], s["last_page"])
               for s in sections if s not in head]
     return units

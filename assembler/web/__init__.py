@@ -1,0 +1,5 @@
+"""`pdpacket serve`: the web app over a folder of case folders (see README, "Web app").
+
+It calls `assembler.api` for everything it does with a case (validate, build,
+check templates), so the command line and the browser give the same answers.
+"""

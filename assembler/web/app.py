@@ -1,0 +1,211 @@
+"""The web app: routes, and the state they share (cases folder, token, builds).
+
+Every page is rendered on the server from the same data its JSON twin returns
+(`/cases.json`, `/case/NAME.json`, `/case/NAME/build.json`, `/templates.json`).
+The app calls `assembler.api` only; it never starts `pdpacket`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from assembler import __version__, api
+from assembler.errors import PdpacketError
+from assembler.web import cases, editor, security
+from assembler.web.jobs import Builds
+from assembler.web.security import Guard
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Config:
+    root: Path  # the cases folder
+    token: str
+    jobs: int = 2
+    settings_file: Path | None = None
+
+    @property
+    def firm_settings(self) -> Path | None:
+        """The settings the cases use: --settings, or pdpacket.yaml in the cases folder (see settings.py)."""
+        if self.settings_file:
+            return self.settings_file
+        beside = self.root / "pdpacket.yaml"
+        return beside if beside.is_file() else None
+
+
+class State:
+    def __init__(self, config: Config):
+        self.config = config
+        self.root = config.root.resolve()
+        self.builds = Builds(config.jobs, config.settings_file)
+        self.csrf = security.csrf_token(config.token)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals.update(version=__version__, csrf=self.csrf)
+        editor.install_helpers(self.templates.env)
+
+    def case_dir(self, name: str) -> Path:
+        """The case folder `name` names, or 404: a plain folder directly inside the cases folder."""
+        if not cases.valid_case_name(name):
+            raise HTTPException(404, "no such case")
+        folder = self.root / name
+        if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != self.root:
+            raise HTTPException(404, "no such case")
+        return folder
+
+    def page(self, request: Request, template: str, status: int = 200, **context) -> Response:
+        return self.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def state_of(request: Request) -> State:
+    return request.app.state.pdpacket
+
+
+async def require_csrf(request: Request, form=None) -> None:
+    given = request.headers.get("x-csrf-token") or (form.get("csrf") if form is not None else None)
+    if not security.check_csrf(state_of(request).config.token, given):
+        raise HTTPException(403, "the form has expired or came from another site: reload the page and try again")
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+async def cases_page(request: Request) -> Response:
+    st = state_of(request)
+    query = request.query_params.get("q", "")
+    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.settings_file, query)
+    return st.page(request, "cases.html", rows=rows, query=query, root=st.root)
+
+
+async def cases_json(request: Request) -> Response:
+    st = state_of(request)
+    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.settings_file,
+                                   request.query_params.get("q", ""))
+    return JSONResponse({"folder": str(st.root), "cases": [r.to_json() for r in rows]})
+
+
+async def new_case_page(request: Request) -> Response:
+    return state_of(request).page(request, "new.html", name="", error="")
+
+
+async def new_case(request: Request) -> Response:
+    st = state_of(request)
+    form = await request.form()
+    await require_csrf(request, form)
+    name = str(form.get("name", "")).strip()
+    error = ""
+    if not cases.valid_case_name(name):
+        error = ("Use letters, digits, spaces, dots, _ and - only (at most 100), starting with a letter or "
+                 "a digit, e.g. garcia-lopez-maria")
+    elif (st.root / name).exists():
+        error = f"There is already a folder named {name} in {st.root}: choose another name, or open that case"
+    if error:
+        return st.page(request, "new.html", status=400, name=name, error=error)
+    try:
+        await run_in_threadpool(cases.new_case, st.root / name, st.config.settings_file)
+    except (OSError, PdpacketError) as exc:
+        return st.page(request, "new.html", status=400, name=name,
+                       error=f"The case folder could not be created: {getattr(exc, 'message', exc)}")
+    return RedirectResponse(f"/case/{name}", status_code=303)
+
+
+# --- files of a case -----------------------------------------------------------------------------
+
+MEDIA = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+         ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic", ".heif": "image/heic",
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         ".odt": "application/vnd.oasis.opendocument.text", ".json": "application/json", ".eml": "message/rfc822"}
+
+
+def case_file(request: Request) -> tuple[State, Path, Path]:
+    st = state_of(request)
+    folder = st.case_dir(request.path_params["name"])
+    try:
+        target = security.inside(folder, request.path_params["path"])
+    except security.OutsideFolder:
+        raise HTTPException(404, "no such file in this case") from None
+    if not target.is_file():
+        raise HTTPException(404, "no such file in this case")
+    return st, folder, target
+
+
+async def file_download(request: Request) -> Response:
+    _, _, target = case_file(request)
+    media = MEDIA.get(target.suffix.lower())
+    if media is None:
+        raise HTTPException(404, "this kind of file is not served")
+    data = await run_in_threadpool(target.read_bytes)
+    disposition = "inline" if target.suffix.lower() in (".pdf", ".jpg", ".jpeg", ".png") else "attachment"
+    return Response(data, media_type=media, headers={
+        "content-disposition": f"{disposition}; filename=\"{target.name}\""})
+
+
+async def thumbnail(request: Request) -> Response:
+    from assembler.web.uploads import thumbnail as make
+    _, _, target = case_file(request)
+    png = await run_in_threadpool(make, target)
+    if png is None:
+        raise HTTPException(404, "no picture of this kind of file")
+    return Response(png, media_type="image/png")
+
+
+# --- templates -------------------------------------------------------------------------------------
+
+def _templates_report(st: State) -> dict:
+    report: dict = {"settings": str(st.config.firm_settings or ""), "roles": [], "findings": [], "error": ""}
+    try:
+        chosen = api.list_templates(st.config.firm_settings)
+        report["roles"] = [{"role": str(role), "source": c.source, "path": str(c.path)} for role, c in chosen.items()]
+        report["findings"] = [cases.finding_json(f) for f in api.check_templates(None, st.config.firm_settings)]
+    except PdpacketError as exc:
+        report["error"] = exc.message
+    return report
+
+
+async def templates_page(request: Request) -> Response:
+    st = state_of(request)
+    report = await run_in_threadpool(_templates_report, st)
+    return st.page(request, "templates.html", report=report)
+
+
+async def templates_json(request: Request) -> Response:
+    st = state_of(request)
+    return JSONResponse(await run_in_threadpool(_templates_report, st))
+
+
+# --- errors ------------------------------------------------------------------------------------------
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.endswith(".json") or "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    if exc.status_code in (404, 403, 400, 413, 411):
+        return state_of(request).page(request, "error.html", status=exc.status_code, status_code=exc.status_code,
+                                      message=exc.detail)
+    return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+
+
+def create_app(config: Config) -> Guard:
+    routes = [
+        Route("/", cases_page),
+        Route("/cases.json", cases_json),
+        Route("/new", new_case_page, methods=["GET"]),
+        Route("/new", new_case, methods=["POST"]),
+        Route("/templates", templates_page),
+        Route("/templates.json", templates_json),
+        *editor.routes(),
+        Route("/case/{name}/file/{path:path}", file_download),
+        Route("/case/{name}/thumb/{path:path}", thumbnail),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.state.pdpacket = State(config)
+    return Guard(app, config.token, app.state.pdpacket)

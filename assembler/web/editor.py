@@ -1,0 +1,249 @@
+"""The case pages: edit the case file through the form, check it as it is typed, upload exhibits.
+
+The form is made from the schema (form.py); saving goes through casefile_edit.py,
+which writes only what changed and refuses to overwrite a file changed on disk.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from functools import partial
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from assembler import api
+from assembler.casefile.read import find_case_file
+from assembler.documents.context import tab_letter
+from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
+from assembler.web import build_pages, cases, form, uploads
+from assembler.web.casefile_edit import Conflict, read_raw, save, sha256_of
+
+# The lists whose items get tab letters, in the filing's order (see documents/plan.py).
+TABBED = ("declarations", "exhibits")
+_save_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
+def install_helpers(env) -> None:
+    env.globals.update(shown=form.shown, join=form.join, item_caption=item_caption, INDEX=form.INDEX,
+                       singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint,
+                       has_content=has_content)
+    env.tests["match_iso"] = lambda v: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)))
+
+
+def has_content(value) -> bool:
+    if isinstance(value, dict):
+        return any(has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_content(v) for v in value)
+    return value not in (None, "")
+
+
+def form_hint(hint: str) -> str:
+    """The schema's hint as the form shows it: how to type it in YAML (quotes) does not apply here
+    (nor does a date's spelling under a date picker, or "true or false" under Yes / No: see _fields.html)."""
+    hint = hint.replace(" in quotes", "")
+    return hint[:1].upper() + hint[1:]
+
+
+def singular(label: str) -> str:
+    return label[:-1] if label.endswith("s") else f"{label} entry"
+
+
+def item_caption(f: form.Field, item) -> str:
+    """A few words that tell the items of a list apart: the first text the item holds."""
+    if not isinstance(item, dict):
+        return ""
+    for child in f.children:
+        value = item.get(child.key)
+        if child.kind in ("text", "textarea") and isinstance(value, str) and value.strip():
+            return value.strip()[:80]
+    return ""
+
+
+def tabs_of(data: dict) -> dict[str, str]:
+    tabs, n = {}, 0
+    for key in TABBED:
+        for i, _ in enumerate(data.get(key) or [] if isinstance(data.get(key), list) else []):
+            tabs[f"{key}[{i}]"] = tab_letter(n)
+            n += 1
+    return tabs
+
+
+def findings_of(folder: Path, settings_file: Path | None) -> list[Finding]:
+    try:
+        return api.validate_case(folder, settings_file=settings_file).problems
+    except InvalidCaseError as exc:
+        return exc.problems
+    except PdpacketError as exc:
+        return [Finding(str(folder), "", exc.message)]
+
+
+def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding], base: str, **extra) -> dict:
+    fields = form.case_fields()
+    placed, general = form.attach(findings, form.concrete_paths(fields, data))
+    try:
+        settings = api.case_settings(folder, st.config.settings_file)
+        choices = {"office": sorted(settings.offices), "template_set": sorted(settings.template_sets)}
+        defaults = {"attorney": settings.attorney or {}}
+    except PdpacketError as exc:
+        choices, defaults = {}, {}
+        general.append(Finding("settings", "", exc.message))
+    sections = [{"key": f.key, "label": f.label,
+                 "errors": sum(len(errors_of(v)) for p, v in placed.items() if _under(p, f.key)),
+                 "warnings": sum(len(warnings_of(v)) for p, v in placed.items() if _under(p, f.key))}
+                for f in fields]
+    def placed_under(path: str) -> bool:
+        return any(_under(p, path) for p in placed)
+    return {"name": name, "fields": fields, "data": data, "placed": placed, "general": general,
+            "placed_under": placed_under,
+            "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
+            "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)),
+            "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
+            "conflict": None, "saved": None, **extra}
+
+
+def _under(path: str, key: str) -> bool:
+    return path == key or path.startswith((f"{key}.", f"{key}["))
+
+
+def case_file_of(folder: Path) -> Path:
+    return find_case_file(folder) or folder / "case.yaml"
+
+
+async def edit_page(request: Request) -> Response:
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+
+    def load():
+        file = case_file_of(folder)
+        return read_raw(file), findings_of(folder, st.config.settings_file), sha256_of(file)
+    data, findings, base = await run_in_threadpool(load)
+    saved = request.query_params.get("saved")
+    return st.page(request, "edit.html", **edit_context(st, name, folder, data, findings, base, saved=saved))
+
+
+async def case_json(request: Request) -> Response:
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+    row = await run_in_threadpool(cases.case_status, folder, st.config.settings_file)
+    data = await run_in_threadpool(read_raw, case_file_of(folder))
+    return JSONResponse({**row.to_json(), "data": data, "sha256": cases.base_sha(folder),
+                         "files": uploads.case_files(folder)})
+
+
+async def _answers(request: Request) -> dict[str, list[str]]:
+    from assembler.web.app import require_csrf
+    submitted = await request.form(max_fields=20000, max_part_size=4 * 1024 * 1024)
+    await require_csrf(request, submitted)
+    return {k: [str(v) for v in submitted.getlist(k)] for k in submitted.keys()}
+
+
+def _form_findings(file: Path, problems: list[form.FormProblem]) -> list[Finding]:
+    return [Finding(str(file), p.path, p.message) for p in problems]
+
+
+async def save_case(request: Request) -> Response:
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+    answers = await _answers(request)
+    fields = form.case_fields()
+    doc, problems = form.document_from_form(fields, answers)
+    file = case_file_of(folder)
+    base = (answers.get("overwrite") or answers.get("base_sha256") or [""])[-1]
+    if problems:
+        findings = _form_findings(file, problems) + await run_in_threadpool(
+            api.check_case_data, folder, doc, st.config.settings_file, file.name)
+        return st.page(request, "edit.html", status=400,
+                       **edit_context(st, name, folder, doc, findings, base, saved="no"))
+
+    def locked_save():
+        with _save_locks[str(folder)]:
+            return save(file, fields, doc, base)
+    try:
+        outcome = await run_in_threadpool(locked_save)
+    except OSError as exc:
+        raise HTTPException(500, f"{file} could not be written: {exc.strerror}") from exc
+    if isinstance(outcome, Conflict):
+        findings = await run_in_threadpool(api.check_case_data, folder, doc, st.config.settings_file, file.name)
+        return st.page(request, "edit.html", status=409, **edit_context(
+            st, name, folder, doc, findings, base, conflict=outcome, file_name=file.name))
+    return RedirectResponse(f"/case/{name}?saved={'yes' if outcome else 'same'}", status_code=303)
+
+
+async def check_case(request: Request) -> Response:
+    """What validate says about the form as it stands (not saved): for messages as the user types."""
+    st = request.app.state.pdpacket
+    folder = st.case_dir(request.path_params["name"])
+    answers = await _answers(request)
+    fields = form.case_fields()
+    doc, problems = form.document_from_form(fields, answers)
+    file = case_file_of(folder)
+    findings = _form_findings(file, problems) + await run_in_threadpool(
+        api.check_case_data, folder, doc, st.config.settings_file, file.name)
+    placed, general = form.attach(findings, form.concrete_paths(fields, doc))
+    return JSONResponse({
+        "errors": len(errors_of(findings)), "warnings": len(warnings_of(findings)),
+        "placed": {path: [cases.finding_json(f) for f in found] for path, found in placed.items()},
+        "general": [cases.finding_json(f) for f in general]})
+
+
+async def upload(request: Request) -> Response:
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise HTTPException(411, "the upload must say its size (Content-Length)")
+    if int(length) > (uploads.UPLOAD_LIMIT_MB + 1) * 1024 * 1024:
+        raise HTTPException(413, f"the upload is over {uploads.UPLOAD_LIMIT_MB} MB: send fewer or smaller files "
+                                 "at a time")
+    from assembler.web.app import require_csrf
+    submitted = await request.form(max_files=50, max_fields=10)
+    await require_csrf(request, submitted)
+    results: list[dict] = []
+    for item in submitted.getlist("files"):
+        if isinstance(item, str):
+            continue
+        chunks = iter(partial(item.file.read, 1024 * 1024), b"")
+        try:
+            stored = await run_in_threadpool(uploads.store, folder, item.filename or "exhibit", chunks)
+        except uploads.UploadRefused as exc:
+            results.append({"file": item.filename, "ok": False, "message": exc.message})
+        else:
+            results.append({"file": item.filename, "ok": True, "name": stored.name, "size": stored.size})
+    await submitted.close()
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"results": results, "files": uploads.case_files(folder)})
+    return st.page(request, "uploaded.html", name=name, results=results)
+
+
+async def exhibits_json(request: Request) -> Response:
+    st = request.app.state.pdpacket
+    folder = st.case_dir(request.path_params["name"])
+    raw = await run_in_threadpool(read_raw, case_file_of(folder))
+    named = {e.get("file") for e in raw.get("exhibits") or [] if isinstance(e, dict)}
+    named |= {(e.get("translation") or {}).get("file") for e in raw.get("exhibits") or []
+              if isinstance(e, dict) and isinstance(e.get("translation"), dict)}
+    return JSONResponse({"files": [{"name": f, "size": (folder / f).stat().st_size, "listed": f in named}
+                                   for f in uploads.case_files(folder)]})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/case/{name}.json", case_json),
+        Route("/case/{name}", edit_page, methods=["GET"]),
+        Route("/case/{name}/save", save_case, methods=["POST"]),
+        Route("/case/{name}/check.json", check_case, methods=["POST"]),
+        Route("/case/{name}/upload", upload, methods=["POST"]),
+        Route("/case/{name}/exhibits.json", exhibits_json),
+        *build_pages.routes(),
+    ]

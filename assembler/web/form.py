@@ -1,0 +1,290 @@
+"""The case form, made from the case schema at run time, and the form's answers turned back into case data.
+
+Nothing here names a case field: every input comes from `schemas/case.yaml`
+(`resources.load_schema("case")`), so a field added to the schema appears in
+the form without web code. How a field is shown follows from its rules:
+
+- `coerce: date` -> a date picker; `allowed` -> a select (a list with `allowed`: check boxes);
+- `type: boolean` -> a select Yes / No / (not set), so "not set" stays possible;
+- a text whose example is a sentence (ends with a full stop) -> a text area;
+- a list of texts: `coerce: lines` one item a line; sentence examples one item a
+  paragraph (blank line between); anything else (ids) separated by commas;
+- a mapping -> a fieldset; a list of mappings -> a repeated group (add, remove, reorder);
+- a free-form mapping (`allow_unknown`, no schema) -> `key: value` lines.
+
+Form inputs are named by the field's path (`declarations[1].signed.date`), the
+same paths `Finding.path` uses, so a message lands next to its field.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+from assembler import resources
+from assembler.casefile.normalize import COERCERS
+
+INDEX = "__i__"  # the index in a repeated group's blank item, replaced by the page's script
+
+
+@dataclass
+class Field:
+    key: str
+    kind: str  # text, textarea, date, select, checks, bool, lines, paragraphs, ids, group, list, freeform
+    required: bool = False
+    hint: str = ""
+    example: object = None
+    default: object = None
+    allowed: list[str] = field(default_factory=list)
+    coerce: str | None = None
+    children: list[Field] = field(default_factory=list)  # a group's fields, or a list's item fields
+    optional_group: bool = False  # a nullable mapping: left out when all its fields are empty
+
+    @property
+    def label(self) -> str:
+        return label(self.key)
+
+
+def label(key: str) -> str:
+    words = key.replace("_", " ")
+    fixed = {"a number": "A-number", "eoir id": "EOIR ID", "nta": "NTA"}
+    for word, better in fixed.items():
+        words = re.sub(rf"\b{word}\b", better, words)
+    return words[:1].upper() + words[1:]
+
+
+def _sentence(example) -> bool:
+    return isinstance(example, str) and example.rstrip().endswith(".")
+
+
+def make_field(key: str, rules: dict) -> Field:
+    meta = rules.get("meta") or {}
+    f = Field(key, "text", required=bool(rules.get("required")), hint=meta.get("hint", ""),
+              example=meta.get("example"), default=rules.get("default"), coerce=rules.get("coerce"))
+    kind = rules.get("type")
+    if kind == "dict":
+        if isinstance(rules.get("schema"), dict):
+            f.kind = "group"
+            f.children = [make_field(k, r) for k, r in rules["schema"].items()]
+            f.optional_group = bool(rules.get("nullable")) or not f.required
+        else:
+            f.kind = "freeform"
+    elif kind == "list":
+        item = rules.get("schema") or {}
+        if item.get("type") == "dict":
+            f.kind = "list"
+            f.children = [make_field(k, r) for k, r in item["schema"].items()]
+        elif item.get("allowed"):
+            f.kind, f.allowed = "checks", [str(a) for a in item["allowed"]]
+        elif rules.get("coerce") == "lines":
+            f.kind = "lines"
+        elif isinstance(f.example, list) and any(_sentence(e) or " " in str(e) for e in f.example):
+            f.kind = "paragraphs"
+        else:
+            f.kind = "ids"
+    elif kind == "boolean":
+        f.kind = "bool"
+    elif rules.get("allowed"):
+        f.kind, f.allowed = "select", [str(a) for a in rules["allowed"]]
+    elif rules.get("coerce") == "date":
+        f.kind = "date"
+    elif _sentence(f.example):
+        f.kind = "textarea"
+    return f
+
+
+def case_fields() -> list[Field]:
+    return [make_field(k, r) for k, r in resources.load_schema("case").items()]
+
+
+def join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def walk_paths(fields: list[Field], prefix: str = "") -> Iterator[tuple[str, Field]]:
+    """Every field with its schema path (list items as `[]`)."""
+    for f in fields:
+        path = join(prefix, f.key)
+        yield path, f
+        if f.kind == "group":
+            yield from walk_paths(f.children, path)
+        elif f.kind == "list":
+            yield from walk_paths(f.children, path + "[]")
+
+
+def schema_path(path: str) -> str:
+    return re.sub(r"\[(\d+|__i__)\]", "[]", path)
+
+
+# --- showing values --------------------------------------------------------------------
+
+def shown(f: Field, value) -> object:
+    """The value as its input shows it (raw case data is text, lists and mappings)."""
+    if value is None:
+        return [] if f.kind == "checks" else ""
+    if f.kind == "checks":
+        items = value if isinstance(value, list) else [value]
+        return [_keyword(v) for v in items]
+    if f.kind in ("lines", "paragraphs", "ids"):
+        items = value if isinstance(value, list) else [value]
+        sep = {"lines": "\n", "paragraphs": "\n\n", "ids": ", "}[f.kind]
+        return sep.join("" if v is None else str(v) for v in items)
+    if f.kind == "bool":
+        try:
+            flag = COERCERS["yesno"](value)
+        except ValueError:
+            return str(value)
+        return "" if flag is None else ("true" if flag else "false")
+    if f.kind == "select":
+        return _keyword(value)
+    if f.kind == "freeform":
+        return yaml.safe_dump(value, allow_unicode=True, sort_keys=False).strip() if value else ""
+    return str(value) if not isinstance(value, (dict, list)) else ""
+
+
+def _keyword(value) -> str:
+    try:
+        return COERCERS["keyword"](value) or ""
+    except (ValueError, TypeError):
+        return str(value)
+
+
+# --- reading the form back ---------------------------------------------------------------
+
+class FormProblem(ValueError):
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path, self.message = path, message
+
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def split_path(path: str) -> list[str | int]:
+    return [int(i) if i else k for k, i in _SEGMENT.findall(path)]
+
+
+def from_answer(f: Field, values: list[str], path: str) -> object:
+    """One input's answer as raw case data (text, list of texts, mapping), or None when empty."""
+    if f.kind == "checks":
+        chosen = [v for v in values if v.strip()]
+        return chosen or None
+    value = (values[-1] if values else "").replace("\r\n", "\n")
+    if f.kind == "lines":
+        items = [line.strip() for line in value.split("\n") if line.strip()]
+    elif f.kind == "paragraphs":
+        items = [" ".join(p.split()) for p in re.split(r"\n\s*\n", value) if p.strip()]
+    elif f.kind == "ids":
+        items = [v for v in re.split(r"[,\s]+", value) if v]
+    elif f.kind == "freeform":
+        if not value.strip():
+            return None
+        try:
+            parsed = _as_text(yaml.compose(value, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise FormProblem(path, "write one 'name: value' a line, e.g. matter_number: 2026-0142")
+        return parsed
+    else:
+        value = value.strip() if f.kind != "textarea" else value.strip("\n").rstrip()
+        return value or None
+    return items or None
+
+
+def _as_text(node):
+    """Like the case reader: every value stays the text typed (`010` is not the number 8)."""
+    if isinstance(node, yaml.MappingNode):
+        return {str(_as_text(k)): _as_text(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_text(v) for v in node.value]
+    if node is None or (node.style is None and node.value in ("", "~", "null")):
+        return None
+    return node.value
+
+
+def document_from_form(fields: list[Field], answers: dict[str, list[str]]) -> tuple[dict, list[FormProblem]]:
+    """The case data a submitted form describes. Inputs the schema does not know are ignored."""
+    by_path = dict(walk_paths(fields))
+    doc: dict = {}
+    problems: list[FormProblem] = []
+    for name, values in answers.items():
+        f = by_path.get(schema_path(name))
+        if f is None or f.kind in ("group", "list") or INDEX in name:
+            continue
+        try:
+            value = from_answer(f, values, name)
+        except FormProblem as exc:
+            problems.append(exc)
+            continue
+        _put(doc, split_path(name), value)
+    # A group's item with an `_item` marker exists even when every field is empty.
+    for name in answers:
+        if name.endswith("._item") and INDEX not in name:
+            _put(doc, split_path(name.removesuffix("._item")), {}, only_if_missing=True)
+    return _tidy(doc, fields), problems
+
+
+def _put(doc: dict, parts: list[str | int], value, only_if_missing: bool = False) -> None:
+    target: dict = doc
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})  # list indices become keys, put in order by _tidy
+    if only_if_missing:
+        target.setdefault(parts[-1], value)
+    else:
+        target[parts[-1]] = value
+
+
+def _tidy(doc: dict, fields: list[Field], optional: bool = False) -> dict:
+    """Indices to lists, in order; optional groups with nothing in them left out (with the required
+    groups inside them: an empty translation has an empty translator); schema order kept."""
+    out: dict = {}
+    for f in fields:
+        value = doc.get(f.key)
+        if f.kind == "group" and isinstance(value, dict):
+            value = _tidy(value, f.children, optional or f.optional_group)
+            if not value and (optional or f.optional_group):
+                value = None
+        elif f.kind == "list" and isinstance(value, dict):
+            value = [_tidy(value[i], f.children) if isinstance(value[i], dict) else {}
+                     for i in sorted(k for k in value if isinstance(k, int))] or None
+        if value is not None:
+            out[f.key] = value
+    return out
+
+
+# --- findings next to their fields ---------------------------------------------------------
+
+def attach(findings, shown_paths: set[str]) -> tuple[dict[str, list], list]:
+    """Each finding under the nearest field the page shows (`exhibits[0].file`, else `exhibits[0]`,
+    else `exhibits`); the rest (a file-level problem, an unknown field) go in a general list."""
+    placed: dict[str, list] = {}
+    general = []
+    for finding in findings:
+        probe = finding.path
+        while probe and probe not in shown_paths:
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        if probe and not finding.message.startswith("unknown field"):
+            placed.setdefault(probe, []).append(finding)
+        else:
+            general.append(finding)
+    return placed, general
+
+
+def concrete_paths(fields: list[Field], data: dict, prefix: str = "") -> set[str]:
+    """The paths of every input the page shows for `data` (groups and list items included)."""
+    paths: set[str] = set()
+    for f in fields:
+        path = join(prefix, f.key)
+        paths.add(path)
+        value = data.get(f.key) if isinstance(data, dict) else None
+        if f.kind == "group":
+            paths |= concrete_paths(f.children, value if isinstance(value, dict) else {}, path)
+        elif f.kind == "list":
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                paths.add(f"{path}[{i}]")
+                paths |= concrete_paths(f.children, item if isinstance(item, dict) else {}, f"{path}[{i}]")
+    return paths

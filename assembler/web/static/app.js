@@ -1,0 +1,272 @@
+// pdpacket serve: the little the pages need beyond HTML. Every form also works without it.
+"use strict";
+
+const CSRF = () => document.querySelector('meta[name="csrf"]').content;
+
+function post(url, body) {
+  return fetch(url, {method: "POST", body, credentials: "same-origin",
+                     headers: {"X-CSRF-Token": CSRF(), "Accept": "application/json"}});
+}
+
+function tabLetter(n) {  // 0 -> A, 25 -> Z, 26 -> AA (as documents/context.py letters tabs)
+  return n < 26 ? String.fromCharCode(65 + n) : tabLetter(Math.floor(n / 26) - 1) + String.fromCharCode(65 + n % 26);
+}
+
+// --- repeated groups: add, remove, reorder; inputs are renamed after their item's new place ---
+
+function renamePrefix(root, oldP, newP) {
+  const hit = v => v === oldP || v.startsWith(oldP + ".") || v.startsWith(oldP + "[");
+  for (const el of [root, ...root.querySelectorAll("[name], [data-path]")]) {
+    for (const attr of ["name", "data-path"]) {
+      const v = el.getAttribute(attr);
+      if (v && hit(v)) el.setAttribute(attr, newP + v.slice(oldP.length));
+    }
+  }
+}
+
+function renumber(list) {
+  const base = list.dataset.list;
+  list.querySelectorAll(":scope > .items > .item").forEach((item, k) => {
+    const want = `${base}[${k}]`;
+    if (item.dataset.path !== want) renamePrefix(item, item.dataset.path, want);
+    item.querySelector(":scope > .item-head .num").textContent = k + 1;
+  });
+}
+
+function updateTabs() {
+  let n = 0;
+  document.querySelectorAll("[data-tabbed]").forEach(list => {
+    list.querySelectorAll(":scope > .items > .item").forEach(item => {
+      const tab = item.querySelector(":scope > .item-head .tab");
+      if (tab) tab.textContent = "Tab " + tabLetter(n);
+      n++;
+    });
+  });
+}
+
+function addItem(list) {
+  const template = list.querySelector(":scope > template");
+  const item = template.content.firstElementChild.cloneNode(true);
+  list.querySelector(":scope > .items").appendChild(item);
+  renumber(list);
+  updateTabs();
+  return item;
+}
+
+function listClick(event) {
+  const button = event.target.closest("button[data-add], button[data-move], button[data-remove]");
+  if (!button) return;
+  const list = button.closest("[data-list]");
+  if (button.hasAttribute("data-add")) {
+    const item = addItem(list);
+    const first = item.querySelector("input:not([type=hidden]), textarea, select");
+    if (first) first.focus();
+  } else {
+    const item = button.closest(".item");
+    if (button.dataset.move === "up" && item.previousElementSibling) item.parentNode.insertBefore(item, item.previousElementSibling);
+    else if (button.dataset.move === "down" && item.nextElementSibling) item.parentNode.insertBefore(item.nextElementSibling, item);
+    else if (button.hasAttribute("data-remove")) {
+      const caption = item.querySelector(".caption").textContent.trim();
+      if (!confirm(`Remove this entry${caption ? ` (${caption})` : ""}? It is removed from the case file when you save.`)) return;
+      item.remove();
+    }
+    renumber(list);
+    updateTabs();
+  }
+  changed();
+}
+
+// --- checking as the user types: the same messages as `pdpacket validate`, next to their field ---
+
+let form, checkTimer, dirty = false, checking = 0;
+
+function changed() {
+  dirty = true;
+  const status = document.getElementById("form-status");
+  status.textContent = "Unsaved changes";
+  status.classList.add("dirty");
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(check, 500);
+}
+
+function showMessages(result) {
+  form.querySelectorAll(".messages").forEach(ul => { ul.innerHTML = ""; });
+  form.querySelectorAll(".has-error").forEach(el => el.classList.remove("has-error"));
+  const counts = {};
+  for (const [path, found] of Object.entries(result.placed)) {
+    const holder = form.querySelector(`[data-path="${CSS.escape(path)}"]`);
+    const ul = holder && holder.querySelector(":scope > .messages, :scope > label ~ .messages");
+    const section = path.split(/[.[]/)[0];
+    counts[section] = counts[section] || {error: 0, warning: 0};
+    for (const f of found) {
+      counts[section][f.severity]++;
+      if (!ul) continue;
+      const li = document.createElement("li");
+      li.className = f.severity;
+      li.textContent = f.message;
+      ul.appendChild(li);
+    }
+    if (holder && found.some(f => f.severity === "error")) {
+      holder.classList.add("has-error");
+      for (let d = holder.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+    }
+  }
+  const general = document.getElementById("general");
+  const gl = general.querySelector("ul");
+  gl.innerHTML = "";
+  for (const f of result.general) {
+    const li = document.createElement("li");
+    li.className = f.severity;
+    li.textContent = (f.path ? f.path + ": " : "") + f.message;
+    gl.appendChild(li);
+  }
+  general.hidden = result.general.length === 0;
+  document.querySelectorAll(".sections a[data-section]").forEach(a => {
+    const c = counts[a.dataset.section] || {error: 0, warning: 0};
+    const e = a.querySelector(".count.error"), w = a.querySelector(".count.warning");
+    e.textContent = c.error; e.hidden = !c.error;
+    w.textContent = c.warning; w.hidden = !c.warning;
+  });
+  const summary = document.getElementById("summary");
+  summary.innerHTML = "";
+  const badge = (cls, text) => { const s = document.createElement("span"); s.className = "badge " + cls; s.textContent = text; summary.appendChild(s); summary.append(" "); };
+  if (result.errors) badge("invalid", `${result.errors} to fix`); else badge("built", "no problems");
+  if (result.warnings) badge("warning", `${result.warnings} warning${result.warnings > 1 ? "s" : ""}`);
+  const status = document.getElementById("form-status");
+  status.textContent = (dirty ? "Unsaved changes · " : "") +
+    (result.errors ? `${result.errors} problem${result.errors > 1 ? "s" : ""} to fix` : "No problems found");
+}
+
+async function check() {
+  const mine = ++checking;
+  const data = new URLSearchParams(new FormData(form));
+  try {
+    const response = await post(form.dataset.check, data);
+    if (!response.ok || mine !== checking) return;
+    showMessages(await response.json());
+  } catch (e) { /* the server is gone: the Save button still says so */ }
+}
+
+// --- exhibits: upload by drag and drop, then an entry in the list for each new file ---
+
+function slug(name) {
+  return name.replace(/^.*\//, "").replace(/\.[^.]*$/, "").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "exhibit";
+}
+
+async function upload(files) {
+  const zone = document.getElementById("dropzone");
+  const results = document.getElementById("upload-results");
+  const data = new FormData();
+  data.append("csrf", CSRF());
+  for (const f of files) data.append("files", f, f.name);
+  results.innerHTML = "<li>Uploading…</li>";
+  const response = await post(zone.dataset.upload, data);
+  results.innerHTML = "";
+  if (!response.ok) {
+    const li = document.createElement("li");
+    li.className = "error";
+    li.textContent = (await response.json().catch(() => ({}))).error || `The upload failed (${response.status}).`;
+    results.appendChild(li);
+    return;
+  }
+  const answer = await response.json();
+  const datalist = document.getElementById("case-files");
+  datalist.innerHTML = "";
+  for (const name of answer.files) { const o = document.createElement("option"); o.value = name; datalist.appendChild(o); }
+  const list = document.querySelector('[data-list="exhibits"]');
+  const used = new Set([...form.querySelectorAll('input[data-thumb]')].map(i => i.value));
+  for (const r of answer.results) {
+    const li = document.createElement("li");
+    li.className = r.ok ? "ok" : "error";
+    if (r.ok && list && !used.has(r.name)) {
+      const item = addItem(list);
+      const set = (key, value) => { const el = item.querySelector(`[name$="].${key}"]`); if (el) el.value = value; return el; };
+      set("id", slug(r.name));
+      set("file", r.name).dispatchEvent(new Event("change", {bubbles: true}));
+      li.textContent = `${r.file}: added as ${r.name}. Give it a title below, then Save.`;
+    } else {
+      li.textContent = r.ok ? `${r.file}: added as ${r.name}.` : r.message;
+    }
+    results.appendChild(li);
+  }
+  changed();
+}
+
+function setUpDropzone() {
+  const zone = document.getElementById("dropzone");
+  if (!zone) return;
+  zone.addEventListener("dragover", e => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", e => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files.length) upload(e.dataTransfer.files); });
+  const input = document.getElementById("file-input");
+  input.addEventListener("change", () => { if (input.files.length) upload(input.files).then(() => { input.value = ""; }); });
+}
+
+function thumbFor(input) {
+  const img = input.closest(".field").querySelector("img.thumb");
+  if (!img) return;
+  if (input.value && /\.(pdf|jpe?g|png|tiff?|heic|heif)$/i.test(input.value)) {
+    img.src = `/case/${encodeURIComponent(form.dataset.case)}/thumb/${input.value.split("/").map(encodeURIComponent).join("/")}`;
+    img.hidden = false;
+  } else {
+    img.hidden = true;
+  }
+}
+
+function setUpCaseForm() {
+  form = document.getElementById("case-form");
+  if (!form) return;
+  document.querySelectorAll("[data-list]").forEach(renumber);
+  updateTabs();
+  form.addEventListener("click", listClick);
+  form.addEventListener("input", changed);
+  form.addEventListener("change", e => { if (e.target.matches("input[data-thumb]")) thumbFor(e.target); changed(); });
+  form.querySelectorAll("img.thumb").forEach(img => img.addEventListener("error", () => { img.hidden = true; }));
+  form.addEventListener("submit", () => { dirty = false; });
+  window.addEventListener("beforeunload", e => { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
+  setUpDropzone();
+}
+
+// --- build: follow the job until it ends, then show the result ---
+
+function setProgress(job) {
+  const bar = document.querySelector("#job .progress");
+  if (!bar) return;
+  const pct = Math.round((job ? job.fraction : Number(bar.getAttribute("aria-valuenow")) / 100) * 100);
+  bar.setAttribute("aria-valuenow", pct);
+  bar.querySelector(".bar").style.width = pct + "%";
+  if (job && job.step_text) document.getElementById("job-step").textContent = job.step_text;
+}
+
+function followBuild() {
+  const box = document.getElementById("job");
+  if (!box || !box.hasAttribute("data-active")) return;
+  setProgress(null);
+  const poll = async () => {
+    try {
+      const answer = await (await fetch(box.dataset.poll, {headers: {"Accept": "application/json"}})).json();
+      if (answer.job && (answer.job.state === "done" || answer.job.state === "failed")) { location.reload(); return; }
+      setProgress(answer.job);
+    } catch (e) { /* keep trying: the server may be busy */ }
+    setTimeout(poll, 700);
+  };
+  setTimeout(poll, 500);
+}
+
+// --- cases: filter the table as the user types ---
+
+function setUpFilter() {
+  const input = document.querySelector("input[data-filter]");
+  if (!input) return;
+  input.addEventListener("input", () => {
+    const q = input.value.trim().toLowerCase();
+    const digits = q.replace(/\D/g, "");
+    document.querySelectorAll(input.dataset.filter).forEach(row => {
+      const text = row.dataset.search || "";
+      const hit = !q || q.split(/\s+/).every(w => text.includes(w)) || (digits.length >= 3 && text.replace(/\D/g, "").includes(digits));
+      row.hidden = !hit;
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => { setUpCaseForm(); followBuild(); setUpFilter(); });

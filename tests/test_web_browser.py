@@ -1,0 +1,290 @@
+"""`pdpacket serve` in a real browser: Debian's chromium driven by Playwright for Python.
+
+Playwright's own browser download is not used (nor available everywhere): the
+system chromium is launched with `executable_path`; Playwright gives each
+context a fresh profile. The server runs in a thread of this process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import HTTPCookieProcessor, build_opener, urlopen
+
+import pytest
+import uvicorn
+import yaml
+from pypdf import PdfReader
+
+from assembler.web.app import Config, create_app
+from assembler.web.server import announce, bind
+from helpers import REPO, SAMPLES, make_pdf, minimal, write_case
+
+pytestmark = pytest.mark.slow
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TOKEN = "browser-test-token"
+
+
+@dataclass
+class Served:
+    root: Path
+    url: str
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("web") / "cases"
+    root.mkdir()
+    shutil.copy(SAMPLES / "pdpacket.yaml", root / "pdpacket.yaml")  # the firm's attorney, as in a clinic
+    app = create_app(Config(root, TOKEN, jobs=2))
+    sock = bind("127.0.0.1", 0)
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield Served(root, f"http://127.0.0.1:{sock.getsockname()[1]}")
+    uv.should_exit = True
+    thread.join(15)
+    app.state.builds.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: `make system-deps` installs it (APT_PACKAGES)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    pg = context.new_page()
+    pg.on("dialog", lambda dialog: dialog.accept())
+    pg.goto(f"{server.url}/?token={TOKEN}")
+    yield pg
+    context.close()
+
+
+def messages(pg) -> dict[str, list[str]]:
+    """Every error shown next to a field: field path -> messages."""
+    return pg.evaluate("""() => {
+        const out = {};
+        document.querySelectorAll('.messages li.error').forEach(li => {
+            const path = li.closest('[data-path]').dataset.path;
+            (out[path] = out[path] || []).push(li.textContent);
+        });
+        return out;
+    }""")
+
+
+def wait_for_messages(pg, want: set[str]) -> dict[str, list[str]]:
+    for _ in range(100):
+        found = messages(pg)
+        if set(found) == want:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"messages shown for {sorted(messages(pg))}, expected {sorted(want)}")
+
+
+# --- the whole way: an empty folder to a built filing, without a text editor ---------------------------------
+
+@pytest.mark.libreoffice
+def test_a_case_from_scratch_to_a_built_filing(page, server, tmp_path):
+    pg = page
+    pg.click("text=+ New case")
+    pg.fill("input[name=name]", "tenzin-dolma")
+    pg.click("text=Create the case")
+    pg.wait_for_url(f"{server.url}/case/tenzin-dolma")
+    fill = {"respondent.family_names": "Tenzin", "respondent.given_names": "Dolma",
+            "respondent.a_number": "A087654321", "respondent.date_of_birth": "1990-01-20",
+            "respondent.country_of_citizenship": "Nepal", "proceedings.court": "Chicago Immigration Court",
+            "request.summary": "Ms. Tenzin has a pending asylum application and no criminal record.",
+            "request.facts": "She arrived in 2019.\n\nShe applied for asylum within one year.",
+            "request.conclusion": "We ask the Office of the Chief Counsel to agree to administrative closure.",
+            "service.date": "2026-12-03", "service.served_by": "Daniel Okafor"}
+    for name, value in fill.items():
+        pg.fill(f'[name="{name}"]', value)
+    pg.select_option('[name="proceedings.stage"]', "master_calendar")
+    pg.select_option('[name="office"]', "chicago")
+    pg.select_option('[name="service.method"]', "mail")
+    pg.check('[name="request.relief"][value="administrative_closure"]')
+    pg.click('[data-list="request.favorable_factors"] > button[data-add]')
+    pg.fill('[name="request.favorable_factors[0].title"]', "Pending asylum application")
+    pg.fill('[name="request.favorable_factors[0].text"]', "Her application has been pending since 2020.")
+    wait_for_messages(pg, set())
+
+    # Two exhibits dropped in: each gets an entry; the missing titles are shown next to the title fields.
+    files = [make_pdf(tmp_path / "Lease 2024.pdf", pages=2, text="Lease"),
+             make_pdf(tmp_path / "Asylum receipt.pdf", pages=1, text="Receipt")]
+    pg.set_input_files("#file-input", [str(f) for f in files])
+    pg.wait_for_selector('[name="exhibits[1].file"]')
+    assert pg.input_value('[name="exhibits[0].file"]') == "exhibits/Lease-2024.pdf"
+    assert pg.input_value('[name="exhibits[1].file"]') == "exhibits/Asylum-receipt.pdf"
+    assert pg.input_value('[name="exhibits[1].id"]') == "asylum-receipt"
+    shown = wait_for_messages(pg, {"exhibits[0].title", "exhibits[1].title"})
+    assert shown["exhibits[0].title"] == ["is required but missing: add it, e.g. title: 'Birth certificate of Sofía García'"]
+    assert pg.is_visible('[data-path="exhibits[0].file"] img.thumb')
+    pg.fill('[name="exhibits[0].title"]', "Residential lease")
+    pg.fill('[name="exhibits[1].title"]', "Receipt of the asylum application")
+    wait_for_messages(pg, set())
+
+    pg.click("#save")
+    pg.wait_for_selector("text=Saved. The case is ready")
+    data = yaml.safe_load((server.root / "tenzin-dolma" / "case.yaml").read_text(encoding="utf-8"))
+    assert [e["title"] for e in data["exhibits"]] == ["Residential lease", "Receipt of the asylum application"]
+    assert data["request"]["facts"] == "She arrived in 2019.\n\nShe applied for asylum within one year.\n"
+
+    pg.click("text=2. Build the filing")
+    pg.click("#build-button")
+    pg.wait_for_selector("#job-done", timeout=180_000)
+    filing = next((server.root / "tenzin-dolma" / "out").glob("*.pdf"))
+    pages = len(PdfReader(filing).pages)
+    assert pg.text_content("#job-done") == f"Built: {pages} pages"
+    assert pg.text_content("#filing-pages") == f"{pages} pages"
+    assert pg.text_content("#filing-name") == "TENZIN_A087654321_PD-request.pdf"
+    tabs = pg.eval_on_selector_all("#contents .tab-cell", "cells => cells.map(c => c.textContent).filter(t => t)")
+    assert tabs == ["A", "B"]
+    assert pg.get_attribute("iframe.viewer", "src").endswith("/file/out/TENZIN_A087654321_PD-request.pdf")
+
+
+# --- reordering decides the tabs ----------------------------------------------------------------------------
+
+ORDERED = """\
+# Exhibits in the order the attorney wants the tabs. This comment stays.
+respondent: {family_names: Okoro, a_number: A123456789, date_of_birth: 1980-05-05, country_of_citizenship: Nigeria}
+proceedings: {court: Chicago Immigration Court, stage: master_calendar}
+office: chicago
+request:
+  relief: [dismissal]
+  summary: S.
+  facts: F.
+  favorable_factors: [{title: T, text: X}]
+  conclusion: C.
+service: {method: mail, date: 2026-12-03, served_by: Daniel Okafor}
+declarations:
+  - id: decl
+    declarant: Ada Okoro
+    relationship: respondent
+    paragraphs: [I am the respondent.]
+    signed: {city: Chicago, country: United States, date: 2026-11-20}
+exhibits:
+  - {id: passport, file: exhibits/passport.pdf, title: Passport}   # tab B
+  - {id: lease, file: exhibits/lease.pdf, title: Lease}            # tab C
+  - {id: taxes, file: exhibits/taxes.pdf, title: Tax returns}      # tab D
+"""
+
+
+def test_reordering_exhibits_changes_their_tabs(page, server):
+    folder = server.root / "okoro"
+    write_case(folder, text=ORDERED)
+    for name in ("passport", "lease", "taxes"):
+        make_pdf(folder / "exhibits" / f"{name}.pdf", text=name)
+    pg = page
+    pg.goto(f"{server.url}/case/okoro")
+
+    def tabs():
+        return pg.eval_on_selector_all('[data-list="exhibits"] .item-head', """heads => heads.map(h =>
+            h.querySelector('.tab').textContent + ' ' + h.parentNode.querySelector('[name$=".title"]').value)""")
+    assert tabs() == ["Tab B Passport", "Tab C Lease", "Tab D Tax returns"]
+    pg.click('[data-path="exhibits[0]"] button[data-move="down"]')
+    assert tabs() == ["Tab B Lease", "Tab C Passport", "Tab D Tax returns"]
+    pg.click('[data-path="exhibits[2]"] button[data-move="up"]')
+    assert tabs() == ["Tab B Lease", "Tab C Tax returns", "Tab D Passport"]
+    pg.click("#save")
+    pg.wait_for_selector("text=Saved.")
+    assert tabs() == ["Tab B Lease", "Tab C Tax returns", "Tab D Passport"]  # as the file now says
+    text = (folder / "case.yaml").read_text(encoding="utf-8")
+    assert [e["id"] for e in yaml.safe_load(text)["exhibits"]] == ["lease", "taxes", "passport"]
+    assert text.startswith("# Exhibits in the order the attorney wants the tabs. This comment stays.\n")
+    # Removing one: the tabs after it move up.
+    pg.click('[data-path="exhibits[0]"] button[data-remove]')
+    assert tabs() == ["Tab B Tax returns", "Tab C Passport"]
+
+
+# --- two people, one case --------------------------------------------------------------------------------------
+
+def test_a_file_changed_on_disk_is_not_overwritten(page, server):
+    folder = server.root / "conflict"
+    write_case(folder, minimal())
+    pg = page
+    pg.goto(f"{server.url}/case/conflict")
+    before = (folder / "case.yaml").read_text(encoding="utf-8")
+    changed = before.replace("Chicago Immigration Court", "Chicago Immigration Court (Room 5)")
+    (folder / "case.yaml").write_text(changed, encoding="utf-8")  # a colleague, in a text editor
+    pg.fill('[name="respondent.language"]', "Tibetan")
+    pg.click("#save")
+    banner = pg.wait_for_selector("#conflict")
+    assert "was changed on disk after you opened this page" in banner.text_content()
+    assert "proceedings.court" in banner.text_content()
+    assert pg.input_value('[name="respondent.language"]') == "Tibetan"
+    assert (folder / "case.yaml").read_text(encoding="utf-8") == changed
+
+
+def test_a_request_without_the_token_is_refused(browser, server):
+    context = browser.new_context()
+    pg = context.new_page()
+    response = pg.goto(f"{server.url}/")
+    assert response.status == 403
+    assert "open the address that `pdpacket serve` printed" in pg.text_content("body")
+    response = pg.goto(f"{server.url}/?token=not-the-token")
+    assert response.status == 403
+    context.close()
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+def test_pdpacket_serve_prints_an_address_that_works_only_with_its_token(tmp_path):
+    write_case(tmp_path / "cases" / "tenzin", minimal())
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "serve", str(tmp_path / "cases"), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        second = proc.stdout.readline()
+        assert first.startswith("pdpacket serves the cases in ")
+        url = re.fullmatch(r"open (http://127\.0\.0\.1:\d+/\?token=[\w-]{20,})\n", second)[1]
+        with pytest.raises(HTTPError) as refused:
+            urlopen(url.split("?")[0], timeout=10)
+        assert refused.value.code == 403
+        opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        with opener.open(url, timeout=10) as answer:
+            assert answer.status == 200 and b"tenzin" in answer.read()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_another_address_than_this_computer_is_announced_with_a_warning(tmp_path, capsys):
+    announce(tmp_path, "192.0.2.10", 8765, "t0ken")
+    err = capsys.readouterr().err
+    assert "warning: listening on 192.0.2.10, not only on this computer" in err
+    announce(tmp_path, "127.0.0.1", 8765, "t0ken")
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_a_usage_error(run):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        result = run("serve", ".", "--port", taken.getsockname()[1])
+    assert result.code == 2
+    assert "cannot listen on 127.0.0.1" in result.err and "choose another with --port" in result.err
