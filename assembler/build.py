@@ -211,7 +211,9 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
             if how.keep:
                 rendered.keep[target] = f"{name}.docx"
             rendered.pending.append(render)
-    rendered.notices += edits.notices(rendered.edits) + edits.unused(copies, f"{INDEX_NAME}.docx")
+    rendered.notices += edits.notices(rendered.edits)
+    if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
+        rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
     _prepare_forms(rendered)
     _prepare_exhibits(rendered)

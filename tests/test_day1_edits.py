@@ -162,3 +162,12 @@ def test_a_batch_rerun_rebuilds_a_case_whose_edits_changed(run, tmp_path):
     # and, unchanged since, the next run skips it again
     assert run("batch", folder.parent, "-o", out, "-q").code == 0
     assert json.loads((out / "batch-report.json").read_text())["cases"][0]["status"] == "skipped"
+
+
+@pytest.mark.libreoffice
+def test_the_court_papers_do_not_complain_about_the_filings_edited_copies(run, tmp_path):
+    folder, _ = _case(tmp_path, **{"request.relief": ["dismissal"]})
+    assert run("edit", folder, "01-request-letter").code == 0
+    result = run("court", folder, "-q")
+    assert result.code == 0, result.err
+    assert "edits/" not in result.err
