@@ -133,3 +133,11 @@ def outline_titles(pdf: Path) -> list:
     def walk(items):
         return [walk(i) if isinstance(i, list) else i.title for i in items]
     return walk(PdfReader(pdf).outline)
+
+
+def copy_firm_settings(root: Path) -> None:
+    """The samples' firm settings into `root`, with the files they name (the G-28 stand-in)."""
+    import shutil
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
+        shutil.copy(SAMPLES / name, root / name)

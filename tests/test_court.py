@@ -103,8 +103,8 @@ def test_a_detained_case_is_marked_detained_top_right_of_the_cover(sample_papers
 
 @pytest.mark.libreoffice
 def test_at_the_board_the_papers_are_addressed_to_the_board_and_a_firm_template_is_used(run, tmp_path):
-    data = minimal(**{"proceedings.stage": "appeal_pending", "request.relief": ["termination", "continuance",
-                                                                               "join_motion_to_reopen"],
+    data = minimal(**{"proceedings.stage": "appeal_pending", "request.relief": ["termination",
+                                                                               "administrative_closure"],
                       "proceedings.judge": "Hon. A. Judge"})
     folder = write_case(tmp_path / "c", data)
     firm = tmp_path / "firm"
@@ -118,7 +118,7 @@ def test_at_the_board_the_papers_are_addressed_to_the_board_and_a_firm_template_
     assert "BOARD OF IMMIGRATION APPEALS" in text and "IMMIGRATION COURT" not in text
     assert "File No.: A087-654-321" in text
     assert "JOINT MOTION TO TERMINATE PROCEEDINGS" in text and "8 C.F.R. § 1003.1(m)" in text
-    assert "JOINT MOTION TO REOPEN PROCEEDINGS" in text and "8 C.F.R. § 1003.2(c)(3)(iii)" in text
+    assert "JOINT MOTION TO ADMINISTRATIVELY CLOSE PROCEEDINGS" in text and "8 C.F.R. § 1003.1(l)" in text
     assert "Immigration Judge:" not in text  # no judge nor hearing at the Board
     assert "FIRM ORDER FORM: Joint Motion to Terminate Proceedings before the Board of Immigration Appeals" \
         in " ".join(text.split())
@@ -187,3 +187,12 @@ def test_the_court_templates_ship_and_export(run, tmp_path):
         assert (tmp_path / "mine" / f"{role}.docx").is_file()
     assert run("templates", "check", tmp_path / "mine").code == 0
     shutil.rmtree(tmp_path / "mine")
+
+
+def test_court_citations_come_from_the_one_table_and_follow_who_has_the_case():
+    from assembler.documents import citations, court
+    assert court.citation("administrative_closure", board=False) == citations.CITATIONS["administrative_closure"][
+        citations.Stage.immigration_judge]
+    assert court.citation("join_motion_to_reopen", board=True) == citations.REOPEN_CITATIONS["board"]
+    assert court.citation("join_motion_to_reopen", board=False).endswith("1003.23(b)(4)(iv)")
+    assert court.citation("dismissal", board=True) is None  # the brief's table has none: none is made up

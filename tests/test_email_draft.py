@@ -96,3 +96,10 @@ def test_message_sizes_leave_room_for_base64():
     assert encoded_size(3) == 6 and encoded_size(57) == 78  # 76 characters and a CRLF
     limit = 20 * 1024 * 1024
     assert encoded_size(raw_limit(limit)) + 64 * 1024 <= limit < encoded_size(raw_limit(limit) + 200_000) + 64 * 1024
+
+
+def test_a_numbers_in_the_message_use_plain_hyphens_an_inbox_search_finds(tmp_path):
+    drafter = _drafter(_folder(tmp_path, minimal(**DETAINED)))
+    body = drafter.body(1, 1, [Attachment("X.pdf", b"0", 1, ["Request letter"])])
+    assert "A087-654-321" in body and "\u2011" not in body and "\u00a0" not in body
+    assert "\u2011" not in drafter.subject(1, 1)

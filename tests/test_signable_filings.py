@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from helpers import SAMPLES, TODAY
+from helpers import SAMPLES, TODAY, copy_firm_settings
 
 pytestmark = pytest.mark.libreoffice
 
@@ -27,7 +27,7 @@ def filings(tmp_path_factory):
     mp.delenv("PDPACKET_SETTINGS", raising=False)
     root = tmp_path_factory.mktemp("signable")
     mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
-    shutil.copy(SAMPLES / "pdpacket.yaml", root / "pdpacket.yaml")
+    copy_firm_settings(root)
     built = {}
     try:
         for name in NAMES:

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from assembler.web.app import Config, create_app
 from assembler.web.server import announce, bind
-from helpers import REPO, SAMPLES, make_pdf, minimal, write_case
+from helpers import REPO, copy_firm_settings, make_pdf, minimal, write_case
 
 pytestmark = pytest.mark.slow
 playwright = pytest.importorskip("playwright.sync_api")
@@ -47,7 +47,7 @@ class Served:
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("web") / "cases"
     root.mkdir()
-    shutil.copy(SAMPLES / "pdpacket.yaml", root / "pdpacket.yaml")  # the firm's attorney, as in a clinic
+    copy_firm_settings(root)  # the firm's attorney, as in a clinic
     app = create_app(Config(root, TOKEN, jobs=2))
     sock = bind("127.0.0.1", 0)
     uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

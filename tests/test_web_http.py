@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +16,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import SAMPLES, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 
@@ -26,7 +25,7 @@ TOKEN = "test-token-123"
 def cases(tmp_path) -> Path:
     root = tmp_path / "cases"
     root.mkdir()
-    shutil.copy(SAMPLES / "pdpacket.yaml", root / "pdpacket.yaml")
+    copy_firm_settings(root)
     write_case(root / "tenzin", minimal())
     detained = minimal(**{"respondent.detained": "true", "respondent.detention_facility": "Broadview", "respondent.detained_since": "2026-10-08",
                           "respondent.family_names": "Okoro", "respondent.a_number": "A123456789"})

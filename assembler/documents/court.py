@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assembler.documents.citations import CITATIONS, REOPEN_CITATIONS, Stage
 from assembler.documents.forms import at_board
 from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind
@@ -26,28 +27,32 @@ class Motion:
     title: str  # "Joint Motion to Dismiss Proceedings"
     action: str  # what the parties ask: "dismiss these proceedings"
     ordered: str  # what the order says when granted: "the proceedings are dismissed"
-    citation: str | None  # before the immigration judge
-    board_citation: str | None  # at the Board
 
 
-# Citations from the domain brief's table "Citations by stage" (verify each against the
-# current CFR); none where the table has none.
 MOTIONS = {
     "dismissal": Motion("Joint Motion to Dismiss Proceedings", "dismiss these proceedings",
-                        "the proceedings are dismissed", "8 C.F.R. § 1239.2(c)", None),
+                        "the proceedings are dismissed"),
     "administrative_closure": Motion("Joint Motion to Administratively Close Proceedings",
                                      "administratively close these proceedings",
-                                     "the proceedings are administratively closed",
-                                     "8 C.F.R. § 1003.18(c)", "8 C.F.R. § 1003.1(l)"),
+                                     "the proceedings are administratively closed"),
     "termination": Motion("Joint Motion to Terminate Proceedings", "terminate these proceedings",
-                          "the proceedings are terminated", "8 C.F.R. § 1003.18(d)", "8 C.F.R. § 1003.1(m)"),
+                          "the proceedings are terminated"),
     "join_motion_to_reopen": Motion("Joint Motion to Reopen Proceedings", "reopen these proceedings",
-                                    "the proceedings are reopened", "8 C.F.R. § 1003.23(b)(4)(iv)",
-                                    "8 C.F.R. § 1003.2(c)(3)(iii)"),
+                                    "the proceedings are reopened"),
     "join_motion_to_recalendar_and_terminate": Motion(
         "Joint Motion to Recalendar and Terminate Proceedings", "recalendar and terminate these proceedings",
-        "the proceedings are recalendared and terminated", "8 C.F.R. § 1003.18(d)", "8 C.F.R. § 1003.1(m)"),
+        "the proceedings are recalendared and terminated"),
 }
+# Recalendared to be terminated: the termination rule is the one the motion invokes.
+CITED_AS = {"join_motion_to_recalendar_and_terminate": "termination"}
+
+
+def citation(relief: str, board: bool) -> str | None:
+    """The motion's citation, from the one table of citations (documents/citations.py); None where it has none.
+    A motion to reopen goes to whoever entered the final order, so `board` picks its rule too."""
+    if relief == "join_motion_to_reopen":
+        return REOPEN_CITATIONS["board" if board else "immigration_judge"]
+    return CITATIONS.get(CITED_AS.get(relief, relief), {}).get(Stage.board if board else Stage.immigration_judge)
 
 
 def court_reliefs(data: dict) -> list[str]:
@@ -57,7 +62,7 @@ def court_reliefs(data: dict) -> list[str]:
 def motion_variables(relief: str, board: bool) -> dict:
     m = MOTIONS[relief]
     return {"relief": relief, "title": m.title, "action": m.action, "ordered": m.ordered,
-            "citation": m.board_citation if board else m.citation}
+            "citation": citation(relief, board)}
 
 
 def _words(name: str) -> str:

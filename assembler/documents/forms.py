@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from assembler.documents import typography
 from assembler.documents.check import expression_problems
 from assembler.documents.render import make_environment
 from assembler.errors import InputFileError
@@ -120,7 +121,7 @@ def _fill_one(spec: FormSpec, fields: dict[str, pdf_forms.FormField], name: str,
     if problems:
         raise FillError(name, f"{problems[0]} (in {expression!r})")
     try:
-        text = env.from_string(expression).render(context).strip()
+        text = typography.plain(env.from_string(expression).render(context)).strip()
     except jinja2.UndefinedError as exc:
         raise FillError(name, f"{exc.message}: fix the variable's name (see `pdpacket templates vars`)") from exc
     except jinja2.TemplateSyntaxError as exc:

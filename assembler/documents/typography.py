@@ -14,6 +14,12 @@ NBSP = "\u00a0"
 NBHY = "\u2011"
 
 
+def plain(text: str) -> str:
+    """The same text with ordinary hyphens and spaces, for what is not laid out in lines (form
+    fields, whose fonts often lack U+2011; e-mail, where an office searches for 'A201-234-567')."""
+    return text.replace(NBHY, "-").replace(NBSP, " ")
+
+
 def a_number(value) -> str:
     return format_a_number(str(value)).replace("-", NBHY) if value else ""
 

@@ -28,7 +28,7 @@ from assembler import workspace
 from assembler.casefile.case import Case
 from assembler.casefile.normalize import format_a_number, parse_date
 from assembler.casefile.settings import Settings
-from assembler.documents import choose
+from assembler.documents import choose, typography
 from assembler.documents.context import build_context, full_name
 from assembler.documents.plan import page_range, plan
 from assembler.documents.render import make_environment
@@ -145,7 +145,7 @@ class Drafter:
 
     def subject(self, number: int, total: int) -> str:
         # The office's own pattern ({name}, {a_number}: casefile/offices.py), else ours.
-        text = self.context["office"].get("email_subject") or default_subject(self.case)
+        text = typography.plain(self.context["office"].get("email_subject") or default_subject(self.case))
         text = " ".join(text.split())  # one line, whatever the data held
         return f"{text} ({number} of {total})" if total > 1 else text
 
@@ -157,7 +157,9 @@ class Drafter:
             source = self.template.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise TemplateError(f"{self.template}: cannot be read ({exc}): save it as UTF-8 text") from exc
-        return self._render(source, f"template {self.template}", {"message": info})
+        # Plain hyphens and spaces: the filters keep A-numbers and dates unbroken in Word, but an
+        # office searches its inbox for "A201-234-567".
+        return typography.plain(self._render(source, f"template {self.template}", {"message": info}))
 
 
 def as_html(text: str) -> str:
