@@ -6,8 +6,10 @@ user can fix, and returns plain data for the caller to show.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, InvalidCaseError, PdpacketError, TemplateError
+from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.pdf.forms import FormField, read_fields
@@ -40,8 +42,8 @@ from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
-           "run_batch", "send_case", "status", "template_filters", "template_variables", "validate_case",
-           "write_drafts"]
+           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "status", "template_filters",
+           "template_variables", "validate_case", "write_drafts"]
 
 
 def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None, strict: bool = False,
@@ -121,7 +123,13 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         raise InputFileError(f"{filing}: no such file: check the path")
     limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
     manifest = preflight.load_manifest_beside(filing)
-    report = preflight.check_filing(filing, manifest, limit)
+    not_pdf = _not_a_pdf(filing)
+    if not_pdf:
+        report = preflight.CheckReport(filing, size_bytes=filing.stat().st_size)
+        report.error(not_pdf)
+        return FilingCheck(report, False)
+    with _quiet_pdf_library():
+        report = preflight.check_filing(filing, manifest, limit)
     result = FilingCheck(report, manifest is not None)
     too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
@@ -133,6 +141,36 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
     return result
 
 
+_KINDS = {"jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image", "docx": "a Word or OpenDocument file",
+          "odt": "a Word or OpenDocument file"}
+
+
+def _not_a_pdf(path: Path) -> str | None:
+    """Why a file is not a PDF at all (an image, a Word file...), or None: it says it is one."""
+    from assembler.casefile.rules import MAGIC
+
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF" in head:
+        return None
+    kind = next((k for k, marks in MAGIC.items() if any(head.startswith(m) for m in marks)), None)
+    if kind not in _KINDS:
+        return None  # something else: the check says it does not open as a PDF
+    return f"the file is not a PDF (it is {_KINDS[kind]}): check the PDF filing"
+
+
+@contextmanager
+def _quiet_pdf_library() -> Iterator[None]:
+    """pypdf logs what it repairs ("EOF marker not found") on stderr; the check's findings say it better."""
+    log = logging.getLogger("pypdf")
+    before = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
+
+
 def list_templates(settings_file: Path | None = None, templates_dir: Path | None = None,
                    case: Path | None = None) -> dict[Role, choose.Choice]:
     """For each role, the template that would be used (for `case`, with its template_set)."""
@@ -142,19 +180,27 @@ def list_templates(settings_file: Path | None = None, templates_dir: Path | None
     return choose.choose(load_settings(settings_file, loaded.dir), loaded.data, templates_dir)
 
 
-def export_templates(dest: Path, force: bool = False) -> list[Path]:
-    """Copy the default templates into `dest`, to start a firm's own set."""
-    return choose.export_defaults(Path(dest), overwrite=force)
+def export_templates(dest: Path, force: bool = False, roles: list[Role] | None = None) -> list[Path]:
+    """Copy the default templates (of `roles`, or all) into `dest`, to start a firm's own set."""
+    return choose.export_defaults(Path(dest), overwrite=force, roles=roles)
 
 
-def check_templates(folder: Path | None = None, settings_file: Path | None = None) -> list[Finding]:
-    """Every finding about a folder of templates, or about the set the settings choose."""
+def check_templates(folder: Path | None = None, settings_file: Path | None = None,
+                    case: Path | None = None) -> list[Finding]:
+    """Every finding about a folder of templates, or about the set the settings (and `case`) choose.
+    With `case`, the custom fields the templates use are checked against that case's."""
+    loaded = validate_case(Path(case), settings_file=settings_file) if case is not None else None
+    custom = loaded.data.get("custom") or {} if loaded is not None else None
     if folder is None:
-        return choose.check_set(choose.choose(load_settings(settings_file, None)))
+        settings = load_settings(settings_file, loaded.dir if loaded else None)
+        choices = choose.choose(settings, loaded.data if loaded else None)
+        if custom is None:
+            return choose.check_set(choices)
+        return [f for c in choices.values() for f in check_template(c.path, c.role, custom)]
     files = sorted(p for p in Path(folder).glob("*.docx") if not p.name.startswith("~$"))
     if not files:
         raise TemplateError(f"{folder}: no .docx templates in it")
-    return [f for path in files for f in check_template(path)]
+    return [f for path in files for f in check_template(path, custom=custom)]
 
 
 @dataclass(frozen=True)
@@ -177,6 +223,83 @@ def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
 
 def template_filters() -> dict[str, str]:
     return dict(FILTERS)
+
+
+def start_edit(case: Path, document: str | None, settings_file: Path | None = None,
+               templates_dir: Path | None = None, force: bool = False) -> tuple[Path | None, list[str]]:
+    """Copy the current render of one of a case's documents into CASE/edits/, to edit by hand;
+    a build then uses that copy instead of rendering the document. Returns the copy (None when
+    no document was named) and the names of the documents that can be edited."""
+    import shutil
+
+    from assembler import build as stages
+    from assembler import workspace
+    from assembler.documents.edits import EDITS_DIR
+    from assembler.progress import Progress
+
+    loaded = validate_case(Path(case), settings_file=settings_file)
+    settings = load_settings(settings_file, loaded.dir)
+    with workspace.workdir() as work:
+        planned = stages.plan_build(loaded, settings, work / "out", work / "case", Progress(False), templates_dir)
+        try:
+            names = list(stages.editable_documents(planned))
+            if document is None:
+                return None, names
+            name = _document_name(document, names)
+            dest = loaded.dir / EDITS_DIR / name
+            if dest.exists() and not force:
+                raise OutputError(f"{dest} already exists and holds your edits: edit it, or delete it (or pass "
+                                  "--force) to start again from a fresh render")
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copyfile(stages.render_for_edit(planned, name), dest)
+        finally:
+            stages.abandon(planned)
+    return dest, names
+
+
+def _document_name(document: str, names: list[str]) -> str:
+    """'01-request-letter', '01-request-letter.docx', or a kind of document when the filing has one of it."""
+    wanted = Path(document).name
+    for name in names:
+        if wanted in (name, name.removesuffix(".docx")):
+            return name
+    key = wanted.lower().replace("_", "-")
+    matches = [n for n in names if key in n]
+    if len(matches) == 1:
+        return matches[0]
+    raise InputFileError(f"no document of this case is named '{document}'"
+                         + (" (several match)" if len(matches) > 1 else "")
+                         + f": choose one of {', '.join(names)}")
+
+
+def new_case(folder: Path, settings_file: Path | None = None) -> list[Path]:
+    """A case folder ready to fill: a commented case.yaml made from the schema, exhibits/, a README."""
+    from assembler.casefile import scaffold
+
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OutputError(f"{folder} already exists and is not empty: choose a new folder name")
+    settings = load_settings(settings_file, folder)
+    try:
+        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney))
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror}") from exc
+
+
+def new_spreadsheet(path: Path, force: bool = False) -> Path:
+    """A spreadsheet to fill, one row a case: every field's column, an example row and (.xlsx) a
+    second sheet explaining each column."""
+    from assembler.casefile import scaffold
+
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise InputFileError(f"{path}: name the spreadsheet .csv or .xlsx")
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
+    try:
+        return scaffold.new_spreadsheet(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def list_offices(settings_file: Path | None = None, case: Path | None = None,

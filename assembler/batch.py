@@ -55,6 +55,7 @@ class CaseSpec:
     row_label: str | None = None
     base_dir: Path | None = None  # where a row's exhibit paths start
     source: Path | None = None  # the spreadsheet
+    skip: str = ""  # why this folder is not built (not a case folder)
 
 
 @dataclass
@@ -83,14 +84,19 @@ class BatchFailed(PdpacketError):
 
 # --- finding the cases ----------------------------------------------------------
 
+NOT_A_CASE = "no case file (case.yaml, case.yml or case.json): not a case folder"
+
+
 def discover(source: Path, out: Path, exhibits_dir: Path | None) -> list[CaseSpec]:
+    """The cases of a folder of case folders, or of a spreadsheet. A subfolder without a
+    case file (the firm's templates beside its cases) is listed as skipped, not built."""
     if source.is_dir():
         specs = []
         for sub in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
             if sub.resolve() == out.resolve():
                 continue
-            specs.append(CaseSpec(sub.name, folder=sub))
-        if not specs:
+            specs.append(CaseSpec(sub.name, folder=sub, skip="" if find_case_file(sub) else NOT_A_CASE))
+        if all(s.skip for s in specs):
             raise InputFileError(f"{source}: no case folders in it: each case is a subfolder holding case.yaml")
         return specs
     if not source.is_file():
@@ -243,12 +249,14 @@ class Bar:
     """cases done of total, failures so far, time left; on stderr, only for a terminal."""
 
     def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.done, self.failed = total, enabled, 0, 0
+        self.total, self.enabled, self.done, self.failed, self.invalid = total, enabled, 0, 0, 0
         self.start = time.monotonic()
 
     def update(self, outcomes: list[Outcome]) -> None:
         self.done += len(outcomes)
-        self.failed += sum(o.status in FAILED for o in outcomes)
+        # The same words as the summary line: a case with invalid data is "invalid", not "failed".
+        self.failed += sum(o.status == BatchStatus.failed for o in outcomes)
+        self.invalid += sum(o.status == BatchStatus.invalid for o in outcomes)
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.start
@@ -256,7 +264,7 @@ class Bar:
         width = 30
         filled = int(width * self.done / self.total)
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} cases, "
-                         f"{self.failed} failed, about {left:.0f} s left ")
+                         f"{self.failed} failed{f', {self.invalid} invalid' if self.invalid else ''}, about {left:.0f} s left ")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -268,11 +276,14 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
               validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
               quiet: bool = False, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
     source, out = Path(source), Path(out)
-    specs = discover(source, out, exhibits_dir)
+    every = discover(source, out, exhibits_dir)
+    skipped = {s.name: Outcome(s.name, BatchStatus.skipped, message=s.skip) for s in every if s.skip}
+    specs = [s for s in every if not s.skip]
     jobs = jobs or os.cpu_count() or 1
     bar = Bar(len(specs), enabled=not quiet and sys.stderr.isatty())
     if validate_only:
-        outcomes = [_validate_one(spec, settings_file, strict) for spec in specs]
+        checked = {spec.name: _validate_one(spec, settings_file, strict) for spec in specs}
+        outcomes = [skipped.get(s.name) or checked[s.name] for s in every]
         write_report(out, outcomes)
         return outcomes
     workspace.sweep_stale()
@@ -304,12 +315,12 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
                     raise
     except KeyboardInterrupt:
         bar.close()
-        outcomes = [results.get(s.name) or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again")
-                    for s in specs]
+        outcomes = [skipped.get(s.name) or results.get(s.name)
+                    or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again") for s in every]
         write_report(out, outcomes)
         raise
     bar.close()
-    outcomes = [results[s.name] for s in specs]
+    outcomes = [skipped.get(s.name) or results[s.name] for s in every]
     write_report(out, outcomes)
     return outcomes
 
@@ -347,6 +358,8 @@ def write_report(out: Path, outcomes: list[Outcome]) -> None:
         row = asdict(o)
         if o.problems and o.status in FAILED:
             row["message"] = " | ".join([o.message, *o.problems])
+        elif o.problems:  # built, with warnings: the report says them too
+            row["message"] = " | ".join([f"{len(o.problems)} warning(s): {o.problems[0]}", *o.problems[1:]])
         writer.writerow(row)
     summary = summarize(outcomes)
     _atomic_write(out / "batch-report.csv", buffer.getvalue())

@@ -11,7 +11,7 @@ private temporary folder; the output folder only ever receives complete files.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -25,12 +25,13 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert import exhibits, soffice
 from assembler.convert.renders import LibreOffice, Render, convert_renders
-from assembler.documents import choose, forms
+from assembler.documents import choose, edits, forms
+from assembler.documents.check import CUSTOM, check_template
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
-from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED
-from assembler.errors import FilingCheckError, Finding, InvalidCaseError, OutputError
+from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
+from assembler.errors import FilingCheckError, Finding, InvalidCaseError, OutputError, TemplateError
 from assembler.output import BuildResult, filing_name, filing_title
 from assembler.pdf import forms as pdf_forms
 from assembler.pdf import preflight, split
@@ -121,6 +122,7 @@ class Rendered:
     keep: dict[Path, str]  # rendered document -> its name in docx/
     inputs: list[Path]  # the case's own files that go into the filing
     notices: list[str]  # what had to be repaired or changed in the exhibits
+    edits: list[edits.Edit] = field(default_factory=list)  # hand-edited copies used instead of renders
 
 
 @dataclass
@@ -175,25 +177,48 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
 
 
 def render_documents(planned: Planned, progress: Progress) -> Rendered:
-    """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job."""
+    """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job.
+
+    A document with an edited copy in CASE/edits/ (same name as in docx/) is not rendered:
+    the copy goes in its place, with a warning when the case data that fed it has changed."""
     rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
+    _require_custom_fields(planned)
+    copies = edits.edited_copies(planned.case.dir)
     for s in planned.sections:
         for part in s.parts:
             how = RENDERED.get(part.kind)
             if how is None:
                 continue
             name = how.name(s, part)
-            target = planned.render(how.role, name, how.extra(s, part, planned.context), how.title(s, part),
-                                    compress=how.keep, signature=how.signature)
+            extra = how.extra(s, part, planned.context)
+            fed = _fed(planned, how, extra) if how.keep else {}
+            edited = copies.pop(f"{name}.docx", None) if how.keep else None
+            if edited is not None:
+                edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
+                target = planned.work / "render" / f"{planned.prefix}{name}.docx"
+                shutil.copyfile(edited, target)
+                rendered.edits.append(edit)
+                # Not combined with renders of the template (None): its styles may differ now.
+                render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
+            else:
+                target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
+                                        signature=how.signature)
+                if how.keep:
+                    edits.record_input(target, fed)
+                part.template = how.role
+                render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
             if how.keep:
                 rendered.keep[target] = f"{name}.docx"
-            part.template = how.role
-            rendered.pending.append(Render(target, part, planned.label(f"the {part.label}", how.role),
-                                           planned.template(how.role)))
+            rendered.pending.append(render)
+    rendered.notices += edits.notices(rendered.edits)
+    if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
+        rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
     _prepare_forms(rendered)
     _prepare_exhibits(rendered)
+    # After the exhibits and by name, as manifest.case_inputs lists them: a batch re-run compares the two.
+    rendered.inputs += sorted((e.path for e in rendered.edits), key=lambda p: p.name)
     if not planned.has_index:
         return rendered
     planned.index_part.template = Role.index
@@ -203,6 +228,38 @@ def render_documents(planned: Planned, progress: Progress) -> Rendered:
     # known (almost always right) before the real page numbers are.
     rendered.pending.append(planned.render_index("draft", final=False))
     return rendered
+
+
+def _require_custom_fields(planned: Planned) -> None:
+    """The template check knows every field a case can have, but not which custom fields
+    this case has: a template using one it lacks is this case's problem, said as such."""
+    custom = planned.case.data.get("custom") or {}
+    missing = [f for c in planned.choices.values() if "custom" in edits.template_names(c.path)
+               for f in check_template(c.path, c.role, custom) if f.kind == CUSTOM]
+    if missing:
+        raise TemplateError("this case lacks a field the templates use: "
+                            + "; ".join(f.render() for f in missing))
+
+
+def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:
+    """What fed a document, field by field (recorded in it, compared with its edited copy)."""
+    return edits.fields_of({**planned.context, **extra}, edits.template_names(planned.template(how.role)))
+
+
+def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:
+    """The documents of a filing that can be edited by hand, by their names in docx/."""
+    return {f"{how.name(s, p)}.docx": (s, p, how) for s in planned.sections for p in s.parts
+            if (how := RENDERED.get(p.kind)) is not None and how.keep}
+
+
+def render_for_edit(planned: Planned, name: str) -> Path:
+    """Render one document as a build would, with its record of the case data that fed it."""
+    s, part, how = editable_documents(planned)[name]
+    extra = how.extra(s, part, planned.context)
+    target = planned.render(how.role, name.removesuffix(".docx"), extra, how.title(s, part), compress=True,
+                            signature=how.signature)
+    edits.record_input(target, _fed(planned, how, extra))
+    return target
 
 
 def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progress) -> list[Converted]:
@@ -265,14 +322,18 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     """Preflight the filing (split it when asked and too big), then move everything into `out`."""
     planned = assembled.plan
     notices = assembled.notices + _preflight(assembled, split_parts, progress)
+    # What this build puts in the output folder: the next build removes these (output.move_into_place).
+    assembled.manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in assembled.manifest.get("parts", []))]
+    used = assembled.settled.converted.rendered.edits
+    edits.note_in_manifest(assembled.manifest, used)
     manifest_path = planned.staging / planned.output.manifest
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")
     warnings = planned.case.warnings + planned.template_warnings + [
         Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
     return output.move_into_place(planned.staging, out, BuildResult(
-        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings),
-        planned.output.docx, planned.output.manifest)
+        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
+        edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)
 
 
 def abandon(planned: Planned) -> None:
@@ -377,9 +438,9 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
     progress.step("check the filing")
     planned = assembled.plan
     # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
-    exhibit_pages = [n for s in planned.sections for p in s.parts
+    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in planned.sections for p in s.parts
                      if p.source is not None and p.source.suffix.lower() == ".pdf"
-                     for n in range(p.first, p.last + 1)]
+                     for n in range(p.first, p.last + 1)}
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
                                     deep=False)

@@ -80,6 +80,8 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, e
     result = build_case(case, out, settings_file=settings_file, strict=strict,
                         progress=Progress(False if quiet else None), templates_dir=templates_dir,
                         split_parts=split_parts, email=email)
+    for name in result.edited:
+        click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
     for note in result.notes:
@@ -87,6 +89,47 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, e
     click.echo(f"{result.filing} ({result.pages} pages)")
     for part in result.parts + result.drafts:
         click.echo(f"{part}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--spreadsheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Instead, write a spreadsheet (.csv or .xlsx) to fill with one row per case.")
+@click.option("--force", is_flag=True, help="Replace the spreadsheet if it exists.")
+@settings_option
+def new(case, spreadsheet, force, settings_file):
+    """Start a case folder (case.yaml to fill, exhibits/, a README), or a spreadsheet of cases."""
+    from assembler.api import new_case, new_spreadsheet
+
+    if (case is None) == (spreadsheet is None):
+        raise click.UsageError("give a case folder to create, or --spreadsheet FILE (not both)")
+    if spreadsheet is not None:
+        click.echo(str(new_spreadsheet(spreadsheet, force)))
+        click.echo(f"fill one row per case, then `pdpacket batch {spreadsheet} -o OUT --validate-only`", err=True)
+        return
+    for path in new_case(case, settings_file):
+        click.echo(str(path))
+    click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("document", required=False)
+@click.option("--force", is_flag=True, help="Replace an edited copy already in CASE/edits/.")
+@settings_option
+@templates_option
+def edit(case, document, force, settings_file, templates_dir):
+    """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
+    from assembler.api import start_edit
+
+    copy, names = start_edit(case, document, settings_file=settings_file, templates_dir=templates_dir, force=force)
+    if copy is None:
+        for name in names:
+            click.echo(name)
+        return
+    click.echo(str(copy))
+    click.echo("edit it in Word; `pdpacket build` now uses it instead of rendering the document, and warns when "
+               "the case data it was made from changes", err=True)
 
 
 @cli.command()
@@ -150,6 +193,7 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.api import run_batch
     from assembler.batch import FAILED, BatchFailed, summarize
+    from assembler.vocab import BatchStatus
 
     notes: list[str] = []
     outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
@@ -158,6 +202,8 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
     for note in notes:
         click.echo(note, err=True)
     for o in outcomes:
+        if o.status == BatchStatus.skipped and not o.output:  # not a case (an unchanged case has its filing)
+            click.echo(f"{o.case}: skipped: {o.message}", err=True)
         if o.status in FAILED:
             click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
             for line in o.problems:
@@ -206,7 +252,8 @@ def check(filing, limit_mb, split_parts, settings_file):
         click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")
     for f in report.findings:
         click.echo(f.render(), err=True)
-    summary = (f"{filing}: {report.pages} pages, {report.size_bytes / MB:.1f} MB"
+    pages = f"{report.pages} page{'' if report.pages == 1 else 's'}, " if report.pages else ""
+    summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
                + (", checked against its manifest" if checked.with_manifest else ""))
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
@@ -234,11 +281,13 @@ def templates_list(settings_file, templates_dir, case):
 @templates.command("export")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
-def templates_export(dest, force):
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]),
+              help="Only this role's template (repeat for several); the others keep coming from the defaults.")
+def templates_export(dest, force, roles):
     """Copy the default templates into DEST, to start a firm's own set."""
     from assembler.api import export_templates
 
-    for path in export_templates(dest, force):
+    for path in export_templates(dest, force, [Role(r) for r in roles] or None):
         click.echo(str(path))
     click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
                f"`pdpacket templates check {dest}`", err=True)
@@ -267,12 +316,15 @@ def templates_vars(role):
 @templates.command("check")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False)
 @settings_option
-def templates_check(folder, settings_file):
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Check against this case's data, its custom fields included (and, without FOLDER, the "
+                   "templates it would use).")
+def templates_check(folder, settings_file, case):
     """Check a folder of templates (default: the ones that would be used)."""
     from assembler.api import check_templates
     from assembler.errors import TemplateError, errors_of
 
-    findings = check_templates(folder, settings_file)
+    findings = check_templates(folder, settings_file, case)
     for finding in findings:
         click.echo(finding.render(), err=True)
     errors = errors_of(findings)

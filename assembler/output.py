@@ -7,6 +7,7 @@ last; the output folder never holds a half-written file.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ class BuildResult:
     warnings: list[Finding]
     timings: dict | None = None
     parts: list[Path] = field(default_factory=list)  # the filing in numbered parts (--split)
+    edited: list[str] = field(default_factory=list)  # documents taken from CASE/edits/ instead of rendered
     drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
     notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
 
@@ -81,10 +83,30 @@ def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
                        "space, or choose another with -o")
 
 
+def previous_outputs(out: Path, manifest_name: str = "manifest.json") -> set[str]:
+    """The files the last build wrote into `out`, as its manifest lists them (`outputs`, the
+    filing, its parts, the e-mail drafts written for it). Plain names only:
+    a manifest never makes a build remove anything outside its folder."""
+    try:
+        manifest = json.loads((out / manifest_name).read_text(encoding="utf-8"))
+        names = list(manifest.get("outputs") or [])
+        names.append(manifest["filing"]["file"])
+        names += [p["file"] for p in manifest.get("parts") or []]
+        names += [d["file"] for d in manifest.get("drafts") or []]  # e-mail drafts carry the old filing
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..")}
+
+
 def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "docx",
                     manifest: str = "manifest.json") -> BuildResult:
     """Replace the previous output only once everything is complete; the filing last.
-    (`docx` and `manifest` name the Word copies' folder and the manifest: the court papers have their own.)"""
+    (`docx` and `manifest` name the Word copies' folder and the manifest: the court papers have their own.)
+
+    A build owns its output folder: the filing, parts and drafts the previous build
+    wrote (after a corrected A-number, under another name) are removed, so the wrong
+    filing cannot be sent; anything else in the folder is left alone."""
+    before = previous_outputs(out, manifest)
     try:
         old_docx = None
         final_docx = out / docx
@@ -102,8 +124,13 @@ def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "
         os.replace(result.manifest, out / manifest)
         final = out / result.filing.name
         os.replace(result.filing, final)
+        written = {final.name, *(p.name for p in out.glob(f"{stem}_Part*.pdf"))}
+        for name in sorted(before - written - {manifest}):
+            if (out / name).is_file() and not (out / name).is_symlink():
+                (out / name).unlink()
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc
     parts = sorted(out.glob(f"{result.filing.stem}_Part*.pdf"), key=lambda p: int(p.stem.rsplit("Part", 1)[1]))
-    return BuildResult(final, out / manifest, final_docx, result.pages, result.warnings, parts=parts)
+    return BuildResult(final, out / manifest, final_docx, result.pages, result.warnings, parts=parts,
+                       edited=result.edited)

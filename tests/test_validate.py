@@ -36,9 +36,11 @@ def test_all_problems_are_reported_at_once_with_paths_and_lines(run, tmp_path):
     assert "proceedings.stage: 'master_calendr' is not allowed: did you mean 'master_calendar'?" in err
     assert "service.method: 'fax' is not allowed" in err
     assert "declarations[0].signed.date:" in err
+    # the rules run too, over what the schema accepted (issue 12)
+    assert "respondent.date_of_birth: 2090-01-01 is in the future" in err
     # each problem is one line with file:line:
-    lines = [l for l in err.splitlines() if not l.startswith("error:")]
-    assert len(lines) == 4
+    lines = [l for l in err.splitlines() if not l.startswith("error:") and ": warning: " not in l]
+    assert len(lines) == 5
     assert all(l.startswith(str(tmp_path / "c" / "case.yaml") + ":") for l in lines)
     assert "Traceback" not in err
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assembler import resources
 from assembler.casefile import rules
+from assembler.casefile.examples import is_under, stand_in
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
@@ -99,8 +100,27 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
     if not problems:
         case.office = settings.offices.get(document["office"])
         case.problems += rules.check(document, case.dir, settings, shown, loaded.lines, today())
+    else:
+        case.problems += _rules_around(document, problems, case, settings, loaded.lines)
     case.problems.sort(key=lambda p: (not p.is_error, p.line or 0, p.path))
     return case
+
+
+def _rules_around(document: dict, problems: list[Finding], case: Case, settings: Settings,
+                  lines: dict[str, int]) -> list[Finding]:
+    """The cross-field and file checks, run despite the schema's findings so that one run
+    reports everything: each broken field stands in with its schema example. What the rules
+    then say about a broken field (or inside it) is dropped, the schema has said it. They run
+    twice, with two choices of stand-in (service.method email, then another): a finding that
+    changes with the stand-in is about the stand-in, not the case, and is dropped too."""
+    broken = [p.path for p in problems if not p.message.startswith("unknown field")]
+    try:
+        found = [rules.check(stand_in(document, broken, _check().schema, other), case.dir, settings, case.shown,
+                             lines, today()) for other in (False, True)]
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return []  # too broken for the rules to read; the schema's findings stand
+    steady = set(found[1])
+    return [f for f in found[0] if f in steady and not any(is_under(f.path, b) for b in broken)]
 
 
 def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,12 +131,66 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Finding:
         return Finding(shown, "", "a tab is used for indentation; YAML allows only spaces: replace the tabs with spaces",
                        line=line)
     problem = exc.problem or "syntax error"
-    hint = ""
-    if "mapping values are not allowed" in problem:
-        hint = "; a value containing ': ' must be put in quotes"
-    elif "found character '@'" in problem or "found character '`'" in problem:
-        hint = "; put the value in quotes"
-    return Finding(shown, "", f"not valid YAML: {problem}{hint}", line=line)
+    context = exc.context or ""
+    started = exc.context_mark.line + 1 if exc.context_mark else line
+    # A quote left open swallows the lines after it; the parser notices only where the
+    # next quote closes it, or at the end of the file: report the line where it opened.
+    opened = _unclosed_quote(text, line or 0)
+    if opened and ("quoted scalar" in context or "'<scalar>'" in problem):
+        return Finding(shown, "", "the quote opened on this line is not closed: end the value with the same "
+                                  "quote mark (a value that holds a \" is written between ' ')", line=opened)
+    for needle, words, at in _PLAIN:
+        if needle in problem or needle in context:
+            return Finding(shown, "", words, line=started if at == "start" else line)
+    return Finding(shown, "", f"not valid YAML: {problem}", line=line)
+
+
+# (what the parser says, in problem or context; what it means; where it starts: the problem's
+# line, or the line of its context, e.g. the `{` that was never closed)
+_PLAIN = [
+    ("'<block mapping start>'", "this line is indented differently from the fields around it: fields of one "
+                                "section start in the same column (use spaces, two per level)", "problem"),
+    ("'<block sequence start>'", "this list item (- ...) is indented differently from the items and fields around "
+                                 "it: line it up with the other items of its list", "problem"),
+    ("found '-'", "this list item (- ...) is indented differently from the items and fields around it: line it "
+                  "up with the other items of its list", "problem"),
+    ("'<scalar>'", "text follows the closing quote of a value (\"Ana\" Maria): put the whole value in quotes, "
+                   "or none of it", "problem"),
+    ("could not find expected ':'", "this line is not `field: value`: add the colon after the field's name (with a "
+                                    "space after it), or indent the line if it continues the value above", "start"),
+    ("while parsing a flow mapping", "the { opened on this line is not closed: end it with }, or write the fields "
+                                     "on lines of their own", "start"),
+    ("while parsing a flow sequence", "the [ opened on this line is not closed: end it with ], or write the items "
+                                      "on lines of their own starting with -", "start"),
+    ("unknown escape character", "inside double quotes a backslash starts an escape: use single quotes instead "
+                                 "('C:\\path'), or write two backslashes", "problem"),
+    ("mapping values are not allowed", "a colon followed by a space inside a value, or a line indented more than "
+                                       "the field above it: put the value in quotes, or fix the indentation",
+     "problem"),
+    ("found undefined alias", "a value starting with * must be put in quotes", "problem"),
+    ("while scanning an alias", "a value starting with * must be put in quotes", "start"),
+    ("while scanning an anchor", "a value starting with & must be put in quotes", "start"),
+    ("found character '@'", "a value starting with @ must be put in quotes", "problem"),
+    ("found character '`'", "a value starting with ` must be put in quotes", "problem"),
+]
+
+_OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"][^#]*?:\s+)?(["'])(.*)$""")
+
+
+def _unclosed_quote(text: str, until: int) -> int | None:
+    """The first line (1-based, up to `until`) whose value opens a quote it does not close."""
+    for number, source in enumerate(text.splitlines()[:until or None], start=1):
+        m = _OPENING_QUOTE.match(source)
+        if not m:
+            continue
+        quote, rest = m.group(1), m.group(2)
+        if quote == '"':
+            rest = re.sub(r"\\.", "", rest)
+        else:
+            rest = rest.replace("''", "")
+        if quote not in rest:
+            return number
+    return None
 
 
 def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set):

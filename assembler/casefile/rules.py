@@ -163,7 +163,9 @@ def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
         c.add(path, resolved)
         return
     if not resolved.is_file():
-        c.add(path, f"'{name}' does not exist in the case folder: check the name (it is case-sensitive)")
+        close = near_miss(c.case_dir, name)
+        hint = f"did you mean '{close}'?" if close else "check the name (it is case-sensitive)"
+        c.add(path, f"'{name}' does not exist in the case folder: {hint}")
         return
     ext = resolved.suffix.lower()
     if ext not in kinds:
@@ -190,6 +192,24 @@ def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
         what = f"it is really a {actual.upper()} file: rename it to match" if actual else \
             f"its content is not a {kind.upper()} file: export it again"
         c.add(path, f"'{name}' is named {ext} but {what}")
+
+
+def near_miss(case_dir: Path, name: str) -> str | None:
+    """The case folder's file whose path is closest to `name` (same letters in another case,
+    a typo, a folder misspelled), as the case would name it; None when nothing is close."""
+    wanted = name.replace("\\", "/").strip("/")
+    try:
+        files = [p.relative_to(case_dir).as_posix() for p in sorted(case_dir.rglob("*"))
+                 if p.is_file() and "out" not in p.relative_to(case_dir).parts[:1]]
+    except OSError:
+        return None
+    files = files[:5000]  # a case folder, not a disk
+    same = [f for f in files if f.lower() == wanted.lower()]
+    if same:
+        return same[0]
+    by_lower = {f.lower(): f for f in files}
+    close = difflib.get_close_matches(wanted.lower(), list(by_lower), n=1, cutoff=0.8)
+    return by_lower[close[0]] if close else None
 
 
 def resolve_case_path(case_dir: Path, name: str) -> Path | str:

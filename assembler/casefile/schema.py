@@ -51,7 +51,8 @@ def schema_at(schema: dict, parts) -> dict | None:
         if rules is None:
             return None
         if isinstance(p, int):
-            rules = rules.get("schema") if rules.get("type") == "list" else None
+            kind = rules.get("type")
+            rules = rules.get("schema") if kind == "list" or (isinstance(kind, list) and "list" in kind) else None
         else:
             sub = rules.get("schema")
             if sub is None and "valuesrules" in rules:

@@ -3,18 +3,28 @@
 `respondent.family_names`, `exhibits[0].file`, `request.relief[1]`: each column
 header is the path of the field it fills; empty cells are left out. A `case`
 column, when present, names the case (and its output folder).
+
+A cell keeps its line breaks (paragraphs of `request.facts`). A column naming a
+whole list (`request.relief`, `respondent.address`) takes one item per line of
+its cell; a list of ids or keywords also takes them separated by commas
+(`lease, photo`), which free text cannot (a comma belongs to the sentence).
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
+from functools import cache
 from pathlib import Path
 
+from assembler import resources
+from assembler.casefile.schema import schema_at
 from assembler.errors import Finding, InputFileError
 
 NAME_COLUMNS = ("case", "case_id")
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -36,8 +46,9 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         raise InputFileError(f"{path}: cannot be read: {exc.strerror}") from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
-    rows = list(reader)
+    # The csv module, not splitlines(), finds the rows: a quoted cell may hold line breaks.
+    rows = [[c.replace("\r\n", "\n") for c in r] for r in csv.reader(io.StringIO(text, newline=""),
+                                                                      delimiter=delimiter)]
     if not rows:
         raise InputFileError(f"{path}: the spreadsheet is empty: the first row names the fields")
     header = [h.strip() for h in rows[0]]
@@ -97,10 +108,35 @@ def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Finding]]:
     parsed.sort(key=lambda t: [(0, x) if isinstance(x, int) else (1, x) for x in t[0]])
     for tokens, column, value in parsed:
         try:
-            _put(data, tokens, value)
+            _put(data, tokens, _list_cell(tokens, column, value))
         except ValueError as exc:
             problems.append(Finding(shown, column, str(exc)))
     return data, problems
+
+
+@cache
+def _case_schema() -> dict:
+    return resources.load_schema("case")
+
+
+def _list_cell(tokens: list, column: str, value: str):
+    """A cell that fills a whole list: its items, one a line (or comma-separated ids and keywords)."""
+    rules = schema_at(_case_schema(), tokens)
+    if not rules or rules.get("type") != "list" or (rules.get("schema") or {}).get("type") != "string":
+        return value
+    items = [line.strip() for line in value.splitlines() if line.strip()]
+    item = rules["schema"]
+    # Ids and keywords never hold a comma; free text (paragraphs, address lines) may.
+    words = bool(item.get("allowed") or item.get("regex") or item.get("coerce") == "keyword") or \
+        tokens[-1] == "exhibits"
+    if len(items) != 1 or "," not in items[0] or not words:
+        return items
+    pieces = [p.strip() for p in items[0].split(",") if p.strip()]
+    if all(_WORD.fullmatch(p) for p in pieces):
+        return pieces
+    raise ValueError("several values in one cell: separate them with line breaks (Alt+Enter in Excel), or with "
+                     "commas when each is one word (dismissal, termination), or give each its own column "
+                     f"({column}[0], {column}[1])")
 
 
 def _parse(column: str) -> list | None:

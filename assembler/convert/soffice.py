@@ -22,11 +22,16 @@ from assembler.errors import ConversionError, MissingDependencyError
 
 INSTALL_HELP = (
     "install LibreOffice: on Debian/Ubuntu `apt-get install libreoffice-writer-nogui fonts-liberation2`, "
-    "on Fedora `dnf install libreoffice-writer liberation-fonts`, on macOS `brew install --cask libreoffice`; "
+    "on Fedora `dnf install libreoffice-writer liberation-fonts`, on macOS `brew install --cask libreoffice`, "
+    "on Windows the installer from libreoffice.org; "
     "or set its path in the settings (soffice: {path: ...}) or in PDPACKET_SOFFICE")
 KNOWN_PLACES = ["/usr/lib/libreoffice/program/soffice", "/usr/local/lib/libreoffice/program/soffice",
                 "/opt/libreoffice/program/soffice", "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-                "/snap/bin/libreoffice"]
+                os.path.expanduser("~/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+                "/snap/bin/libreoffice",
+                # Windows: the installer's default places (64-bit, then 32-bit LibreOffice on 64-bit Windows)
+                r"C:\Program Files\LibreOffice\program\soffice.exe",
+                r"C:\Program Files (x86)\LibreOffice\program\soffice.exe"]
 
 
 def find_soffice(configured: str | None = None) -> str:

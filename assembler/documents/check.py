@@ -40,7 +40,21 @@ FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("tex
                   "count": Var("number"), "trim": Var("text"), "string": Var("text")}
 
 
-def check_template(path: Path, role: str | None = None) -> list[Finding]:
+CUSTOM = "custom"  # the kind of a finding about a custom field a case lacks
+
+
+def custom_var(value) -> Var:
+    """One case's custom data as variables: with a case, `custom` holds what that case has."""
+    if isinstance(value, dict):
+        return Var("mapping", None, {str(k): custom_var(v) for k, v in value.items()}, open=False)
+    if isinstance(value, list):
+        return Var("list", value, item=Var(ANY))
+    return Var("text", value)
+
+
+def check_template(path: Path, role: str | None = None, custom: dict | None = None) -> list[Finding]:
+    """Every finding about one template; with `custom` (a case's custom data), the custom
+    fields it uses are checked against that case's too (findings of kind CUSTOM)."""
     name = path.name
     role = role or path.stem
     try:
@@ -56,6 +70,8 @@ def check_template(path: Path, role: str | None = None) -> list[Finding]:
                 parts.append((label, header_footer_element(hf)))
     env = make_environment({})
     tree = context_tree()
+    if custom is not None:
+        tree.fields["custom"] = custom_var(custom)
     for label, element in parts:
         where = "" if label == "body" else f" (in the {label})"
         findings += _block_tags(name, element, where)
@@ -77,7 +93,7 @@ def check_template(path: Path, role: str | None = None) -> list[Finding]:
         except jinja2.TemplateError as exc:  # e.g. an unknown filter
             findings.append(Finding(name, "", f"{exc}{where}: see `pdpacket templates vars` for the filters"))
             continue
-        findings += [Finding(name, "", f"{msg}{where}") for msg in _Names(tree, role).check(ast)]
+        findings += [Finding(name, "", f"{msg}{where}", kind=kind) for msg, kind in _Names(tree, role).check(ast)]
     return _unique(findings)
 
 
@@ -139,9 +155,9 @@ class _Names:
 
     def __init__(self, tree: Var, role: str):
         self.tree, self.role = tree, role
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []  # (message, kind)
 
-    def check(self, ast) -> list[str]:
+    def check(self, ast) -> list[tuple[str, str]]:
         self._visit(ast, {})
         return self.problems
 
@@ -188,15 +204,15 @@ class _Names:
             var = self.tree.fields.get(node.name)
             if var is None:
                 close = difflib.get_close_matches(node.name, list(self.tree.fields) + list(scope), n=1, cutoff=0.6)
-                self.problems.append(f"unknown variable '{node.name}'"
-                                     + (f": did you mean '{close[0]}'?" if close else
-                                        ": see `pdpacket templates vars`"))
+                self.problems.append((f"unknown variable '{node.name}'"
+                                      + (f": did you mean '{close[0]}'?" if close else
+                                         ": see `pdpacket templates vars`"), ""))
                 return None
             owners = ROLE_ONLY.get(node.name)
             if owners and self.role in set(Role) and self.role not in owners:
                 names = sorted(owners)
                 which = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-                self.problems.append(f"'{node.name}' exists only in the {which} template{'s' * (len(names) > 1)}")
+                self.problems.append((f"'{node.name}' exists only in the {which} template{'s' * (len(names) > 1)}", ""))
             return var
         if isinstance(node, (nodes.Getattr, nodes.Getitem)):
             base = self._expr(node.node, scope)
@@ -228,15 +244,23 @@ class _Names:
             if attr in MAPPING_METHODS:
                 return None
             close = difflib.get_close_matches(attr, list(base.fields), n=1, cutoff=0.6)
-            self.problems.append(f"'{_path(node)}' does not exist: "
-                                 + (f"did you mean '{_path(node.node)}.{close[0]}'?" if close
-                                    else f"the fields here are {', '.join(base.fields)}"))
+            if _path(node).startswith(f"{CUSTOM}."):
+                self.problems.append((f"'{_path(node)}' is not a custom field of this case: "
+                                      + (f"did you mean '{_path(node.node)}.{close[0]}'?" if close else
+                                         f"it has {', '.join(base.fields)}." if base.fields else "it has none.")
+                                      + " Fix the name in the template, or add it under custom: in the case file",
+                                      CUSTOM))
+                return None
+            self.problems.append((f"'{_path(node)}' does not exist: "
+                                  + (f"did you mean '{_path(node.node)}.{close[0]}'?" if close
+                                     else f"the fields here are {', '.join(base.fields)}"), ""))
             return None
         if base.type == "text" and attr in TEXT_METHODS:
             return None
         if base.type == "list" and attr in {"index", "count"}:
             return None
-        self.problems.append(f"'{_path(node)}' does not exist: '{_path(node.node)}' is {base.type}, without fields")
+        self.problems.append((f"'{_path(node)}' does not exist: '{_path(node.node)}' is {base.type}, without fields",
+                              ""))
         return None
 
 
@@ -258,4 +282,4 @@ def expression_problems(source: str) -> list[str]:
         ast = make_environment({}).parse(source)
     except jinja2.TemplateSyntaxError:
         return []
-    return _Names(context_tree(), "").check(ast)
+    return [message for message, _ in _Names(context_tree(), "").check(ast)]

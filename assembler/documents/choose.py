@@ -74,16 +74,18 @@ def require_valid(choices: dict[Role, Choice]) -> list[Finding]:
     errors = errors_of(findings)
     if errors:
         where = sorted({str(c.path.parent) for c in choices.values() if c.path.name in {f.file for f in errors}})
-        raise TemplateError("the templates have errors; fix them in Word and run `pdpacket templates check`:\n  "
+        raise TemplateError("the templates have errors, whatever the case (no case has a field they name, or a tag "
+                            "is broken): fix them in Word and run `pdpacket templates check`:\n  "
                             + "\n  ".join(f.render() for f in errors)
                             + (f"\n(templates from {', '.join(where)})" if where else ""))
     return warnings_of(findings)
 
 
-def export_defaults(dest: Path, overwrite: bool = False) -> list[Path]:
+def export_defaults(dest: Path, overwrite: bool = False, roles: list[Role] | None = None) -> list[Path]:
+    """Copy the shipped templates (of `roles`, or all) into `dest`."""
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for role in Role:
+    for role in roles or list(Role):
         target = dest / f"{role}.docx"
         if target.exists() and not overwrite:
             raise TemplateError(f"{target} already exists: choose an empty folder, or pass --force to overwrite")

@@ -53,6 +53,9 @@ def case_inputs(case, settings=None) -> list[Path]:
     image = (case.data["attorney"].get("signature") or {}).get("image")
     if image:
         files.append(case.dir / image)
+    # Hand-edited copies go into the filing too (build.render_documents adds them last, by name).
+    from assembler.documents.edits import edited_copies
+    files += edited_copies(case.dir).values()
     return files
 
 

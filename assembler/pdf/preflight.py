@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
-from assembler.documents.plan import bookmark_title
+from assembler.documents.plan import bookmark_title, page_range
 from assembler.errors import Finding, errors_of, warnings_of
 from assembler.pdf.fit import TOLERANCE
 from assembler.pdf.split import outline_tops
@@ -55,8 +55,9 @@ def page_list(numbers: list[int], limit: int = 12) -> str:
 
 
 def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float = 25.0,
-                 text_pages: list[int] | None = None, deep: bool = True) -> CheckReport:
-    """Check a filing; `text_pages` limits the text check to those pages (1-based), None = all.
+                 text_pages: list[int] | dict[int, str] | None = None, deep: bool = True) -> CheckReport:
+    """Check a filing; `text_pages` limits the text check to those pages (1-based), None = all;
+    as a mapping page -> exhibit, the warning names each exhibit without searchable text.
 
     `deep` adds `qpdf --check` (about 0.2 s a filing). Builds skip it: pypdf has just
     written the file, and reopening it here walks every page."""
@@ -170,12 +171,23 @@ def _forms_have_text(resources, depth: int) -> bool:
     return False
 
 
-def _text(pages, report: CheckReport, only: list[int] | None) -> None:
+def _text(pages, report: CheckReport, only: list[int] | dict[int, str] | None) -> None:
     blank = []
     numbers = only if only is not None else range(1, len(pages) + 1)
     for number in numbers:
         if not has_text(pages[number - 1]):
             blank.append(number)
+    if blank and isinstance(only, dict):
+        by_exhibit: dict[str, list[int]] = {}
+        for number in blank:
+            by_exhibit.setdefault(only[number], []).append(number)
+        for exhibit, numbers in by_exhibit.items():
+            where = f"filing page {numbers[0]}" if len(numbers) == 1 else \
+                f"filing pages {page_range(numbers[0], numbers[-1])}" if numbers[-1] - numbers[0] + 1 == len(numbers) \
+                else f"filing pages {page_list(numbers)}"
+            report.warn(f"{exhibit}, {where}, has no searchable text (a scan?): run OCR on it if the reader should "
+                        "be able to search it, e.g. `ocrmypdf in.pdf out.pdf`")
+        return
     if blank:
         report.warn(f"page(s) {page_list(blank)} have no searchable text (scans?): run OCR on those exhibits "
                     "if the reader should be able to search them, e.g. `ocrmypdf in.pdf out.pdf`")

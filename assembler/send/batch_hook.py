@@ -19,7 +19,7 @@ def after_batch(source: Path, out: Path, outcomes: list[Outcome], settings_file:
     specs = {s.name: s for s in discover(source, out, exhibits_dir)}
     notes: list[str] = []
     for o in outcomes:
-        if o.status in (BatchStatus.built, BatchStatus.skipped) and o.case in specs:
+        if o.status in (BatchStatus.built, BatchStatus.skipped) and o.case in specs and not specs[o.case].skip:
             try:
                 _one(specs[o.case], o, out / o.case, cases_folder, settings_file, email, templates_dir, notes)
             except PdpacketError as exc:

@@ -1,0 +1,104 @@
+"""`pdpacket new`: a case folder or a spreadsheet ready to fill, made from the schema (issue 12)."""
+from __future__ import annotations
+
+import yaml
+
+from assembler import resources
+from assembler.casefile.spreadsheet import read_rows, row_to_data
+from assembler.errors import ExitCode
+
+
+def test_new_makes_a_case_folder_to_fill(run, tmp_path):
+    result = run("new", tmp_path / "garcia")
+    assert result.code == ExitCode.ok, result.err
+    folder = tmp_path / "garcia"
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "case.yaml", "exhibits"]
+    text = (folder / "case.yaml").read_text(encoding="utf-8")
+    for section in resources.load_schema("case"):
+        assert f"\n{section}:" in text or f"\n# {section}:" in text, section
+    assert "  family_names:  # REQUIRED; both family names" in text
+    assert "  # given_names: María José  # optional" in text  # an example to uncomment
+    assert "pdpacket validate" in (folder / "README.md").read_text()
+
+
+def test_validate_on_the_untouched_scaffold_lists_everything_to_fill_at_once(run, tmp_path):
+    run("new", tmp_path / "c")
+    result = run("validate", tmp_path / "c")
+    assert result.code == ExitCode.invalid_case
+    for field in ("respondent.family_names", "respondent.a_number", "proceedings.court", "office",
+                  "request.relief: needs at least 1 entry", "request.favorable_factors[0].title", "attorney.email",
+                  "service.date"):
+        assert f"{field}" in result.err, field
+    # what is required at the stage the case will have, and what it must say even if only "none"
+    assert "proceedings.court: is required at this stage" in result.err
+    assert "request.criminal_history: warning: the case does not say whether" in result.err
+    # nothing about the examples that stood in for the empty fields while the rules ran
+    # (an empty service.method stood in as "email", an empty office as "new_york_city")
+    assert "service.email" not in result.err and "new_york_city" not in result.err
+    assert "not valid YAML" not in result.err
+
+
+def test_uncommenting_an_optional_section_gives_a_well_formed_entry(run, tmp_path):
+    run("new", tmp_path / "c")
+    lines = (tmp_path / "c" / "case.yaml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("# exhibits:")
+    block = []
+    for line in lines[start:]:
+        if block and not line.startswith("  "):
+            break
+        block.append(line.replace("# ", "", 1).split("  # ")[0])
+    data = yaml.safe_load("\n".join(block))
+    assert data["exhibits"][0]["id"] == "birth_cert_child"
+    assert data["exhibits"][0]["translation"]["translator"]["name"] == "Lucía Fernández"
+
+
+def test_a_field_added_to_the_schema_appears_without_code_changes(run, tmp_path, monkeypatch):
+    schema = resources.load_schema("case")
+    schema["respondent"]["schema"]["gender"] = {"type": "string", "required": True,
+                                                 "meta": {"example": "female", "hint": "as on the NTA"}}
+    monkeypatch.setattr(resources, "load_schema", lambda name: schema)
+    run("new", tmp_path / "c")
+    assert "  gender:  # REQUIRED; as on the NTA; e.g. female" in (tmp_path / "c" / "case.yaml").read_text()
+
+
+def test_new_never_writes_into_a_folder_that_has_files(run, tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "case.yaml").write_text("mine")
+    result = run("new", tmp_path / "c")
+    assert result.code == ExitCode.output_not_writable
+    assert "already exists and is not empty" in result.err
+    assert (tmp_path / "c" / "case.yaml").read_text() == "mine"
+
+
+def test_new_spreadsheet_csv_has_every_column_and_an_example_row_the_batch_reads(run, tmp_path):
+    sheet = tmp_path / "cases.csv"
+    result = run("new", "--spreadsheet", sheet)
+    assert result.code == ExitCode.ok, result.err
+    [(number, row)] = read_rows(sheet)
+    assert number == 2
+    assert row["case"] == "garcia-lopez"
+    assert row["respondent.family_names"] == "García López"
+    data, problems = row_to_data(row, "cases.csv row 2")
+    assert problems == []
+    assert data["request"]["relief"] == ["dismissal"]
+    assert data["respondent"]["address"] == ["41-12 Junction Blvd, Apt 3C", "Corona, NY 11368"]
+    assert data["exhibits"][0]["translation"]["translator"]["name"] == "Lucía Fernández"
+
+
+def test_new_spreadsheet_xlsx_explains_each_column_on_a_second_sheet(run, tmp_path):
+    import openpyxl
+    sheet = tmp_path / "cases.xlsx"
+    assert run("new", "--spreadsheet", sheet).code == ExitCode.ok
+    book = openpyxl.load_workbook(sheet)
+    assert book.sheetnames == ["cases", "columns"]
+    header = [c.value for c in book["cases"][1]]
+    notes = {r[0]: r for r in book["columns"].iter_rows(values_only=True) if r and r[0]}
+    assert set(header) <= set(notes)
+    assert notes["respondent.a_number"][1] == "yes"
+    assert notes["proceedings.next_hearing.date"][1] == "if the section is given"
+    assert notes["respondent.given_names"][1] == "no"
+    assert read_rows(sheet)[0][1]["respondent.family_names"] == "García López"
+
+
+def test_new_needs_a_folder_or_a_spreadsheet(run):
+    assert run("new").code == ExitCode.usage
