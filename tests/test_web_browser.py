@@ -76,7 +76,7 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(60_000)  # a loaded CI machine is slow; a hang still fails
     pg = context.new_page()
     pg.on("dialog", lambda dialog: dialog.accept())
     pg.goto(f"{server.url}/?token={TOKEN}")

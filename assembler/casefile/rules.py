@@ -74,11 +74,14 @@ def _respondent(c: _Checker):
         c.add("respondent.date_of_birth", f"{born} would make the respondent over 120: check the year")
     if r.get("detained") and not r.get("detention_facility"):
         c.add("respondent.detention_facility", "the respondent is detained: name the facility")
-    country = r["country_of_citizenship"]
-    if len(country) <= 3 and country.isupper():
-        c.warn("respondent.country_of_citizenship",
-               f"'{country}' looks like a country code (YAML reads a bare NO as 'no'; pdpacket kept the text): "
-               "write the country's full name, e.g. Norway")
+    _country_code(c, "respondent.country_of_citizenship", r["country_of_citizenship"])
+
+
+def _country_code(c: _Checker, path: str, country: str) -> None:
+    """A bare code (NO, DE) prints as typed on a filing that should name the country."""
+    if len(country) <= 3 and country.isupper() and country.lower() not in US_PLACES:
+        c.warn(path, f"'{country}' looks like a country code (YAML reads a bare NO as 'no'; pdpacket kept the "
+                     "text): write the country's full name, e.g. Norway")
 
 
 def _hearing(c: _Checker):
@@ -127,6 +130,7 @@ def _citations(c: _Checker, ids: list[str]):
 
 def _declarations(c: _Checker):
     for i, d in enumerate(c.doc.get("declarations") or []):
+        _country_code(c, f"declarations[{i}].signed.country", d["signed"]["country"])
         reads_english = d.get("reads_english")
         if reads_english is None:
             reads_english = is_english(d.get("language"))
