@@ -36,11 +36,11 @@ from assembler.progress import Progress
 from assembler.send import flow
 from assembler.send.batch_hook import after_batch
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
-from assembler.send.status import StatusList
+from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -85,6 +85,20 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
 def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
     return case_statuses(Path(folder), settings_file)
+
+
+def case_status(case_dir: Path, settings_file: Path | None = None) -> CaseStatus:
+    """One case's line of `status` (for a page about one case); the ledger is read, never started."""
+    from assembler.send import status as status_mod
+    from assembler.send.ledger import Ledger, ledger_path
+
+    case_dir = Path(case_dir)
+    ledger = Ledger.open(ledger_path(load_settings(settings_file, case_dir), case_dir.resolve().parent), create=False)
+    try:
+        return status_mod._one(case_dir, settings_file, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
 
 
 def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = None,

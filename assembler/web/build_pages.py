@@ -1,6 +1,7 @@
 """The Build page: start a build, follow it, then see the filing, its warnings and its Word copies."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from assembler import api
+from assembler.errors import PdpacketError
 from assembler.web import cases
 from assembler.web.jobs import STEP_WORDS
 
@@ -33,15 +36,61 @@ def last_build(folder: Path) -> dict | None:
             "docx": docx, "parts": parts}
 
 
-async def build_page(request: Request) -> Response:
+async def build_page(request: Request, sent: dict | None = None, status: int = 200) -> Response:
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)
     row = await run_in_threadpool(cases.case_status, folder, st.config.settings_file)
     last = await run_in_threadpool(last_build, folder)
+    blocked = await run_in_threadpool(cases.send_available, folder, st.config.settings_file)
     job = st.builds.get(name)
-    return st.page(request, "build.html", name=name, row=row, last=last, job=job, steps=STEP_WORDS,
-                   send_blocked=cases.send_available(folder))
+    return st.page(request, "build.html", status=status, name=name, row=row, last=last, job=job, steps=STEP_WORDS,
+                   send_blocked=blocked, sent=sent)
+
+
+_sending: set[Path] = set()  # cases being sent: a second press meanwhile must not send twice
+_sending_lock = threading.Lock()
+
+
+def _send(folder: Path, settings_file: Path | None, again: bool) -> dict:
+    """`pdpacket send` for the Send button: what went, or the message saying why nothing did."""
+    key = folder.resolve()
+    with _sending_lock:
+        if key in _sending:
+            return {"ok": False, "message": "This case is being sent already: wait for the result.", "problems": []}
+        _sending.add(key)
+    try:
+        result = api.send_case(folder, settings_file=settings_file, again=again)
+    except PdpacketError as exc:
+        return {"ok": False, "message": exc.message,
+                "problems": [cases.finding_json(p) for p in getattr(exc, "problems", [])]}
+    finally:
+        with _sending_lock:
+            _sending.discard(key)
+    return {"ok": True, "server": result.server, "recipients": result.messages[0].recipients,
+            "messages": [{"number": m.number, "total": m.total, "message_id": m.message_id} for m in result.messages],
+            "notes": result.notes}
+
+
+async def send(request: Request) -> Response:
+    """Send the built filing by e-mail (in a worker: the SMTP server may be slow), then show what happened."""
+    from assembler.web.app import require_csrf
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+    form = await request.form()
+    await require_csrf(request, form)
+    job = st.builds.get(name)
+    if job and job.active:
+        sent = {"ok": False, "message": "A build of this case is running: send once it has finished.", "problems": []}
+    else:
+        blocked = await run_in_threadpool(cases.send_available, folder, st.config.settings_file)
+        sent = ({"ok": False, "message": blocked, "problems": []} if blocked else
+                await run_in_threadpool(_send, folder, st.config.settings_file, form.get("again") == "on"))
+    code = 200 if sent["ok"] else 409
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(sent, status_code=code)
+    return await build_page(request, sent=sent, status=code)
 
 
 async def start_build(request: Request) -> Response:
@@ -70,4 +119,5 @@ def routes() -> list[Route]:
         Route("/case/{name}/build", build_page, methods=["GET"]),
         Route("/case/{name}/build", start_build, methods=["POST"]),
         Route("/case/{name}/build.json", build_json),
+        Route("/case/{name}/send", send, methods=["POST"]),
     ]

@@ -1,9 +1,7 @@
 """The cases folder as the web app sees it: which case folders there are, and where each one stands.
 
-Three functions here are hooks for work landing separately, each the one place to change:
-`case_status` (the ledger of `pdpacket status` will say sent / answered),
-`new_case` (`api.new_case`, the scaffold of `pdpacket new`, replaces it), and
-`send_available` (`api.send` will make the Send button work).
+A case's status combines `validate` (invalid, and the problems next to their fields) with the
+ledger of `pdpacket status` (built, sent, answered, what is due).
 """
 from __future__ import annotations
 
@@ -13,10 +11,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from assembler import api, resources
+from assembler import api
 from assembler.casefile.read import CASE_FILE_NAMES, find_case_file
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
-from assembler.web.casefile_edit import read_raw, sha256_of, write_atomically
+from assembler.send.status import CaseStatus
+from assembler.web.casefile_edit import read_raw, sha256_of
 
 STATUSES = ("invalid", "ready", "built", "sent", "answered")
 CASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
@@ -36,6 +35,13 @@ class CaseRow:
     note: str = ""  # why the status is what it is, in a few words
     filing: str = ""  # the last filing's file name in out/
     pages: int | None = None
+    due: str = ""  # what is due, from the ledger (`pdpacket status`)
+    due_on: str = ""
+    urgency: int = 0  # 0 something due now, 1 waiting for an answer, 2 answered (status.py's groups)
+    sent: str = ""  # the day it was sent, by pdpacket or recorded with `pdpacket log`
+    method: str = ""
+    response: str = ""  # the office's answer, as recorded with `pdpacket log --response`
+    response_date: str = ""
     problems: list[Finding] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -59,10 +65,10 @@ def case_folders(root: Path) -> list[Path]:
     return found
 
 
-def case_status(folder: Path, settings_file: Path | None = None) -> CaseRow:
-    """Where one case stands, from `validate` and the manifest of its last build in out/.
-
-    Issue 14's ledger will know `sent` and `answered`: this is the one place to ask it."""
+def case_status(folder: Path, settings_file: Path | None = None, ledger_row: CaseStatus | None = None) -> CaseRow:
+    """Where one case stands: `validate` says invalid (and why, field by field); the ledger's line of
+    `pdpacket status` says built, sent, answered and what is due. `list_cases` passes each case its
+    line from one `api.status` of the whole folder; a single case asks for its own."""
     row = CaseRow(folder.name, "invalid")
     raw = read_raw(find_case_file(folder) or folder / "case.yaml")
     found = raw.get("respondent")
@@ -75,10 +81,11 @@ def case_status(folder: Path, settings_file: Path | None = None) -> CaseRow:
         row.problems = exc.problems
         row.errors, row.warnings = len(errors_of(exc.problems)), len(warnings_of(exc.problems))
         row.note = f"{row.errors} problem(s) to fix"
+        row.due = "fix the case data"
         row.detained = str(respondent.get("detained") or "").strip().lower() in ("true", "yes")
         return row
     except PdpacketError as exc:
-        row.note = exc.message
+        row.note = row.due = exc.message
         return row
     data = case.data
     row.problems, row.warnings = case.problems, len(case.warnings)
@@ -91,11 +98,28 @@ def case_status(folder: Path, settings_file: Path | None = None) -> CaseRow:
     if manifest:
         row.filing = manifest.get("filing", {}).get("file", "")
         row.pages = manifest.get("filing", {}).get("pages")
-        if manifest.get("case_file", {}).get("sha256") == case.source_sha256:
-            row.status, row.note = "built", "filing up to date"
-        else:
-            row.note = "changed since the last build: build again"
+    if ledger_row is None:
+        try:
+            ledger_row = api.case_status(folder, settings_file)
+        except PdpacketError as exc:  # a damaged ledger: the case itself is still fine to work on
+            row.note, row.due = f"{row.note} (the ledger cannot be read: {exc.message})", ""
+            return row
+    _from_ledger(row, ledger_row)
     return row
+
+
+def _from_ledger(row: CaseRow, st: CaseStatus) -> None:
+    row.due, row.due_on, row.urgency = "; ".join(st.due), st.due_on, st.group
+    row.sent, row.method, row.response, row.response_date = st.sent, st.method, st.response, st.response_date
+    if st.built and st.changed:
+        row.note = f"changed since the build of {st.built}: build again"
+    elif st.built:
+        row.status, row.note = "built", f"filing up to date (built {st.built})"
+    if st.sent:
+        row.status, row.note = "sent", f"sent {st.sent}" + (f" by {st.method}" if st.method else "")
+    if st.response:
+        row.status = "answered"
+        row.note = f"answered {st.response_date}: {st.response}" if st.response_date else f"answered: {st.response}"
 
 
 def last_manifest(folder: Path) -> dict | None:
@@ -108,12 +132,20 @@ def last_manifest(folder: Path) -> dict | None:
 
 
 def list_cases(root: Path, settings_file: Path | None = None, query: str = "") -> list[CaseRow]:
-    """Every case, detained first, then by next hearing (soonest first), then by name."""
-    rows = [case_status(folder, settings_file) for folder in case_folders(root)]
+    """Every case, detained first; then what is due now, then those waiting for an answer, then the
+    answered ones; then by next hearing (soonest first) and by name."""
+    folders = case_folders(root)
+    lines: dict[str, CaseStatus] = {}
+    if folders:
+        try:  # one look at the ledger for the whole list (looking never starts one)
+            lines = {st.case: st for st in api.status(root, settings_file).cases}
+        except PdpacketError:
+            pass  # a damaged ledger: each valid case says so (case_status asks again and reports it)
+    rows = [case_status(folder, settings_file, lines.get(folder.name)) for folder in folders]
     if query:
         rows = [r for r in rows if matches(r, query)]
     far = date.max.isoformat()
-    return sorted(rows, key=lambda r: (not r.detained, r.next_hearing or far, r.name.lower()))
+    return sorted(rows, key=lambda r: (not r.detained, r.urgency, r.next_hearing or far, r.name.lower()))
 
 
 def matches(row: CaseRow, query: str) -> bool:
@@ -125,39 +157,34 @@ def matches(row: CaseRow, query: str) -> bool:
     return all(word in f"{row.name} {row.respondent}".lower() for word in q.split())
 
 
-# --- hooks ---------------------------------------------------------------------------------
+# --- creating and sending ------------------------------------------------------------------
 
 def new_case(folder: Path, settings_file: Path | None = None) -> list[Path]:
-    """Create a case folder: case.yaml with the schema's required fields left empty, and exhibits/.
-
-    The same signature as `api.new_case` (issue 12's `pdpacket new`), which replaces it."""
-    schema = resources.load_schema("case")
-    folder.mkdir()
-    (folder / "exhibits").mkdir()
-    lines = ["# Case file created by `pdpacket serve`; edit it in the web app or in any text editor.",
-             "# Every field is described in schemas/case.yaml."]
-    lines += _required_lines(schema, "")
-    target = folder / "case.yaml"
-    write_atomically(target, ("\n".join(lines) + "\n").encode("utf-8"))
-    return [target, folder / "exhibits"]
+    """The scaffold of `pdpacket new`: a commented case.yaml to fill, exhibits/ and a README."""
+    return api.new_case(folder, settings_file)
 
 
-def _required_lines(schema: dict, indent: str) -> list[str]:
-    out = []
-    for key, rules in schema.items():
-        if not rules.get("required") or (key == "attorney" and not indent):
-            continue  # the attorney usually comes from the firm's settings; the form offers it
-        if rules.get("type") == "dict" and isinstance(rules.get("schema"), dict):
-            out.append(f"{indent}{key}:")
-            out += _required_lines(rules["schema"], indent + "  ")
-        else:
-            out.append(f"{indent}{key}:")
-    return out
-
-
-def send_available(folder: Path) -> str | None:
-    """Why sending is not offered for this case (None once it is). `api.send` (issue 14) will answer."""
-    return "Sending comes with `pdpacket send`: until then, send the filing from your e-mail."
+def send_available(folder: Path, settings_file: Path | None = None) -> str | None:
+    """Why the Send button is not offered for this case, or None when it is: the case is served by
+    e-mail, the settings name an outgoing mail server, and a filing is built. What `pdpacket send`
+    checks beyond that (filing up to date, not sent before) it says itself when the button is pressed."""
+    try:
+        case = api.validate_case(folder, settings_file=settings_file)
+        settings = api.case_settings(folder, settings_file)
+    except PdpacketError:
+        return "Fix the case first: sending needs a valid case."
+    method = case.data["service"]["method"]
+    if method != "email":
+        return (f"This case is served by {method} (service.method): send it that way, then record it with "
+                f"`pdpacket log {folder.name} --sent --method {method}`.")
+    if not (settings.smtp or {}).get("host"):
+        return ("No outgoing mail server in the settings: add smtp.host (and smtp.user) to pdpacket.yaml, "
+                "or send the e-mail draft from your own mail program.")
+    manifest = last_manifest(folder)
+    filing = (manifest or {}).get("filing", {}).get("file", "")
+    if not filing or not (folder / "out" / filing).is_file():
+        return "Build the filing first."
+    return None
 
 
 def valid_case_name(name: str) -> bool:

@@ -1,0 +1,199 @@
+"""The web app's case list from the ledger (`pdpacket status`), and its Send button, in process
+(Starlette's TestClient), with a real SMTP server the tests start on 127.0.0.1."""
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
+
+from assembler import api
+from assembler.send.ledger import Kind, Ledger
+from assembler.web.app import Config, create_app
+from assembler.web.security import csrf_token
+from helpers import TODAY, minimal, write_case
+
+TOKEN = "test-token-456"
+OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
+          "email": "pd-requests@occ-chicago.example"}
+TO = "pd-requests@occ-chicago.example"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _settings(folder: Path, port: int | None) -> None:
+    doc: dict = {"offices": {"chicago": OFFICE}, "email": {"cc": ["docket@firm.example"]}}
+    if port is not None:
+        doc["smtp"] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 2}
+    (folder / "pdpacket.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+
+
+def client(root: Path) -> TestClient:
+    c = TestClient(create_app(Config(root, TOKEN)), follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    return c
+
+
+def rows(c: TestClient) -> dict[str, dict]:
+    return {r["name"]: r for r in c.get("/cases.json").json()["cases"]}
+
+
+def send_events(root: Path) -> list:
+    with Ledger.open(root / "pdpacket.db", create=False) as ledger:
+        return [e for e in ledger.events() if e.kind == Kind.send]
+
+
+@pytest.fixture
+def unbuilt(tmp_path, monkeypatch) -> Path:
+    """Cases e-mailed to the office, never built; the ledger beside them (none yet)."""
+    monkeypatch.delenv("PDPACKET_LEDGER")
+    root = tmp_path / "cases"
+    write_case(root / "tenzin", minimal(**{"service.method": "email"}))
+    write_case(root / "okoro", minimal(**{"service.method": "email", "respondent.detained": "true",
+                                          "respondent.detention_facility": "Broadview",
+                                          "respondent.detained_since": "2026-10-08",
+                                          "respondent.family_names": "Okoro", "respondent.a_number": "A123456789"}))
+    _settings(root, _free_port())
+    return root
+
+
+# --- the list from the ledger (no build) ---------------------------------------------------------
+
+def test_looking_at_the_list_starts_no_ledger(unbuilt):
+    c = client(unbuilt)
+    listed = rows(c)
+    assert listed["tenzin"]["status"] == "ready" and listed["tenzin"]["due"] == "build and send the request"
+    c.get("/")
+    c.get("/case/tenzin/build")
+    assert not (unbuilt / "pdpacket.db").exists()
+
+
+def test_the_list_says_sent_and_answered_from_the_ledger_detained_first(unbuilt, monkeypatch):
+    calls = []
+    status = api.status
+    monkeypatch.setattr(api, "status", lambda *a, **k: calls.append(a) or status(*a, **k))
+    api.log_sent(unbuilt / "tenzin", None, "mail")
+    api.log_sent(unbuilt / "okoro", None, "email")
+    api.log_response(unbuilt / "okoro", "granted", None)
+    c = client(unbuilt)
+    listed = c.get("/cases.json").json()["cases"]
+    assert len(calls) == 1  # one look at the ledger for the whole list
+    assert [(r["name"], r["status"]) for r in listed] == [("okoro", "answered"), ("tenzin", "sent")]
+    tenzin = listed[1]
+    assert (tenzin["sent"], tenzin["method"]) == (TODAY, "mail")
+    assert tenzin["due"].startswith("no answer yet (follow up on ")
+    page = c.get("/").text
+    assert "answered" in page and "Due: no answer yet" in page
+
+
+def test_send_is_not_offered_before_a_build_nor_without_a_mail_server(unbuilt):
+    c = client(unbuilt)
+    page = c.get("/case/tenzin/build").text
+    assert 'id="send-button" disabled' in page and "Build the filing first." in page
+    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    assert r.status_code == 409 and "Not sent:" in r.text and "Build the filing first." in r.text
+    _settings(unbuilt, None)
+    assert "No outgoing mail server in the settings: add smtp.host" in c.get("/case/tenzin/build").text
+    write_case(unbuilt / "paper", minimal(**{"service.method": "mail"}))
+    assert "This case is served by mail (service.method)" in c.get("/case/paper/build").text
+    assert not (unbuilt / "pdpacket.db").exists()
+
+
+# --- sending a built case ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built_cases(tmp_path_factory) -> Path:
+    """One e-mailed case, built once for the module (its ledger beside it)."""
+    root = tmp_path_factory.mktemp("web-send") / "cases"
+    write_case(root / "tenzin", minimal(**{"service.method": "email"}))
+    _settings(root, _free_port())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PDPACKET_TODAY", TODAY)
+        mp.delenv("PDPACKET_LEDGER", raising=False)
+        mp.delenv("PDPACKET_SETTINGS", raising=False)
+        mp.setenv("XDG_CONFIG_HOME", str(root.parent / "xdg"))
+        api.build(root / "tenzin")
+    return root
+
+
+class Inbox:
+    def __init__(self):
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def cases(built_cases, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the built cases folder (its ledger included)."""
+    monkeypatch.delenv("PDPACKET_LEDGER")
+    monkeypatch.delenv("PDPACKET_SMTP_PASSWORD", raising=False)
+    root = tmp_path / "cases"
+    shutil.copytree(built_cases, root)
+    return root
+
+
+@pytest.fixture
+def inbox(cases):
+    """An SMTP server on 127.0.0.1 at the port the settings name, keeping what arrives."""
+    port = _free_port()
+    _settings(cases, port)
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller.handler
+    controller.stop()
+
+
+@pytest.mark.libreoffice
+def test_send_delivers_the_filing_and_the_list_says_sent(cases, inbox):
+    c = client(cases)
+    assert rows(c)["tenzin"]["status"] == "built"
+    page = c.get("/case/tenzin/build").text
+    assert 'id="send-button" disabled' not in page and 'name="again"' in page
+    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    assert r.status_code == 200, r.text
+    assert len(inbox.received) == 1
+    to, data = inbox.received[0]
+    assert sorted(to) == ["docket@firm.example", TO]
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert [p.get_filename() for p in message.iter_attachments()] == ["TENZIN_A087654321_PD-request.pdf"]
+    assert "Sent</strong>" in r.text and TO in r.text
+    assert str(message["Message-ID"]).strip() in r.text.replace("&lt;", "<").replace("&gt;", ">")
+    row = rows(c)["tenzin"]
+    assert (row["status"], row["sent"], row["method"]) == ("sent", TODAY, "email")
+    assert "sent" in c.get("/").text
+    assert [e.recipients for e in send_events(cases)] == [[TO, "docket@firm.example"]]
+
+
+@pytest.mark.libreoffice
+def test_a_second_send_needs_again(cases, inbox):
+    c = client(cases)
+    assert c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)}).status_code == 200
+    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    assert r.status_code == 409
+    assert "Not sent:" in r.text and f"was already sent on {TODAY}" in r.text and "pass --again" in r.text
+    assert len(inbox.received) == 1
+    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN), "again": "on"})
+    assert r.status_code == 200, r.text
+    assert len(inbox.received) == 2 and len(send_events(cases)) == 2
+
+
+@pytest.mark.libreoffice
+def test_send_without_the_csrf_token_is_refused(cases, inbox):
+    c = client(cases)
+    assert c.post("/case/tenzin/send", data={}).status_code == 403
+    assert c.post("/case/tenzin/send", data={"csrf": "forged", "again": "on"}).status_code == 403
+    assert inbox.received == [] and send_events(cases) == []
+    assert rows(c)["tenzin"]["status"] == "built"
