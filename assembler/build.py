@@ -10,6 +10,7 @@ private temporary folder; the output folder only ever receives complete files.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
-from assembler.convert import exhibits, soffice
+from assembler.convert import exhibits, soffice, warm
 from assembler.convert.renders import LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template
@@ -355,16 +356,23 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
 
 
 def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
-               templates_dir: Path | None = None, split_parts: bool = False) -> BuildResult:
-    """Build an already validated case into `out`."""
+               templates_dir: Path | None = None, split_parts: bool = False,
+               lo: LibreOffice | None = None) -> BuildResult:
+    """Build an already validated case into `out`.
+
+    With `lo` (a long-lived process: the web app, a worker), convert on that LibreOffice;
+    without, start one first thing, so that it boots while the templates are
+    checked and rendered, and stop it however the build ends."""
     progress = progress or Progress(False)
     planned = None
     try:
-        with workspace.workdir() as work:
+        with workspace.workdir() as work, contextlib.ExitStack() as own:
+            if lo is None:
+                lo = own.enter_context(libreoffice(settings, work))
+                lo.start()
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
                 rendered = render_documents(planned, progress)
-                lo = libreoffice(settings, work)
                 [converted] = convert_documents([rendered], lo, progress)
                 [settled] = settle_indexes([converted], lo, progress)
                 result = check_and_place(assemble_filing(settled, progress), out, split_parts, progress)
@@ -378,7 +386,12 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
 
 
 def libreoffice(settings: Settings, work: Path) -> LibreOffice:
-    return LibreOffice(soffice.find_soffice(settings.soffice_path), work / "lo-profile", settings.soffice_timeout)
+    """The LibreOffice a build converts with, its private folders in `work`: kept running over UNO
+    where a Python with `uno` is at hand, else one `soffice --convert-to` start per conversion."""
+    binary = soffice.find_soffice(settings.soffice_path)
+    python = warm.uno_python(binary)
+    office = warm.Office(binary, work / "lo-warm", python) if python else None
+    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, office)
 
 
 # --- helpers of the stages ----------------------------------------------------------------

@@ -133,7 +133,9 @@ os.execv("{real}", ["{real}", *sys.argv[1:]])
 
 @pytest.mark.libreoffice
 def test_a_hanging_conversion_fails_only_its_case(tmp_path, run, monkeypatch):
+    """One soffice start per conversion (test_warm.py has the same for a LibreOffice kept running)."""
     import shutil
+    monkeypatch.setenv("PDPACKET_UNO_PYTHON", "off")
     fake = tmp_path / "soffice"
     fake.write_text(HANGING_SOFFICE.format(python=sys.executable, real=shutil.which("soffice")))
     fake.chmod(0o755)

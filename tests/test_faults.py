@@ -90,16 +90,16 @@ def _child_of(pid: int) -> bool:
 
 @pytest.mark.libreoffice
 def test_temporary_files_are_private_and_removed(run, tmp_path, monkeypatch):
-    from assembler.convert import soffice
+    from assembler.convert.renders import LibreOffice
     seen = []
-    real = soffice.convert
+    real = LibreOffice.convert
 
-    def spy(jobs, outdir, profile, *args, **kwargs):
-        work = profile.parent
+    def spy(self, jobs, outdir, *args, **kwargs):
+        work = self.profile.parent
         seen.append((work, stat.S_IMODE(work.stat().st_mode)))
-        return real(jobs, outdir, profile, *args, **kwargs)
+        return real(self, jobs, outdir, *args, **kwargs)
 
-    monkeypatch.setattr(soffice, "convert", spy)
+    monkeypatch.setattr(LibreOffice, "convert", spy)
     out = tmp_path / "out"
     assert run("build", write_case(tmp_path / "c"), "-o", out).code == 0
     assert seen and all(mode == 0o700 for _, mode in seen)

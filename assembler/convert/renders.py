@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assembler.convert import combine, soffice
+from assembler.convert import combine, soffice, warm
 from assembler.documents.plan import Part
 from assembler.progress import Progress
 
@@ -28,11 +28,53 @@ class Render:
 
 @dataclass(frozen=True)
 class LibreOffice:
-    """One LibreOffice to convert with: the program, its private profile, the time a run may take."""
+    """The LibreOffice to convert with: the program, the time a conversion may take, and either a
+    LibreOffice kept running for the whole build (or batch worker) or one start per conversion."""
 
     binary: str
-    profile: Path
+    profile: Path  # the one-shot path's private profile; a kept-running LibreOffice has its own
     timeout: int
+    office: warm.Office | None = None  # None: every conversion is one `soffice --convert-to` start
+
+    @property
+    def how(self) -> str:
+        if self.office is not None and not self.office.unavailable:
+            return self.office.describe()
+        return "one soffice --convert-to start"
+
+    def start(self) -> None:
+        """Boot the kept-running LibreOffice now, so that it is ready by the first conversion."""
+        if self.office is not None and not self.office.unavailable:
+            try:
+                self.office.start()
+            except warm.Unavailable:
+                pass  # said when the first conversion falls back
+
+    def convert(self, jobs: list[soffice.Job], outdir: Path, bookmarks: bool,
+                progress: Progress | None = None) -> dict[Path, soffice.Converted]:
+        if self.office is not None and not self.office.unavailable:
+            waited = self.office.waited
+            try:
+                return self.office.convert(jobs, outdir, self.timeout, bookmarks)
+            except warm.Unavailable as exc:
+                if progress is not None:
+                    progress.step(f"convert: LibreOffice cannot be kept running ({exc}): one soffice --convert-to "
+                                  "start per conversion instead")
+            finally:
+                if progress is not None:  # the part of the conversion time that was LibreOffice's start
+                    progress.add("libreoffice start (waited)", self.office.waited - waited)
+        return soffice.convert(jobs, outdir, self.profile, self.binary, self.timeout, bookmarks=bookmarks)
+
+    def close(self) -> None:
+        """Stop the kept-running LibreOffice (its whole process group) and remove its profile."""
+        if self.office is not None:
+            self.office.close()
+
+    def __enter__(self) -> LibreOffice:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) -> None:
@@ -58,9 +100,9 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) 
         else:
             singles.update({m.doc: m for m in members})
     jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
-    progress.step(f"convert {len(renders)} documents with LibreOffice")
+    progress.step(f"convert {len(renders)} documents with LibreOffice ({lo.how})")
     started = time.monotonic()
-    converted = soffice.convert(jobs, work / "pdf", lo.profile, lo.binary, lo.timeout, bookmarks=True)
+    converted = lo.convert(jobs, work / "pdf", bookmarks=True, progress=progress)
     progress.add("libreoffice", time.monotonic() - started)
     retry = []
     for doc, members in combined.items():
@@ -73,7 +115,6 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) 
     for doc, r in singles.items():
         r.part.pdf, r.part.offset, r.part.pages = converted[doc].pdf, 0, converted[doc].pages
     if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
-        converted = soffice.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry",
-                                    lo.profile, lo.binary, lo.timeout)
+        converted = lo.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry", bookmarks=False)
         for r in retry:
             r.part.pdf, r.part.offset, r.part.pages = converted[r.doc].pdf, 0, converted[r.doc].pages

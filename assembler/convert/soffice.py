@@ -60,7 +60,8 @@ class Job:
 
 
 # Bookmarks become named destinations: combine.py finds where each combined render starts.
-PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+BOOKMARK_OPTIONS = '{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+PDF_FILTER = f"pdf:writer_pdf_Export:{BOOKMARK_OPTIONS}"
 
 
 @dataclass
@@ -92,32 +93,48 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise ConversionError(f"LibreOffice did not finish converting {len(jobs)} document(s) within "
-                                  f"{timeout} s and was stopped: check the documents open in LibreOffice, or "
-                                  "raise soffice.timeout in the settings") from None
+            raise timeout_error(len(jobs), timeout) from None
         finally:
             # Always, also on a timeout or Ctrl-C: soffice.bin may outlive the wrapper.
-            _kill_group(proc)
+            kill_group(proc)
     results = {}
     for job in jobs:
         pdf = outdir / f"{job.source.stem}.pdf"
         if not pdf.is_file() or pdf.stat().st_size == 0:
-            detail = _tail(log)
-            raise ConversionError(f"LibreOffice did not convert {job.label} (exit code {code})"
-                                  + (f": {detail}" if detail else "")
-                                  + ": open the document in Word or LibreOffice, save it again, and retry")
-        try:
-            pages = len(PdfReader(pdf).pages)
-            if pages == 0:
-                raise PdfReadError("no pages")
-        except (PdfReadError, ValueError, OSError) as exc:
-            raise ConversionError(f"LibreOffice wrote an unreadable PDF for {job.label} ({exc}): "
-                                  "save the document again and retry") from exc
-        results[job.source] = Converted(pdf, pages)
+            raise not_converted(job, f"exit code {code}", log_tail(log), died=code < 0)
+        results[job.source] = checked(job, pdf)
     return results
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def checked(job: Job, pdf: Path) -> Converted:
+    """The converted PDF of `job`, once it is known to open and to have pages."""
+    try:
+        pages = len(PdfReader(pdf).pages)
+        if pages == 0:
+            raise PdfReadError("no pages")
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise ConversionError(f"LibreOffice wrote an unreadable PDF for {job.label} ({exc}): "
+                              "save the document again and retry") from exc
+    return Converted(pdf, pages)
+
+
+class Stopped(ConversionError):
+    """LibreOffice hung or died while converting: worth one more try on a fresh LibreOffice."""
+
+
+def not_converted(job: Job, why: str, detail: str = "", died: bool = False) -> ConversionError:
+    return (Stopped if died else ConversionError)(
+        f"LibreOffice did not convert {job.label} ({why})" + (f": {detail}" if detail else "")
+        + ": open the document in Word or LibreOffice, save it again, and retry")
+
+
+def timeout_error(documents: int, timeout: float) -> ConversionError:
+    return Stopped(f"LibreOffice did not finish converting {documents} document(s) within {timeout} s and was "
+                   "stopped: check the documents open in LibreOffice, or raise soffice.timeout in the settings")
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill a process started in its own session, and everything it started; wait until all are gone."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -155,7 +172,7 @@ def _wait_group_gone(pgid: int, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def _tail(log: Path) -> str:
+def log_tail(log: Path) -> str:
     try:
         text = log.read_text(errors="replace")
     except OSError:
