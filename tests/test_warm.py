@@ -20,12 +20,11 @@ from pypdf import PdfReader
 
 from assembler.convert import soffice, warm
 from assembler.errors import ExitCode
-from conftest import REPO, SAMPLES, minimal, write_case
-from make import pdf
+from helpers import FAKES, REPO, SAMPLES, fake_soffice, make_pdf, minimal, write_case
 
 SOFFICE = shutil.which("soffice") or "soffice"
 UNO_PYTHON = warm.uno_python(SOFFICE)
-FAULTY_PYTHON = Path(__file__).parent / "fakes" / "uno-python"  # the UNO client, with faults on cue
+FAULTY_PYTHON = FAKES / "uno-python"  # the UNO client, with faults on cue
 
 
 def _uno_importable() -> bool:
@@ -34,7 +33,8 @@ def _uno_importable() -> bool:
     return subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not _uno_importable(), reason="no Python that imports uno: apt-get install python3-uno")
+pytestmark = [pytest.mark.libreoffice,
+              pytest.mark.skipif(not _uno_importable(), reason="no Python that imports uno: apt-get install python3-uno")]
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +97,7 @@ def _case_saying(folder: Path, word: str, i: int = 0) -> Path:
     data["exhibits"] = [{"id": "lease", "file": "ex/lease.pdf", "title": f"Lease {i}"}]
     data["request"]["favorable_factors"][0]["exhibits"] = ["lease"]
     write_case(folder, data)
-    pdf(folder / "ex" / "lease.pdf", text=f"Lease {i}")
+    make_pdf(folder / "ex" / "lease.pdf", text=f"Lease {i}")
     return folder
 
 
@@ -261,9 +261,7 @@ def test_a_build_whose_libreoffice_hangs_is_stopped_at_the_timeout(run, tmp_path
 
 
 def test_a_libreoffice_that_never_answers_is_stopped_at_the_timeout(run, tmp_path, monkeypatch):
-    never = tmp_path / "soffice-that-never-answers"
-    never.write_text("#!/bin/sh\nsleep 300 &\nwait\n")  # starts, never opens its pipe
-    never.chmod(0o755)
+    never = fake_soffice(tmp_path, "sleep 300 &\nwait", "soffice-that-never-answers")  # never opens its pipe
     monkeypatch.setenv("PDPACKET_SOFFICE", str(never))
     settings = tmp_path / "s.yaml"
     settings.write_text("soffice:\n  timeout: 5\n")
@@ -275,9 +273,8 @@ def test_a_libreoffice_that_never_answers_is_stopped_at_the_timeout(run, tmp_pat
 
 
 def test_a_libreoffice_that_will_not_start_as_a_server_falls_back_to_one_start(run, tmp_path, monkeypatch):
-    once_only = tmp_path / "soffice-without-accept"
-    once_only.write_text(f"#!/bin/sh\ncase \"$*\" in *--accept*) exit 1;; esac\nexec {SOFFICE} \"$@\"\n")
-    once_only.chmod(0o755)
+    once_only = fake_soffice(tmp_path, f'case "$*" in *--accept*) exit 1;; esac\nexec {SOFFICE} "$@"',
+                             "soffice-without-accept")
     monkeypatch.setenv("PDPACKET_SOFFICE", str(once_only))
     result = run("build", write_case(tmp_path / "c"), "-o", tmp_path / "out")
     assert result.code == 0, result.err
@@ -322,14 +319,6 @@ def test_batch_a_case_that_kills_libreoffice_every_time_fails_alone(run, tmp_pat
     assert report["case01"]["status"] == "failed" and report["case01"]["exit_code"] == ExitCode.conversion_failed
     assert "LibreOffice did not convert" in report["case01"]["message"]
     assert report["case00"]["status"] == report["case02"]["status"] == "built"
-
-
-def test_batch_chunks_are_even_and_small_once_workers_keep_libreoffice_running():
-    from assembler.batch import CaseSpec, chunk
-    specs = [CaseSpec(f"c{i}") for i in range(41)]
-    assert [len(c) for c in chunk(specs, 2)] == [21, 20]
-    assert [len(c) for c in chunk(specs, 2, warm_workers=True)] == [4] * 10 + [1]
-    assert [len(c) for c in chunk(specs[:3], 2, warm_workers=True)] == [2, 1]
 
 
 def test_batch_gives_the_same_filings_as_a_batch_of_one_soffice_start_per_step(run, tmp_path, monkeypatch):
