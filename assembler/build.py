@@ -390,8 +390,8 @@ def libreoffice(settings: Settings, work: Path) -> LibreOffice:
     where a Python with `uno` is at hand, else one `soffice --convert-to` start per conversion."""
     binary = soffice.find_soffice(settings.soffice_path)
     python = warm.uno_python(binary)
-    office = warm.Office(binary, work / "lo-warm", python) if python else None
-    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, office)
+    kept = (warm.Office(binary, work / "lo-warm", python),) if python else ()
+    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, kept)
 
 
 # --- helpers of the stages ----------------------------------------------------------------

@@ -163,8 +163,8 @@ def test_without_uno_the_build_falls_back_to_one_soffice_start_and_says_so(tmp_p
     result = build(write_case(tmp_path / "c"), tmp_path / "out", progress=Progress(True))
     err = capsys.readouterr().err
     assert result.pages > 0
-    assert "LibreOffice cannot be kept running" in err and "No module named 'uno'" in err
-    assert "one soffice --convert-to start per conversion instead" in err
+    assert "LibreOffice kept running, over UNO" in err and "cannot be used" in err
+    assert "No module named 'uno'" in err and "one soffice --convert-to start instead" in err
 
 
 # --- one LibreOffice, driven directly -------------------------------------------------------

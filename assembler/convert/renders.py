@@ -28,47 +28,51 @@ class Render:
 
 @dataclass(frozen=True)
 class LibreOffice:
-    """The LibreOffice to convert with: the program, the time a conversion may take, and either a
-    LibreOffice kept running for the whole build (or batch worker) or one start per conversion."""
+    """The LibreOffice to convert with: the program, the time a conversion may take, and the
+    LibreOffices kept running to try first, in order (a convert-server, one of the build's own);
+    when none can be used, one `soffice --convert-to` start per conversion."""
 
     binary: str
     profile: Path  # the one-shot path's private profile; a kept-running LibreOffice has its own
     timeout: int
-    office: warm.Office | None = None  # None: every conversion is one `soffice --convert-to` start
+    kept: tuple[warm.Converter, ...] = ()
+
+    @property
+    def current(self) -> warm.Converter | None:
+        return next((k for k in self.kept if not k.unavailable), None)
 
     @property
     def how(self) -> str:
-        if self.office is not None and not self.office.unavailable:
-            return self.office.describe()
-        return "one soffice --convert-to start"
+        current = self.current
+        return current.describe() if current else "one soffice --convert-to start"
 
     def start(self) -> None:
-        """Boot the kept-running LibreOffice now, so that it is ready by the first conversion."""
-        if self.office is not None and not self.office.unavailable:
+        """Start the kept-running LibreOffice now, so that it is ready by the first conversion."""
+        current = self.current
+        if current is not None:
             try:
-                self.office.start()
+                current.start()
             except warm.Unavailable:
                 pass  # said when the first conversion falls back
 
     def convert(self, jobs: list[soffice.Job], outdir: Path, bookmarks: bool,
                 progress: Progress | None = None) -> dict[Path, soffice.Converted]:
-        if self.office is not None and not self.office.unavailable:
-            waited = self.office.waited
+        while (current := self.current) is not None:
+            waited = current.waited
             try:
-                return self.office.convert(jobs, outdir, self.timeout, bookmarks)
+                return current.convert(jobs, outdir, self.timeout, bookmarks)
             except warm.Unavailable as exc:
                 if progress is not None:
-                    progress.step(f"convert: LibreOffice cannot be kept running ({exc}): one soffice --convert-to "
-                                  "start per conversion instead")
+                    progress.step(f"convert: {current.describe()} cannot be used ({exc}): {self.how} instead")
             finally:
                 if progress is not None:  # the part of the conversion time that was LibreOffice's start
-                    progress.add("libreoffice start (waited)", self.office.waited - waited)
+                    progress.add("libreoffice start (waited)", current.waited - waited)
         return soffice.convert(jobs, outdir, self.profile, self.binary, self.timeout, bookmarks=bookmarks)
 
     def close(self) -> None:
-        """Stop the kept-running LibreOffice (its whole process group) and remove its profile."""
-        if self.office is not None:
-            self.office.close()
+        """Stop the kept-running LibreOffices of this build (whole process groups) and remove their profiles."""
+        for kept in self.kept:
+            kept.close()
 
     def __enter__(self) -> LibreOffice:
         return self

@@ -3,7 +3,8 @@
 A LibreOffice start costs about 0.7 s; a document on a running one 0.06-0.14 s
 (sample 1, 2 cores). So a build starts LibreOffice as its very first step (it
 boots while Python validates and renders) and converts everything on it, index
-rounds included; a batch worker keeps one for all its cases.
+rounds included; a batch worker keeps one for all its cases; a convert-server
+(server.py) keeps a pool of them for any build that names it in the settings.
 
 The UNO client is a helper process (uno_client.py) run by whichever Python can
 import `uno`: Debian's python3-uno is built for the system python3, and the
@@ -46,7 +47,19 @@ OFF = ("", "off", "none", "0", "no")
 
 
 class Unavailable(Exception):
-    """LibreOffice cannot be kept running here: convert with one `soffice --convert-to` start instead."""
+    """This way of converting cannot be used here: the caller tries the next one."""
+
+
+class LoadFailed(Exception):
+    """LibreOffice is fine, but could not load or export this document."""
+
+
+class Died(Exception):
+    """LibreOffice died while converting (crashed, or was killed)."""
+
+    def __init__(self, code: int | None, detail: str = ""):
+        super().__init__(f"exit code {code}")
+        self.code, self.detail = code, detail
 
 
 def uno_python(soffice_path: str | None = None) -> str | None:
@@ -62,29 +75,136 @@ def uno_python(soffice_path: str | None = None) -> str | None:
     return next((c for c in candidates if os.access(c, os.X_OK)), None)
 
 
-class Office:
+class Channel:
+    """JSON lines, each maybe followed by raw bytes, over a pipe pair or a socket; every
+    read and write waits at most until a deadline (TimeoutError), EOF reads as None/EOFError."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self.read_fd, self.write_fd = read_fd, write_fd
+        os.set_blocking(write_fd, False)
+        self.buffer = b""
+
+    def send(self, header: dict, payload: bytes, deadline: float) -> None:
+        view = memoryview(json.dumps(header).encode() + b"\n" + payload)
+        while view:
+            _, writable, _ = select.select([], [self.write_fd], [], _left(deadline))
+            if not writable:
+                raise TimeoutError
+            try:
+                view = view[os.write(self.write_fd, view):]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the other side is gone: the next read says so
+
+    def receive(self, deadline: float) -> dict | None:
+        while b"\n" not in self.buffer:
+            if not self._fill(deadline):
+                return None
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def read(self, size: int, deadline: float) -> bytes:
+        while len(self.buffer) < size:
+            if not self._fill(deadline):
+                raise EOFError
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def _fill(self, deadline: float) -> bool:
+        readable, _, _ = select.select([self.read_fd], [], [], _left(deadline))
+        if not readable:
+            raise TimeoutError
+        try:
+            chunk = os.read(self.read_fd, 1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except ConnectionResetError:
+            return False
+        self.buffer += chunk
+        return bool(chunk)
+
+
+class Converter:
+    """Something that converts documents to PDF on a LibreOffice that stays up between calls."""
+
+    unavailable: str | None = None  # why it cannot be used here, once known
+    waited = 0.0  # seconds conversions spent waiting for a start to finish
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Begin starting (or connecting) without waiting for it."""
+
+    def ensure_ready(self, deadline: float) -> None:
+        raise NotImplementedError
+
+    def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
+        """One document in, its PDF out. Raises LoadFailed, Died, TimeoutError (then stopped), Unavailable."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop()
+
+    def convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool = False) -> dict[Path, Converted]:
+        """Convert every job's document; return source -> its PDF. The whole call, a start included,
+        has `timeout` seconds; the errors are those of one `soffice --convert-to` start."""
+        if self.unavailable:
+            raise Unavailable(self.unavailable)
+        if not jobs:
+            return {}
+        deadline = time.monotonic() + timeout
+        outdir.mkdir(parents=True, exist_ok=True)
+        results = {}
+        try:
+            started = time.monotonic()
+            try:
+                self.ensure_ready(deadline)
+            finally:
+                self.waited += time.monotonic() - started
+            for job in jobs:
+                try:
+                    pdf_bytes = self.convert_bytes(job.source.read_bytes(), job.source.suffix, bookmarks, deadline)
+                except LoadFailed as exc:
+                    raise soffice.not_converted(job, "it could not be loaded", str(exc)[:300]) from None
+                except Died as exc:
+                    raise soffice.not_converted(job, str(exc), exc.detail, died=True) from None
+                pdf = outdir / f"{job.source.stem}.pdf"
+                pdf.write_bytes(pdf_bytes)
+                results[job.source] = soffice.checked(job, pdf)
+        except TimeoutError:
+            self.stop()
+            raise soffice.timeout_error(len(jobs), timeout) from None
+        except (KeyboardInterrupt, SystemExit):
+            self.stop()  # a request may be out: the channel's state is unknown
+            raise
+        return results
+
+
+class Office(Converter):
     """One LibreOffice kept running in `folder` (its private profile and log), and its UNO helper.
 
-    Started on the first conversion or by start(); restarted after RESTART_AFTER
+    Started by start() or on the first conversion; restarted after RESTART_AFTER
     conversions and, on the next call, after it died or hung.
     """
 
     def __init__(self, soffice_path: str, folder: Path, python: str, restart_after: int = RESTART_AFTER):
         self.soffice, self.folder, self.python, self.restart_after = soffice_path, folder, python, restart_after
         self.proc: subprocess.Popen | None = None
+        self.channel: Channel | None = None
         self.ready = False
         self.conversions = 0  # since the last start
         self.starts = 0
-        self.unavailable: str | None = None  # why the warm path cannot be used here, once known
         self.boot_seconds: float | None = None  # from start to ready, as the helper measured it
-        self.waited = 0.0  # seconds conversions spent waiting for a start to finish
-        self._buffer = b""
 
     def describe(self) -> str:
         return f"LibreOffice kept running, over UNO ({self.python})"
 
     def start(self) -> None:
-        """Start LibreOffice and its helper without waiting for them (a start takes most of a second)."""
         if self.proc is not None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -95,150 +215,73 @@ class Office:
             with open(log, "ab") as err:
                 self.proc = subprocess.Popen(
                     [self.python, "-I", str(UNO_CLIENT), self.soffice, profile.resolve().as_uri(), pipe, str(log)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True,
-                    close_fds=True)
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
         except OSError as exc:
             self.unavailable = f"{self.python} could not be started: {exc.strerror}"
             raise Unavailable(self.unavailable) from exc
-        assert self.proc.stdin is not None
-        os.set_blocking(self.proc.stdin.fileno(), False)
-        self.ready, self.conversions, self._buffer = False, 0, b""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.channel = Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno())
+        self.ready, self.conversions = False, 0
         self.starts += 1
 
-    def convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool = False) -> dict[Path, Converted]:
-        """Convert every job's document on this LibreOffice; return source -> its PDF.
-
-        The whole call, a start included, has `timeout` seconds."""
+    def ensure_ready(self, deadline: float) -> None:
         if self.unavailable:
             raise Unavailable(self.unavailable)
-        if not jobs:
-            return {}
-        deadline = time.monotonic() + timeout
         if self.conversions >= self.restart_after:
             self.stop()
         self.start()
-        outdir.mkdir(parents=True, exist_ok=True)
-        results = {}
-        try:
-            if not self.ready:
-                self._await_ready(deadline)
-            for job in jobs:
-                results[job.source] = self._convert_one(job, outdir, bookmarks, deadline)
-        except TimeoutError:
+        if self.ready:
+            return
+        assert self.channel is not None
+        reply = self.channel.receive(deadline)
+        if not reply or not reply.get("ready"):
+            why = (reply or {}).get("error") or f"the UNO helper stopped ({self._log_tail() or 'no message'})"
             self.stop()
-            raise soffice.timeout_error(len(jobs), timeout) from None
-        except BaseException:  # Ctrl-C or a failure halfway through a reply: the helper's state is unknown
-            if self.proc is not None and self.proc.poll() is None and not self._idle:
+            self.unavailable = why
+            raise Unavailable(why)
+        self.ready, self.boot_seconds = True, reply.get("seconds")
+
+    def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
+        self.ensure_ready(deadline)
+        assert self.channel is not None
+        self.channel.send({"op": "convert", "size": len(data), "ext": suffix.lower(), "filter": "writer_pdf_Export",
+                           "options": soffice.BOOKMARK_OPTIONS if bookmarks else ""}, data, deadline)
+        try:
+            reply = self.channel.receive(deadline)
+            if reply is None:
+                raise EOFError
+            payload = self.channel.read(reply.get("size", 0), deadline) if reply.get("ok") else b""
+        except EOFError:  # the helper died (killed with LibreOffice, or by it)
+            code = self._exit_code()
+            self.stop()
+            raise Died(code, self._log_tail()) from None
+        self.conversions += 1
+        if not reply.get("ok"):
+            if reply.get("dead"):
                 self.stop()
-            raise
-        return results
+                raise Died(reply.get("code"), self._log_tail())
+            raise LoadFailed(str(reply.get("error", "")))
+        if not payload:
+            raise LoadFailed("LibreOffice wrote an empty PDF")
+        return payload
 
     def stop(self) -> None:
         """Kill LibreOffice and the helper (their whole process group) and wait until they are gone."""
-        proc, self.proc, self.ready = self.proc, None, False
+        proc, self.proc, self.channel, self.ready = self.proc, None, None, False
         if proc is None:
             return
+        soffice.kill_group(proc)
         for stream in (proc.stdin, proc.stdout):
             try:
                 if stream is not None:
                     stream.close()
             except OSError:
                 pass
-        soffice.kill_group(proc)
 
     def close(self) -> None:
         """Stop, and remove the profile: nothing of this LibreOffice is left behind, lock files included."""
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-    # --- the helper's protocol (see uno_client.py) -------------------------------------
-
-    _idle = True  # False while a request is out and its reply not fully read
-
-    def _await_ready(self, deadline: float) -> None:
-        started = time.monotonic()
-        try:
-            reply = self._receive(deadline, starting=True)
-        finally:
-            self.waited += time.monotonic() - started
-        if not reply.get("ready"):
-            why = reply.get("error") or "the UNO helper stopped"
-            self.stop()
-            self.unavailable = why
-            raise Unavailable(why)
-        self.ready, self.boot_seconds = True, reply.get("seconds")
-
-    def _convert_one(self, job: Job, outdir: Path, bookmarks: bool, deadline: float) -> Converted:
-        data = job.source.read_bytes()
-        self._idle = False
-        self._send({"op": "convert", "size": len(data), "ext": job.source.suffix.lower(), "filter": "writer_pdf_Export",
-                    "options": soffice.BOOKMARK_OPTIONS if bookmarks else ""}, data, deadline)
-        try:
-            reply = self._receive(deadline)
-            payload = self._read(reply.get("size", 0), deadline) if reply.get("ok") else b""
-        except EOFError:  # the helper died (killed with LibreOffice, or by it)
-            code = self._exit_code()
-            self.stop()
-            raise soffice.not_converted(job, f"exit code {code}", self._log_tail(), died=True) from None
-        self._idle = True
-        self.conversions += 1
-        if not reply.get("ok"):
-            if reply.get("dead"):
-                self.stop()
-                raise soffice.not_converted(job, f"exit code {reply.get('code')}", self._log_tail(), died=True)
-            raise soffice.not_converted(job, "it could not be loaded", str(reply.get("error", ""))[:300])
-        pdf = outdir / f"{job.source.stem}.pdf"
-        pdf.write_bytes(payload)
-        if not payload:
-            raise soffice.not_converted(job, "an empty PDF")
-        return soffice.checked(job, pdf)
-
-    def _send(self, header: dict, payload: bytes, deadline: float) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        fd = self.proc.stdin.fileno()
-        view = memoryview(json.dumps(header).encode() + b"\n" + payload)
-        while view:
-            _, writable, _ = select.select([], [fd], [], _left(deadline))
-            if not writable:
-                raise TimeoutError
-            try:
-                view = view[os.write(fd, view):]
-            except BlockingIOError:
-                continue
-            except BrokenPipeError:
-                return  # the helper is gone: its exit shows when the reply is read
-
-    def _receive(self, deadline: float, starting: bool = False) -> dict:
-        line = self._readline(deadline)
-        if line is None:
-            if starting:
-                return {"ready": False, "error": f"the UNO helper stopped ({self._log_tail() or 'no message'})"}
-            raise EOFError
-        return json.loads(line)
-
-    def _readline(self, deadline: float) -> bytes | None:
-        while b"\n" not in self._buffer:
-            if not self._fill(deadline):
-                return None
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
-
-    def _read(self, size: int, deadline: float) -> bytes:
-        while len(self._buffer) < size:
-            if not self._fill(deadline):
-                raise EOFError
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-    def _fill(self, deadline: float) -> bool:
-        assert self.proc is not None and self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        readable, _, _ = select.select([fd], [], [], _left(deadline))
-        if not readable:
-            raise TimeoutError
-        chunk = os.read(fd, 1 << 20)
-        self._buffer += chunk
-        return bool(chunk)
 
     def _exit_code(self) -> int | None:
         assert self.proc is not None
