@@ -24,7 +24,7 @@ from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
-from assembler.convert import exhibits, soffice, warm
+from assembler.convert import exhibits, server, soffice, warm
 from assembler.convert.renders import LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template
@@ -386,12 +386,17 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
 
 
 def libreoffice(settings: Settings, work: Path) -> LibreOffice:
-    """The LibreOffice a build converts with, its private folders in `work`: kept running over UNO
-    where a Python with `uno` is at hand, else one `soffice --convert-to` start per conversion."""
+    """The LibreOffice a build converts with, its private folders in `work`: the convert-server the
+    settings name, if it answers; else one of its own kept running over UNO, where a Python with
+    `uno` is at hand; else one `soffice --convert-to` start per conversion."""
     binary = soffice.find_soffice(settings.soffice_path)
     python = warm.uno_python(binary)
-    kept = (warm.Office(binary, work / "lo-warm", python),) if python else ()
-    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, kept)
+    kept: list[warm.Converter] = []
+    if settings.soffice_server:
+        kept.append(server.RemoteOffice(settings.soffice_server, settings.soffice_token))
+    if python:
+        kept.append(warm.Office(binary, work / "lo-warm", python))
+    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept))
 
 
 # --- helpers of the stages ----------------------------------------------------------------

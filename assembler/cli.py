@@ -260,6 +260,33 @@ def check(filing, limit_mb, split_parts, settings_file):
     click.echo(f"{summary}: OK" + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))
 
 
+@cli.command("convert-server")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free one, printed when ready).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="LibreOffice processes to keep running (default: one per CPU).")
+@settings_option
+def convert_server(port, jobs, settings_file):
+    """Keep LibreOffice running for the builds on this machine, until Ctrl-C.
+
+    Builds use it when the settings say `soffice: {server: "127.0.0.1:PORT"}`;
+    when it does not answer, they start LibreOffice themselves."""
+    import os
+
+    from assembler.casefile.settings import load_settings
+    from assembler.convert import server, soffice
+
+    settings = load_settings(settings_file, None)
+    jobs = jobs or os.cpu_count() or 1
+
+    def ready(address, token_file):
+        click.echo(address)  # on stdout, alone: for scripts that started it with --port 0
+        click.echo(server.main_loop_message(address, token_file, jobs), err=True)
+
+    server.serve(port, jobs, soffice.find_soffice(settings.soffice_path), settings.soffice_timeout, ready)
+    click.echo("stopped", err=True)
+
+
 @cli.group()
 def templates():
     """List, export, describe and check the Word templates."""

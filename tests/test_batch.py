@@ -254,11 +254,3 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, run):
     assert result.code == 0
     assert result.err == ""
     assert "1 cases: 1 built" in result.out
-
-
-def test_batch_chunks_are_even_and_small_once_workers_keep_libreoffice_running():
-    from assembler.batch import CaseSpec, chunk
-    specs = [CaseSpec(f"c{i}") for i in range(41)]
-    assert [len(c) for c in chunk(specs, 2)] == [21, 20]
-    assert [len(c) for c in chunk(specs, 2, warm_workers=True)] == [4] * 10 + [1]
-    assert [len(c) for c in chunk(specs[:3], 2, warm_workers=True)] == [2, 1]

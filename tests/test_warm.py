@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from assembler.convert import soffice, warm
@@ -334,3 +336,112 @@ def test_batch_gives_the_same_filings_as_a_batch_of_one_soffice_start_per_step(r
         [a] = (tmp_path / "kept" / f"case{i:02d}").glob("*.pdf")
         [b] = (tmp_path / "once" / f"case{i:02d}").glob("*.pdf")
         assert a.read_bytes() == b.read_bytes()
+
+
+# --- convert-server ----------------------------------------------------------------------
+
+class _Server:
+    """`pdpacket convert-server --port 0` in a process of its own, its folders in the test's."""
+
+    def __init__(self, tmp_path: Path, *args: str, env: dict | None = None):
+        environment = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), **(env or {})}
+        self.proc = subprocess.Popen([sys.executable, "-m", "assembler", "convert-server", *args], cwd=REPO,
+                                     env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.address = self.proc.stdout.readline().strip() if "--port" in args and "0" in args else ""
+
+    def settings(self, path: Path, **extra) -> Path:
+        path.write_text(yaml.safe_dump({"soffice": {"server": self.address, **extra}}))
+        return path
+
+    def stop(self, signal_number: int | None = signal.SIGTERM) -> tuple[int, str]:
+        if signal_number is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal_number)
+        _, err = self.proc.communicate(timeout=60)
+        return self.proc.returncode, err
+
+
+def test_builds_convert_on_a_running_convert_server_and_give_the_same_filing(run, tmp_path, capsys):
+    from assembler.build import build
+    from assembler.progress import Progress
+    server = _Server(tmp_path, "--port", "0", "--jobs", "2")
+    try:
+        assert server.address.startswith("127.0.0.1:"), server.stop()
+        token_file = tmp_path / "xdg-config" / "pdpacket" / f"convert-server-{server.address.split(':')[1]}.token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        folder = write_case(tmp_path / "c")
+        settings = server.settings(tmp_path / "s.yaml")
+        served = build(folder, tmp_path / "served", settings_file=settings, progress=Progress(True))
+        assert f"with LibreOffice (the convert-server at {server.address})" in capsys.readouterr().err
+        local = build(folder, tmp_path / "local")
+        assert served.filing.read_bytes() == local.filing.read_bytes()
+    finally:
+        code, err = server.stop()
+    assert code == 0 and "stopped" in err
+    assert not token_file.exists()
+
+
+def test_a_convert_server_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = _Server(tmp_path, "--port", str(port), "--jobs", "1")
+        code, err = server.stop(signal_number=None)  # it stops by itself
+    assert code == ExitCode.usage
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "choose another port with --port" in err
+
+
+def test_without_a_running_convert_server_the_build_uses_its_own_libreoffice(tmp_path, capsys):
+    from assembler.build import build
+    from assembler.progress import Progress
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = tmp_path / "s.yaml"
+    settings.write_text(f"soffice:\n  server: 127.0.0.1:{port}\n  token: whatever\n")
+    result = build(write_case(tmp_path / "c"), tmp_path / "out", settings_file=settings, progress=Progress(True))
+    err = capsys.readouterr().err
+    assert result.pages > 0
+    assert f"the convert-server at 127.0.0.1:{port} cannot be used (nothing answers" in err
+    assert "LibreOffice kept running, over UNO" in err
+
+
+def test_a_convert_server_refuses_a_wrong_token_and_the_build_goes_on_without_it(tmp_path, capsys):
+    from assembler.build import build
+    from assembler.progress import Progress
+    server = _Server(tmp_path, "--port", "0", "--jobs", "1")
+    try:
+        settings = server.settings(tmp_path / "s.yaml", token="not-the-token")
+        result = build(write_case(tmp_path / "c"), tmp_path / "out", settings_file=settings, progress=Progress(True))
+        assert result.pages > 0
+        assert "cannot be used (it refused the connection: wrong or missing token)" in capsys.readouterr().err
+    finally:
+        server.stop()
+
+
+def test_a_convert_server_that_never_answers_fails_the_build_at_the_timeout(run, tmp_path):
+    with socket.socket() as silent:  # accepts connections (the kernel does), never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings = tmp_path / "s.yaml"
+        settings.write_text(f"soffice:\n  server: 127.0.0.1:{silent.getsockname()[1]}\n  token: t\n  timeout: 5\n")
+        started = time.monotonic()
+        result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", tmp_path / "out")
+    assert result.code == ExitCode.conversion_failed
+    assert "did not finish converting" in result.err and "within 5 s" in result.err
+    assert time.monotonic() - started < 30
+
+
+def test_a_convert_server_whose_libreoffice_dies_fails_that_build_and_serves_the_next(run, tmp_path):
+    server = _Server(tmp_path, "--port", "0", "--jobs", "1", env={"PDPACKET_UNO_PYTHON": str(FAULTY_PYTHON)})
+    try:
+        settings = server.settings(tmp_path / "s.yaml")
+        bad = run("build", "--settings", settings, _case_saying(tmp_path / "bad", "KILLME"), "-o", tmp_path / "o1")
+        assert bad.code == ExitCode.conversion_failed
+        assert "LibreOffice did not convert" in bad.err and "on the convert-server" in bad.err
+        good = run("build", "--settings", settings, _case_saying(tmp_path / "good", "fine"), "-o", tmp_path / "o2")
+        assert good.code == 0, good.err
+    finally:
+        code, _ = server.stop()
+    assert code == 0

@@ -33,6 +33,8 @@ class Settings:
     offices: dict = field(default_factory=dict)
     soffice_path: str | None = None
     soffice_timeout: int = 180
+    soffice_server: str | None = None  # host:port of a running `pdpacket convert-server`
+    soffice_token: str | None = None
     size_limit_mb: float = 25.0
     decide_days: int = 7  # a detained case asks for a decision this many days before the hearing
     # Sending and following up (assembler/send/): read through assembler/send/office.py.
@@ -132,6 +134,8 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         offices=offices,
         soffice_path=(doc.get("soffice") or {}).get("path"),
         soffice_timeout=(doc.get("soffice") or {}).get("timeout", 180),
+        soffice_server=(doc.get("soffice") or {}).get("server"),
+        soffice_token=(doc.get("soffice") or {}).get("token"),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
         decide_days=(doc.get("detained") or {}).get("decide_days_before_hearing", 7),
         email=doc.get("email") or {},

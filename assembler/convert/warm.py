@@ -55,11 +55,11 @@ class LoadFailed(Exception):
 
 
 class Died(Exception):
-    """LibreOffice died while converting (crashed, or was killed)."""
+    """LibreOffice died while converting (crashed, or was killed): `why` as "exit code 137"."""
 
-    def __init__(self, code: int | None, detail: str = ""):
-        super().__init__(f"exit code {code}")
-        self.code, self.detail = code, detail
+    def __init__(self, why: str, detail: str = ""):
+        super().__init__(why)
+        self.why, self.detail = why, detail
 
 
 def uno_python(soffice_path: str | None = None) -> str | None:
@@ -172,7 +172,7 @@ class Converter:
                 except LoadFailed as exc:
                     raise soffice.not_converted(job, "it could not be loaded", str(exc)[:300]) from None
                 except Died as exc:
-                    raise soffice.not_converted(job, str(exc), exc.detail, died=True) from None
+                    raise soffice.not_converted(job, exc.why, exc.detail, died=True) from None
                 pdf = outdir / f"{job.source.stem}.pdf"
                 pdf.write_bytes(pdf_bytes)
                 results[job.source] = soffice.checked(job, pdf)
@@ -254,12 +254,12 @@ class Office(Converter):
         except EOFError:  # the helper died (killed with LibreOffice, or by it)
             code = self._exit_code()
             self.stop()
-            raise Died(code, self._log_tail()) from None
+            raise Died(f"exit code {code}", self._log_tail()) from None
         self.conversions += 1
         if not reply.get("ok"):
             if reply.get("dead"):
                 self.stop()
-                raise Died(reply.get("code"), self._log_tail())
+                raise Died(f"exit code {reply.get('code')}", self._log_tail())
             raise LoadFailed(str(reply.get("error", "")))
         if not payload:
             raise LoadFailed("LibreOffice wrote an empty PDF")

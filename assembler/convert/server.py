@@ -1,0 +1,261 @@
+"""`pdpacket convert-server`: a pool of LibreOffices kept running, for the builds that name it.
+
+A build whose settings say `soffice: {server: "127.0.0.1:PORT"}` sends its documents
+here instead of starting a LibreOffice of its own (0.7 s or more a start); when the
+server does not answer the connection, the build falls back to its own LibreOffice.
+A batch's workers use it the same way. Each document goes to whichever LibreOffice
+of the pool is free (one LibreOffice converts one document at a time).
+
+The server listens on 127.0.0.1 only, and a client first presents a token that the
+server writes, readable by its user only, to token_path(port) (or that the settings
+give as `soffice: {token: ...}`): LibreOffice renders whatever a document links to,
+local files included, so another user of the machine must not have documents converted.
+
+Protocol: warm.Channel's JSON lines and bytes, over TCP.
+    -> {"hello": TOKEN}                         <- {"ok": true, "jobs": N} or {"ok": false, "error": "..."}
+    -> {"op": "convert", "size": N, "ext": ".docx", "bookmarks": true, "timeout": 180.0} then N bytes
+    <- {"ok": true, "size": M} then M bytes of PDF
+       or {"ok": false, "kind": "load" | "died" | "timeout" | "unavailable", "error": "..."}
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import hmac
+import os
+import queue
+import secrets
+import signal
+import socket
+import socketserver
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from assembler import workspace
+from assembler.convert import warm
+from assembler.errors import ExitCode, PdpacketError
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+GRACE = 5.0  # seconds a client waits past a request's timeout for the server to report it
+IDLE = 3600.0  # seconds a connection may wait between requests
+
+
+class ServerError(PdpacketError):
+    """The server cannot start: its port is taken, LibreOffice will not start over UNO."""
+
+    exit_code = ExitCode.usage
+
+
+def token_path(port: int) -> Path:
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return config_home / "pdpacket" / f"convert-server-{port}.token"
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or HOST, int(port)
+
+
+# --- the server --------------------------------------------------------------------------
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        channel = warm.Channel(self.request.fileno(), self.request.fileno())
+        try:
+            hello = channel.receive(time.monotonic() + 30)
+            if not hello or not hmac.compare_digest(str(hello.get("hello", "")), self.server.token):
+                channel.send({"ok": False, "error": "wrong or missing token"}, b"", time.monotonic() + 5)
+                return
+            channel.send({"ok": True, "jobs": len(self.server.offices)}, b"", time.monotonic() + 5)
+            while (request := channel.receive(time.monotonic() + IDLE)) is not None:
+                data = channel.read(int(request.get("size", 0)), time.monotonic() + 60)
+                reply, pdf = self.server.convert(data, str(request.get("ext", ".docx")), bool(request.get("bookmarks")),
+                                                 float(request.get("timeout", 180)))
+                channel.send(reply, pdf, time.monotonic() + 60)
+        except (TimeoutError, EOFError, OSError, ValueError):
+            return  # a client that went away or spoke nonsense: only its connection ends
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True  # a restarted server may take its port back while old connections linger
+
+    def __init__(self, port: int, token: str):
+        super().__init__((HOST, port), _Handler)
+        self.token = token
+        self.offices: list[warm.Office] = []
+        self.free: queue.Queue[warm.Office] = queue.Queue()
+
+    def add(self, office: warm.Office) -> None:
+        self.offices.append(office)
+        self.free.put(office)
+
+    def convert(self, data: bytes, ext: str, bookmarks: bool, timeout: float) -> tuple[dict, bytes]:
+        deadline = time.monotonic() + timeout
+        try:
+            office = self.free.get(timeout=timeout)
+        except queue.Empty:
+            return {"ok": False, "kind": "timeout", "error": "every LibreOffice of the server stayed busy"}, b""
+        try:
+            pdf = office.convert_bytes(data, ext, bookmarks, deadline)
+        except warm.LoadFailed as exc:
+            return {"ok": False, "kind": "load", "error": str(exc)}, b""
+        except warm.Died as exc:  # restarted by its next conversion
+            return {"ok": False, "kind": "died", "error": f"{exc.why} on the convert-server"}, b""
+        except TimeoutError:
+            office.stop()
+            return {"ok": False, "kind": "timeout", "error": "timed out"}, b""
+        except warm.Unavailable as exc:
+            return {"ok": False, "kind": "unavailable", "error": str(exc)}, b""
+        finally:
+            self.free.put(office)
+        return {"ok": True, "size": len(pdf)}, pdf
+
+
+def serve(port: int, jobs: int, soffice_path: str, start_timeout: float,
+          on_ready: Callable[[str, Path], None]) -> None:
+    """Hold `jobs` LibreOffices and convert for clients on 127.0.0.1:`port` until Ctrl-C or SIGTERM."""
+    python = warm.uno_python(soffice_path)
+    if python is None:
+        raise ServerError("no Python that can import uno: on Debian/Ubuntu `apt-get install python3-uno`, "
+                          "or name one in PDPACKET_UNO_PYTHON")
+    token = secrets.token_urlsafe(24)
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(_Server(port, token))  # the port first: nothing started if it is taken
+        except OSError as exc:
+            raise ServerError(f"cannot listen on {HOST}:{port}: {exc.strerror}"
+                              + (" (another convert-server?): choose another port with --port"
+                                 if exc.errno == errno.EADDRINUSE else "")) from exc
+        port = server.server_address[1]
+        work = stack.enter_context(workspace.workdir())
+        offices = [warm.Office(soffice_path, work / f"lo-{i}", python) for i in range(jobs)]
+        for office in offices:
+            stack.callback(office.close)
+            office.start()
+        deadline = time.monotonic() + start_timeout
+        for office in offices:
+            try:
+                office.ensure_ready(deadline)
+            except warm.Unavailable as exc:
+                raise ServerError(f"LibreOffice did not start over UNO: {exc}") from None
+            except TimeoutError:
+                raise ServerError(f"LibreOffice did not start within {start_timeout} s: check that `soffice "
+                                  "--version` runs, or raise soffice.timeout in the settings") from None
+            server.add(office)
+        path = _write_token(port, token)
+        stack.callback(path.unlink, missing_ok=True)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        stack.callback(signal.signal, signal.SIGTERM, previous)
+        on_ready(f"{HOST}:{port}", path)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever(poll_interval=0.2)
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def _write_token(port: int, token: str) -> Path:
+    path = token_path(port)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+# --- the client --------------------------------------------------------------------------
+
+class RemoteOffice(warm.Converter):
+    """The convert-server at `address`, as a build sees it: a LibreOffice kept running elsewhere."""
+
+    def __init__(self, address: str, token: str | None = None):
+        self.address, self.token = address, token
+        self.sock: socket.socket | None = None
+        self.channel: warm.Channel | None = None
+
+    def describe(self) -> str:
+        return f"the convert-server at {self.address}"
+
+    def ensure_ready(self, deadline: float) -> None:
+        if self.unavailable:
+            raise warm.Unavailable(self.unavailable)
+        if self.channel is not None:
+            return
+        try:
+            host, port = parse_address(self.address)
+        except ValueError:
+            self._give_up(f"{self.address!r} is not host:port")
+        token = self.token or _read_token(port)
+        if not token:
+            self._give_up(f"no token: none in the settings (soffice.token), none in {token_path(port)}")
+        try:
+            sock = socket.create_connection((host, port), timeout=max(0.1, min(5.0, deadline - time.monotonic())))
+        except OSError as exc:
+            self._give_up(f"nothing answers at {self.address}: {exc.strerror or exc}")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        channel = warm.Channel(sock.fileno(), sock.fileno())
+        self.sock, self.channel = sock, channel
+        channel.send({"hello": token}, b"", deadline)
+        reply = channel.receive(deadline)
+        if not reply or not reply.get("ok"):
+            self.stop()
+            self._give_up(f"it refused the connection: {(reply or {}).get('error', 'it closed it')}")
+
+    def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
+        self.ensure_ready(deadline)
+        assert self.channel is not None
+        timeout = max(0.0, deadline - time.monotonic())
+        self.channel.send({"op": "convert", "size": len(data), "ext": suffix.lower(), "bookmarks": bookmarks,
+                           "timeout": timeout}, data, deadline)
+        try:
+            reply = self.channel.receive(deadline + GRACE)
+            if reply is None:
+                raise EOFError
+            payload = self.channel.read(int(reply.get("size", 0)), deadline + GRACE) if reply.get("ok") else b""
+        except EOFError:
+            self.stop()
+            raise warm.Died(f"{self.describe()} closed the connection") from None
+        if reply.get("ok"):
+            return payload
+        kind, error = reply.get("kind"), str(reply.get("error", ""))
+        if kind == "timeout":
+            raise TimeoutError
+        if kind == "died":
+            raise warm.Died(error)
+        if kind == "unavailable":
+            self.stop()
+            self._give_up(error)
+        raise warm.LoadFailed(error)
+
+    def stop(self) -> None:
+        sock, self.sock, self.channel = self.sock, None, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _give_up(self, why: str) -> NoReturn:
+        self.unavailable = why
+        raise warm.Unavailable(why)
+
+
+def _read_token(port: int) -> str | None:
+    try:
+        return token_path(port).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def main_loop_message(address: str, token_file: Path, jobs: int) -> str:
+    return (f"converting with {jobs} LibreOffice process(es) on {address}; builds use it with "
+            f"`soffice: {{server: \"{address}\"}}` in the settings (token in {token_file}); Ctrl-C stops it")
+

@@ -1,0 +1,43 @@
+"""The parts of the warm-LibreOffice work that need no LibreOffice: batch chunks, the
+convert-server's settings, and which Python runs the UNO client."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+import yaml
+
+from assembler.batch import CaseSpec, chunk
+from assembler.casefile.settings import load_settings
+from assembler.convert import warm
+from assembler.errors import InvalidSettingsError
+
+
+def test_batch_chunks_are_even_and_small_once_workers_keep_libreoffice_running():
+    specs = [CaseSpec(f"c{i}") for i in range(41)]
+    assert [len(c) for c in chunk(specs, 2)] == [21, 20]
+    assert [len(c) for c in chunk(specs, 2, warm_workers=True)] == [4] * 10 + [1]
+    assert [len(c) for c in chunk(specs[:3], 2, warm_workers=True)] == [2, 1]
+
+
+def test_the_settings_name_a_convert_server(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"soffice": {"server": "127.0.0.1:8765", "token": "abc"}}))
+    settings = load_settings(path)
+    assert (settings.soffice_server, settings.soffice_token) == ("127.0.0.1:8765", "abc")
+    assert load_settings(None).soffice_server is None
+
+
+def test_a_convert_server_that_is_not_host_and_port_is_refused(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("soffice:\n  server: localhost\n")
+    with pytest.raises(InvalidSettingsError) as caught:
+        load_settings(path)
+    assert [p.path for p in caught.value.problems] == ["soffice.server"]
+
+
+def test_the_uno_python_can_be_named_or_turned_off(monkeypatch):
+    monkeypatch.setenv("PDPACKET_UNO_PYTHON", "off")
+    assert warm.uno_python("/usr/bin/soffice") is None
+    monkeypatch.setenv("PDPACKET_UNO_PYTHON", sys.executable)
+    assert warm.uno_python("/usr/bin/soffice") == sys.executable
