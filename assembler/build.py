@@ -24,7 +24,7 @@ from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings, load_settings
-from assembler.convert import exhibits, server, soffice, warm
+from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template
@@ -32,7 +32,15 @@ from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
-from assembler.errors import FilingCheckError, Finding, InvalidCaseError, OutputError, TemplateError
+from assembler.errors import (
+    FilingCheckError,
+    Finding,
+    InvalidCaseError,
+    InvalidSettingsError,
+    MissingDependencyError,
+    OutputError,
+    TemplateError,
+)
 from assembler.output import BuildResult, filing_name, filing_title
 from assembler.pdf import forms as pdf_forms
 from assembler.pdf import preflight, split
@@ -350,9 +358,20 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
     """Build one case folder (the `pdpacket build` command)."""
     progress = progress or Progress(False)
     progress.step("validate")
-    case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
-    settings = load_settings(settings_file, case.dir)
-    return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir, split_parts)
+    case_path = Path(case_path)
+    with workspace.workdir() as work, contextlib.ExitStack() as own:
+        own.callback(early.discard)  # one `pdpacket build` started and no build took over (it failed first)
+        lo = None
+        try:  # LibreOffice first: it boots while the case is validated and the templates rendered
+            lo = own.enter_context(libreoffice(load_settings(settings_file, case_path if case_path.is_dir()
+                                                             else case_path.parent), work))
+            lo.start()
+        except (MissingDependencyError, InvalidSettingsError):
+            pass  # said below, after what is wrong with the case: the more useful message first
+        case = validate_case(case_path, settings_file=settings_file, strict=strict)
+        settings = load_settings(settings_file, case.dir)
+        return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir,
+                          split_parts, lo)
 
 
 def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
@@ -390,12 +409,13 @@ def libreoffice(settings: Settings, work: Path) -> LibreOffice:
     settings name, if it answers; else one of its own kept running over UNO, where a Python with
     `uno` is at hand; else one `soffice --convert-to` start per conversion."""
     binary = soffice.find_soffice(settings.soffice_path)
-    python = warm.uno_python(binary)
     kept: list[warm.Converter] = []
     if settings.soffice_server:
         kept.append(server.RemoteOffice(settings.soffice_server, settings.soffice_token))
+    own = early.adopt(binary)  # `pdpacket build` started it before importing the library
+    python = own.python if own else warm.uno_python(binary)
     if python:
-        kept.append(warm.Office(binary, work / "lo-warm", python))
+        kept.append(own or warm.Office(binary, work / "lo-warm", python))
     return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept))
 
 

@@ -74,6 +74,9 @@ def validate(case, settings_file, strict):
 @build_options("No progress lines.")
 def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, email):
     """Build the filing PDF, the Word copies and the manifest for a case."""
+    from assembler.convert import early
+
+    early.start(case, settings_file)  # LibreOffice boots while the library is imported and the case read
     from assembler.api import build as build_case
     from assembler.progress import Progress
 

@@ -41,3 +41,29 @@ def test_the_uno_python_can_be_named_or_turned_off(monkeypatch):
     assert warm.uno_python("/usr/bin/soffice") is None
     monkeypatch.setenv("PDPACKET_UNO_PYTHON", sys.executable)
     assert warm.uno_python("/usr/bin/soffice") == sys.executable
+
+
+def test_the_early_start_reads_the_settings_file_the_build_reads(tmp_path, monkeypatch):
+    from assembler.casefile.settings import find_settings_file
+    from assembler.convert.early import settings_file_for
+    case = tmp_path / "cases" / "c"
+    case.mkdir(parents=True)
+    explicit = tmp_path / "explicit.yaml"
+    user = tmp_path / "xdg-config" / "pdpacket" / "settings.yaml"
+    user.parent.mkdir(parents=True)
+    user.write_text("{}\n")
+    assert settings_file_for(None, case) == find_settings_file(None, case) == user
+    (tmp_path / "cases" / "pdpacket.yaml").write_text("{}\n")
+    assert settings_file_for(None, case) == find_settings_file(None, case) == tmp_path / "cases" / "pdpacket.yaml"
+    monkeypatch.setenv("PDPACKET_SETTINGS", str(tmp_path / "env.yaml"))
+    assert settings_file_for(None, case) == find_settings_file(None, case) == tmp_path / "env.yaml"
+    assert settings_file_for(explicit, case) == find_settings_file(explicit, case) == explicit
+
+
+def test_the_early_start_leaves_a_build_that_names_a_convert_server_alone(tmp_path, monkeypatch):
+    from assembler.convert import early
+    settings = tmp_path / "s.yaml"
+    settings.write_text("soffice:\n  server: 127.0.0.1:9\n")
+    monkeypatch.setattr(early.warm.Office, "start", lambda self: pytest.fail("started a LibreOffice"))
+    early.start(tmp_path, settings)
+    assert early.adopt("/usr/bin/soffice") is None

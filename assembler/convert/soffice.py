@@ -15,9 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from assembler.errors import ConversionError, MissingDependencyError
 
 INSTALL_HELP = (
@@ -108,6 +105,9 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
 
 def checked(job: Job, pdf: Path) -> Converted:
     """The converted PDF of `job`, once it is known to open and to have pages."""
+    from pypdf import PdfReader  # here: a build starts LibreOffice (early.py) before the heavy imports
+    from pypdf.errors import PdfReadError
+
     try:
         pages = len(PdfReader(pdf).pages)
         if pages == 0:
