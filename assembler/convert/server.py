@@ -179,6 +179,7 @@ class RemoteOffice(warm.Converter):
     """The convert-server at `address`, as a build sees it: a LibreOffice kept running elsewhere."""
 
     def __init__(self, address: str, token: str | None = None):
+        super().__init__()
         self.address, self.token = address, token
         self.sock: socket.socket | None = None
         self.channel: warm.Channel | None = None

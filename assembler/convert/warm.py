@@ -30,6 +30,7 @@ import select
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -126,10 +127,15 @@ class Channel:
 
 
 class Converter:
-    """Something that converts documents to PDF on a LibreOffice that stays up between calls."""
+    """Something that converts documents to PDF on a LibreOffice that stays up between calls.
+
+    One conversion at a time: a long-lived process (the web app) may share one between threads."""
 
     unavailable: str | None = None  # why it cannot be used here, once known
     waited = 0.0  # seconds conversions spent waiting for a start to finish
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -153,6 +159,10 @@ class Converter:
     def convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool = False) -> dict[Path, Converted]:
         """Convert every job's document; return source -> its PDF. The whole call, a start included,
         has `timeout` seconds; the errors are those of one `soffice --convert-to` start."""
+        with self.lock:
+            return self._convert(jobs, outdir, timeout, bookmarks)
+
+    def _convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool) -> dict[Path, Converted]:
         if self.unavailable:
             raise Unavailable(self.unavailable)
         if not jobs:
@@ -193,6 +203,7 @@ class Office(Converter):
     """
 
     def __init__(self, soffice_path: str, folder: Path, python: str, restart_after: int = RESTART_AFTER):
+        super().__init__()
         self.soffice, self.folder, self.python, self.restart_after = soffice_path, folder, python, restart_after
         self.proc: subprocess.Popen | None = None
         self.channel: Channel | None = None
