@@ -77,12 +77,15 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, e
     from assembler.convert import early
 
     early.start(case, settings_file)  # LibreOffice boots while the library is imported and the case read
-    from assembler.api import build as build_case
-    from assembler.progress import Progress
+    try:
+        from assembler.api import build as build_case
+        from assembler.progress import Progress
 
-    result = build_case(case, out, settings_file=settings_file, strict=strict,
-                        progress=Progress(False if quiet else None), templates_dir=templates_dir,
-                        split_parts=split_parts, email=email)
+        result = build_case(case, out, settings_file=settings_file, strict=strict,
+                            progress=Progress(False if quiet else None), templates_dir=templates_dir,
+                            split_parts=split_parts, email=email)
+    finally:
+        early.discard()  # when the build failed before taking it over
     for name in result.edited:
         click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
     for problem in result.warnings:
