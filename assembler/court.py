@@ -63,14 +63,14 @@ def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progres
     settings = dataclasses.replace(settings, page_numbers={})
     planned = None
     try:
-        with workspace.workdir() as work:
+        with workspace.workdir() as work, build.libreoffice(settings, work) as lo:
+            lo.start()  # boots while the papers are rendered; stopped with the `with`
             try:
                 planned = build.plan_build(case, settings, out, work / "case", progress, templates_dir,
                                            sections=plan_court(case.data), names=court_names(case.data),
                                            roles=COURT_PAPER_ROLES)
                 planned.context["court"] = court
                 rendered = build.render_documents(planned, progress)
-                lo = build.libreoffice(settings, work)
                 [converted] = build.convert_documents([rendered], lo, progress)
                 settled = build.Settled(converted, rendered.keep)  # no index to settle
                 result = build.check_and_place(build.assemble_filing(settled, progress), out, split_parts,

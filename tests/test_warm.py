@@ -113,16 +113,24 @@ def test_every_template_role_converts_to_the_same_pages_and_text_as_one_soffice_
     from assembler import build
     from assembler.casefile.case import validate_case
     from assembler.casefile.settings import load_settings
+    from assembler.court import court_names
+    from assembler.documents.court import court_variables, plan_court
     from assembler.progress import Progress
-    from assembler.vocab import Role
+    from assembler.vocab import COURT_PAPER_ROLES, Role
 
     case = validate_case(SAMPLES / "1-garcia-lopez")
-    planned = build.plan_build(case, load_settings(None, case.dir), tmp_path / "out", tmp_path / "work",
-                               Progress(False))
-    rendered = build.render_documents(planned, Progress(False))
-    build.abandon(planned)
-    assert {r.part.template for r in rendered.pending if r.template} == set(Role)
-    jobs = [soffice.Job(r.doc, r.label) for r in rendered.pending]
+    settings = load_settings(None, case.dir)
+    filing = build.plan_build(case, settings, tmp_path / "out", tmp_path / "filing", Progress(False))
+    papers = build.plan_build(case, settings, tmp_path / "out-court", tmp_path / "court", Progress(False),
+                              sections=plan_court(case.data), names=court_names(case.data),
+                              roles=COURT_PAPER_ROLES)
+    papers.context["court"] = court_variables(case.data, settings.courts)[0]
+    pending = []
+    for planned in (filing, papers):
+        pending += build.render_documents(planned, Progress(False)).pending
+        build.abandon(planned)
+    assert {r.part.template for r in pending if r.template} == set(Role)
+    jobs = [soffice.Job(r.doc, r.label) for r in pending]
     cold = soffice.convert(jobs, tmp_path / "cold", tmp_path / "cold-profile", SOFFICE, 180, bookmarks=True)
     office = warm.Office(SOFFICE, tmp_path / "office", UNO_PYTHON)
     try:
@@ -280,6 +288,12 @@ def test_a_libreoffice_that_will_not_start_as_a_server_falls_back_to_one_start(r
     monkeypatch.setenv("PDPACKET_SOFFICE", str(once_only))
     result = run("build", write_case(tmp_path / "c"), "-o", tmp_path / "out")
     assert result.code == 0, result.err
+
+
+def test_court_papers_stop_their_libreoffice(run, tmp_path):
+    result = run("court", SAMPLES / "1-garcia-lopez", "-o", tmp_path / "court")
+    assert result.code == 0, result.err
+    assert _processes_of(tmp_path, wait=5) == []
 
 
 # --- batches -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from assembler.convert import soffice
@@ -211,6 +212,7 @@ class Office(Converter):
         self.conversions = 0  # since the last start
         self.starts = 0
         self.boot_seconds: float | None = None  # from start to ready, as the helper measured it
+        self._reaper: weakref.finalize | None = None
 
     def describe(self) -> str:
         return f"LibreOffice kept running, over UNO ({self.python})"
@@ -232,6 +234,8 @@ class Office(Converter):
             raise Unavailable(self.unavailable) from exc
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.channel = Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno())
+        # A caller that forgets close(): stopped when this object goes, or when Python exits.
+        self._reaper = weakref.finalize(self, soffice.kill_group, self.proc)
         self.ready, self.conversions = False, 0
         self.starts += 1
 
@@ -281,6 +285,8 @@ class Office(Converter):
         proc, self.proc, self.channel, self.ready = self.proc, None, None, False
         if proc is None:
             return
+        if self._reaper is not None:
+            self._reaper.detach()
         soffice.kill_group(proc)
         for stream in (proc.stdin, proc.stdout):
             try:
