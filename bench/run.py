@@ -117,7 +117,8 @@ def make_case(folder: Path, seed: int = 0) -> None:
                      "phone": "1", "email": "b@example.org"},
         "declarations": declarations,
         "exhibits": exhibits,
-        "service": {"method": "email", "date": "2026-12-01", "served_by": "Bench Attorney"},
+        "service": {"method": "email", "date": "2026-12-01", "served_by": "Bench Attorney",
+                    "email": "pd-requests@occ-nyc.example"},
     }
     (folder / "case.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 

@@ -67,3 +67,28 @@ def test_the_early_start_leaves_a_build_that_names_a_convert_server_alone(tmp_pa
     monkeypatch.setattr(early.warm.Office, "start", lambda self: pytest.fail("started a LibreOffice"))
     early.start(tmp_path, settings)
     assert early.adopt("/usr/bin/soffice") is None
+
+
+def test_a_kept_running_libreoffice_that_turns_out_unavailable_is_not_tried_again(tmp_path):
+    from assembler.convert.renders import LibreOffice
+    from assembler.convert.soffice import Job
+    from assembler.errors import ConversionError
+    from helpers import fake_soffice
+
+    class Flaky(warm.Converter):
+        tries = 0
+
+        def describe(self):
+            return "flaky"
+
+        def _convert(self, jobs, outdir, timeout, bookmarks):
+            self.tries += 1
+            raise warm.Unavailable("gone")  # without setting .unavailable itself
+
+    doc = tmp_path / "d.docx"
+    doc.write_bytes(b"x")
+    flaky = Flaky()
+    lo = LibreOffice(str(fake_soffice(tmp_path, "exit 0")), tmp_path / "profile", 5, (flaky,))
+    with pytest.raises(ConversionError) as caught:  # the one-shot path's own failure, not a loop
+        lo.convert([Job(doc, "the document")], tmp_path / "pdf", bookmarks=False)
+    assert flaky.tries == 1 and "LibreOffice did not convert the document" in caught.value.message

@@ -62,6 +62,7 @@ class LibreOffice:
             try:
                 return current.convert(jobs, outdir, self.timeout, bookmarks)
             except warm.Unavailable as exc:
+                current.unavailable = current.unavailable or str(exc)  # never tried again: no loop
                 if progress is not None:
                     progress.step(f"convert: {current.describe()} cannot be used ({exc}): {self.how} instead")
             finally:

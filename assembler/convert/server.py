@@ -223,7 +223,11 @@ class RemoteOffice(warm.Converter):
                        for w, share in zip(workers, shares, strict=True)]
         results: dict[Path, Converted] = {}
         for future in futures:  # the first failure in job order wins; the others' PDFs are dropped with it
-            results.update(future.result())
+            try:
+                results.update(future.result())
+            except warm.Unavailable as exc:
+                self.stop()
+                self._give_up(str(exc))
         return {job.source: results[job.source] for job in jobs}
 
     def ensure_ready(self, deadline: float) -> None:
