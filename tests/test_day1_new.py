@@ -1,6 +1,8 @@
 """`pdpacket new`: a case folder or a spreadsheet ready to fill, made from the schema (issue 12)."""
 from __future__ import annotations
 
+import copy
+
 import yaml
 
 from assembler import resources
@@ -53,7 +55,7 @@ def test_uncommenting_an_optional_section_gives_a_well_formed_entry(run, tmp_pat
 
 
 def test_a_field_added_to_the_schema_appears_without_code_changes(run, tmp_path, monkeypatch):
-    schema = resources.load_schema("case")
+    schema = copy.deepcopy(resources.load_schema("case"))  # the cached one is shared by every later test
     schema["respondent"]["schema"]["gender"] = {"type": "string", "required": True,
                                                  "meta": {"example": "female", "hint": "as on the NTA"}}
     monkeypatch.setattr(resources, "load_schema", lambda name: schema)
