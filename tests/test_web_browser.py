@@ -159,7 +159,8 @@ def test_a_case_from_scratch_to_a_built_filing(page, server, tmp_path):
 
     pg.click("text=2. Build the filing")
     pg.click("#build-button")
-    pg.wait_for_selector("#job-done", timeout=180_000)
+    pg.wait_for_selector("#job-done, #job-message", timeout=180_000)
+    assert pg.is_visible("#job-done"), pg.inner_text("#job")  # the build stopped: say why
     filing = next((server.root / "tenzin-dolma" / "out").glob("*.pdf"))
     pages = len(PdfReader(filing).pages)
     assert pg.text_content("#job-done") == f"Built: {pages} pages"
