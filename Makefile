@@ -33,7 +33,8 @@ venv: $(VENV)/.installed
 
 demo: install
 	@rm -rf $(DEMO_OUT)
-	@set -e; for c in samples/*/; do \
+	@set -e; mkdir -p $(DEMO_OUT); export PDPACKET_LEDGER=$(CURDIR)/$(DEMO_OUT)/pdpacket.db; \
+	for c in samples/*/; do \
 	  name=$$(basename $$c); \
 	  $(VENV)/bin/pdpacket validate $$c >/dev/null; \
 	  $(VENV)/bin/pdpacket build -q $$c -o $(DEMO_OUT)/$$name; \
