@@ -2,6 +2,7 @@
 convert-server's settings, and which Python runs the UNO client."""
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -43,22 +44,24 @@ def test_the_uno_python_can_be_named_or_turned_off(monkeypatch):
     assert warm.uno_python("/usr/bin/soffice") == sys.executable
 
 
-def test_the_early_start_reads_the_settings_file_the_build_reads(tmp_path, monkeypatch):
-    from assembler.casefile.settings import find_settings_file
-    from assembler.convert.early import settings_file_for
+def test_the_settings_lookup_order_and_its_light_imports(tmp_path, monkeypatch):
+    from assembler.casefile.lookup import find_settings_file
     case = tmp_path / "cases" / "c"
     case.mkdir(parents=True)
     explicit = tmp_path / "explicit.yaml"
     user = tmp_path / "xdg-config" / "pdpacket" / "settings.yaml"
     user.parent.mkdir(parents=True)
     user.write_text("{}\n")
-    assert settings_file_for(None, case) == find_settings_file(None, case) == user
+    assert find_settings_file(None, case) == user
     (tmp_path / "cases" / "pdpacket.yaml").write_text("{}\n")
-    assert settings_file_for(None, case) == find_settings_file(None, case) == tmp_path / "cases" / "pdpacket.yaml"
+    assert find_settings_file(None, case) == tmp_path / "cases" / "pdpacket.yaml"
     monkeypatch.setenv("PDPACKET_SETTINGS", str(tmp_path / "env.yaml"))
-    assert settings_file_for(None, case) == find_settings_file(None, case) == tmp_path / "env.yaml"
-    assert settings_file_for(explicit, case) == find_settings_file(explicit, case) == explicit
-
+    assert find_settings_file(None, case) == tmp_path / "env.yaml"
+    assert find_settings_file(explicit, case) == explicit
+    # The early start may use it before the library is imported: it pulls in nothing heavy.
+    code = "import sys, assembler.casefile.lookup; print(sorted({'cerberus', 'docxtpl', 'pypdf', 'yaml'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 def test_the_early_start_leaves_a_build_that_names_a_convert_server_alone(tmp_path, monkeypatch):
     from assembler.convert import early

@@ -10,17 +10,15 @@ With none, the built-in defaults apply.
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import resources
 from assembler.casefile import offices as office_profiles
+from assembler.casefile.lookup import SETTINGS_FILE_NAME, find_settings_file  # noqa: F401 - part of this module's face
 from assembler.casefile.read import load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.errors import Finding, InvalidSettingsError, errors_of
-
-SETTINGS_FILE_NAME = "pdpacket.yaml"
 
 
 @dataclass
@@ -63,21 +61,6 @@ def _check() -> SchemaCheck:
     if _CHECK is None:
         _CHECK = SchemaCheck(_settings_schema())
     return _CHECK
-
-
-def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | None:
-    if explicit:
-        return explicit
-    env = os.environ.get("PDPACKET_SETTINGS")
-    if env:
-        return Path(env)
-    if case_dir is not None:
-        candidate = case_dir.resolve().parent / SETTINGS_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    candidate = config_home / "pdpacket" / "settings.yaml"
-    return candidate if candidate.is_file() else None
 
 
 def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:

@@ -3,8 +3,8 @@ validates and renders (`pdpacket build`; measured on sample 1: 1.58 s a build wh
 first thing, 2.18 s when started as the first conversion is due).
 
 This runs before the library is imported (its imports take 0.2 s and more), so it reads
-only what it must from the settings, with the lookup order of casefile/settings.py
-(tests/test_warm_units.py checks the two agree). Nothing here may fail a build: on any
+only what it must from the settings, found by the build's own lookup (casefile/lookup.py,
+which imports nothing heavy). Nothing here may fail a build: on any
 doubt it starts nothing, and the build starts its LibreOffice itself. A settings file
 that names a convert-server starts nothing either: that server does the work.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from assembler import workspace
+from assembler.casefile.lookup import find_settings_file
 from assembler.convert import soffice, warm
 
-SETTINGS_FILE_NAME = "pdpacket.yaml"  # as in casefile/settings.py
 _office: warm.Office | None = None
 _owner = 0
 
@@ -31,7 +31,7 @@ def start(case: Path, settings_file: Path | None) -> None:
     if _office is not None:
         return
     try:
-        options = _soffice_settings(settings_file_for(settings_file, case if case.is_dir() else case.parent))
+        options = _soffice_settings(find_settings_file(settings_file, case if case.is_dir() else case.parent))
         if options.get("server"):
             return
         binary = soffice.find_soffice(options.get("path"))
@@ -62,22 +62,6 @@ def discard() -> None:
     office, _office = _office, None
     if office is not None and _owner == os.getpid():
         office.close()
-
-
-def settings_file_for(explicit: Path | None, case_dir: Path | None) -> Path | None:
-    """The settings file a build of a case in `case_dir` reads (casefile.settings.find_settings_file)."""
-    if explicit:
-        return explicit
-    env = os.environ.get("PDPACKET_SETTINGS")
-    if env:
-        return Path(env)
-    if case_dir is not None:
-        candidate = case_dir.resolve().parent / SETTINGS_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    candidate = config_home / "pdpacket" / "settings.yaml"
-    return candidate if candidate.is_file() else None
 
 
 def _soffice_settings(path: Path | None) -> dict:
