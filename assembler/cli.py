@@ -6,9 +6,12 @@ traceback only with -v.
 """
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -499,7 +502,7 @@ def main(argv=None):
         rv = cli.main(args=argv, prog_name="pdpacket", standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        sys.exit(ExitCode.interrupted)
+        _exit_interrupted()
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -521,3 +524,22 @@ def main(argv=None):
                        err=True)
         sys.exit(ExitCode.internal_error)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+
+def _exit_interrupted() -> NoReturn:
+    """Exit with the documented code 130 after Ctrl-C.
+
+    Not sys.exit: CPython 3.11 remembers a KeyboardInterrupt that passed through code run
+    by exec() of a string (dataclasses builds its methods that way, so an import can be
+    caught in one) and, at exit, kills itself with SIGINT instead of returning our code,
+    even though we handled it. So run the exit handlers (the early LibreOffice's stop,
+    weakref finalizers), flush, and leave with os._exit.
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(ExitCode.interrupted)

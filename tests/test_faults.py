@@ -121,3 +121,22 @@ def test_stale_work_folders_of_dead_processes_are_swept(tmp_path, monkeypatch):
     mine.mkdir()
     assert workspace.sweep_stale() == 1
     assert not stale.exists() and mine.exists()
+
+
+def test_ctrl_c_caught_inside_generated_code_still_exits_130(tmp_path):
+    # CPython 3.11 remembers a KeyboardInterrupt that left code run by exec() of a string
+    # (dataclasses makes its methods so: Ctrl-C during an import lands there) and, run with
+    # -m as `pdpacket` is, killed the process with SIGINT at exit instead of returning 130
+    # (seen in CI: returncode -2).
+    folder = write_case(tmp_path / "c")
+    (tmp_path / "interrupting.py").write_text(
+        "import assembler.api as api\n"
+        "from assembler import cli\n"
+        "def boom(*a, **k): exec('raise KeyboardInterrupt')\n"
+        "api.build = boom\n"
+        f"cli.main(['build', {str(folder)!r}, '-q'])\n")
+    proc = subprocess.run([sys.executable, "-m", "interrupting"], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PDPACKET_TODAY": "2026-11-28",
+                                           "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
+    assert proc.returncode == ExitCode.interrupted, proc.stderr
+    assert proc.stderr.strip().endswith("interrupted") and "Traceback" not in proc.stderr
