@@ -108,3 +108,36 @@ def test_a_firm_overrides_and_adds_offices_in_its_settings(run, tmp_path):
     assert "source: firm settings" in result.out
     data = minimal(office="harlingen")
     assert run("validate", "--settings", s, write_case(tmp_path / "c", data)).code == 0
+
+
+def test_settings_and_cases_checked_at_once_in_threads_each_get_their_own_answer(tmp_path):
+    # The web app checks a case in one thread while another builds: a validator shared between
+    # threads handed one its neighbour's errors ("5 problem(s) in the settings" on a valid file).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assembler.casefile.case import validate_case
+    from assembler.casefile.settings import load_settings
+    from assembler.errors import InvalidSettingsError
+    from helpers import SAMPLES, copy_firm_settings
+
+    good = tmp_path / "good"
+    copy_firm_settings(good)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "pdpacket.yaml").write_text("attorney:\n  nmae: X\nsoffice:\n  timeout: soon\n", encoding="utf-8")
+
+    def settings(folder):
+        try:
+            load_settings(None, folder / "case")
+            return "valid"
+        except InvalidSettingsError as exc:
+            return sorted(p.path for p in exc.problems)
+
+    def case(_):
+        return [p.render() for p in validate_case(SAMPLES / "1-garcia-lopez").errors]
+
+    expected = [settings(good), settings(bad), case(0)]
+    assert expected[0] == "valid" and expected[1] and expected[2] == []
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: [settings(good), settings(bad), case(i)], range(48)))
+    assert all(a == expected for a in answers)

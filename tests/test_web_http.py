@@ -415,3 +415,23 @@ def test_builds_run_in_workers_one_at_a_time_per_case_up_to_jobs(cases, monkeypa
     assert fake.most == 2 and sorted(fake.started) == ["okoro", "tenzin", "third"]
     done = c.get("/case/tenzin/build.json").json()["job"]
     assert (done["state"], done["pages"], done["filing"], done["fraction"]) == ("done", 7, "F.pdf", 1.0)
+
+
+def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, monkeypatch):
+    from assembler.errors import Finding, InvalidSettingsError
+
+    settings = cases / "pdpacket.yaml"
+
+    def refused(folder, settings_file=None, progress=None):
+        raise InvalidSettingsError([Finding(str(settings), "soffice.timeout", "must be a number, not 'soon'")])
+
+    monkeypatch.setattr(jobs.api, "build", refused)
+    c = TestClient(create_app(Config(cases, TOKEN, jobs=1)), follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    c.post("/case/tenzin/build", data={"csrf": csrf()})
+    c.app.state.builds.pool.shutdown(wait=True)
+    job = c.get("/case/tenzin/build.json").json()["job"]
+    assert job["state"] == "failed" and str(settings) in job["message"]
+    assert [(p["path"], p["message"]) for p in job["problems"]] == [("soffice.timeout", "must be a number, not 'soon'")]
+    page = c.get("/case/tenzin/build").text
+    assert "soffice.timeout" in page and "must be a number, not &#39;soon&#39;" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import threading
 
 import cerberus
 from cerberus import errors as cerr
@@ -63,19 +64,31 @@ def schema_at(schema: dict, parts) -> dict | None:
 
 
 class SchemaCheck:
-    """A validator built once per schema (building one is the slow part)."""
+    """A validator built once per schema and thread (building one is the slow part).
+
+    Per thread: a Cerberus validator keeps the document and the errors of its last
+    run on itself, so two threads sharing one (the web app validates while it builds)
+    read each other's errors."""
 
     def __init__(self, schema: dict):
         self.schema = schema
-        self.validator = _Validator(copy.deepcopy(schema))
+        self._local = threading.local()
+
+    @property
+    def validator(self) -> cerberus.Validator:
+        validator = getattr(self._local, "validator", None)
+        if validator is None:
+            validator = self._local.validator = _Validator(copy.deepcopy(self.schema))
+        return validator
 
     def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
-        ok = self.validator.validate(data)
-        document = self.validator.document
+        validator = self.validator
+        ok = validator.validate(data)
+        document = validator.document
         if ok:
             return document, []
         problems = []
-        for err in _leaves(cerberus_errors(self.validator)):
+        for err in _leaves(cerberus_errors(validator)):
             path = path_str(err.document_path)
             line = lines.get(path) or lines.get(path_str(err.document_path[:-1]))
             problems.append(Finding(file, path, self._message(err), line=line))

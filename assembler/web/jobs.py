@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import api
-from assembler.errors import Finding, InvalidCaseError, PdpacketError
+from assembler.errors import Finding, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.progress import Progress
 
 # The steps of a build in the order build.py announces them, for the progress bar.
@@ -97,8 +97,12 @@ class Builds:
     def _run(self, job: Job, folder: Path) -> None:
         try:
             result = api.build(folder, settings_file=self.settings_file, progress=PublishingProgress(job, self.lock))
-        except InvalidCaseError as exc:
+        except InvalidCaseError as exc:  # the page lists each problem
             self._finish(job, "failed", message=exc.message, problems=exc.problems)
+        except InvalidSettingsError as exc:  # not the case's fields: say which file to open
+            files = sorted({p.file for p in exc.problems if p.file})
+            self._finish(job, "failed", message=exc.message + (f" ({', '.join(files)})" if files else ""),
+                         problems=exc.problems)
         except PdpacketError as exc:
             self._finish(job, "failed", message=exc.message)
         except Exception:  # noqa: BLE001 - a bug must not kill the worker; the page says so, stderr has the details
