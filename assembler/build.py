@@ -19,11 +19,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
 from assembler import output, workspace
-from assembler.casefile.case import Case, validate_case
+from assembler.casefile.case import Case, case_settings, validate_case
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
-from assembler.casefile.settings import Settings, load_settings
+from assembler.casefile.settings import Settings
 from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
@@ -361,15 +361,15 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
     case_path = Path(case_path)
     with workspace.workdir() as work, contextlib.ExitStack() as own:
         own.callback(early.discard)  # one `pdpacket build` started and no build took over (it failed first)
-        lo = None
+        lo, settings = None, None
         try:  # LibreOffice first: it boots while the case is validated and the templates rendered
-            lo = own.enter_context(libreoffice(load_settings(settings_file, case_path if case_path.is_dir()
-                                                             else case_path.parent), work))
+            settings = case_settings(case_path, settings_file)
+            lo = own.enter_context(libreoffice(settings, work))
             lo.start()
         except (MissingDependencyError, InvalidSettingsError):
             pass  # said below, after what is wrong with the case: the more useful message first
-        case = validate_case(case_path, settings_file=settings_file, strict=strict)
-        settings = load_settings(settings_file, case.dir)
+        case = validate_case(case_path, settings_file, strict, settings)
+        settings = settings or case_settings(case_path, settings_file)
         return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir,
                           split_parts, lo)
 

@@ -59,6 +59,12 @@ def today() -> date:
     return date.fromisoformat(pinned) if pinned else date.today()
 
 
+def case_settings(case_path: Path, settings_file: Path | None = None) -> Settings:
+    """The settings that apply to the case at `case_path` (a folder or a case file)."""
+    case_path = Path(case_path)
+    return load_settings(settings_file, case_path if case_path.is_dir() else case_path.parent)
+
+
 def locate(case_path: Path) -> tuple[Path, Path]:
     file = find_case_file(case_path)
     if file is None:
@@ -133,10 +139,12 @@ def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:
     return problem
 
 
-def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False) -> Case:
-    """Load and check a case; raise InvalidCaseError listing every problem if it fails."""
+def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
+                  settings: Settings | None = None) -> Case:
+    """Load and check a case; raise InvalidCaseError listing every problem if it fails.
+    `settings`: those of the case, when the caller has read them already (see case_settings)."""
     case_path = Path(case)
-    settings = load_settings(settings_file, case_path if case_path.is_dir() else case_path.parent)
+    settings = settings or case_settings(case_path, settings_file)
     loaded = load_case(case_path, settings)
     failing = loaded.problems if strict else loaded.errors
     if failing:

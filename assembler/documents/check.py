@@ -10,11 +10,14 @@ not stand alone in their paragraph or table row.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from lxml import etree
 
 from assembler.documents.context import ROLE_ONLY, context_tree
@@ -52,31 +55,64 @@ def custom_var(value) -> Var:
     return Var("text", value)
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """One template read once: what does not depend on a case, and each part's Jinja tree."""
+
+    findings: tuple[Finding, ...]  # tags Word broke, block tags, curly quotes, syntax errors
+    trees: tuple[tuple[str, nodes.Template], ...]  # (where, tree) of each part that parsed
+    names: frozenset[str]  # the top-level variables it uses, `tabs` when it cites exhibits
+
+
 def check_template(path: Path, role: str | None = None, custom: dict | None = None) -> list[Finding]:
     """Every finding about one template; with `custom` (a case's custom data), the custom
     fields it uses are checked against that case's too (findings of kind CUSTOM)."""
     name = path.name
     role = role or path.stem
+    parsed = _parse(path)
+    tree = context_tree()
+    if custom is not None:
+        tree.fields["custom"] = custom_var(custom)
+    findings = list(parsed.findings)
+    for where, ast in parsed.trees:
+        findings += [Finding(name, "", f"{msg}{where}", kind=kind) for msg, kind in _Names(tree, role).check(ast)]
+    return _unique(findings)
+
+
+def template_names(path: Path) -> frozenset[str]:
+    """The top-level variables a template uses (and `tabs` when it cites exhibits)."""
+    return _parse(path).names
+
+
+def _parse(path: Path) -> _Parsed:
+    data = path.read_bytes()
+    return _parse_bytes(path.name, data, hashlib.sha256(data).hexdigest())
+
+
+@lru_cache(maxsize=64)  # by content: a build, a batch and the web app read each template once
+def _parse_bytes(name: str, data: bytes, digest: str) -> _Parsed:
     try:
-        tpl = load_template(path)
+        tpl = load_template(data)
         docx = tpl.get_docx()
     except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
-        return [Finding(name, "", f"cannot be opened as a Word document ({exc}): save it again as .docx")]
+        return _Parsed((Finding(name, "", f"cannot be opened as a Word document ({exc}): save it again as .docx"),),
+                       (), frozenset())
     findings: list[Finding] = []
+    trees: list[tuple[str, nodes.Template]] = []
+    names: set[str] = set()
     parts = [("body", docx.element.body)]
     for section in docx.sections:
         for label, hf in (("header", section.header), ("footer", section.footer)):
             if not hf.is_linked_to_previous and header_footer_element(hf) is not None:
                 parts.append((label, header_footer_element(hf)))
     env = make_environment({})
-    tree = context_tree()
-    if custom is not None:
-        tree.fields["custom"] = custom_var(custom)
     for label, element in parts:
         where = "" if label == "body" else f" (in the {label})"
         findings += _block_tags(name, element, where)
         findings += _curly_quotes(name, element, where)
         xml = tpl.patch_xml(etree.tostring(element, encoding="unicode"))
+        if re.search(r"\|\s*(cite|tab)\b", xml):
+            names.add("tabs")
         for m in TAG.finditer(xml):
             if "<" in m.group(0):
                 text = re.sub(r"<[^>]+>", "", m.group(0))
@@ -93,8 +129,9 @@ def check_template(path: Path, role: str | None = None, custom: dict | None = No
         except jinja2.TemplateError as exc:  # e.g. an unknown filter
             findings.append(Finding(name, "", f"{exc}{where}: see `pdpacket templates vars` for the filters"))
             continue
-        findings += [Finding(name, "", f"{msg}{where}", kind=kind) for msg, kind in _Names(tree, role).check(ast)]
-    return _unique(findings)
+        names |= meta.find_undeclared_variables(ast)
+        trees.append((where, ast))
+    return _Parsed(tuple(findings), tuple(trees), frozenset(names))
 
 
 def _line_text(xml: str, lineno: int | None) -> str:

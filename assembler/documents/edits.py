@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -50,21 +48,11 @@ class Edit:
 
 # --- what fed a document --------------------------------------------------------------
 
-@cache
-def _template_names(path: Path, digest: str) -> frozenset[str]:
-    """The top-level variables a template uses (and `tabs` when it cites exhibits)."""
-    from assembler.documents.render import load_template, make_environment
-
-    tpl = load_template(path)
-    names = set(tpl.get_undeclared_template_variables(make_environment({})))
-    tpl.get_docx()  # opened again: the call above leaves the template closed
-    if re.search(r"\|\s*(cite|tab)\b", tpl.patch_xml(tpl.get_xml())):
-        names.add("tabs")
-    return frozenset(names)
-
-
 def template_names(path: Path) -> frozenset[str]:
-    return _template_names(path, hashlib.sha256(path.read_bytes()).hexdigest())
+    """The top-level variables a template uses (and `tabs` when it cites exhibits)."""
+    from assembler.documents.check import template_names as names
+
+    return names(path)
 
 
 def fields_of(context: dict, used: frozenset[str]) -> dict[str, str]:

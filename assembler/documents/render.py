@@ -8,8 +8,11 @@ from Python internals.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
+from types import CodeType
 
 import jinja2
 from docx.shared import Mm
@@ -40,8 +43,40 @@ def lines(value) -> Listing:
     return Listing(str(value or ""))
 
 
+# Compiled template parts, by their source: docxtpl asks Jinja to compile the XML of a
+# template's body, headers and footers on every render, which is most of a render's time
+# when one template makes many documents (declarations, certificates, a batch).
+_COMPILED: OrderedDict[tuple, CodeType] = OrderedDict()
+_COMPILED_MAX = 256  # template parts, not cases: a firm has a few dozen
+_COMPILED_LOCK = threading.Lock()
+
+
+class _DocumentEnvironment(SandboxedEnvironment):
+    """The templates' environment; compiles each distinct source once per process.
+
+    The code Jinja generates depends on the source, the autoescape setting and which
+    filters exist (with how they are called), not on what the filters do: so the key."""
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's signature
+        if self.overlayed or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = (source, self.autoescape,
+               tuple(sorted((name, getattr(f, "jinja_pass_arg", None)) for name, f in self.filters.items())))
+        with _COMPILED_LOCK:
+            code = _COMPILED.get(key)
+            if code is not None:
+                _COMPILED.move_to_end(key)
+        if code is None:
+            code = self.compile(source)
+            with _COMPILED_LOCK:
+                _COMPILED[key] = code
+                if len(_COMPILED) > _COMPILED_MAX:
+                    _COMPILED.popitem(last=False)
+        return self.template_class.from_code(self, code, self.make_globals(globals))
+
+
 def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env = _DocumentEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
 
     def cite(ids) -> str:
         order = list(tabs)
@@ -71,9 +106,9 @@ class _Template(DocxTemplate):
         return None
 
 
-def load_template(path: Path) -> DocxTemplate:
-    """A DocxTemplate of `path`, read into memory (the file itself is never changed)."""
-    data = Path(path).read_bytes()
+def load_template(path: Path | bytes) -> DocxTemplate:
+    """A DocxTemplate of `path` (or of a template's bytes), read into memory (the file itself is never changed)."""
+    data = path if isinstance(path, bytes) else Path(path).read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         rels = z.read("_rels/.rels") if "_rels/.rels" in z.namelist() else b""
         if _CORE_PROPS_ALT in rels:

@@ -12,8 +12,8 @@ from datetime import date
 from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
 
-from assembler.casefile.case import Case, today, validate_case
-from assembler.casefile.settings import Settings, load_settings
+from assembler.casefile.case import Case, case_settings, today, validate_case
+from assembler.casefile.settings import Settings
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
 from assembler.pdf import preflight
 from assembler.pdf.manifest import sha256
@@ -39,8 +39,8 @@ class Context:
 
     @classmethod
     def load(cls, case_path: Path, settings_file: Path | None, strict: bool = False) -> Context:
-        case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
-        return cls(case, load_settings(settings_file, case.dir))
+        settings = case_settings(Path(case_path), settings_file)  # read once: validation uses them too
+        return cls(validate_case(Path(case_path), settings_file, strict, settings), settings)
 
     @property
     def a_number(self) -> str:
