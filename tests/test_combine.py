@@ -62,6 +62,35 @@ def test_renders_that_differ_outside_the_body_are_not_combined(tmp_path):
     assert not combine.combinable(_renders(tmp_path, tmp_path / "header.docx", [{"x": "1"}, {"x": "2"}]))
 
 
+@pytest.mark.libreoffice
+def test_declarations_recording_what_fed_them_are_still_combined(tmp_path, monkeypatch):
+    # Each kept document records the case data that fed it (docProps/custom.xml, for edited
+    # copies); that record differs per declaration and changes no page, so it must not stop
+    # a case's declarations from going to LibreOffice as one document.
+    import shutil
+
+    from assembler.api import build
+    from assembler.convert.renders import LibreOffice
+    from helpers import SAMPLES, copy_firm_settings
+
+    copy_firm_settings(tmp_path / "cases")
+    case = shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "cases" / "1-garcia-lopez")
+    jobs = []
+    real = LibreOffice.convert
+
+    def spy(self, batch, *args, **kwargs):
+        jobs.extend(j.label for j in batch)
+        return real(self, batch, *args, **kwargs)
+
+    monkeypatch.setattr(LibreOffice, "convert", spy)
+    result = build(case, tmp_path / "out")
+    assert "4 documents made from template declaration.docx" in jobs
+    assert not [j for j in jobs if j.startswith("the declaration ")]
+    texts = page_texts(result.filing)
+    assert sum("I declare under penalty of perjury" in t for t in texts) == 4
+    assert result.pages == 45
+
+
 def test_a_single_render_is_not_combined(tmp_path):
     docs = _renders(tmp_path, templates_dir() / "tab.docx", [{"tab": {"letter": "A", "title": "T"}}])
     assert not combine.combinable(docs)

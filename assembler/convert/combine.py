@@ -28,7 +28,9 @@ from pypdf import PdfReader
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
-BODY_PARTS = {"word/document.xml", "docProps/core.xml"}
+# Parts renders may differ in: the body, and document properties no page shows (the title;
+# the record of the case data that fed a document, documents/edits.py).
+BODY_PARTS = {"word/document.xml", "docProps/core.xml", "docProps/custom.xml"}
 MARK = "pdpkpart"  # letters and digits only: other characters are escaped in PDF names
 _PAGE_FIELD = re.compile(rb"\b(PAGE|NUMPAGES|SECTIONPAGES|SEQ)\b")
 _RUNS_ON = (b"<w:footnoteReference", b"<w:endnoteReference", b"<w:commentReference")
