@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert import early, exhibits, server, soffice, warm
-from assembler.convert.renders import LibreOffice, Render, convert_renders
+from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template
 from assembler.documents.context import build_context
@@ -185,41 +186,51 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
                    _signature_path(case), work, staging, prefix, names)
 
 
-def render_documents(planned: Planned, progress: Progress) -> Rendered:
+def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None = None) -> Rendered:
     """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job.
 
     A document with an edited copy in CASE/edits/ (same name as in docx/) is not rendered:
-    the copy goes in its place, with a warning when the case data that fed it has changed."""
+    the copy goes in its place, with a warning when the case data that fed it has changed.
+    With `ahead`, each template's renders start converting once the last of them is filled."""
     rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
     _require_custom_fields(planned)
     copies = edits.edited_copies(planned.case.dir)
-    for s in planned.sections:
-        for part in s.parts:
-            how = RENDERED.get(part.kind)
-            if how is None:
-                continue
-            name = how.name(s, part)
-            extra = how.extra(s, part, planned.context)
-            fed = _fed(planned, how, extra) if how.keep else {}
-            edited = copies.pop(f"{name}.docx", None) if how.keep else None
-            if edited is not None:
-                edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
-                target = planned.work / "render" / f"{planned.prefix}{name}.docx"
-                shutil.copyfile(edited, target)
-                rendered.edits.append(edit)
-                # Not combined with renders of the template (None): its styles may differ now.
-                render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
-            else:
-                target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
-                                        signature=how.signature)
-                if how.keep:
-                    edits.record_input(target, fed)
-                part.template = how.role
-                render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
+    to_render = [(s, part, how) for s in planned.sections for part in s.parts
+                 if (how := RENDERED.get(part.kind)) is not None]
+    left = Counter(how.role for s, part, how in to_render
+                   if not (how.keep and f"{how.name(s, part)}.docx" in copies))
+    groups: dict[Role, list[Render]] = {}
+    for s, part, how in to_render:
+        name = how.name(s, part)
+        extra = how.extra(s, part, planned.context)
+        fed = _fed(planned, how, extra) if how.keep else {}
+        edited = copies.pop(f"{name}.docx", None) if how.keep else None
+        if edited is not None:
+            edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
+            target = planned.work / "render" / f"{planned.prefix}{name}.docx"
+            shutil.copyfile(edited, target)
+            rendered.edits.append(edit)
+            # Not combined with renders of the template (None): its styles may differ now.
+            render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
+        else:
+            target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
+                                    signature=how.signature)
             if how.keep:
-                rendered.keep[target] = f"{name}.docx"
-            rendered.pending.append(render)
+                edits.record_input(target, fed)
+            part.template = how.role
+            render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
+        if how.keep:
+            rendered.keep[target] = f"{name}.docx"
+        rendered.pending.append(render)
+        if ahead is not None:
+            if render.template is None:
+                ahead.send([render])
+            else:
+                groups.setdefault(how.role, []).append(render)
+                left[how.role] -= 1
+                if not left[how.role]:  # the template's last render: convert them together now
+                    ahead.send(groups.pop(how.role))
     rendered.notices += edits.notices(rendered.edits)
     if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
         rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
@@ -271,9 +282,20 @@ def render_for_edit(planned: Planned, name: str) -> Path:
     return target
 
 
-def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progress) -> list[Converted]:
-    """Convert the documents of every build in one LibreOffice start."""
-    convert_renders([r for b in builds for r in b.pending], lo, progress)
+def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progress,
+                      ahead: Ahead | None = None) -> list[Converted]:
+    """Convert the documents of every build in one LibreOffice start (with `ahead`, what is
+    left of one build's, after those sent while it rendered)."""
+    pending = [r for b in builds for r in b.pending]
+    if ahead is None:
+        convert_renders(pending, lo, progress)
+    else:
+        progress.step(f"convert {len(pending)} documents with LibreOffice ({lo.how})")
+        ahead.send(ahead.unsent(pending))
+        ahead.finish(progress)
+        left = ahead.unsent(pending)  # the kept-running LibreOffice failed: these in one start
+        if left:
+            convert_renders(left, lo, progress)
     for b in builds:
         for s in b.plan.sections:
             for part in s.parts:
@@ -389,10 +411,11 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
             if lo is None:
                 lo = own.enter_context(libreoffice(settings, work))
                 lo.start()
+            ahead = own.enter_context(Ahead(lo, progress)) if Ahead.usable(lo) else None
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
-                rendered = render_documents(planned, progress)
-                [converted] = convert_documents([rendered], lo, progress)
+                rendered = render_documents(planned, progress, ahead)
+                [converted] = convert_documents([rendered], lo, progress, ahead)
                 [settled] = settle_indexes([converted], lo, progress)
                 result = check_and_place(assemble_filing(settled, progress), out, split_parts, progress)
             finally:

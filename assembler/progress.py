@@ -22,6 +22,11 @@ class Progress:
         if self.enabled:
             print(f"[{self.current_start - self.start:6.1f}s] {what}", file=sys.stderr, flush=True)
 
+    def note(self, what: str) -> None:
+        """A line about the current step (from another thread too), without ending it."""
+        if self.enabled:
+            print(f"[{time.monotonic() - self.start:6.1f}s] {what}", file=sys.stderr, flush=True)
+
     def add(self, what: str, seconds: float) -> None:
         self.timings[what] = self.timings.get(what, 0.0) + seconds
 

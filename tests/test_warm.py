@@ -459,3 +459,33 @@ def test_a_convert_server_whose_libreoffice_dies_fails_that_build_and_serves_the
     finally:
         code, _ = server.stop()
     assert code == 0
+
+
+def test_templates_convert_while_the_build_still_renders(tmp_path, monkeypatch):
+    # Each template's renders go to the kept-running LibreOffice once the last of them is filled,
+    # in a thread of its own: the letter is converting before the exhibits are prepared.
+    from assembler.build import build
+    from assembler.convert.renders import LibreOffice
+    from assembler.progress import Progress
+    from helpers import copy_firm_settings
+
+    events: list[tuple[str, str]] = []
+    real_convert, real_step = LibreOffice.convert, Progress.step
+
+    def convert(self, jobs, *args, **kwargs):
+        events.append(("convert", threading.current_thread().name))
+        return real_convert(self, jobs, *args, **kwargs)
+
+    def step(self, what):
+        events.append(("step", what))
+        return real_step(self, what)
+
+    monkeypatch.setattr(LibreOffice, "convert", convert)
+    monkeypatch.setattr(Progress, "step", step)
+    copy_firm_settings(tmp_path / "cases")
+    case = shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "cases" / "1-garcia-lopez")
+    result = build(case, tmp_path / "out")
+    assert result.pages == 45
+    before_exhibits = events[:events.index(("step", "prepare exhibits"))]
+    assert ("convert", "pdpacket-convert_0") in before_exhibits
+    assert sum(e[0] == "convert" for e in events) >= 4  # per template, not all at once

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +124,72 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) 
         converted = lo.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry", bookmarks=False)
         for r in retry:
             r.part.pdf, r.part.offset, r.part.pages = converted[r.doc].pdf, 0, converted[r.doc].pages
+
+
+class Ahead:
+    """Conversions that start while the build is still rendering.
+
+    A build's LibreOffice otherwise sits idle until every document is rendered, and
+    the renders then wait for it: here each template's renders go to LibreOffice as
+    soon as the last of them is filled (converted in a thread of its own, so Python
+    fills the next template meanwhile, on the other core). Only for a kept-running
+    LibreOffice: with one start per conversion, converting in pieces would start it
+    many times. The results are the same as converting everything at once: each
+    group goes through convert_renders, which is all a conversion ever is.
+    """
+
+    def __init__(self, lo: LibreOffice, progress: Progress):
+        self.lo = lo
+        self.progress = _Relay(progress)  # the thread's own timings, added to the build's at finish()
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="pdpacket-convert")
+        self.futures: list[Future] = []
+        self.sent: set[int] = set()  # id() of the renders handed over
+
+    @staticmethod
+    def usable(lo: LibreOffice) -> bool:
+        return lo.current is not None
+
+    def send(self, renders: list[Render]) -> None:
+        # Once the kept-running LibreOffice proved unusable, the rest waits for one start of its own.
+        if renders and self.usable(self.lo):
+            self.sent.update(id(r) for r in renders)
+            self.futures.append(self.pool.submit(convert_renders, renders, self.lo, self.progress))
+
+    def unsent(self, renders: list[Render]) -> list[Render]:
+        return [r for r in renders if id(r) not in self.sent]
+
+    def finish(self, progress: Progress) -> None:
+        """Wait for every conversion sent; raise the first failure, as converting at once would."""
+        try:
+            for future in self.futures:
+                future.result()
+        finally:
+            self.futures = []
+            for key, seconds in self.progress.timings.items():
+                if key.startswith("libreoffice"):
+                    progress.add(key, seconds)
+            self.progress.timings.clear()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None and not issubclass(kind, Exception):
+            # Ctrl-C or exit: stop LibreOffice now rather than wait for its conversion (or its
+            # start, if it hangs) to time out; the process is ending, a long-lived one included.
+            self.lo.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Relay(Progress):
+    """The conversion thread's progress: quiet, but what LibreOffice.convert has to say (a
+    kept-running LibreOffice that cannot be used, and what is used instead) reaches the build's."""
+
+    def __init__(self, build: Progress):
+        super().__init__(enabled=False)
+        self.build = build
+
+    def step(self, what: str) -> None:
+        super().step(what)
+        if what.startswith("convert:"):
+            self.build.note(what)
