@@ -1,3 +1,3 @@
-from assembler.cli import main
+from assembler.start import main
 
 main()

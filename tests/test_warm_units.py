@@ -95,3 +95,20 @@ def test_a_kept_running_libreoffice_that_turns_out_unavailable_is_not_tried_agai
     with pytest.raises(ConversionError) as caught:  # the one-shot path's own failure, not a loop
         lo.convert([Job(doc, "the document")], tmp_path / "pdf", bookmarks=False)
     assert flaky.tries == 1 and "LibreOffice did not convert the document" in caught.value.message
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["build", "c"], ("c", None)),
+    (["-v", "build", "-q", "c", "-o", "out", "--settings", "s.yaml", "--strict"], ("c", "s.yaml")),
+    (["build", "--settings=s.yaml", "--out=o", "--split", "--email", "c"], ("c", "s.yaml")),
+    (["build", "--templates", "t", "c"], ("c", None)),
+    (["build"], None), (["build", "c", "--help"], None), (["build", "c", "--unknown"], None),
+    (["build", "c", "d"], None), (["build", "c", "-o"], None), (["batch", "c"], None), (["--version"], None),
+    ([], None), (["validate", "build"], None),
+])
+def test_the_command_line_that_starts_libreoffice_before_the_imports(args, expected):
+    # Only a plain `pdpacket build CASE` starts LibreOffice before click is imported; anything
+    # else is left to click (the build then starts LibreOffice itself).
+    from assembler.start import build_arguments
+    found = build_arguments(args)
+    assert (None if found is None else (str(found[0]), found[1] and str(found[1]))) == expected

@@ -1,0 +1,56 @@
+"""The `pdpacket` command's first moments.
+
+`pdpacket build` starts its LibreOffice before anything else is imported (click and the
+command's own module take about 40 ms), so that it boots while Python does the rest
+(convert/early.py). Only the one plain form of the command line is recognised here;
+anything else (another command, an option this does not know, --help) starts nothing,
+and the build starts its LibreOffice itself, as it always can.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_GLOBAL_FLAGS = {"-v", "--verbose"}
+_VALUE_OPTIONS = {"-o": "out", "--out": "out", "--settings": "settings", "--templates": "templates"}
+_FLAGS = {"--strict", "-q", "--quiet", "--split", "--email"}
+
+
+def build_arguments(args: list[str]) -> tuple[Path, Path | None] | None:
+    """(case, settings file) of a plain `pdpacket build` command line, else None."""
+    rest = list(args)
+    while rest and rest[0] in _GLOBAL_FLAGS:
+        rest.pop(0)
+    if not rest or rest.pop(0) != "build":
+        return None
+    case, values = None, {}
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in _VALUE_OPTIONS and arg.startswith("--") and eq:
+            values[_VALUE_OPTIONS[name]] = value
+        elif arg in _VALUE_OPTIONS:
+            if not rest:
+                return None
+            values[_VALUE_OPTIONS[arg]] = rest.pop(0)
+        elif arg in _FLAGS or arg in _GLOBAL_FLAGS:
+            continue
+        elif arg.startswith("-") or case is not None:
+            return None  # --help, an unknown option, a second argument: click will say
+        else:
+            case = arg
+    if case is None:
+        return None
+    settings = values.get("settings")
+    return Path(case), Path(settings) if settings else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    found = build_arguments(sys.argv[1:] if argv is None else argv)
+    if found is not None:
+        from assembler.convert import early
+
+        early.start(*found)
+    from assembler.cli import main as cli_main
+
+    cli_main(argv)
