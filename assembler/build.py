@@ -455,7 +455,10 @@ def _prepare_exhibits(rendered: Rendered) -> None:
             rendered.inputs.append(part.source)
             suffix = part.source.suffix.lower()
             if suffix == ".pdf":
-                part.pages = len(exhibits.open_pdf(part.source, part.label, rendered.notices).pages)
+                reader = exhibits.open_pdf(part.source, part.label, rendered.notices)
+                part.pages = len(reader.pages)
+                # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
+                part.untexted = tuple(i for i, page in enumerate(reader.pages) if not preflight.has_text(page))
                 part.pdf = part.source  # counted here: conversion need not open it again
             elif suffix in exhibits.IMAGE_SUFFIXES:
                 part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
@@ -503,8 +506,12 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
                      if p.source is not None and p.source.suffix.lower() == ".pdf"
                      for n in range(p.first, p.last + 1)}
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
+    untexted = None
+    if all(p.untexted is not None for s in planned.sections for p in s.parts
+           if p.source is not None and p.source.suffix.lower() == ".pdf"):
+        untexted = {p.first + i for s in planned.sections for p in s.parts if p.untexted for i in p.untexted}
     report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
-                                    deep=False)
+                                    deep=False, untexted=untexted)
     too_big = [f for f in report.errors if f.kind == "size"]
     errors = [f for f in report.errors if f not in too_big]
     if errors:

@@ -31,6 +31,7 @@ class Part:
     pages: int = 0
     first: int = 0
     last: int = 0
+    untexted: tuple[int, ...] | None = None  # an exhibit PDF's pages (0-based) that draw no text, when read
 
 
 @dataclass
