@@ -170,3 +170,14 @@ def test_a_tab_page_running_over_two_pages_keeps_the_numbers_right(run, tmp_path
     assert printed["A"][0] == real["A"] and printed["B"][0] == real["B"] and printed["C"][0] == real["C"]
     assert printed["A"][1] == real["B"] - 1 and printed["B"][1] == real["C"] - 1
     assert real["C"] - real["B"] >= 4  # tab B's page ran over, then its 2-page exhibit
+
+
+def test_renders_of_one_template_start_from_clean_copies(tmp_path):
+    # Renders copy one parsed template (documents/render.py): no render may see another's text.
+    from docx import Document as Open
+    docs = _renders(tmp_path, templates_dir() / "tab.docx",
+                    [{"tab": {"letter": letter, "title": f"Title {letter}"}} for letter in "ABC"])
+    texts = ["\n".join(p.text for p in Open(d).paragraphs) for d in docs]
+    for letter, text in zip("ABC", texts, strict=True):
+        assert f"Title {letter}" in text
+        assert not [o for o in "ABC" if o != letter and f"Title {o}" in text]
