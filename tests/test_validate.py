@@ -439,3 +439,12 @@ def test_the_c_yaml_parser_reads_a_case_as_the_python_one_does(name, monkeypatch
     assert (fast.data, fast.lines, fast.problems, fast.flow_mappings) == \
         (slow.data, slow.lines, slow.problems, slow.flow_mappings)
     assert fast.lines and fast.data
+
+
+@pytest.mark.parametrize("path", ["schemas/case.yaml", "schemas/settings.yaml", "assembler/data/offices.yaml",
+                                  "assembler/data/courts.yaml"])
+def test_shipped_yaml_reads_the_same_with_the_c_parser(path):
+    from assembler import resources
+    from helpers import REPO
+    text = (REPO / path).read_text(encoding="utf-8")
+    assert resources.safe_load(text) == yaml.safe_load(text)

@@ -67,6 +67,6 @@ def discard() -> None:
 def _soffice_settings(path: Path | None) -> dict:
     if path is None:
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON settings files parse as YAML too
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # JSON settings files parse as YAML too
     options = data.get("soffice") if isinstance(data, dict) else None
     return options if isinstance(options, dict) else {}
