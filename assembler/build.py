@@ -52,6 +52,7 @@ from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
 
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
+INDEX_GUESS_PAGES = 1  # a single build's index length until it is converted
 
 
 @dataclass(frozen=True)
@@ -186,12 +187,14 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
                    _signature_path(case), work, staging, prefix, names)
 
 
-def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None = None) -> Rendered:
+def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None = None,
+                     draft_index: bool = True) -> Rendered:
     """Fill every template (the index as a draft), and make every exhibit a PDF or a LibreOffice job.
 
     A document with an edited copy in CASE/edits/ (same name as in docx/) is not rendered:
     the copy goes in its place, with a warning when the case data that fed it has changed.
-    With `ahead`, each template's renders start converting once the last of them is filled."""
+    With `ahead`, each template's renders start converting once the last of them is filled.
+    Without `draft_index`, the index is taken to be one page until settle_indexes knows."""
     rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
     _require_custom_fields(planned)
@@ -242,10 +245,16 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     if not planned.has_index:
         return rendered
     planned.index_part.template = Role.index
+    if not draft_index:
+        # One build: its LibreOffice converts one document at a time, and an index almost
+        # always fits on a page (every sample's does). A guess that is wrong costs one more
+        # round in settle_indexes: the conversion the draft would have cost anyway.
+        planned.index_part.pages = INDEX_GUESS_PAGES
+        return rendered
     for s in planned.sections:
         s.first = s.last = INDEX_PLACEHOLDER_PAGE
-    # The draft index joins the first LibreOffice run, so its length is
-    # known (almost always right) before the real page numbers are.
+    # A batch's draft indexes join the first LibreOffice run (one document for all the
+    # cases of a chunk), so their lengths are known before the real page numbers are.
     rendered.pending.append(planned.render_index("draft", final=False))
     return rendered
 
@@ -414,7 +423,7 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
             ahead = own.enter_context(Ahead(lo, progress)) if Ahead.usable(lo) else None
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
-                rendered = render_documents(planned, progress, ahead)
+                rendered = render_documents(planned, progress, ahead, draft_index=False)
                 [converted] = convert_documents([rendered], lo, progress, ahead)
                 [settled] = settle_indexes([converted], lo, progress)
                 result = check_and_place(assemble_filing(settled, progress), out, split_parts, progress)
