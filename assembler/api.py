@@ -23,6 +23,7 @@ from assembler.casefile import rules
 from assembler.casefile.case import Case, check_case, today, validate_case
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
+from assembler.convert.renders import LibreOffice
 from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
@@ -48,13 +49,14 @@ __all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "Filing
 
 def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None, strict: bool = False,
           progress: Progress | None = None, templates_dir: Path | None = None, split_parts: bool = False,
-          email: bool = False) -> BuildResult:
-    """Build one case; record the build in the ledger; with `email`, write the e-mail drafts beside the filing."""
+          email: bool = False, lo: LibreOffice | None = None) -> BuildResult:
+    """Build one case; record the build in the ledger; with `email`, write the e-mail drafts beside the filing.
+    `lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with."""
     progress = progress or Progress(False)
     progress.step("validate")
     ctx = flow.Context.load(Path(case_path), settings_file, strict)
     out = Path(out) if out else ctx.case.dir / "out"
-    result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts)
+    result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts, lo)
     try:
         flow.record_build(ctx, result.filing, templates_dir)
         if email:

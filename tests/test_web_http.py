@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote
@@ -374,7 +375,7 @@ class FakeBuilds:
         self.release = threading.Event()
         self.all_started = threading.Semaphore(0)
 
-    def build(self, folder, settings_file=None, progress=None):
+    def build(self, folder, settings_file=None, progress=None, lo=None):
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -391,6 +392,7 @@ class FakeBuilds:
 def test_builds_run_in_workers_one_at_a_time_per_case_up_to_jobs(cases, monkeypatch):
     fake = FakeBuilds()
     monkeypatch.setattr(jobs.api, "build", fake.build)
+    monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)  # the fake converts nothing
     write_case(cases / "third", minimal())
     c = TestClient(create_app(Config(cases, TOKEN, jobs=2)), follow_redirects=False)
     c.get(f"/?token={TOKEN}")
@@ -422,10 +424,11 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
 
     settings = cases / "pdpacket.yaml"
 
-    def refused(folder, settings_file=None, progress=None):
+    def refused(folder, settings_file=None, progress=None, lo=None):
         raise InvalidSettingsError([Finding(str(settings), "soffice.timeout", "must be a number, not 'soon'")])
 
     monkeypatch.setattr(jobs.api, "build", refused)
+    monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)
     c = TestClient(create_app(Config(cases, TOKEN, jobs=1)), follow_redirects=False)
     c.get(f"/?token={TOKEN}")
     c.post("/case/tenzin/build", data={"csrf": csrf()})
@@ -435,3 +438,41 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
     assert [(p["path"], p["message"]) for p in job["problems"]] == [("soffice.timeout", "must be a number, not 'soon'")]
     page = c.get("/case/tenzin/build").text
     assert "soffice.timeout" in page and "must be a number, not &#39;soon&#39;" in page
+
+
+@pytest.mark.libreoffice
+def test_web_builds_share_a_libreoffice_kept_running_and_shutdown_stops_it(cases):
+    # issue 15: the web app holds its LibreOffice open between builds (about a second a build)
+    builds = jobs.Builds(jobs=1)
+
+    def built(name):
+        builds.start(name, cases / name)
+        deadline = time.monotonic() + 180
+        while (job := builds.get(name)).active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.state == "done", (job.message, job.problems)
+        return job
+
+    try:
+        assert built("tenzin").pages
+        [(_, lo)] = builds.offices.free
+        office = lo.current
+        assert office is not None and office.proc is not None
+        pid, starts = office.proc.pid, office.starts
+        assert built("okoro").pages
+        assert builds.offices.free == [(builds.offices.free[0][0], lo)]
+        assert (office.starts, office.proc.pid) == (starts, pid)  # the same LibreOffice, not a new start
+    finally:
+        builds.shutdown()
+    assert office.proc is None
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _in_group(p, pid)]
+    assert not left, [(p / "cmdline").read_bytes()[:80] for p in left]
+
+
+def _in_group(proc: Path, pgid: int) -> bool:
+    """A live process of the group (a zombie is dead: it waits for init to reap it)."""
+    try:
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0] != "Z" and int(fields[2]) == pgid
+    except (OSError, ValueError, IndexError):
+        return False

@@ -1,4 +1,5 @@
-"""Builds started from the browser: run in worker threads, one at a time per case, up to --jobs at once.
+"""Builds started from the browser: run in worker threads, one at a time per case, up to --jobs at once,
+each on a LibreOffice kept running between builds (Offices).
 
 A build spends nearly all its time in LibreOffice (a child process), so
 threads keep the server responsive without the cost of a process pool, and
@@ -6,6 +7,7 @@ the build reports its steps straight into the job the page polls.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -14,7 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler import api
+from assembler import api, workspace
+from assembler import build as build_mod
+from assembler.casefile.case import case_settings
+from assembler.casefile.settings import Settings
+from assembler.convert.renders import LibreOffice
 from assembler.errors import Finding, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.progress import Progress
 
@@ -73,12 +79,55 @@ class PublishingProgress(Progress):
                 self.job.fraction = max(self.job.fraction, STEPS.index(key) / len(STEPS))
 
 
+class Offices:
+    """LibreOffices kept running between the web app's builds, one per build running at once.
+
+    A build of its own starts LibreOffice (about a second) and stops it; here a build
+    takes a running one and gives it back (warm.Office restarts it after so many
+    conversions, a crash or a hang). Stopped, profiles removed, by close()."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.free: list[tuple[tuple, LibreOffice]] = []
+        self.stack = contextlib.ExitStack()
+        self.closed = False
+
+    @staticmethod
+    def _key(settings: Settings) -> tuple:
+        return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
+
+    def take(self, settings: Settings) -> LibreOffice:
+        key = self._key(settings)
+        with self.lock:
+            for i, (k, _) in enumerate(self.free):
+                if k == key:
+                    return self.free.pop(i)[1]
+            work = self.stack.enter_context(workspace.workdir())
+            lo = self.stack.enter_context(build_mod.libreoffice(settings, work))
+        lo.start()
+        return lo
+
+    def give_back(self, settings: Settings, lo: LibreOffice) -> None:
+        with self.lock:
+            if not self.closed:
+                self.free.append((self._key(settings), lo))
+                return
+        lo.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.free = []
+            self.stack.close()
+
+
 class Builds:
     def __init__(self, jobs: int = 2, settings_file: Path | None = None):
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pdpacket-build")
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self.settings_file = settings_file
+        self.offices = Offices()
 
     def start(self, name: str, folder: Path) -> Job:
         """Start a build of the case, unless one is already queued or running (then that one is returned)."""
@@ -95,8 +144,12 @@ class Builds:
             return self.jobs.get(name)
 
     def _run(self, job: Job, folder: Path) -> None:
+        lo, settings = None, None
         try:
-            result = api.build(folder, settings_file=self.settings_file, progress=PublishingProgress(job, self.lock))
+            settings = case_settings(folder, self.settings_file)
+            lo = self.offices.take(settings)
+            result = api.build(folder, settings_file=self.settings_file, progress=PublishingProgress(job, self.lock),
+                               lo=lo)
         except InvalidCaseError as exc:  # the page lists each problem
             self._finish(job, "failed", message=exc.message, problems=exc.problems)
         except InvalidSettingsError as exc:  # not the case's fields: say which file to open
@@ -111,6 +164,9 @@ class Builds:
                                                 "terminal that runs `pdpacket serve`; please report it")
         else:
             self._finish(job, "done", filing=result.filing.name, pages=result.pages, warnings=result.warnings)
+        finally:
+            if lo is not None and settings is not None:
+                self.offices.give_back(settings, lo)
 
     def _finish(self, job: Job, state: str, **values) -> None:
         with self.lock:
@@ -122,3 +178,4 @@ class Builds:
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.offices.close()
