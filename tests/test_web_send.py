@@ -96,11 +96,18 @@ def test_the_list_says_sent_and_answered_from_the_ledger_detained_first(unbuilt,
     assert "answered" in page and "Due: no answer yet" in page
 
 
+def send(c, name: str, **data):
+    """Press Send as a browser does: the POST answers with a redirect to the page that says what happened."""
+    r = c.post(f"/case/{name}/send", data={"csrf": csrf_token(TOKEN), **data})
+    assert r.status_code == 303 and r.headers["location"] == f"/case/{name}/build", r.text
+    return c.get(r.headers["location"])
+
+
 def test_send_is_not_offered_before_a_build_nor_without_a_mail_server(unbuilt):
     c = client(unbuilt)
     page = c.get("/case/tenzin/build").text
     assert 'id="send-button" disabled' in page and "Build the filing first." in page
-    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    r = send(c, "tenzin")
     assert r.status_code == 409 and "Not sent:" in r.text and "Build the filing first." in r.text
     _settings(unbuilt, None)
     assert "No outgoing mail server in the settings: add smtp.host" in c.get("/case/tenzin/build").text
@@ -162,7 +169,7 @@ def test_send_delivers_the_filing_and_the_list_says_sent(cases, inbox):
     assert rows(c)["tenzin"]["status"] == "built"
     page = c.get("/case/tenzin/build").text
     assert 'id="send-button" disabled' not in page and 'name="again"' in page
-    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    r = send(c, "tenzin")
     assert r.status_code == 200, r.text
     assert len(inbox.received) == 1
     to, data = inbox.received[0]
@@ -180,13 +187,17 @@ def test_send_delivers_the_filing_and_the_list_says_sent(cases, inbox):
 @pytest.mark.libreoffice
 def test_a_second_send_needs_again(cases, inbox):
     c = client(cases)
-    assert c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)}).status_code == 200
-    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN)})
+    assert send(c, "tenzin").status_code == 200
+    r = send(c, "tenzin")
     assert r.status_code == 409
     assert "Not sent:" in r.text and f"was already sent on {TODAY}" in r.text and "pass --again" in r.text
     assert len(inbox.received) == 1
-    r = c.post("/case/tenzin/send", data={"csrf": csrf_token(TOKEN), "again": "on"})
+    r = send(c, "tenzin", again="on")
     assert r.status_code == 200, r.text
+    assert len(inbox.received) == 2 and len(send_events(cases)) == 2
+    # The answer to the POST was a redirect: reloading the page shows it again, and sends nothing.
+    reloaded = c.get("/case/tenzin/build")
+    assert reloaded.status_code == 200 and "Sent</strong>" not in reloaded.text
     assert len(inbox.received) == 2 and len(send_events(cases)) == 2
 
 

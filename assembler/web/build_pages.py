@@ -36,10 +36,11 @@ def last_build(folder: Path) -> dict | None:
             "docx": docx, "parts": parts}
 
 
-async def build_page(request: Request, sent: dict | None = None, status: int = 200) -> Response:
+async def build_page(request: Request) -> Response:
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)
+    sent, status = st.sent.pop(name, (None, 200))  # shown once, after the redirect that follows Send
     row = await run_in_threadpool(cases.case_status, folder, st.config.settings_file)
     last = await run_in_threadpool(last_build, folder)
     blocked = await run_in_threadpool(cases.send_available, folder, st.config.settings_file)
@@ -90,7 +91,10 @@ async def send(request: Request) -> Response:
     code = 200 if sent["ok"] else 409
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(sent, status_code=code)
-    return await build_page(request, sent=sent, status=code)
+    # Post, redirect, get: the browser then shows a page it can reload without sending again
+    # (with "send again" ticked, a reload of the POST's own answer would e-mail the office twice).
+    st.sent[name] = (sent, code)
+    return RedirectResponse(f"/case/{name}/build", status_code=303)
 
 
 async def start_build(request: Request) -> Response:
