@@ -33,7 +33,7 @@ def cases_folder(root: Path) -> None:
     for entry in (REPO / "samples").iterdir():
         if entry.is_dir():
             shutil.copytree(entry, root / entry.name, ignore=shutil.ignore_patterns("out"))
-        elif entry.suffix == ".yaml":
+        elif entry.suffix in (".yaml", ".pdf"):  # the firm settings and the forms they name
             shutil.copy(entry, root / entry.name)
     unfinished = (root / "3-minimal" / "case.yaml").read_text(encoding="utf-8")
     unfinished = unfinished.replace("date_of_birth: 1990-01-20", "date_of_birth: 2090-01-20")
@@ -63,8 +63,9 @@ def main(out: Path) -> None:
             page.goto(f"{url}/case/1-garcia-lopez/build")
             page.click("#build-button")
             page.wait_for_selector("#job-done", timeout=180_000)
+            page.goto(f"{url}/case/1-garcia-lopez/build")  # as a later visit shows it: filing, Send
             time.sleep(3)  # the browser's PDF viewer draws the filing
-            page.screenshot(path=out / "build.png")
+            page.screenshot(path=out / "build.png", full_page=True)
             page.goto(f"{url}/")
             page.screenshot(path=out / "cases.png")
             page.goto(f"{url}/case/1-garcia-lopez#section-exhibits")
