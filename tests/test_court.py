@@ -196,3 +196,27 @@ def test_court_citations_come_from_the_one_table_and_follow_who_has_the_case():
     assert court.citation("join_motion_to_reopen", board=True) == citations.REOPEN_CITATIONS["board"]
     assert court.citation("join_motion_to_reopen", board=False).endswith("1003.23(b)(4)(iv)")
     assert court.citation("dismissal", board=True) is None  # the brief's table has none: none is made up
+
+
+@pytest.mark.libreoffice
+def test_court_papers_over_the_size_limit_are_split_at_document_boundaries(run, tmp_path):
+    # `pdpacket court --split`: each part under the limit, starting with its contents page, the motion
+    # and its proposed order never cut, the parts listed in the manifest.
+    from helpers import copy_firm_settings
+    copy_firm_settings(tmp_path / "cases")
+    settings = tmp_path / "cases" / "pdpacket.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\nfiling:\n  size_limit_mb: 0.08\n", encoding="utf-8")
+    case = shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "cases" / "1-garcia-lopez")
+    result = run("court", case, "-o", tmp_path / "out", "--split", "-q")
+    assert result.code == 0, result.err
+    whole = tmp_path / "out" / "GARCIA-LOPEZ_A201234567_court-papers.pdf"
+    parts = sorted((tmp_path / "out").glob("*_court-papers_Part*.pdf"))
+    assert [p.name for p in parts] == ["GARCIA-LOPEZ_A201234567_court-papers_Part1.pdf",
+                                       "GARCIA-LOPEZ_A201234567_court-papers_Part2.pdf"]
+    assert all(p.stat().st_size <= 0.08 * 1024 * 1024 for p in parts)
+    texts = [page_texts(p) for p in parts]
+    assert texts[0][0].startswith("Part 1 of 2: contents") and texts[1][0].startswith("Part 2 of 2: contents")
+    assert "JOINT MOTION TO DISMISS PROCEEDINGS" in texts[0][1] and "ORDER OF THE IMMIGRATION JUDGE" in texts[1][1]
+    assert [t for part in texts for t in part[1:]] == page_texts(whole)  # every page once, in order
+    manifest = json.loads((tmp_path / "out" / "court-manifest.json").read_text())
+    assert [p["file"] for p in manifest["parts"]] == [p.name for p in parts]
