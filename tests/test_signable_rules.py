@@ -187,6 +187,13 @@ def test_old_directory_fields_are_refused_with_their_new_names(run, tmp_path):
     assert result.code == ExitCode.invalid_settings
     assert "offices.chicago.as_of: 'as_of' was renamed: write source_date" in result.err
     assert "offices.chicago.verified: 'verified' was renamed: write verified_on" in result.err
+    # The court directory's entries use the same names (they once said as_of and verified too).
+    s = _settings(tmp_path / "c.yaml", courts={"chicago": {"name": "Chicago Immigration Court", "as_of": "2026-10-01",
+                                                           "verified": True}})
+    result = run("offices", "--settings", s)
+    assert result.code == ExitCode.invalid_settings
+    assert "courts.chicago.as_of: 'as_of' was renamed: write source_date" in result.err
+    assert "courts.chicago.verified: 'verified' was renamed: write verified_on" in result.err
 
 
 def test_offices_shows_courts_sub_offices_and_rules(run, tmp_path):

@@ -77,11 +77,13 @@ def problems(offices: dict, file: str) -> list[Finding]:
 def renamed_fields(data: dict, file: str, lines: dict) -> list[Finding]:
     """Settings written for an older pdpacket: say what the renamed fields are called now."""
     found = []
-    for key, entry in ((data.get("offices") or {}) if isinstance(data.get("offices"), dict) else {}).items():
-        for old, new in RENAMED.items():
-            if isinstance(entry, dict) and old in entry:
-                path = f"offices.{key}.{old}"
-                found.append(Finding(file, path, f"'{old}' was renamed: write {new}", line=lines.get(path)))
+    for section in ("offices", "courts"):  # the court directory's entries use the offices' names too
+        entries = data.get(section)
+        for key, entry in (entries.items() if isinstance(entries, dict) else []):
+            for old, new in RENAMED.items():
+                if isinstance(entry, dict) and old in entry:
+                    path = f"{section}.{key}.{old}"
+                    found.append(Finding(file, path, f"'{old}' was renamed: write {new}", line=lines.get(path)))
     return found
 
 

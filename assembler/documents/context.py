@@ -298,7 +298,9 @@ def _court_variables() -> dict[str, Var]:
                                                              "empty when it has none: print a blank"),
             "decider": text("Immigration Judge", "Immigration Judge, or Board"),
             "key": text("new_york_broadway", "the court directory's key, empty when not found"),
-            "source": text("firm settings"), "verified": Var("yes/no", False)},
+            "source": text("firm settings"), "source_date": Var("date", "2026-11-28", doc="the date of the source"),
+            "verified_on": Var("date", None, doc="the date the firm checked the court's address"),
+            "verified": Var("yes/no", False, doc="whether the firm has checked it (verified_on is set)")},
             doc="court papers: the court (or the Board) they are addressed to"),
         "motion": Var("mapping", None, {
             "relief": text("dismissal"), "title": text("Joint Motion to Dismiss Proceedings"),

@@ -105,7 +105,8 @@ def court_variables(data: dict, courts: dict) -> tuple[dict, list[tuple[str, str
     return {"key": key, "name": name, "board": board, "city": city, "state": state, "place": place,
             "address": address, "body": "Board of Immigration Appeals" if board else "Immigration Court",
             "decider": "Board" if board else "Immigration Judge", "source": entry.get("source"),
-            "verified": bool(entry.get("verified"))}, warnings
+            "source_date": entry.get("source_date"), "verified_on": entry.get("verified_on"),
+            "verified": bool(entry.get("verified_on"))}, warnings
 
 
 def plan_court(data: dict) -> list[Section]:
