@@ -374,3 +374,90 @@ def test_batch_report_gains_the_status_columns_and_drafts(run, cases):
     assert (row["detained"], row["sent"], row["due"]) == (False, "", "send the request")
     header = (out / "batch-report.csv").read_text().splitlines()[0]
     assert header.endswith("detained,sent,method,response,next_hearing,due,email")
+
+
+# --- a secure connection: STARTTLS and TLS, the certificate checked ------------------------------
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A certificate authority of the test's own, and a certificate it signed for 127.0.0.1."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    now = datetime.datetime.now(datetime.UTC)
+
+    def made(subject, issuer, key, signer, ca: bool, san=None):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=2))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test firm CA")])
+    ca = made(ca_name, ca_name, ca_key, ca_key, True)
+    cert = made(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), ca_name, key, ca_key, False,
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    return folder
+
+
+def _server_context(certificate):
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate / "server.pem", certificate / "server.key")
+    return context
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_send_over_starttls_and_tls_trusting_the_firms_own_authority(run, cases, smtp_server, certificate,
+                                                                      security, monkeypatch):
+    port = _port(cases)
+    shutil.copy(certificate / "ca.pem", cases / "firm-ca.pem")
+    _settings(cases, port, smtp={"host": "127.0.0.1", "port": port, "security": security, "timeout": 5,
+                                 "user": "dokafor", "ca_file": "firm-ca.pem"})
+    monkeypatch.setenv("PDPACKET_SMTP_PASSWORD", "secret")
+    logins = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data == LoginPassword(b"dokafor", b"secret"))
+
+    if security == "starttls":  # the server refuses to go on in clear
+        inbox = smtp_server(tls_context=_server_context(certificate), require_starttls=True,
+                            authenticator=authenticate, auth_require_tls=True)
+    else:
+        inbox = smtp_server(ssl_context=_server_context(certificate), authenticator=authenticate,
+                            auth_require_tls=False)  # aiosmtpd counts only STARTTLS as TLS when offering AUTH
+    result = run("send", cases / "big")
+    assert result.code == 0, result.err
+    total = len(inbox.received)
+    assert total >= 3 and _parse(inbox.received[-1][1])["Subject"].endswith(f"({total} of {total})")
+    assert [e.kind for e in _ledger(cases)].count("send") == 1
+    # The password crossed an encrypted connection only: after STARTTLS, or on a port that speaks only TLS.
+    assert logins == [(b"dokafor", b"secret", security == "starttls")]
+
+
+@pytest.mark.libreoffice
+def test_a_server_certificate_nobody_vouches_for_is_refused_and_nothing_sent(run, cases, smtp_server, certificate):
+    port = _port(cases)
+    _settings(cases, port, smtp={"host": "127.0.0.1", "port": port, "security": "starttls", "timeout": 5})
+    inbox = smtp_server(tls_context=_server_context(certificate), require_starttls=True)
+    result = run("send", cases / "big")
+    assert result.code == ExitCode.send_failed
+    assert "the server's certificate could not be trusted" in result.err and "smtp.ca_file" in result.err
+    assert "nothing was sent" in result.err and "Traceback" not in result.err
+    assert inbox.received == [] and [e.kind for e in _ledger(cases)].count("send") == 0

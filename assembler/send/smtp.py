@@ -13,6 +13,7 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 
 from assembler.casefile.settings import Settings
 from assembler.errors import ExitCode, Finding, InvalidSettingsError, PdpacketError
@@ -35,6 +36,14 @@ class Server:
     security: str
     user: str | None
     timeout: float
+    ca_file: Path | None = None  # trusted besides the system's certificate authorities
+
+    def tls(self) -> ssl.SSLContext:
+        """Certificates and host names checked, as for any mail client (Python's defaults)."""
+        context = ssl.create_default_context()
+        if self.ca_file is not None:
+            context.load_verify_locations(cafile=str(self.ca_file))
+        return context
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port} ({self.security})"
@@ -52,8 +61,17 @@ def server(settings: Settings) -> Server:
     if user and security == "none" and not _loopback(smtp["host"]):
         raise InvalidSettingsError([Finding(where, "smtp.security", "is none, so the password would cross the "
                                             "network in clear: use starttls or tls")], "unsafe SMTP settings")
+    ca_file = None
+    if smtp.get("ca_file"):
+        ca_file = Path(smtp["ca_file"]).expanduser()
+        if not ca_file.is_absolute() and settings.path is not None:
+            ca_file = settings.path.parent / ca_file
+        if not ca_file.is_file():
+            raise InvalidSettingsError([Finding(where, "smtp.ca_file", f"{ca_file} does not exist: name the PEM file "
+                                                "of the certificate authority that signed the server's certificate")],
+                                       "the SMTP certificate authority file is missing")
     return Server(smtp["host"], int(smtp.get("port") or DEFAULT_PORTS[security]), security, user,
-                  float(smtp.get("timeout") or 60))
+                  float(smtp.get("timeout") or 60), ca_file)
 
 
 def _loopback(host: str) -> bool:
@@ -88,7 +106,7 @@ def send_all(settings: Settings, messages: list[Message]) -> None:
     try:
         with _connect(srv) as client:
             if srv.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=srv.tls())
             if srv.user:
                 client.login(srv.user, secret or "")
             for m in messages:
@@ -115,6 +133,10 @@ def send_all(settings: Settings, messages: list[Message]) -> None:
         if "timed out" in str(exc):  # smtplib reports a read timeout as a disconnection
             raise SendError(_failed(srv, accepted, messages, f"the server did not answer within {srv.timeout:g} s")) from exc
         raise SendError(_failed(srv, accepted, messages, f"the server closed the connection ({exc})")) from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise SendError(_failed(srv, accepted, messages, f"the server's certificate could not be trusted "
+                                f"({exc.verify_message}): if the firm's server has a certificate of the firm's "
+                                "own, name its certificate authority's PEM file in smtp.ca_file")) from exc
     except ssl.SSLError as exc:
         raise SendError(_failed(srv, accepted, messages, f"the secure connection failed ({exc.reason}): check "
                                 "smtp.security and smtp.port")) from exc
@@ -125,7 +147,7 @@ def send_all(settings: Settings, messages: list[Message]) -> None:
 
 def _connect(srv: Server) -> smtplib.SMTP:
     if srv.security == "tls":
-        return smtplib.SMTP_SSL(srv.host, srv.port, timeout=srv.timeout, context=ssl.create_default_context())
+        return smtplib.SMTP_SSL(srv.host, srv.port, timeout=srv.timeout, context=srv.tls())
     return smtplib.SMTP(srv.host, srv.port, timeout=srv.timeout)
 
 
