@@ -140,3 +140,32 @@ def test_ctrl_c_caught_inside_generated_code_still_exits_130(tmp_path):
                                            "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
     assert proc.returncode == ExitCode.interrupted, proc.stderr
     assert proc.stderr.strip().endswith("interrupted") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.libreoffice
+def test_ctrl_c_while_a_conversion_waits_for_libreoffice_stops_at_once(tmp_path):
+    # The letter goes to LibreOffice while the rest is rendered (convert/renders.py Ahead); here
+    # LibreOffice never comes up. Ctrl-C then must stop it and end the build, not fall back to
+    # a one-shot `soffice --convert-to` that would hang as long again.
+    fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
+    folder = write_case(tmp_path / "c")
+    out = tmp_path / "out"
+    env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}
+    cmd = [sys.executable, "-m", "assembler", "build", str(folder), "-o", str(out), "-q"]
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*/case/render/*letter*")):
+        time.sleep(0.02)
+    time.sleep(0.5)  # the letter's conversion is waiting for LibreOffice's start
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)  # the timeout LibreOffice's start would have had: 180 s
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build went on after Ctrl-C")
+    assert proc.returncode == ExitCode.interrupted, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))
+    assert not _child_of(proc.pid)

@@ -69,6 +69,8 @@ class LibreOffice:
             finally:
                 if progress is not None:  # the part of the conversion time that was LibreOffice's start
                     progress.add("libreoffice start (waited)", current.waited - waited)
+        if any(k.closed for k in self.kept):  # stopped by its owner (Ctrl-C): no one-shot start instead
+            raise soffice.ConversionError("LibreOffice was stopped before it converted the documents")
         return soffice.convert(jobs, outdir, self.profile, self.binary, self.timeout, bookmarks=bookmarks)
 
     def close(self) -> None:

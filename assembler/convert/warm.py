@@ -134,6 +134,7 @@ class Converter:
 
     unavailable: str | None = None  # why it cannot be used here, once known
     waited = 0.0  # seconds conversions spent waiting for a start to finish
+    closed = False  # by its owner, for good: nothing converts any more (not even a one-shot start instead)
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -155,6 +156,7 @@ class Converter:
         raise NotImplementedError
 
     def close(self) -> None:
+        self.closed = True
         self.stop()
 
     def convert(self, jobs: list[Job], outdir: Path, timeout: float, bookmarks: bool = False) -> dict[Path, Converted]:
@@ -218,6 +220,8 @@ class Office(Converter):
         return f"LibreOffice kept running, over UNO ({self.python})"
 
     def start(self) -> None:
+        if self.closed:
+            raise Unavailable("LibreOffice was stopped: the build is ending")
         if self.proc is not None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -297,6 +301,7 @@ class Office(Converter):
 
     def close(self) -> None:
         """Stop, and remove the profile: nothing of this LibreOffice is left behind, lock files included."""
+        self.closed = True
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
