@@ -402,25 +402,27 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
         case = validate_case(case_path, settings_file, strict, settings)
         settings = settings or case_settings(case_path, settings_file)
         return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir,
-                          split_parts, lo)
+                          split_parts, lo, lo_is_ours=True)
 
 
 def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
                templates_dir: Path | None = None, split_parts: bool = False,
-               lo: LibreOffice | None = None) -> BuildResult:
+               lo: LibreOffice | None = None, lo_is_ours: bool = False) -> BuildResult:
     """Build an already validated case into `out`.
 
     With `lo` (a long-lived process: the web app, a worker), convert on that LibreOffice;
     without, start one first thing, so that it boots while the templates are
-    checked and rendered, and stop it however the build ends."""
+    checked and rendered, and stop it however the build ends. `lo_is_ours`: `lo` was
+    started for this build alone (`build`), so a failure may stop it at once."""
     progress = progress or Progress(False)
     planned = None
     try:
         with workspace.workdir() as work, contextlib.ExitStack() as own:
+            owned = lo is None or lo_is_ours
             if lo is None:
                 lo = own.enter_context(libreoffice(settings, work))
                 lo.start()
-            ahead = own.enter_context(Ahead(lo, progress)) if Ahead.usable(lo) else None
+            ahead = own.enter_context(Ahead(lo, progress, owned)) if Ahead.usable(lo) else None
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
                 rendered = render_documents(planned, progress, ahead, draft_index=False)

@@ -112,3 +112,47 @@ def test_the_command_line_that_starts_libreoffice_before_the_imports(args, expec
     from assembler.start import build_arguments
     found = build_arguments(args)
     assert (None if found is None else (str(found[0]), found[1] and str(found[1]))) == expected
+
+
+def test_ctrl_c_that_reaches_the_conversion_thread_still_stops_the_build(tmp_path):
+    # A process-directed SIGINT may be taken by the thread converting ahead (convert/renders.py
+    # Ahead) while the main thread waits for it: a wait without a timeout never noticed, and the
+    # build went on for as long as LibreOffice took (seen about 1 Ctrl-C in 10).
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    code = f"""
+import os, signal, threading, time
+from pathlib import Path
+from assembler.convert import renders
+from assembler.documents.plan import Part
+from assembler.progress import Progress
+from assembler.vocab import PartKind
+
+class Slow:  # a kept-running LibreOffice that takes its time
+    unavailable, closed, waited = None, False, 0.0
+    def describe(self): return "slow"
+    def start(self): pass
+    def convert(self, jobs, outdir, timeout, bookmarks=False):
+        time.sleep(30)
+    def close(self): self.closed = True
+
+work = Path({str(tmp_path)!r})
+doc = work / "a.docx"
+doc.write_bytes(b"")
+lo = renders.LibreOffice("soffice", work / "lo-profile", 60, (Slow(),))
+ahead = renders.Ahead(lo, Progress(False), owned=False)
+ahead.send([renders.Render(doc, Part(PartKind.exhibit, "a"), "a", None)])
+time.sleep(0.3)
+[thread] = [t for t in threading.enumerate() if t.name.startswith("pdpacket-convert")]
+threading.Timer(0.3, signal.pthread_kill, (thread.ident, signal.SIGINT)).start()
+try:
+    ahead.finish(Progress(False))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    os._exit(0)
+print("finished", flush=True)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=20)
+    assert proc.stdout.strip() == "interrupted", proc.stderr

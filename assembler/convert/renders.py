@@ -6,6 +6,7 @@ LibreOffice document costs a few hundredths of a second on top of its start.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -140,11 +141,12 @@ class Ahead:
     group goes through convert_renders, which is all a conversion ever is.
     """
 
-    def __init__(self, lo: LibreOffice, progress: Progress):
-        self.lo = lo
+    def __init__(self, lo: LibreOffice, progress: Progress, owned: bool = True):
+        self.lo, self.owned = lo, owned  # owned: the build's own LibreOffice, stopped when the build ends
         self.progress = _Relay(progress)  # the thread's own timings, added to the build's at finish()
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="pdpacket-convert")
-        self.futures: list[Future] = []
+        self.futures: list[Future] = []  # sent since the last finish()
+        self.all: list[Future] = []
         self.sent: set[int] = set()  # id() of the renders handed over
 
     @staticmethod
@@ -156,6 +158,7 @@ class Ahead:
         if renders and self.usable(self.lo):
             self.sent.update(id(r) for r in renders)
             self.futures.append(self.pool.submit(convert_renders, renders, self.lo, self.progress))
+            self.all.append(self.futures[-1])
 
     def unsent(self, renders: list[Render]) -> list[Render]:
         return [r for r in renders if id(r) not in self.sent]
@@ -163,6 +166,7 @@ class Ahead:
     def finish(self, progress: Progress) -> None:
         """Wait for every conversion sent; raise the first failure, as converting at once would."""
         try:
+            _wait(self.futures)
             for future in self.futures:
                 future.result()
         finally:
@@ -176,11 +180,21 @@ class Ahead:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is not None and not issubclass(kind, Exception):
-            # Ctrl-C or exit: stop LibreOffice now rather than wait for its conversion (or its
-            # start, if it hangs) to time out; the process is ending, a long-lived one included.
+        if kind is not None and (self.owned or not issubclass(kind, Exception)):
+            # The build failed, or Ctrl-C: stop LibreOffice now rather than wait for a conversion
+            # in flight (or a start that hangs) to time out. A LibreOffice the build borrowed (the
+            # web app's, a batch worker's) is stopped only when the process is ending.
             self.lo.close()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        _wait(self.all)
+
+
+def _wait(futures: list[Future]) -> None:
+    """Wait for `futures`, a tenth of a second at a time: Ctrl-C may reach the conversion thread
+    instead of this one, and a wait without a timeout would not notice it (seen: a build that
+    went on waiting for LibreOffice after Ctrl-C)."""
+    while concurrent.futures.wait(futures, timeout=0.1).not_done:
+        pass
 
 
 class _Relay(Progress):
