@@ -414,6 +414,21 @@ def test_a_yaml_alias_bomb_is_refused_quickly(run, tmp_path):
     assert "YAML aliases (*name) are not supported" in result.err
 
 
+@pytest.mark.parametrize("text", ["a: &x [*x]\n", "a: &x {b: *x}\n"])
+def test_a_yaml_alias_that_contains_itself_is_refused(tmp_path, text):
+    # In a process of its own with a timeout: the C parser hands back the aliased node itself,
+    # and a walk over the tree that did not remember what it had seen never ended.
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    folder = write_case(tmp_path / "c", text=text)
+    result = subprocess.run([sys.executable, "-m", "assembler", "validate", str(folder)], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == ExitCode.invalid_case
+    assert "YAML aliases (*name) are not supported" in result.stderr
+
+
 @pytest.mark.parametrize("name, text", [("case.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
                                         ("case.json", '{"a": ' + "[" * 100000 + "]" * 100000 + "}")])
 def test_absurdly_deep_nesting_is_a_clear_error(run, tmp_path, name, text):

@@ -125,9 +125,14 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def _python_spellings(node: yaml.Node | None) -> None:
-    stack = [node] if node is not None else []
+    # Each node once: an alias is the very node it names, so `a: &x [*x]` is a loop, and a
+    # few lines of aliases a tree of billions of paths (refused after this, by _construct).
+    stack, seen = ([node] if node is not None else []), set()
     while stack:
         n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
         if isinstance(n, yaml.ScalarNode):
             n.style = n.style or None
         elif isinstance(n, yaml.SequenceNode):
