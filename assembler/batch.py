@@ -228,8 +228,9 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                         outcomes[spec.name] = done
                         continue
                     if lo is None:
-                        lo = _WORKER_LO.get(settings)
-                        lo.start()  # boots while the chunk's cases are rendered
+                        kept = _WORKER_LO.get(settings)
+                        kept.start()  # boots while the chunk's cases are rendered
+                        lo = kept.in_folder(work)  # the chunk's PDFs go in the chunk's folder, removed with it
                     planned[spec.name] = build.plan_build(case, settings, out, work / f"case{i}", quiet,
                                                           templates_dir, prefix=f"c{i}-")
                     rendered[spec.name] = build.render_documents(planned[spec.name], quiet)

@@ -422,6 +422,8 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
             if lo is None:
                 lo = own.enter_context(libreoffice(settings, work))
                 lo.start()
+            elif not lo_is_ours:
+                lo = lo.in_folder(work)  # a long-lived process's LibreOffice: this build's PDFs in this build's folder
             ahead = own.enter_context(Ahead(lo, progress, owned)) if Ahead.usable(lo) else None
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)

@@ -462,6 +462,9 @@ def test_web_builds_share_a_libreoffice_kept_running_and_shutdown_stops_it(cases
         assert built("okoro").pages
         assert builds.offices.free == [(builds.offices.free[0][0], lo)]
         assert (office.starts, office.proc.pid) == (starts, pid)  # the same LibreOffice, not a new start
+        # Each build's PDFs went into the build's own work folder, removed with it: none pile up
+        # in the folder the pool keeps for as long as the web app runs.
+        assert not list(lo.profile.parent.rglob("*.pdf"))
     finally:
         builds.shutdown()
     assert office.proc is None

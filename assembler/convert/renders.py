@@ -7,6 +7,7 @@ LibreOffice document costs a few hundredths of a second on top of its start.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -73,6 +74,12 @@ class LibreOffice:
         if any(k.closed for k in self.kept):  # stopped by its owner (Ctrl-C): no one-shot start instead
             raise soffice.ConversionError("LibreOffice was stopped before it converted the documents")
         return soffice.convert(jobs, outdir, self.profile, self.binary, self.timeout, bookmarks=bookmarks)
+
+    def in_folder(self, work: Path) -> LibreOffice:
+        """The same LibreOffice for a build whose work folder is `work`: the PDFs it converts go there
+        (convert_renders writes beside the profile), not into the folder of whoever keeps it running,
+        which lives as long as the web app or the batch worker does."""
+        return dataclasses.replace(self, profile=work / "lo-profile")
 
     def close(self) -> None:
         """Stop the kept-running LibreOffices of this build (whole process groups) and remove their profiles."""
