@@ -156,3 +156,51 @@ print("finished", flush=True)
 """
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=20)
     assert proc.stdout.strip() == "interrupted", proc.stderr
+
+
+def test_a_kept_libreoffice_that_fails_in_the_conversion_thread_leaves_the_one_shot_start_to_the_build(tmp_path):
+    # A one-shot `soffice --convert-to` runs in a session of its own: started from the conversion
+    # thread it was out of Ctrl-C's reach, and the build waited for it. Now the renders come back
+    # unconverted, and the build's own thread converts them (in one start, as without a kept one).
+    import subprocess
+    import sys
+
+    from helpers import REPO
+    slow = tmp_path / "slow-soffice"
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(0o755)
+    code = f"""
+import os, signal, threading, time
+from pathlib import Path
+from assembler.convert import warm
+from assembler.convert.renders import Ahead, LibreOffice, Render
+from assembler.documents.plan import Part
+from assembler.progress import Progress
+from assembler.vocab import PartKind
+
+class Broken(warm.Converter):
+    def describe(self): return "broken"
+    def ensure_ready(self, deadline): raise warm.Unavailable("the UNO helper stopped")
+    def stop(self): pass
+
+work = Path({str(tmp_path)!r})
+doc = work / "a.docx"
+doc.write_bytes(b"x")
+render = Render(doc, Part(PartKind.exhibit, "a"), "a", None)
+lo = LibreOffice({str(slow)!r}, work / "lo-profile", 180, (Broken(),))
+with Ahead(lo, Progress(False)) as ahead:
+    ahead.send([render])
+    ahead.finish(Progress(False))
+    print("left to the build:", ahead.unsent([render]) == [render], flush=True)
+lo = LibreOffice({str(slow)!r}, work / "lo-profile", 180, (Broken(),))  # a fresh one: not yet known broken
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    with Ahead(lo, Progress(False)) as ahead:
+        ahead.send([render])
+        while True:  # the build goes on rendering
+            time.sleep(0.01)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=20)
+    assert proc.stdout.split("\n")[:2] == ["left to the build: True", "interrupted"], proc.stderr

@@ -59,7 +59,9 @@ class LibreOffice:
                 pass  # said when the first conversion falls back
 
     def convert(self, jobs: list[soffice.Job], outdir: Path, bookmarks: bool,
-                progress: Progress | None = None) -> dict[Path, soffice.Converted]:
+                progress: Progress | None = None, fallback: bool = True) -> dict[Path, soffice.Converted]:
+        """Convert on the first kept-running LibreOffice that works; with none, one `soffice
+        --convert-to` start, unless not `fallback` (then warm.Unavailable: the caller decides)."""
         while (current := self.current) is not None:
             waited = current.waited
             try:
@@ -73,6 +75,8 @@ class LibreOffice:
                     progress.add("libreoffice start (waited)", current.waited - waited)
         if any(k.closed for k in self.kept):  # stopped by its owner (Ctrl-C): no one-shot start instead
             raise soffice.ConversionError("LibreOffice was stopped before it converted the documents")
+        if not fallback:
+            raise warm.Unavailable("no LibreOffice kept running can be used")
         return soffice.convert(jobs, outdir, self.profile, self.binary, self.timeout, bookmarks=bookmarks)
 
     def in_folder(self, work: Path) -> LibreOffice:
@@ -93,7 +97,7 @@ class LibreOffice:
         self.close()
 
 
-def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) -> None:
+def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress, fallback: bool = True) -> None:
     """Convert documents in one LibreOffice start; give each render's part its PDF, offset and pages."""
     # A fresh folder per call: outputs are named by their documents' base names.
     work = Path(tempfile.mkdtemp(prefix="convert-", dir=lo.profile.parent))
@@ -118,7 +122,7 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress) 
     jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
     progress.step(f"convert {len(renders)} documents with LibreOffice ({lo.how})")
     started = time.monotonic()
-    converted = lo.convert(jobs, work / "pdf", bookmarks=True, progress=progress)
+    converted = lo.convert(jobs, work / "pdf", bookmarks=True, progress=progress, fallback=fallback)
     progress.add("libreoffice", time.monotonic() - started)
     retry = []
     for doc, members in combined.items():
@@ -152,7 +156,7 @@ class Ahead:
         self.lo, self.owned = lo, owned  # owned: the build's own LibreOffice, stopped when the build ends
         self.progress = _Relay(progress)  # the thread's own timings, added to the build's at finish()
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="pdpacket-convert")
-        self.futures: list[Future] = []  # sent since the last finish()
+        self.futures: list[tuple[Future, list[Render]]] = []  # sent since the last finish()
         self.all: list[Future] = []
         self.sent: set[int] = set()  # id() of the renders handed over
 
@@ -164,8 +168,18 @@ class Ahead:
         # Once the kept-running LibreOffice proved unusable, the rest waits for one start of its own.
         if renders and self.usable(self.lo):
             self.sent.update(id(r) for r in renders)
-            self.futures.append(self.pool.submit(convert_renders, renders, self.lo, self.progress))
-            self.all.append(self.futures[-1])
+            self.futures.append((self.pool.submit(self._convert, renders), renders))
+            self.all.append(self.futures[-1][0])
+
+    def _convert(self, renders: list[Render]) -> bool:
+        """In the thread: convert on the kept-running LibreOffice, or leave the renders to the build's
+        own thread (False) when it cannot be used: a one-shot start here, in a thread and a session of
+        its own, would be out of Ctrl-C's reach."""
+        try:
+            convert_renders(renders, self.lo, self.progress, fallback=False)
+        except warm.Unavailable:
+            return False
+        return True
 
     def unsent(self, renders: list[Render]) -> list[Render]:
         return [r for r in renders if id(r) not in self.sent]
@@ -173,9 +187,10 @@ class Ahead:
     def finish(self, progress: Progress) -> None:
         """Wait for every conversion sent; raise the first failure, as converting at once would."""
         try:
-            _wait(self.futures)
-            for future in self.futures:
-                future.result()
+            _wait([f for f, _ in self.futures])
+            for future, renders in self.futures:
+                if not future.result():  # not converted: convert_documents does it, in one start
+                    self.sent.difference_update(id(r) for r in renders)
         finally:
             self.futures = []
             for key, seconds in self.progress.timings.items():
