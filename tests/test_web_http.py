@@ -479,3 +479,24 @@ def _in_group(proc: Path, pgid: int) -> bool:
         return fields[0] != "Z" and int(fields[2]) == pgid
     except (OSError, ValueError, IndexError):
         return False
+
+
+@pytest.mark.libreoffice
+def test_the_web_pool_replaces_a_libreoffice_that_failed_and_lends_none_once_stopping(tmp_path):
+    from assembler.casefile.settings import load_settings
+    offices = jobs.Offices()
+    settings = load_settings(None, tmp_path)
+    try:
+        first = offices.take(settings)
+        assert first is not None and first.current is not None
+        offices.give_back(settings, first)
+        assert offices.take(settings) is first  # kept running between builds
+        offices.give_back(settings, first)
+        first.kept[0].unavailable = "the UNO helper stopped"  # as after a failed start
+        second = offices.take(settings)
+        assert second is not None and second is not first and second.current is not None
+        assert first.kept[0].closed  # stopped, not left running
+        offices.give_back(settings, second)
+    finally:
+        offices.close()
+    assert offices.take(settings) is None  # the web app is stopping: a build starts its own

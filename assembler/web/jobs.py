@@ -96,16 +96,30 @@ class Offices:
     def _key(settings: Settings) -> tuple:
         return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
 
-    def take(self, settings: Settings) -> LibreOffice:
+    def take(self, settings: Settings) -> LibreOffice | None:
+        """A LibreOffice for one build; None once the web app is stopping (the build starts its own)."""
         key = self._key(settings)
+        stale = []
         with self.lock:
+            if self.closed:
+                return None
+            found = None
             for i, (k, _) in enumerate(self.free):
                 if k == key:
-                    return self.free.pop(i)[1]
-            work = self.stack.enter_context(workspace.workdir())
-            lo = self.stack.enter_context(build_mod.libreoffice(settings, work))
-        lo.start()
-        return lo
+                    found = self.free.pop(i)[1]
+                    break
+            if found is not None and any(c.unavailable or c.closed for c in found.kept):
+                # It failed once (a convert-server down for a moment, a start that failed): a
+                # LibreOffice marks itself unusable for good, so the next build gets a fresh one.
+                stale.append(found)
+                found = None
+            if found is None:
+                work = self.stack.enter_context(workspace.workdir())
+                found = self.stack.enter_context(build_mod.libreoffice(settings, work))
+        for lo in stale:
+            lo.close()
+        found.start()
+        return found
 
     def give_back(self, settings: Settings, lo: LibreOffice) -> None:
         with self.lock:
