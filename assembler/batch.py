@@ -185,7 +185,7 @@ class _WorkerLibreOffice:
             self._reset()  # inherited over fork: the parent's LibreOffice is not this process's to use
         if self.finalizer is None:
             self.finalizer = multiprocessing.util.Finalize(self, self.close, exitpriority=10)
-        key = (settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token)
+        key = build.libreoffice_key(settings)
         if self.lo is None or self.key != key:
             self.close()
             work = self.stack.enter_context(workspace.workdir())

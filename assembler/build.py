@@ -28,7 +28,7 @@ from assembler.casefile.settings import Settings
 from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
-from assembler.documents.check import CUSTOM, check_template
+from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
@@ -263,7 +263,7 @@ def _require_custom_fields(planned: Planned) -> None:
     """The template check knows every field a case can have, but not which custom fields
     this case has: a template using one it lacks is this case's problem, said as such."""
     custom = planned.case.data.get("custom") or {}
-    missing = [f for c in planned.choices.values() if "custom" in edits.template_names(c.path)
+    missing = [f for c in planned.choices.values() if "custom" in template_names(c.path)
                for f in check_template(c.path, c.role, custom) if f.kind == CUSTOM]
     if missing:
         raise TemplateError("this case lacks a field the templates use: "
@@ -272,7 +272,7 @@ def _require_custom_fields(planned: Planned) -> None:
 
 def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:
     """What fed a document, field by field (recorded in it, compared with its edited copy)."""
-    return edits.fields_of({**planned.context, **extra}, edits.template_names(planned.template(how.role)))
+    return edits.fields_of({**planned.context, **extra}, template_names(planned.template(how.role)))
 
 
 def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:
@@ -438,6 +438,11 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
         raise output.classify_os_error(exc, case.dir, out) from exc
     result.timings = progress.done()
     return result
+
+
+def libreoffice_key(settings: Settings) -> tuple:
+    """What decides which LibreOffice libreoffice() gives: a kept one serves every build whose settings agree."""
+    return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
 
 
 def libreoffice(settings: Settings, work: Path) -> LibreOffice:

@@ -88,6 +88,22 @@ def make_pdf(path: Path, pages: int = 1, text: str = "Exhibit", size=letter) -> 
     return path
 
 
+def make_docx(path: Path, *paragraphs) -> Path:
+    """A .docx whose paragraphs are the given texts; a list is one paragraph of (text, bold) runs."""
+    from docx import Document
+    doc = Document()
+    for p in paragraphs:
+        if isinstance(p, list):
+            para = doc.add_paragraph()
+            for text, bold in p:
+                para.add_run(text).bold = bold
+        else:
+            doc.add_paragraph(p)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
 def fake_soffice(folder: Path, body: str, name: str = "fake-soffice") -> Path:
     """A shell script to put in PDPACKET_SOFFICE in place of LibreOffice."""
     fake = folder / name

@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
 from assembler.errors import ExitCode
-from helpers import fake_soffice, index_ranges, make_pdf, minimal, page_texts, tab_pages, write_case
+from helpers import fake_soffice, index_ranges, make_docx, make_pdf, minimal, page_texts, tab_pages, write_case
 
 
 def _case_with_exhibits(folder: Path, count: int, **changes) -> Path:
@@ -271,12 +271,8 @@ def test_an_owner_password_only_exhibit_is_used(run, tmp_path):
 
 
 def test_a_template_cannot_reach_python_internals(run, tmp_path):
-    from docx import Document
     firm = tmp_path / "firm"
-    firm.mkdir()
-    doc = Document()
-    doc.add_paragraph("{{ ''.__class__.__mro__[1].__subclasses__() }}")
-    doc.save(firm / "letter.docx")
+    make_docx(firm / "letter.docx", "{{ ''.__class__.__mro__[1].__subclasses__() }}")
     settings = tmp_path / "s.yaml"
     settings.write_text(f"templates: {firm}\n")
     result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", tmp_path / "out")

@@ -6,12 +6,11 @@ import shutil
 
 import pytest
 import yaml
-from docx import Document
 from pypdf import PdfReader
 
 from assembler.documents.court import court_variables, find_court
 from assembler.errors import ExitCode
-from helpers import SAMPLES, minimal, outline_titles, page_texts, write_case
+from helpers import SAMPLES, make_docx, minimal, outline_titles, page_texts, write_case
 
 
 def _text(pdf) -> str:
@@ -108,10 +107,7 @@ def test_at_the_board_the_papers_are_addressed_to_the_board_and_a_firm_template_
                       "proceedings.judge": "Hon. A. Judge"})
     folder = write_case(tmp_path / "c", data)
     firm = tmp_path / "firm"
-    firm.mkdir()
-    doc = Document()
-    doc.add_paragraph("FIRM ORDER FORM: {{ motion.title }} before the {{ court.body }}")
-    doc.save(firm / "proposed_order.docx")
+    make_docx(firm / "proposed_order.docx", "FIRM ORDER FORM: {{ motion.title }} before the {{ court.body }}")
     result = run("court", folder, "--templates", firm, "-q")
     assert result.code == 0, result.err
     text = _text(folder / "out" / "TENZIN_A087654321_court-papers.pdf")
@@ -166,13 +162,8 @@ def test_a_case_without_a_relief_the_court_grants_has_no_court_papers(run, tmp_p
 
 def test_templates_check_knows_the_court_variables(run, tmp_path):
     folder = tmp_path / "t"
-    folder.mkdir()
-    doc = Document()
-    doc.add_paragraph("{{ court.adress }} {{ motion.title }}")
-    doc.save(folder / "joint_motion.docx")
-    doc = Document()
-    doc.add_paragraph("{{ motion.title }}")
-    doc.save(folder / "letter.docx")
+    make_docx(folder / "joint_motion.docx", "{{ court.adress }} {{ motion.title }}")
+    make_docx(folder / "letter.docx", "{{ motion.title }}")
     result = run("templates", "check", folder)
     assert result.code == ExitCode.template_error
     assert "joint_motion.docx: 'court.adress' does not exist: did you mean 'court.address'?" in result.err

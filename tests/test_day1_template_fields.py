@@ -5,24 +5,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from docx import Document
 
 from assembler.errors import ExitCode
-from helpers import minimal, write_case
-
-
-def _doc(path: Path, *paragraphs) -> Path:
-    doc = Document()
-    for p in paragraphs:
-        doc.add_paragraph(p)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
-    return path
+from helpers import make_docx, minimal, write_case
 
 
 def _firm(tmp_path, text: str) -> Path:
     firm = tmp_path / "firm"
-    _doc(firm / "certificate_of_service.docx", "CERTIFICATE", text)
+    make_docx(firm / "certificate_of_service.docx", "CERTIFICATE", text)
     return firm
 
 

@@ -51,24 +51,37 @@ def test_a_read_only_output_folder(run, tmp_path):
     assert f"cannot write to the output folder {target}" in result.err
 
 
-@pytest.mark.libreoffice
-def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
+def _interrupted_build(tmp_path: Path, ready, settle: float):
+    """`pdpacket build` with a LibreOffice that never comes up, interrupted as a terminal's Ctrl-C
+    would (SIGINT to its process group) `settle` seconds after `ready(pid)` first holds.
+    Returns the command, its environment, the process and its stderr."""
     fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
     folder = write_case(tmp_path / "c")
-    out = tmp_path / "out"
     env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}
-    cmd = [sys.executable, "-m", "assembler", "build", str(folder), "-o", str(out), "-q"]
+    cmd = [sys.executable, "-m", "assembler", "build", str(folder), "-o", str(tmp_path / "out"), "-q"]
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*/lo-profile*")) \
-            and not _child_of(proc.pid):
-        time.sleep(0.05)
-    time.sleep(0.3)
+    while time.monotonic() < deadline and not ready(proc.pid):
+        time.sleep(0.02)
+    time.sleep(settle)
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=30)  # the timeout LibreOffice's start would have had: 180 s
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the build went on after Ctrl-C")
+    return cmd, env, proc, err
+
+
+@pytest.mark.libreoffice
+def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
+    cmd, env, proc, err = _interrupted_build(
+        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/lo-profile*")) or _child_of(pid), 0.3)
     assert proc.returncode == ExitCode.interrupted, err
     assert "interrupted" in err and "Traceback" not in err
+    out = tmp_path / "out"
     assert not out.exists() or list(out.iterdir()) == []
     assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))
     del env["PDPACKET_SOFFICE"]
@@ -147,24 +160,9 @@ def test_ctrl_c_while_a_conversion_waits_for_libreoffice_stops_at_once(tmp_path)
     # The letter goes to LibreOffice while the rest is rendered (convert/renders.py Ahead); here
     # LibreOffice never comes up. Ctrl-C then must stop it and end the build, not fall back to
     # a one-shot `soffice --convert-to` that would hang as long again.
-    fake = fake_soffice(tmp_path, "sleep 60 &\nwait")
-    folder = write_case(tmp_path / "c")
-    out = tmp_path / "out"
-    env = {**os.environ, "PDPACKET_TODAY": "2026-11-28", "PDPACKET_SOFFICE": str(fake)}
-    cmd = [sys.executable, "-m", "assembler", "build", str(folder), "-o", str(out), "-q"]
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*/case/render/*letter*")):
-        time.sleep(0.02)
-    time.sleep(0.5)  # the letter's conversion is waiting for LibreOffice's start
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=30)  # the timeout LibreOffice's start would have had: 180 s
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("the build went on after Ctrl-C")
+    # The letter's conversion is waiting for LibreOffice's start when Ctrl-C comes.
+    _, _, proc, err = _interrupted_build(
+        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/case/render/*letter*")), 0.5)
     assert proc.returncode == ExitCode.interrupted, err
     assert "interrupted" in err and "Traceback" not in err
     assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))

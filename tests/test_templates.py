@@ -14,22 +14,7 @@ from pypdf import PdfReader
 
 from assembler.errors import ExitCode
 from assembler.resources import load_schema, templates_dir
-from helpers import minimal, page_texts, write_case
-
-
-def _doc(path: Path, *paragraphs) -> Path:
-    """A .docx whose paragraphs are the given texts; a list is one paragraph of (text, bold) runs."""
-    doc = Document()
-    for p in paragraphs:
-        if isinstance(p, list):
-            para = doc.add_paragraph()
-            for text, bold in p:
-                para.add_run(text).bold = bold
-        else:
-            doc.add_paragraph(p)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
-    return path
+from helpers import make_docx, minimal, page_texts, write_case
 
 
 def _settings(tmp_path: Path, **data) -> Path:
@@ -47,7 +32,7 @@ def test_the_default_templates_pass_the_check(run):
 
 
 def test_a_misspelled_nested_variable_gets_a_did_you_mean(run, tmp_path):
-    _doc(tmp_path / "t" / "letter.docx", "Dear {{ respondent.adress }}, {{ office.nmae }}")
+    make_docx(tmp_path / "t" / "letter.docx", "Dear {{ respondent.adress }}, {{ office.nmae }}")
     result = run("templates", "check", tmp_path / "t")
     assert result.code == ExitCode.template_error
     assert "letter.docx: 'respondent.adress' does not exist: did you mean 'respondent.address'?" in result.err
@@ -55,7 +40,7 @@ def test_a_misspelled_nested_variable_gets_a_did_you_mean(run, tmp_path):
 
 
 def test_loop_variables_are_checked_against_the_list_items(run, tmp_path):
-    _doc(tmp_path / "t" / "letter.docx", "{%p for f in request.favorable_factors %}",
+    make_docx(tmp_path / "t" / "letter.docx", "{%p for f in request.favorable_factors %}",
          "{{ f.title }}: {{ f.txt }} ({{ loop.index }})", "{%p endfor %}", "{{ custom.anything.at.all }}")
     result = run("templates", "check", tmp_path / "t")
     assert "'f.txt' does not exist: did you mean 'f.text'?" in result.err
@@ -63,7 +48,7 @@ def test_loop_variables_are_checked_against_the_list_items(run, tmp_path):
 
 
 def test_a_syntax_error_names_the_template_and_the_paragraph(run, tmp_path):
-    _doc(tmp_path / "t" / "declaration.docx", "Intro", "{% if declaration.interpreter %} no end here")
+    make_docx(tmp_path / "t" / "declaration.docx", "Intro", "{% if declaration.interpreter %} no end here")
     result = run("templates", "check", tmp_path / "t")
     assert result.code == ExitCode.template_error
     assert "declaration.docx: Unexpected end of template" in result.err
@@ -71,12 +56,12 @@ def test_a_syntax_error_names_the_template_and_the_paragraph(run, tmp_path):
 
 
 def test_an_unknown_filter(run, tmp_path):
-    _doc(tmp_path / "t" / "tab.docx", "{{ tab.title|shout }}")
+    make_docx(tmp_path / "t" / "tab.docx", "{{ tab.title|shout }}")
     assert "No filter named 'shout'" in run("templates", "check", tmp_path / "t").err
 
 
 def test_curly_quotes_inside_tags_are_repaired_and_reported(run, tmp_path):
-    _doc(tmp_path / "t" / "letter.docx", "{{ attorney.name or “Counsel” }}")
+    make_docx(tmp_path / "t" / "letter.docx", "{{ attorney.name or “Counsel” }}")
     result = run("templates", "check", tmp_path / "t")
     assert result.code == 0
     assert "warning: curly quotes inside the tag" in result.err
@@ -84,7 +69,7 @@ def test_curly_quotes_inside_tags_are_repaired_and_reported(run, tmp_path):
 
 @pytest.mark.libreoffice
 def test_curly_quotes_render_as_straight_quotes_in_a_build(run, tmp_path):
-    _doc(tmp_path / "firm" / "letter.docx", "Counsel: {{ attorney.firm or “Solo practice” }}")
+    make_docx(tmp_path / "firm" / "letter.docx", "Counsel: {{ attorney.firm or “Solo practice” }}")
     settings = _settings(tmp_path, templates=str(tmp_path / "firm"))
     result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", tmp_path / "out")
     assert result.code == 0, result.err
@@ -93,7 +78,7 @@ def test_curly_quotes_render_as_straight_quotes_in_a_build(run, tmp_path):
 
 
 def test_a_paragraph_tag_sharing_its_paragraph(run, tmp_path):
-    _doc(tmp_path / "t" / "letter.docx", "{%p if respondent.detained %} Detained.", "{%p endif %}")
+    make_docx(tmp_path / "t" / "letter.docx", "{%p if respondent.detained %} Detained.", "{%p endif %}")
     result = run("templates", "check", tmp_path / "t")
     assert result.code == ExitCode.template_error
     assert "the paragraph tag '{%p if respondent.detained %}' shares its paragraph with other text" in result.err
@@ -113,12 +98,12 @@ def test_a_row_tag_sharing_its_row(run, tmp_path):
 
 
 def test_a_variable_of_another_role(run, tmp_path):
-    _doc(tmp_path / "t" / "letter.docx", "{{ declaration.declarant }}")
+    make_docx(tmp_path / "t" / "letter.docx", "{{ declaration.declarant }}")
     assert "'declaration' exists only in the declaration template" in run("templates", "check", tmp_path / "t").err
 
 
 def test_build_refuses_a_broken_firm_template_before_rendering_anything(run, tmp_path):
-    _doc(tmp_path / "firm" / "declaration.docx", "{{ declaration.declarnt }}")
+    make_docx(tmp_path / "firm" / "declaration.docx", "{{ declaration.declarnt }}")
     settings = _settings(tmp_path, templates=str(tmp_path / "firm"))
     out = tmp_path / "out"
     result = run("build", "--settings", settings, write_case(tmp_path / "c"), "-o", out)
@@ -133,7 +118,7 @@ def test_build_refuses_a_broken_firm_template_before_rendering_anything(run, tmp
 @pytest.mark.libreoffice
 def test_a_firm_folder_overrides_one_role_and_the_manifest_records_it(run, tmp_path):
     firm = tmp_path / "firm"
-    _doc(firm / "certificate_of_service.docx", "FIRM CERTIFICATE OF SERVICE",
+    make_docx(firm / "certificate_of_service.docx", "FIRM CERTIFICATE OF SERVICE",
          "Served by {{ service.served_by }} on {{ service.date|longdate }}; matter {{ custom.matter_number }}.")
     data = minimal()
     data["custom"] = {"matter_number": "2026-0142"}
@@ -155,7 +140,7 @@ def test_a_firm_folder_overrides_one_role_and_the_manifest_records_it(run, tmp_p
 @pytest.mark.libreoffice
 def test_a_case_names_its_template_set(run, tmp_path):
     asylum = tmp_path / "asylum-set"
-    _doc(asylum / "letter.docx", "ASYLUM SET LETTER for {{ respondent.full_name }}")
+    make_docx(asylum / "letter.docx", "ASYLUM SET LETTER for {{ respondent.full_name }}")
     settings = _settings(tmp_path, template_sets={"asylum": str(asylum)})
     data = minimal(template_set="asylum")
     result = run("build", "--settings", settings, write_case(tmp_path / "c", data), "-o", tmp_path / "out")
@@ -173,8 +158,8 @@ def test_an_unknown_template_set_is_a_validation_error(run, tmp_path):
 
 
 def test_templates_option_overrides_the_firm_folder(run, tmp_path):
-    _doc(tmp_path / "firm" / "tab.docx", "FIRM TAB {{ tab.letter }}")
-    _doc(tmp_path / "run" / "tab.docx", "RUN TAB {{ tab.letter }}")
+    make_docx(tmp_path / "firm" / "tab.docx", "FIRM TAB {{ tab.letter }}")
+    make_docx(tmp_path / "run" / "tab.docx", "RUN TAB {{ tab.letter }}")
     settings = _settings(tmp_path, templates=str(tmp_path / "firm"))
     listing = run("templates", "list", "--settings", settings, "--templates", tmp_path / "run")
     assert f"tab                      --templates        {tmp_path / 'run' / 'tab.docx'}" in listing.out

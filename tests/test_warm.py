@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from assembler.convert import soffice, warm
 from assembler.errors import ExitCode
-from helpers import FAKES, REPO, SAMPLES, fake_soffice, make_pdf, minimal, write_case
+from helpers import FAKES, REPO, SAMPLES, fake_soffice, make_docx, make_pdf, minimal, write_case
 
 SOFFICE = shutil.which("soffice") or "soffice"
 UNO_PYTHON = warm.uno_python(SOFFICE)
@@ -81,16 +81,6 @@ def _soffice_bins(tmp_path: Path) -> list[int]:
             if comm == "soffice.bin" and str(tmp_path) in cmdline:
                 pids.append(int(entry.name))
     return pids
-
-
-def _docx(path: Path, paragraphs: list[str]) -> Path:
-    from docx import Document
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
-    return path
 
 
 def _case_saying(folder: Path, word: str, i: int = 0) -> Path:
@@ -180,9 +170,9 @@ def test_without_uno_the_build_falls_back_to_one_soffice_start_and_says_so(tmp_p
 # --- one LibreOffice, driven directly -------------------------------------------------------
 
 def test_libreoffice_killed_mid_conversion_fails_that_conversion_and_the_next_starts_afresh(tmp_path):
-    big = _docx(tmp_path / "docs" / "big.docx", [f"Paragraph {i} " + "lorem ipsum dolor sit amet " * 12
-                                                 for i in range(3000)])  # about 300 pages: seconds to convert
-    small = _docx(tmp_path / "docs" / "small.docx", ["Small"])
+    big = make_docx(tmp_path / "docs" / "big.docx", *[f"Paragraph {i} " + "lorem ipsum dolor sit amet " * 12
+                                                      for i in range(3000)])  # about 300 pages: seconds to convert
+    small = make_docx(tmp_path / "docs" / "small.docx", "Small")
     office = warm.Office(SOFFICE, tmp_path / "office", UNO_PYTHON)
     try:
         office.convert([soffice.Job(small, "small")], tmp_path / "pdf", 120)
@@ -204,7 +194,7 @@ def test_libreoffice_killed_mid_conversion_fails_that_conversion_and_the_next_st
 
 
 def test_libreoffice_is_restarted_after_so_many_conversions(tmp_path):
-    docs = [_docx(tmp_path / "docs" / f"d{i}.docx", [f"Document {i}"]) for i in range(3)]
+    docs = [make_docx(tmp_path / "docs" / f"d{i}.docx", f"Document {i}") for i in range(3)]
     office = warm.Office(SOFFICE, tmp_path / "office", UNO_PYTHON, restart_after=2)
     try:
         for doc in docs:
@@ -218,7 +208,7 @@ def test_a_document_libreoffice_cannot_load_fails_alone_and_libreoffice_keeps_ru
     bad = tmp_path / "docs" / "bad.docx"
     bad.parent.mkdir()
     bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
-    good = _docx(tmp_path / "docs" / "good.docx", ["Good"])
+    good = make_docx(tmp_path / "docs" / "good.docx", "Good")
     office = warm.Office(SOFFICE, tmp_path / "office", UNO_PYTHON)
     try:
         with pytest.raises(soffice.ConversionError) as caught:
@@ -232,7 +222,7 @@ def test_a_document_libreoffice_cannot_load_fails_alone_and_libreoffice_keeps_ru
 
 
 def test_when_the_process_that_started_libreoffice_is_killed_libreoffice_goes_too(tmp_path):
-    doc = _docx(tmp_path / "docs" / "d.docx", ["Hello"])
+    doc = make_docx(tmp_path / "docs" / "d.docx", "Hello")
     script = ("import sys, time\nfrom pathlib import Path\nfrom assembler.convert import warm, soffice\n"
               f"o = warm.Office({SOFFICE!r}, Path({str(tmp_path / 'office')!r}), {UNO_PYTHON!r})\n"
               f"o.convert([soffice.Job(Path({str(doc)!r}), 'd')], Path({str(tmp_path / 'pdf')!r}), 120)\n"

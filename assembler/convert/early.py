@@ -15,9 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-import yaml
-
-from assembler import workspace
+from assembler import resources, workspace
 from assembler.casefile.lookup import find_settings_file
 from assembler.convert import soffice, warm
 
@@ -67,6 +65,6 @@ def discard() -> None:
 def _soffice_settings(path: Path | None) -> dict:
     if path is None:
         return {}
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # JSON settings files parse as YAML too
+    data = resources.safe_load(path.read_text(encoding="utf-8"))  # JSON settings files parse as YAML too
     options = data.get("soffice") if isinstance(data, dict) else None
     return options if isinstance(options, dict) else {}

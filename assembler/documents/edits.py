@@ -48,13 +48,6 @@ class Edit:
 
 # --- what fed a document --------------------------------------------------------------
 
-def template_names(path: Path) -> frozenset[str]:
-    """The top-level variables a template uses (and `tabs` when it cites exhibits)."""
-    from assembler.documents.check import template_names as names
-
-    return names(path)
-
-
 def fields_of(context: dict, used: frozenset[str]) -> dict[str, str]:
     """{field: hash} of what a template used: sections and their fields ('respondent.a_number',
     'declarations[0]'), fine enough to name what changed, coarse enough to stay short."""

@@ -92,13 +92,9 @@ class Offices:
         self.stack = contextlib.ExitStack()
         self.closed = False
 
-    @staticmethod
-    def _key(settings: Settings) -> tuple:
-        return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
-
     def take(self, settings: Settings) -> LibreOffice | None:
         """A LibreOffice for one build; None once the web app is stopping (the build starts its own)."""
-        key = self._key(settings)
+        key = build_mod.libreoffice_key(settings)
         stale = []
         with self.lock:
             if self.closed:
@@ -124,7 +120,7 @@ class Offices:
     def give_back(self, settings: Settings, lo: LibreOffice) -> None:
         with self.lock:
             if not self.closed:
-                self.free.append((self._key(settings), lo))
+                self.free.append((build_mod.libreoffice_key(settings), lo))
                 return
         lo.close()
 
