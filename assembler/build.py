@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
-from assembler import output, workspace
+from assembler import output, stopping, workspace
 from assembler.casefile.case import Case, case_settings, validate_case
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
@@ -34,12 +34,14 @@ from assembler.documents.plan import Part, Section, index_entries, number_pages,
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import (
+    DeadlineError,
     FilingCheckError,
     Finding,
     InvalidCaseError,
     InvalidSettingsError,
     MissingDependencyError,
     OutputError,
+    PdpacketError,
     TemplateError,
 )
 from assembler.output import BuildResult, filing_name, filing_title
@@ -416,6 +418,8 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
     started for this build alone (`build`), so a failure may stop it at once."""
     progress = progress or Progress(False)
     planned = None
+    swept = workspace.sweep_stale()
+    deadline = stopping.Deadline(settings.deadline)
     try:
         with workspace.workdir() as work, contextlib.ExitStack() as own:
             owned = lo is None or lo_is_ours
@@ -424,6 +428,7 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
                 lo.start()
             elif not lo_is_ours:
                 lo = lo.in_folder(work)  # a long-lived process's LibreOffice: this build's PDFs in this build's folder
+            deadline = own.enter_context(stopping.limit(settings.deadline, lo.close))
             ahead = own.enter_context(Ahead(lo, progress, owned)) if Ahead.usable(lo) else None
             try:
                 planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
@@ -434,10 +439,25 @@ def build_case(case: Case, settings: Settings, out: Path, progress: Progress | N
             finally:
                 if planned is not None:
                     abandon(planned)
+    except stopping.DeadlinePassed:
+        raise _deadline_error(settings) from None
     except OSError as exc:
         raise output.classify_os_error(exc, case.dir, out) from exc
+    except PdpacketError:
+        if deadline.passed:  # a build in another thread: its LibreOffice was stopped under it
+            raise _deadline_error(settings) from None
+        raise
+    if swept:
+        result.warnings.append(Finding(case.shown, "", f"removed what {swept} earlier pdpacket run(s), killed before "
+                                       "they could clean up, left behind (work folders, LibreOffice)", Severity.warning))
     result.timings = progress.done()
     return result
+
+
+def _deadline_error(settings: Settings) -> DeadlineError:
+    return DeadlineError(f"the build did not finish within {settings.deadline} s and was stopped, LibreOffice with it: "
+                         "look for a very long text or a document LibreOffice cannot open, or raise filing.deadline "
+                         f"in the settings{f' ({settings.path})' if settings.path else ''}")
 
 
 def libreoffice_key(settings: Settings) -> tuple:

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from assembler import __version__
+from assembler import __version__, stopping
 from assembler.errors import ExitCode, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.vocab import MB, Role
 
@@ -498,11 +498,15 @@ def serve(cases, port, host, open_browser, jobs, settings_file):
 
 def main(argv=None):
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    stopping.install()
     try:
         rv = cli.main(args=argv, prog_name="pdpacket", standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("interrupted", err=True)
-        _exit_interrupted()
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # click wraps Ctrl-C in Abort; the signal that stopped the run is the cause
+        code, word = stopping.exit_code(exc.__cause__ or exc.__context__ or exc
+                                        if isinstance(exc, click.exceptions.Abort) else exc)
+        click.echo(word, err=True)
+        _exit_interrupted(code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -527,8 +531,8 @@ def main(argv=None):
 
 
 
-def _exit_interrupted() -> NoReturn:
-    """Exit with the documented code 130 after Ctrl-C.
+def _exit_interrupted(code: int = ExitCode.interrupted) -> NoReturn:
+    """Exit with the documented code after Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 
     Not sys.exit: CPython 3.11 remembers a KeyboardInterrupt that passed through code run
     by exec() of a string (dataclasses builds its methods that way, so an import can be
@@ -542,4 +546,4 @@ def _exit_interrupted() -> NoReturn:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(ExitCode.interrupted)
+    os._exit(code)

@@ -26,7 +26,10 @@ class ExitCode(IntEnum):
     batch_partial_failure = 11
     send_failed = 12  # the mail server refused, dropped the connection or did not answer
     not_sent = 13  # pdpacket refused to send: inputs changed since the build, or already sent
-    interrupted = 130
+    deadline_passed = 14  # the build took longer than its deadline (filing.deadline) and was stopped
+    hangup = 129  # SIGHUP (the terminal closed): the run stopped and cleaned up
+    interrupted = 130  # Ctrl-C (SIGINT)
+    terminated = 143  # SIGTERM
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,10 @@ class MissingDependencyError(PdpacketError):
 
 class ConversionError(PdpacketError):
     exit_code = ExitCode.conversion_failed
+
+
+class DeadlineError(PdpacketError):
+    exit_code = ExitCode.deadline_passed
 
 
 class OutputError(PdpacketError):

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assembler import workspace
 from assembler.casefile.normalize import format_a_number
 from assembler.documents.context import full_name
 from assembler.errors import Finding, InputFileError, OutputError
@@ -51,21 +52,33 @@ def filing_title(data: dict) -> str:
 
 
 def prepare(out: Path) -> Path:
-    """Create the output folder if needed; return a fresh staging folder inside it."""
+    """Create the output folder if needed, remove what killed builds left in it; return a fresh
+    staging folder inside it."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        clean_stale_staging(out)
+        return Path(tempfile.mkdtemp(prefix=_own_prefix(STAGING_PREFIX), dir=out))
     except OSError as exc:
         raise OutputError(f"cannot write to the output folder {out}: {exc.strerror}: "
                           "choose another folder with -o, or fix its permissions") from exc
 
 
+def _own_prefix(prefix: str) -> str:
+    """A staging folder's name carries its build's process (PID and start time, workspace.owner_tag):
+    another build writing into the same folder at the same time keeps its own."""
+    return f"{prefix}{workspace.owner_tag().replace(' ', '.')}-"
+
+
 def clean_stale_staging(out: Path) -> None:
-    """A killed build may leave its staging folder; nothing reads it, remove it."""
-    if out.is_dir():
-        for entry in out.iterdir():
-            if entry.name.startswith((STAGING_PREFIX, OLD_PREFIX)):
-                shutil.rmtree(entry, ignore_errors=True)
+    """A killed build leaves its staging folder; nothing reads it: remove those whose build is gone."""
+    if not out.is_dir():
+        return
+    for entry in out.iterdir():
+        for prefix in (STAGING_PREFIX, OLD_PREFIX):
+            if entry.name.startswith(prefix) and entry.is_dir() and not entry.is_symlink():
+                tag = entry.name.removeprefix(prefix).rsplit("-", 1)[0].replace(".", " ")
+                if workspace.is_gone(tag):
+                    shutil.rmtree(entry, ignore_errors=True)
 
 
 def classify_os_error(exc: OSError, case_dir: Path, out: Path) -> Exception:
@@ -111,7 +124,7 @@ def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "
         old_docx = None
         final_docx = out / docx
         if final_docx.exists():
-            old_docx = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=out))
+            old_docx = Path(tempfile.mkdtemp(prefix=_own_prefix(OLD_PREFIX), dir=out))
             os.replace(final_docx, old_docx / docx)
         os.replace(result.docx_dir, final_docx)
         if old_docx:

@@ -46,11 +46,22 @@ def build_arguments(args: list[str]) -> tuple[Path, Path | None] | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    found = build_arguments(sys.argv[1:] if argv is None else argv)
-    if found is not None:
-        from assembler.convert import early
+    from assembler import stopping
 
-        early.start(*found)
-    from assembler.cli import main as cli_main
+    stopping.install()  # SIGTERM/SIGHUP during the imports below end the run as cleanly as later
+    try:
+        found = build_arguments(sys.argv[1:] if argv is None else argv)
+        if found is not None:
+            from assembler.convert import early
 
+            early.start(*found)
+        from assembler.cli import main as cli_main
+    except KeyboardInterrupt as exc:
+        import atexit
+        import os
+
+        code, word = stopping.exit_code(exc)
+        sys.stderr.write(f"{word}\n")
+        atexit._run_exitfuncs()  # the early LibreOffice's stop, the run folder's removal
+        os._exit(code)
     cli_main(argv)

@@ -78,7 +78,7 @@ def _interrupted_build(tmp_path: Path, ready, settle: float):
 @pytest.mark.libreoffice
 def test_ctrl_c_during_a_build_leaves_nothing_and_the_next_build_succeeds(tmp_path):
     cmd, env, proc, err = _interrupted_build(
-        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/lo-profile*")) or _child_of(pid), 0.3)
+        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/*/lo-profile*")) or _child_of(pid), 0.3)
     assert proc.returncode == ExitCode.interrupted, err
     assert "interrupted" in err and "Traceback" not in err
     out = tmp_path / "out"
@@ -162,7 +162,7 @@ def test_ctrl_c_while_a_conversion_waits_for_libreoffice_stops_at_once(tmp_path)
     # a one-shot `soffice --convert-to` that would hang as long again.
     # The letter's conversion is waiting for LibreOffice's start when Ctrl-C comes.
     _, _, proc, err = _interrupted_build(
-        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/case/render/*letter*")), 0.5)
+        tmp_path, lambda pid: list(Path("/tmp").glob(f"pdpacket-{pid}-*/*/case/render/*letter*")), 0.5)
     assert proc.returncode == ExitCode.interrupted, err
     assert "interrupted" in err and "Traceback" not in err
     assert not list(Path("/tmp").glob(f"pdpacket-{proc.pid}-*"))

@@ -34,6 +34,7 @@ class Settings:
     soffice_server: str | None = None  # host:port of a running `pdpacket convert-server`
     soffice_token: str | None = None
     size_limit_mb: float = 25.0
+    deadline: int = 900  # seconds a whole build may take (stopping.limit)
     decide_days: int = 7  # a detained case asks for a decision this many days before the hearing
     # Sending and following up (assembler/send/): read through assembler/send/office.py.
     email: dict = field(default_factory=dict)
@@ -120,6 +121,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_server=(doc.get("soffice") or {}).get("server"),
         soffice_token=(doc.get("soffice") or {}).get("token"),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
+        deadline=(doc.get("filing") or {}).get("deadline", 900),
         decide_days=(doc.get("detained") or {}).get("decide_days_before_hearing", 7),
         email=doc.get("email") or {},
         smtp=doc.get("smtp") or {},

@@ -36,7 +36,7 @@ def start(case: Path, settings_file: Path | None) -> None:
         python = warm.uno_python(binary)
         if python is None:
             return
-        folder = Path(tempfile.mkdtemp(prefix=f"{workspace.PREFIX}{os.getpid()}-"))
+        folder = Path(tempfile.mkdtemp(dir=workspace.run_folder()))
         _office, _owner = warm.Office(binary, folder, python), os.getpid()
         atexit.register(discard)
         _office.start()

@@ -214,9 +214,15 @@ class Ahead:
 def _wait(futures: list[Future]) -> None:
     """Wait for `futures`, a tenth of a second at a time: Ctrl-C may reach the conversion thread
     instead of this one, and a wait without a timeout would not notice it (seen: a build that
-    went on waiting for LibreOffice after Ctrl-C)."""
-    while concurrent.futures.wait(futures, timeout=0.1).not_done:
-        pass
+    went on waiting for LibreOffice after Ctrl-C).
+
+    Done is asked of each future, not of concurrent.futures.wait: a future cancelled by
+    `shutdown(cancel_futures=True)` is CANCELLED, which wait() never counts as done (it waits
+    for CANCELLED_AND_NOTIFIED), so a build that failed with a group still queued waited for ever."""
+    pending = [f for f in futures if not f.done()]
+    while pending:
+        concurrent.futures.wait(pending, timeout=0.1)
+        pending = [f for f in pending if not f.done()]
 
 
 class _Relay(Progress):

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from assembler import workspace
 from assembler.errors import ConversionError, MissingDependencyError
 
 INSTALL_HELP = (
@@ -83,10 +84,11 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
     with open(log, "wb") as out:
         try:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+                                    start_new_session=True, env=private_temp(outdir / "lo-tmp"))
         except OSError as exc:
             raise MissingDependencyError(f"LibreOffice could not be started ({soffice}): {exc.strerror}: "
                                          f"{INSTALL_HELP}") from exc
+        workspace.started_group(proc.pid)
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -101,6 +103,14 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
             raise not_converted(job, f"exit code {code}", log_tail(log), died=code < 0)
         results[job.source] = checked(job, pdf)
     return results
+
+
+def private_temp(folder: Path) -> dict[str, str]:
+    """The environment for a LibreOffice whose temporary files (lu*.tmp: pieces of the documents it
+    converts) go to `folder`, inside the run's own folder: a LibreOffice that is killed leaves them
+    there, and they go with the folder, not into the machine's /tmp."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "TMPDIR": str(folder.resolve())}
 
 
 def checked(job: Job, pdf: Path) -> Converted:
@@ -144,6 +154,8 @@ def kill_group(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
         pass
     _wait_group_gone(proc.pid)
+    workspace.ended_group(proc.pid)
+    workspace.sweep_pipes()  # a killed LibreOffice leaves its pipe's socket file in /tmp
 
 
 def _wait_group_gone(pgid: int, timeout: float = 5.0) -> None:

@@ -9,13 +9,16 @@ system python3, not for the project's venv), so it uses the standard library and
 
 warm.py starts it in a new session; LibreOffice, started here, joins that process
 group, so one killpg stops both. When stdin closes (the parent finished, crashed or
-was killed) it kills the group itself: no LibreOffice outlives its build.
+was killed) it kills the group itself: no LibreOffice outlives its build. A watchdog
+thread does the same when the parent is gone while a conversion is stuck (stdin is
+not read then), and when a conversion runs past the deadline the parent gave it.
 
 Protocol on stdin/stdout, binary: a JSON line, then `size` raw bytes when the line has one.
     first line out   {"ready": true, "seconds": 0.8}
                      or {"ready": false, "why": "no-uno" | "exited", "code": N, "error": "..."}
     in               {"op": "convert", "size": N, "ext": ".docx", "filter": "writer_pdf_Export",
-                      "options": "<JSON filter options or empty>"}   then N bytes of the document
+                      "options": "<JSON filter options or empty>", "seconds": S}   then N bytes of the
+                     document; S: the time the conversion may take (the helper kills the group after it)
     out              {"ok": true, "size": M} then M bytes of the PDF
                      or {"ok": false, "error": "...", "dead": bool, "code": N or null}
 """
@@ -24,7 +27,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+
+WATCH_EVERY = 0.2  # seconds between the watchdog's looks at the parent and the deadline
+START_SECONDS = 600  # LibreOffice's start may take this long before the helper gives up on its own
+GRACE = 2.0  # after the parent's deadline: the parent kills the group itself first, and says why
 
 # LibreOffice's own import filter for each kind of document the build converts;
 # the names its type detection picks for these extensions from a file.
@@ -38,6 +46,8 @@ def main(argv):
     os.dup2(2, 1)  # anything printed by accident goes to the log, not into the protocol
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, lambda *_: _kill_group())
+    watchdog = Watchdog(os.getppid())
+    watchdog.arm(START_SECONDS)
     try:
         import uno  # noqa: F401
         from com.sun.star.connection import NoConnectException
@@ -71,6 +81,7 @@ def main(argv):
         _convert(uno, smgr, ctx, desktop, _tiny_docx(), {"ext": ".docx", "filter": "writer_pdf_Export"})
     except Exception:  # noqa: BLE001 - a real document will say what is wrong
         pass
+    watchdog.arm(None)
     _send(proto_out, {"ready": True, "seconds": round(time.monotonic() - started, 3),
                       "warm_up_seconds": round(time.monotonic() - connected, 3)})
     while True:
@@ -84,6 +95,7 @@ def main(argv):
         if request.get("op") != "convert":
             _send(proto_out, {"ok": False, "error": f"unknown request {request.get('op')!r}", "dead": False})
             continue
+        watchdog.arm(request.get("seconds"))
         try:
             pdf = _convert(uno, smgr, ctx, desktop, data, request)
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a message
@@ -100,9 +112,34 @@ def main(argv):
             if dead:
                 break
             continue
+        finally:
+            watchdog.arm(None)
         _send(proto_out, {"ok": True, "size": len(pdf)}, pdf)
     _kill_group()
     return 0
+
+
+class Watchdog:
+    """Kills the group when the parent is gone or the current step passed its deadline.
+
+    A thread of its own: while LibreOffice is stuck in a conversion, the main thread is stuck
+    in the UNO call with it and reads nothing, so neither a closed stdin nor SIGTERM's
+    handler (which runs only between Python instructions of the main thread) is seen."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.until = None
+        threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
+
+    def arm(self, seconds):
+        self.until = None if not seconds else time.monotonic() + float(seconds) + GRACE
+
+    def _watch(self):
+        while True:
+            time.sleep(WATCH_EVERY)
+            until = self.until
+            if os.getppid() != self.parent or (until is not None and time.monotonic() > until):
+                _kill_group()
 
 
 def _convert(uno, smgr, ctx, desktop, data, request):

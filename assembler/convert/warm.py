@@ -35,6 +35,7 @@ import time
 import weakref
 from pathlib import Path
 
+from assembler import workspace
 from assembler.convert import soffice
 from assembler.convert.soffice import Converted, Job
 
@@ -232,10 +233,12 @@ class Office(Converter):
             with open(log, "ab") as err:
                 self.proc = subprocess.Popen(
                     [self.python, "-I", str(UNO_CLIENT), self.soffice, profile.resolve().as_uri(), pipe, str(log)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True,
+                    env=soffice.private_temp(self.folder / "tmp"))
         except OSError as exc:
             self.unavailable = f"{self.python} could not be started: {exc.strerror}"
             raise Unavailable(self.unavailable) from exc
+        workspace.started_group(self.proc.pid)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.channel = Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno())
         # A caller that forgets close(): stopped when this object goes, or when Python exits.
@@ -264,7 +267,8 @@ class Office(Converter):
         self.ensure_ready(deadline)
         assert self.channel is not None
         self.channel.send({"op": "convert", "size": len(data), "ext": suffix.lower(), "filter": "writer_pdf_Export",
-                           "options": soffice.BOOKMARK_OPTIONS if bookmarks else ""}, data, deadline)
+                           "options": soffice.BOOKMARK_OPTIONS if bookmarks else "",
+                           "seconds": round(_left(deadline), 3)}, data, deadline)
         try:
             reply = self.channel.receive(deadline)
             if reply is None:
@@ -306,9 +310,11 @@ class Office(Converter):
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _exit_code(self) -> int | None:
-        assert self.proc is not None
+        proc = self.proc
+        if proc is None:  # stopped by its owner meanwhile (Ctrl-C, the build's deadline)
+            return None
         try:
-            return self.proc.wait(timeout=2)
+            return proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return None
 
