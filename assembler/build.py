@@ -207,10 +207,10 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     for s, part, how in to_render:
         name = how.name(s, part)
         extra = how.extra(s, part, planned.context)
-        fed = _fed(planned, how, extra) if how.keep else {}
         edited = copies.pop(f"{name}.docx", None) if how.keep else None
         if edited is not None:
-            edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
+            edit = edits.examine(edited, f"{name}.docx", {**planned.context, **extra}, planned.template(how.role),
+                                 s.key, part.kind)
             target = planned.work / "render" / f"{planned.prefix}{name}.docx"
             shutil.copyfile(edited, target)
             rendered.edits.append(edit)
@@ -220,7 +220,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
             target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
                                     signature=how.signature)
             if how.keep:
-                edits.record_input(target, fed)
+                edits.record_input(target, _fed(planned, how, extra))
             part.template = how.role
             render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
         if how.keep:
@@ -234,7 +234,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
                 left[how.role] -= 1
                 if not left[how.role]:  # the template's last render: convert them together now
                     ahead.send(groups.pop(how.role))
-    rendered.notices += edits.notices(rendered.edits)
+    rendered.notices += edits.notices(rendered.edits, planned.case.dir)
     if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
         rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
@@ -270,9 +270,32 @@ def _require_custom_fields(planned: Planned) -> None:
                             + "; ".join(f.render() for f in missing))
 
 
-def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:
-    """What fed a document, field by field (recorded in it, compared with its edited copy)."""
-    return edits.fields_of({**planned.context, **extra}, template_names(planned.template(how.role)))
+def _fed(planned: Planned, how: RoleRender, extra: dict) -> edits.Record:
+    """What fed a document, variable by variable (recorded in it, compared with its edited copy)."""
+    return edits.fed({**planned.context, **extra}, planned.template(how.role))
+
+
+def examine_edits(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[edits.Edit]:
+    """The case's edited copies that a build would use, each with what changed since it was made:
+    what a build finds, without rendering or claiming an output folder (validate, build --strict)."""
+    copies = edits.edited_copies(case.dir)
+    if not copies or case.office is None:
+        return []
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+    sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
+                                                                   settings.path))
+    context = build_context(case.data, case.office, tabs, settings.decide_days)
+    found = []
+    for s in sections:
+        for part in s.parts:
+            how = RENDERED.get(part.kind)
+            if how is None or not how.keep or how.role not in choices:
+                continue
+            path = copies.get(f"{how.name(s, part)}.docx")
+            if path is not None:
+                found.append(edits.examine(path, path.name, {**context, **how.extra(s, part, context)},
+                                           choices[how.role].path, s.key, part.kind))
+    return found
 
 
 def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:
