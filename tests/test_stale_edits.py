@@ -210,3 +210,18 @@ def test_a_stale_hand_edited_letter_is_not_sent(run, tmp_path):
 
 def refresh_line(err: str) -> str:
     return " ".join(err.split())
+
+
+def test_the_web_apps_case_page_shows_the_stale_copy(run, tmp_path):
+    from starlette.testclient import TestClient
+
+    from assembler.web.app import Config, create_app
+    folder, data = _cases(tmp_path)
+    assert run("edit", folder, "01-request-letter").code == 0
+    _move_hearing_and_serve_by_email(folder, data)
+    c = TestClient(create_app(Config(folder.parent, "t0ken")), follow_redirects=False)
+    c.get("/?token=t0ken")
+    page = c.get("/case/c")
+    assert page.status_code == 200
+    assert "edits/01-request-letter.docx is out of date" in page.text
+    assert "hearing date: June 15, 2027 -&gt; June 15, 2028" in page.text
