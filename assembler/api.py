@@ -87,10 +87,10 @@ def validate_case(case: Path, settings_file: Path | None = None, strict: bool = 
 def edit_findings(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[Finding]:
     """Warnings about the case's edited copies (CASE/edits/): made before the case changed, or without
     a record of what they were made from. Problems of the templates or forms are the build's to report."""
-    from assembler.documents.edits import notices
+    from assembler.documents.edits import examine_case, notices
 
     try:
-        found = build_mod.examine_edits(case, settings, templates_dir)
+        found = examine_case(case, settings, templates_dir)
     except PdpacketError:
         return []
     return [Finding(case.shown, "", n, Severity.warning) for n in notices(found, case.dir)]

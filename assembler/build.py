@@ -275,29 +275,6 @@ def _fed(planned: Planned, how: RoleRender, extra: dict) -> edits.Record:
     return edits.fed({**planned.context, **extra}, planned.template(how.role))
 
 
-def examine_edits(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[edits.Edit]:
-    """The case's edited copies that a build would use, each with what changed since it was made:
-    what a build finds, without rendering or claiming an output folder (validate, build --strict)."""
-    copies = edits.edited_copies(case.dir)
-    if not copies or case.office is None:
-        return []
-    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
-    sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
-                                                                   settings.path))
-    context = build_context(case.data, case.office, tabs, settings.decide_days)
-    found = []
-    for s in sections:
-        for part in s.parts:
-            how = RENDERED.get(part.kind)
-            if how is None or not how.keep or how.role not in choices:
-                continue
-            path = copies.get(f"{how.name(s, part)}.docx")
-            if path is not None:
-                found.append(edits.examine(path, path.name, {**context, **how.extra(s, part, context)},
-                                           choices[how.role].path, s.key, part.kind))
-    return found
-
-
 def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:
     """The documents of a filing that can be edited by hand, by their names in docx/."""
     return {f"{how.name(s, p)}.docx": (s, p, how) for s in planned.sections for p in s.parts

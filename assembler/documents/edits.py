@@ -208,6 +208,34 @@ def examine(path: Path, name: str, context: dict, template: Path, section: str =
     return Edit(name, path, section, kind, feeds.changes(recorded, fed(context, template)))
 
 
+def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit]:
+    """The case's edited copies a build would use, each with what changed since it was made: what
+    a build finds, without rendering or claiming an output folder (validate, build --strict).
+    `case`: a validated casefile.case.Case; `settings`: its casefile.settings.Settings."""
+    from assembler.documents import choose, forms
+    from assembler.documents.context import build_context
+    from assembler.documents.plan import plan
+    from assembler.documents.roles import RENDERED
+    from assembler.vocab import FILING_ROLES
+
+    copies = edited_copies(case.dir)
+    if not copies or case.office is None:
+        return []
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+    sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
+                                                                   settings.path))
+    context = build_context(case.data, case.office, tabs, settings.decide_days)
+    found = []
+    for s in sections:
+        for part in s.parts:
+            how = RENDERED.get(part.kind)
+            path = copies.get(f"{how.name(s, part)}.docx") if how is not None and how.keep else None
+            if how is not None and path is not None and how.role in choices:
+                found.append(examine(path, path.name, {**context, **how.extra(s, part, context)},
+                                     choices[how.role].path, s.key, part.kind))
+    return found
+
+
 def fed(context: dict, template: Path) -> Record:
     """The record of what a render of `template` with `context` prints."""
     return feeds.record_of(context, feeds.template_paths(template))
