@@ -225,3 +225,58 @@ def test_the_web_apps_case_page_shows_the_stale_copy(run, tmp_path):
     assert page.status_code == 200
     assert "edits/01-request-letter.docx is out of date" in page.text
     assert "hearing date: June 15, 2027 -&gt; June 15, 2028" in page.text
+
+
+# --- the record itself ------------------------------------------------------------------------------
+
+def _letter_record(folder):
+    from assembler.api import case_settings, validate_case
+    case = validate_case(folder)
+    [found] = edits.examine_case(case, case_settings(folder))
+    return found
+
+
+def test_a_long_text_is_named_without_its_values(run, tmp_path):
+    folder, data = _cases(tmp_path)
+    data["request"]["facts"] = "Long. " * 40
+    write_case(folder, data)
+    assert run("edit", folder, "01-request-letter").code == 0
+    data["request"]["facts"] = "Longer. " * 40
+    write_case(folder, data)
+    assert [str(c) for c in _letter_record(folder).changes] == ["statement of facts: changed"]
+
+
+def test_a_copy_made_by_an_earlier_pdpacket_is_compared_the_earlier_way(run, tmp_path):
+    """Its record hashes each top-level name's fields whether printed or not (no format, no values):
+    still compared, named in plain words without values, bookkeeping left out."""
+    folder, data = _cases(tmp_path)
+    assert run("edit", folder, "01-request-letter").code == 0
+    copy = folder / "edits" / "01-request-letter.docx"
+    from assembler.api import case_settings, validate_case
+    from assembler.documents.check import template_names
+    from assembler.documents.context import build_context
+    from assembler.documents.plan import plan
+    from assembler.resources import templates_dir
+    case = validate_case(folder)
+    _, tabs = plan(case.data, case.dir, [])
+    context = build_context(case.data, case.office, tabs, case_settings(folder).decide_days)
+    old = edits.legacy_fields(context, template_names(templates_dir() / "letter.docx"))
+    edits.record_input(copy, edits.Record(used=old))
+    _strip_format(copy)
+    assert edits.read_input(copy).legacy
+    assert _letter_record(folder).current
+    _move_hearing_and_serve_by_email(folder, data)
+    named = [str(c) for c in _letter_record(folder).changes]
+    assert named == ["next hearing: changed", "service e-mail address: changed", "service: changed",
+                     "service address: changed"]
+
+
+def _strip_format(docx):
+    import zipfile
+    with zipfile.ZipFile(docx) as z:
+        members = {i.filename: z.read(i.filename) for i in z.infolist()}
+    members["docProps/custom.xml"] = re.sub(rb'<property [^>]*name="pdpacket:format"[^>]*>.*?</property>', b"",
+                                            members["docProps/custom.xml"])
+    with zipfile.ZipFile(docx, "w") as z:
+        for name, blob in members.items():
+            z.writestr(name, blob)
