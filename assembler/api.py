@@ -40,7 +40,7 @@ from assembler.send.batch_hook import after_batch
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
-from assembler.vocab import MB, Role, Severity
+from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
@@ -86,14 +86,10 @@ def validate_case(case: Path, settings_file: Path | None = None, strict: bool = 
 
 def edit_findings(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[Finding]:
     """Warnings about the case's edited copies (CASE/edits/): made before the case changed, or without
-    a record of what they were made from. Problems of the templates or forms are the build's to report."""
-    from assembler.documents.edits import examine_case, notices
+    a record of what they were made from."""
+    from assembler.documents.edits import findings
 
-    try:
-        found = examine_case(case, settings, templates_dir)
-    except PdpacketError:
-        return []
-    return [Finding(case.shown, "", n, Severity.warning) for n in notices(found, case.dir)]
+    return findings(case, settings, templates_dir)
 
 
 def _refuse_warnings(case: Case, found: list[Finding]) -> None:

@@ -15,7 +15,7 @@ from assembler.documents.context import DERIVED, context_tree
 from assembler.documents.variables import walk
 from assembler.errors import ExitCode
 from assembler.resources import field_labels
-from helpers import minimal, page_texts, write_case
+from helpers import make_pdf, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -280,3 +280,25 @@ def _strip_format(docx):
     with zipfile.ZipFile(docx, "w") as z:
         for name, blob in members.items():
             z.writestr(name, blob)
+
+
+def test_a_batch_validation_warns_and_its_strict_run_refuses_the_stale_copy(run, tmp_path):
+    folder, data = _cases(tmp_path)
+    _settings(folder.parent, verified_on="2026-11-01")
+    data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]
+    make_pdf(folder / "g28.pdf")
+    write_case(folder, data)
+    assert run("edit", folder, "01-request-letter").code == 0
+    out = tmp_path / "out"
+    assert run("batch", folder.parent, "-o", out, "--validate-only", "--strict", "-q").code == 0  # no warning
+    _move_hearing_and_serve_by_email(folder, data)
+    checked = run("batch", folder.parent, "-o", out, "--validate-only", "-q")
+    report = json.loads((out / "batch-report.json").read_text())["cases"][0]
+    assert checked.code == 0 and report["status"] == "valid"
+    assert any(PLAIN in p for p in report["problems"]), report
+    for how in (["--validate-only"], []):  # a strict build stops before LibreOffice starts
+        strict = run("batch", folder.parent, "-o", out, "--strict", "-q", *how)
+        report = json.loads((out / "batch-report.json").read_text())["cases"][0]
+        assert strict.code != 0 and report["status"] == "invalid", how
+        assert [p for p in report["problems"] if "warning" in p] == [
+            p for p in report["problems"] if PLAIN in p], report

@@ -26,6 +26,8 @@ from lxml import etree
 
 from assembler.documents import feeds, typography
 from assembler.documents.feeds import Change, Record
+from assembler.errors import Finding, PdpacketError
+from assembler.vocab import Severity
 
 EDITS_DIR = "edits"
 PREFIX = "pdpacket:"  # our custom properties' names; a firm's own properties are left alone
@@ -234,6 +236,16 @@ def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit
                 found.append(examine(path, path.name, {**context, **how.extra(s, part, context)},
                                      choices[how.role].path, s.key, part.kind))
     return found
+
+
+def findings(case, settings, templates_dir: Path | None = None) -> list[Finding]:
+    """The warnings about a case's edited copies, as validate gives them: made before the case changed,
+    or without a record. Problems of the templates or forms are the build's to report."""
+    try:
+        found = examine_case(case, settings, templates_dir)
+    except PdpacketError:
+        return []
+    return [Finding(case.shown, "", n, Severity.warning) for n in notices(found, case.dir)]
 
 
 def fed(context: dict, template: Path) -> Record:

@@ -122,7 +122,10 @@ class _Used:
             self.found.add("tabs")
         for child in node.iter_child_nodes():
             if isinstance(child, nodes.Node):
-                self.expr(child, scope) if isinstance(child, nodes.Expr) else self.visit(child, scope)
+                if isinstance(child, nodes.Expr):
+                    self.expr(child, scope)
+                else:
+                    self.visit(child, scope)
         return None
 
     def _path(self, node, scope: dict) -> str | None:
