@@ -20,7 +20,8 @@ from assembler import build as build_mod
 from assembler.batch import Outcome
 from assembler.casefile import offices as office_profiles
 from assembler.casefile import rules
-from assembler.casefile.case import Case, check_case, today, validate_case
+from assembler.casefile.case import Case, check_case, today
+from assembler.casefile.case import validate_case as load_valid_case
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
 from assembler.convert.renders import LibreOffice
@@ -43,7 +44,7 @@ from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
-           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "status", "template_filters",
+           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
 
@@ -54,7 +55,9 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
     `lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with."""
     progress = progress or Progress(False)
     progress.step("validate")
-    ctx = flow.Context.load(Path(case_path), settings_file, strict)
+    ctx = flow.Context.load(Path(case_path), settings_file)
+    if strict:
+        _refuse_warnings(ctx.case, edit_findings(ctx.case, ctx.settings, templates_dir))
     out = Path(out) if out else ctx.case.dir / "out"
     result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts, lo)
     try:
@@ -66,6 +69,35 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
         raise
     result.notes = ctx.notes
     return result
+
+
+def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
+                  settings: Settings | None = None) -> Case:
+    """Load and check a case, its hand-edited copies included: a copy made before the case changed
+    is a warning (an error with `strict`). Raises InvalidCaseError listing every problem."""
+    settings = settings or case_settings(Path(case), settings_file)
+    loaded = load_valid_case(Path(case), settings_file, settings=settings)
+    found = edit_findings(loaded, settings)
+    if strict:
+        _refuse_warnings(loaded, found)
+    loaded.problems += found
+    return loaded
+
+
+def edit_findings(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[Finding]:
+    """Warnings about the case's edited copies (CASE/edits/): made before the case changed, or without
+    a record of what they were made from."""
+    from assembler.documents.edits import findings
+
+    return findings(case, settings, templates_dir)
+
+
+def _refuse_warnings(case: Case, found: list[Finding]) -> None:
+    """--strict: the case's warnings and those about its edited copies are errors (as validate_case's)."""
+    warnings = case.warnings + found
+    if warnings:
+        raise InvalidCaseError(case.problems + found, f"{case.shown}: 0 error(s), {len(warnings)} warning(s) "
+                                                      "(--strict treats warnings as errors)")
 
 
 def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
@@ -192,7 +224,7 @@ def list_templates(settings_file: Path | None = None, templates_dir: Path | None
     """For each role, the template that would be used (for `case`, with its template_set)."""
     if case is None:
         return choose.choose(load_settings(settings_file, None), None, templates_dir)
-    loaded = validate_case(case, settings_file=settings_file)
+    loaded = load_valid_case(case, settings_file=settings_file)
     return choose.choose(load_settings(settings_file, loaded.dir), loaded.data, templates_dir)
 
 
@@ -205,7 +237,7 @@ def check_templates(folder: Path | None = None, settings_file: Path | None = Non
                     case: Path | None = None) -> list[Finding]:
     """Every finding about a folder of templates, or about the set the settings (and `case`) choose.
     With `case`, the custom fields the templates use are checked against that case's."""
-    loaded = validate_case(Path(case), settings_file=settings_file) if case is not None else None
+    loaded = load_valid_case(Path(case), settings_file=settings_file) if case is not None else None
     custom = loaded.data.get("custom") or {} if loaded is not None else None
     if folder is None:
         settings = load_settings(settings_file, loaded.dir if loaded else None)
@@ -241,36 +273,58 @@ def template_filters() -> dict[str, str]:
     return dict(FILTERS)
 
 
+@dataclass
+class StartedEdit:
+    """What `pdpacket edit` did: the copy to edit (None when no document was named), the documents
+    that can be edited, and with --refresh the old copy kept and the passages that differ."""
+
+    copy: Path | None
+    names: list[str]
+    kept: Path | None = None
+    passages: list = field(default_factory=list)  # documents.edits.Passage
+
+
 def start_edit(case: Path, document: str | None, settings_file: Path | None = None,
-               templates_dir: Path | None = None, force: bool = False) -> tuple[Path | None, list[str]]:
+               templates_dir: Path | None = None, force: bool = False, refresh: bool = False) -> StartedEdit:
     """Copy the current render of one of a case's documents into CASE/edits/, to edit by hand;
-    a build then uses that copy instead of rendering the document. Returns the copy (None when
-    no document was named) and the names of the documents that can be edited."""
+    a build then uses that copy instead of rendering the document. With `refresh`, an edited copy
+    already there is kept beside it as `<name>.old-<date>.docx` (never overwritten) and the passages
+    where it differs from the fresh render are listed, to carry the hand changes over."""
     import shutil
 
     from assembler import build as stages
     from assembler import workspace
-    from assembler.documents.edits import EDITS_DIR
-    from assembler.progress import Progress
+    from assembler.documents import edits
 
-    loaded = validate_case(Path(case), settings_file=settings_file)
+    loaded = load_valid_case(Path(case), settings_file=settings_file)
     settings = load_settings(settings_file, loaded.dir)
     with workspace.workdir() as work:
         planned = stages.plan_build(loaded, settings, work / "out", work / "case", Progress(False), templates_dir)
         try:
             names = list(stages.editable_documents(planned))
             if document is None:
-                return None, names
+                return StartedEdit(None, names)
             name = _document_name(document, names)
-            dest = loaded.dir / EDITS_DIR / name
-            if dest.exists() and not force:
-                raise OutputError(f"{dest} already exists and holds your edits: edit it, or delete it (or pass "
-                                  "--force) to start again from a fresh render")
+            dest = loaded.dir / edits.EDITS_DIR / name
+            if dest.exists() and not (force or refresh):
+                raise OutputError(f"{dest} already exists and holds your edits: edit it, pass --refresh for a fresh "
+                                  "render beside it (when the case changed), or delete it (or pass --force) to start "
+                                  "again from a fresh render")
             dest.parent.mkdir(exist_ok=True)
-            shutil.copyfile(stages.render_for_edit(planned, name), dest)
+            fresh = stages.render_for_edit(planned, name)
+            started = StartedEdit(dest, names)
+            if refresh and dest.exists():
+                started.passages = edits.passages(dest, fresh)
+                started.kept = edits.keep_old_copy(dest, today())
+            tmp = dest.with_name(f".{name}.tmp")
+            shutil.copyfile(fresh, tmp)
+            tmp.replace(dest)
+        except OSError as exc:
+            raise OutputError(f"cannot write into {loaded.dir / edits.EDITS_DIR}: {exc.strerror}: check the "
+                              "folder's permissions") from exc
         finally:
             stages.abandon(planned)
-    return dest, names
+    return started
 
 
 def _document_name(document: str, names: list[str]) -> str:

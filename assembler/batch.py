@@ -38,7 +38,7 @@ from assembler.casefile.settings import Settings, load_settings
 from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 from assembler.convert import soffice, warm
 from assembler.convert.renders import LibreOffice
-from assembler.documents import choose
+from assembler.documents import choose, edits
 from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
@@ -215,6 +215,8 @@ def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None,
                 started[spec.name] = time.monotonic()
                 try:
                     case, settings = load_spec(spec, settings_file)
+                    if strict and spec.folder is not None and not case.errors:  # an out-of-date edited copy: an error
+                        case.problems += edits.findings(case, settings, templates_dir)
                     failing = case.problems if strict else case.errors
                     if failing:
                         raise InvalidCaseError(case.problems, f"{len(case.errors)} error(s), "
@@ -391,7 +393,9 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
 def _validate_one(spec: CaseSpec, settings_file: Path | None, strict: bool) -> Outcome:
     started = time.monotonic()
     try:
-        case, _ = load_spec(spec, settings_file)
+        case, settings = load_spec(spec, settings_file)
+        if spec.folder is not None and not case.errors:
+            case.problems += edits.findings(case, settings)
     except Exception as exc:  # noqa: BLE001
         return _failure(spec.name, exc, started)
     failing = case.problems if strict else case.errors

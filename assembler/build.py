@@ -209,10 +209,10 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     for s, part, how in to_render:
         name = how.name(s, part)
         extra = how.extra(s, part, planned.context)
-        fed = _fed(planned, how, extra) if how.keep else {}
         edited = copies.pop(f"{name}.docx", None) if how.keep else None
         if edited is not None:
-            edit = edits.use_edit(edited, f"{name}.docx", fed, s.key, part.kind)
+            edit = edits.examine(edited, f"{name}.docx", {**planned.context, **extra}, planned.template(how.role),
+                                 s.key, part.kind)
             target = planned.work / "render" / f"{planned.prefix}{name}.docx"
             shutil.copyfile(edited, target)
             rendered.edits.append(edit)
@@ -222,7 +222,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
             target = planned.render(how.role, name, extra, how.title(s, part), compress=how.keep,
                                     signature=how.signature)
             if how.keep:
-                edits.record_input(target, fed)
+                edits.record_input(target, _fed(planned, how, extra))
             part.template = how.role
             render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
         if how.keep:
@@ -236,7 +236,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
                 left[how.role] -= 1
                 if not left[how.role]:  # the template's last render: convert them together now
                     ahead.send(groups.pop(how.role))
-    rendered.notices += edits.notices(rendered.edits)
+    rendered.notices += edits.notices(rendered.edits, planned.case.dir)
     if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
         rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
@@ -272,9 +272,9 @@ def _require_custom_fields(planned: Planned) -> None:
                             + "; ".join(f.render() for f in missing))
 
 
-def _fed(planned: Planned, how: RoleRender, extra: dict) -> dict[str, str]:
-    """What fed a document, field by field (recorded in it, compared with its edited copy)."""
-    return edits.fields_of({**planned.context, **extra}, template_names(planned.template(how.role)))
+def _fed(planned: Planned, how: RoleRender, extra: dict) -> edits.Record:
+    """What fed a document, variable by variable (recorded in it, compared with its edited copy)."""
+    return edits.fed({**planned.context, **extra}, planned.template(how.role))
 
 
 def editable_documents(planned: Planned) -> dict[str, tuple[Section, Part, RoleRender]]:

@@ -121,22 +121,44 @@ def new(case, spreadsheet, force, settings_file):
     click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
 
 
+def _print_passages(passages) -> None:
+    """The passages where the old copy and the fresh render differ: yours first, then the fresh text."""
+    if not passages:
+        click.echo("the fresh copy reads the same as yours, paragraph by paragraph")
+        return
+    click.echo(f"{len(passages)} passage(s) differ (- your edited copy, + the fresh render):")
+    for number, p in enumerate(passages, start=1):
+        click.echo(f"{number}.")
+        for text in p.yours:
+            click.echo(f"  - {text}")
+        for text in p.fresh:
+            click.echo(f"  + {text}")
+
+
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.argument("document", required=False)
 @click.option("--force", is_flag=True, help="Replace an edited copy already in CASE/edits/.")
+@click.option("--refresh", is_flag=True, help="A fresh render in place of an out-of-date edited copy; the old "
+                                              "copy is kept beside it and the passages that differ are listed.")
 @settings_option
 @templates_option
-def edit(case, document, force, settings_file, templates_dir):
+def edit(case, document, force, refresh, settings_file, templates_dir):
     """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
     from assembler.api import start_edit
 
-    copy, names = start_edit(case, document, settings_file=settings_file, templates_dir=templates_dir, force=force)
-    if copy is None:
-        for name in names:
+    started = start_edit(case, document, settings_file=settings_file, templates_dir=templates_dir, force=force,
+                         refresh=refresh)
+    if started.copy is None:
+        for name in started.names:
             click.echo(name)
         return
-    click.echo(str(copy))
+    click.echo(str(started.copy))
+    if started.kept is not None:
+        click.echo(f"your edited copy is kept as {started.kept}", err=True)
+        _print_passages(started.passages)
+        click.echo("carry your hand changes over into the fresh copy, then build again", err=True)
+        return
     click.echo("edit it in Word; `pdpacket build` now uses it instead of rendering the document, and warns when "
                "the case data it was made from changes", err=True)
 

@@ -48,3 +48,9 @@ def shipped_offices() -> dict:
 @cache
 def shipped_courts() -> dict:
     return safe_load((PACKAGE_DIR / "data" / "courts.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def field_labels() -> dict:
+    """Plain words for template variables (data/labels.yaml): labels, sources, internal."""
+    return safe_load((PACKAGE_DIR / "data" / "labels.yaml").read_text(encoding="utf-8"))

@@ -32,24 +32,17 @@ def _add_paragraphs(docx, text: str, n: int) -> None:
 def test_the_record_of_the_input_reads_back_and_is_deterministic(tmp_path):
     from assembler.resources import templates_dir
     a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    record = edits.Record(used={"request.facts": "1234", "respondent.a_number": "abcd"},
+                          also={"service.method": "ef01"}, shown={"respondent.a_number": "A087-654-321"})
     for target in (a, b):
         shutil.copyfile(templates_dir() / "letter.docx", target)
-        edits.record_input(target, {"request.facts": "1234", "respondent.a_number": "abcd"})
+        edits.record_input(target, record)
     assert a.read_bytes() == b.read_bytes()
-    assert edits.read_input(a) == {"request.facts": "1234", "respondent.a_number": "abcd"}
+    assert edits.read_input(a) == record
     Document(str(a))  # still a Word document
     # Word (here python-docx) keeps it when it saves the file
     _add_paragraphs(a, "edited", 1)
-    assert edits.read_input(a) == {"request.facts": "1234", "respondent.a_number": "abcd"}
-
-
-def test_the_fields_that_changed_are_named():
-    before = edits.fields_of({"request": {"facts": "A", "summary": "S"}, "respondent": {"a_number": "A1"},
-                              "declarations": [{"id": "d"}]}, frozenset({"request", "respondent", "declarations"}))
-    after = edits.fields_of({"request": {"facts": "B", "summary": "S"}, "respondent": {"a_number": "A1"},
-                             "declarations": [{"id": "d"}, {"id": "e"}]},
-                            frozenset({"request", "respondent", "declarations"}))
-    assert edits.changed_fields(before, after) == ["declarations[1]", "request.facts"]
+    assert edits.read_input(a) == record
 
 
 # --- pdpacket edit ----------------------------------------------------------------------------
@@ -107,31 +100,34 @@ def test_a_build_uses_the_edited_letter_and_settles_the_pages_around_it(run, tmp
     letter = manifest["sections"][0]["parts"][0]
     assert letter["edited"] == "edits/01-request-letter.docx" and "template" not in letter
     assert manifest["edits"][0]["file"] == "edits/01-request-letter.docx"
-    assert manifest["edits"][0]["changed_since"] == []
+    assert manifest["edits"][0]["changed_since"] == [] and manifest["edits"][0]["current"] is True
+    assert letter["edited_current"] is True
     assert "edited" not in manifest["sections"][-1]["parts"][0]  # the certificate of service was rendered
     # docx/ holds the documents the filing was made of: the edited letter among them
     assert "EDITED BY HAND" in "".join(p.text for p in Document(str(out / "docx" / "01-request-letter.docx")).paragraphs)
 
 
 @pytest.mark.libreoffice
-def test_a_changed_case_warns_that_the_edited_copy_may_be_stale_naming_the_fields(run, tmp_path):
+def test_a_changed_case_warns_that_the_edited_copy_is_stale_naming_the_fields(run, tmp_path):
     folder, data = _case(tmp_path)
     assert run("edit", folder, "01-request-letter").code == 0
     data["request"]["facts"] = "New facts."
     data["respondent"]["a_number"] = "A087654329"
-    data["respondent"]["language"] = "Tibetan"  # the letter does not print it... but the respondent fed it
+    data["respondent"]["language"] = "Tibetan"  # the letter does not print it: not a change of the letter
     write_case(folder, data)
     (folder / "edits" / "02-index-of-exhibits.docx").write_bytes(b"")
     (folder / "edits" / "tab-Z-declaration-x.docx").write_bytes(b"")
     built = run("build", folder, "-q")
     assert built.code == 0, built.err
-    assert ("warning: edits/01-request-letter.docx may be stale: the case data it was made from changed since "
-            "(request.facts, respondent.a_number, respondent.language): bring the edited copy up to date, or delete "
-            "it to use a fresh render") in built.err
+    assert ("warning: edits/01-request-letter.docx is out of date: the case changed since it was made "
+            "(statement of facts: F. -> New facts.; A-number: A087654321 -> A087654329): run `pdpacket edit "
+            f"{folder} 01-request-letter --refresh`") in built.err
     assert "edits/02-index-of-exhibits.docx is not used: the index is made again by every build" in built.err
     assert "edits/tab-Z-declaration-x.docx is not used: no document of this filing has that name" in built.err
     manifest = json.loads((folder / "out" / "manifest.json").read_text())
-    assert manifest["edits"][0]["changed_since"] == ["request.facts", "respondent.a_number", "respondent.language"]
+    assert manifest["edits"][0]["changed_since"] == ["statement of facts: F. -> New facts.",
+                                                     "A-number: A087654321 -> A087654329"]
+    assert manifest["edits"][0]["current"] is False
 
 
 @pytest.mark.libreoffice

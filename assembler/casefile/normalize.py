@@ -48,6 +48,22 @@ def text(value):
     return _scalar_text(value).strip()
 
 
+def paragraphs(value) -> list[str]:
+    """The paragraph rule, the same for every way text arrives (any YAML style, JSON, a spreadsheet
+    cell, the web form): a blank line (empty, or only spaces) ends a paragraph; the lines of one
+    paragraph are joined by a space, as YAML joins them in every style but `|`, and as a writer
+    who wraps long lines by hand means them."""
+    if not value:
+        return []
+    found: list[list[str]] = [[]]
+    for line in str(value).splitlines():
+        if line.strip():
+            found[-1].append(line.strip())
+        elif found[-1]:
+            found.append([])
+    return [" ".join(p) for p in found if p]
+
+
 def upper(value):
     value = text(value)
     return value.upper() if value else value

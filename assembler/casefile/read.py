@@ -5,6 +5,12 @@ number, `10:30` the integer 630, `2025-03-04` a date. Here every plain scalar
 is read as text and the schema decides its type, so a value is never silently
 changed; empty, `~` and `null` stay None. Duplicate keys, tabs, UTF-16 and
 empty files get a clear message instead of a guess.
+
+Text reads as the writer typed it, whatever the YAML style: a blank line
+between paragraphs arrives as a blank line ("\n\n"). YAML itself turns a blank
+line into a single "\n" in plain, quoted and folded (`>`) scalars, and only a
+literal block (`|`) keeps it; so the style decides (see `_as_written`). The
+paragraph rule itself is normalize.paragraphs.
 """
 from __future__ import annotations
 
@@ -145,7 +151,7 @@ def _load_yaml(text: str, loaded: LoadedFile, shown: str) -> None:
     try:
         node = _compose(text)
         if node is not None:
-            loaded.data = _construct(node, "", loaded, shown, set())
+            loaded.data = _construct(node, "", loaded, shown, set(), text)
     except RecursionError:
         loaded.problems.append(Finding(shown, "", "the file is nested too deeply to be a case file"))
         return
@@ -229,7 +235,7 @@ def _unclosed_quote(text: str, until: int) -> int | None:
     return None
 
 
-def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set):
+def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set, text: str):
     loaded.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # An alias (*name) makes the composer hand back the same node again; a few
@@ -259,12 +265,40 @@ def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen:
                 loaded.problems.append(Finding(
                     shown, child, f"this key appears twice (first on line {loaded.lines.get(child)}): keep one",
                     line=key_node.start_mark.line + 1))
-            result[key] = _construct(value_node, child, loaded, shown, seen)
+            result[key] = _construct(value_node, child, loaded, shown, seen, text)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, f"{path}[{i}]", loaded, shown, seen) for i, item in enumerate(node.value)]
+        return [_construct(item, f"{path}[{i}]", loaded, shown, seen, text) for i, item in enumerate(node.value)]
     # Scalar: text unless empty/null; quoted values are always text.
     assert isinstance(node, yaml.ScalarNode)
     if node.style is None and node.value in NULL_WORDS and node.tag != "tag:yaml.org,2002:str":
         return None
-    return node.value
+    return _as_written(node, text) if "\n" in node.value else node.value
+
+
+_BLANK_LINES = re.compile(r"[ \t]*\n(?:[ \t]*\n)+[ \t]*")
+
+
+def _as_written(node: yaml.ScalarNode, text: str) -> str:
+    """A multi-line scalar with its paragraphs as the writer typed them: blank lines as "\n\n".
+
+    Plain, single-quoted and folded scalars hold a "\n" only where the source had a blank line
+    (YAML folds single line breaks into spaces): each is a paragraph break. A double-quoted one
+    may also hold a "\n" the writer typed as an escape (a line break, which the paragraph rule
+    makes a space): its source decides, read again with its blank lines made "\n\n" escapes.
+    Literal blocks keep every line break as typed."""
+    if node.style == "|":
+        return node.value
+    if node.style != '"':
+        return re.sub(r"\n+", "\n\n", node.value)
+    raw = text[node.start_mark.index:node.end_mark.index]
+    if not (raw.startswith('"') and raw.endswith('"')):
+        return node.value  # not where the marks say (never seen): the value as YAML gives it
+    try:
+        value = yaml.load(_BLANK_LINES.sub(r"\\n\\n", raw), Loader=_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return node.value
+    return value if isinstance(value, str) else node.value
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -22,7 +22,9 @@ CASE_HEADER = """\
 # A pdpacket case file. Fill in every field marked REQUIRED; the others are optional:
 # remove the "# " in front of one to use it. Text with a colon, a # or a leading
 # quote goes in quotes: "like: this". Dates are YYYY-MM-DD. Exhibit files go in
-# exhibits/ and are named relative to this folder. Then run:
+# exhibits/ and are named relative to this folder. Long text (facts, conclusion): a
+# blank line between paragraphs; the lines of one paragraph are joined by a space,
+# whether written as plain lines, in quotes or after | or >. Then run:
 #     pdpacket validate .    (lists everything still to fill, all at once)
 #     pdpacket build .       (the filing, in out/)
 """

@@ -84,6 +84,11 @@ def template_names(path: Path) -> frozenset[str]:
     return _parse(path).names
 
 
+def template_trees(path: Path) -> tuple[nodes.Template, ...]:
+    """The Jinja tree of each part of a template (body, headers, footers) that parses."""
+    return tuple(tree for _, tree in _parse(path).trees)
+
+
 def _parse(path: Path) -> _Parsed:
     data = path.read_bytes()
     return _parse_bytes(path.name, data, hashlib.sha256(data).hexdigest())

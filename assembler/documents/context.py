@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from assembler import resources
 from assembler.casefile import offices
-from assembler.casefile.normalize import format_a_number, parse_date
+from assembler.casefile.normalize import format_a_number, paragraphs, parse_date
 from assembler.casefile.rules import signed_in_us
 from assembler.documents import citations, typography
 from assembler.documents.typography import NBSP
@@ -243,6 +243,8 @@ def build_context(data: dict, office: dict, tabs: dict[str, str], decide_days: i
         ctx["service"].setdefault(name, None)
     for d in ctx.get("declarations") or []:
         d.setdefault("interpreter", None)
+        # An item may hold several paragraphs (a blank line between them), like any text of the case.
+        d["paragraphs"] = [p for item in d.get("paragraphs") or [] for p in paragraphs(item)]
     sources = Sources(ctx, office, tabs, decide_days, said_none)
     for derived in DERIVED:
         owners, name = _owners(ctx, derived.path)

@@ -22,6 +22,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
+from assembler.casefile.normalize import paragraphs as split_paragraphs
 from assembler.documents import typography
 from assembler.errors import TemplateError
 from assembler.private import write_docx_package
@@ -33,11 +34,8 @@ longdate = typography.longdate
 
 
 def paragraphs(text) -> list[str]:
-    """Blank lines separate paragraphs; single line breaks inside one are spaces."""
-    if not text:
-        return []
-    blocks = [b for b in str(text).replace("\r\n", "\n").split("\n\n")]
-    return [" ".join(line.strip() for line in b.splitlines() if line.strip()) for b in blocks if b.strip()]
+    """Blank lines separate paragraphs; single line breaks inside one are spaces (normalize.paragraphs)."""
+    return split_paragraphs(text)
 
 
 def lines(value) -> Listing:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assembler.casefile.case import Case, case_settings, today, validate_case
 from assembler.casefile.settings import Settings
+from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
 from assembler.pdf import preflight
 from assembler.pdf.manifest import sha256
@@ -100,6 +101,7 @@ def write_drafts(case_path: Path, out: Path | None = None, settings_file: Path |
 def drafts_for(ctx: Context, out: Path, when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
     office.require_email_route(ctx.case, ctx.settings)  # before anything else: the most likely thing to fix
     built = load_built(ctx.case, ctx.settings, out, templates_dir)
+    _require_current_edits(ctx, built)
     if built.changed:
         ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
                          "the draft carries the old filing; build again before sending")
@@ -168,6 +170,7 @@ def send_case(case_path: Path, out: Path | None = None, settings_file: Path | No
     if built.changed:
         raise NotSentError(f"{built.filing.name}: not sent: {', '.join(built.changed)} changed since it was built: "
                            f"build it again (`pdpacket build {ctx.case.dir}`) and check it before sending")
+    _require_current_edits(ctx, built)
     _require_preflight(built)
     server = smtp.server(ctx.settings)
     with ctx.ledger() as ledger:
@@ -196,6 +199,18 @@ def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:
         m.message.replace_header("Date", now)
         m.message.replace_header("Message-ID", make_msgid(f"pd-{built.sha256[:12]}-{m.number}of{m.total}", domain))
     return messages
+
+
+def _require_current_edits(ctx: Context, built: Built) -> None:
+    """A hand-edited copy made before the case changed says what the case no longer says: the
+    filing does not go out (`email` writes no draft of it either)."""
+    stale = stale_in_manifest(built.manifest)
+    if stale:
+        raise NotSentError(f"{built.filing.name}: not sent: " + "; and ".join(
+            f"{e['file']} was edited by hand before the case changed ({'; '.join(e.get('changed_since') or [])})"
+            for e in stale) + ": bring the edited copy up to date (`pdpacket edit "
+            f"{ctx.case.dir} {Path(stale[0]['file']).stem} --refresh` makes a fresh copy and keeps yours beside it), "
+            f"build again (`pdpacket build {ctx.case.dir}`) and check the filing before sending")
 
 
 def _require_preflight(built: Built) -> None:

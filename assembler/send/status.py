@@ -17,12 +17,13 @@ from assembler.casefile.normalize import parse_date
 from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents.context import full_name
+from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError
 from assembler.send import built as built_mod
 from assembler.send.ledger import Event, Kind, Ledger, ledger_path
 
 FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "response",
-          "response_date", "next_hearing", "due", "due_on"]
+          "response_date", "next_hearing", "stale_edits", "due", "due_on"]
 NOW, WAITING, CLOSED = 0, 1, 2
 
 
@@ -39,6 +40,7 @@ class CaseStatus:
     response: str = ""
     response_date: str = ""
     next_hearing: str = ""
+    stale_edits: list[str] = field(default_factory=list)  # hand-edited copies the build used, made before the case changed
     due: list[str] = field(default_factory=list)
     due_on: str = ""
     group: int = CLOSED
@@ -48,6 +50,7 @@ class CaseStatus:
                 "detained": self.detained, "built": self.built,
                 "changed": "" if self.changed is None else self.changed, "sent": self.sent, "method": self.method,
                 "response": self.response, "response_date": self.response_date, "next_hearing": self.next_hearing,
+                "stale_edits": ", ".join(self.stale_edits),
                 "due": "; ".join(self.due), "due_on": self.due_on}
 
 
@@ -80,6 +83,7 @@ def case_status(name: str, case: Case, settings: Settings, events: list[Event], 
     if manifest is not None:
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
         st.changed = bool(built_mod.changes(case, settings, manifest))
+        st.stale_edits = [e["file"] for e in stale_in_manifest(manifest)]
     if sends:
         st.sent, st.method = sends[-1].day, sends[-1].method or ""
     if answers:
@@ -96,6 +100,11 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
         items.append((now, "build and send the request"))
     elif st.changed:
         items.append((now, "build again (inputs changed since the build), then send"))
+    elif st.stale_edits:
+        refresh = "; ".join(f"`pdpacket edit {st.case} {Path(f).name.removesuffix('.docx')} --refresh`"
+                            for f in st.stale_edits)
+        items.append((now, f"bring {' and '.join(st.stale_edits)} up to date (edited by hand before the case "
+                           f"changed: {refresh}), build again, then send"))
     else:
         items.append((now, "send the request"))
     if not st.response:
