@@ -419,14 +419,19 @@ def email(case, out, when, settings_file):
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @out_option
-@click.option("--again", is_flag=True, help="Send even though the ledger says the case was already sent.")
+@click.option("--again", is_flag=True, help="Send every message, even though the ledger says the case (or some "
+              "of its messages) was already sent.")
+@click.option("--possibly-sent", type=click.Choice(["arrived", "resend"]), default=None,
+              help="What the mailbox showed of a message recorded as possibly sent: it arrived (record it, send "
+                   "the rest), or it did not (send it again with the rest).")
 @click.option("--dry-run", is_flag=True, help="Print what would go where; send nothing, record nothing.")
 @settings_option
-def send(case, out, again, dry_run, settings_file):
-    """Send the built filing to the office through the firm's SMTP server, and record it."""
+def send(case, out, again, possibly_sent, dry_run, settings_file):
+    """Send the built filing to the office through the firm's SMTP server, recording each message as the
+    server accepts it; run again after a failure, it sends the messages not yet accepted."""
     from assembler.api import send_case
 
-    sent = send_case(case, out, settings_file, again=again, dry_run=dry_run)
+    sent = send_case(case, out, settings_file, again=again, dry_run=dry_run, possibly_sent=possibly_sent)
     for note in sent.notes:
         click.echo(note, err=True)
     for m in sent.messages:
@@ -495,10 +500,13 @@ def status(folder, as_json, as_csv, settings_file):
         for r in rows:
             flags = ("DETAINED " if r["detained"] else "") + (f"{r['a_number']}" if r["a_number"] else "")
             built = (f"built {r['built']}" + (" (inputs changed)" if r["changed"] else "")) if r["built"] else "not built"
-            sent = f"sent {r['sent']} by {r['method']}" if r["sent"] else "not sent"
+            sent = (f"sent {r['sent']} by {r['method']}" if r["sent"]
+                    else "sent in part" if r["delivery"] else "not sent")
             answer = f"answer: {r['response']} {r['response_date']}" if r["response"] else "no answer"
             hearing = f"hearing {r['next_hearing']}" if r["next_hearing"] else "no hearing set"
             click.echo(f"{r['case']}: {flags}; {built}; {sent}; {answer}; {hearing}")
+            if r["delivery"]:
+                click.echo(f"    sent in part: {r['delivery']}")
             click.echo(f"    due: {r['due'] or 'nothing'}")
 
 

@@ -171,3 +171,99 @@ def test_a_ledger_event_reads_back_as_written(tmp_path):
                                       ["occ@office.example"], "email"))
         [read] = ledger.events("A123456789")
     assert read == written and read.user and read.at.endswith("+00:00")
+
+
+# --- a ledger of the released version (schema 1): opened, migrated, read ----------------------------
+
+# The CREATE statements of schema 1, as the released pdpacket ran them (send/ledger.py before messages
+# were recorded one by one): its ledgers must open in every later version.
+SCHEMA_1 = [
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, a_number TEXT NOT NULL, case_path TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('build', 'draft', 'send', 'sent-other', 'response')),
+        at TEXT NOT NULL, day TEXT NOT NULL, user TEXT NOT NULL, filing_sha256 TEXT,
+        message_ids TEXT NOT NULL DEFAULT '[]', recipients TEXT NOT NULL DEFAULT '[]',
+        method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT)""",
+    "CREATE INDEX events_case ON events (a_number, id)",
+    "PRAGMA application_id = 1885630563",
+    "PRAGMA user_version = 1",
+]
+
+
+def _ledger_of_schema_1(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in SCHEMA_1:
+        conn.execute(statement)
+    conn.execute("PRAGMA journal_mode = WAL")
+    rows = [("A087654321", "c", "build", "2026-11-01T10:00:00+00:00", "2026-11-01", "mm", "ab" * 32, "[]", "[]", None),
+            ("A087654321", "c", "send", "2026-11-02T10:00:00+00:00", "2026-11-02", "mm", "ab" * 32,
+             '["<1@x.example>", "<2@x.example>"]', '["pd@office.example"]', "email")]
+    conn.executemany("INSERT INTO events (a_number, case_path, kind, at, day, user, filing_sha256, message_ids, "
+                     "recipients, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+
+
+def test_a_ledger_of_schema_1_opens_keeps_its_rows_and_takes_new_ones(tmp_path):
+    db = tmp_path / "pdpacket.db"
+    _ledger_of_schema_1(db)
+    with Ledger.open(db) as ledger:
+        assert not ledger.created
+        build, send = ledger.events()
+        ledger.record(Event("A087654321", "c", "send", "2026-11-28", "cd" * 32, ["<3@x.example>"], [], "email",
+                            message_number=1, message_total=2, delivery="uncertain", send_round="r1"))
+        *_, new = ledger.events()
+    assert (build.kind, build.id, send.kind, send.id) == ("build", 1, "send", 2)
+    assert send.message_ids == ["<1@x.example>", "<2@x.example>"] and send.user == "mm"
+    assert (send.message_number, send.delivery, send.send_round) == (None, None, None)  # the whole filing went
+    assert (new.id, new.message_number, new.message_total, new.delivery, new.send_round) == (3, 1, 2, "uncertain", "r1")
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    with pytest.raises(sqlite3.IntegrityError):  # the new column checks what it holds, as `kind` does
+        conn.execute("INSERT INTO events (a_number, case_path, kind, at, day, user, delivery) "
+                     "VALUES ('A1', 'c', 'send', 'x', 'x', 'u', 'maybe')")
+
+
+def test_parallel_processes_migrate_a_schema_1_ledger_once(tmp_path):
+    db = tmp_path / "pdpacket.db"
+    _ledger_of_schema_1(db)
+    opener = ("import sys; from pathlib import Path\n"
+              "from assembler.send.ledger import Event, Ledger\n"
+              "with Ledger.open(Path(sys.argv[1])) as ledger:\n"
+              "    ledger.record(Event('A087654321', 'c', 'send', '2026-11-28', message_number=int(sys.argv[2])))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", opener, str(db), str(n)],
+                              env={"PYTHONPATH": str(REPO), "PATH": ""}) for n in range(1, 5)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    with Ledger.open(db) as ledger:
+        assert sorted(e.message_number or 0 for e in ledger.events()) == [0, 0, 1, 2, 3, 4]
+
+
+def test_an_old_whole_send_still_counts_as_sent_in_status(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    _ledger_of_schema_1(folder / "pdpacket.db")
+    [row] = json.loads(_status(run, folder, "--json").out)["cases"]
+    assert (row["sent"], row["method"], row["delivery"]) == ("2026-11-02", "email", "")
+    assert row["due"] == "no answer yet (follow up on 2026-12-02)"
+
+
+def test_status_tells_of_a_request_sent_in_part(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, part=minimal(), possibly=minimal(**{"respondent.a_number": "A111111111"}))
+
+    def send(a_number, case, number, delivery, day="2026-11-27"):
+        ledger.record(Event(a_number, case, "send", day, "ab" * 32, [f"<{number}@x>"], ["pd@office.example"],
+                            "email", message_number=number, message_total=7, delivery=delivery, send_round=case))
+    with Ledger.open(folder / "pdpacket.db") as ledger:
+        send("A087654321", "part", 1, "accepted")
+        send("A087654321", "part", 2, "accepted", "2026-11-28")
+        send("A111111111", "possibly", 1, "accepted")
+        send("A111111111", "possibly", 2, "uncertain")
+    rows = {r["case"]: r for r in csv.DictReader(io.StringIO(_status(run, folder, "--csv").out))}
+    assert rows["part"]["delivery"] == ("messages 1-2 of 7 were sent between 2026-11-27 and 2026-11-28; "
+                                        "messages 3-7 of 7 not sent")
+    assert rows["part"]["sent"] == "" and rows["part"]["due"].startswith("send the rest: `pdpacket send`")
+    assert rows["possibly"]["delivery"] == (
+        "message 1 of 7 was sent on 2026-11-27; message 2 of 7 is possibly sent on 2026-11-27 (the connection ended "
+        "before the server confirmed it): check the mailbox; messages 3-7 of 7 not sent")
+    assert rows["possibly"]["due"].startswith("possibly sent: check the mailbox, then `pdpacket send --possibly-sent")
+    text = _status(run, folder).out
+    assert "possibly: A111111111; not built; sent in part; no answer" in text
+    assert "    sent in part: message 1 of 7 was sent on 2026-11-27; message 2 of 7 is possibly sent" in text

@@ -256,18 +256,23 @@ def test_send_delivers_every_message_whole_and_records_it(run, cases, smtp_serve
         assert m["X-Unsent"] is None and m["Subject"].endswith(f"({n} of {total})")
         assert _pdfs(m) == _pdfs(_parse(open(path, "rb").read()))
         assert len(PdfReader(io.BytesIO(_pdfs(m)[0][1])).pages) >= 2
-    [send] = [e for e in _ledger(cases) if e.kind == "send"]
-    assert [e.kind for e in _ledger(cases)] == ["build", "send", "draft"]
-    assert send.message_ids == [str(_parse(d)["Message-ID"]).strip() for _, d in inbox.received]
-    assert send.recipients == ["pd-requests@occ-chicago.example", "docket@firm.example"]
-    assert len(send.filing_sha256) == 64 and send.method == "email"
+    sends = [e for e in _ledger(cases) if e.kind == "send"]  # one row a message, written as it was accepted
+    assert [e.kind for e in _ledger(cases)] == ["build"] + ["send"] * total + ["draft"]
+    assert [e.message_ids for e in sends] == [[str(_parse(d)["Message-ID"]).strip()] for _, d in inbox.received]
+    assert [(e.message_number, e.message_total, e.delivery) for e in sends] == [
+        (n, total, "accepted") for n in range(1, total + 1)]
+    assert len({e.send_round for e in sends}) == 1
+    for send in sends:
+        assert send.recipients == ["pd-requests@occ-chicago.example", "docket@firm.example"]
+        assert len(send.filing_sha256) == 64 and send.method == "email"
     again = run("send", cases / "big")
     assert again.code == ExitCode.not_sent
     assert "was already sent on 2026-11-28 by email to pd-requests@occ-chicago.example" in again.err
     assert "--again" in again.err and len(inbox.received) == total
     assert run("send", cases / "big", "--again").code == 0
     assert len(inbox.received) == 2 * total
-    assert {str(_parse(d)["Message-ID"]).strip() for _, d in inbox.received[total:]}.isdisjoint(send.message_ids)
+    assert {str(_parse(d)["Message-ID"]).strip() for _, d in inbox.received[total:]}.isdisjoint(
+        i for e in sends for i in e.message_ids)
 
 
 def test_dry_run_sends_and_records_nothing(run, cases, smtp_server):
@@ -446,7 +451,7 @@ def test_send_over_starttls_and_tls_trusting_the_firms_own_authority(run, cases,
     assert result.code == 0, result.err
     total = len(inbox.received)
     assert total >= 3 and _parse(inbox.received[-1][1])["Subject"].endswith(f"({total} of {total})")
-    assert [e.kind for e in _ledger(cases)].count("send") == 1
+    assert [e.kind for e in _ledger(cases)].count("send") == total
     # The password crossed an encrypted connection only: after STARTTLS, or on a port that speaks only TLS.
     assert logins == [(b"dokafor", b"secret", security == "starttls")]
 

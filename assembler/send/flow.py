@@ -18,9 +18,9 @@ from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
 from assembler.pdf import preflight
 from assembler.pdf.manifest import sha256
-from assembler.send import draft, office, smtp
+from assembler.send import delivery, draft, office, smtp
 from assembler.send.built import Built, content_key, load_built
-from assembler.send.ledger import Event, Kind, Ledger, ledger_path
+from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
 
 RESPONSES_DIR = "responses"
 
@@ -163,7 +163,9 @@ class Sent:
 
 
 def send_case(case_path: Path, out: Path | None = None, settings_file: Path | None = None, again: bool = False,
-              dry_run: bool = False) -> Sent:
+              dry_run: bool = False, possibly_sent: str | None = None) -> Sent:
+    """Send the built filing; a retry sends only the messages not yet accepted (`again`: all of them).
+    `possibly_sent` ("arrived" or "resend") is the user's word on messages whose delivery is unknown."""
     ctx = Context.load(case_path, settings_file)
     office.require_email_route(ctx.case, ctx.settings)
     built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
@@ -174,19 +176,49 @@ def send_case(case_path: Path, out: Path | None = None, settings_file: Path | No
     _require_preflight(built)
     server = smtp.server(ctx.settings)
     with ctx.ledger() as ledger:
-        earlier = [e for e in ledger.events(ctx.a_number) if e.kind in (Kind.send, Kind.sent_other)]
-    if earlier and not again:
-        e = earlier[-1]
+        events = ledger.events(ctx.a_number)
+    e = delivery.last_sent(events)
+    found = delivery.latest_round(events)
+    if e is not None and (found is None or found.complete) and not again:
         whom = f" to {', '.join(e.recipients)}" if e.recipients else ""
         raise NotSentError(f"{ctx.case.file}: not sent: this case ({ctx.a_number}) was already sent on {e.day} "
                            f"by {e.method}{whom} (ledger {ledger.path}, by {e.user}): pass --again to send it again")
     messages = _outgoing(ctx, built)
+    command = f"pdpacket send {case_path}" + (f" -o {out}" if out else "")
+    plan = delivery.plan(events, messages, built.sha256, again, possibly_sent, command)
+    if isinstance(plan, str):
+        raise NotSentError(f"{ctx.case.file}: not sent: {plan} (ledger {ledger.path})")
+    if plan.note:
+        ctx.notes.append(f"{'would send' if dry_run else 'sending'} {plan.note}")
     if dry_run:
-        return Sent(messages, str(server), True, ctx.notes)
-    smtp.send_all(ctx.settings, messages)
-    ctx.record(ctx.event(Kind.send, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
-                         recipients=messages[0].recipients, method="email", file=_shown(built.filing, ctx.case.dir)))
-    return Sent(messages, str(server), False, ctx.notes)
+        return Sent(plan.messages, str(server), True, ctx.notes)
+    with ctx.ledger() as ledger:
+        def row(m: draft.Message, state: str) -> None:
+            # Each message is recorded the moment its fate is known: a connection lost later keeps it.
+            event = ctx.event(Kind.send, filing_sha256=built.sha256, message_ids=[m.message_id],
+                              recipients=m.recipients, method="email", file=_shown(built.filing, ctx.case.dir),
+                              message_number=m.number, message_total=m.total, delivery=state, send_round=plan.round)
+            event.case_path = _shown(ctx.case.dir, ledger.path.parent)
+            try:
+                ledger.record(event)
+            except LedgerError as exc:
+                went = {Delivery.accepted: "went out", Delivery.uncertain: "is possibly sent",
+                        Delivery.confirmed: "arrived, as you say"}[state]
+                raise LedgerError(f"message {m.number} of {m.total} {went}, but the ledger could not record it "
+                                  f"({exc.message}); sending stopped there: once the ledger works, record the request "
+                                  "with `pdpacket log --sent --method email`") from exc
+
+        for m in plan.arrived:
+            row(m, Delivery.confirmed)
+        try:
+            smtp.send_all(ctx.settings, plan.messages, lambda m: row(m, Delivery.accepted),
+                          lambda m: row(m, Delivery.uncertain))
+        except smtp.SendError as exc:
+            planned = {m.number for m in plan.messages}  # the others went before, in this round
+            accepted = sorted(set(exc.accepted) | {m.number for m in messages if m.number not in planned})
+            tail = delivery.failure_tail(accepted, exc.uncertain, len(messages), command, office.cc(ctx.settings))
+            raise smtp.SendError(f"{exc.message}; {tail}", exc.accepted, exc.uncertain) from exc
+    return Sent(plan.messages, str(server), False, ctx.notes)
 
 
 def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:

@@ -22,7 +22,7 @@ from assembler.errors import InputFileError
 
 FILE_NAME = "pdpacket.db"
 APP_ID = 0x70647063  # "pdpc": marks the file as a pdpacket ledger
-VERSION = 1
+VERSION = 2  # 2: a send row per numbered message (message_number, message_total, delivery, send_round)
 BUSY_SECONDS = 30
 
 
@@ -36,7 +36,27 @@ class Kind:
 
 KINDS = (Kind.build, Kind.draft, Kind.send, Kind.sent_other, Kind.response)
 OUTCOMES = ("granted", "denied", "partial", "no-response")
+
+
+class Delivery:
+    """What became of one numbered message of a `send` row (send/delivery.py reads them)."""
+
+    accepted = "accepted"  # the server answered 250 to it
+    uncertain = "uncertain"  # handed over whole, final "." included, and no answer came: possibly sent
+    confirmed = "confirmed"  # possibly sent, then the user said it arrived (send --possibly-sent arrived)
+
+
+DELIVERIES = (Delivery.accepted, Delivery.uncertain, Delivery.confirmed)
 METHODS = ("email", "portal", "mail", "hand", "eservice", "fax")
+
+# Version 2's columns, added to a version 1 ledger as it is (ALTER TABLE keeps its rows and ids); a
+# send row of version 1 has none of them: one row for every message of the filing, all accepted.
+_added_in_2 = [
+    "ALTER TABLE events ADD COLUMN message_number INTEGER",  # 1 of message_total; NULL: the whole filing
+    "ALTER TABLE events ADD COLUMN message_total INTEGER",
+    f"ALTER TABLE events ADD COLUMN delivery TEXT CHECK (delivery IN ({', '.join(repr(d) for d in DELIVERIES)}))",
+    "ALTER TABLE events ADD COLUMN send_round TEXT",  # the send rows of one sending and its retries share it
+]
 
 # What each column holds: see Event. The ids of one case's events grow with time.
 _SCHEMA = [
@@ -47,6 +67,7 @@ _SCHEMA = [
         message_ids TEXT NOT NULL DEFAULT '[]', recipients TEXT NOT NULL DEFAULT '[]',
         method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT)""",
     "CREATE INDEX events_case ON events (a_number, id)",
+    *_added_in_2,
     f"PRAGMA application_id = {APP_ID}",
     f"PRAGMA user_version = {VERSION}",
 ]
@@ -73,6 +94,10 @@ class Event:
     note: str | None = None
     file: str | None = None
     output: str | None = None
+    message_number: int | None = None
+    message_total: int | None = None
+    delivery: str | None = None
+    send_round: str | None = None
     user: str = ""
     at: str = ""
     id: int = 0
@@ -176,6 +201,8 @@ def _prepare(conn: sqlite3.Connection) -> bool:
         elif app != APP_ID or "events" not in tables:
             raise LedgerError("this file is not a pdpacket ledger (another program's database?): move it away, "
                               "or set ledger.path in the settings to another file")
+        elif conn.execute("PRAGMA user_version").fetchone()[0] < VERSION:
+            _migrate(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -189,6 +216,15 @@ def _prepare(conn: sqlite3.Connection) -> bool:
     if check != "ok":
         raise sqlite3.DatabaseError(check)
     return created
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older ledger up to VERSION, inside _prepare's transaction (a second pdpacket opening it
+    meanwhile waits, then finds it done). pdpacket versions before it then refuse the file: upgrade them."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+        for statement in _added_in_2:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {VERSION}")
 
 
 def _damaged(path: Path, exc: Exception, writing: bool = False) -> LedgerError:

@@ -20,9 +20,10 @@ from assembler.documents.context import full_name
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError
 from assembler.send import built as built_mod
+from assembler.send import delivery
 from assembler.send.ledger import Event, Kind, Ledger, ledger_path
 
-FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "response",
+FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "delivery", "response",
           "response_date", "next_hearing", "stale_edits", "due", "due_on"]
 NOW, WAITING, CLOSED = 0, 1, 2
 
@@ -35,8 +36,10 @@ class CaseStatus:
     detained: bool = False
     built: str = ""  # the day of the last build, "" when never built
     changed: bool | None = None  # inputs changed since that build
-    sent: str = ""
+    sent: str = ""  # the day the whole request went ("" while messages of it are missing or possibly sent)
     method: str = ""
+    delivery: str = ""  # a request sent in part: which messages went, which are possibly sent, which did not
+    possibly_sent: bool = False  # a message of it is possibly sent: the mailbox must be checked first
     response: str = ""
     response_date: str = ""
     next_hearing: str = ""
@@ -49,6 +52,7 @@ class CaseStatus:
         return {"case": self.case, "respondent": self.respondent, "a_number": self.a_number,
                 "detained": self.detained, "built": self.built,
                 "changed": "" if self.changed is None else self.changed, "sent": self.sent, "method": self.method,
+                "delivery": self.delivery,
                 "response": self.response, "response_date": self.response_date, "next_hearing": self.next_hearing,
                 "stale_edits": ", ".join(self.stale_edits),
                 "due": "; ".join(self.due), "due_on": self.due_on}
@@ -84,8 +88,13 @@ def case_status(name: str, case: Case, settings: Settings, events: list[Event], 
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
         st.changed = bool(built_mod.changes(case, settings, manifest))
         st.stale_edits = [e["file"] for e in stale_in_manifest(manifest)]
-    if sends:
+    st.delivery = delivery.state(events)
+    found = delivery.latest_round(events)
+    st.possibly_sent = bool(found and found.uncertain)
+    if sends and not st.delivery:
         st.sent, st.method = sends[-1].day, sends[-1].method or ""
+    elif sends:
+        st.method = sends[-1].method or ""
     if answers:
         st.response, st.response_date = answers[-1].outcome or "", answers[-1].day
     _due(st, settings, today(), parse_date(hearing) if hearing else None)
@@ -96,6 +105,11 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
     items: list[tuple[date, str]] = []
     if st.sent:
         pass  # by pdpacket or by other means: what is due now depends on the answer
+    elif st.possibly_sent:
+        items.append((now, "possibly sent: check the mailbox, then `pdpacket send --possibly-sent arrived` (or "
+                      "`resend`) sends the rest"))
+    elif st.delivery:
+        items.append((now, "send the rest: `pdpacket send` sends the messages not yet accepted"))
     elif not st.built:
         items.append((now, "build and send the request"))
     elif st.changed:
