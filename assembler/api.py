@@ -15,8 +15,9 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from assembler import atomic, drive
 from assembler import batch as batch_mod
-from assembler import build as build_mod
+from assembler import build as build_stages
 from assembler.batch import Outcome
 from assembler.casefile import offices as office_profiles
 from assembler.casefile import rules
@@ -24,13 +25,13 @@ from assembler.casefile.case import Case, check_case, today
 from assembler.casefile.case import validate_case as load_valid_case
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
-from assembler.convert.renders import LibreOffice
 from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.variables import FILTERS, Var, walk
 from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
+from assembler.options import BuildOptions
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.pdf.forms import FormField, read_fields
@@ -42,28 +43,28 @@ from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["BuildOptions", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
 
-def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None, strict: bool = False,
-          progress: Progress | None = None, templates_dir: Path | None = None, split_parts: bool = False,
-          email: bool = False, lo: LibreOffice | None = None) -> BuildResult:
-    """Build one case; record the build in the ledger; with `email`, write the e-mail drafts beside the filing.
-    `lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with."""
+def build(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    """Build one case; record the build in the ledger; with `options.email`, write the e-mail drafts beside
+    the filing. `options.lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with."""
+    options = options or BuildOptions()
     progress = progress or Progress(False)
     progress.step("validate")
-    ctx = flow.Context.load(Path(case_path), settings_file)
-    if strict:
-        _refuse_warnings(ctx.case, edit_findings(ctx.case, ctx.settings, templates_dir))
+    ctx = flow.Context.load(Path(case_path), options.settings_file)
+    if options.strict:
+        _refuse_warnings(ctx.case, edit_findings(ctx.case, ctx.settings, options.templates_dir))
     out = Path(out) if out else ctx.case.dir / "out"
-    result = build_mod.build_case(ctx.case, ctx.settings, out, progress, templates_dir, split_parts, lo)
+    result = drive.build_filing(ctx.case, ctx.settings, out, options, progress)
     try:
-        flow.record_build(ctx, result.filing, templates_dir)
-        if email:
-            result.drafts = flow.drafts_for(ctx, out, templates_dir=templates_dir).files
+        flow.record_build(ctx, result.filing, options.templates_dir)
+        if options.email:
+            result.drafts = flow.drafts_for(ctx, out, templates_dir=options.templates_dir).files
     except PdpacketError as exc:
         exc.message = f"{result.filing} was built, but {exc.message}"
         raise
@@ -100,17 +101,17 @@ def _refuse_warnings(case: Case, found: list[Finding]) -> None:
                                                       "(--strict treats warnings as errors)")
 
 
-def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
-              validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
-              quiet: bool = False, templates_dir: Path | None = None, split_parts: bool = False,
-              email: bool = False, notes: list[str] | None = None) -> list[Outcome]:
-    """Build many cases; record their builds, write drafts (`email`), add the status columns to the report.
-    What the ledger and the drafts had to say is appended to `notes`."""
-    outcomes = batch_mod.run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
-                                   settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
-                                   templates_dir=templates_dir, split_parts=split_parts)
+def run_batch(source: Path, out: Path, options: BuildOptions | None = None, jobs: int | None = None,
+              force: bool = False, validate_only: bool = False, exhibits_dir: Path | None = None,
+              quiet: bool = False, notes: list[str] | None = None) -> list[Outcome]:
+    """Build many cases; record their builds, write drafts (`options.email`), add the status columns to the
+    report. What the ledger and the drafts had to say is appended to `notes`."""
+    options = options or BuildOptions()
+    outcomes = batch_mod.run_batch(source, out, options, jobs=jobs, force=force, validate_only=validate_only,
+                                   exhibits_dir=exhibits_dir, quiet=quiet)
     if not validate_only:
-        said = after_batch(Path(source), Path(out), outcomes, settings_file, exhibits_dir, email, templates_dir)
+        said = after_batch(Path(source), Path(out), outcomes, options.settings_file, exhibits_dir, options.email,
+                           options.templates_dir)
         if notes is not None:
             notes += said
     return outcomes
@@ -284,47 +285,43 @@ class StartedEdit:
     passages: list = field(default_factory=list)  # documents.edits.Passage
 
 
-def start_edit(case: Path, document: str | None, settings_file: Path | None = None,
-               templates_dir: Path | None = None, force: bool = False, refresh: bool = False) -> StartedEdit:
+def start_edit(case: Path, document: str | None, options: BuildOptions | None = None, force: bool = False,
+               refresh: bool = False) -> StartedEdit:
     """Copy the current render of one of a case's documents into CASE/edits/, to edit by hand;
     a build then uses that copy instead of rendering the document. With `refresh`, an edited copy
     already there is kept beside it as `<name>.old-<date>.docx` (never overwritten) and the passages
     where it differs from the fresh render are listed, to carry the hand changes over."""
-    import shutil
-
-    from assembler import build as stages
-    from assembler import workspace
     from assembler.documents import edits
 
-    loaded = load_valid_case(Path(case), settings_file=settings_file)
-    settings = load_settings(settings_file, loaded.dir)
-    with workspace.workdir() as work:
-        planned = stages.plan_build(loaded, settings, work / "out", work / "case", Progress(False), templates_dir)
+    options = options or BuildOptions()
+    loaded = load_valid_case(Path(case), settings_file=options.settings_file)
+    settings = load_settings(options.settings_file, loaded.dir)
+
+    def edit(run: drive.Run) -> StartedEdit:
+        planned = run.plan(loaded, settings, run.work / "out")
+        names = list(build_stages.editable_documents(planned))
+        if document is None:
+            return StartedEdit(None, names)
+        name = _document_name(document, names)
+        dest = loaded.dir / edits.EDITS_DIR / name
+        if dest.exists() and not (force or refresh):
+            raise OutputError(f"{dest} already exists and holds your edits: edit it, pass --refresh for a fresh "
+                              "render beside it (when the case changed), or delete it (or pass --force) to start "
+                              "again from a fresh render")
         try:
-            names = list(stages.editable_documents(planned))
-            if document is None:
-                return StartedEdit(None, names)
-            name = _document_name(document, names)
-            dest = loaded.dir / edits.EDITS_DIR / name
-            if dest.exists() and not (force or refresh):
-                raise OutputError(f"{dest} already exists and holds your edits: edit it, pass --refresh for a fresh "
-                                  "render beside it (when the case changed), or delete it (or pass --force) to start "
-                                  "again from a fresh render")
             dest.parent.mkdir(exist_ok=True)
-            fresh = stages.render_for_edit(planned, name)
+            fresh = build_stages.render_for_edit(planned, name)
             started = StartedEdit(dest, names)
             if refresh and dest.exists():
                 started.passages = edits.passages(dest, fresh)
                 started.kept = edits.keep_old_copy(dest, today())
-            tmp = dest.with_name(f".{name}.tmp")
-            shutil.copyfile(fresh, tmp)
-            tmp.replace(dest)
+            atomic.copy(fresh, dest)
         except OSError as exc:
             raise OutputError(f"cannot write into {loaded.dir / edits.EDITS_DIR}: {exc.strerror}: check the "
                               "folder's permissions") from exc
-        finally:
-            stages.abandon(planned)
-    return started
+        return started
+
+    return drive.drive(edit, options, Progress(False), loaded.dir / edits.EDITS_DIR, office=False)
 
 
 def _document_name(document: str, names: list[str]) -> str:

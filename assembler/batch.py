@@ -31,15 +31,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from assembler import build, output, workspace
+from assembler import build, drive, output, workspace
 from assembler.casefile.case import Case, check_case, load_case
 from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.casefile.settings import Settings, load_settings
 from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 from assembler.convert import soffice, warm
+from assembler.convert.office import libreoffice, libreoffice_key
 from assembler.convert.renders import LibreOffice
 from assembler.documents import choose, edits
 from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
+from assembler.options import BuildOptions
 from assembler.pdf.manifest import build_key, case_inputs, sha256
 from assembler.progress import Progress
 from assembler.vocab import FILING_ROLES, BatchStatus
@@ -185,11 +187,11 @@ class _WorkerLibreOffice:
             self._reset()  # inherited over fork: the parent's LibreOffice is not this process's to use
         if self.finalizer is None:
             self.finalizer = multiprocessing.util.Finalize(self, self.close, exitpriority=10)
-        key = build.libreoffice_key(settings)
+        key = libreoffice_key(settings)
         if self.lo is None or self.key != key:
             self.close()
             work = self.stack.enter_context(workspace.workdir())
-            self.lo, self.key = self.stack.enter_context(build.libreoffice(settings, work)), key
+            self.lo, self.key = self.stack.enter_context(libreoffice(settings, work)), key
         return self.lo
 
     def close(self) -> None:
@@ -201,64 +203,55 @@ class _WorkerLibreOffice:
 _WORKER_LO = _WorkerLibreOffice()
 
 
-def run_chunk(specs: list[CaseSpec], out_root: Path, settings_file: Path | None, force: bool,
-              strict: bool, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
+def run_chunk(specs: list[CaseSpec], out_root: Path, options: BuildOptions, force: bool) -> list[Outcome]:
+    """Build a chunk's cases, their LibreOffice stages run once for all of them (on the worker's LibreOffice)."""
+    quiet = Progress(False)
+    return drive.drive(lambda run: _chunk_stages(run, specs, out_root, force), options, quiet, out_root,
+                       office=False)
+
+
+def _chunk_stages(run: drive.Run, specs: list[CaseSpec], out_root: Path, force: bool) -> list[Outcome]:
+    options, quiet = run.options, run.progress
     outcomes: dict[str, Outcome] = {}
     started: dict[str, float] = {}
-    planned: dict[str, build.Planned] = {}
-    quiet = Progress(False)
-    lo: LibreOffice | None = None
-    with workspace.workdir() as work:
+    rendered: dict[str, build.Rendered] = {}
+    for i, spec in enumerate(specs):
+        started[spec.name] = time.monotonic()
         try:
-            rendered: dict[str, build.Rendered] = {}
-            for i, spec in enumerate(specs):
-                started[spec.name] = time.monotonic()
-                try:
-                    case, settings = load_spec(spec, settings_file)
-                    if strict and spec.folder is not None and not case.errors:  # an out-of-date edited copy: an error
-                        case.problems += edits.findings(case, settings, templates_dir)
-                    failing = case.problems if strict else case.errors
-                    if failing:
-                        raise InvalidCaseError(case.problems, f"{len(case.errors)} error(s), "
-                                                              f"{len(case.warnings)} warning(s) in the case data")
-                    out = out_root / spec.name
-                    output.clean_stale_staging(out)
-                    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
-                    key = build_key(case=case, settings=settings, inputs=case_inputs(case, settings),
-                                    templates=choices)
-                    if not force and (done := _already_built(out, key)):
-                        outcomes[spec.name] = done
-                        continue
-                    if lo is None:
-                        kept = _WORKER_LO.get(settings)
-                        kept.start()  # boots while the chunk's cases are rendered
-                        lo = kept.in_folder(work)  # the chunk's PDFs go in the chunk's folder, removed with it
-                    planned[spec.name] = build.plan_build(case, settings, out, work / f"case{i}", quiet,
-                                                          templates_dir, prefix=f"c{i}-")
-                    rendered[spec.name] = build.render_documents(planned[spec.name], quiet)
-                except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
-                    outcomes[spec.name] = _failure(spec.name, exc, started[spec.name])
-            if lo is not None:
-                office = lo
-                converted = _shared_step(rendered, outcomes, started,
-                                         lambda bs: build.convert_documents(bs, office, quiet))
-                settled = _shared_step(converted, outcomes, started,
-                                       lambda bs: build.settle_indexes(bs, office, quiet))
-            else:
-                settled = {}
-            for name, s in settled.items():
-                try:
-                    result = build.check_and_place(build.assemble_filing(s, quiet), out_root / name, split_parts,
-                                                   quiet)
-                    outcomes[name] = Outcome(
-                        name, BatchStatus.built, str(result.filing), result.pages, result.filing.stat().st_size,
-                        round(time.monotonic() - started[name], 2),
-                        problems=[p.render() for p in result.warnings])
-                except Exception as exc:  # noqa: BLE001
-                    outcomes[name] = _failure(name, exc, started[name])
-        finally:
-            for p in planned.values():
-                build.abandon(p)
+            case, settings = load_spec(spec, options.settings_file)
+            if options.strict and spec.folder is not None and not case.errors:  # an out-of-date edited copy: an error
+                case.problems += edits.findings(case, settings, options.templates_dir)
+            failing = case.problems if options.strict else case.errors
+            if failing:
+                raise InvalidCaseError(case.problems, f"{len(case.errors)} error(s), "
+                                                      f"{len(case.warnings)} warning(s) in the case data")
+            out = out_root / spec.name
+            output.clean_stale_staging(out)
+            choices = choose.choose(settings, case.data, options.templates_dir, FILING_ROLES)
+            key = build_key(case=case, settings=settings, inputs=case_inputs(case, settings), templates=choices)
+            if not force and (done := _already_built(out, key)):
+                outcomes[spec.name] = done
+                continue
+            if run.lo is None:
+                run.borrow(_WORKER_LO.get(settings))  # boots while the chunk's cases are rendered
+            planned = run.plan(case, settings, out, f"case{i}", prefix=f"c{i}-")
+            rendered[spec.name] = build.render_documents(planned, quiet)
+        except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
+            outcomes[spec.name] = _failure(spec.name, exc, started[spec.name])
+    settled: dict[str, build.Settled] = {}
+    if run.lo is not None:
+        office = run.lo
+        converted = _shared_step(rendered, outcomes, started, lambda bs: build.convert_documents(bs, office, quiet))
+        settled = _shared_step(converted, outcomes, started, lambda bs: build.settle_indexes(bs, office, quiet))
+    for name, s in settled.items():
+        try:
+            result = build.check_and_place(build.assemble_filing(s, quiet), out_root / name, options.split_parts,
+                                           quiet)
+            outcomes[name] = Outcome(
+                name, BatchStatus.built, str(result.filing), result.pages, result.filing.stat().st_size,
+                round(time.monotonic() - started[name], 2), problems=[p.render() for p in result.warnings])
+        except Exception as exc:  # noqa: BLE001
+            outcomes[name] = _failure(name, exc, started[name])
     return [outcomes[s.name] for s in specs]
 
 
@@ -334,9 +327,8 @@ class Bar:
             sys.stderr.write("\n")
 
 
-def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = False, strict: bool = False,
-              validate_only: bool = False, settings_file: Path | None = None, exhibits_dir: Path | None = None,
-              quiet: bool = False, templates_dir: Path | None = None, split_parts: bool = False) -> list[Outcome]:
+def run_batch(source: Path, out: Path, options: BuildOptions, jobs: int | None = None, force: bool = False,
+              validate_only: bool = False, exhibits_dir: Path | None = None, quiet: bool = False) -> list[Outcome]:
     source, out = Path(source), Path(out)
     every = discover(source, out, exhibits_dir)
     skipped = {s.name: Outcome(s.name, BatchStatus.skipped, message=s.skip) for s in every if s.skip}
@@ -344,7 +336,7 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     jobs = jobs or os.cpu_count() or 1
     bar = Bar(len(specs), enabled=not quiet and sys.stderr.isatty())
     if validate_only:
-        checked = {spec.name: _validate_one(spec, settings_file, strict) for spec in specs}
+        checked = {spec.name: _validate_one(spec, options) for spec in specs}
         outcomes = [skipped.get(s.name) or checked[s.name] for s in every]
         write_report(out, outcomes)
         return outcomes
@@ -356,15 +348,14 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
         if jobs == 1:
             try:
                 for c in chunks:
-                    done = run_chunk(c, out, settings_file, force, strict, templates_dir, split_parts)
+                    done = run_chunk(c, out, options, force)
                     results.update({o.case: o for o in done})
                     bar.update(done)
             finally:
                 _WORKER_LO.close()
         else:
             with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(run_chunk, c, out, settings_file, force, strict, templates_dir,
-                                       split_parts): c for c in chunks}
+                futures = {pool.submit(run_chunk, c, out, options, force): c for c in chunks}
                 try:
                     for future in cf.as_completed(futures):
                         try:
@@ -390,15 +381,15 @@ def run_batch(source: Path, out: Path, jobs: int | None = None, force: bool = Fa
     return outcomes
 
 
-def _validate_one(spec: CaseSpec, settings_file: Path | None, strict: bool) -> Outcome:
+def _validate_one(spec: CaseSpec, options: BuildOptions) -> Outcome:
     started = time.monotonic()
     try:
-        case, settings = load_spec(spec, settings_file)
+        case, settings = load_spec(spec, options.settings_file)
         if spec.folder is not None and not case.errors:
             case.problems += edits.findings(case, settings)
     except Exception as exc:  # noqa: BLE001
         return _failure(spec.name, exc, started)
-    failing = case.problems if strict else case.errors
+    failing = case.problems if options.strict else case.errors
     return Outcome(spec.name, BatchStatus.invalid if failing else BatchStatus.valid, exit_code=int(ExitCode.invalid_case) if failing else 0,
                    message=f"{len(case.errors)} error(s), {len(case.warnings)} warning(s)",
                    problems=[p.render() for p in case.problems], seconds=round(time.monotonic() - started, 2))

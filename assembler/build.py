@@ -10,7 +10,6 @@ private temporary folder; the output folder only ever receives complete files.
 """
 from __future__ import annotations
 
-import contextlib
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,13 +18,13 @@ from pathlib import Path
 from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
-from assembler import output, stopping, workspace
-from assembler.casefile.case import Case, case_settings, validate_case
+from assembler import output
+from assembler.casefile.case import Case
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
-from assembler.convert import early, exhibits, server, soffice, warm
+from assembler.convert import exhibits
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template, template_names
@@ -34,14 +33,10 @@ from assembler.documents.plan import Part, Section, index_entries, number_pages,
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import (
-    DeadlineError,
     FilingCheckError,
     Finding,
     InvalidCaseError,
-    InvalidSettingsError,
-    MissingDependencyError,
     OutputError,
-    PdpacketError,
     TemplateError,
 )
 from assembler.output import BuildResult, filing_name, filing_title
@@ -316,10 +311,13 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
 
 
 def settle_indexes(builds: list[Converted], lo: LibreOffice, progress: Progress) -> list[Settled]:
-    """Render each index with real page numbers until its own length stops changing."""
+    """Render each index with real page numbers until its own length stops changing. A build
+    without an index (the court papers) is settled as it is."""
+    settled = {i: Settled(b, b.rendered.keep) for i, b in enumerate(builds) if not b.rendered.plan.has_index}
+    pending = [(i, b) for i, b in enumerate(builds) if i not in settled]
+    if not pending:
+        return [settled[i] for i in range(len(builds))]
     progress.step("settle the index")
-    settled: dict[int, Settled] = {}
-    pending = list(enumerate(builds))
     for round_number in range(1, MAX_INDEX_ROUNDS + 1):
         renders, expected = [], []
         for _, b in pending:
@@ -381,103 +379,6 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
 def abandon(planned: Planned) -> None:
     """Remove what a build that did not finish left in the output folder."""
     shutil.rmtree(planned.staging, ignore_errors=True)
-
-
-# --- one case, end to end ----------------------------------------------------------------
-
-def build(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
-          strict: bool = False, progress: Progress | None = None, templates_dir: Path | None = None,
-          split_parts: bool = False) -> BuildResult:
-    """Build one case folder (the `pdpacket build` command)."""
-    progress = progress or Progress(False)
-    progress.step("validate")
-    case_path = Path(case_path)
-    with workspace.workdir() as work, contextlib.ExitStack() as own:
-        own.callback(early.discard)  # one `pdpacket build` started and no build took over (it failed first)
-        lo, settings = None, None
-        try:  # LibreOffice first: it boots while the case is validated and the templates rendered
-            settings = case_settings(case_path, settings_file)
-            lo = own.enter_context(libreoffice(settings, work))
-            lo.start()
-        except (MissingDependencyError, InvalidSettingsError):
-            pass  # said below, after what is wrong with the case: the more useful message first
-        case = validate_case(case_path, settings_file, strict, settings)
-        settings = settings or case_settings(case_path, settings_file)
-        return build_case(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir,
-                          split_parts, lo, lo_is_ours=True)
-
-
-def build_case(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
-               templates_dir: Path | None = None, split_parts: bool = False,
-               lo: LibreOffice | None = None, lo_is_ours: bool = False) -> BuildResult:
-    """Build an already validated case into `out`.
-
-    With `lo` (a long-lived process: the web app, a worker), convert on that LibreOffice;
-    without, start one first thing, so that it boots while the templates are
-    checked and rendered, and stop it however the build ends. `lo_is_ours`: `lo` was
-    started for this build alone (`build`), so a failure may stop it at once."""
-    progress = progress or Progress(False)
-    planned = None
-    swept = workspace.sweep_stale()
-    deadline = stopping.Deadline(settings.deadline)
-    try:
-        with workspace.workdir() as work, contextlib.ExitStack() as own:
-            owned = lo is None or lo_is_ours
-            if lo is None:
-                lo = own.enter_context(libreoffice(settings, work))
-                lo.start()
-            elif not lo_is_ours:
-                lo = lo.in_folder(work)  # a long-lived process's LibreOffice: this build's PDFs in this build's folder
-            deadline = own.enter_context(stopping.limit(settings.deadline, lo.close))
-            ahead = own.enter_context(Ahead(lo, progress, owned)) if Ahead.usable(lo) else None
-            try:
-                planned = plan_build(case, settings, out, work / "case", progress, templates_dir)
-                rendered = render_documents(planned, progress, ahead, draft_index=False)
-                [converted] = convert_documents([rendered], lo, progress, ahead)
-                [settled] = settle_indexes([converted], lo, progress)
-                result = check_and_place(assemble_filing(settled, progress), out, split_parts, progress)
-            finally:
-                if planned is not None:
-                    abandon(planned)
-    except stopping.DeadlinePassed:
-        raise _deadline_error(settings) from None
-    except OSError as exc:
-        raise output.classify_os_error(exc, case.dir, out) from exc
-    except PdpacketError:
-        if deadline.passed:  # a build in another thread: its LibreOffice was stopped under it
-            raise _deadline_error(settings) from None
-        raise
-    if swept:
-        result.warnings.append(Finding(case.shown, "", f"removed what {swept} earlier pdpacket run(s), killed before "
-                                       "they could clean up, left behind (work folders, LibreOffice)", Severity.warning))
-    result.timings = progress.done()
-    return result
-
-
-def _deadline_error(settings: Settings) -> DeadlineError:
-    return DeadlineError(f"the build did not finish within {settings.deadline} s and was stopped, LibreOffice with it: "
-                         "look for a very long text or a document LibreOffice cannot open, or raise filing.deadline "
-                         f"in the settings{f' ({settings.path})' if settings.path else ''}")
-
-
-def libreoffice_key(settings: Settings) -> tuple:
-    """What decides which LibreOffice libreoffice() gives: a kept one serves every build whose settings agree."""
-    return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
-
-
-def libreoffice(settings: Settings, work: Path) -> LibreOffice:
-    """The LibreOffice a build converts with, its private folders in `work`: the convert-server the
-    settings name, if it answers; else one of its own kept running over UNO, where a Python with
-    `uno` is at hand; else one `soffice --convert-to` start per conversion."""
-    binary = soffice.find_soffice(settings.soffice_path)
-    kept: list[warm.Converter] = []
-    if settings.soffice_server:
-        kept.append(server.RemoteOffice(settings.soffice_server, settings.soffice_token))
-    own = early.adopt(binary)  # `pdpacket build` started it before importing the library
-    python = own.python if own else warm.uno_python(binary)
-    if python:
-        kept.append(own or warm.Office(binary, work / "lo-warm", python))
-    return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept))
 
 
 # --- helpers of the stages ----------------------------------------------------------------

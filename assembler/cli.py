@@ -81,12 +81,12 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, e
 
     early.start(case, settings_file)  # LibreOffice boots while the library is imported and the case read
     try:
+        from assembler.api import BuildOptions
         from assembler.api import build as build_case
         from assembler.progress import Progress
 
-        result = build_case(case, out, settings_file=settings_file, strict=strict,
-                            progress=Progress(False if quiet else None), templates_dir=templates_dir,
-                            split_parts=split_parts, email=email)
+        options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
+        result = build_case(case, out, options, progress=Progress(False if quiet else None))
     finally:
         early.discard()  # when the build failed before taking it over
     for name in result.edited:
@@ -145,10 +145,9 @@ def _print_passages(passages) -> None:
 @templates_option
 def edit(case, document, force, refresh, settings_file, templates_dir):
     """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
-    from assembler.api import start_edit
+    from assembler.api import BuildOptions, start_edit
 
-    started = start_edit(case, document, settings_file=settings_file, templates_dir=templates_dir, force=force,
-                         refresh=refresh)
+    started = start_edit(case, document, BuildOptions.of(settings_file, templates_dir), force=force, refresh=refresh)
     if started.copy is None:
         for name in started.names:
             click.echo(name)
@@ -170,12 +169,11 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
 @build_options("No progress lines.")
 def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Write the joint motion and proposed order of each relief the court grants (for when the office agrees)."""
-    from assembler.api import court_papers
+    from assembler.api import BuildOptions, court_papers
     from assembler.progress import Progress
 
-    result = court_papers(case, out, settings_file=settings_file, strict=strict,
-                          progress=Progress(False if quiet else None), templates_dir=templates_dir,
-                          split_parts=split_parts)
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts)
+    result = court_papers(case, out, options, progress=Progress(False if quiet else None))
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.filing} ({result.pages} pages)")
@@ -222,14 +220,14 @@ def forms_fields(form, as_yaml):
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
           split_parts, email):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
-    from assembler.api import run_batch
+    from assembler.api import BuildOptions, run_batch
     from assembler.batch import FAILED, BatchFailed, summarize
     from assembler.vocab import BatchStatus
 
     notes: list[str] = []
-    outcomes = run_batch(source, out, jobs=jobs, force=force, strict=strict, validate_only=validate_only,
-                         settings_file=settings_file, exhibits_dir=exhibits_dir, quiet=quiet,
-                         templates_dir=templates_dir, split_parts=split_parts, email=email, notes=notes)
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
+    outcomes = run_batch(source, out, options, jobs=jobs, force=force, validate_only=validate_only,
+                         exhibits_dir=exhibits_dir, quiet=quiet, notes=notes)
     for note in notes:
         click.echo(note, err=True)
     for o in outcomes:

@@ -14,13 +14,14 @@ import re
 import unicodedata
 from pathlib import Path
 
-from assembler import build, output, workspace
+from assembler import build, drive
 from assembler.casefile.case import Case, validate_case
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents.context import full_name
 from assembler.documents.court import MOTIONS, court_reliefs, court_variables, plan_court
 from assembler.errors import Finding, InvalidCaseError
+from assembler.options import BuildOptions
 from assembler.output import BuildResult
 from assembler.progress import Progress
 from assembler.vocab import COURT_PAPER_ROLES, Severity
@@ -38,20 +39,19 @@ def court_names(data: dict) -> build.Names:
     return build.Names(f"{family}_{data['respondent']['a_number']}_court-papers.pdf", title, DOCX_DIR, MANIFEST)
 
 
-def court_papers(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
-                 strict: bool = False, progress: Progress | None = None, templates_dir: Path | None = None,
-                 split_parts: bool = False) -> BuildResult:
+def court_papers(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,
+                 progress: Progress | None = None) -> BuildResult:
     """Write the court papers of a case folder (the `pdpacket court` command), by default beside its filing."""
+    options = options or BuildOptions()
     progress = progress or Progress(False)
     progress.step("validate")
-    case = validate_case(Path(case_path), settings_file=settings_file, strict=strict)
-    settings = load_settings(settings_file, case.dir)
-    return court_papers_of(case, settings, Path(out) if out else case.dir / "out", progress, templates_dir,
-                           split_parts)
+    case = validate_case(Path(case_path), settings_file=options.settings_file, strict=options.strict)
+    settings = load_settings(options.settings_file, case.dir)
+    return court_papers_of(case, settings, Path(out) if out else case.dir / "out", options, progress)
 
 
-def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progress | None = None,
-                    templates_dir: Path | None = None, split_parts: bool = False) -> BuildResult:
+def court_papers_of(case: Case, settings: Settings, out: Path, options: BuildOptions,
+                    progress: Progress | None = None) -> BuildResult:
     progress = progress or Progress(False)
     if not court_reliefs(case.data):
         raise InvalidCaseError([Finding(case.shown, "request.relief", "none of the relief asked is granted by "
@@ -61,25 +61,17 @@ def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progres
     court, blanks = court_variables(case.data, settings.courts)
     # Court papers carry plain page numbers: a firm's Bates numbering belongs to its PD filings.
     settings = dataclasses.replace(settings, page_numbers={})
-    planned = None
-    try:
-        with workspace.workdir() as work, build.libreoffice(settings, work) as lo:
-            lo.start()  # boots while the papers are rendered; stopped with the `with`
-            try:
-                planned = build.plan_build(case, settings, out, work / "case", progress, templates_dir,
-                                           sections=plan_court(case.data), names=court_names(case.data),
-                                           roles=COURT_PAPER_ROLES)
-                planned.context["court"] = court
-                rendered = build.render_documents(planned, progress)
-                [converted] = build.convert_documents([rendered], lo, progress)
-                settled = build.Settled(converted, rendered.keep)  # no index to settle
-                result = build.check_and_place(build.assemble_filing(settled, progress), out, split_parts,
-                                               progress)
-            finally:
-                if planned is not None:
-                    build.abandon(planned)
-    except OSError as exc:
-        raise output.classify_os_error(exc, case.dir, out) from exc
+
+    def papers(run: drive.Run) -> BuildResult:
+        planned = run.plan(case, settings, out, sections=plan_court(case.data), names=court_names(case.data),
+                           roles=COURT_PAPER_ROLES)
+        planned.context["court"] = court
+        rendered = build.render_documents(planned, run.progress)
+        [converted] = build.convert_documents([rendered], run.office, run.progress)
+        [settled] = build.settle_indexes([converted], run.office, run.progress)  # no index: settled as it is
+        return build.check_and_place(build.assemble_filing(settled, run.progress), out, options.split_parts,
+                                     run.progress)
+
+    result = drive.drive(papers, options, progress, out, case=case, settings=settings)
     result.warnings += [Finding(case.shown, path, message, Severity.warning) for path, message in blanks]
-    result.timings = progress.done()
     return result

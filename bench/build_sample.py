@@ -4,14 +4,17 @@ Usage: python bench/build_sample.py [SAMPLE] [RUNS]
 """
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from assembler.build import build
+from assembler.api import build
 
 ROOT = Path(__file__).resolve().parent.parent
+# Builds record themselves in a ledger (api.build): the benchmark's own, never one beside the samples.
+os.environ.setdefault("PDPACKET_LEDGER", os.path.join(tempfile.gettempdir(), f"pdpacket-bench-{os.getpid()}.db"))
 
 
 def main() -> int:

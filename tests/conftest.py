@@ -48,12 +48,13 @@ class SampleBuild:
 def sample1_build(tmp_path_factory) -> SampleBuild:
     """Sample 1 built once (several seconds of LibreOffice) for every test that only reads the result.
     Tests that change a file of it work on a copy."""
-    from assembler.build import build
+    from assembler.api import build
     folder = SAMPLES / "1-garcia-lopez"
     inputs_before = tree_hashes(folder)
     with pytest.MonkeyPatch.context() as mp:  # what pinned_today does, for the session
         mp.setenv("PDPACKET_TODAY", TODAY)
         mp.delenv("PDPACKET_SETTINGS", raising=False)
         mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        mp.setenv("PDPACKET_LEDGER", str(tmp_path_factory.mktemp("sample1-ledger") / "ledger.db"))
         result = build(folder, tmp_path_factory.mktemp("sample1-out"))
     return SampleBuild(result, inputs_before)

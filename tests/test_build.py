@@ -7,7 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from assembler.build import build
+from assembler.api import build
 from helpers import SAMPLES, index_ranges, outline_titles, page_texts, tab_pages, tree_hashes
 
 pytestmark = pytest.mark.libreoffice

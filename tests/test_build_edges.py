@@ -282,7 +282,7 @@ def test_a_template_cannot_reach_python_internals(run, tmp_path):
 
 @pytest.mark.libreoffice
 def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
     result = build(write_case(tmp_path / "c"), tmp_path / "out", progress=Progress(True))
     err = capsys.readouterr().err

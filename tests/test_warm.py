@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from assembler.convert import soffice, warm
 from assembler.errors import ExitCode
+from assembler.options import BuildOptions
 from helpers import FAKES, REPO, SAMPLES, fake_soffice, make_docx, make_pdf, minimal, write_case
 
 SOFFICE = shutil.which("soffice") or "soffice"
@@ -136,7 +137,7 @@ def test_every_template_role_converts_to_the_same_pages_and_text_as_one_soffice_
 
 def test_the_filing_is_byte_identical_and_the_progress_says_which_way_it_was_converted(tmp_path, monkeypatch,
                                                                                        capsys):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
 
     def built(name: str) -> tuple[dict[str, bytes], str]:
@@ -154,7 +155,7 @@ def test_the_filing_is_byte_identical_and_the_progress_says_which_way_it_was_con
 
 
 def test_without_uno_the_build_falls_back_to_one_soffice_start_and_says_so(tmp_path, monkeypatch, capsys):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
     no_uno = tmp_path / "python-without-uno"
     no_uno.write_text(f"#!/bin/sh\nexec {sys.executable} -I -S \"$@\"\n")  # -S: no site-packages, so no uno
@@ -365,7 +366,7 @@ class _Server:
 
 
 def test_builds_convert_on_a_running_convert_server_and_give_the_same_filing(run, tmp_path, capsys):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
     server = _Server(tmp_path, "--port", "0", "--jobs", "2")
     try:
@@ -374,7 +375,7 @@ def test_builds_convert_on_a_running_convert_server_and_give_the_same_filing(run
         assert token_file.stat().st_mode & 0o777 == 0o600
         folder = write_case(tmp_path / "c")
         settings = server.settings(tmp_path / "s.yaml")
-        served = build(folder, tmp_path / "served", settings_file=settings, progress=Progress(True))
+        served = build(folder, tmp_path / "served", options=BuildOptions(settings), progress=Progress(True))
         assert f"with LibreOffice (the convert-server at {server.address})" in capsys.readouterr().err
         local = build(folder, tmp_path / "local")
         assert served.filing.read_bytes() == local.filing.read_bytes()
@@ -397,14 +398,14 @@ def test_a_convert_server_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
 
 
 def test_without_a_running_convert_server_the_build_uses_its_own_libreoffice(tmp_path, capsys):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = tmp_path / "s.yaml"
     settings.write_text(f"soffice:\n  server: 127.0.0.1:{port}\n  token: whatever\n")
-    result = build(write_case(tmp_path / "c"), tmp_path / "out", settings_file=settings, progress=Progress(True))
+    result = build(write_case(tmp_path / "c"), tmp_path / "out", options=BuildOptions(settings), progress=Progress(True))
     err = capsys.readouterr().err
     assert result.pages > 0
     assert f"the convert-server at 127.0.0.1:{port} cannot be used (nothing answers" in err
@@ -412,12 +413,12 @@ def test_without_a_running_convert_server_the_build_uses_its_own_libreoffice(tmp
 
 
 def test_a_convert_server_refuses_a_wrong_token_and_the_build_goes_on_without_it(tmp_path, capsys):
-    from assembler.build import build
+    from assembler.api import build
     from assembler.progress import Progress
     server = _Server(tmp_path, "--port", "0", "--jobs", "1")
     try:
         settings = server.settings(tmp_path / "s.yaml", token="not-the-token")
-        result = build(write_case(tmp_path / "c"), tmp_path / "out", settings_file=settings, progress=Progress(True))
+        result = build(write_case(tmp_path / "c"), tmp_path / "out", options=BuildOptions(settings), progress=Progress(True))
         assert result.pages > 0
         assert "cannot be used (it refused the connection: wrong or missing token)" in capsys.readouterr().err
     finally:
@@ -454,7 +455,7 @@ def test_a_convert_server_whose_libreoffice_dies_fails_that_build_and_serves_the
 def test_templates_convert_while_the_build_still_renders(tmp_path, monkeypatch):
     # Each template's renders go to the kept-running LibreOffice once the last of them is filled,
     # in a thread of its own: the letter is converting before the exhibits are prepared.
-    from assembler.build import build
+    from assembler.api import build
     from assembler.convert.renders import LibreOffice
     from assembler.progress import Progress
     from helpers import copy_firm_settings

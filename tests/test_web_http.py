@@ -375,7 +375,7 @@ class FakeBuilds:
         self.release = threading.Event()
         self.all_started = threading.Semaphore(0)
 
-    def build(self, folder, settings_file=None, progress=None, lo=None):
+    def build(self, folder, options=None, progress=None):
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -424,7 +424,7 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
 
     settings = cases / "pdpacket.yaml"
 
-    def refused(folder, settings_file=None, progress=None, lo=None):
+    def refused(folder, options=None, progress=None):
         raise InvalidSettingsError([Finding(str(settings), "soffice.timeout", "must be a number, not 'soon'")])
 
     monkeypatch.setattr(jobs.api, "build", refused)

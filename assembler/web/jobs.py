@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import api, workspace
-from assembler import build as build_mod
 from assembler.casefile.case import case_settings
 from assembler.casefile.settings import Settings
+from assembler.convert.office import libreoffice, libreoffice_key
 from assembler.convert.renders import LibreOffice
 from assembler.errors import Finding, InvalidCaseError, InvalidSettingsError, PdpacketError
 from assembler.progress import Progress
@@ -94,7 +94,7 @@ class Offices:
 
     def take(self, settings: Settings) -> LibreOffice | None:
         """A LibreOffice for one build; None once the web app is stopping (the build starts its own)."""
-        key = build_mod.libreoffice_key(settings)
+        key = libreoffice_key(settings)
         stale = []
         with self.lock:
             if self.closed:
@@ -111,7 +111,7 @@ class Offices:
                 found = None
             if found is None:
                 work = self.stack.enter_context(workspace.workdir())
-                found = self.stack.enter_context(build_mod.libreoffice(settings, work))
+                found = self.stack.enter_context(libreoffice(settings, work))
         for lo in stale:
             lo.close()
         found.start()
@@ -120,7 +120,7 @@ class Offices:
     def give_back(self, settings: Settings, lo: LibreOffice) -> None:
         with self.lock:
             if not self.closed:
-                self.free.append((build_mod.libreoffice_key(settings), lo))
+                self.free.append((libreoffice_key(settings), lo))
                 return
         lo.close()
 
@@ -158,8 +158,8 @@ class Builds:
         try:
             settings = case_settings(folder, self.settings_file)
             lo = self.offices.take(settings)
-            result = api.build(folder, settings_file=self.settings_file, progress=PublishingProgress(job, self.lock),
-                               lo=lo)
+            result = api.build(folder, options=api.BuildOptions(self.settings_file, lo=lo),
+                               progress=PublishingProgress(job, self.lock))
         except InvalidCaseError as exc:  # the page lists each problem
             self._finish(job, "failed", message=exc.message, problems=exc.problems)
         except InvalidSettingsError as exc:  # not the case's fields: say which file to open

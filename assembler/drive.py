@@ -1,0 +1,139 @@
+"""The one driver: runs a plan of stages (the filing, the court papers, the start of an edit, a
+batch chunk) in a private work folder, with the LibreOffice it needs.
+
+A plan is a function of a `Run`: it calls the stages of build.py in its order and returns what
+they make. The driver owns everything around it, the same for every plan: the work folder, the
+LibreOffice (borrowed from a long-lived caller, or started for this run and stopped with it),
+the deadline, removing what a run that did not finish left in the output folder, the run
+folders of earlier runs killed before they could clean up, and the words for a file-system
+failure.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from assembler import build, output, stopping, workspace
+from assembler.casefile.case import Case
+from assembler.casefile.settings import Settings
+from assembler.convert.office import libreoffice
+from assembler.convert.renders import Ahead, LibreOffice
+from assembler.errors import DeadlineError, Finding, PdpacketError
+from assembler.options import BuildOptions
+from assembler.output import BuildResult
+from assembler.progress import Progress
+from assembler.vocab import Severity
+
+R = TypeVar("R")
+
+
+@dataclass
+class Run:
+    """What a plan of stages is given: its work folder, the caller's options, the LibreOffice."""
+
+    work: Path
+    options: BuildOptions
+    progress: Progress
+    stack: contextlib.ExitStack
+    lo: LibreOffice | None = None  # None: the plan converts nothing (the start of an edit), or not yet (a chunk)
+    owned: bool = True  # `lo` was started for this run alone: a failure may stop it at once
+    planned: list[build.Planned] = field(default_factory=list)
+    _ahead: Ahead | None = None
+    _ahead_asked: bool = False
+
+    @property
+    def office(self) -> LibreOffice:
+        assert self.lo is not None, "this plan was driven without a LibreOffice"
+        return self.lo
+
+    def plan(self, case: Case, settings: Settings, out: Path, folder: str = "case", **how: Any) -> build.Planned:
+        """build.plan_build in this run's work folder; what it claims in `out` is removed however the run ends."""
+        planned = build.plan_build(case, settings, out, self.work / folder, self.progress,
+                                   self.options.templates_dir, **how)
+        self.planned.append(planned)
+        return planned
+
+    def ahead(self) -> Ahead | None:
+        """Conversions that start while the rendering goes on, where the LibreOffice is kept running."""
+        if not self._ahead_asked and self.lo is not None:
+            self._ahead_asked = True
+            if Ahead.usable(self.lo):
+                self._ahead = self.stack.enter_context(Ahead(self.lo, self.progress, self.owned))
+        return self._ahead
+
+    def borrow(self, kept: LibreOffice) -> LibreOffice:
+        """Convert on `kept` (a batch worker's), started now so that it boots while the cases render."""
+        kept.start()
+        self.lo, self.owned = kept.in_folder(self.work), False  # this run's PDFs in this run's folder
+        return self.lo
+
+
+def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress, out: Path, *,
+          case: Case | None = None, settings: Settings | None = None, office: bool = True) -> R:
+    """Run `stages` for `case` (None: a batch chunk, whose stages take care of each of its cases).
+
+    With `office`, a LibreOffice is ready before the stages start: the one the options lend, or one
+    started now, so that it boots while the templates are checked and rendered; the build then has
+    the settings' deadline. A BuildResult gets the run's timings and a word on what was swept."""
+    swept = workspace.sweep_stale() if case is not None else 0
+    deadline = stopping.Deadline(settings.deadline if settings else 0)
+    try:
+        with workspace.workdir() as work, contextlib.ExitStack() as own:
+            run = Run(work, options, progress, own)
+            try:
+                if office:
+                    assert settings is not None, "a run with a LibreOffice needs the settings"
+                    if options.lo is not None:
+                        run.lo, run.owned = options.lo.in_folder(work), False
+                    else:
+                        run.lo = own.enter_context(libreoffice(settings, work))
+                        run.lo.start()
+                    deadline = own.enter_context(stopping.limit(settings.deadline, run.lo.close))
+                result = stages(run)
+            finally:
+                for planned in run.planned:
+                    build.abandon(planned)
+    except stopping.DeadlinePassed:
+        assert settings is not None
+        raise _deadline_error(settings) from None
+    except OSError as exc:
+        raise output.classify_os_error(exc, case.dir if case else out, out) from exc
+    except PdpacketError:
+        if deadline.passed and settings is not None:  # a build in another thread: its LibreOffice was stopped
+            raise _deadline_error(settings) from None
+        raise
+    if isinstance(result, BuildResult):
+        if swept and case is not None:
+            result.warnings.append(Finding(
+                case.shown, "", f"removed what {swept} earlier pdpacket run(s), killed before they could clean up, "
+                "left behind (work folders, LibreOffice)", Severity.warning))
+        result.timings = progress.done()
+    return result
+
+
+def _deadline_error(settings: Settings) -> DeadlineError:
+    return DeadlineError(f"the build did not finish within {settings.deadline} s and was stopped, LibreOffice with it: "
+                         "look for a very long text or a document LibreOffice cannot open, or raise filing.deadline "
+                         f"in the settings{f' ({settings.path})' if settings.path else ''}")
+
+
+# --- the plans -------------------------------------------------------------------------------
+
+def build_filing(case: Case, settings: Settings, out: Path, options: BuildOptions,
+                 progress: Progress | None = None) -> BuildResult:
+    """Build an already validated case's filing into `out`."""
+    progress = progress or Progress(False)
+
+    def filing(run: Run) -> BuildResult:
+        planned = run.plan(case, settings, out)
+        ahead = run.ahead()
+        rendered = build.render_documents(planned, run.progress, ahead, draft_index=False)
+        [converted] = build.convert_documents([rendered], run.office, run.progress, ahead)
+        [settled] = build.settle_indexes([converted], run.office, run.progress)
+        return build.check_and_place(build.assemble_filing(settled, run.progress), out, options.split_parts,
+                                     run.progress)
+
+    return drive(filing, options, progress, out, case=case, settings=settings)
