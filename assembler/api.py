@@ -130,7 +130,7 @@ def case_status(case_dir: Path, settings_file: Path | None = None) -> CaseStatus
     case_dir = Path(case_dir)
     ledger = Ledger.open(ledger_path(load_settings(settings_file, case_dir), case_dir.resolve().parent), create=False)
     try:
-        return status_mod._one(case_dir, settings_file, ledger)
+        return status_mod.status_of(case_dir, settings_file, ledger)
     finally:
         if ledger is not None:
             ledger.close()
@@ -149,9 +149,7 @@ def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = Non
 def check_exhibit_file(case_dir: Path, name: str) -> str | None:
     """What `validate` says about a file a case names as an exhibit (inside the folder, not empty, a
     supported kind whose content matches its name), or None when it may be used."""
-    checker = rules._Checker({}, Path(case_dir), None, "", {}, today())
-    rules._file(checker, "file", name, rules.EXHIBIT_KINDS)
-    return checker.problems[0].message if checker.problems else None
+    return rules.exhibit_file_problem(Path(case_dir), name, today())
 
 
 @dataclass

@@ -161,6 +161,14 @@ def _signature(c: _Checker):
                                                              if k in IMAGE_KINDS})
 
 
+def exhibit_file_problem(case_dir: Path, name: str, today: date) -> str | None:
+    """What validate says about a file a case names as an exhibit (inside the folder, not empty, a
+    supported kind whose content matches its name), or None when it may be used."""
+    checker = _Checker({}, case_dir, None, "", {}, today)
+    _file(checker, "file", name, EXHIBIT_KINDS)
+    return checker.problems[0].message if checker.problems else None
+
+
 def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
     resolved = resolve_case_path(c.case_dir, name)
     if isinstance(resolved, str):

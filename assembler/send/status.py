@@ -158,7 +158,7 @@ def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     rows = []
     try:
         for sub in folders:
-            rows.append(_one(sub, settings_file, ledger))
+            rows.append(status_of(sub, settings_file, ledger))
     finally:
         if ledger is not None:
             ledger.close()
@@ -166,7 +166,7 @@ def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     return StatusList(folder, where, ledger is not None, rows)
 
 
-def _one(sub: Path, settings_file: Path | None, ledger: Ledger | None) -> CaseStatus:
+def status_of(sub: Path, settings_file: Path | None, ledger: Ledger | None) -> CaseStatus:
     try:
         settings = load_settings(settings_file, sub)
         case = load_case(sub, settings)

@@ -1,0 +1,95 @@
+"""The package's shape, as README "Development" draws it: no module imports itself back through others
+(imports inside functions count), no import from a lower layer to a higher one (the import-linter
+contracts in pyproject.toml, which `make lint` checks too), and no module reaches a private name
+(`_name`) of another."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import grimp
+import pytest
+
+from helpers import REPO
+
+PACKAGE = REPO / "assembler"
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = grimp.ImportGraph()
+    for name in ("p", "p.a", "p.b", "p.c"):
+        graph.add_module(name)
+    graph.add_import(importer="p.a", imported="p.b")
+    graph.add_import(importer="p.b", imported="p.a")
+    graph.add_import(importer="p.c", imported="p.a")
+    assert _cycles(graph) == [["p.a", "p.b"]]
+
+
+def _private_reaches(path: Path) -> list[str]:
+    """`from assembler.x import _name` and `x._name` where x is a module of assembler imported here."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()  # local names bound to assembler modules
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update((a.asname or a.name).split(".")[0] for a in node.names if a.name.startswith("assembler"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assembler"):
+            for a in node.names:
+                if a.name.startswith("_") and not a.name.startswith("__"):
+                    found.append(f"{path.name}:{node.lineno}: from {node.module} import {a.name}")
+                elif (PACKAGE / Path(*node.module.split(".")[1:]) / f"{a.name}.py").exists() or \
+                        (PACKAGE / Path(*node.module.split(".")[1:]) / a.name / "__init__.py").exists():
+                    modules.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            found.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_the_private_name_finder_finds_one(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text("from assembler.send import status as status_mod\nfrom assembler.casefile import rules\n"
+                      "from assembler.batch import _failure\nstatus_mod._one()\nrules._Checker()\nrules.public()\n")
+    assert _private_reaches(sample) == ["m.py:3: from assembler.batch import _failure", "m.py:4: status_mod._one",
+                                        "m.py:5: rules._Checker"]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_module_reaches_a_private_name_of_another(path):
+    assert _private_reaches(path) == []
