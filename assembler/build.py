@@ -3,7 +3,9 @@
     plan_build -> Planned -> render_documents -> Rendered -> convert_documents -> Converted
     -> settle_indexes -> Settled -> assemble_filing -> Assembled -> check_and_place -> BuildResult
 
-Each stage takes what the one before returns, so the order cannot be got
+Each stage takes what the one before returns, and returns a new record: the parts
+of the plan are never changed, each stage gives new ones with what it added (a
+template, a PDF and its page count, page numbers), so the order cannot be got
 wrong. The two LibreOffice stages take a list: a batch runs them once for
 many cases (one LibreOffice start each), see batch.py. Work happens in a
 private temporary folder; the output folder only ever receives complete files.
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -25,11 +28,11 @@ from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert import exhibits
-from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
+from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.context import build_context
-from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
+from assembler.documents.plan import Part, Section, index_entries, number_pages, plan, total_pages
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import (
@@ -50,6 +53,24 @@ from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
 INDEX_GUESS_PAGES = 1  # a single build's index length until it is converted
+
+PartKey = tuple[int, int]  # a part's place in the plan: (section, part)
+
+
+def keyed(sections: list[Section]) -> Iterator[tuple[PartKey, Section, Part]]:
+    for si, s in enumerate(sections):
+        for pi, part in enumerate(s.parts):
+            yield (si, pi), s, part
+
+
+def part_at(sections: list[Section], key: PartKey) -> Part:
+    return sections[key[0]].parts[key[1]]
+
+
+def with_parts(sections: list[Section], changes: Mapping[PartKey, Part]) -> list[Section]:
+    """New sections with the parts of `changes` in place of theirs; `sections` stay as they were."""
+    return [replace(s, parts=[changes.get((si, pi), p) for pi, p in enumerate(s.parts)])
+            for si, s in enumerate(sections)]
 
 
 @dataclass(frozen=True)
@@ -101,8 +122,8 @@ class Planned:
         return self.choices[role].path
 
     @property
-    def index_part(self) -> Part:
-        return next(s for s in self.sections if s.key == "index").parts[0]
+    def index_key(self) -> PartKey:
+        return next((si, 0) for si, s in enumerate(self.sections) if s.key == "index")
 
     def label(self, what: str, role: Role) -> str:
         return f"{what} (template {self.template(role).name})"
@@ -114,10 +135,11 @@ class Planned:
                self.context["attorney"]["name"], self.signature if signature else None, compress=compress)
         return target
 
-    def render_index(self, name: str, final: bool) -> Render:
-        doc = self.render(Role.index, f"index-{name}", {"index": index_entries(self.sections)}, INDEX_TITLE,
+    def render_index(self, name: str, final: bool, sections: list[Section]) -> Render:
+        """The index of `sections` (numbered, or with placeholder numbers for a draft)."""
+        doc = self.render(Role.index, f"index-{name}", {"index": index_entries(sections)}, INDEX_TITLE,
                           compress=final)
-        return Render(doc, self.index_part, self.label("the index of exhibits", Role.index),
+        return Render(doc, part_at(sections, self.index_key), self.label("the index of exhibits", Role.index),
                       self.template(Role.index))
 
 
@@ -126,26 +148,36 @@ class Rendered:
     """Every template filled and every exhibit ready; the documents LibreOffice has to convert."""
 
     plan: Planned
+    sections: list[Section]  # the plan's, each part with its template, and a PDF where none was needed
     pending: list[Render]
+    keys: dict[Path, PartKey]  # each pending document's part
     keep: dict[Path, str]  # rendered document -> its name in docx/
     inputs: list[Path]  # the case's own files that go into the filing
     notices: list[str]  # what had to be repaired or changed in the exhibits
     edits: list[edits.Edit] = field(default_factory=list)  # hand-edited copies used instead of renders
 
 
-@dataclass
+@dataclass(frozen=True)
 class Converted:
-    """Every part has its PDF and its page count; the index has its draft length."""
+    """Every part's PDF and page count (a single build's index: only its guessed length, until settled)."""
 
     rendered: Rendered
+    pdfs: Mapping[PartKey, PartPdf]
+    sections: list[Section]  # the rendered sections with those PDFs and page counts
+
+    def __post_init__(self) -> None:
+        index = self.rendered.plan.index_key if self.rendered.plan.has_index else None
+        missing = [p.label for key, _, p in keyed(self.sections) if key not in self.pdfs and key != index]
+        assert not missing, f"converted without a PDF: {missing}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settled:
-    """The index printed with the page numbers it really has."""
+    """The index printed with the page numbers it really has; every part numbered."""
 
     converted: Converted
     keep: dict[Path, str]
+    sections: list[Section]
 
 
 @dataclass
@@ -162,6 +194,10 @@ class Assembled:
     @property
     def plan(self) -> Planned:
         return self.settled.converted.rendered.plan
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.settled.sections
 
 
 # --- the stages -------------------------------------------------------------------------
@@ -192,16 +228,20 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     the copy goes in its place, with a warning when the case data that fed it has changed.
     With `ahead`, each template's renders start converting once the last of them is filled.
     Without `draft_index`, the index is taken to be one page until settle_indexes knows."""
-    rendered = Rendered(planned, [], {}, [], [])
     progress.step("render templates")
     _require_custom_fields(planned)
     copies = edits.edited_copies(planned.case.dir)
-    to_render = [(s, part, how) for s in planned.sections for part in s.parts
+    to_render = [(key, s, part, how) for key, s, part in keyed(planned.sections)
                  if (how := RENDERED.get(part.kind)) is not None]
-    left = Counter(how.role for s, part, how in to_render
+    left = Counter(how.role for _, s, part, how in to_render
                    if not (how.keep and f"{how.name(s, part)}.docx" in copies))
     groups: dict[Role, list[Render]] = {}
-    for s, part, how in to_render:
+    changes: dict[PartKey, Part] = {}
+    pending: list[Render] = []
+    keys: dict[Path, PartKey] = {}
+    keep: dict[Path, str] = {}
+    used: list[edits.Edit] = []
+    for key, s, part, how in to_render:
         name = how.name(s, part)
         extra = how.extra(s, part, planned.context)
         edited = copies.pop(f"{name}.docx", None) if how.keep else None
@@ -210,7 +250,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
                                  s.key, part.kind)
             target = planned.work / "render" / f"{planned.prefix}{name}.docx"
             shutil.copyfile(edited, target)
-            rendered.edits.append(edit)
+            used.append(edit)
             # Not combined with renders of the template (None): its styles may differ now.
             render = Render(target, part, f"the {part.label} (edited copy {edit.shown})", None)
         else:
@@ -218,11 +258,12 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
                                     signature=how.signature)
             if how.keep:
                 edits.record_input(target, _fed(planned, how, extra))
-            part.template = how.role
+            part = changes[key] = replace(part, template=how.role)
             render = Render(target, part, planned.label(f"the {part.label}", how.role), planned.template(how.role))
         if how.keep:
-            rendered.keep[target] = f"{name}.docx"
-        rendered.pending.append(render)
+            keep[target] = f"{name}.docx"
+        pending.append(render)
+        keys[target] = key
         if ahead is not None:
             if render.template is None:
                 ahead.send([render])
@@ -231,28 +272,37 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
                 left[how.role] -= 1
                 if not left[how.role]:  # the template's last render: convert them together now
                     ahead.send(groups.pop(how.role))
-    rendered.notices += edits.notices(rendered.edits, planned.case.dir)
+    notices = edits.notices(used, planned.case.dir)
     if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
-        rendered.notices += edits.unused(copies, f"{INDEX_NAME}.docx")
+        notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
-    _prepare_forms(rendered)
-    _prepare_exhibits(rendered)
+    made, inputs = _prepare_forms(planned, notices)
+    exhibit_parts, office_docs, exhibit_inputs = _prepare_exhibits(planned, notices)
+    changes |= made | exhibit_parts
+    for doc, key in office_docs.items():
+        part = part_at(planned.sections, key)
+        pending.append(Render(doc, part, part.label, None))
+        keys[doc] = key
     # After the exhibits and by name, as manifest.case_inputs lists them: a batch re-run compares the two.
-    rendered.inputs += sorted((e.path for e in rendered.edits), key=lambda p: p.name)
+    inputs += exhibit_inputs + sorted((e.path for e in used), key=lambda p: p.name)
+    rendered = Rendered(planned, with_parts(planned.sections, changes), pending, keys, keep, inputs, notices, used)
     if not planned.has_index:
         return rendered
-    planned.index_part.template = Role.index
+    index_key = planned.index_key
+    # One build: its LibreOffice converts one document at a time, and an index almost always
+    # fits on a page (every sample's does). A guess that is wrong costs one more round in
+    # settle_indexes: the conversion the draft would have cost anyway.
+    index = replace(part_at(planned.sections, index_key), template=Role.index,
+                    pages=0 if draft_index else INDEX_GUESS_PAGES)
+    rendered.sections = with_parts(rendered.sections, {index_key: index})
     if not draft_index:
-        # One build: its LibreOffice converts one document at a time, and an index almost
-        # always fits on a page (every sample's does). A guess that is wrong costs one more
-        # round in settle_indexes: the conversion the draft would have cost anyway.
-        planned.index_part.pages = INDEX_GUESS_PAGES
         return rendered
-    for s in planned.sections:
-        s.first = s.last = INDEX_PLACEHOLDER_PAGE
     # A batch's draft indexes join the first LibreOffice run (one document for all the
     # cases of a chunk), so their lengths are known before the real page numbers are.
-    rendered.pending.append(planned.render_index("draft", final=False))
+    placeholders = [replace(s, first=INDEX_PLACEHOLDER_PAGE, last=INDEX_PLACEHOLDER_PAGE) for s in rendered.sections]
+    draft = planned.render_index("draft", final=False, sections=placeholders)
+    rendered.pending.append(draft)
+    rendered.keys[draft.doc] = index_key
     return rendered
 
 
@@ -294,45 +344,53 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
     left of one build's, after those sent while it rendered)."""
     pending = [r for b in builds for r in b.pending]
     if ahead is None:
-        convert_renders(pending, lo, progress)
+        made = convert_renders(pending, lo, progress)
     else:
         progress.step(f"convert {len(pending)} documents with LibreOffice ({lo.how})")
         ahead.send(ahead.unsent(pending))
         ahead.finish(progress)
+        made = dict(ahead.converted)
         left = ahead.unsent(pending)  # the kept-running LibreOffice failed: these in one start
         if left:
-            convert_renders(left, lo, progress)
-    for b in builds:
-        for s in b.plan.sections:
-            for part in s.parts:
-                if part.pdf is not None and not part.pages:
-                    part.pages = len(PdfReader(part.pdf).pages)
-    return [Converted(b) for b in builds]
+            made |= convert_renders(left, lo, progress)
+    return [_converted(b, made) for b in builds]
+
+
+def _converted(rendered: Rendered, made: Mapping[Path, PartPdf]) -> Converted:
+    pdfs = {key: made[doc] for doc, key in rendered.keys.items()}
+    for key, _, part in keyed(rendered.sections):  # what needed no LibreOffice (an exhibit PDF, an image, a form)
+        if key not in pdfs and part.pdf is not None:
+            pdfs[key] = PartPdf(part.pdf, part.offset, part.pages or len(PdfReader(part.pdf).pages))
+    changes = {key: replace(part_at(rendered.sections, key), pdf=p.pdf, offset=p.offset, pages=p.pages)
+               for key, p in pdfs.items()}
+    return Converted(rendered, pdfs, with_parts(rendered.sections, changes))
 
 
 def settle_indexes(builds: list[Converted], lo: LibreOffice, progress: Progress) -> list[Settled]:
     """Render each index with real page numbers until its own length stops changing. A build
     without an index (the court papers) is settled as it is."""
-    settled = {i: Settled(b, b.rendered.keep) for i, b in enumerate(builds) if not b.rendered.plan.has_index}
-    pending = [(i, b) for i, b in enumerate(builds) if i not in settled]
+    settled = {i: Settled(b, b.rendered.keep, number_pages(b.sections))
+               for i, b in enumerate(builds) if not b.rendered.plan.has_index}
+    # Each build still to settle, with its sections as the next round numbers them.
+    pending = [(i, b, b.sections) for i, b in enumerate(builds) if i not in settled]
     if not pending:
         return [settled[i] for i in range(len(builds))]
     progress.step("settle the index")
     for round_number in range(1, MAX_INDEX_ROUNDS + 1):
-        renders, expected = [], []
-        for _, b in pending:
-            planned = b.rendered.plan
-            expected.append(planned.index_part.pages)  # the length the page numbers below assume
-            number_pages(planned.sections)
-            renders.append(planned.render_index(f"round{round_number}", final=True))
-            planned.index_part.pages = 0
-        convert_renders(renders, lo, progress)
+        renders, numbered = [], []
+        for _, b, sections in pending:
+            numbered.append(number_pages(sections))  # with the index as long as it was last
+            renders.append(b.rendered.plan.render_index(f"round{round_number}", final=True, sections=numbered[-1]))
+        made = convert_renders(renders, lo, progress)
         still = []
-        for (i, b), r, pages in zip(pending, renders, expected, strict=True):
-            if r.part.pages == pages:
-                settled[i] = Settled(b, {**b.rendered.keep, r.doc: f"{INDEX_NAME}.docx"})
+        for (i, b, sections), r, these in zip(pending, renders, numbered, strict=True):
+            key, got = b.rendered.plan.index_key, made[r.doc]
+            index = replace(part_at(these, key), pdf=got.pdf, offset=got.offset, pages=got.pages)
+            if got.pages == part_at(sections, key).pages:
+                settled[i] = Settled(b, {**b.rendered.keep, r.doc: f"{INDEX_NAME}.docx"},
+                                     with_parts(these, {key: index}))
             else:
-                still.append((i, b))
+                still.append((i, b, with_parts(sections, {key: index})))
         pending = still
         if not pending:
             return [settled[i] for i in range(len(builds))]
@@ -343,9 +401,10 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     """Merge, stamp and bookmark the filing; copy the Word documents; write the manifest."""
     progress.step("assemble")
     planned = settled.converted.rendered.plan
-    total = number_pages(planned.sections)
+    sections = settled.sections
+    total = total_pages(sections)
     filing = planned.staging / planned.output.filing
-    labels, notices = assemble(planned.sections, filing, planned.settings.page_numbers, {
+    labels, notices = assemble(sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
         "subject": planned.context["office"]["name"]})
     docx_dir = planned.staging / planned.output.docx
@@ -353,7 +412,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     for src, name_in_docx in settled.keep.items():
         shutil.copyfile(src, docx_dir / name_in_docx)
     manifest = build_manifest(case=planned.case, settings=planned.settings, inputs=settled.converted.rendered.inputs,
-                              templates=planned.choices, sections=planned.sections, filing=filing, pages=total,
+                              templates=planned.choices, sections=sections, filing=filing, pages=total,
                               labels=labels)
     return Assembled(settled, filing, manifest, docx_dir, total, settled.converted.rendered.notices + notices)
 
@@ -361,18 +420,20 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
 def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress: Progress) -> BuildResult:
     """Preflight the filing (split it when asked and too big), then move everything into `out`."""
     planned = assembled.plan
-    notices = assembled.notices + _preflight(assembled, split_parts, progress)
+    warnings, parts = _preflight(assembled, split_parts, progress)
+    manifest = {**assembled.manifest, **({"parts": parts} if parts else {})}
+    notices = assembled.notices + warnings
     # What this build puts in the output folder: the next build removes these (output.move_into_place).
-    assembled.manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in assembled.manifest.get("parts", []))]
+    manifest["outputs"] = [assembled.filing.name, *(p["file"] for p in manifest.get("parts", []))]
     used = assembled.settled.converted.rendered.edits
-    edits.note_in_manifest(assembled.manifest, used)
+    edits.note_in_manifest(manifest, used)
     manifest_path = planned.staging / planned.output.manifest
-    write_manifest(assembled.manifest, manifest_path)
+    write_manifest(manifest, manifest_path)
     progress.step("write")
-    warnings = planned.case.warnings + planned.template_warnings + [
+    found = planned.case.warnings + planned.template_warnings + [
         Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
     return output.move_into_place(planned.staging, out, BuildResult(
-        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
+        assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, found,
         edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)
 
 
@@ -383,72 +444,79 @@ def abandon(planned: Planned) -> None:
 
 # --- helpers of the stages ----------------------------------------------------------------
 
-def _prepare_exhibits(rendered: Rendered) -> None:
-    planned = rendered.plan
+def _prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], dict[Path, PartKey],
+                                                                    list[Path]]:
+    """The case's own files: a PDF as it is (its pages counted, and which draw no text), an image made
+    a PDF, a Word or OpenDocument file copied for LibreOffice. Returns the parts with their PDFs, the
+    documents to convert, and the case's files used."""
     exhibit_dir = planned.work / "exhibits"
     exhibit_dir.mkdir()
-    for s in planned.sections:
-        for i, part in enumerate(s.parts):
-            if part.source is None or part.kind == PartKind.form:  # forms: _prepare_forms
-                continue
-            rendered.inputs.append(part.source)
-            suffix = part.source.suffix.lower()
-            if suffix == ".pdf":
-                reader = exhibits.open_pdf(part.source, part.label, rendered.notices)
-                part.pages = len(reader.pages)
-                # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
-                part.untexted = tuple(i for i, page in enumerate(reader.pages) if not preflight.has_text(page))
-                part.pdf = part.source  # counted here: conversion need not open it again
-            elif suffix in exhibits.IMAGE_SUFFIXES:
-                part.pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
-            elif suffix in exhibits.OFFICE_SUFFIXES:
-                # A copy with a unique name: soffice names its outputs by base name.
-                copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
-                shutil.copyfile(part.source, copy)
-                rendered.pending.append(Render(copy, part, part.label, None))
+    made: dict[PartKey, Part] = {}
+    office_docs: dict[Path, PartKey] = {}
+    inputs: list[Path] = []
+    for key, s, part in keyed(planned.sections):
+        if part.source is None or part.kind == PartKind.form:  # forms: _prepare_forms
+            continue
+        inputs.append(part.source)
+        suffix = part.source.suffix.lower()
+        i = key[1]
+        if suffix == ".pdf":
+            reader = exhibits.open_pdf(part.source, part.label, notices)
+            # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
+            made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
+                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
+        elif suffix in exhibits.IMAGE_SUFFIXES:
+            made[key] = replace(part, pdf=exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf",
+                                                                part.label))
+        elif suffix in exhibits.OFFICE_SUFFIXES:
+            # A copy with a unique name: soffice names its outputs by base name.
+            copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
+            shutil.copyfile(part.source, copy)
+            office_docs[copy] = key
     if planned.signature:
-        rendered.inputs.append(planned.signature)
+        inputs.append(planned.signature)
+    return made, office_docs, inputs
 
 
-def _prepare_forms(rendered: Rendered) -> None:
+def _prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], list[Path]]:
     """Each form as it is, or filled from the case data and flattened (documents/forms.py)."""
-    planned = rendered.plan
     env = None
-    for s in planned.sections:
-        for part in s.parts:
-            spec = part.form
-            if part.kind != PartKind.form or spec is None or spec.file is None:
-                continue
-            rendered.inputs.append(spec.file)
-            if not spec.fill:
-                part.pages = len(exhibits.open_pdf(spec.file, part.label, rendered.notices).pages)
-                part.pdf = spec.file
-                continue
-            env = env or forms.fill_environment(planned.context["tabs"])
-            fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
-            values, errors = forms.render_fill(spec, fields, planned.context, env)
-            if errors:  # validate reports these; here only if the form changed since
-                raise InvalidCaseError([Finding(planned.case.shown, forms.fill_path(spec, e.field),
-                                                forms.fill_error_text(spec, e)) for e in errors])
-            target = planned.work / "forms" / f"form-{spec.index}.pdf"
-            target.parent.mkdir(exist_ok=True)
-            part.pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, rendered.notices)
-            part.pages = len(PdfReader(part.pdf).pages)
+    made: dict[PartKey, Part] = {}
+    inputs: list[Path] = []
+    for key, _, part in keyed(planned.sections):
+        spec = part.form
+        if part.kind != PartKind.form or spec is None or spec.file is None:
+            continue
+        inputs.append(spec.file)
+        if not spec.fill:
+            made[key] = replace(part, pdf=spec.file, pages=len(exhibits.open_pdf(spec.file, part.label, notices).pages))
+            continue
+        env = env or forms.fill_environment(planned.context["tabs"])
+        fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
+        values, errors = forms.render_fill(spec, fields, planned.context, env)
+        if errors:  # validate reports these; here only if the form changed since
+            raise InvalidCaseError([Finding(planned.case.shown, forms.fill_path(spec, e.field),
+                                            forms.fill_error_text(spec, e)) for e in errors])
+        target = planned.work / "forms" / f"form-{spec.index}.pdf"
+        target.parent.mkdir(exist_ok=True)
+        pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, notices)
+        made[key] = replace(part, pdf=pdf, pages=len(PdfReader(pdf).pages))
+    return made, inputs
 
 
-def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> list[str]:
-    """Check the filing; split it when asked and it is too big. Returns warnings."""
+def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> tuple[list[str], list[dict]]:
+    """Check the filing; split it when asked and it is too big. Returns warnings, and the parts written."""
     progress.step("check the filing")
-    planned = assembled.plan
+    planned, sections = assembled.plan, assembled.sections
     # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
-    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in planned.sections for p in s.parts
+    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in sections for p in s.parts
                      if p.source is not None and p.source.suffix.lower() == ".pdf"
                      for n in range(p.first, p.last + 1)}
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     untexted = None
-    if all(p.untexted is not None for s in planned.sections for p in s.parts
+    if all(p.untexted is not None for s in sections for p in s.parts
            if p.source is not None and p.source.suffix.lower() == ".pdf"):
-        untexted = {p.first + i for s in planned.sections for p in s.parts if p.untexted for i in p.untexted}
+        untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
     report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
                                     deep=False, untexted=untexted)
     too_big = [f for f in report.errors if f.kind == "size"]
@@ -456,14 +524,15 @@ def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> l
     if errors:
         raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
     warnings = [f.message for f in report.warnings]
+    parts: list[dict] = []
     if too_big and split_parts:
-        parts = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
-                            planned.output.title)
-        assembled.manifest["parts"] = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
-                                        "pages": len(PdfReader(p).pages)} for p in parts]
+        written = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
+                              planned.output.title)
+        parts = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
+                  "pages": len(PdfReader(p).pages)} for p in written]
     elif too_big:
         warnings.append(too_big[0].message.replace("the file is", "the filing is"))
-    return warnings
+    return warnings, parts
 
 
 def _signature_path(case: Case) -> Path | None:

@@ -333,7 +333,7 @@ while pages < target:
         Part("exhibit", f"exhibit {i}", source=src[j], pdf=src[j], pages=per[j])]))
     pages += per[j]
     i += 1
-number_pages(sections)
+sections = number_pages(sections)
 before = vm("VmRSS")
 t = time.monotonic()
 assemble(sections, Path(sys.argv[3]), {"style": "page_of"}, {"title": "t", "author": "a"})

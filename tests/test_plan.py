@@ -2,9 +2,10 @@
 page numbers and what the index lists."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from assembler.documents.plan import index_entries, number_pages, page_range, plan
+from assembler.documents.plan import index_entries, number_pages, page_range, plan, total_pages
 
 CASE = Path("/cases/tenzin")
 
@@ -63,10 +64,8 @@ def _planned_with_pages(pages: dict[str, list[int]]):
     data = {"declarations": [_declaration(0)],
             "exhibits": [_exhibit(0, translation={"file": "ex/e0-en.pdf"}), _exhibit(1)]}
     sections, _ = plan(data, CASE)
-    for s in sections:
-        for part, count in zip(s.parts, pages[s.key], strict=True):
-            part.pages = count
-    return sections
+    return [replace(s, parts=[replace(part, pages=count) for part, count in zip(s.parts, pages[s.key], strict=True)])
+            for s in sections]
 
 
 PAGES = {"letter": [3], "index": [1], "declaration:d0": [1, 2], "exhibit:e0": [1, 2, 2, 1], "exhibit:e1": [1, 1],
@@ -74,8 +73,10 @@ PAGES = {"letter": [3], "index": [1], "declaration:d0": [1, 2], "exhibit:e0": [1
 
 
 def test_pages_are_numbered_straight_through_every_part():
-    sections = _planned_with_pages(PAGES)
-    assert number_pages(sections) == 16
+    planned = _planned_with_pages(PAGES)
+    sections = number_pages(planned)
+    assert total_pages(sections) == 16 and sections[-1].last == 16
+    assert all(s.first == s.last == 0 for s in planned)  # numbered anew: the plan is left as it was
     assert [(s.first, s.last) for s in sections] == [(1, 3), (4, 4), (5, 7), (8, 13), (14, 15), (16, 16)]
     translated = sections[3]
     assert [(p.first, p.last) for p in translated.parts] == [(8, 8), (9, 10), (11, 12), (13, 13)]
@@ -88,8 +89,7 @@ def test_page_ranges_use_an_en_dash():
 
 
 def test_the_index_lists_the_tabs_and_the_certificate_of_service_but_not_the_letter_or_itself():
-    sections = _planned_with_pages(PAGES)
-    number_pages(sections)
+    sections = number_pages(_planned_with_pages(PAGES))
     entries = index_entries(sections)
     assert [(e["tab"], e["title"], e["pages"]) for e in entries] == [
         ("A", "Declaration of Declarant 0, friend", "5\u20137"),

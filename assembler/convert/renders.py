@@ -19,7 +19,7 @@ from assembler.documents.plan import Part
 from assembler.progress import Progress
 
 
-@dataclass
+@dataclass(frozen=True)
 class Render:
     """A document for LibreOffice, and the part of the filing its PDF becomes."""
 
@@ -27,6 +27,15 @@ class Render:
     part: Part
     label: str
     template: Path | None  # None for a case's own .docx/.odt exhibit: never combined
+
+
+@dataclass(frozen=True)
+class PartPdf:
+    """Where a part's pages are: `pages` pages of `pdf` from `offset` (several parts may share one PDF)."""
+
+    pdf: Path
+    offset: int
+    pages: int
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,9 @@ class LibreOffice:
         self.close()
 
 
-def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress, fallback: bool = True) -> None:
-    """Convert documents in one LibreOffice start; give each render's part its PDF, offset and pages."""
+def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
+                    fallback: bool = True) -> dict[Path, PartPdf]:
+    """Convert documents in one LibreOffice start; return where each render's pages are, by its document."""
     # A fresh folder per call: outputs are named by their documents' base names.
     work = Path(tempfile.mkdtemp(prefix="convert-", dir=lo.profile.parent))
     groups: dict[Path, list[Render]] = {}
@@ -124,6 +134,7 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress, 
     started = time.monotonic()
     converted = lo.convert(jobs, work / "pdf", bookmarks=True, progress=progress, fallback=fallback)
     progress.add("libreoffice", time.monotonic() - started)
+    made: dict[Path, PartPdf] = {}
     retry = []
     for doc, members in combined.items():
         bounds = combine.split(converted[doc].pdf, len(members))
@@ -131,13 +142,14 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress, 
             retry += members
             continue
         for m, (offset, pages) in zip(members, bounds, strict=True):
-            m.part.pdf, m.part.offset, m.part.pages = converted[doc].pdf, offset, pages
-    for doc, r in singles.items():
-        r.part.pdf, r.part.offset, r.part.pages = converted[doc].pdf, 0, converted[doc].pages
+            made[m.doc] = PartPdf(converted[doc].pdf, offset, pages)
+    for doc in singles:
+        made[doc] = PartPdf(converted[doc].pdf, 0, converted[doc].pages)
     if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
         converted = lo.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry", bookmarks=False)
         for r in retry:
-            r.part.pdf, r.part.offset, r.part.pages = converted[r.doc].pdf, 0, converted[r.doc].pages
+            made[r.doc] = PartPdf(converted[r.doc].pdf, 0, converted[r.doc].pages)
+    return made
 
 
 class Ahead:
@@ -159,6 +171,7 @@ class Ahead:
         self.futures: list[tuple[Future, list[Render]]] = []  # sent since the last finish()
         self.all: list[Future] = []
         self.sent: set[int] = set()  # id() of the renders handed over
+        self.converted: dict[Path, PartPdf] = {}  # what the finished conversions made, by document
 
     @staticmethod
     def usable(lo: LibreOffice) -> bool:
@@ -171,15 +184,14 @@ class Ahead:
             self.futures.append((self.pool.submit(self._convert, renders), renders))
             self.all.append(self.futures[-1][0])
 
-    def _convert(self, renders: list[Render]) -> bool:
+    def _convert(self, renders: list[Render]) -> dict[Path, PartPdf] | None:
         """In the thread: convert on the kept-running LibreOffice, or leave the renders to the build's
-        own thread (False) when it cannot be used: a one-shot start here, in a thread and a session of
+        own thread (None) when it cannot be used: a one-shot start here, in a thread and a session of
         its own, would be out of Ctrl-C's reach."""
         try:
-            convert_renders(renders, self.lo, self.progress, fallback=False)
+            return convert_renders(renders, self.lo, self.progress, fallback=False)
         except warm.Unavailable:
-            return False
-        return True
+            return None
 
     def unsent(self, renders: list[Render]) -> list[Render]:
         return [r for r in renders if id(r) not in self.sent]
@@ -189,8 +201,11 @@ class Ahead:
         try:
             _wait([f for f, _ in self.futures])
             for future, renders in self.futures:
-                if not future.result():  # not converted: convert_documents does it, in one start
+                made = future.result()
+                if made is None:  # not converted: convert_documents does it, in one start
                     self.sent.difference_update(id(r) for r in renders)
+                else:
+                    self.converted.update(made)
         finally:
             self.futures = []
             for key, seconds in self.progress.timings.items():

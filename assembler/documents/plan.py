@@ -8,7 +8,7 @@ certificate); certificate of service last.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assembler.documents.context import tab_letter
@@ -16,9 +16,10 @@ from assembler.documents.forms import FormSpec, resolve_forms
 from assembler.vocab import PartKind, Role
 
 
-@dataclass
+@dataclass(frozen=True)
 class Part:
-    """One PDF in the filing (a tab page, a declaration, an exhibit file...)."""
+    """One PDF in the filing (a tab page, a declaration, an exhibit file...). Planned with what is known
+    before anything is made; each stage of a build returns new parts with what it added."""
 
     kind: PartKind
     label: str  # for messages and bookmarks
@@ -34,7 +35,7 @@ class Part:
     untexted: tuple[int, ...] | None = None  # an exhibit PDF's pages (0-based) that draw no text, when read
 
 
-@dataclass
+@dataclass(frozen=True)
 class Section:
     """One entry of the index and one top-level bookmark."""
 
@@ -134,17 +135,22 @@ PART_BOOKMARKS = {PartKind.exhibit: "Original", PartKind.translation: "English t
                   PartKind.translator_certificate: "Certificate of translation"}
 
 
-def number_pages(sections: list[Section]) -> int:
-    """Give every section and part its first and last page; return the total."""
+def number_pages(sections: list[Section]) -> list[Section]:
+    """The sections with every section and part given its first and last page."""
     page = 0
+    numbered = []
     for s in sections:
-        s.first = page + 1
+        first = page + 1
+        parts = []
         for part in s.parts:
-            part.first = page + 1
+            parts.append(replace(part, first=page + 1, last=page + part.pages))
             page += part.pages
-            part.last = page
-        s.last = page
-    return page
+        numbered.append(replace(s, parts=parts, first=first, last=page))
+    return numbered
+
+
+def total_pages(sections: list[Section]) -> int:
+    return sum(p.pages for s in sections for p in s.parts)
 
 
 def page_range(first: int, last: int) -> str:
