@@ -53,10 +53,12 @@ test: install
 test-fast: install
 	PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice $(VENV)/bin/pytest -q -m "not libreoffice and not slow"
 
-# ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts) and mypy; configured in pyproject.toml.
+# ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts), mypy, and import-linter (the
+# layers of README "Development": no import from a lower layer to a higher one); in pyproject.toml.
 lint: install
 	$(VENV)/bin/ruff check assembler tests bench tools
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -19,10 +19,10 @@ from assembler import atomic, drive
 from assembler import batch as batch_mod
 from assembler import build as build_stages
 from assembler.batch import Outcome
+from assembler.batch_ledger import after_batch
 from assembler.casefile import offices as office_profiles
 from assembler.casefile import rules
-from assembler.casefile.case import Case, check_case, today
-from assembler.casefile.case import validate_case as load_valid_case
+from assembler.casefile.case import Case, today
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
 from assembler.court import court_papers
@@ -37,10 +37,11 @@ from assembler.pdf import preflight, split
 from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
-from assembler.send.batch_hook import after_batch
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
+from assembler.validate import check_case
+from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import MB, Role
 
 __all__ = ["BuildOptions", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
@@ -110,8 +111,7 @@ def run_batch(source: Path, out: Path, options: BuildOptions | None = None, jobs
     outcomes = batch_mod.run_batch(source, out, options, jobs=jobs, force=force, validate_only=validate_only,
                                    exhibits_dir=exhibits_dir, quiet=quiet)
     if not validate_only:
-        said = after_batch(Path(source), Path(out), outcomes, options.settings_file, exhibits_dir, options.email,
-                           options.templates_dir)
+        said = after_batch(Path(source), Path(out), outcomes, options, exhibits_dir)
         if notes is not None:
             notes += said
     return outcomes

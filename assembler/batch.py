@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from assembler import build, drive, output, workspace
-from assembler.casefile.case import Case, check_case, load_case
+from assembler.casefile.case import Case
 from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.casefile.settings import Settings, load_settings
 from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
@@ -41,13 +41,15 @@ from assembler.convert.office import libreoffice, libreoffice_key
 from assembler.convert.renders import LibreOffice
 from assembler.documents import choose, edits
 from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
+from assembler.files import sha256
 from assembler.options import BuildOptions
-from assembler.pdf.manifest import build_key, case_inputs, sha256
+from assembler.pdf.manifest import build_key, case_inputs
 from assembler.progress import Progress
+from assembler.validate import check_case, load_case
 from assembler.vocab import FILING_ROLES, BatchStatus
 
 REPORT_FIELDS = ["case", "status", "output", "pages", "size_bytes", "seconds", "exit_code", "message",
-                 # filled in after the run from the ledger (assembler/send/batch_hook.py)
+                 # filled in after the run from the ledger (assembler/batch_ledger.py)
                  "detained", "sent", "method", "response", "next_hearing", "due", "email"]
 # With a LibreOffice kept running, a chunk costs no start: small chunks keep both
 # workers busy to the end and the bar moving (measured: 40 cases, 2 jobs, chunks of 4).

@@ -23,13 +23,14 @@ from pypdf import PdfReader
 
 from assembler import output
 from assembler.casefile.case import Case
+from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert import exhibits
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
-from assembler.documents import choose, edits, forms
+from assembler.documents import choose, edits
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan, total_pages
@@ -42,11 +43,13 @@ from assembler.errors import (
     OutputError,
     TemplateError,
 )
+from assembler.files import sha256
 from assembler.output import BuildResult, filing_name, filing_title
+from assembler.pdf import fill, preflight, split
 from assembler.pdf import forms as pdf_forms
-from assembler.pdf import preflight, split
 from assembler.pdf.assemble import assemble
-from assembler.pdf.manifest import build_manifest, sha256, write_manifest
+from assembler.pdf.manifest import build_manifest, write_manifest
+from assembler.pdf.read import open_pdf
 from assembler.progress import Progress
 from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
 
@@ -211,7 +214,7 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     choices = choose.choose(settings, case.data, templates_dir, roles)
     template_warnings = choose.require_valid(choices)
     staging = output.prepare(out)
-    filing_sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
+    filing_sections, tabs = plan(case.data, case.dir, resolve_forms(case.data, case.dir, settings.forms,
                                                                           settings.path))
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
@@ -461,7 +464,7 @@ def _prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKe
         suffix = part.source.suffix.lower()
         i = key[1]
         if suffix == ".pdf":
-            reader = exhibits.open_pdf(part.source, part.label, notices)
+            reader = open_pdf(part.source, part.label, notices)
             # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
             made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
                                 untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
@@ -479,7 +482,7 @@ def _prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKe
 
 
 def _prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], list[Path]]:
-    """Each form as it is, or filled from the case data and flattened (documents/forms.py)."""
+    """Each form as it is, or filled from the case data and flattened (pdf/fill.py)."""
     env = None
     made: dict[PartKey, Part] = {}
     inputs: list[Path] = []
@@ -489,14 +492,14 @@ def _prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, 
             continue
         inputs.append(spec.file)
         if not spec.fill:
-            made[key] = replace(part, pdf=spec.file, pages=len(exhibits.open_pdf(spec.file, part.label, notices).pages))
+            made[key] = replace(part, pdf=spec.file, pages=len(open_pdf(spec.file, part.label, notices).pages))
             continue
-        env = env or forms.fill_environment(planned.context["tabs"])
+        env = env or fill.fill_environment(planned.context["tabs"])
         fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
-        values, errors = forms.render_fill(spec, fields, planned.context, env)
+        values, errors = fill.render_fill(spec, fields, planned.context, env)
         if errors:  # validate reports these; here only if the form changed since
-            raise InvalidCaseError([Finding(planned.case.shown, forms.fill_path(spec, e.field),
-                                            forms.fill_error_text(spec, e)) for e in errors])
+            raise InvalidCaseError([Finding(planned.case.shown, fill.fill_path(spec, e.field),
+                                            fill.fill_error_text(spec, e)) for e in errors])
         target = planned.work / "forms" / f"form-{spec.index}.pdf"
         target.parent.mkdir(exist_ok=True)
         pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, notices)

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from assembler import build, drive
-from assembler.casefile.case import Case, validate_case
+from assembler.casefile.case import Case
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents.context import full_name
@@ -24,6 +24,7 @@ from assembler.errors import Finding, InvalidCaseError
 from assembler.options import BuildOptions
 from assembler.output import BuildResult
 from assembler.progress import Progress
+from assembler.validate import validate_case
 from assembler.vocab import COURT_PAPER_ROLES, Severity
 
 DOCX_DIR = "court-docx"

@@ -37,7 +37,7 @@ class PartKind(StrEnum):
     """One PDF of the filing: made from a template, or one of the case's own files."""
 
     letter = "letter"
-    form = "form"  # an official form (G-28...) after the letter, filled and flattened: documents/forms.py
+    form = "form"  # an official form (G-28...) after the letter, filled and flattened: pdf/fill.py
     index = "index"  # type: ignore[assignment]
     tab = "tab"
     declaration = "declaration"

@@ -223,7 +223,7 @@ def test_a_represented_case_without_a_g28_is_warned(run, tmp_path):
 
 
 def test_the_office_hook_turns_a_missing_g28_into_an_error(run, tmp_path, monkeypatch):
-    from assembler.documents import forms
+    from assembler.casefile import forms
     monkeypatch.setattr(forms, "office_requires", lambda data, office, form: form == "g28")
     result = run("validate", write_case(tmp_path / "c"))
     assert result.code == ExitCode.invalid_case

@@ -60,6 +60,16 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles(graph) == [["p.a", "p.b"]]
 
 
+def test_no_module_imports_itself_back_through_others():
+    assert _cycles(grimp.build_graph("assembler")) == []
+
+
+def test_the_layers_hold():
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True) == 0
+
+
 def _private_reaches(path: Path) -> list[str]:
     """`from assembler.x import _name` and `x._name` where x is a module of assembler imported here."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from assembler import resources
 from assembler.casefile import rules
 from assembler.casefile.examples import is_under, stand_in
+from assembler.casefile.forms import FillChecks
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
@@ -75,15 +76,16 @@ def locate(case_path: Path) -> tuple[Path, Path]:
     return file.resolve().parent, file
 
 
-def load_case(case_path: Path, settings: Settings) -> Case:
+def load_case(case_path: Path, settings: Settings, fill_checks: FillChecks = ()) -> Case:
     case_dir, file = locate(case_path)
     loaded = load_file(file, str(file))
     case = Case(case_dir, file, source_sha256=hashlib.sha256(file.read_bytes()).hexdigest())
-    return check_case(case, loaded, settings)
+    return check_case(case, loaded, settings, fill_checks)
 
 
-def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
-    """Check already-read case data (from a file or a spreadsheet row) in `case.dir`."""
+def check_case(case: Case, loaded: LoadedFile, settings: Settings, fill_checks: FillChecks = ()) -> Case:
+    """Check already-read case data (from a file or a spreadsheet row) in `case.dir`. `fill_checks`: the
+    checks of the forms' fill mappings, which need the documents (assembler/validate.py hands them in)."""
     shown = case.shown
     case.problems += loaded.problems
     if loaded.data is None:
@@ -105,15 +107,15 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
     case.data = document
     if not problems:
         case.office = settings.offices.get(document["office"])
-        case.problems += rules.check(document, case.dir, settings, shown, loaded.lines, today())
+        case.problems += rules.check(document, case.dir, settings, shown, loaded.lines, today(), fill_checks)
     else:
-        case.problems += _rules_around(document, problems, case, settings, loaded.lines)
+        case.problems += _rules_around(document, problems, case, settings, loaded.lines, fill_checks)
     case.problems.sort(key=lambda p: (not p.is_error, p.line or 0, p.path))
     return case
 
 
 def _rules_around(document: dict, problems: list[Finding], case: Case, settings: Settings,
-                  lines: dict[str, int]) -> list[Finding]:
+                  lines: dict[str, int], fill_checks: FillChecks) -> list[Finding]:
     """The cross-field and file checks, run despite the schema's findings so that one run
     reports everything: each broken field stands in with its schema example. What the rules
     then say about a broken field (or inside it) is dropped, the schema has said it. They run
@@ -122,7 +124,7 @@ def _rules_around(document: dict, problems: list[Finding], case: Case, settings:
     broken = [p.path for p in problems if not p.message.startswith("unknown field")]
     try:
         found = [rules.check(stand_in(document, broken, _check().schema, other), case.dir, settings, case.shown,
-                             lines, today()) for other in (False, True)]
+                             lines, today(), fill_checks) for other in (False, True)]
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return []  # too broken for the rules to read; the schema's findings stand
     steady = set(found[1])
@@ -140,12 +142,12 @@ def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:
 
 
 def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
-                  settings: Settings | None = None) -> Case:
+                  settings: Settings | None = None, fill_checks: FillChecks = ()) -> Case:
     """Load and check a case; raise InvalidCaseError listing every problem if it fails.
     `settings`: those of the case, when the caller has read them already (see case_settings)."""
     case_path = Path(case)
     settings = settings or case_settings(case_path, settings_file)
-    loaded = load_case(case_path, settings)
+    loaded = load_case(case_path, settings, fill_checks)
     failing = loaded.problems if strict else loaded.errors
     if failing:
         message = f"{loaded.file}: {len(loaded.errors)} error(s), {len(loaded.warnings)} warning(s)"

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from assembler.casefile import legal
+from assembler.casefile.forms import FillChecks, missing_forms, resolve_forms
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -49,7 +50,10 @@ class _Checker:
         self.add(path, message, Severity.warning)
 
 
-def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date) -> list[Finding]:
+def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date,
+          fill_checks: FillChecks = ()) -> list[Finding]:
+    """Every cross-field and file problem of schema-valid case data; `fill_checks` check the forms'
+    fill mappings (they need the documents: see casefile/forms.py)."""
     c = _Checker(doc, case_dir, settings, file, lines, today)
     _respondent(c)
     _hearing(c)
@@ -61,7 +65,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     _signature(c)
     _template_set(c)
     legal.check(c)
-    _forms(c)
+    _forms(c, fill_checks)
     return c.problems
 
 
@@ -256,16 +260,13 @@ def _template_set(c: _Checker):
                               "fix template_sets in the settings")
 
 
-# --- forms (G-28, EOIR-28, EOIR-27...): documents/forms.py -------------------------------------
+# --- forms (G-28, EOIR-28, EOIR-27...): casefile/forms.py -------------------------------------
 
-def _forms(c: _Checker):
-    # documents.forms needs the template context, whose module imports this one.
-    from assembler.documents import forms
-
+def _forms(c: _Checker, fill_checks: FillChecks):
     office = c.settings.offices.get(c.doc["office"])
-    for path, message, is_error in forms.missing_forms(c.doc, office):
+    for path, message, is_error in missing_forms(c.doc, office):
         c.add(path, message, Severity.error if is_error else Severity.warning)
-    specs = forms.resolve_forms(c.doc, c.case_dir, getattr(c.settings, "forms", {}), c.settings.path)
+    specs = resolve_forms(c.doc, c.case_dir, getattr(c.settings, "forms", {}), c.settings.path)
     usable = []
     for spec in specs:
         i = spec.index
@@ -286,5 +287,6 @@ def _forms(c: _Checker):
         else:
             usable.append(spec)
     if office is not None and any(spec.fill for spec in usable):
-        for path, message in forms.check_fills(c.doc, c.case_dir, office, usable):
-            c.add(path, message)
+        for fill_check in fill_checks:
+            for path, message in fill_check(c.doc, c.case_dir, office, usable):
+                c.add(path, message)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assembler.casefile.forms import at_board
 from assembler.documents.citations import CITATIONS, REOPEN_CITATIONS, Stage
-from assembler.documents.forms import at_board
 from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind
 

@@ -214,7 +214,8 @@ def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit
     """The case's edited copies a build would use, each with what changed since it was made: what
     a build finds, without rendering or claiming an output folder (validate, build --strict).
     `case`: a validated casefile.case.Case; `settings`: its casefile.settings.Settings."""
-    from assembler.documents import choose, forms
+    from assembler.casefile.forms import resolve_forms
+    from assembler.documents import choose
     from assembler.documents.context import build_context
     from assembler.documents.plan import plan
     from assembler.documents.roles import RENDERED
@@ -224,7 +225,7 @@ def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit
     if not copies or case.office is None:
         return []
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
-    sections, tabs = plan(case.data, case.dir, forms.resolve_forms(case.data, case.dir, settings.forms,
+    sections, tabs = plan(case.data, case.dir, resolve_forms(case.data, case.dir, settings.forms,
                                                                    settings.path))
     context = build_context(case.data, case.office, tabs, settings.decide_days)
     found = []
@@ -283,7 +284,7 @@ def note_in_manifest(manifest: dict, used: list[Edit]) -> None:
     what changed since each was made, in plain words."""
     if not used:
         return
-    from assembler.pdf.manifest import sha256
+    from assembler.files import sha256
 
     by_part = {(e.section, e.kind): e for e in used}
     for section in manifest.get("sections", []):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from assembler.casefile.forms import FormSpec, resolve_forms
 from assembler.documents.context import tab_letter
-from assembler.documents.forms import FormSpec, resolve_forms
 from assembler.vocab import PartKind, Role
 
 

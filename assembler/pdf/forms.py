@@ -18,9 +18,9 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
-from assembler.convert.exhibits import open_pdf
 from assembler.errors import InputFileError
 from assembler.pdf.fit import flatten_annotations
+from assembler.pdf.read import open_pdf
 
 # /Ff bits (PDF 32000-1:2008, tables 226 and 228)
 RADIO = 1 << 15

@@ -7,21 +7,7 @@ from pathlib import Path
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def relative(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+from assembler.files import relative, sha256
 
 
 def _template_paths(templates: dict) -> dict[str, Path]:
@@ -42,7 +28,7 @@ def build_key(*, case, settings, inputs: list[Path], templates: dict) -> str:
 def case_inputs(case, settings=None) -> list[Path]:
     """Every file that goes into the filing, in the order the build lists them: the forms
     (from the case folder or the firm's settings), the exhibits, the signature image."""
-    from assembler.documents.forms import resolve_forms  # the documents import this package
+    from assembler.casefile.forms import resolve_forms
 
     files = [f.file for f in resolve_forms(case.data, case.dir, getattr(settings, "forms", None),
                                            getattr(settings, "path", None)) if f.file is not None]

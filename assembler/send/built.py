@@ -20,7 +20,8 @@ from assembler.casefile.case import Case
 from assembler.casefile.settings import Settings
 from assembler.documents import choose
 from assembler.errors import InputFileError
-from assembler.pdf.manifest import build_key, case_inputs, relative, sha256
+from assembler.files import relative, sha256
+from assembler.pdf.manifest import build_key, case_inputs
 from assembler.vocab import FILING_ROLES
 
 

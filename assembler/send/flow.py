@@ -12,15 +12,16 @@ from datetime import date
 from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
 
-from assembler.casefile.case import Case, case_settings, today, validate_case
+from assembler.casefile.case import Case, case_settings, today
 from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
+from assembler.files import sha256
 from assembler.pdf import preflight
-from assembler.pdf.manifest import sha256
 from assembler.send import delivery, draft, office, smtp
 from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
+from assembler.validate import validate_case
 
 RESPONSES_DIR = "responses"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from assembler.casefile.case import Case, load_case, today
+from assembler.casefile.case import Case, today
 from assembler.casefile.normalize import parse_date
 from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
@@ -22,6 +22,7 @@ from assembler.errors import InputFileError, PdpacketError
 from assembler.send import built as built_mod
 from assembler.send import delivery
 from assembler.send.ledger import Event, Kind, Ledger, ledger_path
+from assembler.validate import load_case
 
 FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "delivery", "response",
           "response_date", "next_hearing", "stale_edits", "due", "due_on"]

@@ -14,6 +14,7 @@ from assembler import api
 from assembler.errors import PdpacketError
 from assembler.web import cases
 from assembler.web.jobs import STEP_WORDS
+from assembler.web.state import require_csrf
 
 
 def last_build(folder: Path) -> dict | None:
@@ -75,7 +76,6 @@ def _send(folder: Path, settings_file: Path | None, again: bool) -> dict:
 
 async def send(request: Request) -> Response:
     """Send the built filing by e-mail (in a worker: the SMTP server may be slow), then show what happened."""
-    from assembler.web.app import require_csrf
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)
@@ -98,7 +98,6 @@ async def send(request: Request) -> Response:
 
 
 async def start_build(request: Request) -> Response:
-    from assembler.web.app import require_csrf
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)

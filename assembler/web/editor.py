@@ -23,6 +23,7 @@ from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.web import build_pages, cases, form, uploads
 from assembler.web.casefile_edit import Conflict, read_raw, save, sha256_of
+from assembler.web.state import require_csrf
 
 # The lists whose items get tab letters, in the filing's order (see documents/plan.py).
 TABBED = ("declarations", "exhibits")
@@ -140,7 +141,6 @@ async def case_json(request: Request) -> Response:
 
 
 async def _answers(request: Request) -> dict[str, list[str]]:
-    from assembler.web.app import require_csrf
     submitted = await request.form(max_fields=20000, max_part_size=4 * 1024 * 1024)
     await require_csrf(request, submitted)
     return {k: [str(v) for v in submitted.getlist(k)] for k in submitted.keys()}
@@ -206,7 +206,6 @@ async def upload(request: Request) -> Response:
     if int(length) > (uploads.UPLOAD_LIMIT_MB + 1) * 1024 * 1024:
         raise HTTPException(413, f"the upload is over {uploads.UPLOAD_LIMIT_MB} MB: send fewer or smaller files "
                                  "at a time")
-    from assembler.web.app import require_csrf
     submitted = await request.form(max_files=50, max_fields=10)
     await require_csrf(request, submitted)
     results: list[dict] = []

@@ -1,0 +1,107 @@
+"""A case's official forms (G-28, EOIR-28, EOIR-27, others) as case data: which file each one is, with
+which fill mapping (the case's, or the firm's for its kind), and which forms a case should carry.
+Filling them, and checking that their fill expressions work, is pdf/fill.py's business."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORM_TITLES = {
+    "g28": "Form G-28, Notice of Entry of Appearance as Attorney or Accredited Representative",
+    "eoir28": "Form EOIR-28, Notice of Entry of Appearance as Attorney or Representative Before the "
+              "Immigration Court",
+    "eoir27": "Form EOIR-27, Notice of Entry of Appearance as Attorney or Representative Before the "
+              "Board of Immigration Appeals",
+}
+FORM_NAMES = {"g28": "Form G-28", "eoir28": "Form EOIR-28", "eoir27": "Form EOIR-27"}
+JOIN_MOTION_RELIEF = ("join_motion_to_reopen", "join_motion_to_recalendar_and_terminate")
+BOARD_STAGES = {"appeal_pending"}  # proceedings.stage values at which the case is before the Board
+AFTER_ORDER_STAGES = {"final_order", "motion_to_reopen"}  # after a final order: proceedings.final_order_by says whose
+@dataclass(frozen=True)
+class FormSpec:
+    """One form of a case, with its file and fill mapping resolved against the settings."""
+
+    index: int  # position in the case's `forms:` list
+    kind: str
+    title: str
+    file: Path | None  # None when neither the case nor the settings name one
+    named: str  # the file as the case or the settings wrote it (for messages)
+    fill: dict[str, str] = field(default_factory=dict)
+    fill_where: str = ""  # where the mapping is written: "forms[0].fill" or "forms.g28.fill in SETTINGS"
+
+    @property
+    def label(self) -> str:
+        return f"{FORM_NAMES.get(self.kind, self.title)} ({self.named})"
+
+
+def resolve_forms(data: dict, case_dir: Path, settings_forms: dict | None = None,
+                  settings_path: Path | None = None) -> list[FormSpec]:
+    """The case's forms, each with its file and fill mapping (the case's, or the settings' for its kind)."""
+    specs = []
+    for i, item in enumerate(data.get("forms") or []):
+        kind = item["kind"]
+        firm = (settings_forms or {}).get(kind) or {}
+        title = item.get("title") or firm.get("title") or FORM_TITLES.get(kind, "Form")
+        if item.get("file"):
+            specs.append(FormSpec(i, kind, title, case_dir / item["file"], item["file"], dict(item.get("fill") or {}),
+                                  f"forms[{i}].fill"))
+        elif firm.get("file"):
+            where = f"forms.{kind}.fill in {settings_path or 'the settings'}"
+            fill = {**(firm.get("fill") or {}), **(item.get("fill") or {})}
+            specs.append(FormSpec(i, kind, title, Path(firm["file"]), firm.get("file_named", firm["file"]), fill,
+                                  f"forms[{i}].fill" if item.get("fill") else where))
+        else:
+            specs.append(FormSpec(i, kind, title, None, "", dict(item.get("fill") or {}), f"forms[{i}].fill"))
+    return specs
+
+
+def office_requires(data: dict, office: dict | None, form: str) -> bool:
+    """Whether the case's office requires `form` (g28, eoir28, eoir27) with every request: its
+    `rules.requires` in the settings (written g28, eoir_28, eoir_27). A form an office requires
+    is an error when missing; one it does not require, a warning."""
+    return office is not None and form in {_kind(r) for r in office["rules"]["requires"]}
+
+
+def _kind(name: str | None) -> str:
+    """eoir_28 (an exhibit's kind, an office rule) and eoir28 (a form's kind) are the same form."""
+    return (name or "").replace("_", "")
+
+
+def at_board(data: dict) -> bool:
+    """Whether the Board of Immigration Appeals has the case: an appeal is pending there, or it
+    entered the final order (a motion to reopen goes to whoever did). Absent stage: the judge."""
+    p = data.get("proceedings") or {}
+    return p.get("stage") in BOARD_STAGES or (p.get("stage") in AFTER_ORDER_STAGES and p.get("final_order_by") == "board")
+
+
+def missing_forms(data: dict, office: dict | None) -> list[tuple[str, str, bool]]:
+    """(field path, message, is_error) for each form the case should carry and does not."""
+    # A form in the forms list, or a signed copy filed as an exhibit of that kind.
+    kinds = {_kind(f.get("kind")) for f in data.get("forms") or []}
+    kinds |= {_kind(e.get("kind")) for e in data.get("exhibits") or []}
+    found = []
+    if (data.get("attorney") or {}).get("name") and "g28" not in kinds:
+        found.append(("forms", "no Form G-28 among the forms: the Office of the Chief Counsel recognises counsel "
+                               "by the G-28 sent with the request; add `- kind: g28` with its file (the firm's "
+                               "settings can hold the file and its fill mapping once)"
+                               + (f"; the office '{office['key']}' requires one with every request"
+                                  if office_requires(data, office, "g28") and office else ""),
+                      office_requires(data, office, "g28")))
+    relief = (data.get("request") or {}).get("relief") or []
+    joining = [r for r in relief if r in JOIN_MOTION_RELIEF]
+    if joining and not kinds & {"eoir28", "eoir27"}:
+        form = "eoir27" if at_board(data) else "eoir28"
+        where = "the Board" if form == "eoir27" else "the immigration court"
+        found.append(("request.relief", f"a request to join a motion ({joining[0].replace('_', ' ')}) goes with "
+                                        f"counsel's {FORM_NAMES[form]} (appearance before {where}): add "
+                                        f"`- kind: {form}` to the forms",
+                      office_requires(data, office, form)))
+    return found
+
+
+# A check of the forms' fill mappings: (case data, case folder, office, the forms whose files can be
+# read) -> (field path, message) for each problem. Only filling can tell, so it lives with the documents
+# (pdf/fill.py check_fills) and the validating drivers hand it in (assembler/validate.py).
+FillCheck = Callable[[dict, Path, dict, list[FormSpec]], list[tuple[str, str]]]
+FillChecks = Sequence[FillCheck]

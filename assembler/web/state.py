@@ -1,0 +1,68 @@
+"""The web app's shared state: its configuration, what every request handler reaches through
+`request.app.state.pdpacket`, and the CSRF check the handlers that change something make."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from assembler import __version__
+from assembler.web import cases, security
+from assembler.web.jobs import Builds
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Config:
+    root: Path  # the cases folder
+    token: str
+    jobs: int = 2
+    settings_file: Path | None = None
+
+    @property
+    def firm_settings(self) -> Path | None:
+        """The settings the cases use: --settings, or pdpacket.yaml in the cases folder (see settings.py)."""
+        if self.settings_file:
+            return self.settings_file
+        beside = self.root / "pdpacket.yaml"
+        return beside if beside.is_file() else None
+
+
+class State:
+    def __init__(self, config: Config):
+        self.config = config
+        self.root = config.root.resolve()
+        self.builds = Builds(config.jobs, config.settings_file)
+        # What the last press of Send did, per case, for the page the browser is sent to next:
+        # the answer to the POST is a redirect, so reloading that page cannot send again.
+        self.sent: dict[str, tuple[dict, int]] = {}
+        self.csrf = security.csrf_token(config.token)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals.update(version=__version__, csrf=self.csrf)
+
+    def case_dir(self, name: str) -> Path:
+        """The case folder `name` names, or 404: a plain folder directly inside the cases folder."""
+        if not cases.valid_case_name(name):
+            raise HTTPException(404, "no such case")
+        folder = self.root / name
+        if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != self.root:
+            raise HTTPException(404, "no such case")
+        return folder
+
+    def page(self, request: Request, template: str, status: int = 200, **context) -> Response:
+        return self.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def state_of(request: Request) -> State:
+    return request.app.state.pdpacket
+
+
+async def require_csrf(request: Request, form=None) -> None:
+    given = request.headers.get("x-csrf-token") or (form.get("csrf") if form is not None else None)
+    if not security.check_csrf(state_of(request).config.token, given):
+        raise HTTPException(403, "the form has expired or came from another site: reload the page and try again")
