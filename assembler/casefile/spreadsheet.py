@@ -64,7 +64,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     try:
         import openpyxl
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise InputFileError(f"{path}: cannot be read as an Excel workbook ({exc}): save it again as .xlsx") from exc
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))

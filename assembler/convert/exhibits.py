@@ -41,7 +41,7 @@ def heic_to_jpeg(path: Path, out: Path, label: str) -> Path:
     except ImportError:  # pragma: no cover - pillow-heif is a dependency
         raise InputFileError(f"{label} is a HEIC photo and HEIC support is not installed: convert it to JPEG "
                              "(on a Mac: open it in Preview, File > Export, JPEG)") from None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputFileError(f"{label} is not a readable HEIC photo ({exc}): export it again as JPEG") from exc
     return out
 
@@ -60,7 +60,7 @@ def image_to_pdf(path: Path, out: Path, label: str) -> Path:
         try:
             data = img2pdf.convert(_lossless_png(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
                                    nodate=True, engine=img2pdf.Engine.internal)
-        except Exception as exc:  # noqa: BLE001 - any failure here means an unusable image
+        except Exception as exc:  # any failure here means an unusable image
             raise InputFileError(f"{label} is not an image pdpacket can read ({first}): "
                                  "open it and save it again as JPEG or PNG") from exc
     out.write_bytes(data)

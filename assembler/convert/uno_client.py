@@ -49,7 +49,7 @@ def main(argv):
     watchdog = Watchdog(os.getppid())
     watchdog.arm(START_SECONDS)
     try:
-        import uno  # noqa: F401
+        import uno
         from com.sun.star.connection import NoConnectException
         from com.sun.star.lang import DisposedException
     except ImportError as exc:

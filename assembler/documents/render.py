@@ -58,7 +58,7 @@ class _DocumentEnvironment(SandboxedEnvironment):
     The code Jinja generates depends on the source, the autoescape setting and which
     filters exist (with how they are called), not on what the filters do: so the key."""
 
-    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 - Jinja's signature
+    def from_string(self, source, globals=None, template_class=None):  # Jinja's signature
         if self.overlayed or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = (source, self.autoescape,

@@ -51,7 +51,7 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None) -> PdfRea
         return reader
     except InputFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds for a broken file
+    except Exception as exc:  # pypdf raises many kinds for a broken file
         raise InputFileError(f"{label} is damaged and cannot be read ({type(exc).__name__}: {exc}): "
                              "export or scan it again") from exc
     finally:

@@ -102,7 +102,7 @@ def password(settings: Settings, user: str) -> str:
         stored = keyring.get_password(KEYRING_SERVICE, user)
     except ImportError:
         stored = None
-    except Exception as exc:  # noqa: BLE001 - keyring backends raise their own kinds
+    except Exception as exc:  # keyring backends raise their own kinds
         raise SendError(f"the system keyring could not be read ({exc}): put the password in {env} instead") from exc
     if stored:
         return stored
