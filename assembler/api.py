@@ -5,10 +5,8 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
-import json
 import logging
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +16,15 @@ from pypdf import PdfReader
 from assembler import atomic, drive
 from assembler import batch as batch_mod
 from assembler import build as build_stages
-from assembler.batch import Outcome
+from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
 from assembler.casefile import offices as office_profiles
 from assembler.casefile import rules
 from assembler.casefile.case import Case, today
+from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
+from assembler.convert.office import LibreOfficePool
 from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
@@ -34,17 +34,19 @@ from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputEr
 from assembler.options import BuildOptions
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
+from assembler.pdf.fill import starter_fill
 from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
+from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.validate import check_case
 from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import MB, Role
 
-__all__ = ["BuildOptions", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -386,42 +388,6 @@ def list_offices(settings_file: Path | None = None, case: Path | None = None,
     return views
 
 
-@dataclass(frozen=True)
-class OfficeView:
-    """One office as `pdpacket offices` shows it."""
-
-    office: dict
-    sub: bool  # a sub-office, shown under its main office
-
-    @property
-    def key(self) -> str:
-        return self.office["key"]
-
-    def lines(self) -> list[str]:
-        """What is known of the office, one fact a line; empty values say where to set them."""
-        o, key = self.office, self.office["key"]
-        unset = f"not set (set offices.{key}.%s in the settings file)"
-        rules = o["rules"]
-        said = [f"subject '{rules['subject']}'" if rules["subject"] else "",
-                f"attachments up to {rules['max_attachment_mb']:g} MB" if rules["max_attachment_mb"] else "",
-                f"requires {', '.join(rules['requires'])}" if rules["requires"] else ""]
-        out = [o["name"]]
-        if o["parent"]:
-            out.append(f"sub-office of {o['parent']}" + (", detained docket" if o["detained_docket"] else ""))
-        out += ["address: " + ("; ".join(o["address"]) if o["address"] else unset % "address"),
-               "e-mail: " + (o["email"] or unset % "email"),
-                "courts: " + (", ".join(o["courts"]) or "none recorded")]
-        if o["facilities"]:
-            out.append("facilities: " + ", ".join(o["facilities"]))
-        out.append("rules: " + ("; ".join(x for x in said if x) or "none recorded"))
-        if o["note"]:
-            out.append(f"note: {o['note']}")
-        dated = f", dated {o['source_date']}" if o["source_date"] else ""
-        checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
-        out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
-        return out
-
-
 def case_settings(case: Path, settings_file: Path | None = None) -> Settings:
     """The settings a case folder uses (the firm's attorney, offices, template sets...)."""
     return load_settings(settings_file, Path(case))
@@ -437,23 +403,15 @@ def form_fields(form: Path) -> list[FormField]:
     return read_fields(form, str(form))
 
 
-FORM_KIND_NAMES = (("g28", re.compile(r"g[-_ ]?28", re.I)), ("eoir28", re.compile(r"eoir[-_ ]?28", re.I)),
-                   ("eoir27", re.compile(r"eoir[-_ ]?27", re.I)))
+def serve_conversions(port: int, jobs: int | None, settings_file: Path | None,
+                      ready: Callable[[str, str], None]) -> None:
+    """`pdpacket convert-server`: keep `jobs` LibreOffices (default: one per CPU) converting for the builds
+    on this machine until Ctrl-C; `ready(address, what to say)` once it listens."""
+    import os
 
+    from assembler.convert import server, soffice
 
-def starter_fill(form: Path, fields: list[FormField]) -> str:
-    """A `forms:` entry for a case file, with one `fill:` line per fillable field, to edit."""
-    kind = next((k for k, pattern in FORM_KIND_NAMES if pattern.search(Path(form).name)), "other")
-    lines = ["forms:", f"  - kind: {kind}  # g28, eoir28, eoir27 or other",
-             f"    file: {json.dumps(str(form), ensure_ascii=False)}  # relative to the case folder"]
-    if kind == "other":
-        lines.append("    title: \"...\"  # its line in the index")
-    lines += ["    fill:  # keep the fields to fill; put an expression in quotes, e.g. \"{{ respondent.family_names }}\""]
-    for f in fields:
-        if not f.fillable:
-            continue
-        what = {"text": "text", "choice": "one of: " + ", ".join(f.values),
-                "radio": "one of: " + ", ".join(f.values),
-                "checkbox": "check box: ticked unless empty, false, no, off or 0"}[f.kind]
-        lines.append(f"      {json.dumps(f.name, ensure_ascii=False)}: \"\"  # {what} (page {f.page})")
-    return "\n".join(lines) + "\n"
+    settings = load_settings(settings_file, None)
+    jobs = jobs or os.cpu_count() or 1
+    server.serve(port, jobs, soffice.find_soffice(settings.soffice_path), settings.soffice_timeout,
+                 lambda address, token_file: ready(address, server.main_loop_message(address, token_file, jobs)))

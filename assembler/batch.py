@@ -14,13 +14,11 @@ parent writes the report and moves the bar.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import csv
 import hashlib
 import io
 import json
 import math
-import multiprocessing.util
 import os
 import re
 import sys
@@ -31,16 +29,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from assembler import build, drive, output, workspace
+from assembler import atomic, build, drive, output, workspace
 from assembler.casefile.case import Case
 from assembler.casefile.read import LoadedFile, find_case_file
-from assembler.casefile.settings import Settings, load_settings
+from assembler.casefile.settings import load_settings
 from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
 from assembler.convert import soffice, warm
-from assembler.convert.office import libreoffice, libreoffice_key
-from assembler.convert.renders import LibreOffice
+from assembler.convert.office import LibreOfficePool
 from assembler.documents import choose, edits
-from assembler.errors import ExitCode, InputFileError, InvalidCaseError, InvalidSettingsError, PdpacketError
+from assembler.errors import ExitCode, InputFileError, InvalidCaseError, PdpacketError, said
 from assembler.files import sha256
 from assembler.options import BuildOptions
 from assembler.pdf.manifest import build_key, case_inputs
@@ -154,55 +151,15 @@ def load_spec(spec: CaseSpec, settings_file: Path | None):
 
 
 def _failure(name: str, exc: BaseException, started: float) -> Outcome:
-    if isinstance(exc, (InvalidCaseError, InvalidSettingsError)):
-        lines = [p.render() for p in exc.problems]
-        status = BatchStatus.invalid if isinstance(exc, InvalidCaseError) else BatchStatus.failed
-        return Outcome(name, status, exit_code=int(exc.exit_code), message=exc.message, problems=lines,
-                       seconds=round(time.monotonic() - started, 2))
-    if isinstance(exc, PdpacketError):
-        return Outcome(name, BatchStatus.failed, exit_code=int(exc.exit_code), message=exc.message,
-                       seconds=round(time.monotonic() - started, 2))
-    return Outcome(name, BatchStatus.failed, exit_code=int(ExitCode.internal_error),
-                   message=f"internal error (a bug in pdpacket): {type(exc).__name__}: {exc}",
-                   problems=traceback.format_exception(exc)[-3:], seconds=round(time.monotonic() - started, 2))
+    told = said(exc)
+    lines = traceback.format_exception(exc)[-3:] if told.bug else [p.render() for p in told.problems]
+    status = BatchStatus.invalid if isinstance(exc, InvalidCaseError) else BatchStatus.failed
+    return Outcome(name, status, exit_code=told.exit_code, message=told.message, problems=lines,
+                   seconds=round(time.monotonic() - started, 2))
 
 
-class _WorkerLibreOffice:
-    """The LibreOffice this process keeps running for the chunks it builds, in a work folder of its own.
-
-    Created in the process that uses it (a UNO connection does not survive a fork);
-    stopped when that process ends: by Finalize in a pool's worker, by run_batch in
-    the parent. A copy inherited over fork is never used nor stopped by the child."""
-
-    def __init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        self.pid = os.getpid()
-        self.key: tuple | None = None
-        self.lo: LibreOffice | None = None
-        self.stack = contextlib.ExitStack()
-        self.finalizer: multiprocessing.util.Finalize | None = None
-
-    def get(self, settings: Settings) -> LibreOffice:
-        if self.pid != os.getpid():
-            self._reset()  # inherited over fork: the parent's LibreOffice is not this process's to use
-        if self.finalizer is None:
-            self.finalizer = multiprocessing.util.Finalize(self, self.close, exitpriority=10)
-        key = libreoffice_key(settings)
-        if self.lo is None or self.key != key:
-            self.close()
-            work = self.stack.enter_context(workspace.workdir())
-            self.lo, self.key = self.stack.enter_context(libreoffice(settings, work)), key
-        return self.lo
-
-    def close(self) -> None:
-        if self.pid == os.getpid():
-            self.stack.close()
-            self.lo = self.key = None
-
-
-_WORKER_LO = _WorkerLibreOffice()
+# This process's LibreOffices, kept for the chunks it builds (a worker's: stopped when it ends).
+_POOL = LibreOfficePool()
 
 
 def run_chunk(specs: list[CaseSpec], out_root: Path, options: BuildOptions, force: bool) -> list[Outcome]:
@@ -235,7 +192,10 @@ def _chunk_stages(run: drive.Run, specs: list[CaseSpec], out_root: Path, force: 
                 outcomes[spec.name] = done
                 continue
             if run.lo is None:
-                run.borrow(_WORKER_LO.get(settings))  # boots while the chunk's cases are rendered
+                kept = _POOL.take(settings)
+                assert kept is not None, "a batch's pool is never closed for good"
+                run.stack.callback(_POOL.give_back, settings, kept)
+                run.borrow(kept)  # boots while the chunk's cases are rendered
             planned = run.plan(case, settings, out, f"case{i}", prefix=f"c{i}-")
             rendered[spec.name] = build.render_documents(planned, quiet)
         except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others
@@ -354,7 +314,7 @@ def run_batch(source: Path, out: Path, options: BuildOptions, jobs: int | None =
                     results.update({o.case: o for o in done})
                     bar.update(done)
             finally:
-                _WORKER_LO.close()
+                _POOL.close(for_good=False)
         else:
             with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = {pool.submit(run_chunk, c, out, options, force): c for c in chunks}
@@ -422,15 +382,9 @@ def write_report(out: Path, outcomes: list[Outcome]) -> None:
             row["message"] = " | ".join([f"{len(o.problems)} warning(s): {o.problems[0]}", *o.problems[1:]])
         writer.writerow(row)
     summary = summarize(outcomes)
-    _atomic_write(out / "batch-report.csv", buffer.getvalue())
-    _atomic_write(out / "batch-report.json", json.dumps({"summary": summary, "cases": [asdict(o) for o in outcomes]},
+    atomic.write_text(out / "batch-report.csv", buffer.getvalue())
+    atomic.write_text(out / "batch-report.json", json.dumps({"summary": summary, "cases": [asdict(o) for o in outcomes]},
                                                         indent=2, ensure_ascii=False) + "\n")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def summarize(outcomes: list[Outcome]) -> dict:

@@ -14,67 +14,51 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
-from assembler import output
+from assembler import output, prepare
 from assembler.casefile.case import Case
 from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
-from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
-from assembler.convert import exhibits
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
 from assembler.documents import choose, edits
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.context import build_context
-from assembler.documents.plan import Part, Section, index_entries, number_pages, plan, total_pages
+from assembler.documents.plan import (
+    Part,
+    PartKey,
+    Section,
+    index_entries,
+    keyed,
+    number_pages,
+    part_at,
+    plan,
+    total_pages,
+    with_parts,
+)
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import (
-    FilingCheckError,
     Finding,
-    InvalidCaseError,
     OutputError,
     TemplateError,
 )
-from assembler.files import sha256
 from assembler.output import BuildResult, filing_name, filing_title
-from assembler.pdf import fill, preflight, split
-from assembler.pdf import forms as pdf_forms
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, write_manifest
-from assembler.pdf.read import open_pdf
 from assembler.progress import Progress
-from assembler.vocab import FILING_ROLES, MB, PartKind, Role, Severity
+from assembler.vocab import FILING_ROLES, Role, Severity
 
 MAX_INDEX_ROUNDS = 6
 INDEX_PLACEHOLDER_PAGE = 8888  # as wide as any real page number, so the draft index is as long
 INDEX_GUESS_PAGES = 1  # a single build's index length until it is converted
-
-PartKey = tuple[int, int]  # a part's place in the plan: (section, part)
-
-
-def keyed(sections: list[Section]) -> Iterator[tuple[PartKey, Section, Part]]:
-    for si, s in enumerate(sections):
-        for pi, part in enumerate(s.parts):
-            yield (si, pi), s, part
-
-
-def part_at(sections: list[Section], key: PartKey) -> Part:
-    return sections[key[0]].parts[key[1]]
-
-
-def with_parts(sections: list[Section], changes: Mapping[PartKey, Part]) -> list[Section]:
-    """New sections with the parts of `changes` in place of theirs; `sections` stay as they were."""
-    return [replace(s, parts=[changes.get((si, pi), p) for pi, p in enumerate(s.parts)])
-            for si, s in enumerate(sections)]
-
 
 @dataclass(frozen=True)
 class Names:
@@ -279,8 +263,8 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     if planned.has_index:  # the filing: copies no document takes are worth a word; the court papers take theirs only
         notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
-    made, inputs = _prepare_forms(planned, notices)
-    exhibit_parts, office_docs, exhibit_inputs = _prepare_exhibits(planned, notices)
+    made, inputs = prepare.prepare_forms(planned, notices)
+    exhibit_parts, office_docs, exhibit_inputs = prepare.prepare_exhibits(planned, notices)
     changes |= made | exhibit_parts
     for doc, key in office_docs.items():
         part = part_at(planned.sections, key)
@@ -423,7 +407,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
 def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress: Progress) -> BuildResult:
     """Preflight the filing (split it when asked and too big), then move everything into `out`."""
     planned = assembled.plan
-    warnings, parts = _preflight(assembled, split_parts, progress)
+    warnings, parts = prepare.final_check(assembled, split_parts, progress)
     manifest = {**assembled.manifest, **({"parts": parts} if parts else {})}
     notices = assembled.notices + warnings
     # What this build puts in the output folder: the next build removes these (output.move_into_place).
@@ -446,97 +430,6 @@ def abandon(planned: Planned) -> None:
 
 
 # --- helpers of the stages ----------------------------------------------------------------
-
-def _prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], dict[Path, PartKey],
-                                                                    list[Path]]:
-    """The case's own files: a PDF as it is (its pages counted, and which draw no text), an image made
-    a PDF, a Word or OpenDocument file copied for LibreOffice. Returns the parts with their PDFs, the
-    documents to convert, and the case's files used."""
-    exhibit_dir = planned.work / "exhibits"
-    exhibit_dir.mkdir()
-    made: dict[PartKey, Part] = {}
-    office_docs: dict[Path, PartKey] = {}
-    inputs: list[Path] = []
-    for key, s, part in keyed(planned.sections):
-        if part.source is None or part.kind == PartKind.form:  # forms: _prepare_forms
-            continue
-        inputs.append(part.source)
-        suffix = part.source.suffix.lower()
-        i = key[1]
-        if suffix == ".pdf":
-            reader = open_pdf(part.source, part.label, notices)
-            # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
-            made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
-                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
-        elif suffix in exhibits.IMAGE_SUFFIXES:
-            made[key] = replace(part, pdf=exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf",
-                                                                part.label))
-        elif suffix in exhibits.OFFICE_SUFFIXES:
-            # A copy with a unique name: soffice names its outputs by base name.
-            copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
-            shutil.copyfile(part.source, copy)
-            office_docs[copy] = key
-    if planned.signature:
-        inputs.append(planned.signature)
-    return made, office_docs, inputs
-
-
-def _prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], list[Path]]:
-    """Each form as it is, or filled from the case data and flattened (pdf/fill.py)."""
-    env = None
-    made: dict[PartKey, Part] = {}
-    inputs: list[Path] = []
-    for key, _, part in keyed(planned.sections):
-        spec = part.form
-        if part.kind != PartKind.form or spec is None or spec.file is None:
-            continue
-        inputs.append(spec.file)
-        if not spec.fill:
-            made[key] = replace(part, pdf=spec.file, pages=len(open_pdf(spec.file, part.label, notices).pages))
-            continue
-        env = env or fill.fill_environment(planned.context["tabs"])
-        fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
-        values, errors = fill.render_fill(spec, fields, planned.context, env)
-        if errors:  # validate reports these; here only if the form changed since
-            raise InvalidCaseError([Finding(planned.case.shown, fill.fill_path(spec, e.field),
-                                            fill.fill_error_text(spec, e)) for e in errors])
-        target = planned.work / "forms" / f"form-{spec.index}.pdf"
-        target.parent.mkdir(exist_ok=True)
-        pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, notices)
-        made[key] = replace(part, pdf=pdf, pages=len(PdfReader(pdf).pages))
-    return made, inputs
-
-
-def _preflight(assembled: Assembled, split_parts: bool, progress: Progress) -> tuple[list[str], list[dict]]:
-    """Check the filing; split it when asked and it is too big. Returns warnings, and the parts written."""
-    progress.step("check the filing")
-    planned, sections = assembled.plan, assembled.sections
-    # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
-    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in sections for p in s.parts
-                     if p.source is not None and p.source.suffix.lower() == ".pdf"
-                     for n in range(p.first, p.last + 1)}
-    limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
-    untexted = None
-    if all(p.untexted is not None for s in sections for p in s.parts
-           if p.source is not None and p.source.suffix.lower() == ".pdf"):
-        untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
-    report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
-                                    deep=False, untexted=untexted)
-    too_big = [f for f in report.errors if f.kind == "size"]
-    errors = [f for f in report.errors if f not in too_big]
-    if errors:
-        raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
-    warnings = [f.message for f in report.warnings]
-    parts: list[dict] = []
-    if too_big and split_parts:
-        written = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
-                              planned.output.title)
-        parts = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
-                  "pages": len(PdfReader(p).pages)} for p in written]
-    elif too_big:
-        warnings.append(too_big[0].message.replace("the file is", "the filing is"))
-    return warnings, parts
-
 
 def _signature_path(case: Case) -> Path | None:
     image = (case.data["attorney"].get("signature") or {}).get("image")

@@ -121,3 +121,26 @@ class OutputError(PdpacketError):
 
 class FilingCheckError(PdpacketError):
     exit_code = ExitCode.filing_check_failed
+
+
+BUG = "internal error (a bug in pdpacket)"
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a failure says to the user, the same wherever it is shown (the command line, a batch
+    report, the web app): one line, the problems it lists, the exit code."""
+
+    message: str
+    problems: list[Finding]
+    exit_code: int
+    bug: bool  # not the user's to fix: each front end says where the details are
+
+
+def said(exc: BaseException) -> Said:
+    """The one mapping from an error to its message and exit code."""
+    if isinstance(exc, (InvalidCaseError, InvalidSettingsError)):
+        return Said(exc.message, list(exc.problems), int(exc.exit_code), False)
+    if isinstance(exc, PdpacketError):
+        return Said(exc.message, [], int(exc.exit_code), False)
+    return Said(f"{BUG}: {type(exc).__name__}: {exc}", [], int(ExitCode.internal_error), True)

@@ -392,7 +392,7 @@ class FakeBuilds:
 def test_builds_run_in_workers_one_at_a_time_per_case_up_to_jobs(cases, monkeypatch):
     fake = FakeBuilds()
     monkeypatch.setattr(jobs.api, "build", fake.build)
-    monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)  # the fake converts nothing
+    monkeypatch.setattr(jobs.api.LibreOfficePool, "take", lambda self, settings: None)  # the fake converts nothing
     write_case(cases / "third", minimal())
     c = TestClient(create_app(Config(cases, TOKEN, jobs=2)), follow_redirects=False)
     c.get(f"/?token={TOKEN}")
@@ -428,7 +428,7 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
         raise InvalidSettingsError([Finding(str(settings), "soffice.timeout", "must be a number, not 'soon'")])
 
     monkeypatch.setattr(jobs.api, "build", refused)
-    monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)
+    monkeypatch.setattr(jobs.api.LibreOfficePool, "take", lambda self, settings: None)
     c = TestClient(create_app(Config(cases, TOKEN, jobs=1)), follow_redirects=False)
     c.get(f"/?token={TOKEN}")
     c.post("/case/tenzin/build", data={"csrf": csrf()})
@@ -484,7 +484,7 @@ def _in_group(proc: Path, pgid: int) -> bool:
 @pytest.mark.libreoffice
 def test_the_web_pool_replaces_a_libreoffice_that_failed_and_lends_none_once_stopping(tmp_path):
     from assembler.casefile.settings import load_settings
-    offices = jobs.Offices()
+    offices = jobs.api.LibreOfficePool()
     settings = load_settings(None, tmp_path)
     try:
         first = offices.take(settings)

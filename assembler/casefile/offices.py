@@ -207,3 +207,39 @@ def manifest_record(case) -> dict:
 def _name(data: dict) -> str:
     r = data["respondent"]
     return " ".join(p for p in (r.get("given_names"), r["family_names"]) if p)
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """One office as `pdpacket offices` shows it."""
+
+    office: dict
+    sub: bool  # a sub-office, shown under its main office
+
+    @property
+    def key(self) -> str:
+        return self.office["key"]
+
+    def lines(self) -> list[str]:
+        """What is known of the office, one fact a line; empty values say where to set them."""
+        o, key = self.office, self.office["key"]
+        unset = f"not set (set offices.{key}.%s in the settings file)"
+        rules = o["rules"]
+        said = [f"subject '{rules['subject']}'" if rules["subject"] else "",
+                f"attachments up to {rules['max_attachment_mb']:g} MB" if rules["max_attachment_mb"] else "",
+                f"requires {', '.join(rules['requires'])}" if rules["requires"] else ""]
+        out = [o["name"]]
+        if o["parent"]:
+            out.append(f"sub-office of {o['parent']}" + (", detained docket" if o["detained_docket"] else ""))
+        out += ["address: " + ("; ".join(o["address"]) if o["address"] else unset % "address"),
+               "e-mail: " + (o["email"] or unset % "email"),
+                "courts: " + (", ".join(o["courts"]) or "none recorded")]
+        if o["facilities"]:
+            out.append("facilities: " + ", ".join(o["facilities"]))
+        out.append("rules: " + ("; ".join(x for x in said if x) or "none recorded"))
+        if o["note"]:
+            out.append(f"note: {o['note']}")
+        dated = f", dated {o['source_date']}" if o["source_date"] else ""
+        checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
+        out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
+        return out

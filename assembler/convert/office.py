@@ -3,12 +3,18 @@
 The vocabulary (README "Development"): a `LibreOffice` (convert/renders.py) is what a
 build converts with; it tries its kept-running `Converter`s first (warm.Office, the
 build's own over UNO, started early by `pdpacket build` (early.py); server.RemoteOffice,
-a convert-server), else starts `soffice --convert-to` once per conversion.
+a convert-server), else starts `soffice --convert-to` once per conversion. A `LibreOfficePool`
+keeps LibreOffices running between builds and lends them (the web app, a batch worker).
 """
 from __future__ import annotations
 
+import contextlib
+import multiprocessing.util
+import os
+import threading
 from pathlib import Path
 
+from assembler import workspace
 from assembler.casefile.settings import Settings
 from assembler.convert import early, server, soffice, warm
 from assembler.convert.renders import LibreOffice
@@ -32,3 +38,70 @@ def libreoffice(settings: Settings, work: Path) -> LibreOffice:
     if python:
         kept.append(own or warm.Office(binary, work / "lo-warm", python))
     return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept))
+
+
+class LibreOfficePool:
+    """LibreOffices kept running between builds and lent to them: the web app's (one per build running
+    at once) and a batch worker's (one, for every chunk it builds).
+
+    A build of its own starts LibreOffice (about a second) and stops it; here a build takes a running
+    one and gives it back (warm.Office restarts it after so many conversions, a crash or a hang). One
+    that failed once (a convert-server down for a moment, a start that failed) marks itself unusable
+    for good, and the next build gets a fresh one. Everything is stopped, profiles removed, by close(),
+    and when the process ends. A pool inherited over fork is never used nor stopped by the child:
+    a UNO connection does not survive a fork."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.free: list[tuple[tuple, LibreOffice]] = []
+        self.stack = contextlib.ExitStack()
+        self.closed = False
+        self.finalizer: multiprocessing.util.Finalize | None = None
+
+    def take(self, settings: Settings) -> LibreOffice | None:
+        """A started LibreOffice for one build; None once the pool is closed for good (the build starts its own)."""
+        if self.pid != os.getpid():
+            self._reset()  # inherited over fork: the parent's LibreOffices are not this process's to use
+        key = libreoffice_key(settings)
+        stale = []
+        with self.lock:
+            if self.closed:
+                return None
+            if self.finalizer is None:
+                self.finalizer = multiprocessing.util.Finalize(self, self.close, exitpriority=10)
+            found = None
+            for i, (k, _) in enumerate(self.free):
+                if k == key:
+                    found = self.free.pop(i)[1]
+                    break
+            if found is not None and any(c.unavailable or c.closed for c in found.kept):
+                stale.append(found)
+                found = None
+            if found is None:
+                work = self.stack.enter_context(workspace.workdir())
+                found = self.stack.enter_context(libreoffice(settings, work))
+        for lo in stale:
+            lo.close()
+        found.start()
+        return found
+
+    def give_back(self, settings: Settings, lo: LibreOffice) -> None:
+        with self.lock:
+            if not self.closed and self.pid == os.getpid():
+                self.free.append((libreoffice_key(settings), lo))
+                return
+        lo.close()
+
+    def close(self, for_good: bool = True) -> None:
+        """Stop every LibreOffice of the pool; unless `for_good`, the pool lends new ones afterwards."""
+        if self.pid != os.getpid():
+            return
+        with self.lock:
+            self.closed = for_good
+            self.free = []
+            self.stack.close()
+            self.stack = contextlib.ExitStack()

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from assembler import workspace
+from assembler import atomic, workspace
 from assembler.convert import soffice, warm
 from assembler.convert.soffice import Converted, Job
 from assembler.errors import ExitCode, PdpacketError
@@ -167,11 +167,7 @@ def _interrupt(*_) -> None:
 def _write_token(port: int, token: str) -> Path:
     path = token_path(port)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(token + "\n")
-    os.replace(tmp, path)
+    atomic.write_text(path, token + "\n", mode=0o600)
     return path
 
 

@@ -8,6 +8,7 @@ certificate); certificate of service last.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -160,3 +161,22 @@ def page_range(first: int, last: int) -> str:
 def index_entries(sections: list[Section]) -> list[dict]:
     return [{"tab": s.tab, "title": s.title, "date": s.date, "note": s.note, "pages": s.pages_text,
              "first": s.first, "last": s.last} for s in sections if s.listed]
+
+
+PartKey = tuple[int, int]  # a part's place in the plan: (section, part)
+
+
+def keyed(sections: list[Section]) -> Iterator[tuple[PartKey, Section, Part]]:
+    for si, s in enumerate(sections):
+        for pi, part in enumerate(s.parts):
+            yield (si, pi), s, part
+
+
+def part_at(sections: list[Section], key: PartKey) -> Part:
+    return sections[key[0]].parts[key[1]]
+
+
+def with_parts(sections: list[Section], changes: Mapping[PartKey, Part]) -> list[Section]:
+    """New sections with the parts of `changes` in place of theirs; `sections` stay as they were."""
+    return [replace(s, parts=[changes.get((si, pi), p) for pi, p in enumerate(s.parts)])
+            for si, s in enumerate(sections)]

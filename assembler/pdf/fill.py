@@ -15,6 +15,8 @@ Official forms are supplied by the firm; pdpacket ships none.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,3 +137,25 @@ def unknown_field_message(spec: FormSpec, name: str, fields: dict[str, pdf_forms
     shown = shown or "(none: it is not a fillable form)"
     return (f"{spec.label} has no field named '{name}': {hint}its fields are: {shown} "
             f"(`pdpacket forms fields {spec.named}` lists them)")
+
+
+FORM_KIND_NAMES = (("g28", re.compile(r"g[-_ ]?28", re.I)), ("eoir28", re.compile(r"eoir[-_ ]?28", re.I)),
+                   ("eoir27", re.compile(r"eoir[-_ ]?27", re.I)))
+
+
+def starter_fill(form: Path, fields: list[pdf_forms.FormField]) -> str:
+    """A `forms:` entry for a case file, with one `fill:` line per fillable field, to edit."""
+    kind = next((k for k, pattern in FORM_KIND_NAMES if pattern.search(Path(form).name)), "other")
+    lines = ["forms:", f"  - kind: {kind}  # g28, eoir28, eoir27 or other",
+             f"    file: {json.dumps(str(form), ensure_ascii=False)}  # relative to the case folder"]
+    if kind == "other":
+        lines.append("    title: \"...\"  # its line in the index")
+    lines += ["    fill:  # keep the fields to fill; put an expression in quotes, e.g. \"{{ respondent.family_names }}\""]
+    for f in fields:
+        if not f.fillable:
+            continue
+        what = {"text": "text", "choice": "one of: " + ", ".join(f.values),
+                "radio": "one of: " + ", ".join(f.values),
+                "checkbox": "check box: ticked unless empty, false, no, off or 0"}[f.kind]
+        lines.append(f"      {json.dumps(f.name, ensure_ascii=False)}: \"\"  # {what} (page {f.page})")
+    return "\n".join(lines) + "\n"

@@ -5,13 +5,12 @@ api.py exposes these; the CLI only parses and prints.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
 
+from assembler import atomic
 from assembler.casefile.case import Case, case_settings, today
 from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
@@ -112,7 +111,7 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
     files = [out / n for n in names]
     try:
         for target, m in zip(files, messages, strict=True):
-            _atomic_write(target, m.as_bytes())
+            atomic.write_bytes(target, m.as_bytes())
         for old in built.manifest.get("drafts") or []:
             if old.get("file") not in names:
                 (out / Path(old["file"]).name).unlink(missing_ok=True)
@@ -132,8 +131,8 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
 
 def _write_manifest(out: Path, manifest: dict) -> None:
     try:
-        _atomic_write(out / "manifest.json",
-                      (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic.write_bytes(out / "manifest.json",
+                             (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"cannot update {out / 'manifest.json'}: {exc.strerror}: check free space and "
                           "permissions") from exc
@@ -142,15 +141,6 @@ def _write_manifest(out: Path, manifest: dict) -> None:
 def _sha(data: bytes) -> str:
     import hashlib
     return hashlib.sha256(data).hexdigest()
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --- sending -------------------------------------------------------------------------
@@ -296,9 +286,7 @@ def _keep_decision(case_dir: Path, file: Path, day: str, outcome: str) -> Path:
         return target
     try:
         folder.mkdir(exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(file, tmp)
-        os.replace(tmp, target)
+        atomic.copy(file, target)
     except OSError as exc:
         raise OutputError(f"cannot copy {file} into {folder}: {exc.strerror}: check the folder's permissions") from exc
     return target

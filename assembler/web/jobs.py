@@ -1,5 +1,5 @@
 """Builds started from the browser: run in worker threads, one at a time per case, up to --jobs at once,
-each on a LibreOffice kept running between builds (Offices).
+each on a LibreOffice kept running between builds (api.LibreOfficePool).
 
 A build spends nearly all its time in LibreOffice (a child process), so
 threads keep the server responsive without the cost of a process pool, and
@@ -7,7 +7,6 @@ the build reports its steps straight into the job the page polls.
 """
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 import time
@@ -16,12 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler import api, workspace
+from assembler import api
 from assembler.casefile.case import case_settings
-from assembler.casefile.settings import Settings
-from assembler.convert.office import libreoffice, libreoffice_key
-from assembler.convert.renders import LibreOffice
-from assembler.errors import Finding, InvalidCaseError, InvalidSettingsError, PdpacketError
+from assembler.errors import BUG, Finding, InvalidSettingsError, said
 from assembler.progress import Progress
 
 # The steps of a build in the order build.py announces them, for the progress bar.
@@ -79,65 +75,13 @@ class PublishingProgress(Progress):
                 self.job.fraction = max(self.job.fraction, STEPS.index(key) / len(STEPS))
 
 
-class Offices:
-    """LibreOffices kept running between the web app's builds, one per build running at once.
-
-    A build of its own starts LibreOffice (about a second) and stops it; here a build
-    takes a running one and gives it back (warm.Office restarts it after so many
-    conversions, a crash or a hang). Stopped, profiles removed, by close()."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.free: list[tuple[tuple, LibreOffice]] = []
-        self.stack = contextlib.ExitStack()
-        self.closed = False
-
-    def take(self, settings: Settings) -> LibreOffice | None:
-        """A LibreOffice for one build; None once the web app is stopping (the build starts its own)."""
-        key = libreoffice_key(settings)
-        stale = []
-        with self.lock:
-            if self.closed:
-                return None
-            found = None
-            for i, (k, _) in enumerate(self.free):
-                if k == key:
-                    found = self.free.pop(i)[1]
-                    break
-            if found is not None and any(c.unavailable or c.closed for c in found.kept):
-                # It failed once (a convert-server down for a moment, a start that failed): a
-                # LibreOffice marks itself unusable for good, so the next build gets a fresh one.
-                stale.append(found)
-                found = None
-            if found is None:
-                work = self.stack.enter_context(workspace.workdir())
-                found = self.stack.enter_context(libreoffice(settings, work))
-        for lo in stale:
-            lo.close()
-        found.start()
-        return found
-
-    def give_back(self, settings: Settings, lo: LibreOffice) -> None:
-        with self.lock:
-            if not self.closed:
-                self.free.append((libreoffice_key(settings), lo))
-                return
-        lo.close()
-
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            self.free = []
-            self.stack.close()
-
-
 class Builds:
     def __init__(self, jobs: int = 2, settings_file: Path | None = None):
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pdpacket-build")
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self.settings_file = settings_file
-        self.offices = Offices()
+        self.offices = api.LibreOfficePool()
 
     def start(self, name: str, folder: Path) -> Job:
         """Start a build of the case, unless one is already queued or running (then that one is returned)."""
@@ -160,18 +104,16 @@ class Builds:
             lo = self.offices.take(settings)
             result = api.build(folder, options=api.BuildOptions(self.settings_file, lo=lo),
                                progress=PublishingProgress(job, self.lock))
-        except InvalidCaseError as exc:  # the page lists each problem
-            self._finish(job, "failed", message=exc.message, problems=exc.problems)
-        except InvalidSettingsError as exc:  # not the case's fields: say which file to open
-            files = sorted({p.file for p in exc.problems if p.file})
-            self._finish(job, "failed", message=exc.message + (f" ({', '.join(files)})" if files else ""),
-                         problems=exc.problems)
-        except PdpacketError as exc:
-            self._finish(job, "failed", message=exc.message)
-        except Exception:  # noqa: BLE001 - a bug must not kill the worker; the page says so, stderr has the details
-            traceback.print_exc(file=sys.stderr)
-            self._finish(job, "failed", message="internal error (a bug in pdpacket): the details are in the "
-                                                "terminal that runs `pdpacket serve`; please report it")
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker; the page says so, stderr has the details
+            told = said(exc)
+            message = told.message
+            if told.bug:
+                traceback.print_exc(file=sys.stderr)
+                message = f"{BUG}: the details are in the terminal that runs `pdpacket serve`; please report it"
+            elif isinstance(exc, InvalidSettingsError):  # not the case's fields: say which file to open
+                files = sorted({p.file for p in told.problems if p.file})
+                message += f" ({', '.join(files)})" if files else ""
+            self._finish(job, "failed", message=message, problems=told.problems)
         else:
             self._finish(job, "done", filing=result.filing.name, pages=result.pages, warnings=result.warnings)
         finally:

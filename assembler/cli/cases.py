@@ -1,0 +1,206 @@
+"""`pdpacket validate, build, new, edit, court, batch, check`: one case, or many, from its data to its filing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assembler.cli.group import (
+    build_options,
+    cli,
+    email_option,
+    settings_option,
+    strict_option,
+    templates_option,
+)
+from assembler.errors import ExitCode
+from assembler.vocab import MB
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@settings_option
+@strict_option
+def validate(case, settings_file, strict):
+    """Check a case folder (or case file) and report every problem."""
+    from assembler.api import validate_case
+
+    result = validate_case(case, settings_file=settings_file, strict=strict)
+    for problem in result.problems:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{result.file}: valid" + (f" ({len(result.warnings)} warning(s))" if result.warnings else ""))
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: CASE/out).")
+@email_option
+@build_options("No progress lines.")
+def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, email):
+    """Build the filing PDF, the Word copies and the manifest for a case."""
+    from assembler.convert import early
+
+    early.start(case, settings_file)  # LibreOffice boots while the library is imported and the case read
+    try:
+        from assembler.api import BuildOptions, Progress
+        from assembler.api import build as build_case
+
+        options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
+        result = build_case(case, out, options, progress=Progress(False if quiet else None))
+    finally:
+        early.discard()  # when the build failed before taking it over
+    for name in result.edited:
+        click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
+    for problem in result.warnings:
+        click.echo(problem.render(), err=True)
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(f"{result.filing} ({result.pages} pages)")
+    for part in result.parts + result.drafts:
+        click.echo(f"{part}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--spreadsheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Instead, write a spreadsheet (.csv or .xlsx) to fill with one row per case.")
+@click.option("--force", is_flag=True, help="Replace the spreadsheet if it exists.")
+@settings_option
+def new(case, spreadsheet, force, settings_file):
+    """Start a case folder (case.yaml to fill, exhibits/, a README), or a spreadsheet of cases."""
+    from assembler.api import new_case, new_spreadsheet
+
+    if (case is None) == (spreadsheet is None):
+        raise click.UsageError("give a case folder to create, or --spreadsheet FILE (not both)")
+    if spreadsheet is not None:
+        click.echo(str(new_spreadsheet(spreadsheet, force)))
+        click.echo(f"fill one row per case, then `pdpacket batch {spreadsheet} -o OUT --validate-only`", err=True)
+        return
+    for path in new_case(case, settings_file):
+        click.echo(str(path))
+    click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
+
+
+def _print_passages(passages) -> None:
+    """The passages where the old copy and the fresh render differ: yours first, then the fresh text."""
+    if not passages:
+        click.echo("the fresh copy reads the same as yours, paragraph by paragraph")
+        return
+    click.echo(f"{len(passages)} passage(s) differ (- your edited copy, + the fresh render):")
+    for number, p in enumerate(passages, start=1):
+        click.echo(f"{number}.")
+        for text in p.yours:
+            click.echo(f"  - {text}")
+        for text in p.fresh:
+            click.echo(f"  + {text}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("document", required=False)
+@click.option("--force", is_flag=True, help="Replace an edited copy already in CASE/edits/.")
+@click.option("--refresh", is_flag=True, help="A fresh render in place of an out-of-date edited copy; the old "
+                                              "copy is kept beside it and the passages that differ are listed.")
+@settings_option
+@templates_option
+def edit(case, document, force, refresh, settings_file, templates_dir):
+    """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
+    from assembler.api import BuildOptions, start_edit
+
+    started = start_edit(case, document, BuildOptions.of(settings_file, templates_dir), force=force, refresh=refresh)
+    if started.copy is None:
+        for name in started.names:
+            click.echo(name)
+        return
+    click.echo(str(started.copy))
+    if started.kept is not None:
+        click.echo(f"your edited copy is kept as {started.kept}", err=True)
+        _print_passages(started.passages)
+        click.echo("carry your hand changes over into the fresh copy, then build again", err=True)
+        return
+    click.echo("edit it in Word; `pdpacket build` now uses it instead of rendering the document, and warns when "
+               "the case data it was made from changes", err=True)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: CASE/out, beside the filing).")
+@build_options("No progress lines.")
+def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
+    """Write the joint motion and proposed order of each relief the court grants (for when the office agrees)."""
+    from assembler.api import BuildOptions, Progress, court_papers
+
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts)
+    result = court_papers(case, out, options, progress=Progress(False if quiet else None))
+    for problem in result.warnings:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{result.filing} ({result.pages} pages)")
+    for part in result.parts:
+        click.echo(f"{part}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder: one subfolder per case, and the batch report.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: one per CPU).")
+@click.option("--force", is_flag=True, help="Rebuild cases even when nothing changed since their last build.")
+@click.option("--validate-only", is_flag=True, help="Only check every case and report every problem.")
+@click.option("--exhibits-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="For a spreadsheet: the folder exhibit paths are relative to (default: the spreadsheet's).")
+@email_option
+@build_options("No progress bar.")
+def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
+          split_parts, email):
+    """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
+    from assembler.api import FAILED, BatchFailed, BuildOptions, run_batch, summarize
+    from assembler.vocab import BatchStatus
+
+    notes: list[str] = []
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
+    outcomes = run_batch(source, out, options, jobs=jobs, force=force, validate_only=validate_only,
+                         exhibits_dir=exhibits_dir, quiet=quiet, notes=notes)
+    for note in notes:
+        click.echo(note, err=True)
+    for o in outcomes:
+        if o.status == BatchStatus.skipped and not o.output:  # not a case (an unchanged case has its filing)
+            click.echo(f"{o.case}: skipped: {o.message}", err=True)
+        if o.status in FAILED:
+            click.echo(f"{o.case}: {o.status}: {o.message}", err=True)
+            for line in o.problems:
+                click.echo(f"  {line}", err=True)
+    summary = summarize(outcomes)
+    parts = ", ".join(f"{n} {status}" for status, n in summary.items() if status != "cases")
+    click.echo(f"{summary['cases']} cases: {parts} (report: {out / 'batch-report.csv'})")
+    bad = summary.get("failed", 0) + summary.get("invalid", 0)
+    if bad:
+        if validate_only and not summary.get("failed"):
+            raise SystemExit(int(ExitCode.invalid_case))
+        raise BatchFailed(f"{bad} of {summary['cases']} cases did not build: see {out / 'batch-report.csv'}")
+
+
+@cli.command()
+@click.argument("filing", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--limit", "limit_mb", type=click.FloatRange(min=0.1), default=None,
+              help="Size limit in MB (default: the settings' filing.size_limit_mb, 25).")
+@click.option("--split", "split_parts", is_flag=True, help="Over the limit: write numbered parts beside the file.")
+@settings_option
+def check(filing, limit_mb, split_parts, settings_file):
+    """Preflight a filing: opens, Letter pages, text, active content, size, manifest."""
+    from assembler.api import check_filing
+    from assembler.errors import FilingCheckError
+
+    checked = check_filing(filing, limit_mb, split_parts, settings_file)
+    report = checked.report
+    for part in checked.parts:
+        click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")
+    for f in report.findings:
+        click.echo(f.render(), err=True)
+    pages = f"{report.pages} page{'' if report.pages == 1 else 's'}, " if report.pages else ""
+    summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
+               + (", checked against its manifest" if checked.with_manifest else ""))
+    if report.errors:
+        raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
+    click.echo(f"{summary}: OK" + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))

@@ -1,0 +1,111 @@
+"""`pdpacket forms ..., templates ...`: the official forms and the Word templates."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assembler.cli.group import (
+    cli,
+    settings_option,
+    templates_option,
+)
+from assembler.vocab import Role
+
+
+@cli.group()
+def forms():
+    """Official forms (G-28, EOIR-28, EOIR-27...) to put in a filing."""
+
+
+@forms.command("fields")
+@click.argument("form", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print a starter `forms:` entry with a fill: line per field.")
+def forms_fields(form, as_yaml):
+    """List a PDF form's fields: name, kind, allowed values, page."""
+    from assembler.api import form_fields, starter_fill
+
+    fields = form_fields(form)
+    if as_yaml:
+        click.echo(starter_fill(form, fields), nl=False)
+        return
+    if not fields:
+        click.echo(f"{form}: no form fields (a flat PDF: it goes into the filing as it is)", err=True)
+        return
+    for f in fields:
+        values = f"  [{', '.join(f.values)}]" if f.values and f.kind != "checkbox" else ""
+        on = f"  (on: {f.values[0]})" if f.kind == "checkbox" and f.values else ""
+        click.echo(f"{f.name:48} {f.kind:9} page {f.page}{values}{on}")
+
+
+@cli.group()
+def templates():
+    """List, export, describe and check the Word templates."""
+
+
+@templates.command("list")
+@settings_option
+@templates_option
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Show the templates this case would use (its template_set, its settings).")
+def templates_list(settings_file, templates_dir, case):
+    """For each role, the template file that will be used and where it comes from."""
+    from assembler.api import list_templates
+
+    for role, choice in list_templates(settings_file, templates_dir, case).items():
+        click.echo(f"{role:24} {choice.source:18} {choice.path}")
+
+
+@templates.command("export")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite templates already in DEST.")
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]),
+              help="Only this role's template (repeat for several); the others keep coming from the defaults.")
+def templates_export(dest, force, roles):
+    """Copy the default templates into DEST, to start a firm's own set."""
+    from assembler.api import export_templates
+
+    for path in export_templates(dest, force, [Role(r) for r in roles] or None):
+        click.echo(str(path))
+    click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
+               f"`pdpacket templates check {dest}`", err=True)
+
+
+@templates.command("vars")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None,
+              help="Only what this role's template can use.")
+def templates_vars(role):
+    """Every variable and filter a template may use, with its type and an example."""
+    import json
+
+    from assembler.api import template_filters, template_variables
+
+    click.echo("Variables (a[] is an item of the list a: use it in {%p for x in a %}):")
+    for v in template_variables(Role(role) if role else None):
+        example = "" if v.var.example is None else json.dumps(v.var.example, ensure_ascii=False)
+        note = f"  [{v.role} template{'s' * (',' in v.role)} only]" if v.role and not role else ""
+        hint = f"  -- {v.var.doc}" if v.var.doc else ""
+        click.echo(f"  {v.path:48} {v.var.type:8} {example[:60]}{note}{hint}")
+    click.echo("Filters ({{ value|filter }}):")
+    for name, doc in template_filters().items():
+        click.echo(f"  {name:48} {doc}")
+
+
+@templates.command("check")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path), required=False)
+@settings_option
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Check against this case's data, its custom fields included (and, without FOLDER, the "
+                   "templates it would use).")
+def templates_check(folder, settings_file, case):
+    """Check a folder of templates (default: the ones that would be used)."""
+    from assembler.api import check_templates
+    from assembler.errors import TemplateError, errors_of
+
+    findings = check_templates(folder, settings_file, case)
+    for finding in findings:
+        click.echo(finding.render(), err=True)
+    errors = errors_of(findings)
+    if errors:
+        raise TemplateError(f"{len(errors)} error(s) in the templates")
+    click.echo("templates OK" + (f" ({len(findings)} warning(s))" if findings else ""))

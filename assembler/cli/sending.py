@@ -1,0 +1,131 @@
+"""`pdpacket email, send, log, status`: sending a filing and following it up."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from assembler.cli.group import (
+    cli,
+    settings_option,
+)
+from assembler.vocab import MB
+
+# --- sending and following up ---------------------------------------------------------
+
+out_option = click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                          help="The build's output folder (default: CASE/out).")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@out_option
+@click.option("--date", "when", default=None, metavar="WHEN",
+              help="The drafts' Date (YYYY-MM-DD or an ISO time; default: the letter's date, 12:00 UTC).")
+@settings_option
+def email(case, out, when, settings_file):
+    """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml)."""
+    from assembler.api import write_drafts
+
+    drafts = write_drafts(case, out, settings_file, when)
+    for note in drafts.notes:
+        click.echo(note, err=True)
+    for path in drafts.files:
+        click.echo(str(path))
+    click.echo(f"to {', '.join(drafts.recipients)}: open the draft in the mail program, check it and send it "
+               "(or use `pdpacket send`)", err=True)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@out_option
+@click.option("--again", is_flag=True, help="Send every message, even though the ledger says the case (or some "
+              "of its messages) was already sent.")
+@click.option("--possibly-sent", type=click.Choice(["arrived", "resend"]), default=None,
+              help="What the mailbox showed of a message recorded as possibly sent: it arrived (record it, send "
+                   "the rest), or it did not (send it again with the rest).")
+@click.option("--dry-run", is_flag=True, help="Print what would go where; send nothing, record nothing.")
+@settings_option
+def send(case, out, again, possibly_sent, dry_run, settings_file):
+    """Send the built filing to the office through the firm's SMTP server, recording each message as the
+    server accepts it; run again after a failure, it sends the messages not yet accepted."""
+    from assembler.api import send_case
+
+    sent = send_case(case, out, settings_file, again=again, dry_run=dry_run, possibly_sent=possibly_sent)
+    for note in sent.notes:
+        click.echo(note, err=True)
+    for m in sent.messages:
+        files = ", ".join(f"{a.name} ({len(a.data) / MB:.1f} MB)" for a in m.attachments)
+        verb = "would send" if dry_run else "sent"
+        click.echo(f"{verb} {m.number} of {m.total} to {', '.join(m.recipients)} via {sent.server}: "
+                   f"{m.message['Subject']} [{files}]")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--sent", "sent", is_flag=True, help="Record a request sent by other means.")
+@click.option("--method", type=click.Choice(["portal", "mail", "hand", "fax", "eservice", "email"]),
+              help="How it was sent (with --sent).")
+@click.option("--response", type=click.Choice(["granted", "denied", "partial", "no-response"]),
+              help="Record the office's answer.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When (default: today).")
+@click.option("--note", default=None, help="A short note kept with the event.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The decision (with --response), copied into CASE/responses/.")
+@settings_option
+def log(case, sent, method, response, day, note, file, settings_file):
+    """Record in the ledger a request sent by other means, or the office's answer."""
+    from assembler.api import log_response, log_sent
+
+    if sent == bool(response):
+        raise click.UsageError("give either --sent (with --method) or --response")
+    if sent and not method:
+        raise click.UsageError("--sent needs --method (portal, mail, hand, fax, eservice, email)")
+    if file and not response:
+        raise click.UsageError("--file goes with --response")
+    when = day.date() if day else None
+    event, notes = (log_sent(case, when, method, settings_file, note) if sent
+                    else log_response(case, response, when, note, file, settings_file))
+    for line in notes:
+        click.echo(line, err=True)
+    what = f"sent by {event.method}" if sent else f"response: {event.outcome}"
+    click.echo(f"{event.a_number}: {what} on {event.day}" + (f" (file: {event.file})" if event.file else ""))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@settings_option
+def status(folder, as_json, as_csv, settings_file):
+    """Every case of a cases folder: built, sent, answered, next hearing, and what is due (most urgent first)."""
+    import csv
+    import json
+
+    from assembler.api import STATUS_FIELDS as FIELDS
+    from assembler.api import status as case_statuses
+
+    found = case_statuses(folder, settings_file)
+    rows = [c.row() for c in found.cases]
+    if not found.ledger_found:
+        click.echo(f"no ledger yet at {found.ledger}: nothing was built, sent or logged there", err=True)
+    if as_json:
+        click.echo(json.dumps({"folder": str(found.folder), "ledger": str(found.ledger), "cases": rows}, indent=2,
+                              ensure_ascii=False))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            flags = ("DETAINED " if r["detained"] else "") + (f"{r['a_number']}" if r["a_number"] else "")
+            built = (f"built {r['built']}" + (" (inputs changed)" if r["changed"] else "")) if r["built"] else "not built"
+            sent = (f"sent {r['sent']} by {r['method']}" if r["sent"]
+                    else "sent in part" if r["delivery"] else "not sent")
+            answer = f"answer: {r['response']} {r['response_date']}" if r["response"] else "no answer"
+            hearing = f"hearing {r['next_hearing']}" if r["next_hearing"] else "no hearing set"
+            click.echo(f"{r['case']}: {flags}; {built}; {sent}; {answer}; {hearing}")
+            if r["delivery"]:
+                click.echo(f"    sent in part: {r['delivery']}")
+            click.echo(f"    due: {r['due'] or 'nothing'}")

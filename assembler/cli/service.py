@@ -1,0 +1,65 @@
+"""`pdpacket offices, convert-server, serve`: the office directory, and the long-running services."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assembler.cli.group import (
+    cli,
+    settings_option,
+)
+
+
+@cli.command()
+@settings_option
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Look up settings as for this case folder.")
+@click.option("--court", default=None, help="Only the offices covering this immigration court (a part of its name).")
+def offices(settings_file, case, court):
+    """List the Offices of the Chief Counsel a case can name: courts, sub-offices, rules."""
+    from assembler.api import list_offices
+
+    for view in list_offices(settings_file, case, court):
+        indent = "  " if view.sub else ""
+        first, *rest = view.lines()
+        click.echo(f"{indent}{view.key:{22 - len(indent)}} {first}")
+        for line in rest:
+            click.echo(f"{'':22} {line}")
+
+
+@cli.command("convert-server")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free one, printed when ready).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="LibreOffice processes to keep running (default: one per CPU).")
+@settings_option
+def convert_server(port, jobs, settings_file):
+    """Keep LibreOffice running for the builds on this machine, until Ctrl-C.
+
+    Builds use it when the settings say `soffice: {server: "127.0.0.1:PORT"}`;
+    when it does not answer, they start LibreOffice themselves."""
+    from assembler.api import serve_conversions
+
+    def ready(address: str, said: str) -> None:
+        click.echo(address)  # on stdout, alone: for scripts that started it with --port 0
+        click.echo(said, err=True)
+
+    serve_conversions(port, jobs, settings_file, ready)
+    click.echo("stopped", err=True)
+
+
+@cli.command()
+@click.argument("cases", required=False, default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; another than this computer's own needs care (a warning is printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the web app in the browser.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Builds that may run at the same time (of different cases).")
+@settings_option
+def serve(cases, port, host, open_browser, jobs, settings_file):
+    """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
+    from assembler.web.server import serve as run_server
+
+    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, settings_file=settings_file)

@@ -1,0 +1,116 @@
+"""The parts of a build that need no template: the case's exhibits and forms, made PDFs (or, for a
+Word or OpenDocument exhibit, a job for LibreOffice); and the filing's final check. Each returns
+what it made; the build's stages (build.py) put it into their records."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pypdf import PdfReader
+
+from assembler.casefile.offices import size_limit_mb as office_size_limit
+from assembler.convert import exhibits
+from assembler.documents.plan import Part, PartKey, keyed
+from assembler.errors import FilingCheckError, Finding, InvalidCaseError
+from assembler.files import sha256
+from assembler.pdf import fill, preflight, split
+from assembler.pdf import forms as pdf_forms
+from assembler.pdf.read import open_pdf
+from assembler.progress import Progress
+from assembler.vocab import MB, PartKind
+
+if TYPE_CHECKING:
+    from assembler.build import Assembled, Planned
+
+
+def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], dict[Path, PartKey],
+                                                                    list[Path]]:
+    """The case's own files: a PDF as it is (its pages counted, and which draw no text), an image made
+    a PDF, a Word or OpenDocument file copied for LibreOffice. Returns the parts with their PDFs, the
+    documents to convert, and the case's files used."""
+    exhibit_dir = planned.work / "exhibits"
+    exhibit_dir.mkdir()
+    made: dict[PartKey, Part] = {}
+    office_docs: dict[Path, PartKey] = {}
+    inputs: list[Path] = []
+    for key, s, part in keyed(planned.sections):
+        if part.source is None or part.kind == PartKind.form:  # forms: prepare_forms
+            continue
+        inputs.append(part.source)
+        suffix = part.source.suffix.lower()
+        i = key[1]
+        if suffix == ".pdf":
+            reader = open_pdf(part.source, part.label, notices)
+            # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
+            made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
+                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
+        elif suffix in exhibits.IMAGE_SUFFIXES:
+            made[key] = replace(part, pdf=exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf",
+                                                                part.label))
+        elif suffix in exhibits.OFFICE_SUFFIXES:
+            # A copy with a unique name: soffice names its outputs by base name.
+            copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
+            shutil.copyfile(part.source, copy)
+            office_docs[copy] = key
+    if planned.signature:
+        inputs.append(planned.signature)
+    return made, office_docs, inputs
+
+
+def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], list[Path]]:
+    """Each form as it is, or filled from the case data and flattened (pdf/fill.py)."""
+    env = None
+    made: dict[PartKey, Part] = {}
+    inputs: list[Path] = []
+    for key, _, part in keyed(planned.sections):
+        spec = part.form
+        if part.kind != PartKind.form or spec is None or spec.file is None:
+            continue
+        inputs.append(spec.file)
+        if not spec.fill:
+            made[key] = replace(part, pdf=spec.file, pages=len(open_pdf(spec.file, part.label, notices).pages))
+            continue
+        env = env or fill.fill_environment(planned.context["tabs"])
+        fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}
+        values, errors = fill.render_fill(spec, fields, planned.context, env)
+        if errors:  # validate reports these; here only if the form changed since
+            raise InvalidCaseError([Finding(planned.case.shown, fill.fill_path(spec, e.field),
+                                            fill.fill_error_text(spec, e)) for e in errors])
+        target = planned.work / "forms" / f"form-{spec.index}.pdf"
+        target.parent.mkdir(exist_ok=True)
+        pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, notices)
+        made[key] = replace(part, pdf=pdf, pages=len(PdfReader(pdf).pages))
+    return made, inputs
+
+
+def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> tuple[list[str], list[dict]]:
+    """Check the filing; split it when asked and it is too big. Returns warnings, and the parts written."""
+    progress.step("check the filing")
+    planned, sections = assembled.plan, assembled.sections
+    # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
+    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in sections for p in s.parts
+                     if p.source is not None and p.source.suffix.lower() == ".pdf"
+                     for n in range(p.first, p.last + 1)}
+    limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
+    untexted = None
+    if all(p.untexted is not None for s in sections for p in s.parts
+           if p.source is not None and p.source.suffix.lower() == ".pdf"):
+        untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
+    report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
+                                    deep=False, untexted=untexted)
+    too_big = [f for f in report.errors if f.kind == "size"]
+    errors = [f for f in report.errors if f not in too_big]
+    if errors:
+        raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
+    warnings = [f.message for f in report.warnings]
+    parts: list[dict] = []
+    if too_big and split_parts:
+        written = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
+                              planned.output.title)
+        parts = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
+                  "pages": len(PdfReader(p).pages)} for p in written]
+    elif too_big:
+        warnings.append(too_big[0].message.replace("the file is", "the filing is"))
+    return warnings, parts
