@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -19,7 +20,7 @@ def types(rules: dict) -> set[str]:
     return set(kind) if isinstance(kind, list) else {kind} if kind else set()
 
 
-def example_value(rules: dict, other: bool = False):
+def example_value(rules: dict, other: bool = False) -> Any:
     """A value the field's rules accept, built from its examples (required fields only);
     `other`: where the rules allow a choice (a keyword, yes/no), another choice."""
     meta = rules.get("meta") or {}

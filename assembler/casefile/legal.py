@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import difflib
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from assembler.casefile import offices
 from assembler.documents.citations import Stage, misfit, stage_of
 
+if TYPE_CHECKING:
+    from assembler.casefile.rules import Checker
 
-def check(c) -> None:
-    """`c` is rules._Checker: c.doc, c.settings, c.add(path, message), c.warn(path, message)."""
+
+def check(c: Checker) -> None:
+    """`c`: what rules.check has read of the case, and where its findings go (c.add, c.warn)."""
     office = c.settings.offices.get(c.doc["office"])
     _stage(c)
     _detained(c)
@@ -27,7 +31,7 @@ def check(c) -> None:
         _routing(c, office)
 
 
-def _stage(c) -> None:
+def _stage(c: Checker) -> None:
     p, req = c.doc["proceedings"], c.doc["request"]
     stage = stage_of(p["stage"])
     if stage is not Stage.before_nta and not p.get("court"):
@@ -59,7 +63,7 @@ def _stage(c) -> None:
                                  "not by the Office of the Chief Counsel: the letter asks for the office's support")
 
 
-def _detained(c) -> None:
+def _detained(c: Checker) -> None:
     r = c.doc["respondent"]
     if not r.get("detained"):
         for name in ("detention_facility", "detained_since"):
@@ -75,7 +79,7 @@ def _detained(c) -> None:
         c.add("respondent.detained_since", f"{since} is in the future: check the date of detention")
 
 
-def _service(c, office: dict | None) -> None:
+def _service(c: Checker, office: dict | None) -> None:
     service = c.doc["service"]
     method = service["method"]
     address = service.get("address") or []
@@ -95,7 +99,7 @@ def _service(c, office: dict | None) -> None:
         c.add(*found)
 
 
-def _criminal_history(c, office: dict | None) -> None:
+def _criminal_history(c: Checker, office: dict | None) -> None:
     history = c.doc["request"].get("criminal_history")
     if history is None:
         c.warn("request.criminal_history", "the case does not say whether the respondent has a criminal history: "
@@ -121,7 +125,7 @@ def _criminal_history(c, office: dict | None) -> None:
             c.add(path, f"no exhibit has the id '{ref}': {hint}")
 
 
-def _negative_factors(c) -> None:
+def _negative_factors(c: Checker) -> None:
     if c.doc["request"].get("negative_factors") is None:
         c.warn("request.negative_factors", "the case does not address negative factors: list them, or write "
                                            "negative_factors: none when none are known")
@@ -139,8 +143,8 @@ def nested(text: str) -> bool:
     return False
 
 
-def _nested_parentheses(c) -> None:
-    def walk(value, path):
+def _nested_parentheses(c: Checker) -> None:
+    def walk(value: Any, path: str) -> None:
         if isinstance(value, str):
             if nested(value):
                 c.warn(path, "has parentheses inside parentheses, which the filing would print as they are: "
@@ -155,7 +159,7 @@ def _nested_parentheses(c) -> None:
         walk(c.doc.get(section), section)
 
 
-def _routing(c, office: dict) -> None:
+def _routing(c: Checker, office: dict) -> None:
     known = c.settings.offices
     court = c.doc["proceedings"].get("court")
     if court and not offices.covers(office, court):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -19,7 +20,7 @@ YES = {"true", "yes", "y", "on"}
 NO = {"false", "no", "n", "off"}
 
 
-def _scalar_text(value) -> str:
+def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         raise ValueError(f"expected text, found {str(value).lower()}: put the value in quotes")
     if isinstance(value, (int, float)):
@@ -34,7 +35,7 @@ def _scalar_text(value) -> str:
     raise ValueError(f"expected a single value, found a {_kind(value)}")
 
 
-def _kind(value) -> str:
+def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "mapping (fields indented below)"
     if isinstance(value, list):
@@ -42,13 +43,13 @@ def _kind(value) -> str:
     return type(value).__name__
 
 
-def text(value):
+def text(value: Any) -> str | None:
     if value is None:
         return None
     return _scalar_text(value).strip()
 
 
-def paragraphs(value) -> list[str]:
+def paragraphs(value: Any) -> list[str]:
     """The paragraph rule, the same for every way text arrives (any YAML style, JSON, a spreadsheet
     cell, the web form): a blank line (empty, or only spaces) ends a paragraph; the lines of one
     paragraph are joined by a space, as YAML joins them in every style but `|`, and as a writer
@@ -64,12 +65,12 @@ def paragraphs(value) -> list[str]:
     return [" ".join(p) for p in found if p]
 
 
-def upper(value):
+def upper(value: Any) -> str | None:
     value = text(value)
     return value.upper() if value else value
 
 
-def keyword(value):
+def keyword(value: Any) -> str | None:
     """'Administrative closure' -> 'administrative_closure'."""
     value = text(value)
     if value is None:
@@ -77,13 +78,13 @@ def keyword(value):
     return re.sub(r"[\s\-]+", "_", value.lower())
 
 
-def form_kind(value):
+def form_kind(value: Any) -> str | None:
     """'G-28' / 'g28' / 'EOIR 28' -> 'g28' / 'eoir28'."""
     value = keyword(value)
     return None if value is None else value.replace("_", "")
 
 
-def yesno(value):
+def yesno(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     word = _scalar_text(value).strip().lower()
@@ -94,7 +95,7 @@ def yesno(value):
     raise ValueError(f"'{value}' is not a yes/no value: write true or false")
 
 
-def integer(value):
+def integer(value: Any) -> Any:
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     word = _scalar_text(value).strip()
@@ -103,7 +104,7 @@ def integer(value):
     raise ValueError(f"'{value}' is not a whole number")
 
 
-def number(value):
+def number(value: Any) -> Any:
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
     word = _scalar_text(value).strip()
@@ -113,14 +114,14 @@ def number(value):
         raise ValueError(f"'{value}' is not a number") from None
 
 
-def lines(value):
+def lines(value: Any) -> Any:
     """An address: a list of lines, or one text with line breaks."""
     if value is None or isinstance(value, list):
         return value
     return [line.strip() for line in _scalar_text(value).splitlines() if line.strip()]
 
 
-def listify(value):
+def listify(value: Any) -> Any:
     if value is None or isinstance(value, list):
         return value
     if isinstance(value, dict):
@@ -131,7 +132,7 @@ def listify(value):
 NONE_WORDS = {"none", "none known", "none known.", "none.", "no"}
 
 
-def none_or_list(value):
+def none_or_list(value: Any) -> Any:
     """`criminal_history: none` says there is none; a list lists them; anything else is a mistake.
     (Absent means the case does not address it, which validation warns about.)"""
     if value is None or isinstance(value, (list, dict)):
@@ -143,7 +144,7 @@ def none_or_list(value):
                      "is nothing to list")
 
 
-def a_number(value):
+def a_number(value: Any) -> Any:
     """A-numbers: 'A' plus 8 or 9 digits; 8 digits are the 9 with a leading 0."""
     if value is None:
         return None
@@ -165,7 +166,7 @@ def format_a_number(value: str) -> str:
     return f"A{d[0:3]}-{d[3:6]}-{d[6:9]}"
 
 
-def date_(value):
+def date_(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -214,7 +215,7 @@ def _make_date(raw: str, year: int, month: int, day: int) -> date:
         raise ValueError(f"'{raw}' is not a real calendar date: check the day and month") from None
 
 
-def time_(value):
+def time_(value: Any) -> Any:
     if value is None:
         return None
     raw = _scalar_text(value).strip()

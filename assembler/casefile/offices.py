@@ -7,6 +7,11 @@ a guess: a value that is not known stays empty, and whoever needs it says so
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assembler.casefile.case import Case
+
 from dataclasses import dataclass
 
 from assembler.casefile.normalize import format_a_number
@@ -177,7 +182,7 @@ def subject_line(office: dict, name: str, a_number: str) -> str | None:
     return pattern.replace("{name}", name).replace("{a_number}", a_number)
 
 
-def office_warnings(case) -> list[Finding]:
+def office_warnings(case: Case) -> list[Finding]:
     """What every build of `case` (a validated casefile.case.Case) says about its office."""
     if case.office is None:
         return []
@@ -186,7 +191,7 @@ def office_warnings(case) -> list[Finding]:
     return [warning] if warning else []
 
 
-def manifest_record(case) -> dict:
+def manifest_record(case: Case) -> dict:
     """The office a filing went to, as the manifest records it: which entry, what was printed, from where."""
     office = case.office or {}
     found = service_destination(case.data["service"], office) if office else None

@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -95,7 +96,7 @@ def load_file(path: Path, shown: str | None = None) -> LoadedFile:
 
 
 def _load_json(text: str, loaded: LoadedFile, shown: str) -> None:
-    def no_duplicates(pairs):
+    def no_duplicates(pairs: list[tuple[Any, Any]]) -> dict:
         seen = {}
         for key, value in pairs:
             if key in seen:
@@ -235,7 +236,7 @@ def _unclosed_quote(text: str, until: int) -> int | None:
     return None
 
 
-def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set, text: str):
+def _construct(node: yaml.Node, path: str, loaded: LoadedFile, shown: str, seen: set, text: str) -> Any:
     loaded.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # An alias (*name) makes the composer hand back the same node again; a few

@@ -5,11 +5,15 @@ import difflib
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assembler.casefile import legal
 from assembler.casefile.forms import FillChecks, missing_forms, resolve_forms
 from assembler.errors import Finding
 from assembler.vocab import Severity
+
+if TYPE_CHECKING:
+    from assembler.casefile.settings import Settings
 
 EXHIBIT_KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                  ".tiff": "tiff", ".docx": "docx", ".odt": "odt", ".heic": "heic", ".heif": "heic"}
@@ -32,13 +36,14 @@ def signed_in_us(signed: dict) -> bool:
     return signed["country"].strip().lower() in US_PLACES
 
 
-class _Checker:
-    def __init__(self, doc, case_dir: Path, settings, file: str, lines: dict, today: date):
+class Checker:
+    def __init__(self, doc: dict, case_dir: Path, settings: Any, file: str, lines: dict, today: date) -> None:
+        # settings: the Settings; None where only the files a case names are checked (exhibit_file_problem)
         self.doc, self.case_dir, self.settings = doc, case_dir, settings
         self.file, self.lines, self.today = file, lines, today
         self.problems: list[Finding] = []
 
-    def add(self, path: str, message: str, severity: Severity = Severity.error):
+    def add(self, path: str, message: str, severity: Severity = Severity.error) -> None:
         line = self.lines.get(path)
         probe = path
         while line is None and ("." in probe or "[" in probe):
@@ -46,15 +51,15 @@ class _Checker:
             line = self.lines.get(probe)
         self.problems.append(Finding(self.file, path, message, severity, line))
 
-    def warn(self, path: str, message: str):
+    def warn(self, path: str, message: str) -> None:
         self.add(path, message, Severity.warning)
 
 
-def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: date,
+def check(doc: dict, case_dir: Path, settings: Settings, file: str, lines: dict, today: date,
           fill_checks: FillChecks = ()) -> list[Finding]:
     """Every cross-field and file problem of schema-valid case data; `fill_checks` check the forms'
     fill mappings (they need the documents: see casefile/forms.py)."""
-    c = _Checker(doc, case_dir, settings, file, lines, today)
+    c = Checker(doc, case_dir, settings, file, lines, today)
     _respondent(c)
     _hearing(c)
     _office(c)
@@ -69,7 +74,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     return c.problems
 
 
-def _respondent(c: _Checker):
+def _respondent(c: Checker) -> None:
     r = c.doc["respondent"]
     born = date.fromisoformat(r["date_of_birth"])
     if born > c.today:
@@ -81,14 +86,14 @@ def _respondent(c: _Checker):
     _country_code(c, "respondent.country_of_citizenship", r["country_of_citizenship"])
 
 
-def _country_code(c: _Checker, path: str, country: str) -> None:
+def _country_code(c: Checker, path: str, country: str) -> None:
     """A bare code (NO, DE) prints as typed on a filing that should name the country."""
     if len(country) <= 3 and country.isupper() and country.lower() not in US_PLACES:
         c.warn(path, f"'{country}' looks like a country code (YAML reads a bare NO as 'no'; pdpacket kept the "
                      "text): write the country's full name, e.g. Norway")
 
 
-def _hearing(c: _Checker):
+def _hearing(c: Checker) -> None:
     nh = c.doc["proceedings"].get("next_hearing")
     if not nh:
         return
@@ -100,7 +105,7 @@ def _hearing(c: _Checker):
                f"the hearing on {when} is within {HEARING_SOON_DAYS} days: file the request right away")
 
 
-def _office(c: _Checker):
+def _office(c: Checker) -> None:
     key = c.doc["office"]
     if key not in c.settings.offices:
         close = difflib.get_close_matches(key, list(c.settings.offices), n=1, cutoff=0.5)
@@ -108,7 +113,7 @@ def _office(c: _Checker):
         c.add("office", f"'{key}' is not a known office: {hint}see `pdpacket offices`, or add it to the settings")
 
 
-def _exhibit_ids(c: _Checker) -> list[str]:
+def _exhibit_ids(c: Checker) -> list[str]:
     seen: dict[str, str] = {}
     for kind in ("declarations", "exhibits"):
         for i, item in enumerate(c.doc.get(kind) or []):
@@ -120,7 +125,7 @@ def _exhibit_ids(c: _Checker) -> list[str]:
     return list(seen)
 
 
-def _citations(c: _Checker, ids: list[str]):
+def _citations(c: Checker, ids: list[str]) -> None:
     req = c.doc["request"]
     for group in ("favorable_factors", "negative_factors", "criminal_history"):
         items = req.get(group)
@@ -132,7 +137,7 @@ def _citations(c: _Checker, ids: list[str]):
                     c.add(f"request.{group}[{i}].exhibits[{j}]", f"no exhibit or declaration has the id '{ref}': {hint}")
 
 
-def _declarations(c: _Checker):
+def _declarations(c: Checker) -> None:
     for i, d in enumerate(c.doc.get("declarations") or []):
         _country_code(c, f"declarations[{i}].signed.country", d["signed"]["country"])
         reads_english = d.get("reads_english")
@@ -147,7 +152,7 @@ def _declarations(c: _Checker):
             c.add(f"declarations[{i}].signed.date", f"{signed} is more than a year ahead: check the year")
 
 
-def _exhibits(c: _Checker):
+def _exhibits(c: Checker) -> None:
     for i, e in enumerate(c.doc.get("exhibits") or []):
         _file(c, f"exhibits[{i}].file", e["file"], EXHIBIT_KINDS)
         translation = e.get("translation")
@@ -158,7 +163,7 @@ def _exhibits(c: _Checker):
             _file(c, f"exhibits[{i}].translation.file", translation["file"], EXHIBIT_KINDS)
 
 
-def _signature(c: _Checker):
+def _signature(c: Checker) -> None:
     sig = c.doc["attorney"].get("signature") or {}
     if sig.get("image"):
         _file(c, "attorney.signature.image", sig["image"], {k: v for k, v in EXHIBIT_KINDS.items()
@@ -168,12 +173,12 @@ def _signature(c: _Checker):
 def exhibit_file_problem(case_dir: Path, name: str, today: date) -> str | None:
     """What validate says about a file a case names as an exhibit (inside the folder, not empty, a
     supported kind whose content matches its name), or None when it may be used."""
-    checker = _Checker({}, case_dir, None, "", {}, today)
+    checker = Checker({}, case_dir, None, "", {}, today)
     _file(checker, "file", name, EXHIBIT_KINDS)
     return checker.problems[0].message if checker.problems else None
 
 
-def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
+def _file(c: Checker, path: str, name: str, kinds: dict[str, str]) -> None:
     resolved = resolve_case_path(c.case_dir, name)
     if isinstance(resolved, str):
         c.add(path, resolved)
@@ -245,7 +250,7 @@ def resolve_case_path(case_dir: Path, name: str) -> Path | str:
     return target
 
 
-def _template_set(c: _Checker):
+def _template_set(c: Checker) -> None:
     name = c.doc.get("template_set")
     if not name:
         return
@@ -262,7 +267,7 @@ def _template_set(c: _Checker):
 
 # --- forms (G-28, EOIR-28, EOIR-27...): casefile/forms.py -------------------------------------
 
-def _forms(c: _Checker, fill_checks: FillChecks):
+def _forms(c: Checker, fill_checks: FillChecks) -> None:
     office = c.settings.offices.get(c.doc["office"])
     for path, message, is_error in missing_forms(c.doc, office):
         c.add(path, message, Severity.error if is_error else Severity.warning)

@@ -12,6 +12,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from assembler import resources
 from assembler.casefile.examples import types
@@ -44,7 +45,7 @@ A case folder for pdpacket.
 """
 
 
-def _flow(value) -> str:
+def _flow(value: Any) -> str:
     """A value as YAML on one line."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -149,7 +150,7 @@ def columns() -> list[tuple[str, dict, str]]:
     return found
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import difflib
 import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import cerberus
 from cerberus import errors as cerr
@@ -28,14 +30,14 @@ TYPE_WORDS = {
 }
 
 
-def path_str(parts) -> str:
+def path_str(parts: Iterable[str | int]) -> str:
     out = ""
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
 
 
-def describe(value) -> str:
+def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -45,7 +47,7 @@ def describe(value) -> str:
     return f"'{value}'"
 
 
-def schema_at(schema: dict, parts) -> dict | None:
+def schema_at(schema: dict, parts: Iterable[str | int]) -> dict | None:
     """The rules of the field at `parts` (list indices step into `schema`)."""
     rules: dict | None = {"type": "dict", "schema": schema}
     for p in parts:
@@ -136,7 +138,7 @@ class SchemaCheck:
         return f"{describe(value)} is not valid ({err.rule}){hint}"
 
 
-def _leaves(errors):
+def _leaves(errors: Iterable[Any]) -> Iterator[Any]:
     for err in errors:
         if err.is_group_error and err.child_errors:
             yield from _leaves(err.child_errors)

@@ -17,6 +17,7 @@ import io
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from assembler import resources
 from assembler.casefile.schema import schema_at
@@ -80,7 +81,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return result
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -119,7 +120,7 @@ def _case_schema() -> dict:
     return resources.load_schema("case")
 
 
-def _list_cell(tokens: list, column: str, value: str):
+def _list_cell(tokens: list, column: str, value: str) -> Any:
     """A cell that fills a whole list: its items, one a line (or comma-separated ids and keywords)."""
     rules = schema_at(_case_schema(), tokens)
     if not rules or rules.get("type") != "list" or (rules.get("schema") or {}).get("type") != "string":
@@ -153,7 +154,7 @@ def _parse(column: str) -> list | None:
     return tokens
 
 
-def _put(target, tokens: list, value) -> None:
+def _put(target: Any, tokens: list, value: Any) -> None:
     for i, token in enumerate(tokens):
         last = i == len(tokens) - 1
         nxt: list | dict | None = None if last else ([] if isinstance(tokens[i + 1], int) else {})

@@ -22,6 +22,7 @@ import itertools
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from pypdf import PdfReader
@@ -115,7 +116,7 @@ def _mark(content: list, i: int) -> None:
         return
 
 
-def _end_section(content: list, sect) -> list:
+def _end_section(content: list, sect: Any) -> list:
     """A section ends with a paragraph whose properties hold a copy of the section's sectPr."""
     if sect is None:
         return content

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from assembler.convert import combine, soffice, warm
 from assembler.documents.plan import Part
@@ -102,7 +103,7 @@ class LibreOffice:
     def __enter__(self) -> LibreOffice:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -216,7 +217,7 @@ class Ahead:
     def __enter__(self) -> Ahead:
         return self
 
-    def __exit__(self, kind, exc, tb) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if kind is not None and (self.owned or not issubclass(kind, Exception)):
             # The build failed, or Ctrl-C: stop LibreOffice now rather than wait for a conversion
             # in flight (or a start that hangs) to time out. A LibreOffice the build borrowed (the

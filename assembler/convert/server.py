@@ -160,7 +160,7 @@ def serve(port: int, jobs: int, soffice_path: str, start_timeout: float,
             server.serve_forever(poll_interval=0.2)
 
 
-def _interrupt(*_) -> None:
+def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 

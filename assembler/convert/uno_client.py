@@ -22,6 +22,8 @@ Protocol on stdin/stdout, binary: a JSON line, then `size` raw bytes when the li
     out              {"ok": true, "size": M} then M bytes of the PDF
                      or {"ok": false, "error": "...", "dead": bool, "code": N or null}
 """
+from __future__ import annotations
+
 import json
 import os
 import signal
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, BinaryIO
 
 WATCH_EVERY = 0.2  # seconds between the watchdog's looks at the parent and the deadline
 START_SECONDS = 600  # LibreOffice's start may take this long before the helper gives up on its own
@@ -39,7 +42,7 @@ GRACE = 2.0  # after the parent's deadline: the parent kills the group itself fi
 IMPORT_FILTERS = {".docx": "MS Word 2007 XML", ".odt": "writer8"}
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     soffice, profile_uri, pipe_name, log_path = argv[1:5]
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")
@@ -126,15 +129,15 @@ class Watchdog:
     in the UNO call with it and reads nothing, so neither a closed stdin nor SIGTERM's
     handler (which runs only between Python instructions of the main thread) is seen."""
 
-    def __init__(self, parent):
+    def __init__(self, parent: int) -> None:
         self.parent = parent
-        self.until = None
+        self.until: float | None = None
         threading.Thread(target=self._watch, name="watchdog", daemon=True).start()
 
-    def arm(self, seconds):
+    def arm(self, seconds: float | None) -> None:
         self.until = None if not seconds else time.monotonic() + float(seconds) + GRACE
 
-    def _watch(self):
+    def _watch(self) -> None:
         while True:
             time.sleep(WATCH_EVERY)
             until = self.until
@@ -142,21 +145,21 @@ class Watchdog:
                 _kill_group()
 
 
-def _convert(uno, smgr, ctx, desktop, data, request):
+def _convert(uno: Any, smgr: Any, ctx: Any, desktop: Any, data: bytes, request: dict) -> bytes:
     import unohelper
     from com.sun.star.io import XOutputStream
 
     class Sink(unohelper.Base, XOutputStream):
-        def __init__(self):
+        def __init__(self) -> None:
             self.data = bytearray()
 
-        def writeBytes(self, seq):
+        def writeBytes(self, seq: Any) -> None:
             self.data += seq.value
 
-        def flush(self):
+        def flush(self) -> None:
             pass
 
-        def closeOutput(self):
+        def closeOutput(self) -> None:
             pass
 
     stream = smgr.createInstanceWithArgumentsAndContext(
@@ -185,7 +188,7 @@ def _convert(uno, smgr, ctx, desktop, data, request):
             pass
 
 
-def _tiny_docx():
+def _tiny_docx() -> bytes:
     import io
     import zipfile
     parts = {
@@ -206,17 +209,17 @@ def _tiny_docx():
     return buffer.getvalue()
 
 
-def _prop(uno, name, value):
+def _prop(uno: Any, name: str, value: Any) -> Any:
     pv = uno.createUnoStruct("com.sun.star.beans.PropertyValue")
     pv.Name, pv.Value = name, value
     return pv
 
 
-def _message(exc):
+def _message(exc: BaseException) -> str:
     return str(getattr(exc, "Message", "") or exc).strip().replace("\n", " ")[:300]
 
 
-def _read_exactly(stream, size):
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -227,12 +230,12 @@ def _read_exactly(stream, size):
     return b"".join(chunks)
 
 
-def _send(out, header, payload=b""):
+def _send(out: BinaryIO, header: dict, payload: bytes = b"") -> None:
     out.write(json.dumps(header).encode() + b"\n" + payload)
     out.flush()
 
 
-def _kill_group():
+def _kill_group() -> None:
     # Only as the leader of its own group (warm.py starts it so): never the caller's group.
     if os.getpgrp() == os.getpid():
         os.killpg(os.getpgrp(), signal.SIGKILL)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
@@ -46,7 +47,7 @@ FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("tex
 CUSTOM = "custom"  # the kind of a finding about a custom field a case lacks
 
 
-def custom_var(value) -> Var:
+def custom_var(value: Any) -> Var:
     """One case's custom data as variables: with a case, `custom` holds what that case has."""
     if isinstance(value, dict):
         return Var("mapping", None, {str(k): custom_var(v) for k, v in value.items()}, open=False)
@@ -146,11 +147,11 @@ def _line_text(xml: str, lineno: int | None) -> str:
     return re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()[:120]
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p: Any) -> str:
     return "".join(t.text or "" for t in p.iter(f"{W}t"))
 
 
-def _block_tags(name: str, element, where: str) -> list[Finding]:
+def _block_tags(name: str, element: Any, where: str) -> list[Finding]:
     findings = []
     for p in element.iter(f"{W}p"):
         text = _paragraph_text(p)
@@ -172,7 +173,7 @@ def _block_tags(name: str, element, where: str) -> list[Finding]:
     return findings
 
 
-def _curly_quotes(name: str, element, where: str) -> list[Finding]:
+def _curly_quotes(name: str, element: Any, where: str) -> list[Finding]:
     findings = []
     for p in element.iter(f"{W}p"):
         for m in TAG.finditer(_paragraph_text(p)):
@@ -199,11 +200,11 @@ class _Names:
         self.tree, self.role = tree, role
         self.problems: list[tuple[str, str]] = []  # (message, kind)
 
-    def check(self, ast) -> list[tuple[str, str]]:
+    def check(self, ast: nodes.Template) -> list[tuple[str, str]]:
         self._visit(ast, {})
         return self.problems
 
-    def _visit(self, node, scope: dict):
+    def _visit(self, node: nodes.Node, scope: dict) -> None:
         if isinstance(node, nodes.For):
             item = self._expr(node.iter, scope)
             inner = dict(scope)
@@ -236,7 +237,7 @@ class _Names:
             else:
                 self._visit(child, scope)
 
-    def _expr(self, node, scope: dict):
+    def _expr(self, node: nodes.Node, scope: dict) -> Var | None:
         """The Var an expression gives (None when unknown), reporting paths that do not exist."""
         if isinstance(node, nodes.Name):
             if node.name in scope:
@@ -277,7 +278,7 @@ class _Names:
                 self._expr(child, scope)
         return None
 
-    def _field(self, base, attr: str, node):
+    def _field(self, base: Var | None, attr: str, node: nodes.Getattr | nodes.Getitem) -> Var | None:
         if not isinstance(base, Var) or base.type == ANY or base.open:
             return None
         if base.type == "mapping":
@@ -306,7 +307,7 @@ class _Names:
         return None
 
 
-def _path(node) -> str:
+def _path(node: nodes.Node) -> str:
     if isinstance(node, nodes.Name):
         return node.name
     if isinstance(node, nodes.Getattr):

@@ -13,11 +13,15 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assembler.documents.check import check_template
 from assembler.errors import Finding, TemplateError, errors_of, warnings_of
 from assembler.resources import templates_dir
 from assembler.vocab import Role
+
+if TYPE_CHECKING:
+    from assembler.casefile.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class Choice:
     source: str  # "case set NAME", "--templates", "firm (settings)", "default"
 
 
-def folders(settings, case_data: dict | None = None, override: Path | None = None) -> list[tuple[Path, str]]:
+def folders(settings: Settings, case_data: dict | None = None, override: Path | None = None) -> list[tuple[Path, str]]:
     found = []
     name = (case_data or {}).get("template_set")
     if name:
@@ -40,7 +44,7 @@ def folders(settings, case_data: dict | None = None, override: Path | None = Non
     return found
 
 
-def choose(settings, case_data: dict | None = None, override: Path | None = None,
+def choose(settings: Settings, case_data: dict | None = None, override: Path | None = None,
            roles: Iterable[Role] | None = None) -> dict[Role, Choice]:
     """The file of each role (of `roles`: a filing's, or the court papers'; default every role)."""
     chosen = {}

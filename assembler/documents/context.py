@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from assembler import resources
 from assembler.casefile import offices
@@ -35,7 +36,7 @@ def tab_letter(n: int) -> str:
     return tab_letter(n // 26 - 1) + chr(ord("A") + n % 26)
 
 
-def clean(value):
+def clean(value: Any) -> Any:
     if isinstance(value, str):
         return typography.keep_together(_XML_ILLEGAL.sub("", value))
     if isinstance(value, dict):
@@ -59,7 +60,7 @@ def hearing_text(next_hearing: dict | None) -> str:
     return f"{text}, {HEARING_TYPES[next_hearing['type']]}"
 
 
-def fill_optional(value, rules: dict):
+def fill_optional(value: Any, rules: dict) -> Any:
     """Give every optional field the schema knows a value (None, or [] for lists),
     so `{% if respondent.detention_facility %}` works under StrictUndefined while a
     misspelled name still fails."""

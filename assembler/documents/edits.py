@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -28,6 +29,10 @@ from assembler.documents import feeds, typography
 from assembler.documents.feeds import Change, Record
 from assembler.errors import Finding, PdpacketError
 from assembler.vocab import Severity
+
+if TYPE_CHECKING:
+    from assembler.casefile.case import Case
+    from assembler.casefile.settings import Settings
 
 EDITS_DIR = "edits"
 PREFIX = "pdpacket:"  # our custom properties' names; a firm's own properties are left alone
@@ -100,7 +105,7 @@ def legacy_fields(context: dict, used: frozenset[str]) -> dict[str, str]:
     return found
 
 
-def _hash(value) -> str:
+def _hash(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -210,7 +215,7 @@ def examine(path: Path, name: str, context: dict, template: Path, section: str =
     return Edit(name, path, section, kind, feeds.changes(recorded, fed(context, template)))
 
 
-def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit]:
+def examine_case(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[Edit]:
     """The case's edited copies a build would use, each with what changed since it was made: what
     a build finds, without rendering or claiming an output folder (validate, build --strict).
     `case`: a validated casefile.case.Case; `settings`: its casefile.settings.Settings."""
@@ -239,7 +244,7 @@ def examine_case(case, settings, templates_dir: Path | None = None) -> list[Edit
     return found
 
 
-def findings(case, settings, templates_dir: Path | None = None) -> list[Finding]:
+def findings(case: Case, settings: Settings, templates_dir: Path | None = None) -> list[Finding]:
     """The warnings about a case's edited copies, as validate gives them: made before the case changed,
     or without a record. Problems of the templates or forms are the build's to report."""
     try:

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import nodes
 
@@ -84,7 +85,7 @@ class _Used:
         self.top = top
         self.found: set[str] = set()
 
-    def visit(self, node, scope: dict) -> None:
+    def visit(self, node: nodes.Node, scope: dict) -> None:
         if isinstance(node, nodes.For):
             path = self.expr(node.iter, scope)
             inner = dict(scope)
@@ -112,7 +113,7 @@ class _Used:
         for child in node.iter_child_nodes():
             self.visit(child, scope)
 
-    def expr(self, node, scope: dict) -> str | None:
+    def expr(self, node: nodes.Node, scope: dict) -> str | None:
         """Record the variable an expression reads (the whole path, `office.address`) and return it."""
         path = self._path(node, scope)
         if path is not None:
@@ -128,7 +129,7 @@ class _Used:
                     self.visit(child, scope)
         return None
 
-    def _path(self, node, scope: dict) -> str | None:
+    def _path(self, node: nodes.Node, scope: dict) -> str | None:
         if isinstance(node, nodes.Name):
             if node.ctx != "load":
                 return None
@@ -174,7 +175,7 @@ def _var_at(steps: list[str]) -> tuple[list[str], Var | None]:
     return kept, var
 
 
-def _value(ctx, steps: list[str]):
+def _value(ctx: Any, steps: list[str]) -> Any:
     if not steps:
         return ctx
     head, rest = steps[0], steps[1:]
@@ -228,12 +229,12 @@ def _note(record: Record, into: dict[str, str], context: dict, path: str) -> Non
         record.shown[path] = shown
 
 
-def _hash(value) -> str:
+def _hash(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def plain_value(path: str, value, var: Var | None) -> str | None:
+def plain_value(path: str, value: Any, var: Var | None) -> str | None:
     """A value as the documents print it: dates in words, codes as words, lists joined."""
     if value is None or value == "" or value == []:
         return NOT_SET

@@ -12,6 +12,7 @@ import io
 import threading
 import zipfile
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -33,12 +34,12 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 longdate = typography.longdate
 
 
-def paragraphs(text) -> list[str]:
+def paragraphs(text: Any) -> list[str]:
     """Blank lines separate paragraphs; single line breaks inside one are spaces (normalize.paragraphs)."""
     return split_paragraphs(text)
 
 
-def lines(value) -> Listing:
+def lines(value: Any) -> Listing:
     if isinstance(value, (list, tuple)):
         value = "\n".join(str(v) for v in value)
     return Listing(str(value or ""))
@@ -58,7 +59,7 @@ class _DocumentEnvironment(SandboxedEnvironment):
     The code Jinja generates depends on the source, the autoescape setting and which
     filters exist (with how they are called), not on what the filters do: so the key."""
 
-    def from_string(self, source, globals=None, template_class=None):  # Jinja's signature
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # Jinja's signature
         if self.overlayed or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = (source, self.autoescape,
@@ -79,7 +80,7 @@ class _DocumentEnvironment(SandboxedEnvironment):
 def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
     env = _DocumentEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
 
-    def cite(ids) -> str:
+    def cite(ids: Any) -> str:
         order = list(tabs)
         letters = [tabs[i] for i in sorted({i for i in (ids or []) if i in tabs}, key=order.index)]
         if not letters:
@@ -117,7 +118,7 @@ class _Template(DocxTemplate):
             self.docx = _fresh_document(self.data)
             self.is_rendered = False
 
-    def render_properties(self, context, jinja_env=None) -> None:
+    def render_properties(self, context: dict, jinja_env: Any = None) -> None:
         return None
 
 
@@ -136,7 +137,7 @@ _PARSED_MAX = 32
 _PARSED_LOCK = threading.Lock()
 
 
-def _fresh_document(data: bytes):
+def _fresh_document(data: bytes) -> Any:
     key = (threading.get_ident(), data)
     with _PARSED_LOCK:
         found = _PARSED.get(key)
@@ -197,10 +198,10 @@ def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, 
 class _Members:
     """Collects what python-docx would write into its zip, in order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list[tuple[str, bytes]] = []
 
-    def write(self, pack_uri, blob: bytes) -> None:
+    def write(self, pack_uri: Any, blob: bytes) -> None:
         self.items.append((pack_uri.membername, blob))
 
 
@@ -220,7 +221,7 @@ def _package_bytes(tpl: DocxTemplate, compress: bool) -> bytes:
     return _zip(members.items, compress)
 
 
-def _zip(items, compress: bool) -> bytes:
+def _zip(items: Iterable[tuple[str, bytes]], compress: bool) -> bytes:
     out = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     items = list(items)

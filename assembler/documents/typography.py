@@ -7,6 +7,7 @@ spaces: LibreOffice keeps them on one line and the PDF's text still reads as
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from assembler.casefile.normalize import format_a_number, parse_date
 
@@ -20,7 +21,7 @@ def plain(text: str) -> str:
     return text.replace(NBHY, "-").replace(NBSP, " ")
 
 
-def a_number(value) -> str:
+def a_number(value: Any) -> str:
     return format_a_number(str(value)).replace("-", NBHY) if value else ""
 
 
@@ -29,7 +30,7 @@ def unbroken(value: str | None) -> str | None:
     return value.replace("-", NBHY) if value else value
 
 
-def longdate(value) -> str:
+def longdate(value: Any) -> str:
     if not value:
         return ""
     d = parse_date(str(value))
@@ -61,7 +62,7 @@ def keep_together(text: str) -> str:
     return _TAB.sub(lambda m: f"{m[1]}{NBSP}{m[2]}", text)
 
 
-def sentence(value) -> str:
+def sentence(value: Any) -> str:
     """The text with one final period: 'U.S.A.' stays 'U.S.A.', 'Lease' becomes 'Lease.'."""
     text = str(value or "").rstrip()
     if not text or text[-1] in ".?!":
@@ -71,7 +72,7 @@ def sentence(value) -> str:
     return text + "."
 
 
-def money(amount) -> str:
+def money(amount: Any) -> str:
     if amount is None:
         return ""
     value = float(amount)

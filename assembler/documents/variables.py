@@ -7,7 +7,9 @@ catch `respondent.adress.city` before a filing goes out.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from assembler import resources
 
@@ -50,7 +52,7 @@ def _from_rules(rules: dict) -> Var:
     return Var(word, example, doc=meta.get("hint", ""))
 
 
-def text(example, doc="") -> Var:
+def text(example: Any, doc: str = "") -> Var:
     return Var("text", example, doc=doc)
 
 
@@ -70,7 +72,7 @@ FILTERS = {
 }
 
 
-def walk(var: Var, path: str = ""):
+def walk(var: Var, path: str = "") -> Iterator[tuple[str, Var]]:
     """(path, Var) for every variable, depth first."""
     yield path, var
     for name, sub in var.fields.items():

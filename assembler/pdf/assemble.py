@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 
 from assembler import __version__
-from assembler.documents.plan import PART_BOOKMARKS, Section
+from assembler.documents.plan import PART_BOOKMARKS, Part, Section
 from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
 from assembler.pdf.links import add_index_links
 from assembler.pdf.stamp import stamp
@@ -48,7 +48,7 @@ class _Readers:
         if self.uses[pdf] == 0:
             self.open.pop(pdf, None)
 
-    def pages(self, pdf: Path, offset: int, count: int):
+    def pages(self, pdf: Path, offset: int, count: int) -> list[PageObject]:
         wanted = set(range(offset, offset + count))
         for reader, used in self.open.setdefault(pdf, []):
             if not used & wanted:
@@ -65,13 +65,15 @@ def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict
         return _assemble(sections, out, numbering, metadata, files)
 
 
-def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: contextlib.ExitStack):
+def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
+              files: contextlib.ExitStack) -> tuple[list[str], list[str]]:
     writer = PdfWriter()
     readers = _Readers(sections, files)
     notices = []
     for section in sections:
         for part in section.parts:
             report = PageReport()
+            assert part.pdf is not None, f"{part.label} was never converted"  # Converted guarantees it
             for page in readers.pages(part.pdf, part.offset, part.pages):
                 added = writer.add_page(page)
                 page_report = flatten_annotations(writer, added)
@@ -102,7 +104,7 @@ def _index_links(writer: PdfWriter, sections: list[Section]) -> None:
     add_index_links(writer, range(index.first, index.last + 1), entries)
 
 
-def _notices(part, report: PageReport) -> list[str]:
+def _notices(part: Part, report: PageReport) -> list[str]:
     if part.source is None:
         return []
     said = []

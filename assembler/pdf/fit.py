@@ -10,8 +10,9 @@ dropped otherwise; internal links and attachments are dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from pypdf import PdfWriter
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject
 
 from assembler.private import add_object
@@ -28,7 +29,7 @@ class PageReport:
     attachments: int = 0
 
 
-def add_resource(page, category: str, name: NameObject, value) -> None:
+def add_resource(page: Any, category: str, name: NameObject, value: Any) -> None:
     """Put `value` under /Resources/<category>/<name>, creating the dictionaries as needed."""
     resources = page.get("/Resources")
     if resources is None:
@@ -40,11 +41,11 @@ def add_resource(page, category: str, name: NameObject, value) -> None:
     entries.get_object()[name] = value
 
 
-def _num(x) -> str:
+def _num(x: float) -> str:
     return f"{float(x):.4f}".rstrip("0").rstrip(".") or "0"
 
 
-def _append_stream(writer: PdfWriter, page, data: bytes, at_start: bool = False) -> None:
+def _append_stream(writer: PdfWriter, page: PageObject, data: bytes, at_start: bool = False) -> None:
     stream = DecodedStreamObject()
     stream.set_data(data)
     ref = add_object(writer, stream)
@@ -57,7 +58,7 @@ def _append_stream(writer: PdfWriter, page, data: bytes, at_start: bool = False)
     page[NameObject("/Contents")] = ArrayObject([ref, *items] if at_start else [*items, ref])
 
 
-def fit_to_letter(writer: PdfWriter, page) -> bool:
+def fit_to_letter(writer: PdfWriter, page: PageObject) -> bool:
     """Scale and centre the page's visible area on a portrait Letter page; True if it changed."""
     if page.rotation % 360:
         page.transfer_rotation_to_content()
@@ -87,7 +88,7 @@ def fit_to_letter(writer: PdfWriter, page) -> bool:
     return True
 
 
-def flatten_annotations(writer: PdfWriter, page) -> PageReport:
+def flatten_annotations(writer: PdfWriter, page: PageObject) -> PageReport:
     """Draw visible annotations into the page and remove them; keep only web links."""
     report = PageReport()
     page.pop(NameObject("/AA"), None)
@@ -128,7 +129,7 @@ def flatten_annotations(writer: PdfWriter, page) -> PageReport:
     return report
 
 
-def _appearance(annot):
+def _appearance(annot: Any) -> Any:
     ap = annot.get("/AP")
     if ap is None:
         return None
@@ -144,7 +145,7 @@ def _appearance(annot):
     return normal
 
 
-def _placement(annot, form) -> str:
+def _placement(annot: Any, form: Any) -> str:
     """The matrix that maps the appearance's box, after its own /Matrix, onto the annotation's /Rect."""
     x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
     bx0, by0, bx1, by1 = (float(v) for v in form["/BBox"])

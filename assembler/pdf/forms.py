@@ -12,8 +12,10 @@ values are part of the page and nobody can change them afterwards.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
@@ -45,7 +47,7 @@ class FormField:
         return self.kind in ("text", "checkbox", "radio", "choice")
 
 
-def _inherited(field, key: str):
+def _inherited(field: Any, key: str) -> Any:
     node = field
     for _ in range(32):  # a parent chain is short; a loop in a broken file must not hang
         if node is None:
@@ -57,7 +59,7 @@ def _inherited(field, key: str):
     return None
 
 
-def _field_of(widget):
+def _field_of(widget: Any) -> Any:
     """The field dictionary a widget belongs to (the widget itself when merged with its field)."""
     if "/T" in widget:
         return widget
@@ -65,7 +67,7 @@ def _field_of(widget):
     return parent.get_object() if parent is not None else widget
 
 
-def qualified_name(field) -> str:
+def qualified_name(field: Any) -> str:
     names = []
     node = field
     for _ in range(32):
@@ -78,7 +80,7 @@ def qualified_name(field) -> str:
     return ".".join(reversed(names))
 
 
-def _on_states(widget) -> list[str]:
+def _on_states(widget: Any) -> list[str]:
     ap = widget.get("/AP")
     normal = ap.get_object().get("/N") if ap is not None else None
     if normal is None or not isinstance(normal.get_object(), DictionaryObject) or "/BBox" in normal.get_object():
@@ -86,7 +88,7 @@ def _on_states(widget) -> list[str]:
     return [str(k)[1:] for k in normal.get_object() if k != "/Off"]
 
 
-def _kind(field) -> str:
+def _kind(field: Any) -> str:
     ft = _inherited(field, "/FT")
     flags = int(_inherited(field, "/Ff") or 0)
     if ft == "/Tx":
@@ -102,7 +104,7 @@ def _kind(field) -> str:
     return "button"
 
 
-def _options(field) -> list[str]:
+def _options(field: Any) -> list[str]:
     out = []
     for opt in _inherited(field, "/Opt") or []:
         opt = opt.get_object()
@@ -110,7 +112,7 @@ def _options(field) -> list[str]:
     return out
 
 
-def _widgets(reader: PdfReader | PdfWriter):
+def _widgets(reader: PdfReader | PdfWriter) -> Iterator[tuple[int, Any]]:
     """(1-based page, widget) of every widget annotation, in page order."""
     for number, page in enumerate(reader.pages, start=1):
         for ref in page.get("/Annots") or []:

@@ -8,17 +8,19 @@ spanning the line is laid over it. An entry whose range cannot be found
 """
 from __future__ import annotations
 
-from pypdf import PdfWriter
+from typing import Any
+
+from pypdf import PageObject, PdfWriter
 from pypdf.annotations import Link
 
 LINE = 13  # points: the clickable band around the line
 
 
-def _ranges_on(page, wanted: dict[str, int]) -> list[tuple[str, float]]:
+def _ranges_on(page: PageObject, wanted: dict[str, int]) -> list[tuple[str, float]]:
     """(text, baseline y) of every text run on the page that is one of the wanted page ranges."""
     found: list[tuple[str, float]] = []
 
-    def visit(text, cm, tm, font, size):
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
         stripped = text.strip()
         if stripped in wanted:
             found.append((stripped, tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))

@@ -4,17 +4,23 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
 from assembler.files import relative, sha256
+
+if TYPE_CHECKING:
+    from assembler.casefile.case import Case
+    from assembler.casefile.settings import Settings
+    from assembler.documents.plan import Section
 
 
 def _template_paths(templates: dict) -> dict[str, Path]:
     return {role: getattr(t, "path", t) for role, t in templates.items()}
 
 
-def build_key(*, case, settings, inputs: list[Path], templates: dict) -> str:
+def build_key(*, case: Case, settings: Settings, inputs: list[Path], templates: dict) -> str:
     """One hash over everything a filing depends on: a batch re-run skips a case whose key is unchanged."""
     parts = [__version__, case.source_sha256,
              sha256(settings.path) if settings.path else "-",
@@ -25,7 +31,7 @@ def build_key(*, case, settings, inputs: list[Path], templates: dict) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def case_inputs(case, settings=None) -> list[Path]:
+def case_inputs(case: Case, settings: Settings | None = None) -> list[Path]:
     """Every file that goes into the filing, in the order the build lists them: the forms
     (from the case folder or the firm's settings), the exhibits, the signature image."""
     from assembler.casefile.forms import resolve_forms
@@ -45,7 +51,8 @@ def case_inputs(case, settings=None) -> list[Path]:
     return files
 
 
-def build_manifest(*, case, settings, inputs: list[Path], templates: dict, sections, filing: Path,
+def build_manifest(*, case: Case, settings: Settings, inputs: list[Path], templates: dict, sections: list[Section],
+                   filing: Path,
                    pages: int, labels: list[str]) -> dict:
     paths = _template_paths(templates)
     return {

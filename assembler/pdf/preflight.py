@@ -12,11 +12,12 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
@@ -118,14 +119,14 @@ def _active_content(reader: PdfReader, report: CheckReport) -> None:
         report.warn("the file has fillable form fields: flatten them so the values print and cannot change")
 
 
-def _is_js(action) -> bool:
+def _is_js(action: Any) -> bool:
     if action is None:
         return False
     action = action.get_object()
     return hasattr(action, "get") and action.get("/S") == "/JavaScript"
 
 
-def _sizes(pages, report: CheckReport) -> None:
+def _sizes(pages: Sequence[PageObject], report: CheckReport) -> None:
     wrong = []
     for number, page in enumerate(pages, 1):
         box = page.cropbox
@@ -142,7 +143,7 @@ SHOW_TEXT = re.compile(rb"(?<![A-Za-z])(Tj|TJ|'|\")(?![A-Za-z])")
 STAMP_MARK = b"/PdpkStampFont"
 
 
-def has_text(page) -> bool:
+def has_text(page: PageObject) -> bool:
     """Whether the page draws any text (OCR layers included), apart from pdpacket's page stamp.
 
     Looks for text-showing operators in the decompressed content and forms:
@@ -162,7 +163,7 @@ def has_text(page) -> bool:
         return False
 
 
-def _forms_have_text(resources, depth: int) -> bool:
+def _forms_have_text(resources: Any, depth: int) -> bool:
     if resources is None or depth > 4:
         return False
     xobjects = resources.get_object().get("/XObject")
@@ -175,7 +176,7 @@ def _forms_have_text(resources, depth: int) -> bool:
     return False
 
 
-def _text(pages, report: CheckReport, only: list[int] | dict[int, str] | None,
+def _text(pages: Sequence[PageObject], report: CheckReport, only: list[int] | dict[int, str] | None,
           known: set[int] | None = None) -> None:
     numbers = only if only is not None else range(1, len(pages) + 1)
     if known is not None:  # read already, from the files the pages come from (a build's exhibits)

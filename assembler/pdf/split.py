@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, NameObject
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
@@ -114,7 +114,7 @@ def _write(reader: PdfReader, group: list[Unit], part: tuple[int, int] | None, t
     return buffer.getvalue()
 
 
-def _drop_internal_links(page) -> None:
+def _drop_internal_links(page: PageObject) -> None:
     """The index's links point at pages that may now be in another part: keep only web links."""
     annots = page.get("/Annots")
     if annots is None:

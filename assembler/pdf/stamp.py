@@ -10,7 +10,7 @@ lands at the bottom right as the reader sees the page.
 from __future__ import annotations
 
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -28,7 +28,7 @@ def label(n: int, total: int, numbering: dict) -> str:
     return f"Page {n} of {total}"
 
 
-def _stream(writer: PdfWriter, data: bytes):
+def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
     return add_object(writer, stream)
