@@ -22,7 +22,6 @@ from pypdf import PdfReader
 from assembler import output, stopping, workspace
 from assembler.casefile.case import Case, case_settings, validate_case
 from assembler.casefile.offices import office_warnings
-from assembler.documents.citations import law_warnings
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
@@ -30,6 +29,7 @@ from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template, template_names
+from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render

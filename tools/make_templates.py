@@ -134,15 +134,15 @@ def letter() -> Document:
     para(doc, "We write on behalf of {{ respondent.full_name }} to ask the Office of the Chief Counsel to "
               "exercise prosecutorial discretion in this case. {{ request.summary }}")
     # Ages and years are computed from the case's dates on the letter's date, never typed.
-    para(doc, "{{ respondent.full_name }} is {{ respondent.age|words }} years old and a citizen of "
-              "{{ respondent.country_of_citizenship }}.{% if respondent.years_in_us is not none %} "
-              "{{ respondent.full_name }} entered the United States on {{ respondent.entry.date|longdate }} and has "
-              "lived here for {{ respondent.years_in_us|words }} year{% if respondent.years_in_us != 1 %}s"
-              "{% endif %}.{% endif %}")
+    para(doc, "{{ respondent.full_name }}{% if respondent.years_in_us is not none %}, {{ respondent.age|words }} "
+              "years old and a citizen of {{ respondent.country_of_citizenship }}, entered the United States on "
+              "{{ respondent.entry.date|longdate }}, and has lived here for {{ respondent.years_in_us|words }} "
+              "year{% if respondent.years_in_us != 1 %}s{% endif %}.{% else %} is {{ respondent.age|words }} years "
+              "old and a citizen of {{ respondent.country_of_citizenship }}.{% endif %}")
     para(doc, "{%p if respondent.detained %}")
     para(doc, "{{ respondent.full_name }} is detained{% if respondent.detention_facility %} at "
-              "{{ respondent.detention_facility }}{% endif %}{% if respondent.detained_since %} and has been since "
-              "{{ respondent.detained_since|longdate }}, {{ respondent.time_in_detention }}{% endif %}. We "
+              "{{ respondent.detention_facility }}{% endif %}{% if respondent.detained_since %} and has been for "
+              "{{ respondent.time_in_detention }}, since {{ respondent.detained_since|longdate }}{% endif %}. We "
               "respectfully ask for the Office's decision {% if request.decide_by %}by "
               "{{ request.decide_by|longdate }}{% else %}as soon as possible{% endif %}.")
     para(doc, "{%p endif %}")

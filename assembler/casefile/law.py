@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from assembler import resources
@@ -72,10 +73,16 @@ def checked_date(value) -> date | None:
     return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
-def months_between(earlier: date, later: date) -> int:
-    """Whole months from `earlier` to `later` (2026-06-07 -> 2026-12-07 is 6; -> 2026-12-06 is 5)."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - 1 if later.day < earlier.day else months
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the last day of a shorter month: 08-31 + 6 -> 02-28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 def staleness(entry: dict, today: date, months: int) -> str | None:
@@ -83,7 +90,7 @@ def staleness(entry: dict, today: date, months: int) -> str | None:
     checked = checked_date(entry.get("checked_on"))
     if checked is None:
         return "has never been checked against its source"
-    if months_between(checked, today) > months:
+    if add_months(checked, months) < today:
         return f"was last checked {entry['checked_on']}, more than {months} months ago"
     return None
 
@@ -98,7 +105,7 @@ def manner_of_entry(data: dict) -> str:
     return ((data["respondent"].get("entry") or {}).get("manner")) or "unknown"
 
 
-def bond_key(manner: str, entries: dict) -> str | None:
+def bond_key(manner: str, entries: Mapping[str, dict]) -> str | None:
     """The bond entry that decides a bond stipulation for a respondent who entered this way."""
     for key, entry in entries.items():
         if entry.get("kind") == "bond" and manner in (entry.get("applies_to") or []):
@@ -106,7 +113,7 @@ def bond_key(manner: str, entries: dict) -> str | None:
     return {"unknown": "bond.entry_unknown", "paroled": "bond.paroled"}.get(manner)
 
 
-def used_keys(data: dict, entries: dict, stage: str) -> list[str]:
+def used_keys(data: dict, entries: Mapping[str, dict], stage: str) -> list[str]:
     """The entries a filing of this case prints or applies (`stage`: the case's Stage value)."""
     req, p = data["request"], data["proceedings"]
     keys = [citation_key(relief, stage, p.get("final_order_by")) for relief in req["relief"]]

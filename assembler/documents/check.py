@@ -162,6 +162,8 @@ def stand_ins(ast: nodes.Template) -> list[str]:
     `{{ x|default("TBD") }}`. Words in place of a missing fact state what the case never said; an
     empty string or a blank line to fill in by hand ("____") is fine."""
     found = []
+    fact: nodes.Node | None
+    stand_in: nodes.Node | None
     for node in ast.find_all((nodes.Or, nodes.Filter, nodes.CondExpr)):
         if isinstance(node, nodes.Or):
             fact, stand_in = node.left, node.right
@@ -172,7 +174,7 @@ def stand_ins(ast: nodes.Template) -> list[str]:
         else:
             continue
         if (isinstance(stand_in, nodes.Const) and isinstance(stand_in.value, str) and _WORDS.search(stand_in.value)
-                and "__" not in stand_in.value and _reads_case(fact)):
+                and "__" not in stand_in.value and fact is not None and _reads_case(fact)):
             found.append(f"prints {stand_in.value!r} when {_expr_text(fact)} is missing, a fact the case file "
                          f"never stated: leave the line out instead ({{%p if {_expr_text(fact)} %}}...{{%p endif %}})")
     return found
