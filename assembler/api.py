@@ -43,7 +43,7 @@ from assembler.send.status import status as case_statuses
 from assembler.vocab import MB, Role
 
 __all__ = ["BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
-           "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
@@ -425,6 +425,17 @@ class OfficeView:
         checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
         out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
         return out
+
+
+def law_table(settings_file: Path | None = None, case: Path | None = None) -> list[list[str]]:
+    """`pdpacket law`: every legal rule pdpacket uses (assembler/data/law.yaml with the firm's
+    entries over it), each as lines: text, authority, source, the date checked, notes."""
+    from assembler.casefile import law
+    from assembler.casefile.case import today
+
+    s = load_settings(settings_file, case)
+    return [law.describe(key, entry, s.law_changed.get(key), today(), s.law_stale_after_months)
+            for key, entry in sorted(s.law.items())]
 
 
 def case_settings(case: Path, settings_file: Path | None = None) -> Settings:

@@ -29,6 +29,7 @@ from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
 from assembler.documents import choose, edits, forms
 from assembler.documents.check import CUSTOM, check_template, template_names
+from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
 from assembler.documents.plan import Part, Section, index_entries, number_pages, plan
 from assembler.documents.render import make_environment, render
@@ -185,7 +186,7 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
     return Planned(case, settings, choices, template_warnings, filing_sections if sections is None else sections,
-                   build_context(case.data, case.office, tabs, settings.decide_days), make_environment(tabs),
+                   build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law), make_environment(tabs),
                    _signature_path(case), work, staging, prefix, names)
 
 
@@ -372,7 +373,8 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     write_manifest(assembled.manifest, manifest_path)
     progress.step("write")
     warnings = planned.case.warnings + planned.template_warnings + [
-        Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
+        Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case) + \
+        law_warnings(planned.case, planned.settings)
     return output.move_into_place(planned.staging, out, BuildResult(
         assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, warnings,
         edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)

@@ -267,6 +267,18 @@ def offices(settings_file, case, court):
 
 
 @cli.command()
+@settings_option
+@click.option("--case", "case", type=click.Path(path_type=Path), default=None,
+              help="Look up settings as for this case folder.")
+def law(settings_file, case):
+    """List the legal rules pdpacket applies: text, authority, source, and the date each was checked."""
+    from assembler.api import law_table
+
+    for lines in law_table(settings_file, case):
+        click.echo("\n".join(lines))
+
+
+@cli.command()
 @click.argument("filing", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--limit", "limit_mb", type=click.FloatRange(min=0.1), default=None,
               help="Size limit in MB (default: the settings' filing.size_limit_mb, 25).")

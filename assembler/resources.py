@@ -54,3 +54,9 @@ def shipped_courts() -> dict:
 def field_labels() -> dict:
     """Plain words for template variables (data/labels.yaml): labels, sources, internal."""
     return safe_load((PACKAGE_DIR / "data" / "labels.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def shipped_law() -> dict:
+    """The legal rules as data (data/law.yaml): citations, stage rules, bond, court papers, policy."""
+    return safe_load((PACKAGE_DIR / "data" / "law.yaml").read_text(encoding="utf-8"))

@@ -29,7 +29,8 @@ def _cases(tmp_path, **office) -> tuple:
     root = tmp_path / "cases"
     root.mkdir()
     _settings(root, **office)
-    data = minimal(**{"proceedings.next_hearing": {"date": "2027-06-15", "type": "master"}})
+    data = minimal(**{"proceedings.next_hearing": {"date": "2027-06-15", "type": "master"},
+                      "proceedings.judge": "Hon. Ana Ruiz"})
     return write_case(root / "c", data), data
 
 

@@ -120,11 +120,11 @@ def letter() -> Document:
                          ("Detained since", "{{ respondent.detained_since|longdate }}")]:
         runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
     para(doc, "{%p endif %}")
-    para(doc, "{%p if proceedings.court %}")
-    for label, value in [("Immigration court", "{{ proceedings.court }}"),
-                         ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}")]:
-        runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
-    para(doc, "{%p endif %}")
+    # A fact the case does not give is left out, never printed as "Not assigned" (validation warns).
+    for name, label in [("court", "Immigration court"), ("judge", "Immigration judge")]:
+        para(doc, f"{{%p if proceedings.{name} %}}")
+        runs(doc, (f"\t{label}: ", False), (f"{{{{ proceedings.{name} }}}}", False)).paragraph_format.space_after = Pt(0)
+        para(doc, "{%p endif %}")
     para(doc, "{%p if proceedings.next_hearing %}")
     runs(doc, ("\tNext hearing: ", False), ("{{ proceedings.next_hearing_text }}", False)) \
         .paragraph_format.space_after = Pt(0)
@@ -133,10 +133,18 @@ def letter() -> Document:
     para(doc, "Dear Chief Counsel:")
     para(doc, "We write on behalf of {{ respondent.full_name }} to ask the Office of the Chief Counsel to "
               "exercise prosecutorial discretion in this case. {{ request.summary }}")
+    # Ages and years are computed from the case's dates on the letter's date, never typed.
+    para(doc, "{{ respondent.full_name }}{% if respondent.years_in_us is not none %}, {{ respondent.age|words }} "
+              "years old and a citizen of {{ respondent.country_of_citizenship }}, entered the United States on "
+              "{{ respondent.entry.date|longdate }}, and has lived here for {{ respondent.years_in_us|words }} "
+              "year{% if respondent.years_in_us != 1 %}s{% endif %}.{% else %} is {{ respondent.age|words }} years "
+              "old and a citizen of {{ respondent.country_of_citizenship }}.{% endif %}")
     para(doc, "{%p if respondent.detained %}")
-    para(doc, "{{ respondent.full_name }} is detained. We respectfully ask for the Office's decision "
-              "{% if request.decide_by %}by {{ request.decide_by|longdate }}, {{ request.decide_days }} days "
-              "before the next hearing{% else %}as soon as possible{% endif %}.")
+    para(doc, "{{ respondent.full_name }} is detained{% if respondent.detention_facility %} at "
+              "{{ respondent.detention_facility }}{% endif %}{% if respondent.detained_since %} and has been for "
+              "{{ respondent.time_in_detention }}, since {{ respondent.detained_since|longdate }}{% endif %}. We "
+              "respectfully ask for the Office's decision {% if request.decide_by %}by "
+              "{{ request.decide_by|longdate }}{% else %}as soon as possible{% endif %}.")
     para(doc, "{%p endif %}")
     heading(doc, "Relief requested")
     para(doc, "{%p for relief in request.relief_labels %}")
@@ -516,13 +524,15 @@ TEMPLATES = {
 }
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """Write every default template, or only the ones named (python tools/make_templates.py letter)."""
     OUT.mkdir(exist_ok=True)
     for name, build in TEMPLATES.items():
-        build().save(OUT / f"{name}.docx")
+        if not names or name in names:
+            build().save(OUT / f"{name}.docx")
     print(f"templates written to {OUT}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -86,7 +86,7 @@ def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
             return ""
         return f" ({typography.tabs_text(letters)})"
 
-    env.filters.update(longdate=longdate, a_number=typography.a_number, lines=lines, paragraphs=paragraphs,
+    env.filters.update(longdate=longdate, words=typography.in_words, a_number=typography.a_number, lines=lines, paragraphs=paragraphs,
                        cite=cite, tab=lambda i: tabs.get(i, ""), sentence=typography.sentence)
     return env
 

@@ -76,3 +76,29 @@ def money(amount) -> str:
         return ""
     value = float(amount)
     return f"${value:,.0f}" if value == int(value) else f"${value:,.2f}"
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0 -> 'zero', 23 -> 'twenty-three', 101 -> 'one hundred one' (ages and years: 0 to 999)."""
+    if not 0 <= n < 1000:
+        return str(n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
+    rest = n % 100
+    return f"{_ONES[n // 100]} hundred" + (f" {number_words(rest)}" if rest else "")
+
+
+def in_words(value) -> str:
+    """A count in words and figures, as legal writing gives it: 23 -> 'twenty-three (23)'.
+    Empty for a missing value: the template decides what to say without it."""
+    if value is None or value == "":
+        return ""
+    n = int(value)
+    return f"{number_words(n)}{NBSP}({n})"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
+from assembler.documents.citations import law_record
 
 
 def sha256(path: Path) -> str:
@@ -69,6 +70,7 @@ def build_manifest(*, case, settings, inputs: list[Path], templates: dict, secti
         "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
                           if settings.path else None),
         "office": manifest_record(case),
+        "law": law_record(case, settings),
         "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
         "templates": {role: {"path": str(path), "sha256": sha256(path),
                              "source": getattr(templates[role], "source", "")}
