@@ -27,7 +27,7 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
-from assembler.documents import choose, edits, forms
+from assembler.documents import choose, confidential, edits, forms
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
@@ -348,9 +348,10 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     planned = settled.converted.rendered.plan
     total = number_pages(planned.sections)
     filing = planned.staging / planned.output.filing
+    legend = confidential.legend(planned.case.data, planned.settings.legend)
     labels, notices = assemble(planned.sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
-        "subject": planned.context["office"]["name"]})
+        "subject": planned.context["office"]["name"]}, legend)
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
@@ -358,6 +359,8 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     manifest = build_manifest(case=planned.case, settings=planned.settings, inputs=settled.converted.rendered.inputs,
                               templates=planned.choices, sections=planned.sections, filing=filing, pages=total,
                               labels=labels)
+    if legend:
+        manifest["legend"] = legend
     return Assembled(settled, filing, manifest, docx_dir, total, settled.converted.rendered.notices + notices)
 
 

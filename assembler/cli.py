@@ -169,7 +169,7 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
               help="Output folder (default: CASE/out, beside the filing).")
 @build_options("No progress lines.")
 def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
-    """Write the joint motion and proposed order of each relief the court grants (for when the office agrees)."""
+    """Write, in a file of its own, the joint motion (and proposed order) of each relief the court grants (for when the office agrees)."""
     from assembler.api import court_papers
     from assembler.progress import Progress
 
@@ -178,7 +178,8 @@ def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
                           split_parts=split_parts)
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
-    click.echo(f"{result.filing} ({result.pages} pages)")
+    for paper in result.files or [result.filing]:  # one file per motion
+        click.echo(f"{paper}")
     for part in result.parts:
         click.echo(f"{part}")
 

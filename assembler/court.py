@@ -1,11 +1,12 @@
 """`pdpacket court`: the joint motions and proposed orders for when the office agrees.
 
 The same stages as a filing (build.py): plan, render the templates, convert
-with LibreOffice, assemble with page numbers and bookmarks, preflight (and
-split over the size limit), move into place. Only the plan differs (court
-papers instead of a PD request: documents/court.py), there is no index to
-settle, and the output gets its own names so that it sits beside the filing:
-`<NAME>_<A-number>_court-papers.pdf`, `court-docx/`, `court-manifest.json`.
+with LibreOffice; then one file per submission, each assembled, checked and
+moved into place (court_files.py). The plan differs (court papers instead of
+a PD request: documents/court.py), there is no index to settle, and the output
+gets its own names so that it sits beside the filing:
+`<NAME>_<A-number>_joint-motion-to-dismiss.pdf` (one per motion), `court-docx/`,
+`court-manifest.json`.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import re
 import unicodedata
 from pathlib import Path
 
-from assembler import build, output, workspace
+from assembler import build, court_files, output, workspace
 from assembler.casefile.case import Case, validate_case
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
+from assembler.documents import court as papers
 from assembler.documents.context import full_name
 from assembler.documents.court import MOTIONS, court_reliefs, court_variables, plan_court
 from assembler.errors import Finding, InvalidCaseError
@@ -35,7 +37,7 @@ def court_names(data: dict) -> build.Names:
     family = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-").upper()[:60].strip("-") or "RESPONDENT"
     title = (f"Joint motion and proposed order: {full_name(data['respondent'])}, "
              f"{format_a_number(data['respondent']['a_number'])}")
-    return build.Names(f"{family}_{data['respondent']['a_number']}_court-papers.pdf", title, DOCX_DIR, MANIFEST)
+    return build.Names(f"{family}_{data['respondent']['a_number']}", title, DOCX_DIR, MANIFEST)
 
 
 def court_papers(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
@@ -58,7 +60,11 @@ def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progres
                                         "the court on a joint motion: court papers exist for "
                                         f"{', '.join(MOTIONS)}")],
                                f"{case.shown}: no court papers for this case")
+    missing = papers.problems(case.data)
+    if missing:
+        raise InvalidCaseError([Finding(case.shown, path, message) for path, message in missing])
     court, blanks = court_variables(case.data, settings.courts)
+    blanks += papers.warnings(case.data)
     # Court papers carry plain page numbers: a firm's Bates numbering belongs to its PD filings.
     settings = dataclasses.replace(settings, page_numbers={})
     planned = None
@@ -67,14 +73,13 @@ def court_papers_of(case: Case, settings: Settings, out: Path, progress: Progres
             lo.start()  # boots while the papers are rendered; stopped with the `with`
             try:
                 planned = build.plan_build(case, settings, out, work / "case", progress, templates_dir,
-                                           sections=plan_court(case.data), names=court_names(case.data),
+                                           sections=plan_court(case.data, court), names=court_names(case.data),
                                            roles=COURT_PAPER_ROLES)
                 planned.context["court"] = court
                 rendered = build.render_documents(planned, progress)
                 [converted] = build.convert_documents([rendered], lo, progress)
-                settled = build.Settled(converted, rendered.keep)  # no index to settle
-                result = build.check_and_place(build.assemble_filing(settled, progress), out, split_parts,
-                                               progress)
+                result = court_files.place_files(converted, rendered.keep, out, planned.output.filing, split_parts,
+                                                 progress)
             finally:
                 if planned is not None:
                     build.abandon(planned)

@@ -37,6 +37,7 @@ class BuildResult:
     edited: list[str] = field(default_factory=list)  # documents taken from CASE/edits/ instead of rendered
     drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
     notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
+    files: list[Path] = field(default_factory=list)  # the court papers: one file per submission (court_files.py)
 
 
 def filing_name(data: dict) -> str:
@@ -103,7 +104,7 @@ def previous_outputs(out: Path, manifest_name: str = "manifest.json") -> set[str
     try:
         manifest = json.loads((out / manifest_name).read_text(encoding="utf-8"))
         names = list(manifest.get("outputs") or [])
-        names.append(manifest["filing"]["file"])
+        names.append((manifest.get("filing") or {}).get("file"))  # the court papers' lists none: outputs
         names += [p["file"] for p in manifest.get("parts") or []]
         names += [d["file"] for d in manifest.get("drafts") or []]  # e-mail drafts carry the old filing
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -33,6 +33,9 @@ MINIMAL = {
                  "address": ["350 Broadway", "New York, NY 10013"], "phone": "(212) 555-0142",
                  "email": "d@example.org"},
     "service": {"method": "mail", "date": "2026-12-03", "served_by": "Daniel Okafor"},
+    "immigration_history": [],
+    "consent": {"date": "2026-11-25", "explained_by": "Daniel Okafor", "language": "English",
+                "risks": ["arrest_after_dismissal", "expedited_removal", "losing_cancellation"]},
 }
 
 DELETE = object()  # minimal(**{"respondent.a_number": DELETE}) removes the field

@@ -179,3 +179,26 @@ def test_the_manifest_and_every_build_record_the_office_and_its_source(filings):
     krome = filings["2-pierre-louis-detained"][1]["office"]
     assert krome["key"] == "miami_krome" and krome["service"]["email"] == "krome-pd@occ-miami.example"
     assert krome["email_source"]["source"] == "fictional sample value"
+
+
+def test_the_letter_states_the_prior_immigration_history(filings):
+    letter = _flat(_section(filings["1-garcia-lopez"], "letter"))
+    assert "Prior immigration history" in letter
+    assert "April 12, 2025. Stopped by the police in Queens for a traffic violation; no charges were filed." in letter
+    assert "Source: Notice to Appear; the respondent's declaration (Tab A)" in letter
+    assert "Prior immigration history" not in _flat(_section(filings["3-minimal"], "letter"))  # [] says none
+
+
+def test_the_confidentiality_legend_is_on_every_page_where_the_case_needs_it(filings):
+    minor = "CONFIDENTIAL: contains the school or medical records of a minor."
+    asylum = "CONFIDENTIAL: contains information about an asylum application, protected from disclosure by " \
+             "8 C.F.R. § 208.6."
+    for name, wanted in (("1-garcia-lopez", minor), ("3-minimal", asylum)):
+        pages, manifest, _ = filings[name]
+        pages = [p for p in pages if p.strip()]
+        assert manifest["legend"] == wanted
+        assert all(wanted in _flat(p) for p in pages), name
+        assert all(re.search(r"Page \d+ of \d+", p) for p in pages)  # beside the page number
+    pages, manifest, _ = filings["2-pierre-louis-detained"]
+    assert "legend" not in manifest and "CONFIDENTIAL" not in "".join(pages)
+

@@ -243,3 +243,11 @@ def test_every_sample_is_valid_without_a_warning_about_the_law(run):
         result = run("validate", case)
         assert result.code == 0, result.err
         assert "warning" not in result.err.replace("warning: is not given: the letter", ""), result.err
+
+
+def test_a_firm_can_turn_the_legend_off():
+    from assembler.documents.confidential import legend
+    data = {"proceedings": {"asylum_pending": True}, "exhibits": [{"kind": "minor_medical"}]}
+    assert "208.6" in legend(data) and "minor" in legend(data)
+    assert legend(data, enabled=False) is None
+    assert legend({"proceedings": {}, "exhibits": [{"kind": "g28"}]}) is None

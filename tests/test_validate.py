@@ -465,3 +465,51 @@ def test_shipped_yaml_reads_the_same_with_the_c_parser(path):
     from helpers import REPO
     text = (REPO / path).read_text(encoding="utf-8")
     assert resources.safe_load(text) == yaml.safe_load(text)
+
+
+# --- prior immigration history, consent, court papers' fields (issue 22 point 6) ----------------------------
+
+def test_a_case_silent_on_its_immigration_history_is_warned(run, tmp_path):
+    result = run("validate", write_case(tmp_path / "c", minimal(**{"immigration_history": DELETE})))
+    assert result.code == ExitCode.ok
+    assert "immigration_history: warning: the case does not record the respondent's prior immigration history" \
+           in result.err and "reads as concealment" in result.err and "immigration_history: []" in result.err
+    quiet = run("validate", write_case(tmp_path / "d", minimal()))  # [] says there is none
+    assert "immigration_history" not in quiet.err
+
+
+def test_an_immigration_history_entry_needs_its_date_kind_and_source(run, tmp_path):
+    entry = {"date": "2025-04-12", "kind": "arrest", "description": "Stopped for a traffic violation"}
+    result = run("validate", write_case(tmp_path / "c", minimal(**{"immigration_history": [entry]})))
+    assert result.code == ExitCode.invalid_case
+    assert "immigration_history[0].kind" in result.err and "encounter" in result.err
+    assert "immigration_history[0].source" in result.err
+
+
+def test_consent_risks_come_from_the_firms_list(run, tmp_path):
+    consent = {"date": "2026-11-25", "explained_by": "Daniel Okafor", "language": "English",
+               "risks": ["arrest_after_dismissal", "deportation_of_relatives"]}
+    result = run("validate", write_case(tmp_path / "c", minimal(**{"consent": consent})))
+    assert result.code == ExitCode.invalid_case
+    assert "consent.risks[1]: 'deportation_of_relatives' is not one of the firm's risks: use " \
+           "arrest_after_dismissal, expedited_removal, losing_cancellation" in result.err
+    assert "consent.risks: warning: the consent does not record that these risks were discussed: " \
+           "expedited_removal, losing_cancellation" in result.err
+    # A firm replaces the list in its settings.
+    (tmp_path / "pdpacket.yaml").write_text(yaml.safe_dump({"consent": {"risks": {
+        "arrest_after_dismissal": "arrest", "deportation_of_relatives": "relatives"}}}))
+    assert "consent.risks" not in run("validate", tmp_path / "c").err
+
+
+def test_an_appeal_is_waived_only_before_the_immigration_judge(run, tmp_path):
+    data = minimal(**{"proceedings.stage": "appeal_pending", "request.relief": ["termination"],
+                      "court": {"waive_appeal": True}})
+    result = run("validate", write_case(tmp_path / "c", data))
+    assert result.code == ExitCode.invalid_case
+    assert "court.waive_appeal: an appeal is waived only of an immigration judge's decision" in result.err
+
+
+def test_a_dismissal_ground_must_be_a6_or_a7(run, tmp_path):
+    data = minimal(**{"request.relief": ["dismissal"], "court": {"dismissal_ground": "a3"}})
+    result = run("validate", write_case(tmp_path / "c", data))
+    assert result.code == ExitCode.invalid_case and "court.dismissal_ground" in result.err

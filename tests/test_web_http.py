@@ -501,3 +501,29 @@ def test_the_web_pool_replaces_a_libreoffice_that_failed_and_lends_none_once_sto
     finally:
         offices.close()
     assert offices.take(settings) is None  # the web app is stopping: a build starts its own
+
+
+def test_the_form_has_the_immigration_history_consent_and_court_sections_and_keeps_them(cases):
+    file = cases / "tenzin" / "case.yaml"
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data["immigration_history"] = [{"date": "2025-04-12", "kind": "encounter", "description": "Stopped by the police",
+                                    "source": "Form I-213"}]
+    file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    c = client(cases)
+    page = c.get("/case/tenzin").text
+    assert '<input type="date" name="immigration_history[0].date" value="2025-04-12">' in page
+    assert re.search(r'<select name="immigration_history\[0\]\.kind">.*?<option value="encounter" selected>',
+                     page, flags=re.S)
+    for name in ("immigration_history[0].description", "immigration_history[0].source", "consent.date",
+                 "consent.explained_by", "consent.language", "consent.risks", "court.dismissal_ground",
+                 "court.waive_appeal", "proceedings.asylum_pending"):
+        assert f'name="{name}"' in page, name
+    form = form_of(c)
+    form["immigration_history[0].source"] = ["Form I-213 (FOIA response)"]
+    r = c.post("/case/tenzin/save", data={**form, "csrf": csrf()})
+    assert r.status_code == 303, r.text
+    saved = yaml.safe_load(file.read_text(encoding="utf-8"))
+    assert saved["immigration_history"] == [{"date": "2025-04-12", "kind": "encounter",
+                                             "description": "Stopped by the police",
+                                             "source": "Form I-213 (FOIA response)"}]
+    assert saved["consent"]["risks"] == ["arrest_after_dismissal", "expedited_removal", "losing_cancellation"]

@@ -154,6 +154,14 @@ def letter() -> Document:
     para(doc, "{%p for paragraph in request.facts|paragraphs %}")
     para(doc, "{{ paragraph }}")
     para(doc, "{%p endfor %}")
+    # The office holds the I-213: a letter silent on a known encounter reads as concealment.
+    para(doc, "{%p if immigration_history %}")
+    heading(doc, "Prior immigration history")
+    para(doc, "{%p for item in immigration_history %}")
+    runs(doc, ("{{ item.date|longdate }}.", True), (" {{ item.description|sentence }} Source: {{ item.source|sentence }}",
+                                                    False))
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
     heading(doc, "Favorable factors")
     para(doc, "{%p for factor in request.favorable_factors %}")
     runs(doc, ("{{ loop.index }}. {{ factor.title|sentence }}", True),
@@ -363,6 +371,12 @@ def borderless(table):
         table._tbl.tblPr.remove(borders)
 
 
+def keep_row_whole(row):
+    """A signature block is never cut across two pages."""
+    props = row._tr.get_or_add_trPr()
+    props.append(props.makeelement(qn("w:cantSplit"), {}))
+
+
 def cell_lines(cell, lines, bold_first=False, align=None):
     cell.paragraphs[0].text = ""
     for i, text in enumerate(lines):
@@ -386,15 +400,12 @@ def court_heading(doc):
     para(doc, "{{ court.place|upper if court.place else '" + BLANK + " (city, state)' }}", bold=True,
          align=CENTER, space_after=0)
     para(doc, "{%p endif %}")
-    para(doc, "{%p if court.address %}")
-    para(doc, "{{ court.address|lines }}", align=CENTER, space_after=0)
-    para(doc, "{%p else %}")
-    para(doc, "Address: " + BLANK + BLANK, align=CENTER, space_after=0)
-    para(doc, "{%p endif %}")
 
 
-def caption(doc):
-    """The caption of every court paper: the court, then the matter beside the file number."""
+def caption(doc, judge=True):
+    """The caption of every court paper: the court (city and state, by convention no address), then the
+    matter beside the file number. `judge`: the judge and the next hearing, where the case gives them
+    (a proposed order names none: the case may be reassigned)."""
     court_heading(doc)
     para(doc, "")
     table = doc.add_table(rows=1, cols=2)
@@ -403,10 +414,10 @@ def caption(doc):
     left, right = table.rows[0].cells
     cell_lines(left, ["In the Matter of:", "", "{{ respondent.full_name|upper }},", "Respondent.", "",
                       "In Removal Proceedings"])
-    cell_lines(right, ["File No.: {{ respondent.a_number|a_number }}", "",
-                       "{% if not court.board %}Immigration Judge: {{ proceedings.judge or '" + BLANK
-                       + "' }}{% endif %}",
-                       "{% if not court.board %}Next hearing: {{ proceedings.next_hearing_text }}{% endif %}"])
+    cell_lines(right, ["File No.: {{ respondent.a_number|a_number }}", ""] + ([
+        "{% if not court.board and proceedings.judge %}Immigration Judge: {{ proceedings.judge }}{% endif %}",
+        "{% if not court.board and proceedings.next_hearing %}Next hearing: {{ proceedings.next_hearing_text }}"
+        "{% endif %}"] if judge else []))
     para(doc, "")
 
 
@@ -414,6 +425,7 @@ def signature_blocks(doc):
     """Respondent's counsel beside DHS counsel (left blank for DHS to sign)."""
     table = doc.add_table(rows=1, cols=2)
     borderless(table)
+    keep_row_whole(table.rows[0])
     left, right = table.rows[0].cells
     cell_lines(left, ["Respectfully submitted,",
                       "{% if attorney.signature_image %}{{ attorney.signature_image }}{% else %}"
@@ -446,14 +458,18 @@ def court_cover() -> Document:
     para(doc, "In the Matter of: {{ respondent.full_name|upper }}, Respondent", align=CENTER, space_after=0)
     para(doc, "File No.: {{ respondent.a_number|a_number }}", align=CENTER, space_after=0)
     para(doc, "In Removal Proceedings", align=CENTER)
-    para(doc, "{%p if not court.board %}")
-    para(doc, "Immigration Judge: {{ proceedings.judge or '" + BLANK + "' }}", align=CENTER, space_after=0)
+    para(doc, "{%p if not court.board and proceedings.judge %}")
+    para(doc, "Immigration Judge: {{ proceedings.judge }}", align=CENTER, space_after=0)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if not court.board and proceedings.next_hearing %}")
     para(doc, "Next hearing: {{ proceedings.next_hearing_text }}", align=CENTER)
     para(doc, "{%p endif %}")
     para(doc, "")
     p = para(doc, "{{ motion.title|upper }}", bold=True, align=CENTER, space_after=0)
     p.runs[0].font.size = Pt(14)
+    para(doc, "{%p if motion.order %}")
     para(doc, "AND PROPOSED ORDER", bold=True, align=CENTER)
+    para(doc, "{%p endif %}")
     return doc
 
 
@@ -466,22 +482,39 @@ def joint_motion() -> Document:
               "Security (DHS), through the {{ office.name }}, jointly move the "
               "{% if court.board %}Board of Immigration Appeals{% else %}Immigration Court{% endif %} to "
               "{{ motion.action }}{% if motion.citation %} under {{ motion.citation }}{% endif %}.")
+    para(doc, "{%p if motion.ground %}")
+    para(doc, "DHS moves on the ground of {{ motion.ground_citation }}: {{ motion.ground }}.")
+    para(doc, "{%p endif %}")
+    para(doc, "FACTS", bold=True, align=CENTER)
+    para(doc, "{%p for paragraph in court.facts %}")
+    para(doc, "{{ paragraph }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if respondent.detained %}")
+    para(doc, "The respondent is detained{% if respondent.detention_facility %} at "
+              "{{ respondent.detention_facility }}{% endif %}. The parties ask that this motion be decided "
+              "promptly.")
+    para(doc, "{%p endif %}")
     para(doc, "DHS has exercised its prosecutorial discretion in this case and joins this motion. The parties "
               "agree that the {% if court.board %}Board{% else %}Court{% endif %} should {{ motion.action }}.")
-    para(doc, "{%p if respondent.detained %}")
-    para(doc, "The respondent is detained at {{ respondent.detention_facility }}. The parties ask that this "
-              "motion be decided promptly.")
+    para(doc, "{%p if motion.standard %}")
+    para(doc, "{{ motion.standard }} No such reason exists here: both parties ask for closure.")
     para(doc, "{%p endif %}")
-    para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted. A proposed order is attached.")
+    para(doc, "{%p if motion.waive_appeal %}")
+    para(doc, "Both parties waive appeal of an order granting this motion.")
+    para(doc, "{%p endif %}")
+    para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted."
+              "{% if motion.order %} A proposed order is attached.{% endif %}")
     para(doc, "")
     signature_blocks(doc)
     p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     p.paragraph_format.page_break_before = True
     para(doc, "In the Matter of {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
     para(doc, "I, {{ attorney.name }}, certify that on " + BLANK + " I served a copy of this "
-              "{{ motion.title|lower }} and of the proposed order on the U.S. Department of Homeland Security, "
-              "{{ office.name }}, {{ office.address|join(', ') }}, by:")
-    boxes(doc, "electronic service through the court's e-filing system", "first-class mail", "hand delivery")
+              "{{ motion.title|lower }}{% if motion.order %} and of the proposed order{% endif %} on the U.S. "
+              "Department of Homeland Security, {{ office.name }}"
+              "{% if office.address %}, {{ office.address|join(', ') }}{% endif %}, by:")
+    boxes(doc, "ICE eService", "electronic service through the court's e-filing system (ECAS)", space_after=0)
+    boxes(doc, "first-class mail", "hand delivery")
     para(doc, "")
     para(doc, BLANK + BLANK, space_after=0)
     para(doc, "{{ attorney.name }}, Counsel for Respondent", space_after=0)
@@ -492,7 +525,7 @@ def joint_motion() -> Document:
 def proposed_order() -> Document:
     doc = new_document("Proposed order")
     court_detained_mark(doc)
-    caption(doc)
+    caption(doc, judge=False)
     para(doc, "{% if court.board %}ORDER OF THE BOARD{% else %}ORDER OF THE IMMIGRATION JUDGE{% endif %}",
          bold=True, align=CENTER)
     para(doc, "Upon consideration of the {{ motion.title|lower }} of the respondent and the U.S. Department of "
@@ -503,10 +536,13 @@ def proposed_order() -> Document:
     boxes(doc, "the motion is unopposed.", space_after=0)
     boxes(doc, "Other: " + BLANK + BLANK)
     boxes(doc, "It is further ORDERED that {{ motion.ordered }}.")
+    para(doc, "{%p if motion.waive_appeal %}")
+    boxes(doc, "Both parties waived appeal.")
+    para(doc, "{%p endif %}")
     para(doc, "")
+    # No judge's name printed: the case may be reassigned before the order is signed.
     para(doc, BLANK + "\t\t" + BLANK, space_after=0)
-    para(doc, "Date\t\t\t\t\t{% if court.board %}FOR THE BOARD{% else %}Immigration Judge"
-              "{% if proceedings.judge %}: {{ proceedings.judge }}{% endif %}{% endif %}")
+    para(doc, "Date\t\t\t\t\t{% if court.board %}FOR THE BOARD{% else %}Immigration Judge{% endif %}")
     para(doc, "")
     para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     boxes(doc, "Mail", "Personal service", "Electronic service", before="This document was served by:  ",

@@ -6,7 +6,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from assembler.casefile import legal
+from assembler.casefile import legal, sections
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -61,6 +61,7 @@ def check(doc: dict, case_dir: Path, settings, file: str, lines: dict, today: da
     _signature(c)
     _template_set(c)
     legal.check(c)
+    sections.check(c)
     _forms(c)
     return c.problems
 

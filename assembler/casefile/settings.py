@@ -51,6 +51,9 @@ class Settings:
     follow_up: dict = field(default_factory=dict)
     forms: dict = field(default_factory=dict)  # kind -> {file (absolute), file_named, title, fill}
     courts: dict = field(default_factory=dict)  # the shipped court directory and the firm's additions
+    consent_risks: dict = field(default_factory=resources.shipped_consent_risks)  # key -> what it means
+    require_consent: bool = True  # `pdpacket send` refuses a case that records no consent
+    legend: bool = True  # the confidentiality legend, where a case needs one (documents/confidential.py)
 
 
 def _settings_schema() -> dict:
@@ -143,6 +146,9 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         follow_up=doc.get("follow_up") or {},
         forms=_firm_forms(path, doc.get("forms") or {}),
         courts=_courts(doc.get("courts") or {}),
+        consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.shipped_consent_risks()),
+        require_consent=(doc.get("send") or {}).get("require_consent", True),
+        legend=(doc.get("confidentiality") or {}).get("legend", True),
     )
 
 

@@ -347,6 +347,7 @@ COURT_ROLES = frozenset(COURT_PAPER_ROLES)
 
 
 def _court_variables() -> dict[str, Var]:
+    own = schema_tree().fields["court"]  # the case's court: fields (dismissal_ground, waive_appeal, facts)
     return {
         "court": Var("mapping", None, {
             "name": text("New York Broadway Immigration Court"),
@@ -362,12 +363,25 @@ def _court_variables() -> dict[str, Var]:
             "key": text("new_york_broadway", "the court directory's key, empty when not found"),
             "source": text("firm settings"), "source_date": Var("date", "2026-11-28", doc="the date of the source"),
             "verified_on": Var("date", None, doc="the date the firm checked the court's address"),
-            "verified": Var("yes/no", False, doc="whether the firm has checked it (verified_on is set)")},
-            doc="court papers: the court (or the Board) they are addressed to"),
+            "verified": Var("yes/no", False, doc="whether the firm has checked it (verified_on is set)"),
+            "proposed_order": Var("yes/no", None, doc="the court directory's word on proposed orders (empty: "
+                                                      "the default, yes before a judge, no at the Board)"),
+            "takes_order": Var("yes/no", True, doc="whether a proposed order goes with the motion"),
+            "facts": Var("list", ["The respondent, ..., is a citizen of Mexico."], item=text("..."),
+                         doc="the motion's facts: who the respondent is, where the case stands, then court.facts"),
+            **{k: v for k, v in own.fields.items() if k != "facts"}},
+            doc="court papers: the court (or the Board) they are addressed to, with the case's court: fields"),
         "motion": Var("mapping", None, {
             "relief": text("dismissal"), "title": text("Joint Motion to Dismiss Proceedings"),
             "action": text("dismiss these proceedings"), "ordered": text("the proceedings are dismissed"),
-            "citation": text("8 C.F.R. § 1239.2(c)", "for the stage; empty when none is known")},
+            "citation": text("8 C.F.R. § 1239.2(c)", "for the stage; empty when none is known"),
+            "ground": text("the notice to appear was improvidently issued",
+                           "a dismissal's ground (court.dismissal_ground), in the regulation's words"),
+            "ground_citation": text("8 C.F.R. § 239.2(a)(6)", "the ground's citation"),
+            "standard": text("Under 8 C.F.R. § 1003.18(c)(3), ...", "an administrative closure's standard for a "
+                                                                    "joint motion (2024 rule); empty otherwise"),
+            "waive_appeal": Var("yes/no", False, doc="both parties waive appeal (court.waive_appeal)"),
+            "order": Var("yes/no", True, doc="a proposed order goes with the motion")},
             doc="court papers: the joint motion of this relief"),
     }
 

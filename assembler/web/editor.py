@@ -187,6 +187,12 @@ async def check_case(request: Request) -> Response:
     fields = form.case_fields()
     doc, problems = form.document_from_form(fields, answers)
     file = case_file_of(folder)
+    # A form cannot show an empty list ("immigration_history: []", there is none); saving keeps the
+    # file's, so the check takes it too.
+    saved = await run_in_threadpool(read_raw, file)
+    for key, value in saved.items():
+        if value == [] and key not in doc:
+            doc[key] = []
     findings = _form_findings(file, problems) + await run_in_threadpool(
         api.check_case_data, folder, doc, st.config.settings_file, file.name)
     placed, general = form.attach(findings, form.concrete_paths(fields, doc))
