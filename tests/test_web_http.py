@@ -500,3 +500,31 @@ def test_the_web_pool_replaces_a_libreoffice_that_failed_and_lends_none_once_sto
     finally:
         offices.close()
     assert offices.take(settings) is None  # the web app is stopping: a build starts its own
+
+
+# --- a broken case does not take the list down ------------------------------------------------------
+
+def test_a_case_with_a_path_over_the_system_limit_shows_as_broken_and_the_list_still_loads(cases):
+    long_path = "exhibits/" + "a" * 5000 + ".pdf"
+    write_case(cases / "long", minimal(exhibits=[{"id": "x", "file": long_path, "title": "T"}],
+                                       **{"respondent.family_names": "Longpath"}))
+    c = client(cases)
+    listing = c.get("/cases.json")
+    assert listing.status_code == 200
+    rows = {row["name"]: row for row in listing.json()["cases"]}
+    assert set(rows) == {"tenzin", "okoro", "broken", "long"}
+    assert rows["long"]["status"] == "invalid" and rows["long"]["errors"] == 1
+    page = c.get("/")
+    assert page.status_code == 200 and "Longpath" in page.text and "Tenzin" in page.text
+    case_page = c.get("/case/long")
+    assert case_page.status_code == 200
+    assert re.search(r'data-path="exhibits\[0\].file">.*?<li class="error">the name &#39;a{40}\.\.\.&#39; is 5,004 '
+                     r'bytes long; this system allows at most 255', case_page.text, flags=re.S)
+    twin = c.get("/case/long.json")
+    assert twin.status_code == 200 and twin.json()["status"] == "invalid"
+    data = form_of(c, "long")
+    assert data["exhibits[0].file"] == [long_path]
+    checked = c.post("/case/long/check.json", data=data, headers={"x-csrf-token": csrf()})
+    assert checked.status_code == 200
+    [finding] = checked.json()["placed"]["exhibits[0].file"]
+    assert "5,004 bytes long" in finding["message"]
