@@ -193,3 +193,20 @@ def test_a_title_or_author_longer_than_word_takes_is_cut_in_the_properties_only(
     assert props.title.startswith("Declaration of Maria Maria")
     assert len(props.author) <= limits.DOC_PROPERTY_MAX
     assert title in "\n".join(p.text for p in Document(str(out)).paragraphs)
+
+
+def test_nesting_past_libyamls_limit_is_refused_without_parsing_again(tmp_path, monkeypatch):
+    """libyaml stops at 1000 levels at once; parsing the file again in Python only to overflow took
+    a second or more a file (82 s for one fuzzed case on a loaded machine)."""
+    import yaml as pyyaml
+
+    from assembler.casefile.read import load_file
+
+    class NotAgain(pyyaml.SafeLoader):
+        def __init__(self, stream):
+            raise AssertionError("parsed again by the Python parser")
+
+    monkeypatch.setattr(pyyaml, "SafeLoader", NotAgain)
+    path = tmp_path / "case.yaml"
+    path.write_text("respondent: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    assert [p.message for p in load_file(path).problems] == ["the file is nested too deeply to be a case file"]
