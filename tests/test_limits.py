@@ -173,10 +173,13 @@ def test_an_office_name_with_a_line_break_is_refused_in_the_settings(run, tmp_pa
     ({"offices": {"chicago": {"rules": {"subject": "PD\nBcc: x@evil.example"}}}}, "offices.chicago.rules.subject: "
                                                                                   "holds a line break"),
     ({"attorney": {"name": "Daniel\u0000Okafor"}}, "attorney.name: holds the control character U+0000"),
+    ({"email": {"cc": ["a" * 1_000_000 + "@x.org"]}}, "email.cc[0]: is 1,000,006 characters long"),
+    ({"email": {"cc": ["\u0007" + "a" * 1_000_000]}}, "email.cc[0]: holds the control character U+0007"),
 ])
 def test_the_firm_settings_go_through_the_same_checks(run, tmp_path, changes, says):
     err = _refused(run("validate", _case(tmp_path), "--settings", _settings(tmp_path, **changes)), code=4)
     assert says in err
+    assert len(err) < 2000  # one message a value, never the value itself
 
 
 # --- Word's limit on a document's title: cut, not refused ---------------------------------------------

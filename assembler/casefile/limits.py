@@ -19,6 +19,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
 
+from assembler.casefile.examples import parse_path
 from assembler.casefile.schema import schema_at
 from assembler.errors import Finding
 
@@ -180,8 +181,6 @@ def _value_problem(path: str, value: str, fields: Fields, schema: dict, folder: 
 
 
 def _coerces_lines(schema: dict, path: str) -> bool:
-    from assembler.casefile.examples import parse_path  # examples imports schema lazily; no cycle at import
-
     rules = schema_at(schema, parse_path(path))
     return isinstance(rules, dict) and rules.get("coerce") == "lines"
 
@@ -209,7 +208,8 @@ def check(data: object, fields: Fields, schema: dict, file: str, lines: dict[str
             problem = _value_problem(path, value, fields, schema, folder)
             if problem:
                 refuse(path, problem)
-            return problem is None, value
+                return False, None
+            return True, value
         if not isinstance(value, (dict, list)):
             return True, value
         if depth >= DEPTH_MAX:
