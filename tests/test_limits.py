@@ -118,9 +118,16 @@ def test_an_id_too_long_for_a_file_name_is_refused(run, tmp_path):
         in err
 
 
-def test_an_address_an_e_mail_cannot_carry_is_refused(run, tmp_path):
-    err = _refused(run("validate", _case(tmp_path, **{"attorney.email": "d<x@example.org"})))
-    assert "attorney.email: 'd<x@example.org' is not an address an e-mail can be sent to" in err
+@pytest.mark.parametrize("field, address, says", [
+    ("attorney.email", "d<x@example.org", "'d<x@example.org' is not an address an e-mail can be sent to"),
+    ("attorney.email", "d@a(b).org", "'d@a(b).org' is not an address an e-mail can be sent to"),
+    ("attorney.email", "d@bücher.example", "'d@bücher.example' has letters outside ASCII in its domain: write it "
+                                           "as d@xn--bcher-kva.example"),
+    ("service.email", "josé@occ.example", "'josé@occ.example' has letters outside ASCII before the @"),
+])
+def test_an_address_an_e_mail_cannot_carry_is_refused(run, tmp_path, field, address, says):
+    err = _refused(run("validate", _case(tmp_path, **{field: address, "service.method": "email"})))
+    assert f"{field}: {says}" in err
 
 
 def test_values_nested_deeper_than_any_field_needs_are_refused(run, tmp_path):

@@ -119,13 +119,19 @@ def path_problem(folder: Path, name: str) -> str | None:
 
 def email_problem(value: str) -> str | None:
     """Why an e-mail message cannot carry `value` as an address, or None."""
-    try:
-        address = Address(addr_spec=value)
-    except (ValueError, HeaderParseError, IndexError):
-        return f"'{shorten(value)}' is not an address an e-mail can be sent to: write it as name@example.org"
-    if not address.username.isascii():
+    if not value.rpartition("@")[0].isascii():
         return (f"'{shorten(value)}' has letters outside ASCII before the @, which most mail servers refuse: "
                 "ask the owner for a plain-letter address")
+    try:
+        address = Address(addr_spec=value)
+    except (ValueError, HeaderParseError, IndexError):  # the e-mail library's defects are ValueErrors
+        return f"'{shorten(value)}' is not an address an e-mail can be sent to: write it as name@example.org"
+    if not address.domain.isascii():  # a header carries only ASCII; the Message-ID is made of the domain
+        try:
+            ascii_form = f"{address.username}@{address.domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            return f"'{shorten(value)}' has a domain that is not a valid name: check it"
+        return f"'{shorten(value)}' has letters outside ASCII in its domain: write it as {ascii_form}"
     return None
 
 
