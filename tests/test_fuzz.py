@@ -51,6 +51,7 @@ def _seed(name: str) -> dict:
 
 
 SEED_DATA = {name: _seed(name) for name in SEEDS}
+SETTINGS_DATA = load_file(SAMPLES / "pdpacket.yaml").data
 
 
 def _paths(node) -> list[tuple]:
@@ -293,3 +294,25 @@ def test_build_ends_with_a_documented_code_on_cases_that_validate(seed_folders, 
             pytest.fail(f"mutant {i} of {seed} did not finish within {BUILD_DEADLINE} s:\n{text[:2000]}")
         assert done.returncode in BUILD_CODES, (i, seed, done.stderr[-3000:])
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, (i, seed, done.stderr[-3000:])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(number=st.integers(0, 2**32 - 1))
+def test_validate_ends_with_a_documented_code_whatever_the_settings_file_holds(run, tmp_path_factory, number):
+    """The samples' firm settings, mutated the same ways, beside sample 3 (which takes its attorney and its
+    G-28 from them)."""
+    rnd = random.Random(number)
+    doc = copy.deepcopy(SETTINGS_DATA)
+    for _ in range(rnd.randint(1, 4)):
+        mutate(doc, rnd)
+    root = tmp_path_factory.getbasetemp() / "fuzz-settings"
+    if not root.exists():
+        shutil.copytree(SAMPLES / "3-minimal", root / "c")
+        shutil.copy(SAMPLES / "g28-stand-in.pdf", root)
+    _, text = _sys_setrecursion_safe_dump(doc, rnd)
+    (root / "pdpacket.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    result = run("validate", root / "c")
+    assert result.code in VALIDATE_CODES, result.err[-3000:]
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert len(result.err) < 200_000
