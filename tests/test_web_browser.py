@@ -48,8 +48,8 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("web") / "cases"
     root.mkdir()
     copy_firm_settings(root)  # the firm's attorney, as in a clinic
-    app = create_app(Config(root, TOKEN, jobs=2))
     sock = bind("127.0.0.1", 0)
+    app = create_app(Config(root, TOKEN, jobs=2, port=sock.getsockname()[1]))
     uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from assembler import resources
-from assembler.casefile import rules
+from assembler.casefile import limits, rules
 from assembler.casefile.examples import is_under, stand_in
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
 from assembler.casefile.schema import SchemaCheck
@@ -99,8 +99,13 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
             data["attorney"] = dict(settings.attorney)
         elif isinstance(own, dict):
             data["attorney"] = {**settings.attorney, **own}
+    # Values over a limit are reported once, and stand in as examples for the schema and the rules.
+    checked = limits.check(data, limits.CASE, _check().schema, shown, loaded.lines, case.dir)
+    if checked.findings:
+        assert isinstance(checked.data, dict)
+        data = stand_in(checked.data, checked.refused, _check().schema)
     document, problems = _check().run(data, shown, loaded.lines)
-    problems = [_explain_flow_comma(p, loaded.flow_mappings) for p in problems]
+    problems = checked.findings + [_explain_flow_comma(p, loaded.flow_mappings) for p in problems]
     case.problems += problems
     case.data = document
     if not problems:

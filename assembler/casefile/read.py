@@ -122,8 +122,10 @@ def _compose(text: str) -> yaml.Node | None:
     if loader is not None:
         try:
             node = yaml.compose(text, Loader=loader)
-        except yaml.YAMLError:
-            pass
+        except yaml.YAMLError as exc:
+            # libyaml stops at 1000 levels at once; the Python parser would take a second to overflow.
+            if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
+                raise RecursionError("nested too deeply") from exc
         else:
             _python_spellings(node)
             return node
