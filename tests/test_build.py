@@ -199,7 +199,8 @@ def test_the_other_samples_build(run, tmp_path, sample):
         assert "VIA E-MAIL TO krome-pd@occ-miami.example" in texts[0]
     else:
         assert len(texts) == 5  # letter, the firm's G-28, index, (no exhibits), service
-        assert "Not assigned" in texts[0]
+        # No judge and no hearing in the case: the letter leaves them out, never "Not assigned".
+        assert "Not assigned" not in texts[0] and "Immigration judge" not in texts[0]
 
 
 def test_index_entries_link_to_their_tab_pages(sample1):

@@ -296,8 +296,12 @@ def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
 def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
     # An office the firm has verified, and a signed G-28: nothing else to warn about.
     settings = tmp_path / "s.yaml"
-    settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n", encoding="utf-8")
-    data = minimal()
+    # ... and the law entry its letter cites, checked recently.
+    settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n"
+                        "law: {entries: {citation.administrative_closure.immigration_judge: {checked_on: 2026-11-01}}}\n",
+                        encoding="utf-8")
+    data = minimal(**{"proceedings.judge": "Hon. A. Judge",
+                      "proceedings.next_hearing": {"date": "2027-03-01", "type": "master"}})
     data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]  # without one, validate warns
     make_pdf(tmp_path / "c" / "g28.pdf", text="Form G-28, signed")
     result = run("build", "--settings", settings, write_case(tmp_path / "c", data), "-o", tmp_path / "out")

@@ -88,7 +88,9 @@ def test_detained_appears_on_the_letter_index_and_certificate_of_a_detained_case
     letter = _flat(_section(detained, "letter"))
     assert "Detained at: Krome North Service Processing Center, Miami, FL" in letter
     assert "Detained since: October 8, 2026" in letter
-    assert "decision by February 24, 2027, 7 days before the next hearing" in letter
+    # Counted from sending (the service date, December 2, 2026) plus the settings' 7 days, not back
+    # from a hearing months away, which would leave the client detained until then.
+    assert "decision by December 9, 2026." in letter
     assert "release on bond in the amount of $3,000, under 8 C.F.R. §§ 1003.19 and 1236.1(d)" in letter
     for name in ("1-garcia-lopez", "3-minimal", "4-quispe-board"):
         assert "DETAINED" not in "\n".join(filings[name][0])
