@@ -434,7 +434,9 @@ def signature_blocks(doc):
                       "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
                       "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})",
                       "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
-                      "{{ attorney.address|lines }}", "{{ attorney.phone }} | {{ attorney.email }}",
+                      # Phone and e-mail on lines of their own: in a half-page column the pair wrapped
+                      # inside the address, at its hyphen.
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }}", "{{ attorney.email }}",
                       "Counsel for Respondent", "Date: " + BLANK])
     cell_lines(right, ["", BLANK + "______", "Assistant Chief Counsel", "Name: " + BLANK,
                        "U.S. Department of Homeland Security", "{{ office.name }}", "Counsel for DHS", "", "",
