@@ -88,7 +88,7 @@ def test_declarations_recording_what_fed_them_are_still_combined(tmp_path, monke
     assert not [j for j in jobs if j.startswith("the declaration ")]
     texts = page_texts(result.filing)
     assert sum("I declare under penalty of perjury" in t for t in texts) == 4
-    assert result.pages == 45
+    assert result.pages == 47
 
 
 def test_a_single_render_is_not_combined(tmp_path):

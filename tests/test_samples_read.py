@@ -178,3 +178,12 @@ def test_the_court_papers_print_the_attorneys_e_mail_whole(read):
             split = [line.strip() for page in pages for line in page.splitlines()
                      if re.search(r"\S+@\S*-$", line.rstrip())]
             assert not split, f"{name} {paper}: an e-mail address broken at its hyphen: {split}"
+
+
+@pytest.mark.libreoffice
+def test_the_signatures_of_a_motion_share_their_page_with_its_prayer(read):
+    """A signature page with no line of the motion on it could be stapled to any motion."""
+    for name in NAMES:
+        for paper, pages in read[name].court.items():
+            signed = next(p for p in pages if "Respectfully submitted," in p)
+            assert "WHEREFORE" in signed, f"{name} {paper}"

@@ -475,7 +475,7 @@ def test_templates_convert_while_the_build_still_renders(tmp_path, monkeypatch):
     copy_firm_settings(tmp_path / "cases")
     case = shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "cases" / "1-garcia-lopez")
     result = build(case, tmp_path / "out")
-    assert result.pages == 45
+    assert result.pages == 47
     before_exhibits = events[:events.index(("step", "prepare exhibits"))]
     assert ("convert", "pdpacket-convert_0") in before_exhibits
     assert sum(e[0] == "convert" for e in events) >= 4  # per template, not all at once

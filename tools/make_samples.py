@@ -7,6 +7,7 @@ rewrites the same files (reportlab in invariant mode, fixed image content).
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -109,6 +110,18 @@ def support_letter_docx(path: Path) -> None:
     doc.add_paragraph("(718) 555-0173")
     doc.core_properties.author = "St. Brendan Community Church"
     doc.save(path)
+    fixed_zip_times(path)
+
+
+def fixed_zip_times(path: Path) -> None:
+    """python-docx stamps each zip entry with the current time: rewrite them with a fixed one, so that
+    running this script again rewrites the same bytes."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 12, 0, 0, 0)), data,
+                       compress_type=zipfile.ZIP_DEFLATED)
 
 
 def sample_1(base: Path) -> None:

@@ -504,9 +504,11 @@ def joint_motion() -> Document:
     para(doc, "{%p if motion.waive_appeal %}")
     para(doc, "Both parties waive appeal of an order granting this motion.")
     para(doc, "{%p endif %}")
+    # The prayer goes with the signatures: a signature page without a line of the motion on it
+    # could be attached to any motion.
     para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted."
-              "{% if motion.order %} A proposed order is attached.{% endif %}")
-    para(doc, "")
+              "{% if motion.order %} A proposed order is attached.{% endif %}", keep=True)
+    para(doc, "", keep=True)
     signature_blocks(doc)
     p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     p.paragraph_format.page_break_before = True
