@@ -155,10 +155,14 @@ def test_a_tab_page_running_over_two_pages_keeps_the_numbers_right(run, tmp_path
         doc.sections[0].footer.paragraphs[0]._p.append(parse_xml(
             '<w:fldSimple xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:instr="PAGE">'
             '<w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    # A large title (a firm's design): tab B's long title runs over more than a page. Titles are at
+    # most 1,000 characters (casefile/limits.py), so the size does what 4,950 characters once did.
+    from docx.shared import Pt
+    doc.paragraphs[-1].runs[0].font.size = Pt(40)
     doc.save(firm / "tab.docx")
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({"templates": str(firm)}))
     data = minimal()
-    data["exhibits"] = [{"id": f"e{i}", "file": f"e{i}.pdf", "title": "Long title " * (450 if i == 1 else 1)}
+    data["exhibits"] = [{"id": f"e{i}", "file": f"e{i}.pdf", "title": "Long title " * (90 if i == 1 else 1)}
                         for i in range(3)]
     folder = write_case(tmp_path / "c", data)
     for i in range(3):
