@@ -17,7 +17,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import copy_firm_settings, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, form_of, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 
@@ -227,25 +227,6 @@ service:
   date: 2026-12-03
   served_by: Daniel Okafor
 """
-
-
-def form_of(c, case="tenzin") -> dict[str, list[str]]:
-    """The edit page's form as a browser would submit it (text inputs, selects, text areas, checked boxes)."""
-    html = c.get(f"/case/{case}").text
-    form = html[html.index('<form id="case-form"'): html.index("</form>")]
-    form = re.sub(r"<template>.*?</template>", "", form, flags=re.S)
-    data: dict[str, list[str]] = {}
-    import html as h
-    for m in re.finditer(r'<input type="(?:text|date|hidden)" name="([^"]+)" value="([^"]*)"', form):
-        data.setdefault(h.unescape(m[1]), []).append(h.unescape(m[2]))
-    for m in re.finditer(r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked', form):
-        data.setdefault(m[1], []).append(m[2])
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
-        data[h.unescape(m[1])] = [h.unescape(m[2])]
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
-        chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
-        data[m[1]] = [h.unescape(chosen[1]) if chosen else ""]
-    return data
 
 
 def test_saving_a_change_keeps_comments_order_and_untouched_values(cases):

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assembler import api
-from assembler.casefile.read import find_case_file
+from assembler.casefile.read import find_case_file, outside_folder
 from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.web import build_pages, cases, form, uploads
@@ -113,7 +113,13 @@ def _under(path: str, key: str) -> bool:
 
 
 def case_file_of(folder: Path) -> Path:
-    return find_case_file(folder) or folder / "case.yaml"
+    """The case file of `folder`; 403 when it is a link leading outside the folder (never read, never
+    replaced: a save would turn the link into a file and hide what happened)."""
+    file = find_case_file(folder) or folder / "case.yaml"
+    problem = outside_folder(file, folder)
+    if problem:
+        raise HTTPException(403, problem.removeprefix(f"{file}: "))
+    return file
 
 
 async def edit_page(request: Request) -> Response:
