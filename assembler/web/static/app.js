@@ -45,6 +45,8 @@ function updateTabs() {
 }
 
 function addItem(list) {
+  const none = list.querySelector(":scope > .none-known input[data-none]");
+  if (none) none.checked = false;  // an entry says there is something: not "none known" any more
   const template = list.querySelector(":scope > template");
   const item = template.content.firstElementChild.cloneNode(true);
   list.querySelector(":scope > .items").appendChild(item);
