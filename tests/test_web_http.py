@@ -273,7 +273,7 @@ def test_a_file_changed_on_disk_is_not_overwritten(cases):
 def test_messages_are_placed_next_to_their_field(cases):
     c = client(cases)
     data = form_of(c)
-    data.update({"exhibits[0]._item": ["1"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
+    data.update({"exhibits._order": ["new"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
     r = c.post("/case/tenzin/check.json", data=data, headers={"x-csrf-token": csrf()})
     placed = r.json()["placed"]
     assert placed["exhibits[0].title"][0]["message"].startswith("is required but missing")

@@ -48,12 +48,29 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def _yaml() -> YAML:
+def _yaml(text: str = "") -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap a long line somebody typed
-    y.indent(mapping=2, sequence=4, offset=2)  # the samples' style (and `pdpacket new`'s)
+    mapping, offset = _indents(text)
+    y.indent(mapping=mapping, sequence=offset + 2, offset=offset)  # ruamel writes the whole file with one
     return y
+
+
+def _indents(text: str) -> tuple[int, int]:
+    """The file's own indentation of nested mappings and of list dashes under their key (ruamel writes
+    every block with the one it is given); the samples' (and `pdpacket new`'s) when the file shows none."""
+    mapping = offset = None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for above, below in zip(lines, lines[1:], strict=False):
+        if not above.rstrip().endswith(":") or above.lstrip().startswith("- "):
+            continue
+        step = (len(below) - len(below.lstrip())) - (len(above) - len(above.lstrip()))
+        if below.lstrip().startswith("- ") and offset is None and step >= 0:
+            offset = step
+        elif step > 0 and mapping is None and not below.lstrip().startswith("- "):
+            mapping = step
+    return mapping or 2, 2 if offset is None else offset
 
 
 @dataclass
@@ -99,7 +116,7 @@ def save(file: Path, fields: list[Field], answers: dict[str, list[str]], base_sh
     if file.suffix.lower() == ".json":
         out = json.dumps(apply_plain(json.loads(text or "{}"), changes, fields), indent=2, ensure_ascii=False) + "\n"
     else:
-        y = _yaml()
+        y = _yaml(text)
         tree = y.load(text) if text.strip() else None
         if not isinstance(tree, CommentedMap):
             tree = CommentedMap()

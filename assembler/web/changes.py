@@ -1,9 +1,10 @@
 """What a posted case form changes: a list of operations on field paths, never a new document.
 
 The page says which fields it rendered (`_fields`, the server's own list from
-`form.editable_paths` for the file it was made from) and each repeated group's
-item says which item of the file it was (`L[k]._item`: its index when the page
-was made, or `new`). An answer changes its field only when it differs from
+`form.editable_paths` for the file it was made from) and each repeated group
+says what its items are (`L._order`: for each item, in the page's order, the
+index it had in the file, or `new`): a list changes shape only when its order
+is posted, never because some of its inputs did not arrive. An answer changes its field only when it differs from
 what the page showed; a field absent from the post, read-only, or not rendered
 changes nothing. The operations are then applied to the file's round-trip tree
 (casefile_edit.py), or to plain data for a page shown again or a check as the
@@ -15,7 +16,6 @@ import copy
 from dataclasses import dataclass, field
 
 from assembler.web.form import (
-    INDEX,
     Field,
     FormProblem,
     editable_paths,
@@ -101,20 +101,25 @@ def _walk(fields, old, new_prefix: str, old_prefix: str | None, answers, rendere
 
 def _list(f: Field, old, npath: str, opath: str | None, answers, rendered, out: Changes) -> None:
     old_items = old if isinstance(old, list) else []
-    if f"{npath}._list" in answers:
-        origins = _origins(npath, answers, len(old_items))
+    posted = f"{npath}._order" in answers
+    if posted:
+        origins = parse_order(answers[f"{npath}._order"], len(old_items))
     else:  # not posted as a whole: its items stay where they are
         origins = list(range(len(old_items)))
-    none = f.none_option and "none" in answers.get(f"{npath}._none", [])
+    if f.none_option and f"{npath}._none" in answers:  # its hidden input is always posted with it
+        none = "none" in answers[f"{npath}._none"]
+    else:
+        none = f.none_option and is_none_word(old) and not origins
     if none and origins:
         out.problems.append(FormProblem(npath, "tick \"None known\" only when there are no entries: remove them, "
                                                "or untick it"))
+        return
     elif none:
         if not is_none_word(old):
             out.ops.append(Set(npath, "none"))
         return
     elif not origins:
-        if old not in (None, []) and f"{npath}._list" in answers:
+        if old not in (None, []) and posted:
             out.ops.append(Set(npath, DELETE))
         return
     elif origins != list(range(len(old_items))) or not isinstance(old, list):
@@ -125,18 +130,15 @@ def _list(f: Field, old, npath: str, opath: str | None, answers, rendered, out: 
               answers, rendered, out)
 
 
-def _origins(npath: str, answers, count: int) -> list[int | None]:
-    prefix = f"{npath}["
-    places = []
-    for name, values in answers.items():
-        if name.startswith(prefix) and name.endswith("]._item") and INDEX not in name:
-            inner = name[len(prefix):-len("]._item")]
-            if inner.isdigit():
-                places.append((int(inner), values[-1] if values else ""))
+def parse_order(values: list[str], count: int) -> list[int | None]:
+    """`0,2,new,1` -> [0, 2, None, 1]; an index the file does not have, or given twice, is a new item."""
     seen: set[int] = set()
     origins: list[int | None] = []
-    for _, origin in sorted(places):
-        o = int(origin) if origin.isdigit() and int(origin) < count and int(origin) not in seen else None
+    for word in (values[-1] if values else "").split(","):
+        word = word.strip()
+        if not word:
+            continue
+        o = int(word) if word.isdigit() and int(word) < count and int(word) not in seen else None
         if o is not None:
             seen.add(o)
         origins.append(o)
@@ -180,6 +182,8 @@ def put(doc, parts: list[str | int], value, fields: list[Field], new_map) -> Non
     """Set the value at `parts`, making the mappings on the way (each new key where the schema puts it)."""
     node = doc
     for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, (dict, list)) or (isinstance(part, int) and part >= len(node)):
+            return  # under a value the change no longer fits (cannot happen from the page: see _list)
         child = node[part] if isinstance(part, int) else node.get(part)
         if not isinstance(child, dict) and not isinstance(parts[i + 1], int):
             child = new_map()

@@ -172,7 +172,10 @@ def _form_findings(file: Path, problems: list[form.FormProblem]) -> list[Finding
 
 def _as_posted(answers: dict[str, list[str]]) -> dict:
     """What a page shown again must carry over from the post: its list of fields, each item's origin."""
-    return {"origins": {k.removesuffix("._item"): v[-1] for k, v in answers.items() if k.endswith("._item") and v},
+    origins = {f"{k.removesuffix('._order')}[{i}]": word.strip()
+               for k, v in answers.items() if k.endswith("._order") and v
+               for i, word in enumerate(w for w in v[-1].split(",") if w.strip())}
+    return {"origins": origins,
             "rendered": answers[FIELDS][-1] if answers.get(FIELDS) else None}
 
 

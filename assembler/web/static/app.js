@@ -26,11 +26,15 @@ function renamePrefix(root, oldP, newP) {
 
 function renumber(list) {
   const base = list.dataset.list;
+  const order = [];
   list.querySelectorAll(":scope > .items > .item").forEach((item, k) => {
     const want = `${base}[${k}]`;
     if (item.dataset.path !== want) renamePrefix(item, item.dataset.path, want);
     item.querySelector(":scope > .item-head .num").textContent = k + 1;
+    order.push(item.dataset.origin);
   });
+  // The list's shape as the server reads it: for each item, which item of the file it was (or "new").
+  list.querySelector(":scope > input[name$='._order']").value = order.join(",");
 }
 
 function updateTabs() {
