@@ -182,9 +182,12 @@ def put(doc, parts: list[str | int], value, fields: list[Field], new_map) -> Non
     """Set the value at `parts`, making the mappings on the way (each new key where the schema puts it)."""
     node = doc
     for i, part in enumerate(parts[:-1]):
-        if not isinstance(node, (dict, list)) or (isinstance(part, int) and part >= len(node)):
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            child = node[part]
+        elif isinstance(part, str) and isinstance(node, dict):
+            child = node.get(part)
+        else:
             return  # under a value the change no longer fits (cannot happen from the page: see _list)
-        child = node[part] if isinstance(part, int) else node.get(part)
         if not isinstance(child, dict) and not isinstance(parts[i + 1], int):
             child = new_map()
             place(node, part, child, parts[: i + 1], fields)
