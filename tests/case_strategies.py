@@ -34,7 +34,8 @@ def scalar(key: str, rules: dict) -> st.SearchStrategy:
     if coerce == "a_number":
         return st.from_regex(r"A?[1-9][0-9]{8}", fullmatch=True)
     if rules.get("regex"):
-        return st.from_regex(re.compile(rules["regex"]), fullmatch=True).filter(lambda s: s == s.strip())
+        return st.from_regex(re.compile(rules["regex"]), fullmatch=True,
+                             alphabet=string.ascii_letters + string.digits + "._-@").filter(lambda s: s == s.strip())
     if key == "id":
         return IDENT
     example = meta.get("example")
