@@ -6,6 +6,7 @@ file as it is (comments, key order, quoting kept), never rebuilt from the post.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -315,3 +316,34 @@ def test_moved_and_removed_items_keep_their_own_values_and_comments(tmp_path):
     assert after == text.replace("- {id: a, file: a.pdf, title: A}   # first\n", "").replace(
         "- {id: b, file: b.pdf, title: B}   # second\n- {id: c, file: c.pdf, title: C}   # third\n",
         "- {id: c, file: c.pdf, title: C}   # third\n- {id: b, file: b.pdf, title: B}   # second\n")
+
+
+def test_paragraphs_typed_over_a_quoted_value_become_a_literal_block(tmp_path):
+    root = tmp_path / "cases"
+    text = yaml.safe_dump(minimal(), sort_keys=False).replace("  facts: F.\n", '  facts: "F."\n')
+    write_case(root / "t", text=text)
+    c = client(root)
+    form = form_of(c, "t")
+    form["request.facts"] = ["First paragraph,\r\nits second line.\r\n\r\nSecond paragraph."]
+    form["request.summary"] = ["One line."]
+    assert save(c, "t", form).status_code == 303
+    after = (root / "t" / "case.yaml").read_text(encoding="utf-8")
+    assert "  facts: |\n    First paragraph,\n    its second line.\n\n    Second paragraph.\n" in after
+    assert "  summary: One line.\n" in after
+
+
+def test_a_case_json_changes_only_the_field_changed(tmp_path):
+    root = tmp_path / "cases"
+    data = minimal(**{"request.criminal_history": [{"offense": "Theft", "date": "2010-01-01", "disposition": "Dismissed",
+                                                    "explanation": "Dropped."}]})
+    (root / "t").mkdir(parents=True)
+    file = root / "t" / "case.json"
+    file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    c = client(root)
+    form = form_of(c, "t")
+    assert save(c, "t", form).headers["location"].endswith("saved=same")
+    form["proceedings.judge"] = ["Hon. Ana Ruiz"]
+    assert save(c, "t", form).status_code == 303
+    after = json.loads(file.read_text(encoding="utf-8"))
+    assert changed_paths(data, after) == {"proceedings.judge"}
+    assert list(after["proceedings"]) == ["court", "judge", "stage"]  # where the schema puts it
