@@ -347,3 +347,17 @@ def test_a_case_json_changes_only_the_field_changed(tmp_path):
     after = json.loads(file.read_text(encoding="utf-8"))
     assert changed_paths(data, after) == {"proceedings.judge"}
     assert list(after["proceedings"]) == ["court", "judge", "stage"]  # where the schema puts it
+
+
+def test_numbers_and_booleans_of_a_case_json_are_editable_and_kept(tmp_path):
+    root = tmp_path / "cases"
+    data = minimal(**{"request.bond_amount": 3000, "respondent.detained": False})
+    (root / "t").mkdir(parents=True)
+    file = root / "t" / "case.json"
+    file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    before = file.read_bytes()
+    c = client(root)
+    form = form_of(c, "t")
+    assert form["request.bond_amount"] == ["3000"] and form["respondent.detained"] == ["false"]
+    assert save(c, "t", form).headers["location"].endswith("saved=same")
+    assert file.read_bytes() == before

@@ -240,8 +240,13 @@ def fits(f: Field, value) -> bool:
     if f.kind == "freeform":
         return isinstance(value, dict) and _plain_tree(value)
     if f.kind in ("checks", "lines", "paragraphs", "ids"):
-        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-    return isinstance(value, str) and f.kind != "readonly"
+        return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
+    return _scalar(value) and f.kind != "readonly"
+
+
+def _scalar(value) -> bool:
+    """Text, or (in a case.json) a number or true/false: its input shows it as text."""
+    return isinstance(value, (str, int, float))  # bool is an int
 
 
 def _plain_tree(value) -> bool:
