@@ -17,7 +17,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import copy_firm_settings, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, form_of, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is the only one answered
@@ -272,25 +272,6 @@ service:
 """
 
 
-def form_of(c, case="tenzin") -> dict[str, list[str]]:
-    """The edit page's form as a browser would submit it (text inputs, selects, text areas, checked boxes)."""
-    html = c.get(f"/case/{case}").text
-    form = html[html.index('<form id="case-form"'): html.index("</form>")]
-    form = re.sub(r"<template>.*?</template>", "", form, flags=re.S)
-    data: dict[str, list[str]] = {}
-    import html as h
-    for m in re.finditer(r'<input type="(?:text|date|hidden)" name="([^"]+)" value="([^"]*)"', form):
-        data.setdefault(h.unescape(m[1]), []).append(h.unescape(m[2]))
-    for m in re.finditer(r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked', form):
-        data.setdefault(m[1], []).append(m[2])
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
-        data[h.unescape(m[1])] = [h.unescape(m[2])]
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
-        chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
-        data[m[1]] = [h.unescape(chosen[1]) if chosen else ""]
-    return data
-
-
 def test_saving_a_change_keeps_comments_order_and_untouched_values(cases):
     file = cases / "tenzin" / "case.yaml"
     file.write_text(COMMENTED, encoding="utf-8")
@@ -335,7 +316,7 @@ def test_a_file_changed_on_disk_is_not_overwritten(cases):
 def test_messages_are_placed_next_to_their_field(cases):
     c = client(cases)
     data = form_of(c)
-    data.update({"exhibits[0]._item": ["1"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
+    data.update({"exhibits._order": ["new"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
     r = c.post("/case/tenzin/check.json", data=data, headers={"x-csrf-token": csrf()})
     placed = r.json()["placed"]
     assert placed["exhibits[0].title"][0]["message"].startswith("is required but missing")

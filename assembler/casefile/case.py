@@ -15,7 +15,7 @@ from pathlib import Path
 from assembler import resources
 from assembler.casefile import limits, rules
 from assembler.casefile.examples import is_under, stand_in
-from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
+from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file, outside_folder
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
 from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
@@ -72,6 +72,9 @@ def locate(case_path: Path) -> tuple[Path, Path]:
             raise InputFileError(f"{case_path}: no such case folder or file: check the path")
         raise InputFileError(f"{case_path}: no case file found: the folder needs one of "
                              f"{', '.join(CASE_FILE_NAMES)}")
+    problem = outside_folder(file, case_path if case_path.is_dir() else case_path.parent)
+    if problem:
+        raise InputFileError(problem)
     return file.resolve().parent, file
 
 
