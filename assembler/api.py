@@ -18,8 +18,8 @@ from assembler import batch as batch_mod
 from assembler import build as build_stages
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
+from assembler.casefile import law, rules
 from assembler.casefile import offices as office_profiles
-from assembler.casefile import rules
 from assembler.casefile.case import Case, today
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
@@ -47,7 +47,7 @@ from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import MB, Role
 
 __all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
-           "check_templates", "export_templates", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
@@ -386,6 +386,14 @@ def list_offices(settings_file: Path | None = None, case: Path | None = None,
         views.append(OfficeView(known[key], False))
         views += [OfficeView(known[sub], True) for sub in sorted(known) if known[sub]["parent"] == key]
     return views
+
+
+def law_table(settings_file: Path | None = None, case: Path | None = None) -> list[list[str]]:
+    """`pdpacket law`: every legal rule pdpacket uses (assembler/data/law.yaml with the firm's
+    entries over it), each as lines: text, authority, source, the date checked, notes."""
+    s = load_settings(settings_file, case)
+    return [law.describe(key, entry, s.law_changed.get(key), today(), s.law_stale_after_months)
+            for key, entry in sorted(s.law.items())]
 
 
 def case_settings(case: Path, settings_file: Path | None = None) -> Settings:

@@ -28,8 +28,9 @@ from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
-from assembler.documents import choose, edits
+from assembler.documents import choose, confidential, edits
 from assembler.documents.check import CUSTOM, check_template, template_names
+from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
 from assembler.documents.plan import (
     Part,
@@ -203,7 +204,7 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
     return Planned(case, settings, choices, template_warnings, filing_sections if sections is None else sections,
-                   build_context(case.data, case.office, tabs, settings.decide_days), make_environment(tabs),
+                   build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law), make_environment(tabs),
                    _signature_path(case), work, staging, prefix, names)
 
 
@@ -391,9 +392,10 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     sections = settled.sections
     total = total_pages(sections)
     filing = planned.staging / planned.output.filing
+    legend = confidential.legend(planned.case.data, planned.settings.legend)
     labels, notices = assemble(sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
-        "subject": planned.context["office"]["name"]})
+        "subject": planned.context["office"]["name"]}, legend)
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
@@ -401,6 +403,8 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     manifest = build_manifest(case=planned.case, settings=planned.settings, inputs=settled.converted.rendered.inputs,
                               templates=planned.choices, sections=sections, filing=filing, pages=total,
                               labels=labels)
+    if legend:
+        manifest["legend"] = legend
     return Assembled(settled, filing, manifest, docx_dir, total, settled.converted.rendered.notices + notices)
 
 
@@ -418,7 +422,8 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     write_manifest(manifest, manifest_path)
     progress.step("write")
     found = planned.case.warnings + planned.template_warnings + [
-        Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case)
+        Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case) + \
+        law_warnings(planned.case, planned.settings)
     return output.move_into_place(planned.staging, out, BuildResult(
         assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, found,
         edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)

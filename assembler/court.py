@@ -1,11 +1,12 @@
 """`pdpacket court`: the joint motions and proposed orders for when the office agrees.
 
 The same stages as a filing (build.py): plan, render the templates, convert
-with LibreOffice, assemble with page numbers and bookmarks, preflight (and
-split over the size limit), move into place. Only the plan differs (court
-papers instead of a PD request: documents/court.py), there is no index to
-settle, and the output gets its own names so that it sits beside the filing:
-`<NAME>_<A-number>_court-papers.pdf`, `court-docx/`, `court-manifest.json`.
+with LibreOffice; then one file per submission, each assembled, checked and
+moved into place (court_files.py). The plan differs (court papers instead of
+a PD request: documents/court.py), there is no index to settle, and the output
+gets its own names so that it sits beside the filing:
+`<NAME>_<A-number>_joint-motion-to-dismiss.pdf` (one per motion), `court-docx/`,
+`court-manifest.json`.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import re
 import unicodedata
 from pathlib import Path
 
-from assembler import build, drive
+from assembler import build, court_files, drive
 from assembler.casefile.case import Case
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
+from assembler.documents import court as papers
 from assembler.documents.context import full_name
 from assembler.documents.court import MOTIONS, court_reliefs, court_variables, plan_court
 from assembler.errors import Finding, InvalidCaseError
@@ -37,7 +39,7 @@ def court_names(data: dict) -> build.Names:
     family = re.sub(r"[^A-Za-z0-9]+", "-", family).strip("-").upper()[:60].strip("-") or "RESPONDENT"
     title = (f"Joint motion and proposed order: {full_name(data['respondent'])}, "
              f"{format_a_number(data['respondent']['a_number'])}")
-    return build.Names(f"{family}_{data['respondent']['a_number']}_court-papers.pdf", title, DOCX_DIR, MANIFEST)
+    return build.Names(f"{family}_{data['respondent']['a_number']}", title, DOCX_DIR, MANIFEST)
 
 
 def court_papers(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,
@@ -59,20 +61,23 @@ def court_papers_of(case: Case, settings: Settings, out: Path, options: BuildOpt
                                         "the court on a joint motion: court papers exist for "
                                         f"{', '.join(MOTIONS)}")],
                                f"{case.shown}: no court papers for this case")
+    missing = papers.problems(case.data)
+    if missing:
+        raise InvalidCaseError([Finding(case.shown, path, message) for path, message in missing])
     court, blanks = court_variables(case.data, settings.courts)
+    blanks += papers.warnings(case.data)
     # Court papers carry plain page numbers: a firm's Bates numbering belongs to its PD filings.
     settings = dataclasses.replace(settings, page_numbers={})
 
-    def papers(run: drive.Run) -> BuildResult:
-        planned = run.plan(case, settings, out, sections=plan_court(case.data), names=court_names(case.data),
+    def court_files_of(run: drive.Run) -> BuildResult:
+        planned = run.plan(case, settings, out, sections=plan_court(case.data, court), names=court_names(case.data),
                            roles=COURT_PAPER_ROLES)
         planned.context["court"] = court
         rendered = build.render_documents(planned, run.progress)
         [converted] = build.convert_documents([rendered], run.office, run.progress)
         [settled] = build.settle_indexes([converted], run.office, run.progress)  # no index: settled as it is
-        return build.check_and_place(build.assemble_filing(settled, run.progress), out, options.split_parts,
-                                     run.progress)
+        return court_files.place_files(settled, out, planned.output.filing, options.split_parts, run.progress)
 
-    result = drive.drive(papers, options, progress, out, case=case, settings=settings)
+    result = drive.drive(court_files_of, options, progress, out, case=case, settings=settings)
     result.warnings += [Finding(case.shown, path, message, Severity.warning) for path, message in blanks]
     return result

@@ -37,6 +37,7 @@ class BuildResult:
     edited: list[str] = field(default_factory=list)  # documents taken from CASE/edits/ instead of rendered
     drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
     notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
+    files: list[Path] = field(default_factory=list)  # the court papers: one file per submission (court_files.py)
 
 
 def filing_name(data: dict) -> str:
@@ -103,12 +104,30 @@ def previous_outputs(out: Path, manifest_name: str = "manifest.json") -> set[str
     try:
         manifest = json.loads((out / manifest_name).read_text(encoding="utf-8"))
         names = list(manifest.get("outputs") or [])
-        names.append(manifest["filing"]["file"])
+        names.append((manifest.get("filing") or {}).get("file"))  # the court papers' lists none: outputs
         names += [p["file"] for p in manifest.get("parts") or []]
         names += [d["file"] for d in manifest.get("drafts") or []]  # e-mail drafts carry the old filing
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
     return {n for n in names if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..")}
+
+
+def replace_folder(new: Path, final: Path) -> None:
+    """Put the folder `new` in the place of `final`: the old one is moved aside first, then removed."""
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=_own_prefix(OLD_PREFIX), dir=final.parent))
+        os.replace(final, old / final.name)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_outputs(out: Path, names: set[str]) -> None:
+    """Remove what an earlier build wrote and this one did not (`previous_outputs`: plain names only)."""
+    for name in sorted(names):
+        if (out / name).is_file() and not (out / name).is_symlink():
+            (out / name).unlink()
 
 
 def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "docx",
@@ -121,14 +140,8 @@ def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "
     filing cannot be sent; anything else in the folder is left alone."""
     before = previous_outputs(out, manifest)
     try:
-        old_docx = None
         final_docx = out / docx
-        if final_docx.exists():
-            old_docx = Path(tempfile.mkdtemp(prefix=_own_prefix(OLD_PREFIX), dir=out))
-            os.replace(final_docx, old_docx / docx)
-        os.replace(result.docx_dir, final_docx)
-        if old_docx:
-            shutil.rmtree(old_docx, ignore_errors=True)
+        replace_folder(result.docx_dir, final_docx)
         stem = result.filing.stem
         for old in out.glob(f"{stem}_Part*.pdf"):  # parts of an earlier build of this filing
             old.unlink()
@@ -137,10 +150,7 @@ def move_into_place(staging: Path, out: Path, result: BuildResult, docx: str = "
         os.replace(result.manifest, out / manifest)
         final = out / result.filing.name
         os.replace(result.filing, final)
-        written = {final.name, *(p.name for p in out.glob(f"{stem}_Part*.pdf"))}
-        for name in sorted(before - written - {manifest}):
-            if (out / name).is_file() and not (out / name).is_symlink():
-                (out / name).unlink()
+        remove_outputs(out, before - {final.name, *(p.name for p in out.glob(f"{stem}_Part*.pdf")), manifest})
     except OSError as exc:
         raise OutputError(f"cannot write the filing into {out}: {exc.strerror}: check free space and "
                           "permissions") from exc

@@ -98,17 +98,24 @@ def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> 
     if all(p.untexted is not None for s in sections for p in s.parts
            if p.source is not None and p.source.suffix.lower() == ".pdf"):
         untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
-    report = preflight.check_filing(assembled.filing, assembled.manifest, limit, text_pages=exhibit_pages,
-                                    deep=False, untexted=untexted)
+    return check_pdf(assembled.filing, assembled.manifest, limit, split_parts, planned.output.title,
+                     text_pages=exhibit_pages, untexted=untexted)
+
+
+def check_pdf(target: Path, manifest: dict, limit: float, split_parts: bool, split_title: str,
+              name: str = "the filing", text_pages: dict[int, str] | None = None,
+              untexted: set[int] | None = None) -> tuple[list[str], list[dict]]:
+    """Preflight one finished PDF (a filing, a court paper); split it over `limit` MB when asked.
+    Returns the warnings and the parts written (a `parts` entry of its manifest each)."""
+    report = preflight.check_filing(target, manifest, limit, text_pages=text_pages, deep=False, untexted=untexted)
     too_big = [f for f in report.errors if f.kind == "size"]
     errors = [f for f in report.errors if f not in too_big]
     if errors:
-        raise FilingCheckError(f"the filing failed its final check: {'; '.join(f.message for f in errors)}")
+        raise FilingCheckError(f"{name} failed its final check: {'; '.join(f.message for f in errors)}")
     warnings = [f.message for f in report.warnings]
     parts: list[dict] = []
     if too_big and split_parts:
-        written = split.split(assembled.filing, split.units_from_manifest(assembled.manifest), int(limit * MB),
-                              planned.output.title)
+        written = split.split(target, split.units_from_manifest(manifest), int(limit * MB), split_title)
         parts = [{"file": p.name, "sha256": sha256(p), "size_bytes": p.stat().st_size,
                   "pages": len(PdfReader(p).pages)} for p in written]
     elif too_big:

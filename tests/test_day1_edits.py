@@ -162,7 +162,7 @@ def test_a_batch_rerun_rebuilds_a_case_whose_edits_changed(run, tmp_path):
 
 @pytest.mark.libreoffice
 def test_the_court_papers_do_not_complain_about_the_filings_edited_copies(run, tmp_path):
-    folder, _ = _case(tmp_path, **{"request.relief": ["dismissal"]})
+    folder, _ = _case(tmp_path, **{"request.relief": ["dismissal"], "court": {"dismissal_ground": "a6"}})
     assert run("edit", folder, "01-request-letter").code == 0
     result = run("court", folder, "-q")
     assert result.code == 0, result.err

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -37,8 +38,9 @@ def test_the_previous_filing_parts_and_drafts_go_and_nothing_else(tmp_path):
         "drafts": [{"file": "OLD_A111111111_PD-request.eml"}],
         "outputs": [old, "request-email.eml", "../outside.pdf", "/etc/passwd"]}))
     (tmp_path / "outside.pdf").write_bytes(b"x")
-    result = output.move_into_place(*_move_args(out, _staged(out, "NEW_A222222222_PD-request.pdf")))
-    output.clean_stale_staging(out)  # what build.abandon does after every build
+    staged = _staged(out, "NEW_A222222222_PD-request.pdf")
+    result = output.move_into_place(*_move_args(out, staged))
+    shutil.rmtree(staged.filing.parent)  # what build.abandon does after every build
     assert sorted(p.name for p in out.iterdir()) == ["NEW_A222222222_PD-request.pdf", "client-photo.jpg", "docx",
                                                     "manifest.json", "notes.txt"]
     assert (tmp_path / "outside.pdf").exists()

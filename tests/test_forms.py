@@ -219,7 +219,7 @@ def test_a_represented_case_without_a_g28_is_warned(run, tmp_path):
     assert result.code == 0
     assert "forms: warning: no Form G-28 among the forms" in result.err
     with_form = run("validate", form_case(tmp_path))
-    assert with_form.code == 0 and with_form.err == ""
+    assert with_form.code == 0 and "warning: no Form G-28" not in with_form.err
 
 
 def test_the_office_hook_turns_a_missing_g28_into_an_error(run, tmp_path, monkeypatch):
@@ -254,7 +254,8 @@ def test_the_firms_form_and_fill_mapping_serve_a_case_that_names_only_the_kind(r
     assert "(in forms.g28.fill in " in result.err
     data["forms"] = [{"kind": "g28", "fill": {"FamilyName": "{{ respondent.family_names }}"}}]  # the case's wins
     result = run("validate", write_case(folder, data), "--settings", tmp_path / "firm" / "settings.yaml")
-    assert result.code == 0 and result.err == "", result.err
+    # (the minimal case has no judge and no hearing: those warnings only)
+    assert result.code == 0 and "forms" not in result.err, result.err
 
 
 # --- in the filing ---------------------------------------------------------------------------

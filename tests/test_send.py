@@ -186,7 +186,7 @@ def test_drafts_split_at_exhibits_under_the_office_limit(run, cases):
     for n, (m, part) in enumerate(zip(messages, expected), 1):
         assert len((out / names[n - 1]).read_bytes()) < LIMIT_MB * MB
         assert m["X-Unsent"] == "1"
-        assert m["Subject"] == f"Request for prosecutorial discretion: Tenzin, A087-654-321, Chicago Immigration Court, no hearing set ({n} of {total})"
+        assert m["Subject"] == f"Request for prosecutorial discretion: Tenzin, A087-654-321, Chicago Immigration Court ({n} of {total})"
         assert m["To"].addresses[0].addr_spec == "pd-requests@occ-chicago.example"
         assert [a.addr_spec for a in m["Cc"].addresses] == ["docket@firm.example"]
         assert m["From"].addresses[0].addr_spec == "d@example.org"
@@ -296,6 +296,34 @@ def test_a_failing_server_gives_one_error_and_nothing_is_recorded(run, cases, sm
     assert why in result.err and "nothing was recorded as sent" in result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     assert [e.kind for e in _ledger(cases)] == ["build"]
+
+
+def _without_consent(case_file) -> None:
+    data = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    del data["consent"]
+    case_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_a_case_without_the_clients_consent_is_not_sent(run, cases, smtp_server):
+    inbox = smtp_server()
+    _without_consent(cases / "big" / "case.yaml")
+    result = run("send", cases / "big")
+    assert result.code == ExitCode.not_sent
+    assert "not sent: consent: the case records no informed consent of the client" in result.err
+    assert "risks: [arrest_after_dismissal, expedited_removal, losing_cancellation]" in result.err
+    assert "send: {require_consent: false}" in result.err
+    assert inbox.received == [] and [e.kind for e in _ledger(cases)] == ["build"]
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+
+
+def test_a_firm_can_send_without_a_recorded_consent(run, cases, smtp_server):
+    smtp_server()
+    _without_consent(cases / "big" / "case.yaml")
+    _settings(cases, _port(cases), send={"require_consent": False})
+    result = run("send", cases / "big", "--dry-run")
+    assert "consent" not in result.err
+    # Past the consent check, the next one speaks: the case file changed since the build.
+    assert result.code == ExitCode.not_sent and "changed since it was built" in result.err
 
 
 def test_inputs_changed_since_the_build_are_not_sent(run, cases, smtp_server):

@@ -1,6 +1,8 @@
 """A request that is right as a legal document: what `validate` and `offices` say (no LibreOffice)."""
 from __future__ import annotations
 
+from datetime import date
+
 import yaml
 
 from assembler.casefile.settings import load_settings
@@ -121,14 +123,33 @@ def test_validate_warns_when_the_office_is_not_the_facilitys_docket_or_the_court
     assert "office: warning" not in quiet.err
 
 
-def test_the_decision_date_is_the_settings_days_before_the_hearing(tmp_path):
-    data = _detained(**{"proceedings.next_hearing": {"date": "2027-03-03", "type": "individual"}})
+def test_the_decision_date_is_counted_from_the_sending_date_not_back_from_the_hearing(tmp_path):
+    # A hearing twelve weeks away: counted back from it, the client stayed detained until late February.
+    data = _detained(**{"proceedings.next_hearing": {"date": "2027-03-03", "type": "individual"},
+                        "service.date": "2026-12-01"})
     settings = load_settings(None, None)
     office = settings.offices["miami_krome"]
-    assert build_context(data, office, {})["request"]["decide_by"] == "2027-02-24"
-    assert build_context(data, office, {}, decide_days=10)["request"]["decide_by"] == "2027-02-21"
-    s = _settings(tmp_path / "s.yaml", detained={"decide_days_before_hearing": 3})
+    today = date(2026, 11, 28)
+    assert build_context(data, office, {}, today=today)["request"]["decide_by"] == "2026-12-08"
+    assert build_context(data, office, {}, decide_days=10, today=today)["request"]["decide_by"] == "2026-12-11"
+    # A letter dated before the build: counted from the day it goes out (today), never in the past.
+    assert build_context(data, office, {}, today=date(2026, 12, 5))["request"]["decide_by"] == "2026-12-12"
+    # A hearing sooner than that: the day before it.
+    soon = _detained(**{"proceedings.next_hearing": {"date": "2026-12-04", "type": "master"},
+                        "service.date": "2026-12-01"})
+    assert build_context(soon, office, {}, today=today)["request"]["decide_by"] == "2026-12-03"
+    s = _settings(tmp_path / "s.yaml", detained={"decide_within_days": 3})
     assert load_settings(s, None).decide_days == 3
+    assert load_settings(s, None).deprecated == []
+
+
+def test_the_old_decision_setting_is_read_with_a_deprecation_warning(tmp_path):
+    s = _settings(tmp_path / "s.yaml", detained={"decide_days_before_hearing": 3})
+    loaded = load_settings(s, None)
+    assert loaded.decide_days == 3
+    [warning] = loaded.deprecated
+    assert warning.path == "detained.decide_days_before_hearing"
+    assert "deprecated" in warning.message and "decide_within_days" in warning.message
 
 
 # --- criminal history and negative factors, said explicitly ------------------------------
@@ -221,4 +242,12 @@ def test_every_sample_is_valid_without_a_warning_about_the_law(run):
     for case in sorted(p for p in SAMPLES.iterdir() if (p / "case.yaml").is_file()):
         result = run("validate", case)
         assert result.code == 0, result.err
-        assert "warning" not in result.err, result.err
+        assert "warning" not in result.err.replace("warning: is not given: the letter", ""), result.err
+
+
+def test_a_firm_can_turn_the_legend_off():
+    from assembler.documents.confidential import legend
+    data = {"proceedings": {"asylum_pending": True}, "exhibits": [{"kind": "minor_medical"}]}
+    assert "208.6" in legend(data) and "minor" in legend(data)
+    assert legend(data, enabled=False) is None
+    assert legend({"proceedings": {}, "exhibits": [{"kind": "g28"}]}) is None

@@ -20,6 +20,7 @@ def test_wheel_installs_and_validates_a_sample(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "assembler/schemas/case.yaml" in names
     assert "assembler/data/offices.yaml" in names
+    assert "assembler/data/law.yaml" in names  # the legal rules, read by every build
     assert any(n.startswith("assembler/templates/") and n.endswith(".docx") for n in names) or \
         not list((REPO / "templates").glob("*.docx"))
 

@@ -120,11 +120,11 @@ def letter() -> Document:
                          ("Detained since", "{{ respondent.detained_since|longdate }}")]:
         runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
     para(doc, "{%p endif %}")
-    para(doc, "{%p if proceedings.court %}")
-    for label, value in [("Immigration court", "{{ proceedings.court }}"),
-                         ("Immigration judge", "{{ proceedings.judge or 'Not assigned' }}")]:
-        runs(doc, (f"\t{label}: ", False), (value, False)).paragraph_format.space_after = Pt(0)
-    para(doc, "{%p endif %}")
+    # A fact the case does not give is left out, never printed as "Not assigned" (validation warns).
+    for name, label in [("court", "Immigration court"), ("judge", "Immigration judge")]:
+        para(doc, f"{{%p if proceedings.{name} %}}")
+        runs(doc, (f"\t{label}: ", False), (f"{{{{ proceedings.{name} }}}}", False)).paragraph_format.space_after = Pt(0)
+        para(doc, "{%p endif %}")
     para(doc, "{%p if proceedings.next_hearing %}")
     runs(doc, ("\tNext hearing: ", False), ("{{ proceedings.next_hearing_text }}", False)) \
         .paragraph_format.space_after = Pt(0)
@@ -133,10 +133,18 @@ def letter() -> Document:
     para(doc, "Dear Chief Counsel:")
     para(doc, "We write on behalf of {{ respondent.full_name }} to ask the Office of the Chief Counsel to "
               "exercise prosecutorial discretion in this case. {{ request.summary }}")
+    # Ages and years are computed from the case's dates on the letter's date, never typed.
+    para(doc, "{{ respondent.full_name }}{% if respondent.years_in_us is not none %}, {{ respondent.age|words }} "
+              "years old and a citizen of {{ respondent.country_of_citizenship }}, entered the United States on "
+              "{{ respondent.entry.date|longdate }}, and has lived here for {{ respondent.years_in_us|words }} "
+              "year{% if respondent.years_in_us != 1 %}s{% endif %}.{% else %} is {{ respondent.age|words }} years "
+              "old and a citizen of {{ respondent.country_of_citizenship }}.{% endif %}")
     para(doc, "{%p if respondent.detained %}")
-    para(doc, "{{ respondent.full_name }} is detained. We respectfully ask for the Office's decision "
-              "{% if request.decide_by %}by {{ request.decide_by|longdate }}, {{ request.decide_days }} days "
-              "before the next hearing{% else %}as soon as possible{% endif %}.")
+    para(doc, "{{ respondent.full_name }} is detained{% if respondent.detention_facility %} at "
+              "{{ respondent.detention_facility }}{% endif %}{% if respondent.detained_since %} and has been for "
+              "{{ respondent.time_in_detention }}, since {{ respondent.detained_since|longdate }}{% endif %}. We "
+              "respectfully ask for the Office's decision {% if request.decide_by %}by "
+              "{{ request.decide_by|longdate }}{% else %}as soon as possible{% endif %}.")
     para(doc, "{%p endif %}")
     heading(doc, "Relief requested")
     para(doc, "{%p for relief in request.relief_labels %}")
@@ -146,6 +154,14 @@ def letter() -> Document:
     para(doc, "{%p for paragraph in request.facts|paragraphs %}")
     para(doc, "{{ paragraph }}")
     para(doc, "{%p endfor %}")
+    # The office holds the I-213: a letter silent on a known encounter reads as concealment.
+    para(doc, "{%p if immigration_history %}")
+    heading(doc, "Prior immigration history")
+    para(doc, "{%p for item in immigration_history %}")
+    runs(doc, ("{{ item.date|longdate }}.", True), (" {{ item.description|sentence }} Source: {{ item.source|sentence }}",
+                                                    False))
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
     heading(doc, "Favorable factors")
     para(doc, "{%p for factor in request.favorable_factors %}")
     runs(doc, ("{{ loop.index }}. {{ factor.title|sentence }}", True),
@@ -355,6 +371,12 @@ def borderless(table):
         table._tbl.tblPr.remove(borders)
 
 
+def keep_row_whole(row):
+    """A signature block is never cut across two pages."""
+    props = row._tr.get_or_add_trPr()
+    props.append(props.makeelement(qn("w:cantSplit"), {}))
+
+
 def cell_lines(cell, lines, bold_first=False, align=None):
     cell.paragraphs[0].text = ""
     for i, text in enumerate(lines):
@@ -378,15 +400,12 @@ def court_heading(doc):
     para(doc, "{{ court.place|upper if court.place else '" + BLANK + " (city, state)' }}", bold=True,
          align=CENTER, space_after=0)
     para(doc, "{%p endif %}")
-    para(doc, "{%p if court.address %}")
-    para(doc, "{{ court.address|lines }}", align=CENTER, space_after=0)
-    para(doc, "{%p else %}")
-    para(doc, "Address: " + BLANK + BLANK, align=CENTER, space_after=0)
-    para(doc, "{%p endif %}")
 
 
-def caption(doc):
-    """The caption of every court paper: the court, then the matter beside the file number."""
+def caption(doc, judge=True):
+    """The caption of every court paper: the court (city and state, by convention no address), then the
+    matter beside the file number. `judge`: the judge and the next hearing, where the case gives them
+    (a proposed order names none: the case may be reassigned)."""
     court_heading(doc)
     para(doc, "")
     table = doc.add_table(rows=1, cols=2)
@@ -395,10 +414,10 @@ def caption(doc):
     left, right = table.rows[0].cells
     cell_lines(left, ["In the Matter of:", "", "{{ respondent.full_name|upper }},", "Respondent.", "",
                       "In Removal Proceedings"])
-    cell_lines(right, ["File No.: {{ respondent.a_number|a_number }}", "",
-                       "{% if not court.board %}Immigration Judge: {{ proceedings.judge or '" + BLANK
-                       + "' }}{% endif %}",
-                       "{% if not court.board %}Next hearing: {{ proceedings.next_hearing_text }}{% endif %}"])
+    cell_lines(right, ["File No.: {{ respondent.a_number|a_number }}", ""] + ([
+        "{% if not court.board and proceedings.judge %}Immigration Judge: {{ proceedings.judge }}{% endif %}",
+        "{% if not court.board and proceedings.next_hearing %}Next hearing: {{ proceedings.next_hearing_text }}"
+        "{% endif %}"] if judge else []))
     para(doc, "")
 
 
@@ -406,6 +425,7 @@ def signature_blocks(doc):
     """Respondent's counsel beside DHS counsel (left blank for DHS to sign)."""
     table = doc.add_table(rows=1, cols=2)
     borderless(table)
+    keep_row_whole(table.rows[0])
     left, right = table.rows[0].cells
     cell_lines(left, ["Respectfully submitted,",
                       "{% if attorney.signature_image %}{{ attorney.signature_image }}{% else %}"
@@ -414,7 +434,9 @@ def signature_blocks(doc):
                       "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
                       "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})",
                       "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
-                      "{{ attorney.address|lines }}", "{{ attorney.phone }} | {{ attorney.email }}",
+                      # Phone and e-mail on lines of their own: in a half-page column the pair wrapped
+                      # inside the address, at its hyphen.
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }}", "{{ attorney.email }}",
                       "Counsel for Respondent", "Date: " + BLANK])
     cell_lines(right, ["", BLANK + "______", "Assistant Chief Counsel", "Name: " + BLANK,
                        "U.S. Department of Homeland Security", "{{ office.name }}", "Counsel for DHS", "", "",
@@ -438,14 +460,18 @@ def court_cover() -> Document:
     para(doc, "In the Matter of: {{ respondent.full_name|upper }}, Respondent", align=CENTER, space_after=0)
     para(doc, "File No.: {{ respondent.a_number|a_number }}", align=CENTER, space_after=0)
     para(doc, "In Removal Proceedings", align=CENTER)
-    para(doc, "{%p if not court.board %}")
-    para(doc, "Immigration Judge: {{ proceedings.judge or '" + BLANK + "' }}", align=CENTER, space_after=0)
+    para(doc, "{%p if not court.board and proceedings.judge %}")
+    para(doc, "Immigration Judge: {{ proceedings.judge }}", align=CENTER, space_after=0)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if not court.board and proceedings.next_hearing %}")
     para(doc, "Next hearing: {{ proceedings.next_hearing_text }}", align=CENTER)
     para(doc, "{%p endif %}")
     para(doc, "")
     p = para(doc, "{{ motion.title|upper }}", bold=True, align=CENTER, space_after=0)
     p.runs[0].font.size = Pt(14)
+    para(doc, "{%p if motion.order %}")
     para(doc, "AND PROPOSED ORDER", bold=True, align=CENTER)
+    para(doc, "{%p endif %}")
     return doc
 
 
@@ -458,22 +484,41 @@ def joint_motion() -> Document:
               "Security (DHS), through the {{ office.name }}, jointly move the "
               "{% if court.board %}Board of Immigration Appeals{% else %}Immigration Court{% endif %} to "
               "{{ motion.action }}{% if motion.citation %} under {{ motion.citation }}{% endif %}.")
+    para(doc, "{%p if motion.ground %}")
+    para(doc, "DHS moves on the ground of {{ motion.ground_citation }}: {{ motion.ground }}.")
+    para(doc, "{%p endif %}")
+    para(doc, "FACTS", bold=True, align=CENTER)
+    para(doc, "{%p for paragraph in court.facts %}")
+    para(doc, "{{ paragraph }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if respondent.detained %}")
+    para(doc, "The respondent is detained{% if respondent.detention_facility %} at "
+              "{{ respondent.detention_facility }}{% endif %}. The parties ask that this motion be decided "
+              "promptly.")
+    para(doc, "{%p endif %}")
     para(doc, "DHS has exercised its prosecutorial discretion in this case and joins this motion. The parties "
               "agree that the {% if court.board %}Board{% else %}Court{% endif %} should {{ motion.action }}.")
-    para(doc, "{%p if respondent.detained %}")
-    para(doc, "The respondent is detained at {{ respondent.detention_facility }}. The parties ask that this "
-              "motion be decided promptly.")
+    para(doc, "{%p if motion.standard %}")
+    para(doc, "{{ motion.standard }} No such reason exists here: both parties ask for closure.")
     para(doc, "{%p endif %}")
-    para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted. A proposed order is attached.")
-    para(doc, "")
+    para(doc, "{%p if motion.waive_appeal %}")
+    para(doc, "Both parties waive appeal of an order granting this motion.")
+    para(doc, "{%p endif %}")
+    # The prayer goes with the signatures: a signature page without a line of the motion on it
+    # could be attached to any motion.
+    para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted."
+              "{% if motion.order %} A proposed order is attached.{% endif %}", keep=True)
+    para(doc, "", keep=True)
     signature_blocks(doc)
     p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     p.paragraph_format.page_break_before = True
     para(doc, "In the Matter of {{ respondent.full_name }}, {{ respondent.a_number|a_number }}", align=CENTER)
     para(doc, "I, {{ attorney.name }}, certify that on " + BLANK + " I served a copy of this "
-              "{{ motion.title|lower }} and of the proposed order on the U.S. Department of Homeland Security, "
-              "{{ office.name }}, {{ office.address|join(', ') }}, by:")
-    boxes(doc, "electronic service through the court's e-filing system", "first-class mail", "hand delivery")
+              "{{ motion.title|lower }}{% if motion.order %} and of the proposed order{% endif %} on the U.S. "
+              "Department of Homeland Security, {{ office.name }}"
+              "{% if office.address %}, {{ office.address|join(', ') }}{% endif %}, by:")
+    boxes(doc, "ICE eService", "electronic service through the court's e-filing system (ECAS)", space_after=0)
+    boxes(doc, "first-class mail", "hand delivery")
     para(doc, "")
     para(doc, BLANK + BLANK, space_after=0)
     para(doc, "{{ attorney.name }}, Counsel for Respondent", space_after=0)
@@ -484,7 +529,7 @@ def joint_motion() -> Document:
 def proposed_order() -> Document:
     doc = new_document("Proposed order")
     court_detained_mark(doc)
-    caption(doc)
+    caption(doc, judge=False)
     para(doc, "{% if court.board %}ORDER OF THE BOARD{% else %}ORDER OF THE IMMIGRATION JUDGE{% endif %}",
          bold=True, align=CENTER)
     para(doc, "Upon consideration of the {{ motion.title|lower }} of the respondent and the U.S. Department of "
@@ -495,10 +540,13 @@ def proposed_order() -> Document:
     boxes(doc, "the motion is unopposed.", space_after=0)
     boxes(doc, "Other: " + BLANK + BLANK)
     boxes(doc, "It is further ORDERED that {{ motion.ordered }}.")
+    para(doc, "{%p if motion.waive_appeal %}")
+    boxes(doc, "Both parties waived appeal.")
+    para(doc, "{%p endif %}")
     para(doc, "")
+    # No judge's name printed: the case may be reassigned before the order is signed.
     para(doc, BLANK + "\t\t" + BLANK, space_after=0)
-    para(doc, "Date\t\t\t\t\t{% if court.board %}FOR THE BOARD{% else %}Immigration Judge"
-              "{% if proceedings.judge %}: {{ proceedings.judge }}{% endif %}{% endif %}")
+    para(doc, "Date\t\t\t\t\t{% if court.board %}FOR THE BOARD{% else %}Immigration Judge{% endif %}")
     para(doc, "")
     para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     boxes(doc, "Mail", "Personal service", "Electronic service", before="This document was served by:  ",
@@ -516,13 +564,15 @@ TEMPLATES = {
 }
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """Write every default template, or only the ones named (python tools/make_templates.py letter)."""
     OUT.mkdir(exist_ok=True)
     for name, build in TEMPLATES.items():
-        build().save(OUT / f"{name}.docx")
+        if not names or name in names:
+            build().save(OUT / f"{name}.docx")
     print(f"templates written to {OUT}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

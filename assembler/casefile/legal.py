@@ -11,8 +11,8 @@ import difflib
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assembler.casefile import offices
-from assembler.documents.citations import Stage, misfit, stage_of
+from assembler.casefile import law, offices
+from assembler.casefile.stages import Stage, misfit, stage_of
 
 if TYPE_CHECKING:
     from assembler.casefile.rules import Checker
@@ -22,6 +22,7 @@ def check(c: Checker) -> None:
     """`c`: what rules.check has read of the case, and where its findings go (c.add, c.warn)."""
     office = c.settings.offices.get(c.doc["office"])
     _stage(c)
+    _entry(c)
     _detained(c)
     _service(c, office)
     _criminal_history(c, office)
@@ -37,8 +38,16 @@ def _stage(c: Checker) -> None:
     if stage is not Stage.before_nta and not p.get("court"):
         c.add("proceedings.court", "is required at this stage: name the immigration court where the case is "
                                    "pending (only a case whose Notice to Appear is not filed has none)")
+    if stage is Stage.immigration_judge:
+        # Omitted, never printed as "Not assigned" or "Not yet scheduled": the case file never said so.
+        if not p.get("judge"):
+            c.warn("proceedings.judge", "is not given: the letter leaves the immigration judge out; add the "
+                                        "judge's name if one is assigned")
+        if not p.get("next_hearing"):
+            c.warn("proceedings.next_hearing", "is not given: the letter and the e-mail leave the next hearing "
+                                               "out; add its date and type if one is set")
     for i, relief in enumerate(req["relief"]):
-        why = misfit(relief, p["stage"])
+        why = misfit(relief, p["stage"], c.settings.law)
         if why:
             c.add(f"request.relief[{i}]", f"'{relief}' does not fit the stage '{p['stage']}': {why}")
     if "join_motion_to_reopen" in req["relief"] and stage is Stage.final_order and not p.get("final_order_by"):
@@ -55,12 +64,49 @@ def _stage(c: Checker) -> None:
         if not req.get("bond_amount"):
             c.add("request.bond_amount", "a bond stipulation states the amount proposed: add it, e.g. "
                                          "bond_amount: 5000")
+        _bond_entry(c, i)
     elif req.get("bond_amount"):
         c.warn("request.bond_amount", "is printed only with the relief stipulate_to_bond: add that relief or "
                                       "remove the amount")
     if "deferred_action" in req["relief"]:
         c.warn("request.relief", "deferred action is granted by ICE Enforcement and Removal Operations or USCIS, "
                                  "not by the Office of the Chief Counsel: the letter asks for the office's support")
+
+
+def _entry(c: Checker) -> None:
+    r = c.doc["respondent"]
+    when = (r.get("entry") or {}).get("date")
+    if not when:
+        return
+    if date.fromisoformat(when) > c.today:
+        c.add("respondent.entry.date", f"{when} is in the future: check the date of entry")
+    elif when < r["date_of_birth"]:
+        c.add("respondent.entry.date", f"{when} is before the date of birth ({r['date_of_birth']}): check both")
+
+
+def _bond_entry(c: Checker, i: int) -> None:
+    """Whether a bond stipulation is available depends on how the respondent entered; the rule, its
+    authority and its unsettled status come from the law data (bond.* entries)."""
+    manner = law.manner_of_entry(c.doc)
+    key = law.bond_key(manner, c.settings.law)
+    entry = c.settings.law.get(key or "")
+    if entry is None:
+        return  # admitted: the law data holds no rule against it
+    said = f"{entry['text']} ({entry['authority']}"
+    said += f"; {entry['note']})" if entry.get("note") else ")"
+    if manner == "without_inspection":
+        c.add(f"request.relief[{i}]", f"a bond stipulation is not available to a respondent who entered without "
+                                      f"inspection (respondent.entry.manner): {said}. What remains: "
+                                      f"{entry.get('remaining') or 'see the law data'}. Remove stipulate_to_bond, "
+                                      "or correct respondent.entry.manner if the respondent was admitted")
+    elif manner == "paroled":
+        c.warn("respondent.entry.manner", f"the respondent was paroled and the request asks for a bond "
+                                          f"stipulation: {entry['text']}")
+    else:
+        c.warn("respondent.entry.manner", f"the manner of entry is {'unknown' if c.doc['respondent'].get('entry') else 'not given'}"
+                                          f", so pdpacket cannot tell whether the bond stipulation asked is "
+                                          f"available: {said}. Record it as respondent.entry.manner: admitted, "
+                                          "paroled or without_inspection")
 
 
 def _detained(c: Checker) -> None:

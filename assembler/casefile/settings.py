@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assembler import resources
+from assembler.casefile import law as law_data
+from assembler.casefile import limits
 from assembler.casefile import offices as office_profiles
+from assembler.casefile.examples import is_under
 from assembler.casefile.lookup import SETTINGS_FILE_NAME, find_settings_file  # noqa: F401 - part of this module's face
 from assembler.casefile.read import load_file
 from assembler.casefile.schema import SchemaCheck
 from assembler.errors import Finding, InvalidSettingsError, errors_of
+from assembler.vocab import Severity
 
 
 @dataclass
@@ -35,7 +39,13 @@ class Settings:
     soffice_token: str | None = None
     size_limit_mb: float = 25.0
     deadline: int = 900  # seconds a whole build may take (stopping.limit)
-    decide_days: int = 7  # a detained case asks for a decision this many days before the hearing
+    decide_days: int = 7  # a detained case asks for a decision this many days after the request is sent
+    # The legal rules (casefile/law.py): the shipped entries with the firm's over them, what the firm
+    # changed (key -> fields), and the age in months past which a build warns about an entry.
+    law: dict = field(default_factory=lambda: law_data.merge(None, None)[0])
+    law_changed: dict = field(default_factory=dict)
+    law_stale_after_months: int = law_data.STALE_AFTER_MONTHS
+    deprecated: list[Finding] = field(default_factory=list)  # settings still read under an old name
     # Sending and following up (assembler/send/): read through assembler/send/office.py.
     email: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
@@ -43,6 +53,9 @@ class Settings:
     follow_up: dict = field(default_factory=dict)
     forms: dict = field(default_factory=dict)  # kind -> {file (absolute), file_named, title, fill}
     courts: dict = field(default_factory=dict)  # the shipped court directory and the firm's additions
+    consent_risks: dict = field(default_factory=resources.shipped_consent_risks)  # key -> what it means
+    require_consent: bool = True  # `pdpacket send` refuses a case that records no consent
+    legend: bool = True  # the confidentiality legend, where a case needs one (documents/confidential.py)
 
 
 def _settings_schema() -> dict:
@@ -88,13 +101,19 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
                                             "smtp.password_env (default PDPACKET_SMTP_PASSWORD) or in the system "
                                             "keyring (`keyring set pdpacket-smtp USER`)",
                                             line=loaded.lines.get("smtp.password"))])
-    doc, problems = _check().run(loaded.data, str(path), loaded.lines)
+    # Values over a limit (a line break in an office's name would end up in an e-mail header) are
+    # reported, and left out of what the schema checks.
+    checked = limits.check(loaded.data, limits.SETTINGS, _check().schema, str(path), loaded.lines, path.parent)
+    assert isinstance(checked.data, dict)
+    doc, problems = _check().run(checked.data, str(path), loaded.lines)
+    problems = checked.findings + [p for p in problems if not any(is_under(p.path, r) for r in checked.refused)]
     if renamed:  # their own message says more than "unknown field"
         problems = renamed + [p for p in problems if p.path not in {r.path for r in renamed}]
     if problems:
         raise InvalidSettingsError(problems)
     offices = office_profiles.merge(shipped, doc.get("offices") or {})
     problems = office_profiles.problems(offices, str(path))
+    problems += law_data.merge((doc.get("law") or {}).get("entries"), str(path))[2]
     if problems:
         raise InvalidSettingsError(problems)
     return _from_document(path, doc, offices)
@@ -107,6 +126,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
     sets = {name: (path.parent / folder if path is not None and not Path(folder).is_absolute() else Path(folder))
             for name, folder in (doc.get("template_sets") or {}).items()}
     ledger = (doc.get("ledger") or {}).get("path")
+    law_entries, law_changed, _ = law_data.merge((doc.get("law") or {}).get("entries"), str(path))
     if ledger and path is not None and not Path(ledger).is_absolute():
         ledger = path.parent / ledger
     return Settings(
@@ -122,14 +142,41 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         soffice_token=(doc.get("soffice") or {}).get("token"),
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
         deadline=(doc.get("filing") or {}).get("deadline", 900),
-        decide_days=(doc.get("detained") or {}).get("decide_days_before_hearing", 7),
+        decide_days=_decide_days(doc.get("detained") or {}),
+        law=law_entries,
+        law_changed=law_changed,
+        law_stale_after_months=(doc.get("law") or {}).get("stale_after_months", law_data.STALE_AFTER_MONTHS),
+        deprecated=_deprecated(path, doc),
         email=doc.get("email") or {},
         smtp=doc.get("smtp") or {},
         ledger_path=Path(ledger) if ledger else None,
         follow_up=doc.get("follow_up") or {},
         forms=_firm_forms(path, doc.get("forms") or {}),
         courts=_courts(doc.get("courts") or {}),
+        consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.shipped_consent_risks()),
+        require_consent=(doc.get("send") or {}).get("require_consent", True),
+        legend=(doc.get("confidentiality") or {}).get("legend", True),
     )
+
+
+def _decide_days(detained: dict) -> int:
+    """Days after sending that a detained case asks a decision by. The old setting counted back from
+    the hearing; its number is read as the new one (with a warning, _deprecated)."""
+    for name in ("decide_within_days", "decide_days_before_hearing"):
+        if detained.get(name) is not None:
+            return max(int(detained[name]), 1)
+    return 7
+
+
+def _deprecated(path: Path | None, doc: dict) -> list[Finding]:
+    detained = doc.get("detained") or {}
+    if detained.get("decide_days_before_hearing") is None:
+        return []
+    return [Finding(str(path), "detained.decide_days_before_hearing",
+                    "is deprecated: a detained case's decision date is now counted from the day the request is "
+                    "sent, not back from the hearing (which could leave the client detained for weeks); pdpacket "
+                    f"read it as decide_within_days: {_decide_days(detained)}. Rename it to decide_within_days",
+                    Severity.warning)]
 
 
 def _firm_forms(path: Path | None, forms: dict) -> dict:

@@ -129,14 +129,15 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
               help="Output folder (default: CASE/out, beside the filing).")
 @build_options("No progress lines.")
 def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
-    """Write the joint motion and proposed order of each relief the court grants (for when the office agrees)."""
+    """Write, in a file of its own, the joint motion (and proposed order) of each relief the court grants (for when the office agrees)."""
     from assembler.api import BuildOptions, Progress, court_papers
 
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts)
     result = court_papers(case, out, options, progress=Progress(False if quiet else None))
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
-    click.echo(f"{result.filing} ({result.pages} pages)")
+    for paper in result.files or [result.filing]:  # one file per motion
+        click.echo(f"{paper}")
     for part in result.parts:
         click.echo(f"{part}")
 

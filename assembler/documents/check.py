@@ -38,7 +38,7 @@ MAPPING_METHODS = {"items", "keys", "values", "get"}
 GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "True", "False", "None",
            "true", "false", "none"}
 FILTER_RESULTS = {"paragraphs": Var("list", item=Var("text")), "lines": Var("text"), "longdate": Var("text"),
-                  "sentence": Var("text"),
+                  "sentence": Var("text"), "words": Var("text"),
                   "a_number": Var("text"), "cite": Var("text"), "tab": Var("text"), "upper": Var("text"),
                   "lower": Var("text"), "title": Var("text"), "join": Var("text"), "length": Var("number"),
                   "count": Var("number"), "trim": Var("text"), "string": Var("text")}
@@ -136,8 +136,49 @@ def _parse_bytes(name: str, data: bytes, digest: str) -> _Parsed:
             findings.append(Finding(name, "", f"{exc}{where}: see `pdpacket templates vars` for the filters"))
             continue
         names |= meta.find_undeclared_variables(ast)
+        findings += [Finding(name, "", f"{msg}{where}") for msg in stand_ins(ast)]
         trees.append((where, ast))
     return _Parsed(tuple(findings), tuple(trees), frozenset(names))
+
+
+_WORDS = re.compile(r"[A-Za-z]")
+
+
+def _expr_text(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_expr_text(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_expr_text(node.node)}[{node.arg.value!r}]"
+    return "..."
+
+
+def _reads_case(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem)
+
+
+def stand_ins(ast: nodes.Template) -> list[str]:
+    """A fact the case lacks printed as if known: `{{ proceedings.judge or "Not assigned" }}`,
+    `{{ x|default("TBD") }}`. Words in place of a missing fact state what the case never said; an
+    empty string or a blank line to fill in by hand ("____") is fine."""
+    found = []
+    fact: nodes.Node | None
+    stand_in: nodes.Node | None
+    for node in ast.find_all((nodes.Or, nodes.Filter, nodes.CondExpr)):
+        if isinstance(node, nodes.Or):
+            fact, stand_in = node.left, node.right
+        elif isinstance(node, nodes.Filter) and node.name in ("default", "d") and node.args:
+            fact, stand_in = node.node, node.args[0]
+        elif isinstance(node, nodes.CondExpr) and node.expr2 is not None:
+            fact, stand_in = node.test, node.expr2  # {{ x if x else "Not assigned" }}
+        else:
+            continue
+        if (isinstance(stand_in, nodes.Const) and isinstance(stand_in.value, str) and _WORDS.search(stand_in.value)
+                and "__" not in stand_in.value and fact is not None and _reads_case(fact)):
+            found.append(f"prints {stand_in.value!r} when {_expr_text(fact)} is missing, a fact the case file "
+                         f"never stated: leave the line out instead ({{%p if {_expr_text(fact)} %}}...{{%p endif %}})")
+    return found
 
 
 def _line_text(xml: str, lineno: int | None) -> str:

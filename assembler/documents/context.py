@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from assembler import resources
 from assembler.casefile import offices
+from assembler.casefile.case import today as case_today
 from assembler.casefile.normalize import format_a_number, paragraphs, parse_date
 from assembler.casefile.rules import signed_in_us
 from assembler.documents import citations, typography
@@ -50,9 +51,10 @@ def full_name(respondent: dict) -> str:
     return " ".join(p for p in (respondent.get("given_names"), respondent["family_names"]) if p)
 
 
-def hearing_text(next_hearing: dict | None) -> str:
+def hearing_text(next_hearing: dict | None) -> str | None:
+    """None when no hearing is set: a template then leaves the line out, never prints a stand-in."""
     if not next_hearing:
-        return "Not yet scheduled"
+        return None
     text = typography.longdate(next_hearing["date"])
     if next_hearing.get("time"):
         hour, minute = map(int, next_hearing["time"].split(":"))
@@ -94,16 +96,57 @@ class Sources:
     tabs: dict[str, str]
     decide_days: int = 7
     said_none: frozenset[str] = frozenset()  # lists the case answers with "none"
+    law: Mapping[str, dict] | None = None  # the law data with the firm's entries (None: as shipped)
+    today: date | None = None  # the build's date (PDPACKET_TODAY pins it)
+
+    @property
+    def as_of(self) -> date:
+        """The date the documents speak as of: the letter's (the service date). Ages and years
+        are counted to it, so the letter is right on the day it bears."""
+        return date.fromisoformat(self.ctx["service"]["date"])
+
+    @property
+    def sent_on(self) -> date:
+        """The day the request goes out: the letter's date, or today when that is already past."""
+        return max(self.as_of, self.today or self.as_of)
+
+
+def full_years(start: str | None, end: date) -> int | None:
+    """Whole years from `start` (an ISO date) to `end`: 2003-08-15 -> 2026-08-14 is 22, -> 2026-08-15 is 23."""
+    if not start:
+        return None
+    begun = parse_date(start)
+    return end.year - begun.year - ((end.month, end.day) < (begun.month, begun.day))
+
+
+def detention_text(since: str | None, end: date) -> str | None:
+    """How long a detention has lasted, in words and figures: days under two weeks, weeks under
+    three months, then months ('seven (7) weeks')."""
+    if not since:
+        return None
+    start = parse_date(since)
+    days = (end - start).days
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    if days < 14:
+        n, unit = days, "day"
+    elif months < 3:
+        n, unit = days // 7, "week"
+    else:
+        n, unit = months, "month"
+    return f"{typography.in_words(n)} {unit}{'' if n == 1 else 's'}"
 
 
 def _decide_by(req: dict, src: Sources) -> str | None:
-    """For a detained respondent: the date to ask a decision by (the settings' days before the
-    next hearing), unless that day is already past on the letter's date."""
-    nh = src.ctx["proceedings"].get("next_hearing")
-    if not src.ctx["respondent"].get("detained") or not nh:
+    """For a detained respondent: the date to ask a decision by, the settings' days after the request
+    is sent (detained.decide_within_days). Counted back from a hearing weeks away it left the client
+    detained until then; when the hearing comes first, the day before it."""
+    if not src.ctx["respondent"].get("detained"):
         return None
-    day = parse_date(nh["date"]) - timedelta(days=src.decide_days)
-    return day.isoformat() if day > date.fromisoformat(src.ctx["service"]["date"]) else None
+    day = src.sent_on + timedelta(days=src.decide_days)
+    nh = src.ctx["proceedings"].get("next_hearing")
+    if nh and parse_date(nh["date"]) <= day:
+        day = parse_date(nh["date"]) - timedelta(days=1)
+    return day.isoformat() if day > src.sent_on else None
 
 
 def _destination(s: dict, src: Sources) -> offices.Destination | None:
@@ -143,7 +186,17 @@ def _signed_place(d: dict, src: Sources) -> str:
 DERIVED = [
     Derived("respondent.full_name", text("María José García López", "given and family names"),
             lambda r, src: full_name(r)),
-    Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM, master calendar hearing"),
+    Derived("respondent.age", Var("number", 41, doc="the respondent's age on the letter's date (from "
+                                                  "date_of_birth); print it with |words: 'forty-one (41)'"),
+            lambda r, src: full_years(r["date_of_birth"], src.as_of)),
+    Derived("respondent.years_in_us", Var("number", 23, doc="whole years since respondent.entry.date on the "
+                                                        "letter's date; empty without an entry date"),
+            lambda r, src: full_years((r.get("entry") or {}).get("date"), src.as_of)),
+    Derived("respondent.time_in_detention", text("seven (7) weeks", "detained: how long, in words and figures, "
+                                                                    "from detained_since to the letter's date"),
+            lambda r, src: detention_text(r.get("detained_since"), src.as_of) if r.get("detained") else None),
+    Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM, master calendar hearing",
+                                                  "empty when no hearing is set"),
             lambda p, src: hearing_text(p.get("next_hearing"))),
     Derived("proceedings.stage_text", text("Before the immigration judge, master calendar",
                                            "the stage of the case, as the Re: block says it"),
@@ -152,7 +205,7 @@ DERIVED = [
                                          item=text("Dismissal of the proceedings"),
                                          doc="each relief asked, with its citation at this stage"),
             lambda req, src: [citations.relief_label(k, src.ctx["proceedings"], typography.money(
-                req.get("bond_amount"))) for k in req["relief"]]),
+                req.get("bond_amount")), src.law) for k in req["relief"]]),
     Derived("request.bond_amount_text", text("$5,000", "the bond amount proposed, as money"),
             lambda req, src: typography.money(req.get("bond_amount")) or None),
     Derived("request.criminal_history_none", Var("yes/no", False, doc="the case says: no criminal history"),
@@ -161,10 +214,12 @@ DERIVED = [
             lambda req, src: "negative_factors" in src.said_none),
     Derived("request.criminal_history[].disposition_tab", text("C", "the tab of the certified disposition"),
             lambda e, src: src.tabs.get(e.get("disposition_exhibit") or "")),
-    Derived("request.decide_by", Var("date", "2027-02-24", doc="detained: the date a decision is asked by "
-                                                              "(settings: detained.decide_days_before_hearing)"),
+    Derived("request.decide_by", Var("date", "2026-12-08", doc="detained: the date a decision is asked by, "
+                                                              "the settings' days after the request is sent "
+                                                              "(detained.decide_within_days); the letter and the "
+                                                              "e-mail both print it"),
             _decide_by),
-    Derived("request.decide_days", Var("number", 7, doc="days before the next hearing of request.decide_by"),
+    Derived("request.decide_days", Var("number", 7, doc="days after sending of request.decide_by (settings)"),
             lambda req, src: src.decide_days),
     Derived("attorney.signature_text", text("/s/ Daniel Okafor", "the typed signature, or /s/ and the name"),
             _signature_text),
@@ -210,6 +265,9 @@ DERIVED = [
     Derived("declarations[].signed_in_us", Var("yes/no", True, doc="decides the 1746 form"),
             lambda d, src: signed_in_us(d["signed"])),
     Derived("declarations[].signed_place", text("Queens, New York, United States"), _signed_place),
+    Derived("declarations[].age", Var("number", 14, doc="the declarant's age on the letter's date, when the "
+                                                        "declaration gives date_of_birth"),
+            lambda d, src: full_years(d.get("date_of_birth"), src.as_of)),
     Derived("exhibits[].tab", text("E"), lambda e, src: src.tabs.get(e["id"])),
 ]
 
@@ -226,8 +284,10 @@ def _owners(ctx: dict, path: str) -> tuple[list[dict], str]:
     return owners, name
 
 
-def build_context(data: dict, office: dict, tabs: dict[str, str], decide_days: int = 7) -> dict:
-    """The context shared by every template of one case."""
+def build_context(data: dict, office: dict, tabs: dict[str, str], decide_days: int = 7, *,
+                  law: Mapping[str, dict] | None = None, today: date | None = None) -> dict:
+    """The context shared by every template of one case (`law`: the settings' law data, with the
+    firm's entries; `today`: the build's date, default today or PDPACKET_TODAY)."""
     ctx = clean(copy.deepcopy(data))
     req = ctx["request"]
     # "none" says so explicitly (request.*_none); templates loop over lists either way.
@@ -246,7 +306,7 @@ def build_context(data: dict, office: dict, tabs: dict[str, str], decide_days: i
         d.setdefault("interpreter", None)
         # An item may hold several paragraphs (a blank line between them), like any text of the case.
         d["paragraphs"] = [p for item in d.get("paragraphs") or [] for p in paragraphs(item)]
-    sources = Sources(ctx, office, tabs, decide_days, said_none)
+    sources = Sources(ctx, office, tabs, decide_days, said_none, law, today or case_today())
     for derived in DERIVED:
         owners, name = _owners(ctx, derived.path)
         for owner in owners:
@@ -288,6 +348,7 @@ COURT_ROLES = frozenset(COURT_PAPER_ROLES)
 
 
 def _court_variables() -> dict[str, Var]:
+    own = schema_tree().fields["court"]  # the case's court: fields (dismissal_ground, waive_appeal, facts)
     return {
         "court": Var("mapping", None, {
             "name": text("New York Broadway Immigration Court"),
@@ -303,12 +364,25 @@ def _court_variables() -> dict[str, Var]:
             "key": text("new_york_broadway", "the court directory's key, empty when not found"),
             "source": text("firm settings"), "source_date": Var("date", "2026-11-28", doc="the date of the source"),
             "verified_on": Var("date", None, doc="the date the firm checked the court's address"),
-            "verified": Var("yes/no", False, doc="whether the firm has checked it (verified_on is set)")},
-            doc="court papers: the court (or the Board) they are addressed to"),
+            "verified": Var("yes/no", False, doc="whether the firm has checked it (verified_on is set)"),
+            "proposed_order": Var("yes/no", None, doc="the court directory's word on proposed orders (empty: "
+                                                      "the default, yes before a judge, no at the Board)"),
+            "takes_order": Var("yes/no", True, doc="whether a proposed order goes with the motion"),
+            "facts": Var("list", ["The respondent, ..., is a citizen of Mexico."], item=text("..."),
+                         doc="the motion's facts: who the respondent is, where the case stands, then court.facts"),
+            **{k: v for k, v in own.fields.items() if k != "facts"}},
+            doc="court papers: the court (or the Board) they are addressed to, with the case's court: fields"),
         "motion": Var("mapping", None, {
             "relief": text("dismissal"), "title": text("Joint Motion to Dismiss Proceedings"),
             "action": text("dismiss these proceedings"), "ordered": text("the proceedings are dismissed"),
-            "citation": text("8 C.F.R. § 1239.2(c)", "for the stage; empty when none is known")},
+            "citation": text("8 C.F.R. § 1239.2(c)", "for the stage; empty when none is known"),
+            "ground": text("the notice to appear was improvidently issued",
+                           "a dismissal's ground (court.dismissal_ground), in the regulation's words"),
+            "ground_citation": text("8 C.F.R. § 239.2(a)(6)", "the ground's citation"),
+            "standard": text("Under 8 C.F.R. § 1003.18(c)(3), ...", "an administrative closure's standard for a "
+                                                                    "joint motion (2024 rule); empty otherwise"),
+            "waive_appeal": Var("yes/no", False, doc="both parties waive appeal (court.waive_appeal)"),
+            "order": Var("yes/no", True, doc="a proposed order goes with the motion")},
             doc="court papers: the joint motion of this relief"),
     }
 

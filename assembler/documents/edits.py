@@ -232,7 +232,7 @@ def examine_case(case: Case, settings: Settings, templates_dir: Path | None = No
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     sections, tabs = plan(case.data, case.dir, resolve_forms(case.data, case.dir, settings.forms,
                                                                    settings.path))
-    context = build_context(case.data, case.office, tabs, settings.decide_days)
+    context = build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law)
     found = []
     for s in sections:
         for part in s.parts:

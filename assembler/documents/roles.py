@@ -66,7 +66,7 @@ RENDERED: dict[PartKind, RoleRender] = {
 # --- the court papers (`pdpacket court`): one of each per relief, see documents/court.py ----------
 
 def _motion(section: Section, part: Part, ctx: dict) -> dict:
-    return {"motion": motion_variables(part.ref or "", ctx["court"]["board"])}
+    return {"motion": motion_variables(part.ref or "", ctx["court"])}
 
 
 RENDERED.update({

@@ -52,13 +52,16 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATE = re.compile(rf"\b({_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
 _A_NUMBER = re.compile(r"\bA ?(\d{3})-(\d{3})-(\d{3})\b")
 _TAB = re.compile(r"\b(Tabs?) ([A-Z]{1,3})\b")
+# Form numbers (I-601A, EOIR-26, G-28): "Form I-" at a line's end and "601A" on the next reads as two things.
+_FORM_NUMBER = re.compile(r"\b(I|EOIR|G|N|DS|AR)-(\d{1,4}[A-Z]?)\b")
 
 
 def keep_together(text: str) -> str:
-    """Dates, A-numbers and "Tab X" typed in the case's own text, made unbreakable like the ones
-    pdpacket prints itself."""
+    """Dates, A-numbers, form numbers and "Tab X" typed in the case's own text, made unbreakable like
+    the ones pdpacket prints itself."""
     text = _DATE.sub(lambda m: f"{m[1]}{NBSP}{m[2]},{NBSP}{m[3]}", text)
     text = _A_NUMBER.sub(lambda m: f"A{m[1]}{NBHY}{m[2]}{NBHY}{m[3]}", text)
+    text = _FORM_NUMBER.sub(lambda m: f"{m[1]}{NBHY}{m[2]}", text)
     return _TAB.sub(lambda m: f"{m[1]}{NBSP}{m[2]}", text)
 
 
@@ -77,3 +80,29 @@ def money(amount: Any) -> str:
         return ""
     value = float(amount)
     return f"${value:,.0f}" if value == int(value) else f"${value:,.2f}"
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0 -> 'zero', 23 -> 'twenty-three', 101 -> 'one hundred one' (ages and years: 0 to 999)."""
+    if not 0 <= n < 1000:
+        return str(n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
+    rest = n % 100
+    return f"{_ONES[n // 100]} hundred" + (f" {number_words(rest)}" if rest else "")
+
+
+def in_words(value: int | str | None) -> str:
+    """A count in words and figures, as legal writing gives it: 23 -> 'twenty-three (23)'.
+    Empty for a missing value: the template decides what to say without it."""
+    if value is None or value == "":
+        return ""
+    n = int(value)
+    return f"{number_words(n)}{NBSP}({n})"

@@ -63,6 +63,7 @@ def schema_tree() -> Var:
 
 FILTERS = {
     "longdate": "a date as 'March 14, 1985'",
+    "words": "a number in words and figures, 'twenty-three (23)'; empty when the number is unknown",
     "a_number": "an A-number as 'A201-234-567'",
     "lines": "a list (or text) as separate lines of one paragraph",
     "paragraphs": "text split at blank lines, for {%p for p in text|paragraphs %}",

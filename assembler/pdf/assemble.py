@@ -59,14 +59,26 @@ class _Readers:
         return [reader.pages[i] for i in sorted(wanted)]
 
 
-def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict) -> tuple[list[str], list[str]]:
-    """Write the filing; return the page labels and notices about what was changed in the exhibits."""
+PER_SECTION = "per_section"  # numbering style of the court papers: each document counts its own pages
+
+
+def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
+             legend: str | None = None) -> tuple[list[str], list[str]]:
+    """Write the filing; return the page labels and notices about what was changed in the exhibits.
+    `legend`: a line stamped on every page with its number (the confidentiality legend)."""
     with contextlib.ExitStack() as files:
-        return _assemble(sections, out, numbering, metadata, files)
+        return _assemble(sections, out, numbering, metadata, files, legend)
 
 
-def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
-              files: contextlib.ExitStack) -> tuple[list[str], list[str]]:
+def section_labels(sections: list[Section]) -> list[str]:
+    """'Page 1 of 3' counted within each section: a court's proposed order is numbered as a document
+    of its own, not as the last page of the motion."""
+    counts = [sum(p.pages for p in s.parts) for s in sections]
+    return [f"Page {i} of {n}" for n in counts for i in range(1, n + 1)]
+
+
+def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict, files: contextlib.ExitStack,
+              legend: str | None = None) -> tuple[list[str], list[str]]:
     writer = PdfWriter()
     readers = _Readers(sections, files)
     notices = []
@@ -84,7 +96,8 @@ def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dic
             readers.done(part.pdf)
             notices += _notices(part, report)
     _index_links(writer, sections)
-    labels = stamp(writer, numbering)
+    labels = stamp(writer, numbering, section_labels(sections) if numbering.get("style") == PER_SECTION else None,
+                   legend)
     _bookmarks(writer, sections)
     writer.add_metadata({"/Title": metadata["title"], "/Author": metadata["author"],
                          "/Subject": metadata.get("subject", ""), "/Creator": "pdpacket",

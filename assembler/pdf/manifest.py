@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
+from assembler.documents.citations import law_record
 from assembler.files import relative, sha256
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def build_manifest(*, case: Case, settings: Settings, inputs: list[Path], templa
         "settings_file": ({"path": str(settings.path), "sha256": sha256(settings.path)}
                           if settings.path else None),
         "office": manifest_record(case),
+        "law": law_record(case, settings),
         "inputs": [{"path": relative(p, case.dir), "sha256": sha256(p)} for p in inputs],
         "templates": {role: {"path": str(path), "sha256": sha256(path),
                              "source": getattr(templates[role], "source", "")}

@@ -223,6 +223,8 @@ def load_manifest_beside(filing: Path) -> dict | None:
             manifest = json.loads(candidate.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if manifest.get("filing", {}).get("file") == filing.name:
-            return manifest
+        # The court papers' manifest holds one manifest per file (court_files.py).
+        for each in [manifest, *(manifest.get("files") or [])]:
+            if isinstance(each, dict) and (each.get("filing") or {}).get("file") == filing.name:
+                return each
     return None

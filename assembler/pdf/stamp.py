@@ -1,4 +1,4 @@
-"""Page numbers on every page of the filing.
+"""Page numbers on every page of the filing, and a confidentiality legend when the filing needs one.
 
 Each page gets a few bytes of content of its own that draw the number, in a
 standard Helvetica font shared by all pages, after the page's own content
@@ -10,7 +10,14 @@ lands at the bottom right as the reader sees the page.
 from __future__ import annotations
 
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    RectangleObject,
+)
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -18,6 +25,7 @@ from assembler.pdf.fit import add_resource
 from assembler.private import add_object
 
 FONT, SIZE = "Helvetica", 9
+LEGEND_SIZE = 7
 FONT_NAME = NameObject("/PdpkStampFont")
 
 
@@ -34,10 +42,45 @@ def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
     return add_object(writer, stream)
 
 
-def stamp(writer: PdfWriter, numbering: dict) -> list[str]:
+def _pdf_text(text: str) -> bytes:
+    """A PDF string in the stamp font's WinAnsi encoding (which has the section sign)."""
+    raw = text.encode("cp1252", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _legend_lines(legend: str, width: float) -> list[str]:
+    """The legend wrapped to `width` points."""
+    lines: list[str] = []
+    for word in legend.split():
+        if lines and stringWidth(f"{lines[-1]} {word}", FONT, LEGEND_SIZE) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _legend(legend: str, box: RectangleObject, number_width: float) -> bytes:
+    """The legend at the bottom left, beside the page number, in the bottom margin."""
+    left = float(box.left) + 0.5 * inch
+    width = float(box.right) - 0.5 * inch - number_width - 18 - left
+    lines = _legend_lines(legend, width)
+    top = float(box.bottom) + 0.3 * inch + (len(lines) - 1) * (LEGEND_SIZE + 1)
+    body = b"".join(b"%.2f %.2f Td " % (left if i == 0 else 0, top if i == 0 else -(LEGEND_SIZE + 1))
+                    + _pdf_text(line) + b" Tj " for i, line in enumerate(lines))
+    # On white, as the page number: an exhibit's own text in the margin must not show through.
+    wide = max(stringWidth(line, FONT, LEGEND_SIZE) for line in lines)
+    bottom = float(box.bottom) + 0.3 * inch - 3
+    ground = b"1 g %.2f %.2f %.2f %.2f re f " % (left - 3, bottom, wide + 6, top - bottom + LEGEND_SIZE + 2)
+    return (b"q " + ground + b"0 g BT " + FONT_NAME.encode() + b" %d Tf " % LEGEND_SIZE + body
+            + b"ET Q\n")
+
+
+def stamp(writer: PdfWriter, numbering: dict, labels: list[str] | None = None,
+          legend: str | None = None) -> list[str]:
+    """Stamp every page with its label (`labels`, or those `numbering` gives) and, with `legend`, that text."""
     pages = list(writer.pages)
     total = len(pages)
-    labels = [label(i + 1, total, numbering) for i in range(total)]
+    labels = labels or [label(i + 1, total, numbering) for i in range(total)]
     font = add_object(writer, DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject(f"/{FONT}"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
@@ -51,6 +94,8 @@ def stamp(writer: PdfWriter, numbering: dict) -> list[str]:
         y = float(box.bottom) + 0.3 * inch
         content = (f"q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {SIZE + 5} re f "
                    f"0 g BT {FONT_NAME} {SIZE} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n").encode("ascii")
+        if legend:
+            content += _legend(legend, box, width)
         add_resource(page, "/Font", FONT_NAME, font)
         existing = page.get("/Contents")
         items = [] if existing is None else (

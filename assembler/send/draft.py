@@ -108,9 +108,11 @@ def _contents(units: list[split.Unit]) -> list[str]:
 def default_subject(case: Case) -> str:
     r, p = case.data["respondent"], case.data["proceedings"]
     hearing = (p.get("next_hearing") or {}).get("date")
-    bits = [full_name(r), format_a_number(r["a_number"]), p["court"],
-            f"next hearing {parse_date(hearing):%m/%d/%Y}" if hearing else "no hearing set"]
-    return ("DETAINED - " if r.get("detained") else "") + "Request for prosecutorial discretion: " + ", ".join(bits)
+    # What the case does not give is left out (a missing hearing is not "no hearing set").
+    bits = [full_name(r), format_a_number(r["a_number"]), p.get("court"),
+            f"next hearing {parse_date(hearing):%m/%d/%Y}" if hearing else None]
+    return (("DETAINED - " if r.get("detained") else "") + "Request for prosecutorial discretion: "
+            + ", ".join(b for b in bits if b))
 
 
 class Drafter:
@@ -119,7 +121,7 @@ class Drafter:
     def __init__(self, case: Case, settings: Settings, templates_dir: Path | None = None):
         self.case, self.settings = case, settings
         _, tabs = plan(case.data, case.dir)
-        self.context = build_context(case.data, case.office or {}, tabs, settings.decide_days)
+        self.context = build_context(case.data, case.office or {}, tabs, settings.decide_days, law=settings.law)
         # Plain text: the Word templates' sandboxed, strict environment and filters,
         # without HTML escaping (the HTML alternative escapes the finished text).
         self.env = make_environment(tabs).overlay(autoescape=False, trim_blocks=True, lstrip_blocks=True,

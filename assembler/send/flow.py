@@ -158,6 +158,7 @@ def send_case(case_path: Path, out: Path | None = None, settings_file: Path | No
     """Send the built filing; a retry sends only the messages not yet accepted (`again`: all of them).
     `possibly_sent` ("arrived" or "resend") is the user's word on messages whose delivery is unknown."""
     ctx = Context.load(case_path, settings_file)
+    _require_consent(ctx)
     office.require_email_route(ctx.case, ctx.settings)
     built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
     if built.changed:
@@ -222,6 +223,18 @@ def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:
         m.message.replace_header("Date", now)
         m.message.replace_header("Message-ID", make_msgid(f"pd-{built.sha256[:12]}-{m.number}of{m.total}", domain))
     return messages
+
+
+def _require_consent(ctx: Context) -> None:
+    """A request can lead to arrest or expedited removal (reported since 2025): it goes only with the
+    client's recorded informed consent, unless the firm's settings turn the check off."""
+    if not ctx.settings.require_consent or ctx.case.data.get("consent"):
+        return
+    risks = ", ".join(ctx.settings.consent_risks)
+    raise NotSentError(f"{ctx.case.file}: not sent: consent: the case records no informed consent of the client "
+                       "to this request: after explaining the risks, record it as consent: {date: YYYY-MM-DD, "
+                       f"explained_by: NAME, language: LANGUAGE, risks: [{risks}]}}, or turn this check off for "
+                       "the firm with send: {require_consent: false} in the settings")
 
 
 def _require_current_edits(ctx: Context, built: Built) -> None:

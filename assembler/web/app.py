@@ -155,4 +155,5 @@ def create_app(config: Config) -> Guard:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.pdpacket = State(config)
     editor.install_helpers(app.state.pdpacket.templates.env)
-    return Guard(app, config.token, app.state.pdpacket)
+    return Guard(app, config.token, app.state.pdpacket,
+                 hosts=security.allowed_hosts(config.host, config.port, config.allow_hosts))

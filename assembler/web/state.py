@@ -23,6 +23,11 @@ class Config:
     token: str
     jobs: int = 2
     settings_file: Path | None = None
+    # Where it listens, and the other names it answers to (--allow-host): requests naming
+    # anything else in their Host header get 400 (security.Guard).
+    host: str = "127.0.0.1"
+    port: int = 8765
+    allow_hosts: tuple[str, ...] = ()
 
     @property
     def firm_settings(self) -> Path | None:
