@@ -64,6 +64,21 @@ def warnings_of(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not f.is_error]
 
 
+class HasFindings:
+    """`errors` and `warnings` of what an object found (`all_findings`): a case, a filing's check."""
+
+    def all_findings(self) -> list[Finding]:
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors_of(self.all_findings())
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return warnings_of(self.all_findings())
+
+
 def printable(text: str) -> str:
     """Control characters from case data shown escaped, so one problem stays one line."""
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
@@ -71,6 +86,12 @@ def printable(text: str) -> str:
 
 class PdpacketError(Exception):
     exit_code = ExitCode.internal_error
+
+    def __init_subclass__(cls, code: ExitCode | None = None, **kwargs: object) -> None:
+        """`class XError(PdpacketError, code=ExitCode.x)`: the kind of failure and its exit code, in one line."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.exit_code = code
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -99,28 +120,13 @@ class InputFileError(PdpacketError):
     exit_code = ExitCode.input_file
 
 
-class TemplateError(PdpacketError):
-    exit_code = ExitCode.template_error
-
-
-class MissingDependencyError(PdpacketError):
-    exit_code = ExitCode.missing_dependency
-
-
-class ConversionError(PdpacketError):
-    exit_code = ExitCode.conversion_failed
-
-
-class DeadlineError(PdpacketError):
-    exit_code = ExitCode.deadline_passed
-
-
-class OutputError(PdpacketError):
-    exit_code = ExitCode.output_not_writable
-
-
-class FilingCheckError(PdpacketError):
-    exit_code = ExitCode.filing_check_failed
+# The failures that carry nothing but their message, each with its exit code (README "Exit codes").
+class TemplateError(PdpacketError, code=ExitCode.template_error): ...
+class MissingDependencyError(PdpacketError, code=ExitCode.missing_dependency): ...
+class ConversionError(PdpacketError, code=ExitCode.conversion_failed): ...
+class DeadlineError(PdpacketError, code=ExitCode.deadline_passed): ...
+class OutputError(PdpacketError, code=ExitCode.output_not_writable): ...
+class FilingCheckError(PdpacketError, code=ExitCode.filing_check_failed): ...
 
 
 BUG = "internal error (a bug in pdpacket)"

@@ -41,34 +41,8 @@ def load_schema(name: str) -> dict:
 
 
 @cache
-def shipped_offices() -> dict:
-    return safe_load((PACKAGE_DIR / "data" / "offices.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def shipped_courts() -> dict:
-    return safe_load((PACKAGE_DIR / "data" / "courts.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def shipped_consent_risks() -> dict:
-    """The risks a client's consent covers by default (data/consent_risks.yaml): key -> what it means."""
-    return safe_load((PACKAGE_DIR / "data" / "consent_risks.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def confidentiality_legends() -> dict:
-    """The confidentiality legends' wording (data/confidentiality.yaml): asylum, minor."""
-    return safe_load((PACKAGE_DIR / "data" / "confidentiality.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def field_labels() -> dict:
-    """Plain words for template variables (data/labels.yaml): labels, sources, internal."""
-    return safe_load((PACKAGE_DIR / "data" / "labels.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def shipped_law() -> dict:
-    """The legal rules as data (data/law.yaml): citations, stage rules, bond, court papers, policy."""
-    return safe_load((PACKAGE_DIR / "data" / "law.yaml").read_text(encoding="utf-8"))
+def data(name: str) -> dict:
+    """A data file shipped in assembler/data/, read once: offices, courts, law (the legal rules:
+    citations, stage rules, bond, court papers, policy), labels (plain words for template variables),
+    consent_risks (what a client's consent covers by default), confidentiality (the legends' wording)."""
+    return safe_load((PACKAGE_DIR / "data" / f"{name}.yaml").read_text(encoding="utf-8"))

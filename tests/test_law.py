@@ -35,7 +35,7 @@ def _settings(path: Path, **data) -> Path:
 # --- 1. legal rules as data --------------------------------------------------------------------
 
 def test_every_law_entry_has_text_authority_source_and_a_check_date_field():
-    entries = resources.shipped_law()["entries"]
+    entries = resources.data("law")["entries"]
     assert "bond.present_without_admission" in entries and "citation.dismissal.immigration_judge" in entries
     for key, entry in entries.items():
         for name in ("text", "authority", "source"):
@@ -73,7 +73,7 @@ def test_a_firm_entry_the_data_lacks_needs_text_authority_and_source(tmp_path):
 def test_pdpacket_law_lists_every_entry_with_source_and_date(run, tmp_path):
     result = run("law")
     assert result.code == 0, result.err
-    for key, entry in resources.shipped_law()["entries"].items():
+    for key, entry in resources.data("law")["entries"].items():
         assert f"\n{key}\n" in f"\n{result.out}"
         assert f"source: {entry['source']}" in result.out
     assert "checked: 2025-01-20" in result.out and "checked: never" in result.out

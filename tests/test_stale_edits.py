@@ -10,11 +10,11 @@ import pytest
 import yaml
 from docx import Document
 
+from assembler import resources
 from assembler.documents import edits, feeds
 from assembler.documents.context import DERIVED, context_tree
 from assembler.documents.variables import walk
 from assembler.errors import ExitCode
-from assembler.resources import field_labels
 from helpers import make_pdf, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
@@ -156,7 +156,7 @@ def test_edit_without_refresh_still_refuses_to_replace_the_hand_edited_copy(run,
 
 def test_every_labelled_variable_exists_and_every_derived_one_says_what_it_is_made_of():
     known = {path for path, _ in walk(context_tree()) if path}
-    table = field_labels()
+    table = resources.data("labels")
     assert set(table["labels"]) <= known
     assert {s for sources in table["sources"].values() for s in sources} | set(table["sources"]) <= known
     assert set(table["internal"]) <= known

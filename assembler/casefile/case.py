@@ -19,7 +19,7 @@ from assembler.casefile.forms import FillChecks
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file, outside_folder
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
-from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
+from assembler.errors import Finding, HasFindings, InputFileError, InvalidCaseError
 
 _CHECK: SchemaCheck | None = None
 
@@ -32,7 +32,7 @@ def _check() -> SchemaCheck:
 
 
 @dataclass
-class Case:
+class Case(HasFindings):
     dir: Path
     file: Path
     data: dict = field(default_factory=dict)
@@ -45,13 +45,8 @@ class Case:
     def shown(self) -> str:
         return self.label or str(self.file)
 
-    @property
-    def errors(self) -> list[Finding]:
-        return errors_of(self.problems)
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return warnings_of(self.problems)
+    def all_findings(self) -> list[Finding]:
+        return self.problems
 
 
 def today() -> date:

@@ -28,7 +28,7 @@ MANNERS = ("admitted", "paroled", "without_inspection", "unknown")
 
 
 def shipped() -> dict[str, dict]:
-    return resources.shipped_law()["entries"]
+    return resources.data("law")["entries"]
 
 
 def merge(own: dict | None, origin: str | None) -> tuple[dict[str, dict], dict[str, list[str]], list[Finding]]:

@@ -53,7 +53,7 @@ class Settings:
     follow_up: dict = field(default_factory=dict)
     forms: dict = field(default_factory=dict)  # kind -> {file (absolute), file_named, title, fill}
     courts: dict = field(default_factory=dict)  # the shipped court directory and the firm's additions
-    consent_risks: dict = field(default_factory=resources.shipped_consent_risks)  # key -> what it means
+    consent_risks: dict = field(default_factory=lambda: resources.data("consent_risks"))  # key -> what it means
     require_consent: bool = True  # `pdpacket send` refuses a case that records no consent
     legend: bool = True  # the confidentiality legend, where a case needs one (documents/confidential.py)
 
@@ -79,7 +79,7 @@ def _check() -> SchemaCheck:
 
 def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:
     path = find_settings_file(explicit, case_dir)
-    shipped = copy.deepcopy(resources.shipped_offices())
+    shipped = copy.deepcopy(resources.data("offices"))
     if path is None:
         doc, _ = _check().run({}, "settings", {})
         return _from_document(None, doc, office_profiles.merge(shipped, {}))
@@ -153,7 +153,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         follow_up=doc.get("follow_up") or {},
         forms=_firm_forms(path, doc.get("forms") or {}),
         courts=_courts(doc.get("courts") or {}),
-        consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.shipped_consent_risks()),
+        consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.data("consent_risks")),
         require_consent=(doc.get("send") or {}).get("require_consent", True),
         legend=(doc.get("confidentiality") or {}).get("legend", True),
     )
@@ -191,7 +191,7 @@ def _firm_forms(path: Path | None, forms: dict) -> dict:
 
 
 def _courts(own: dict) -> dict:
-    courts = copy.deepcopy(resources.shipped_courts())
+    courts = copy.deepcopy(resources.data("courts"))
     for key, court in own.items():
         courts[key] = {**courts.get(key, {}), **{k: v for k, v in court.items() if v is not None}}
     return courts

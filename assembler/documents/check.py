@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,6 +235,26 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def walk_loop(node: nodes.For, scope: dict, element: object, visit: Callable[[nodes.Node, dict], object],
+              expr: Callable[[nodes.Node, dict], object]) -> None:
+    """A for loop in a walk of a template (the template check's, the record of what fed a render): its
+    filter and body in a scope of their own, where a single loop name stands for `element` (what one item
+    of the iterated value is: a Var, a path) and the names of an unpacking (for key, value in ...) and
+    `loop` for nothing known; its else block in the outer scope."""
+    inner = dict(scope)
+    for target in node.target.find_all(nodes.Name):
+        inner[target.name] = None
+    if isinstance(node.target, nodes.Name):
+        inner[node.target.name] = element
+    inner["loop"] = None
+    if node.test is not None:
+        expr(node.test, inner)
+    for child in node.body:
+        visit(child, inner)
+    for child in node.else_:
+        visit(child, scope)
+
+
 class _Names:
     """Checks every variable path a template uses against what the case data has."""
 
@@ -248,20 +269,8 @@ class _Names:
     def _visit(self, node: nodes.Node, scope: dict) -> None:
         if isinstance(node, nodes.For):
             item = self._expr(node.iter, scope)
-            inner = dict(scope)
-            element = item.item if isinstance(item, Var) and item.item is not None else None
-            if isinstance(node.target, nodes.Name):
-                inner[node.target.name] = element
-            else:  # for key, value in ...
-                for target in node.target.find_all(nodes.Name):
-                    inner[target.name] = None
-            inner["loop"] = None
-            if node.test is not None:
-                self._expr(node.test, inner)
-            for child in node.body:
-                self._visit(child, inner)
-            for child in node.else_:
-                self._visit(child, scope)
+            walk_loop(node, scope, item.item if isinstance(item, Var) and item.item is not None else None,
+                      self._visit, self._expr)
             return
         if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
             for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) \

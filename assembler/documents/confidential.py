@@ -18,7 +18,7 @@ def legend(data: dict, enabled: bool = True) -> str | None:
     """The legend for this case's filing, or None when it needs none (or the firm turned it off)."""
     if not enabled:
         return None
-    wording = resources.confidentiality_legends()
+    wording = resources.data("confidentiality")
     said = []
     if (data.get("proceedings") or {}).get("asylum_pending"):
         said.append(wording["asylum"])

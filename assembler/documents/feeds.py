@@ -22,7 +22,7 @@ from jinja2 import nodes
 
 from assembler import resources
 from assembler.documents import typography
-from assembler.documents.check import template_trees
+from assembler.documents.check import template_trees, walk_loop
 from assembler.documents.context import HEARING_TYPES, SERVICE_METHODS, context_tree
 from assembler.documents.variables import ANY, Var
 
@@ -88,18 +88,7 @@ class _Used:
     def visit(self, node: nodes.Node, scope: dict) -> None:
         if isinstance(node, nodes.For):
             path = self.expr(node.iter, scope)
-            inner = dict(scope)
-            for target in node.target.find_all(nodes.Name):
-                inner[target.name] = None
-            if isinstance(node.target, nodes.Name) and path:
-                inner[node.target.name] = f"{path}[]"
-            inner["loop"] = None
-            if node.test is not None:
-                self.expr(node.test, inner)
-            for child in node.body:
-                self.visit(child, inner)
-            for child in node.else_:
-                self.visit(child, scope)
+            walk_loop(node, scope, f"{path}[]" if path else None, self.visit, self.expr)
             return
         if isinstance(node, nodes.Assign):
             self.expr(node.node, scope)
@@ -275,7 +264,7 @@ def changes(before: Record, now: Record) -> list[Change]:
 
 def label(path: str) -> str:
     """A variable's name as a person says it: the table's, else made of its own words."""
-    labels = resources.field_labels().get("labels") or {}
+    labels = resources.data("labels").get("labels") or {}
     for alias, meant in ROLE_ALIASES.items():
         if path.startswith(alias) and path not in labels:
             path = meant + path.removeprefix(alias)
@@ -286,12 +275,12 @@ def label(path: str) -> str:
 
 
 def is_internal(path: str) -> bool:
-    internal = resources.field_labels().get("internal") or []
+    internal = resources.data("labels").get("internal") or []
     return any(path == p or path.startswith((f"{p}.", f"{p}[")) for p in internal)
 
 
 def _sources() -> dict[str, list[str]]:
-    return resources.field_labels().get("sources") or {}
+    return resources.data("labels").get("sources") or {}
 
 
 @cache

@@ -22,14 +22,14 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
 from assembler.documents.plan import bookmark_title, page_range
-from assembler.errors import Finding, errors_of, warnings_of
+from assembler.errors import Finding, HasFindings
 from assembler.pdf.fit import TOLERANCE
 from assembler.pdf.split import outline_tops
 from assembler.vocab import LETTER, MB, Severity
 
 
 @dataclass
-class CheckReport:
+class CheckReport(HasFindings):
     file: Path
     pages: int = 0
     size_bytes: int = 0
@@ -41,13 +41,8 @@ class CheckReport:
     def warn(self, message: str) -> None:
         self.findings.append(Finding(str(self.file), "", message, Severity.warning))
 
-    @property
-    def errors(self) -> list[Finding]:
-        return errors_of(self.findings)
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return warnings_of(self.findings)
+    def all_findings(self) -> list[Finding]:
+        return self.findings
 
 
 def page_list(numbers: list[int], limit: int = 12) -> str:
