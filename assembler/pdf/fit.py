@@ -115,6 +115,11 @@ def flatten_annotations(writer: PdfWriter, page) -> PageReport:
         if appearance is None or hidden:
             report.dropped += 0 if hidden else 1
             continue
+        # Widget appearances often lack /Type and /Subtype (viewers tolerate that inside an
+        # annotation); as a page resource they must say they are form XObjects, or poppler reports
+        # a syntax error and strict viewers drop the drawing.
+        appearance[NameObject("/Type")] = NameObject("/XObject")
+        appearance[NameObject("/Subtype")] = NameObject("/Form")
         name = NameObject(f"/PdpkFlat{len(drawing)}x{report.flattened}")
         add_resource(page, "/XObject", name, appearance.indirect_reference or add_object(writer, appearance))
         drawing += f"q {_placement(annot, appearance)} cm {name} Do Q\n".encode()
