@@ -96,7 +96,7 @@ def test_the_check_sees_a_missing_subtype(tmp_path):
 def test_every_sample_filing_reads_without_a_syntax_error(sample, tmp_path, run):
     out = tmp_path / "out"
     result = run("build", "-q", str(SAMPLES / sample), "-o", str(out))
-    assert result.exit_code == 0, result.stderr
+    assert result.code == 0, result.err
     filings = sorted(out.glob("*.pdf"))
     assert filings
     for filing in filings:
