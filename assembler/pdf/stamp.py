@@ -6,20 +6,31 @@ standard Helvetica font shared by all pages, after the page's own content
 an overlay page instead would parse every page's content: three times slower.
 Rotated pages get their rotation moved into the content first, so the stamp
 lands at the bottom right as the reader sees the page.
+
+The stamp is drawn on white, but it must never hide what an exhibit prints in its
+own footer (a form's "Form W-9 (Rev. 10-2018)", a scan to the page's edges): where
+`crowded` says the stamp's rectangles hold content (freespace.py looks), the page is
+first shrunk, centred, above a blank band that holds the stamp, below and apart from
+the exhibit's own footer and page numbers.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from assembler.pdf.fit import add_resource
+from assembler.pdf.fit import add_resource, shrink_above
 from assembler.private import add_object
 
 FONT, SIZE = "Helvetica", 9
 LEGEND_SIZE = 7
 FONT_NAME = NameObject("/PdpkStampFont")
+GAP = 4  # points between the stamp's white ground and a shrunk page's content
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in the page's points
 
 
 def label(n: int, total: int, numbering: dict) -> str:
@@ -52,25 +63,57 @@ def _legend_lines(legend: str, width: float) -> list[str]:
     return lines
 
 
-def _legend(legend: str, box, number_width: float) -> bytes:
-    """The legend at the bottom left, beside the page number, in the bottom margin."""
+def _number_place(text: str, box) -> tuple[float, float, float]:
+    """x, y of the page number's baseline start, and its width: at the bottom right of the crop box."""
+    width = stringWidth(text, FONT, SIZE)
+    return float(box.right) - 0.5 * inch - width, float(box.bottom) + 0.3 * inch, width
+
+
+def number_box(text: str, box) -> Rect:
+    """The rectangle the page number `text` covers (its white ground) on a page with crop box `box`."""
+    x, y, width = _number_place(text, box)
+    return x - 4, y - 3, x + width + 4, y + SIZE + 2
+
+
+def _legend_place(legend: str, box, number_width: float) -> tuple[float, float, list[str]]:
+    """x, y of the legend's first baseline, and its lines: at the bottom left, beside the page number."""
     left = float(box.left) + 0.5 * inch
     width = float(box.right) - 0.5 * inch - number_width - 18 - left
     lines = _legend_lines(legend, width)
-    top = float(box.bottom) + 0.3 * inch + (len(lines) - 1) * (LEGEND_SIZE + 1)
+    return left, float(box.bottom) + 0.3 * inch + (len(lines) - 1) * (LEGEND_SIZE + 1), lines
+
+
+def _legend_box(legend: str, box, number_width: float) -> Rect:
+    left, top, lines = _legend_place(legend, box, number_width)
+    wide = max(stringWidth(line, FONT, LEGEND_SIZE) for line in lines)
+    return left - 3, float(box.bottom) + 0.3 * inch - 3, left + wide + 3, top + LEGEND_SIZE + 2
+
+
+def footprint(text: str, legend: str | None, box) -> list[Rect]:
+    """Every rectangle the stamp covers: the page number's, and the legend's when there is one."""
+    rects = [number_box(text, box)]
+    if legend:
+        rects.append(_legend_box(legend, box, _number_place(text, box)[2]))
+    return rects
+
+
+def _legend(legend: str, box, number_width: float) -> bytes:
+    """The legend at the bottom left, beside the page number, in the bottom margin."""
+    left, top, lines = _legend_place(legend, box, number_width)
     body = b"".join(b"%.2f %.2f Td " % (left if i == 0 else 0, top if i == 0 else -(LEGEND_SIZE + 1))
                     + _pdf_text(line) + b" Tj " for i, line in enumerate(lines))
     # On white, as the page number: an exhibit's own text in the margin must not show through.
-    wide = max(stringWidth(line, FONT, LEGEND_SIZE) for line in lines)
-    bottom = float(box.bottom) + 0.3 * inch - 3
-    ground = b"1 g %.2f %.2f %.2f %.2f re f " % (left - 3, bottom, wide + 6, top - bottom + LEGEND_SIZE + 2)
+    x0, y0, x1, y1 = _legend_box(legend, box, number_width)
+    ground = b"1 g %.2f %.2f %.2f %.2f re f " % (x0, y0, x1 - x0, y1 - y0)
     return (b"q " + ground + b"0 g BT " + FONT_NAME.encode() + b" %d Tf " % LEGEND_SIZE + body
             + b"ET Q\n")
 
 
 def stamp(writer: PdfWriter, numbering: dict, labels: list[str] | None = None,
-          legend: str | None = None) -> list[str]:
-    """Stamp every page with its label (`labels`, or those `numbering` gives) and, with `legend`, that text."""
+          legend: str | None = None, crowded: Callable[[int, list[Rect]], bool] | None = None) -> list[str]:
+    """Stamp every page with its label (`labels`, or those `numbering` gives) and, with `legend`, that text.
+    `crowded(i, rects)`: whether page i (0-based) has content of its own in those rectangles; such a
+    page is shrunk to free a band for the stamp."""
     pages = list(writer.pages)
     total = len(pages)
     labels = labels or [label(i + 1, total, numbering) for i in range(total)]
@@ -78,13 +121,15 @@ def stamp(writer: PdfWriter, numbering: dict, labels: list[str] | None = None,
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject(f"/{FONT}"), NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
     save, restore = _stream(writer, b"q\n"), _stream(writer, b"\nQ\n")
-    for page, text in zip(pages, labels, strict=True):
+    for number, (page, text) in enumerate(zip(pages, labels, strict=True)):
         if page.rotation % 360:
             page.transfer_rotation_to_content()
         box = page.cropbox
-        width = stringWidth(text, FONT, SIZE)
-        x = float(box.right) - 0.5 * inch - width
-        y = float(box.bottom) + 0.3 * inch
+        if crowded is not None:
+            rects = footprint(text, legend, box)
+            if crowded(number, rects):
+                shrink_above(writer, page, max(r[3] for r in rects) - float(box.bottom) + GAP)
+        x, y, width = _number_place(text, box)
         content = (f"q 1 g {x - 4:.2f} {y - 3:.2f} {width + 8:.2f} {SIZE + 5} re f "
                    f"0 g BT {FONT_NAME} {SIZE} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q\n").encode("ascii")
         if legend:
