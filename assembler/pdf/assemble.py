@@ -16,6 +16,7 @@ from assembler.documents.plan import PART_BOOKMARKS, Section
 from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations, letter_area
 from assembler.pdf.freespace import InkCheck
 from assembler.pdf.links import add_index_links
+from assembler.pdf.pdfa import Meta, make_pdfa
 from assembler.pdf.stamp import stamp
 
 
@@ -113,6 +114,12 @@ def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: conte
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     with open(out, "wb") as fh:
         writer.write(fh)
+    if metadata.get("pdfa", "off") != "off":
+        missing = make_pdfa(out, Meta(metadata["title"], metadata["author"], metadata.get("subject", "")))
+        if missing:
+            notices.append(f"the filing is not fully PDF/A: an exhibit uses fonts it does not embed "
+                           f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); print that exhibit "
+                           "to PDF again with its fonts embedded, or scan it")
     return labels, notices
 
 

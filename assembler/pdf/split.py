@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 from assembler import __version__
 from assembler.documents.plan import bookmark_title, is_head, page_range
 from assembler.errors import FilingCheckError
+from assembler.pdf import fonts
 from assembler.vocab import LETTER, MB
 
 MARGIN = 0.97  # aim a little under the limit: the contents page and bookmarks add a few KB
@@ -130,21 +131,21 @@ def _contents_page(group: list[Unit], part: tuple[int, int], title: str) -> byte
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=LETTER, invariant=1)
     y = LETTER[1] - inch
-    c.setFont("Helvetica-Bold", 13)
+    c.setFont(fonts.font("bold"), 13)
     c.drawString(inch, y, f"Part {part[0]} of {part[1]}: contents")
     y -= 18
-    c.setFont("Helvetica", 10)
+    c.setFont(fonts.font(), 10)
     c.drawString(inch, y, title[:110])
     y -= 28
     for unit in group:
         if y < inch:
             c.showPage()
             y = LETTER[1] - inch
-            c.setFont("Helvetica", 10)
+            c.setFont(fonts.font(), 10)
         c.drawString(inch, y, unit.title[:95])
         c.drawRightString(LETTER[0] - inch, y, page_range(unit.first, unit.last))
         y -= 15
-    c.setFont("Helvetica-Oblique", 9)
+    c.setFont(fonts.font("italic"), 9)
     c.drawString(inch, max(y - 10, 0.6 * inch), "Page numbers are those stamped on the filing; they run on "
                                                "across its parts.")
     c.showPage()
