@@ -35,26 +35,31 @@ FILES = {"regular": "LiberationSans-Regular.ttf", "bold": "LiberationSans-Bold.t
 FOLDERS = ("/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation",
            "/usr/share/fonts/liberation-sans", "/usr/share/fonts/liberation", "/usr/local/share/fonts",
            "/opt/homebrew/share/fonts")
-FC_NAMES = {"regular": "Liberation Sans:style=Regular", "bold": "Liberation Sans:style=Bold",
-            "italic": "Liberation Sans:style=Italic"}
+
+
+def font_file(style: str = "regular") -> Path:
+    """The installed Liberation Sans file of `style`; MissingDependencyError says how to install it."""
+    return liberation(FILES[style])
 
 
 @functools.cache
-def font_file(style: str = "regular") -> Path:
-    """The installed Liberation Sans file of `style`; MissingDependencyError says how to install it."""
+def liberation(file_name: str) -> Path:
+    """The installed Liberation font file `file_name` ("LiberationSerif-BoldItalic.ttf")."""
     for folder in FOLDERS:
-        candidate = Path(folder) / FILES[style]
+        candidate = Path(folder) / file_name
         if candidate.is_file():
             return candidate
     fc_match = shutil.which("fc-match")
     if fc_match:  # fontconfig knows fonts installed elsewhere (a user's ~/.fonts)
-        done = subprocess.run([fc_match, "--format=%{file}", FC_NAMES[style]], capture_output=True, text=True,
+        family, _, style = file_name.removesuffix(".ttf").partition("-")
+        pattern = f"{family.replace('Liberation', 'Liberation ')}:style={style.replace('BoldItalic', 'Bold Italic')}"
+        done = subprocess.run([fc_match, "--format=%{file}", pattern], capture_output=True, text=True,
                               timeout=30, check=False)
         found = Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
-        if found is not None and found.name == FILES[style] and found.is_file():
+        if found is not None and found.name == file_name and found.is_file():
             return found
-    raise MissingDependencyError(f"the font Liberation Sans ({FILES[style]}) is not installed; "
-                                 f"pdpacket draws page numbers with it: {INSTALL}")
+    raise MissingDependencyError(f"the font {file_name} is not installed; pdpacket draws page numbers with "
+                                 f"Liberation Sans and embeds it for fonts exhibits name but lack: {INSTALL}")
 
 
 @functools.cache

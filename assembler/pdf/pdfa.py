@@ -2,8 +2,9 @@
 
 What PDF/A-2b asks of a file, and where pdpacket gives it:
 - every font embedded: LibreOffice exports its documents as PDF/A-2b (convert/soffice.py),
-  the stamps are in embedded Liberation Sans (fonts.py); an exhibit's own fonts are checked
-  here and named when one is not embedded (only a new scan or print of it can fix that);
+  the stamps are in embedded Liberation Sans (fonts.py), the standard fonts an exhibit names
+  without embedding get their Liberation equivalents embedded (substitute.py); any other
+  font not embedded is named in a warning (only a new print or scan of that exhibit fixes it);
 - XMP metadata matching the document information (title, author, subject, creator tool,
   producer), with the PDF/A identification and the filing's language;
 - an output intent: the sRGB profile, from a Debian package (colord-data or
@@ -22,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from assembler.errors import MissingDependencyError
+from assembler.pdf.substitute import embed_substitutes
 
 ICC_PROFILES = ("/usr/share/color/icc/colord/sRGB.icc", "/usr/share/color/icc/sRGB.icc",
                 "/usr/share/color/icc/sRGB.icm", "/usr/share/color/icc/icc-profiles-free/sRGB.icc")
@@ -107,6 +109,7 @@ def make_pdfa(path: Path, meta: Meta) -> list[str]:
             xmp["dc:language"] = [meta.language]
             xmp["pdfaid:part"] = "2"
             xmp["pdfaid:conformance"] = "B"
+        embed_substitutes(pdf)
         missing = unembedded_fonts(pdf)
         pdf.save(path, deterministic_id=True)
     return missing
