@@ -103,6 +103,9 @@ def make_pdfa(path: Path, meta: Meta) -> list[str]:
         pdf.docinfo["/Title"] = meta.title
         pdf.docinfo["/Author"] = meta.author
         pdf.docinfo["/Subject"] = meta.subject
+        # /Trapped has no XMP equivalent pikepdf writes; PDF/A wants both to agree, so it goes.
+        if "/Trapped" in pdf.docinfo:
+            del pdf.docinfo["/Trapped"]
         # No pikepdf mark and no dates: those would make two builds of the same case differ.
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
             xmp.load_from_docinfo(pdf.docinfo)

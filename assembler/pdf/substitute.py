@@ -17,10 +17,10 @@ import functools
 import io
 import re
 
-from fontTools import agl, subset  # type: ignore[import-untyped]
-from fontTools.encodings.MacRoman import MacRoman  # type: ignore[import-untyped]
-from fontTools.encodings.StandardEncoding import StandardEncoding  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+from fontTools import agl, subset
+from fontTools.encodings.MacRoman import MacRoman
+from fontTools.encodings.StandardEncoding import StandardEncoding
+from fontTools.ttLib import TTFont
 
 from assembler.pdf.fonts import liberation
 
