@@ -132,3 +132,22 @@ def test_a_pdfa_filing_embeds_every_font_and_builds_to_the_same_bytes(tmp_path, 
         assert meta["pdfaid:part"] == "2"
         assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
         assert all(int(a.get("/F", 0)) & 4 for page in pdf.pages for a in page.obj.get("/Annots") or [])
+
+
+def test_the_parts_of_a_split_pdfa_filing_are_pdfa_and_under_the_limit(tmp_path):
+    from assembler.pdf.split import split, units_from_manifest
+    from test_split import KB, MANIFEST, _filing
+    filing = _filing(tmp_path / "F.pdf", noise={n: 30 for n in range(1, 11)})
+    make_pdfa(filing, Meta("Request of Tenzin", "Daniel Okafor", "Office of the Chief Counsel"))
+    limit = 180 * KB
+    parts = split(filing, units_from_manifest(MANIFEST), limit, "Request of Tenzin")
+    assert len(parts) > 1
+    for number, part in enumerate(parts, 1):
+        assert part.stat().st_size <= limit
+        assert unembedded(part) == []  # the contents page's font too
+        with pikepdf.open(part) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+            meta = pdf.open_metadata()
+            assert meta["dc:title"] == f"Request of Tenzin (part {number} of {len(parts)})" == str(pdf.docinfo.Title)
+            assert meta["pdfaid:part"] == "2" and meta["dc:creator"] == ["Daniel Okafor"]

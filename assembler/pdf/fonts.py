@@ -92,7 +92,7 @@ def embed(writer: PdfWriter, texts: list[str], prefix: str = "PdpkSans") -> Embe
     name = font()
     face = pdfmetrics.getFont(name)
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, invariant=1)  # invariant: the same texts give the same bytes
+    c = canvas.Canvas(buffer, invariant=1, initialFontName=name)  # invariant: the same texts, the same bytes
     c.setFont(name, 9)
     doc = canvas_document(c)
     pieces_of = {}

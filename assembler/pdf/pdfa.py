@@ -40,6 +40,11 @@ class Meta:
     language: str = "en-US"  # the filing's letter and index are in English (BCP 47)
 
 
+def is_pdfa(root) -> bool:
+    """Whether a document catalog (/Root, pypdf or pikepdf) is that of a file make_pdfa wrote."""
+    return "/OutputIntents" in root
+
+
 def srgb_profile() -> bytes:
     """An sRGB ICC profile installed on this machine."""
     for place in ICC_PROFILES:
