@@ -53,9 +53,11 @@ def test_the_pdfa_setting(tmp_path, written, read):
     assert load_settings(tmp_path / "pdpacket.yaml").pdfa == read
 
 
-def test_the_pdfa_setting_is_off_unless_asked_and_refuses_an_unknown_level(tmp_path):
+def test_the_pdfa_setting_is_on_unless_turned_off_and_refuses_an_unknown_level(tmp_path):
     (tmp_path / "pdpacket.yaml").write_text("filing:\n  size_limit_mb: 20\n")
-    assert load_settings(tmp_path / "pdpacket.yaml").pdfa == "off"
+    assert load_settings(tmp_path / "pdpacket.yaml").pdfa == "2b"
+    (tmp_path / "pdpacket.yaml").write_text("attorney:\n  name: A\n")
+    assert load_settings(tmp_path / "pdpacket.yaml").pdfa == "2b"
     (tmp_path / "pdpacket.yaml").write_text("filing:\n  pdfa: 3u\n")
     with pytest.raises(InvalidSettingsError) as caught:
         load_settings(tmp_path / "pdpacket.yaml")
@@ -151,3 +153,13 @@ def test_the_parts_of_a_split_pdfa_filing_are_pdfa_and_under_the_limit(tmp_path)
             meta = pdf.open_metadata()
             assert meta["dc:title"] == f"Request of Tenzin (part {number} of {len(parts)})" == str(pdf.docinfo.Title)
             assert meta["pdfaid:part"] == "2" and meta["dc:creator"] == ["Daniel Okafor"]
+
+
+@pytest.mark.libreoffice
+def test_pdfa_off_gives_a_plain_pdf(tmp_path, run):
+    (tmp_path / "pdpacket.yaml").write_text("filing:\n  pdfa: off\n")
+    write_case(tmp_path / "c", minimal())
+    result = run("build", "-q", tmp_path / "c", "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    with pikepdf.open(next((tmp_path / "out").glob("*.pdf"))) as pdf:
+        assert "/OutputIntents" not in pdf.Root and "/Metadata" not in pdf.Root

@@ -23,7 +23,6 @@ from importlib import resources
 from pathlib import Path
 
 from assembler.errors import MissingDependencyError
-from assembler.pdf.substitute import embed_substitutes
 
 ICC_PROFILES = ("/usr/share/color/icc/colord/sRGB.icc", "/usr/share/color/icc/sRGB.icc",
                 "/usr/share/color/icc/sRGB.icm", "/usr/share/color/icc/icc-profiles-free/sRGB.icc")
@@ -92,7 +91,9 @@ def unembedded_fonts(pdf) -> list[str]:
 
 def make_pdfa(path: Path, meta: Meta) -> list[str]:
     """Rewrite the filing at `path` as PDF/A-2b; return the fonts it still uses without embedding them."""
-    import pikepdf  # here: only a PDF/A build pays for loading it
+    import pikepdf  # here, as fontTools: only a PDF/A build pays for loading them (about 0.5 s)
+
+    from assembler.pdf.substitute import embed_substitutes
 
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         for page in pdf.pages:
