@@ -101,3 +101,26 @@ def test_every_sample_filing_reads_without_a_syntax_error(sample, tmp_path, run)
     assert filings
     for filing in filings:
         assert poppler_complaints(filing) == [], filing.name
+
+
+def test_without_pdftoppm_stamps_are_placed_unchecked_with_a_warning(tmp_path, monkeypatch):
+    from assembler.pdf.freespace import InkCheck
+    from helpers import make_pdf
+    pdf = make_pdf(tmp_path / "x.pdf")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    ink = InkCheck()
+    ink.watch(0, pdf, 0, (0.0, 0.0, 612.0, 792.0))
+    assert ink.crowded(0, [(0.0, 700.0, 612.0, 792.0)]) is False  # the text is there, but nothing looked
+    assert ink.unavailable is not None and "pdftoppm is not installed" in ink.unavailable
+    assert "poppler" in ink.unavailable
+
+
+def test_the_ink_check_sees_text_where_it_is_and_not_elsewhere(tmp_path):
+    from assembler.pdf.freespace import InkCheck
+    from helpers import make_pdf
+    pdf = make_pdf(tmp_path / "x.pdf")  # "Exhibit page 1" at (72, 720), 12 pt
+    ink = InkCheck()
+    ink.watch(0, pdf, 0, (0.0, 0.0, 612.0, 792.0))
+    assert ink.crowded(0, [(300.0, 20.0, 560.0, 40.0)]) is False
+    assert ink.crowded(0, [(70.0, 715.0, 160.0, 735.0)]) is True
+    assert ink.shrunk == {0}

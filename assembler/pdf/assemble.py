@@ -102,7 +102,7 @@ def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: conte
     _index_links(writer, sections)
     labels = stamp(writer, numbering, section_labels(sections) if numbering.get("style") == PER_SECTION else None,
                    legend, ink.crowded)
-    notices = []
+    notices = [ink.unavailable] if ink.unavailable else []
     for part, report, first in reports:
         report.shrunk = len(ink.shrunk & set(range(first, first + part.pages)))
         notices += _notices(part, report)

@@ -51,6 +51,7 @@ class InkCheck:
         self.pages: dict[int, _Page] = {}
         self.rendered: dict[tuple[Path, int], _Grey] = {}
         self.shrunk: set[int] = set()  # the pages `crowded` said yes to
+        self.unavailable: str | None = None  # why no page could be looked at (pdftoppm missing)
 
     def watch(self, number: int, pdf: Path, index: int, area: Rect) -> None:
         """Check filing page `number` (0-based), page `index` of `pdf` placed at `area` on Letter."""
@@ -59,9 +60,13 @@ class InkCheck:
     def crowded(self, number: int, rects: list[Rect]) -> bool:
         """True when any of `rects` (padded by PAD) covers ink of filing page `number`'s own content."""
         page = self.pages.get(number)
-        if page is None:
+        if page is None or self.unavailable:
             return False
-        grey = self._grey(page)
+        try:
+            grey = self._grey(page)
+        except MissingDependencyError as exc:  # a warning, not a refusal: the filing is still right
+            self.unavailable = str(exc)
+            return False
         ax, ay, aw, ah = page.area
         for x0, y0, x1, y1 in rects:
             # The rectangle in the rendered page's pixels (origin at its top left).
@@ -97,14 +102,20 @@ def _render(pdf: Path, first: int, last: int) -> list[_Grey]:
     """Pages first..last (0-based) of `pdf` as grey pixels at DPI, as a reader sees them (rotation applied)."""
     tool = shutil.which("pdftoppm")
     if tool is None:
-        raise MissingDependencyError("pdftoppm is not installed (it checks that page stamps cover nothing): "
-                                     "install poppler-utils (`apt-get install poppler-utils`)")
-    done = subprocess.run([tool, "-gray", "-r", str(DPI), "-f", str(first + 1), "-l", str(last + 1), str(pdf)],
-                          capture_output=True, timeout=TIMEOUT, check=False)
+        raise MissingDependencyError("page numbers were stamped without checking that they cover nothing of the "
+                                     "exhibits: pdftoppm is not installed; install poppler (`apt-get install "
+                                     "poppler-utils`, `brew install poppler` on macOS)")
+    try:
+        done = subprocess.run([tool, "-gray", "-r", str(DPI), "-f", str(first + 1), "-l", str(last + 1), str(pdf)],
+                              capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise MissingDependencyError(f"page numbers were stamped on {pdf.name} without checking that they cover "
+                                     f"nothing: pdftoppm took more than {TIMEOUT} s to render it") from None
     pages = _pgm_pages(done.stdout)
     if len(pages) != last - first + 1:
-        raise MissingDependencyError(f"pdftoppm could not render {pdf.name} to check where its page stamps go: "
-                                     f"{done.stderr.decode(errors='replace').strip()[-300:]}")
+        raise MissingDependencyError(f"page numbers were stamped on {pdf.name} without checking that they cover "
+                                     f"nothing: pdftoppm could not render it "
+                                     f"({done.stderr.decode(errors='replace').strip()[-300:]})")
     return pages
 
 
