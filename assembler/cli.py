@@ -523,20 +523,36 @@ def status(folder, as_json, as_csv, settings_file):
             click.echo(f"    due: {r['due'] or 'nothing'}")
 
 
+def _host_names(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    from assembler.web.security import split_host
+
+    for value in values:
+        try:
+            split_host(value)
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a host name or address (with an optional :PORT), e.g. "
+                                     "pdpacket.firm.example or 192.168.1.20:8765") from None
+    return values
+
+
 @cli.command()
 @click.argument("cases", required=False, default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; another than this computer's own needs care (a warning is printed).")
+@click.option("--allow-host", "allow_hosts", multiple=True, callback=_host_names, metavar="NAME[:PORT]",
+              help="Also answer requests addressed to NAME (repeat for several); others than the address listened "
+                   "on (and localhost) get 400.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the web app in the browser.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Builds that may run at the same time (of different cases).")
 @settings_option
-def serve(cases, port, host, open_browser, jobs, settings_file):
+def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file):
     """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
     from assembler.web.server import serve as run_server
 
-    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, settings_file=settings_file)
+    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, settings_file=settings_file,
+               allow_hosts=allow_hosts)
 
 
 def main(argv=None):

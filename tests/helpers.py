@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -160,3 +161,23 @@ def copy_firm_settings(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
         shutil.copy(SAMPLES / name, root / name)
+
+
+# --- the web app's case form -----------------------------------------------------------
+
+def form_of(c, case="tenzin") -> dict[str, list[str]]:
+    """The edit page's form as a browser would submit it (text inputs, selects, text areas, checked boxes)."""
+    page = c.get(f"/case/{case}").text
+    form = page[page.index('<form id="case-form"'): page.index("</form>")]
+    form = re.sub(r"<template>.*?</template>", "", form, flags=re.S)
+    data: dict[str, list[str]] = {}
+    for m in re.finditer(r'<input type="(?:text|date|hidden)" name="([^"]+)" value="([^"]*)"', form):
+        data.setdefault(html.unescape(m[1]), []).append(html.unescape(m[2]))
+    for m in re.finditer(r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked', form):
+        data.setdefault(m[1], []).append(m[2])
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
+        data[html.unescape(m[1])] = [html.unescape(m[2].removeprefix("\n"))]  # as HTML parsers do
+    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
+        chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
+        data[m[1]] = [html.unescape(chosen[1]) if chosen else ""]
+    return data

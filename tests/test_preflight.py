@@ -108,7 +108,7 @@ def test_over_the_limit_fails_and_split_writes_parts_at_exhibit_boundaries(run, 
         for page in PdfReader(part).pages:
             assert not any("/Dest" in a.get_object() for a in page.get("/Annots") or [])
     first = PdfReader(parts[0])
-    assert "INDEX OF EXHIBITS" in " ".join(p.extract_text() for p in first.pages[:5])
+    assert "INDEX OF EXHIBITS" in " ".join(p.extract_text() for p in first.pages)
 
 
 @pytest.mark.libreoffice

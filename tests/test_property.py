@@ -125,8 +125,16 @@ def test_hostile_free_text_builds(data, capsys, tmp_path_factory):
 
 @pytest.mark.libreoffice
 def test_a_very_long_family_name_gives_a_usable_file_name(run, tmp_path):
-    folder = _write(tmp_path / "c", {**minimal(), "respondent": {**minimal()["respondent"], "family_names": "A" * 5000}})
+    folder = _write(tmp_path / "c", {**minimal(), "respondent": {**minimal()["respondent"], "family_names": "A" * 200}})
     result = run("build", folder, "-o", tmp_path / "out", "-q")
     assert result.code == ExitCode.ok, result.err
     (filing,) = (tmp_path / "out").glob("*.pdf")
     assert filing.name == "A" * 60 + "_A087654321_PD-request.pdf"
+
+
+def test_a_family_name_longer_than_a_line_is_refused_before_anything_is_built(run, tmp_path):
+    folder = _write(tmp_path / "c", {**minimal(), "respondent": {**minimal()["respondent"], "family_names": "A" * 5000}})
+    result = run("build", folder, "-o", tmp_path / "out", "-q")
+    assert result.code == ExitCode.invalid_case, result.err
+    assert "respondent.family_names" in result.err and "5,000 characters" in result.err
+    assert not list((tmp_path / "out").glob("*.pdf")) if (tmp_path / "out").exists() else True

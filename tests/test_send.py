@@ -186,7 +186,7 @@ def test_drafts_split_at_exhibits_under_the_office_limit(run, cases):
     for n, (m, part) in enumerate(zip(messages, expected), 1):
         assert len((out / names[n - 1]).read_bytes()) < LIMIT_MB * MB
         assert m["X-Unsent"] == "1"
-        assert m["Subject"] == f"Request for prosecutorial discretion: Tenzin, A087-654-321, Chicago Immigration Court, no hearing set ({n} of {total})"
+        assert m["Subject"] == f"Request for prosecutorial discretion: Tenzin, A087-654-321, Chicago Immigration Court ({n} of {total})"
         assert m["To"].addresses[0].addr_spec == "pd-requests@occ-chicago.example"
         assert [a.addr_spec for a in m["Cc"].addresses] == ["docket@firm.example"]
         assert m["From"].addresses[0].addr_spec == "d@example.org"

@@ -14,6 +14,7 @@ from helpers import SAMPLES, TODAY, copy_firm_settings
 pytestmark = pytest.mark.libreoffice
 
 NAMES = ("1-garcia-lopez", "2-pierre-louis-detained", "3-minimal", "4-quispe-board")
+BARE = "3-bare"  # sample 3 without exhibits and with no immigration history: what a filing leaves out then
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
 
@@ -30,9 +31,11 @@ def filings(tmp_path_factory):
     copy_firm_settings(root)
     built = {}
     try:
-        for name in NAMES:
+        for name in NAMES + (BARE,):
             case = root / name
-            shutil.copytree(SAMPLES / name, case, ignore=shutil.ignore_patterns("out"))
+            shutil.copytree(SAMPLES / name.replace(BARE, "3-minimal"), case, ignore=shutil.ignore_patterns("out"))
+            if name == BARE:
+                _strip_evidence(case / "case.yaml")
             result = build(case, root / f"{name}-out")
             text = subprocess.run(["pdftotext", "-layout", str(result.filing), "-"], capture_output=True,
                                   text=True, check=True).stdout
@@ -41,6 +44,16 @@ def filings(tmp_path_factory):
     finally:
         mp.undo()
     return built
+
+
+def _strip_evidence(file) -> None:
+    import yaml
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data.pop("exhibits")
+    for factor in data["request"]["favorable_factors"]:
+        factor.pop("exhibits", None)
+    data["immigration_history"] = []
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def _section(built, key: str) -> str:
@@ -72,7 +85,8 @@ def test_the_letters_via_line_matches_the_method(filings):
 
 def test_with_all_its_exhibits_only_when_there_are_exhibits(filings):
     assert "with all its exhibits" in _flat(_section(filings["1-garcia-lopez"], "service"))
-    assert "with all its exhibits" not in _flat(_section(filings["3-minimal"], "service"))
+    assert "with all its exhibits" in _flat(_section(filings["3-minimal"], "service"))
+    assert "with all its exhibits" not in _flat(_section(filings[BARE], "service"))
 
 
 def test_the_certificate_names_who_served_and_their_address(filings):
@@ -88,7 +102,9 @@ def test_detained_appears_on_the_letter_index_and_certificate_of_a_detained_case
     letter = _flat(_section(detained, "letter"))
     assert "Detained at: Krome North Service Processing Center, Miami, FL" in letter
     assert "Detained since: October 8, 2026" in letter
-    assert "decision by February 24, 2027, 7 days before the next hearing" in letter
+    # Counted from sending (the service date, December 2, 2026) plus the settings' 7 days, not back
+    # from a hearing months away, which would leave the client detained until then.
+    assert "decision by December 9, 2026." in letter
     assert "release on bond in the amount of $3,000, under 8 C.F.R. §§ 1003.19 and 1236.1(d)" in letter
     for name in ("1-garcia-lopez", "3-minimal", "4-quispe-board"):
         assert "DETAINED" not in "\n".join(filings[name][0])
@@ -184,9 +200,10 @@ def test_the_manifest_and_every_build_record_the_office_and_its_source(filings):
 def test_the_letter_states_the_prior_immigration_history(filings):
     letter = _flat(_section(filings["1-garcia-lopez"], "letter"))
     assert "Prior immigration history" in letter
-    assert "April 12, 2025. Stopped by the police in Queens for a traffic violation; no charges were filed." in letter
+    assert ("April 12, 2025. Stopped by the police in Queens for a broken taillight and given a traffic ticket, "
+            "which she paid; no criminal charge was filed.") in letter
     assert "Source: Notice to Appear; the respondent's declaration (Tab A)" in letter
-    assert "Prior immigration history" not in _flat(_section(filings["3-minimal"], "letter"))  # [] says none
+    assert "Prior immigration history" not in _flat(_section(filings[BARE], "letter"))  # [] says none
 
 
 def test_the_confidentiality_legend_is_on_every_page_where_the_case_needs_it(filings):

@@ -5,9 +5,12 @@ import datetime
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from assembler.casefile.spreadsheet import read_rows, row_to_data
+from assembler.casefile.spreadsheet import data_to_row, read_rows, row_to_data, write_rows
 from assembler.errors import InputFileError
+from case_strategies import valid_cases
 
 
 def _csv(tmp_path, text: str, encoding="utf-8"):
@@ -138,3 +141,36 @@ def test_bad_column_paths_are_reported():
     assert {p.path for p in problems} == {"exhibits[1].file", "respondent..x", "[0]"}
     assert any("comes before item [0]" in p.message for p in problems)
     assert all(p.file == "s.csv row 2" for p in problems)
+
+
+# --- the way back: a case as a row, read again ------------------------------------------------------------
+
+def _pruned(value):
+    """The data as a row can hold it: no empty values (an empty cell is no value)."""
+    if isinstance(value, dict):
+        out = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases=st.lists(valid_cases(), min_size=1, max_size=2))
+def test_cases_exported_to_rows_read_back_as_the_same_data(tmp_path, suffix, cases):
+    sheet = write_rows(tmp_path / f"cases{suffix}", [data_to_row(c, f"case-{i}") for i, c in enumerate(cases)])
+    rows = read_rows(sheet)
+    assert [number for number, _ in rows] == list(range(2, len(cases) + 2))
+    for i, ((_, row), case) in enumerate(zip(rows, cases, strict=True)):
+        data, problems = row_to_data(row, "row")
+        assert problems == []
+        assert row["case"] == f"case-{i}"
+        assert data == _pruned(case)
+
+
+def test_a_cell_that_starts_with_an_equals_sign_stays_text_in_xlsx(tmp_path):
+    case = {"respondent": {"family_names": "=SUM(A1:A9)"}, "request": {"facts": "One.\n\nTwo, with a comma."}}
+    sheet = write_rows(tmp_path / "cases.xlsx", [data_to_row(case)])
+    (_, row), = read_rows(sheet)
+    assert row_to_data(row, "row") == (case, [])

@@ -220,7 +220,7 @@ def test_the_web_apps_case_page_shows_the_stale_copy(run, tmp_path):
     folder, data = _cases(tmp_path)
     assert run("edit", folder, "01-request-letter").code == 0
     _move_hearing_and_serve_by_email(folder, data)
-    c = TestClient(create_app(Config(folder.parent, "t0ken")), follow_redirects=False)
+    c = TestClient(create_app(Config(folder.parent, "t0ken")), base_url="http://127.0.0.1:8765", follow_redirects=False)
     c.get("/?token=t0ken")
     page = c.get("/case/c")
     assert page.status_code == 200

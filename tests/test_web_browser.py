@@ -6,6 +6,7 @@ context a fresh profile. The server runs in a thread of this process.
 """
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import shutil
@@ -48,8 +49,8 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("web") / "cases"
     root.mkdir()
     copy_firm_settings(root)  # the firm's attorney, as in a clinic
-    app = create_app(Config(root, TOKEN, jobs=2))
     sock = bind("127.0.0.1", 0)
+    app = create_app(Config(root, TOKEN, jobs=2, port=sock.getsockname()[1]))
     uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -223,6 +224,61 @@ def test_reordering_exhibits_changes_their_tabs(page, server):
     # Removing one: the tabs after it move up.
     pg.click('[data-path="exhibits[0]"] button[data-remove]')
     assert tabs() == ["Tab B Tax returns", "Tab C Passport"]
+
+
+# --- saving changes what was changed, and nothing else ------------------------------------------------------
+
+SAMPLE2 = "2-pierre-louis-detained"
+
+
+def sample2(server, name: str) -> Path:
+    folder = server.root / name
+    shutil.copytree(REPO / "samples" / SAMPLE2, folder)
+    return folder / "case.yaml"
+
+
+def test_sample_2_saved_unchanged_in_the_browser_is_byte_identical(page, server):
+    file = sample2(server, "s2-unchanged")
+    before = file.read_bytes()
+    pg = page
+    pg.goto(f"{server.url}/case/s2-unchanged")
+    assert pg.input_value('[name="request.criminal_history[0].offense"]') == "Driving under the influence, first offense"
+    pg.click("#save")
+    pg.wait_for_selector(".banner.ok")
+    assert "Nothing had changed" in pg.inner_text(".banner.ok")
+    assert file.read_bytes() == before
+
+
+def test_changing_only_the_judge_in_the_browser_changes_only_the_judge(page, server):
+    file = sample2(server, "s2-judge")
+    before = file.read_text(encoding="utf-8")
+    pg = page
+    pg.goto(f"{server.url}/case/s2-judge")
+    pg.fill('[name="proceedings.judge"]', "Hon. Maria Lopez")
+    pg.click("#save")
+    pg.wait_for_selector("text=Saved.")
+    assert file.read_text(encoding="utf-8") == before.replace("judge: Hon. Peter Walsh", "judge: Hon. Maria Lopez")
+
+
+def test_an_entry_added_in_the_browser_replaces_none_known(page, server):
+    folder = server.root / "entry"
+    write_case(folder, minimal())
+    pg = page
+    pg.goto(f"{server.url}/case/entry")
+    assert pg.is_checked('[name="request.criminal_history._none"][value="none"]')
+    pg.click('[data-list="request.criminal_history"] > button[data-add]')
+    assert not pg.is_checked('[name="request.criminal_history._none"][value="none"]')
+    pg.fill('[name="request.criminal_history[0].offense"]', "Shoplifting")
+    pg.fill('[name="request.criminal_history[0].date"]', "2012-03-04")
+    pg.fill('[name="request.criminal_history[0].disposition"]', "Dismissed")
+    pg.fill('[name="request.criminal_history[0].explanation"]', "A misunderstanding.\n\nThe charge was dropped.")
+    pg.click("#save")
+    pg.wait_for_selector("text=Saved.")
+    data = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    assert data["request"]["criminal_history"] == [{
+        "offense": "Shoplifting", "date": datetime.date(2012, 3, 4), "disposition": "Dismissed",
+        "explanation": "A misunderstanding.\n\nThe charge was dropped.\n"}]
+    assert data["request"]["negative_factors"] == "none"
 
 
 # --- two people, one case --------------------------------------------------------------------------------------

@@ -17,9 +17,10 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import copy_firm_settings, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, form_of, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
+BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is the only one answered
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def cases(tmp_path) -> Path:
 
 
 def client(root: Path, login: bool = True) -> TestClient:
-    c = TestClient(create_app(Config(root, TOKEN)), follow_redirects=False)
+    c = TestClient(create_app(Config(root, TOKEN)), base_url=BASE, follow_redirects=False)
     if login:
         c.get(f"/?token={TOKEN}")
     return c
@@ -73,6 +74,48 @@ def test_pages_forbid_framing_by_other_sites(cases):
     assert r.headers["x-frame-options"] == "SAMEORIGIN"
 
 
+# --- the Host header (DNS rebinding) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1:8766", "127.0.0.1", "localhost.:8765",
+                                  "127.0.0.1:8765@evil.example", ""])
+def test_a_request_naming_another_host_gets_400_before_anything_else(cases, host):
+    c = client(cases)  # logged in: the cookie is valid
+    headers = {"host": host}
+    for url in ("/", "/cases.json", "/case/tenzin", f"/?token={TOKEN}"):
+        r = c.get(url, headers=headers)
+        assert r.status_code == 400, (url, r.status_code)
+        assert "answers only to 127.0.0.1:8765, localhost:8765" in r.text
+        assert "set-cookie" not in r.headers
+    r = c.post("/new", data={"name": "rebound", "csrf": csrf()},
+               headers={**headers, "origin": f"http://{host}", "x-csrf-token": csrf()})
+    assert r.status_code == 400
+    assert not (cases / "rebound").exists()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765"])
+def test_the_address_listened_on_and_localhost_are_answered(cases, host):
+    c = client(cases)
+    assert c.get("/cases.json", headers={"host": host}).status_code == 200
+    r = c.post("/new", data={"name": "via-" + host.split(":")[0].lower(), "csrf": csrf()},
+               headers={"host": host, "origin": f"http://{host}"})
+    assert r.status_code == 303
+
+
+def test_allow_host_adds_names_and_an_ipv6_loopback_answers_to_its_own(cases):
+    app = create_app(Config(cases, TOKEN, host="::1", port=9000, allow_hosts=("pd.firm.example", "10.0.0.5:80")))
+    c = TestClient(app, base_url="http://[::1]:9000", follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    for host, status in (("[::1]:9000", 200), ("localhost:9000", 200), ("pd.firm.example:9000", 200),
+                         ("10.0.0.5", 200), ("pd.firm.example", 400), ("127.0.0.1:9000", 400)):
+        assert c.get("/cases.json", headers={"host": host}).status_code == status, host
+
+
+def test_the_serve_command_refuses_an_allow_host_that_is_not_a_host(run, cases):
+    result = run("serve", cases, "--allow-host", "evil.example/path")
+    assert result.code == 2
+    assert "'evil.example/path' is not a host name or address" in result.err
+
+
 # --- CSRF -----------------------------------------------------------------------------------------
 
 def test_every_post_needs_the_csrf_token_and_this_origin(cases):
@@ -84,7 +127,7 @@ def test_every_post_needs_the_csrf_token_and_this_origin(cases):
     r = c.post("/new", data={"name": "new-one", "csrf": csrf()}, headers={"origin": "http://evil.example"})
     assert r.status_code == 403
     assert not (cases / "new-one").exists()
-    r = c.post("/new", data={"name": "new-one", "csrf": csrf()}, headers={"origin": "http://testserver"})
+    r = c.post("/new", data={"name": "new-one", "csrf": csrf()}, headers={"origin": BASE})
     assert r.status_code == 303 and (cases / "new-one" / "case.yaml").is_file()
 
 
@@ -110,8 +153,8 @@ def raw_get(app, target: str) -> tuple[int, bytes]:
     path, _, query = target.partition("?")
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
              "path": unquote(path), "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"testserver"), (b"cookie", f"{app.cookie}={TOKEN}".encode())],
-             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+             "headers": [(b"host", b"127.0.0.1:8765"), (b"cookie", f"{app.cookie}={TOKEN}".encode())],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8765)}
     sent: list[dict] = []
 
     async def receive():
@@ -229,25 +272,6 @@ service:
 """
 
 
-def form_of(c, case="tenzin") -> dict[str, list[str]]:
-    """The edit page's form as a browser would submit it (text inputs, selects, text areas, checked boxes)."""
-    html = c.get(f"/case/{case}").text
-    form = html[html.index('<form id="case-form"'): html.index("</form>")]
-    form = re.sub(r"<template>.*?</template>", "", form, flags=re.S)
-    data: dict[str, list[str]] = {}
-    import html as h
-    for m in re.finditer(r'<input type="(?:text|date|hidden)" name="([^"]+)" value="([^"]*)"', form):
-        data.setdefault(h.unescape(m[1]), []).append(h.unescape(m[2]))
-    for m in re.finditer(r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked', form):
-        data.setdefault(m[1], []).append(m[2])
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
-        data[h.unescape(m[1])] = [h.unescape(m[2])]
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
-        chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
-        data[m[1]] = [h.unescape(chosen[1]) if chosen else ""]
-    return data
-
-
 def test_saving_a_change_keeps_comments_order_and_untouched_values(cases):
     file = cases / "tenzin" / "case.yaml"
     file.write_text(COMMENTED, encoding="utf-8")
@@ -292,7 +316,7 @@ def test_a_file_changed_on_disk_is_not_overwritten(cases):
 def test_messages_are_placed_next_to_their_field(cases):
     c = client(cases)
     data = form_of(c)
-    data.update({"exhibits[0]._item": ["1"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
+    data.update({"exhibits._order": ["new"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
     r = c.post("/case/tenzin/check.json", data=data, headers={"x-csrf-token": csrf()})
     placed = r.json()["placed"]
     assert placed["exhibits[0].title"][0]["message"].startswith("is required but missing")
@@ -395,7 +419,7 @@ def test_builds_run_in_workers_one_at_a_time_per_case_up_to_jobs(cases, monkeypa
     monkeypatch.setattr(jobs.api, "build", fake.build)
     monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)  # the fake converts nothing
     write_case(cases / "third", minimal())
-    c = TestClient(create_app(Config(cases, TOKEN, jobs=2)), follow_redirects=False)
+    c = TestClient(create_app(Config(cases, TOKEN, jobs=2)), base_url=BASE, follow_redirects=False)
     c.get(f"/?token={TOKEN}")
     first = c.post("/case/tenzin/build", data={"csrf": csrf()}, headers={"accept": "application/json"})
     assert first.status_code == 202
@@ -430,7 +454,7 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
 
     monkeypatch.setattr(jobs.api, "build", refused)
     monkeypatch.setattr(jobs.Offices, "take", lambda self, settings: None)
-    c = TestClient(create_app(Config(cases, TOKEN, jobs=1)), follow_redirects=False)
+    c = TestClient(create_app(Config(cases, TOKEN, jobs=1)), base_url=BASE, follow_redirects=False)
     c.get(f"/?token={TOKEN}")
     c.post("/case/tenzin/build", data={"csrf": csrf()})
     c.app.state.builds.pool.shutdown(wait=True)
@@ -527,3 +551,31 @@ def test_the_form_has_the_immigration_history_consent_and_court_sections_and_kee
                                              "description": "Stopped by the police",
                                              "source": "Form I-213 (FOIA response)"}]
     assert saved["consent"]["risks"] == ["arrest_after_dismissal", "expedited_removal", "losing_cancellation"]
+
+
+# --- a broken case does not take the list down ------------------------------------------------------
+
+def test_a_case_with_a_path_over_the_system_limit_shows_as_broken_and_the_list_still_loads(cases):
+    long_path = "exhibits/" + "a" * 5000 + ".pdf"
+    write_case(cases / "long", minimal(exhibits=[{"id": "x", "file": long_path, "title": "T"}],
+                                       **{"respondent.family_names": "Longpath"}))
+    c = client(cases)
+    listing = c.get("/cases.json")
+    assert listing.status_code == 200
+    rows = {row["name"]: row for row in listing.json()["cases"]}
+    assert set(rows) == {"tenzin", "okoro", "broken", "long"}
+    assert rows["long"]["status"] == "invalid" and rows["long"]["errors"] == 1
+    page = c.get("/")
+    assert page.status_code == 200 and "Longpath" in page.text and "Tenzin" in page.text
+    case_page = c.get("/case/long")
+    assert case_page.status_code == 200
+    assert re.search(r'data-path="exhibits\[0\].file">.*?<li class="error">the name &#39;a{40}\.\.\.&#39; is 5,004 '
+                     r'bytes long; this system allows at most 255', case_page.text, flags=re.S)
+    twin = c.get("/case/long.json")
+    assert twin.status_code == 200 and twin.json()["status"] == "invalid"
+    data = form_of(c, "long")
+    assert data["exhibits[0].file"] == [long_path]
+    checked = c.post("/case/long/check.json", data=data, headers={"x-csrf-token": csrf()})
+    assert checked.status_code == 200
+    [finding] = checked.json()["placed"]["exhibits[0].file"]
+    assert "5,004 bytes long" in finding["message"]

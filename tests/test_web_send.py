@@ -39,7 +39,7 @@ def _settings(folder: Path, port: int | None) -> None:
 
 
 def client(root: Path) -> TestClient:
-    c = TestClient(create_app(Config(root, TOKEN)), follow_redirects=False)
+    c = TestClient(create_app(Config(root, TOKEN)), base_url="http://127.0.0.1:8765", follow_redirects=False)
     c.get(f"/?token={TOKEN}")
     return c
 

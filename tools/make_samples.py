@@ -7,6 +7,7 @@ rewrites the same files (reportlab in invariant mode, fixed image content).
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -19,14 +20,37 @@ from reportlab.pdfgen import canvas
 ROOT = Path(__file__).resolve().parent.parent / "samples"
 
 
+SIGNED = "[signature]"  # a line of a page that is this marker is drawn as a hand signature
+
+
+def scribble(c: canvas.Canvas, x: float, y: float, seed: int) -> None:
+    """A hand signature stand-in: a fixed wavy stroke (deterministic, different per seed)."""
+    c.setLineWidth(1.2)
+    path = c.beginPath()
+    path.moveTo(x, y)
+    for i in range(6):
+        dx = 18 + (seed * 7 + i * 5) % 11
+        dy = 10 + (seed * 3 + i * 7) % 9
+        path.curveTo(x + dx * 0.3, y + dy, x + dx * 0.7, y - dy, x + dx, y + (i % 2) * 3)
+        x += dx
+    c.drawPath(path, stroke=1, fill=0)
+
+
 def pdf(path: Path, pages: list[list[str]], size=letter, title="") -> None:
+    """One page per list of lines; the first line is the heading. A line that is SIGNED is a
+    signature drawn by hand above the next line (the signer's name)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     c = canvas.Canvas(str(path), pagesize=size, invariant=1)
     c.setTitle(title or path.stem)
     w, h = size
-    for lines in pages:
+    for number, lines in enumerate(pages):
         y = h - 1 * inch
         for i, line in enumerate(lines):
+            if line == SIGNED:
+                y -= 8
+                scribble(c, 1 * inch, y, seed=len(path.stem) + number)
+                y -= 18
+                continue
             c.setFont("Helvetica-Bold" if i == 0 else "Helvetica", 14 if i == 0 else 11)
             c.drawString(1 * inch, y, line)
             y -= 22 if i == 0 else 16
@@ -52,6 +76,16 @@ def photo(path: Path, caption: str, orientation: int | None, size=(1600, 1200), 
         img.save(path, quality=82)
 
 
+def signature_png(path: Path) -> Path:
+    """A hand signature stand-in as an image (for the .docx letter, which is signed and scanned in life)."""
+    img = Image.new("RGB", (360, 90), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    points = [(10 + i * 12, 45 + (18 if i % 2 else -14) + (i % 3) * 4) for i in range(28)]
+    draw.line(points, fill=(20, 30, 90), width=3, joint="curve")
+    img.save(path, dpi=(150, 150))
+    return path
+
+
 def support_letter_docx(path: Path) -> None:
     doc = Document()
     style = doc.styles["Normal"]
@@ -62,16 +96,32 @@ def support_letter_docx(path: Path) -> None:
     doc.add_paragraph("November 12, 2026")
     doc.add_paragraph("To the Office of the Chief Counsel:")
     for text in [
-        "I have known María José García López for more than twelve years as a member of our parish.",
-        "She organizes our weekly food pantry, which serves about 300 families, and she has never missed a "
-        "Saturday shift in the years I have known her.",
+        "I have known María José García López since 2013 as a member of our parish.",
+        "Since 2014 she has organized our weekly food pantry, which serves about 300 families every Saturday, "
+        "and she has hardly ever missed a shift.",
         "Her children, Sofía and Mateo, attend our youth program. The family is an anchor of our community, "
         "and I respectfully ask that she be allowed to remain with them.",
     ]:
         doc.add_paragraph(text)
+    doc.add_paragraph("Sincerely,")
+    doc.add_picture(str(signature_png(path.with_name("signature-keane.png"))))
+    path.with_name("signature-keane.png").unlink()
     doc.add_paragraph("Rev. Thomas Keane, Pastor")
+    doc.add_paragraph("(718) 555-0173")
     doc.core_properties.author = "St. Brendan Community Church"
     doc.save(path)
+    fixed_zip_times(path)
+
+
+def fixed_zip_times(path: Path) -> None:
+    """python-docx stamps each zip entry with the current time: rewrite them with a fixed one, so that
+    running this script again rewrites the same bytes."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 12, 0, 0, 0)), data,
+                       compress_type=zipfile.ZIP_DEFLATED)
 
 
 def sample_1(base: Path) -> None:
@@ -79,13 +129,20 @@ def sample_1(base: Path) -> None:
     ex.mkdir(parents=True, exist_ok=True)
     pdf(ex / "passport.pdf", [["PASAPORTE / PASSPORT - ESTADOS UNIDOS MEXICANOS (synthetic)",
                                "Surname: GARCIA LOPEZ", "Given names: MARIA JOSE",
-                               "Date of birth: 14 MAR 1985", "Passport no.: X00000000 (fictional)"]])
+                               "Nationality: MEXICANA", "Date of birth: 14 MAR 1985",
+                               "Place of birth: PUEBLA", "Date of issue: 01 JUL 2019",
+                               "Issued by: Consulado General de Mexico en Nueva York",
+                               "Passport no.: X00000000 (fictional)"]])
     pdf(ex / "lease.pdf", [[f"RESIDENTIAL LEASE - page {n} of 4", "Premises: 41-12 Junction Blvd, Apt 3C, Corona, NY",
                             "Tenant: Maria Jose Garcia Lopez", "Landlord: Junction Realty LLC (fictional)",
                             "Term: 2009 - present, renewed yearly"] for n in range(1, 5)])
     pdf(ex / "tax-returns.pdf", [[f"FORM 1040 (synthetic summary) - tax year {y}",
                                   "Taxpayer: Maria Jose Garcia Lopez (ITIN 9XX-XX-XXXX, fictional)",
-                                  "Filing status: Head of household", "Wages: $38,400"] for y in (2023, 2024, 2025)])
+                                  "Address: 41-12 Junction Blvd, Apt 3C, Corona, NY 11368",
+                                  "Filing status: Head of household",
+                                  "Dependents: Sofia Garcia (daughter), Mateo Garcia (son)",
+                                  "Employer (Form W-2): Queens Fresh Market Inc.", f"Wages: {wages}"]
+                                 for y, wages in ((2023, "$36,900"), (2024, "$38,400"), (2025, "$39,800"))])
     pdf(ex / "birth-certificate-sofia.pdf", [["CERTIFICATE OF BIRTH - City of New York (synthetic)",
                                              "Name: Sofia Garcia", "Date of birth: May 2, 2012",
                                              "Place of birth: Elmhurst Hospital, Queens, NY",
@@ -101,17 +158,28 @@ def sample_1(base: Path) -> None:
     pdf(ex / "acta-de-nacimiento-en.pdf", [["BIRTH CERTIFICATE (English translation)", "United Mexican States",
                                            "Civil Registry of Puebla", "Name: Maria Jose Garcia Lopez",
                                            "Date of birth: March 14, 1985", "Place: Atlixco, Puebla"]])
-    pdf(ex / "employer-letter.pdf", [["Queens Fresh Market Inc. (fictional)", "November 10, 2026",
+    pdf(ex / "employer-letter.pdf", [["Queens Fresh Market Inc. (fictional)",
+                                     "95-15 Queens Blvd, Rego Park, NY 11374", "November 10, 2026",
                                      "To whom it may concern:",
-                                     "Ms. Garcia Lopez has worked for us as a produce manager since 2011.",
-                                     "She is reliable and trusted with opening and closing the store."]])
-    pdf(ex / "school-records.pdf", [["P.S. 143 Louis Armstrong (synthetic record)", "Student: Sofia Garcia",
-                                    "Attendance 2025-26: 98%", "Honor roll: all quarters"],
-                                   ["P.S. 143 Louis Armstrong (synthetic record)", "Student: Mateo Garcia",
-                                    "Attendance 2025-26: 97%", "Special education plan: speech therapy"]])
-    pdf(ex / "medical-letter.pdf", [["Elmhurst Pediatrics (fictional)", "Patient: Mateo Garcia",
-                                    "Diagnosis: asthma, moderate persistent",
-                                    "His mother manages his medication and appointments."]],
+                                     "Maria Jose Garcia Lopez has worked for us since March 2011. She started as",
+                                     "a stock clerk and has been our produce manager since 2016.",
+                                     "She is reliable and trusted with opening and closing the store.",
+                                     "Sincerely,", SIGNED, "Robert Chen, Owner"]])
+    pdf(ex / "school-records.pdf", [["Junction Intermediate School (fictional) - report, 2025-26",
+                                     "Student: Sofia Garcia, grade 8", "Parent: Maria Jose Garcia Lopez",
+                                     "Attendance 2025-26: 98%", "Honor roll: all quarters",
+                                     "Issued June 26, 2026"],
+                                    ["Corona Park Elementary School (fictional) - report, 2025-26",
+                                     "Student: Mateo Garcia, grade 5", "Parent: Maria Jose Garcia Lopez",
+                                     "Attendance 2025-26: 94% (absences: asthma, excused)",
+                                     "Health plan on file: asthma; inhaler kept by the school nurse",
+                                     "Issued June 26, 2026"]])
+    pdf(ex / "medical-letter.pdf", [["Elmhurst Pediatrics (fictional)", "October 30, 2026",
+                                    "Patient: Mateo Garcia, born August 19, 2015",
+                                    "Diagnosis: asthma, moderate persistent, since 2019",
+                                    "Treatment: daily inhaled controller medication; visits every two months.",
+                                    "His mother, Maria Jose Garcia Lopez, manages his medication and appointments.",
+                                    SIGNED, "Dr. Priya Raman, MD, pediatrician"]],
         size=landscape(letter))
     photo(ex / "family-photo.jpg", "Garcia family, Flushing Meadows, 2024", orientation=6)
     photo(ex / "food-pantry.jpg", "Food pantry volunteers, St. Brendan, 2025", orientation=None,
@@ -124,23 +192,68 @@ def sample_2(base: Path) -> None:
     ex.mkdir(parents=True, exist_ok=True)
     pdf(ex / "disposition.pdf", [["CERTIFIED DISPOSITION (synthetic)", "State of Florida v. Jean-Baptiste Pierre-Louis",
                                  "County Court, Miami-Dade County", "Case no. 2016-012345-TT-20 (fictional)",
-                                 "Charge: DUI, first offense, Fla. Stat. 316.193, 2016", "Plea: nolo contendere",
-                                 "Disposition: adjudication withheld; 12 months of probation",
-                                 "Probation terminated successfully, 2017"],
+                                 "Arrest: April 17, 2016",
+                                 "Charge: DUI, first offense, Fla. Stat. 316.193", "Plea: nolo contendere, August 1, 2016",
+                                 "Disposition: adjudication withheld; 12 months of probation; substance abuse",
+                                 "treatment program", "Probation terminated successfully: August 1, 2017"],
                                 ["CERTIFIED DISPOSITION (synthetic), page 2", "Case closed.",
-                                 "Clerk of Court (fictional seal)"]])
+                                 "Certified a true copy on November 5, 2026.", "Clerk of Court (fictional seal)"]])
     pdf(ex / "treatment-certificate.pdf", [["CERTIFICATE OF COMPLETION (synthetic)",
                                            "Jean-Baptiste Pierre-Louis completed a 26-week",
-                                           "substance abuse treatment program on June 30, 2017."]])
-    pdf(ex / "tps-receipt.pdf", [["FORM I-797C NOTICE OF ACTION (synthetic)", "Receipt: I-821 (TPS), Haiti",
-                                 "Applicant: Jean-Baptiste Pierre-Louis", "Received: 2025-09-12"]])
+                                           "substance abuse treatment program on June 30, 2017.",
+                                           SIGNED, "Program director, Biscayne Recovery Services (fictional)"]])
+    pdf(ex / "i130-receipt.pdf", [["FORM I-797C NOTICE OF ACTION (synthetic)", "Receipt notice: Form I-130",
+                                   "Received: September 12, 2025",
+                                   "Petitioner: Nadege Pierre-Louis (U.S. citizen)",
+                                   "Beneficiary: Jean-Baptiste Pierre-Louis",
+                                   "Classification: spouse of a U.S. citizen"]])
+    pdf(ex / "naturalization-certificate.pdf", [["CERTIFICATE OF NATURALIZATION (synthetic)",
+                                                 "Nadege Pierre-Louis", "Date of naturalization: March 15, 2024",
+                                                 "Place: Miami, Florida", "Certificate no.: 00000000 (fictional)"]])
     pdf(ex / "marriage-certificate.pdf", [["CERTIFICATE OF MARRIAGE - State of Florida (synthetic)",
-                                          "Jean-Baptiste Pierre-Louis and Nadège Pierre-Louis",
-                                          "Married June 4, 2014, Miami-Dade County"]])
-    pdf(ex / "letters-of-support.pdf", [[f"LETTER OF SUPPORT {n} (synthetic)", "I have known Jean-Baptiste for years.",
-                                        "He is a devoted father and hard worker."] for n in range(1, 4)])
-    photo(ex / "family.png", "Pierre-Louis family, 2025", orientation=None, size=(900, 700), color=(100, 170, 120))
+                                          "Jean-Baptiste Pierre-Louis and Nadege Celestin",
+                                          "Married June 4, 2014, Miami-Dade County",
+                                          "The bride's name after marriage: Nadege Pierre-Louis"]])
+    letters = [
+        ["LETTER OF SUPPORT (synthetic)", "Eglise Baptiste Bethel, North Miami (fictional)", "November 14, 2026",
+         "To the Office of the Chief Counsel:",
+         "I have been the pastor of Jean-Baptiste Pierre-Louis since 2008. Until his detention he sang",
+         "in our choir and drove our older members to Sunday service. He has been sober since 2017.",
+         "I ask that he be allowed to return home to his wife and her mother.",
+         SIGNED, "Rev. Jacques Hyppolite, Pastor"],
+        ["LETTER OF SUPPORT (synthetic)", "North Miami, Florida", "November 16, 2026",
+         "To the Office of the Chief Counsel:",
+         "I have lived next door to Jean-Baptiste and Nadege Pierre-Louis since 2010. Until he was",
+         "detained, I saw him every day help his mother-in-law, who has Parkinson's disease, to the car.",
+         "He is a kind and dependable neighbor.",
+         SIGNED, "Gloria Martinez, neighbor"],
+        ["LETTER OF SUPPORT (synthetic)", "North Miami Neurology Associates (fictional)", "November 17, 2026",
+         "To the Office of the Chief Counsel:",
+         "I treat Marie-Ange Celestin for Parkinson's disease. She needs help to walk, dress and take",
+         "her medication. From 2021 until his detention in October 2026, her son-in-law, Jean-Baptiste",
+         "Pierre-Louis, was her daytime caregiver and brought her to every appointment.",
+         SIGNED, "Dr. Samuel Etienne, MD, neurologist"],
+    ]
+    pdf(ex / "letters-of-support.pdf", letters)
+    photo(ex / "family.png", "Jean-Baptiste, Nadege and Marie-Ange, 2025", orientation=None, size=(900, 700),
+          color=(100, 170, 120))
     Image.open(ex / "family.png").save(ex / "family.png", optimize=True)
+
+
+def sample_3(base: Path) -> None:
+    ex = base / "exhibits"
+    ex.mkdir(parents=True, exist_ok=True)
+    pdf(ex / "i918-receipt.pdf", [["FORM I-797C NOTICE OF ACTION (synthetic)", "Receipt notice: Form I-918",
+                                   "Petition for U Nonimmigrant Status", "Received: July 20, 2023",
+                                   "Petitioner: Tenzin (no given name)", "A-number: A087-654-321"]])
+    pdf(ex / "i918-supplement-b.pdf", [["FORM I-918 SUPPLEMENT B (synthetic summary)",
+                                        "U Nonimmigrant Status Certification",
+                                        "Certifying agency: Chicago Police Department (fictional certifier)",
+                                        "Victim: Tenzin", "Criminal activity: felonious assault, in the course of a robbery",
+                                        "Date of the crime: March 3, 2022, Chicago, Illinois",
+                                        "The victim has been, is being or is likely to be helpful in the",
+                                        "investigation or prosecution of the criminal activity.",
+                                        "Certified on May 9, 2023", SIGNED, "Certifying official (fictional)"]])
 
 
 def sample_4(base: Path) -> None:
@@ -151,20 +264,26 @@ def sample_4(base: Path) -> None:
                           "Client: Rosa Elena Quispe Mamani", "Attorney: Daniel Okafor, Okafor & Reyes LLP",
                           "Signed by the client and the attorney on November 16, 2026 (fictional)"]])
     pdf(ex / "i130-approval.pdf", [["FORM I-797 NOTICE OF ACTION (synthetic)", "Approval notice: Form I-130",
-                                    "Petitioner: Tomas Quispe (U.S. citizen, fictional)",
-                                    "Beneficiary: Rosa Elena Quispe Mamani", "Approved: 2026-08-21"]])
+                                    "Petitioner: Tomas Huaman (U.S. citizen, fictional)",
+                                    "Beneficiary: Rosa Elena Quispe Mamani",
+                                    "Classification: spouse of a U.S. citizen (immediate relative)",
+                                    "Approved: August 21, 2026",
+                                    "The approved petition has been sent to the National Visa Center."]])
     pdf(ex / "marriage-certificate.pdf", [["CERTIFICATE OF MARRIAGE - State of Texas (synthetic)",
-                                          "Tomas Quispe and Rosa Elena Quispe Mamani",
+                                          "Tomas Huaman and Rosa Elena Quispe Mamani",
                                           "Married March 9, 2019, Harris County"]])
     pdf(ex / "tax-transcripts.pdf", [[f"IRS ACCOUNT TRANSCRIPT (synthetic) - tax year {y}",
-                                      "Taxpayers: Tomas Quispe and Rosa Elena Quispe Mamani",
+                                      "Taxpayers: Tomas Huaman and Rosa Elena Quispe Mamani",
+                                      "Address: 7720 Long Point Rd, Apt 12, Houston, TX 77055",
                                       "Filing status: married filing jointly"] for y in (2023, 2024, 2025)])
     pdf(ex / "carta-de-la-iglesia.pdf", [["IGLESIA SAN JOSE, HOUSTON (documento ficticio)", "12 de noviembre de 2026",
                                           "A quien corresponda:", "Rosa Elena es voluntaria de nuestra parroquia",
-                                          "desde 2014 y coordina el programa de alimentos."]])
+                                          "desde 2014 y coordina el programa de alimentos.", SIGNED,
+                                          "P. Miguel Angel Torres, parroco"]])
     pdf(ex / "carta-de-la-iglesia-en.pdf", [["ST. JOSEPH CHURCH, HOUSTON (English translation)", "November 12, 2026",
                                              "To whom it may concern:", "Rosa Elena has volunteered at our parish",
-                                             "since 2014 and coordinates the food program."]])
+                                             "since 2014 and coordinates the food program.", "[signed]",
+                                             "Fr. Miguel Angel Torres, pastor"]])
 
 
 G28_FIELDS = [  # (label, field name, kind): the stand-in's fields, in the order drawn
@@ -235,6 +354,7 @@ def main() -> int:
     g28_stand_in(ROOT / "g28-stand-in.pdf")
     sample_1(ROOT / "1-garcia-lopez")
     sample_2(ROOT / "2-pierre-louis-detained")
+    sample_3(ROOT / "3-minimal")
     sample_4(ROOT / "4-quispe-board")
     print(f"sample exhibits written under {ROOT}")
     return 0

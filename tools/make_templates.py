@@ -434,7 +434,9 @@ def signature_blocks(doc):
                       "{% if attorney.eoir_id %}EOIR ID {{ attorney.eoir_id }} | {% endif %}"
                       "Bar No. {{ attorney.bar_number }} ({{ attorney.bar_state }})",
                       "{% if attorney.firm %}{{ attorney.firm }}{% endif %}",
-                      "{{ attorney.address|lines }}", "{{ attorney.phone }} | {{ attorney.email }}",
+                      # Phone and e-mail on lines of their own: in a half-page column the pair wrapped
+                      # inside the address, at its hyphen.
+                      "{{ attorney.address|lines }}", "{{ attorney.phone }}", "{{ attorney.email }}",
                       "Counsel for Respondent", "Date: " + BLANK])
     cell_lines(right, ["", BLANK + "______", "Assistant Chief Counsel", "Name: " + BLANK,
                        "U.S. Department of Homeland Security", "{{ office.name }}", "Counsel for DHS", "", "",
@@ -502,9 +504,11 @@ def joint_motion() -> Document:
     para(doc, "{%p if motion.waive_appeal %}")
     para(doc, "Both parties waive appeal of an order granting this motion.")
     para(doc, "{%p endif %}")
+    # The prayer goes with the signatures: a signature page without a line of the motion on it
+    # could be attached to any motion.
     para(doc, "WHEREFORE, the parties respectfully ask that this motion be granted."
-              "{% if motion.order %} A proposed order is attached.{% endif %}")
-    para(doc, "")
+              "{% if motion.order %} A proposed order is attached.{% endif %}", keep=True)
+    para(doc, "", keep=True)
     signature_blocks(doc)
     p = para(doc, "CERTIFICATE OF SERVICE", bold=True, align=CENTER)
     p.paragraph_format.page_break_before = True

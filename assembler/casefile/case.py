@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from assembler import resources
-from assembler.casefile import rules
+from assembler.casefile import limits, rules
 from assembler.casefile.examples import is_under, stand_in
-from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file
+from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file, outside_folder
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
 from assembler.errors import Finding, InputFileError, InvalidCaseError, errors_of, warnings_of
@@ -72,6 +72,9 @@ def locate(case_path: Path) -> tuple[Path, Path]:
             raise InputFileError(f"{case_path}: no such case folder or file: check the path")
         raise InputFileError(f"{case_path}: no case file found: the folder needs one of "
                              f"{', '.join(CASE_FILE_NAMES)}")
+    problem = outside_folder(file, case_path if case_path.is_dir() else case_path.parent)
+    if problem:
+        raise InputFileError(problem)
     return file.resolve().parent, file
 
 
@@ -99,8 +102,13 @@ def check_case(case: Case, loaded: LoadedFile, settings: Settings) -> Case:
             data["attorney"] = dict(settings.attorney)
         elif isinstance(own, dict):
             data["attorney"] = {**settings.attorney, **own}
+    # Values over a limit are reported once, and stand in as examples for the schema and the rules.
+    checked = limits.check(data, limits.CASE, _check().schema, shown, loaded.lines, case.dir)
+    if checked.findings:
+        assert isinstance(checked.data, dict)
+        data = stand_in(checked.data, checked.refused, _check().schema)
     document, problems = _check().run(data, shown, loaded.lines)
-    problems = [_explain_flow_comma(p, loaded.flow_mappings) for p in problems]
+    problems = checked.findings + [_explain_flow_comma(p, loaded.flow_mappings) for p in problems]
     case.problems += problems
     case.data = document
     if not problems:

@@ -48,6 +48,19 @@ def find_case_file(case: Path) -> Path | None:
     return None
 
 
+def outside_folder(file: Path, folder: Path) -> str | None:
+    """Why `file` may not be read as the case file of `folder`, or None: like every file a case
+    names (rules.resolve_case_path), the case file itself must not lead outside its folder."""
+    try:
+        inside = file.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return f"{file}: cannot be resolved (a symbolic link loop?): replace the link with the file itself"
+    if inside:
+        return None
+    return (f"{file}: the case file {file.name} is a link to a file outside the case folder: copy the file itself into the "
+            "case folder (links inside the folder are fine)")
+
+
 def decode(raw: bytes, shown: str) -> tuple[str | None, list[Finding]]:
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), []
@@ -122,8 +135,10 @@ def _compose(text: str) -> yaml.Node | None:
     if loader is not None:
         try:
             node = yaml.compose(text, Loader=loader)
-        except yaml.YAMLError:
-            pass
+        except yaml.YAMLError as exc:
+            # libyaml stops at 1000 levels at once; the Python parser would take a second to overflow.
+            if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
+                raise RecursionError("nested too deeply") from exc
         else:
             _python_spellings(node)
             return node

@@ -6,7 +6,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from assembler.casefile import legal, sections
+from assembler.casefile import legal, limits, sections
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -167,7 +167,13 @@ def _file(c: _Checker, path: str, name: str, kinds: dict[str, str]):
     if isinstance(resolved, str):
         c.add(path, resolved)
         return
-    if not resolved.is_file():
+    try:
+        is_file = resolved.is_file()
+    except OSError as exc:  # a folder on the way that cannot be searched, a name the file system refuses
+        c.add(path, f"'{limits.shorten(name)}' cannot be looked at: {exc.strerror}: check the name and the folder's "
+                    "permissions")
+        return
+    if not is_file:
         close = near_miss(c.case_dir, name)
         hint = f"did you mean '{close}'?" if close else "check the name (it is case-sensitive)"
         c.add(path, f"'{name}' does not exist in the case folder: {hint}")
@@ -219,6 +225,9 @@ def near_miss(case_dir: Path, name: str) -> str | None:
 
 def resolve_case_path(case_dir: Path, name: str) -> Path | str:
     """The file a case names, or a message saying why it may not be used."""
+    too_long = limits.path_problem(case_dir, name)
+    if too_long:
+        return too_long
     clean = name.replace("\\", "/")
     if os.path.isabs(clean) or clean.startswith("~"):
         return f"'{name}' is an absolute path: name files relative to the case folder"

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from assembler import resources
 from assembler.casefile import law as law_data
+from assembler.casefile import limits
 from assembler.casefile import offices as office_profiles
+from assembler.casefile.examples import is_under
 from assembler.casefile.lookup import SETTINGS_FILE_NAME, find_settings_file  # noqa: F401 - part of this module's face
 from assembler.casefile.read import load_file
 from assembler.casefile.schema import SchemaCheck
@@ -100,7 +102,12 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
                                             "smtp.password_env (default PDPACKET_SMTP_PASSWORD) or in the system "
                                             "keyring (`keyring set pdpacket-smtp USER`)",
                                             line=loaded.lines.get("smtp.password"))])
-    doc, problems = _check().run(loaded.data, str(path), loaded.lines)
+    # Values over a limit (a line break in an office's name would end up in an e-mail header) are
+    # reported, and left out of what the schema checks.
+    checked = limits.check(loaded.data, limits.SETTINGS, _check().schema, str(path), loaded.lines, path.parent)
+    assert isinstance(checked.data, dict)
+    doc, problems = _check().run(checked.data, str(path), loaded.lines)
+    problems = checked.findings + [p for p in problems if not any(is_under(p.path, r) for r in checked.refused)]
     if renamed:  # their own message says more than "unknown field"
         problems = renamed + [p for p in problems if p.path not in {r.path for r in renamed}]
     if problems:

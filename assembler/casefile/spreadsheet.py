@@ -8,6 +8,9 @@ A cell keeps its line breaks (paragraphs of `request.facts`). A column naming a
 whole list (`request.relief`, `respondent.address`) takes one item per line of
 its cell; a list of ids or keywords also takes them separated by commas
 (`lease, photo`), which free text cannot (a comma belongs to the sentence).
+
+`data_to_row` is the way back: a case's data as one row that `row_to_data` reads
+as the same data (`write_rows` writes rows as .csv or .xlsx).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from assembler.casefile.schema import schema_at
 from assembler.errors import Finding, InputFileError
 
 NAME_COLUMNS = ("case", "case_id")
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")  # a custom: key may hold a hyphen
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -177,3 +180,57 @@ def _put(target, tokens: list, value) -> None:
                 target[token] = value
             else:
                 target = target.setdefault(token, nxt)
+
+
+# --- the way back: case data as a row -------------------------------------------------------------
+
+def data_to_row(data: dict, name: str | None = None) -> dict[str, str]:
+    """One row (column path -> cell text) that row_to_data reads back as `data`. Empty values
+    (None, [], {}) have no cell, as empty cells have no value."""
+    row: dict[str, str] = {"case": name} if name else {}
+    _flatten(data, "", row)
+    return row
+
+
+def _flatten(value, path: str, row: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            column = f"{path}.{key}" if path else str(key)
+            if _parse(column) is None:
+                raise ValueError(f"{column}: the field name '{key}' cannot be a column header (letters, digits, "
+                                 "_ and - only)")
+            _flatten(inner, column, row)
+    elif isinstance(value, list):
+        whole = all(isinstance(v, str) and v and v == v.strip() and "\n" not in v and "," not in v for v in value)
+        if whole and value:  # one item a line, in one cell
+            row[path] = "\n".join(value)
+        else:  # items with line breaks or commas, or mappings: a column each
+            for i, inner in enumerate(value):
+                _flatten(inner, f"{path}[{i}]", row)
+    elif value is not None:
+        row[path] = value if isinstance(value, str) else str(value)
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    """Rows as a .csv (UTF-8 with the BOM Excel looks for) or .xlsx, the columns in the order first met."""
+    header: list[str] = []
+    for row in rows:
+        header += [c for c in row if c not in header]
+    table = [header] + [[row.get(c, "") for c in header] for row in rows]
+    if path.suffix.lower() == ".csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(table)
+        path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        return path
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r, cells in enumerate(table, start=1):
+        for c, text in enumerate(cells, start=1):
+            if text:
+                cell = sheet.cell(r, c)
+                cell.value = text
+                cell.data_type = "s"  # text as typed: "=..." is not a formula
+    book.save(path)
+    return path

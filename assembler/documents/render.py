@@ -22,6 +22,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
+from assembler.casefile.limits import DOC_PROPERTY_MAX
 from assembler.casefile.normalize import paragraphs as split_paragraphs
 from assembler.documents import typography
 from assembler.errors import TemplateError
@@ -189,9 +190,16 @@ def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, 
         raise TemplateError(f"template {template.name} cannot be used: {exc}") from exc
     # Set after rendering: autoescape would double-escape them through Jinja.
     props = tpl.docx.core_properties
-    props.title, props.author, props.last_modified_by = title, author, "pdpacket"
+    props.title, props.author, props.last_modified_by = _property(title), _property(author), "pdpacket"
     out.write_bytes(_package_bytes(tpl, compress))
     return out
+
+
+def _property(text: str) -> str:
+    """`text` cut to what Word (and python-docx) take in a document property. Only the file's
+    properties see the cut: the document itself shows the whole name or title, and refusing a
+    long but real title for a field nobody reads would stop the build for nothing."""
+    return text if len(text) <= DOC_PROPERTY_MAX else text[: DOC_PROPERTY_MAX - 1].rstrip() + "\u2026"
 
 
 class _Members:

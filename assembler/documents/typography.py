@@ -51,13 +51,16 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATE = re.compile(rf"\b({_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
 _A_NUMBER = re.compile(r"\bA ?(\d{3})-(\d{3})-(\d{3})\b")
 _TAB = re.compile(r"\b(Tabs?) ([A-Z]{1,3})\b")
+# Form numbers (I-601A, EOIR-26, G-28): "Form I-" at a line's end and "601A" on the next reads as two things.
+_FORM_NUMBER = re.compile(r"\b(I|EOIR|G|N|DS|AR)-(\d{1,4}[A-Z]?)\b")
 
 
 def keep_together(text: str) -> str:
-    """Dates, A-numbers and "Tab X" typed in the case's own text, made unbreakable like the ones
-    pdpacket prints itself."""
+    """Dates, A-numbers, form numbers and "Tab X" typed in the case's own text, made unbreakable like
+    the ones pdpacket prints itself."""
     text = _DATE.sub(lambda m: f"{m[1]}{NBSP}{m[2]},{NBSP}{m[3]}", text)
     text = _A_NUMBER.sub(lambda m: f"A{m[1]}{NBHY}{m[2]}{NBHY}{m[3]}", text)
+    text = _FORM_NUMBER.sub(lambda m: f"{m[1]}{NBHY}{m[2]}", text)
     return _TAB.sub(lambda m: f"{m[1]}{NBSP}{m[2]}", text)
 
 

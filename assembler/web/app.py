@@ -33,6 +33,11 @@ class Config:
     token: str
     jobs: int = 2
     settings_file: Path | None = None
+    # Where it listens, and the other names it answers to (--allow-host): requests naming
+    # anything else in their Host header get 400 (security.Guard).
+    host: str = "127.0.0.1"
+    port: int = 8765
+    allow_hosts: tuple[str, ...] = ()
 
     @property
     def firm_settings(self) -> Path | None:
@@ -211,4 +216,5 @@ def create_app(config: Config) -> Guard:
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.pdpacket = State(config)
-    return Guard(app, config.token, app.state.pdpacket)
+    return Guard(app, config.token, app.state.pdpacket,
+                 hosts=security.allowed_hosts(config.host, config.port, config.allow_hosts))

@@ -1,14 +1,15 @@
 """Saving a case from the form: only what changed is written, the rest of case.yaml stays as typed.
 
-The file is edited through ruamel.yaml's round-trip mode, so comments, key order
-and quoting written by hand survive. A value the form shows unchanged is not
-touched at all (compared after the schema's own coercion, so `detained: no`
-is not rewritten as `false`); keys the schema does not know are left alone
-(validate reports them). The form carries the SHA-256 of the file it was made
-from: a file changed on disk since is never overwritten.
+What the form changed is a list of operations on paths (changes.py); they are
+made in the file's ruamel.yaml round-trip tree, so comments, key order and
+quoting written by hand survive, and a value shown unchanged is not touched at
+all (`detained: no` is not rewritten as `false`). Keys the schema does not know
+are left alone (validate reports them). The form carries the SHA-256 of the file
+it was made from: a file changed on disk since is never overwritten.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -17,25 +18,60 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 
 from assembler.casefile.normalize import COERCERS
 from assembler.casefile.read import load_file
-from assembler.web.form import Field
+from assembler.web.changes import (
+    DELETE,
+    Changes,
+    Order,
+    apply_plain,
+    changes_of,
+    get,
+    put,
+    remove,
+    rendered_of,
+    split,
+)
+from assembler.web.form import Field, FormProblem, schema_path, walk_paths
 
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def _yaml() -> YAML:
+def _yaml(text: str = "") -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap a long line somebody typed
-    y.indent(mapping=2, sequence=4, offset=2)  # the samples' style (and `pdpacket new`'s)
+    mapping, offset = _indents(text)
+    y.indent(mapping=mapping, sequence=offset + 2, offset=offset)  # ruamel writes the whole file with one
     return y
+
+
+def _indents(text: str) -> tuple[int, int]:
+    """The file's own indentation of nested mappings and of list dashes under their key (ruamel writes
+    every block with the one it is given); the samples' (and `pdpacket new`'s) when the file shows none."""
+    mapping = offset = None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for above, below in zip(lines, lines[1:], strict=False):
+        if not above.rstrip().endswith(":") or above.lstrip().startswith("- "):
+            continue
+        step = (len(below) - len(below.lstrip())) - (len(above) - len(above.lstrip()))
+        if below.lstrip().startswith("- ") and offset is None and step >= 0:
+            offset = step
+        elif step > 0 and mapping is None and not below.lstrip().startswith("- "):
+            mapping = step
+    return mapping or 2, 2 if offset is None else offset
 
 
 @dataclass
@@ -44,6 +80,7 @@ class Conflict:
 
     disk_sha256: str
     differences: list[tuple[str, str, str]]  # field path, on disk, in the form
+    doc: dict  # the case as the page stood, for showing it again
 
 
 def read_raw(file: Path) -> dict:
@@ -52,29 +89,44 @@ def read_raw(file: Path) -> dict:
     return loaded.data if isinstance(loaded.data, dict) else {}
 
 
-def save(file: Path, fields: list[Field], new: dict, base_sha256: str) -> Conflict | bool:
-    """Write `new` into `file`. Returns a Conflict (nothing written) when the file changed since
-    `base_sha256`, else whether anything had to be written."""
+@dataclass
+class Refused:
+    """Answers the form cannot take (a free-form mapping that is not `name: value` lines): nothing written."""
+
+    doc: dict  # the case as the page stood, for showing it again
+    problems: list[FormProblem]
+
+
+def save(file: Path, fields: list[Field], answers: dict[str, list[str]], base_sha256: str,
+         overwrite: bool = False) -> Conflict | Refused | bool:
+    """Apply what the form changed to `file`, path by path. Returns a Conflict (nothing written) when the
+    file changed since `base_sha256`, Refused for answers it cannot take, else whether the file changed.
+    StaleForm when the page's list of fields is not the server's (a page of another version)."""
     current = sha256_of(file)
-    if current != base_sha256:
-        return Conflict(current, differences(fields, read_raw(file), new))
     raw = read_raw(file)
-    if not _differs_any(fields, raw, new):
+    same_file = current == base_sha256
+    changes = changes_of(fields, raw, answers, rendered_of(fields, raw, answers, check=same_file and not overwrite))
+    if not same_file:
+        return Conflict(current, differences(fields, raw, apply_plain(raw, changes, fields)),
+                        apply_plain(raw, changes, fields))
+    if changes.problems:
+        return Refused(apply_plain(raw, changes, fields), changes.problems)
+    if not changes:
         return False
     text = file.read_text(encoding="utf-8-sig") if file.is_file() else ""
     if file.suffix.lower() == ".json":
-        merged = json.loads(text or "{}")
-        merge_plain(merged, fields, raw, new)
-        out = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+        out = json.dumps(apply_plain(json.loads(text or "{}"), changes, fields), indent=2, ensure_ascii=False) + "\n"
     else:
-        y = _yaml()
+        y = _yaml(text)
         tree = y.load(text) if text.strip() else None
         if not isinstance(tree, CommentedMap):
             tree = CommentedMap()
-        merge(tree, fields, raw, new)
+        apply_tree(tree, changes, fields)
         buffer = io.StringIO()
         y.dump(tree, buffer)
         out = buffer.getvalue()
+    if out == text:
+        return False
     write_atomically(file, out.encode("utf-8"))
     return True
 
@@ -148,86 +200,72 @@ def _short(value) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-# --- merging into the round-trip tree -----------------------------------------------------------
+# --- applying changes to the round-trip tree -----------------------------------------------------------
 
-def merge(node: CommentedMap, fields: list[Field], old: dict, new: dict) -> None:
-    order = [f.key for f in fields]
-    for f in fields:
-        a, b = old.get(f.key), new.get(f.key)
-        if same(f, a, b):
-            continue
-        if b is None:
-            node.pop(f.key, None)
-        elif f.kind == "group" and isinstance(node.get(f.key), CommentedMap) and isinstance(a, dict):
-            merge(node[f.key], f.children, a, b)
-        elif f.kind == "list" and isinstance(node.get(f.key), CommentedSeq) and isinstance(a, list):
-            _merge_list(node[f.key], f.children, a, b)
+def apply_tree(tree: CommentedMap, changes: Changes, fields: list[Field]) -> None:
+    """Make the changes in the file's own tree: every other node, comment and style stays as it was."""
+    by_path = dict(walk_paths(fields))
+    for op in changes.ops:
+        parts = split(op.path)
+        if isinstance(op, Order):
+            seq = get(tree, parts)
+            if isinstance(seq, CommentedSeq):
+                _reorder(seq, op.origins)
+            else:
+                put(tree, parts, CommentedSeq([CommentedMap() for _ in op.origins]), fields, CommentedMap)
+        elif op.value is DELETE:
+            remove(tree, parts, fields)
         else:
-            _set(node, f.key, _to_yaml(b, f), order)
+            f = by_path.get(schema_path(op.path), Field("", "text"))
+            put(tree, parts, _to_yaml(op.value, get(tree, parts), f), fields, CommentedMap)
 
 
-def _merge_list(seq: CommentedSeq, fields: list[Field], old: list, new: list) -> None:
-    """Items keep their own comments and style: matched by `id` when they have one, else by position."""
-    has_id = any(f.key == "id" for f in fields)
-    by_id = {item.get("id"): i for i, item in enumerate(old) if isinstance(item, dict) and item.get("id")}
-    new_ids = {item.get("id") for item in new}
-    used: set[int] = set()
-    items = []
-    for position, item in enumerate(new):
-        i = by_id.get(item.get("id")) if has_id and item.get("id") else None
-        if i is None or i in used:
-            # No item with this id before: reuse the one at its place unless that one moved elsewhere.
-            moved = has_id and isinstance(old[position], dict) and old[position].get("id") in new_ids \
-                if position < len(old) else True
-            i = position if position < len(old) and position not in used and not moved else None
-        if i is not None and i not in used and i < len(seq) and isinstance(seq[i], CommentedMap):
-            used.add(i)
-            merge(seq[i], fields, old[i] if isinstance(old[i], dict) else {}, item)
-            items.append(seq[i])
-        else:
-            items.append(_to_yaml(item, Field("", "group", children=fields)))
-    if len(items) != len(seq) or any(x is not y for x, y in zip(items, seq, strict=True)):
-        seq[:] = items
+def _reorder(seq: CommentedSeq, origins: list[int | None]) -> None:
+    """Items moved with the comments written beside them."""
+    items = [seq[o] if o is not None else CommentedMap() for o in origins]
+    comments = dict(seq.ca.items)
+    seq[:] = items
+    seq.ca.items.clear()
+    for k, o in enumerate(origins):
+        if o is not None and o in comments:
+            seq.ca.items[k] = comments[o]
 
 
-def _set(node: CommentedMap, key: str, value, order: list[str]) -> None:
-    if key in node:
-        node[key] = value
-        return
-    # A new key goes where the schema puts it among the keys already there.
-    after = order[: order.index(key)]
-    position = 0
-    for i, existing in enumerate(node):
-        if existing in after:
-            position = i + 1
-    node.insert(position, key, value)
-
-
-def _to_yaml(value, f: Field):
+def _to_yaml(value, old, f: Field):
+    """A new value, written the way the old one was where that fits (quotes, a flow list, a block)."""
     if isinstance(value, dict):
-        children = {c.key: c for c in f.children}
         out = CommentedMap()
-        keys = [c.key for c in f.children if c.key in value] + [k for k in value if k not in children]
-        for k in keys:
-            out[k] = _to_yaml(value[k], children.get(k, Field(k, "text")))
+        for k, v in value.items():
+            out[k] = _to_yaml(v, None, Field(k, "text"))
         return out
     if isinstance(value, list):
-        item = Field("", "group", children=f.children) if f.kind == "list" else Field("", "text")
-        return CommentedSeq([_to_yaml(v, item) for v in value])
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString("\n".join(line.rstrip() for line in value.split("\n")) + "\n")
-    return value
+        seq = CommentedSeq([_to_yaml(v, None, Field("", "text")) for v in value])
+        if isinstance(old, CommentedSeq) and old.fa.flow_style():
+            seq.fa.set_flow_style()
+        return seq
+    if not isinstance(value, str):
+        return value
+    if "\n" in value:  # a block keeps each line and the blank lines between paragraphs
+        return LiteralScalarString("\n".join(line.rstrip() for line in value.split("\n")).rstrip("\n") + "\n")
+    if isinstance(old, (SingleQuotedScalarString, DoubleQuotedScalarString, FoldedScalarString,
+                        LiteralScalarString)):
+        return type(old)(value)
+    if isinstance(old, int) and not isinstance(old, bool) and value.isdigit():
+        return int(value)
+    if f.coerce == "date" and not isinstance(old, str):
+        try:
+            return dt.date.fromisoformat(value)  # written plain, as people write dates (2026-12-03)
+        except ValueError:
+            pass
+    return value if _plain_reads_back(value) else SingleQuotedScalarString(value)
 
 
-def merge_plain(node: dict, fields: list[Field], old: dict, new: dict) -> None:
-    """The same for a case.json (no comments to keep)."""
-    for f in fields:
-        a, b = old.get(f.key), new.get(f.key)
-        if same(f, a, b):
-            continue
-        if b is None:
-            node.pop(f.key, None)
-        elif f.kind == "group" and isinstance(node.get(f.key), dict) and isinstance(a, dict):
-            merge_plain(node[f.key], f.children, a, b)
-        else:
-            node[f.key] = b
+def _plain_reads_back(value: str) -> bool:
+    """Whether `value` written without quotes reads back as the same text with the reader pdpacket uses
+    (PyYAML), in a block, a flow mapping and a flow list alike: ruamel writes plain what PyYAML
+    misreads ("0?" inside braces), so such a value is quoted rather than left to break the file."""
+    try:
+        return (yaml.safe_load(f"k: {value}") == {"k": value} and yaml.safe_load(f"{{k: {value}}}") == {"k": value}
+                and yaml.safe_load(f"[{value}]") == [value])
+    except yaml.YAMLError:
+        return False

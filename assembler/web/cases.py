@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from assembler import api
-from assembler.casefile.read import CASE_FILE_NAMES, find_case_file
+from assembler.casefile.read import CASE_FILE_NAMES, find_case_file, outside_folder
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.send.status import CaseStatus
 from assembler.web.casefile_edit import read_raw, sha256_of
@@ -70,7 +70,8 @@ def case_status(folder: Path, settings_file: Path | None = None, ledger_row: Cas
     `pdpacket status` says built, sent, answered and what is due. `list_cases` passes each case its
     line from one `api.status` of the whole folder; a single case asks for its own."""
     row = CaseRow(folder.name, "invalid")
-    raw = read_raw(find_case_file(folder) or folder / "case.yaml")
+    file = find_case_file(folder) or folder / "case.yaml"
+    raw = {} if outside_folder(file, folder) else read_raw(file)  # validate_case below says why
     found = raw.get("respondent")
     respondent: dict = found if isinstance(found, dict) else {}
     row.respondent = " ".join(str(respondent.get(k) or "") for k in ("given_names", "family_names")).strip()
@@ -193,4 +194,4 @@ def valid_case_name(name: str) -> bool:
 
 def base_sha(folder: Path) -> str:
     file = find_case_file(folder)
-    return sha256_of(file) if file else ""
+    return sha256_of(file) if file and not outside_folder(file, folder) else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assembler import api
-from assembler.casefile.read import find_case_file
+from assembler.casefile.read import find_case_file, outside_folder
 from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.web import build_pages, cases, form, uploads
-from assembler.web.casefile_edit import Conflict, read_raw, save, sha256_of
+from assembler.web.casefile_edit import Conflict, Refused, read_raw, save, sha256_of
+from assembler.web.changes import FIELDS, StaleForm, apply_plain, changes_of, rendered_of
 
 # The lists whose items get tab letters, in the filing's order (see documents/plan.py).
 TABBED = ("declarations", "exhibits")
@@ -32,8 +34,17 @@ _save_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 def install_helpers(env) -> None:
     env.globals.update(shown=form.shown, join=form.join, item_caption=item_caption, INDEX=form.INDEX,
                        singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint,
-                       has_content=has_content)
-    env.tests["match_iso"] = lambda v: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)))
+                       has_content=has_content, fits=form.fits, as_written=form.shown_as_written,
+                       is_none_word=form.is_none_word, FIELDS=FIELDS)
+    env.tests["match_iso"] = _iso_date
+
+
+def _iso_date(value) -> bool:
+    """A value a date picker shows as it is (it empties one it cannot read, 2027-02-30 too)."""
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value))) and bool(date.fromisoformat(str(value)))
+    except ValueError:
+        return False
 
 
 def has_content(value) -> bool:
@@ -100,7 +111,10 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
                 for f in fields]
     def placed_under(path: str) -> bool:
         return any(_under(p, path) for p in placed)
+    rendered = extra.pop("rendered", None)
     return {"name": name, "fields": fields, "data": data, "placed": placed, "general": general,
+            "rendered": rendered if rendered is not None else "\n".join(form.editable_paths(fields, data)),
+            "origins": extra.pop("origins", {}),
             "placed_under": placed_under,
             "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)),
@@ -113,7 +127,13 @@ def _under(path: str, key: str) -> bool:
 
 
 def case_file_of(folder: Path) -> Path:
-    return find_case_file(folder) or folder / "case.yaml"
+    """The case file of `folder`; 403 when it is a link leading outside the folder (never read, never
+    replaced: a save would turn the link into a file and hide what happened)."""
+    file = find_case_file(folder) or folder / "case.yaml"
+    problem = outside_folder(file, folder)
+    if problem:
+        raise HTTPException(403, problem.removeprefix(f"{file}: "))
+    return file
 
 
 async def edit_page(request: Request) -> Response:
@@ -150,32 +170,44 @@ def _form_findings(file: Path, problems: list[form.FormProblem]) -> list[Finding
     return [Finding(str(file), p.path, p.message) for p in problems]
 
 
+def _as_posted(answers: dict[str, list[str]]) -> dict:
+    """What a page shown again must carry over from the post: its list of fields, each item's origin."""
+    origins = {f"{k.removesuffix('._order')}[{i}]": word.strip()
+               for k, v in answers.items() if k.endswith("._order") and v
+               for i, word in enumerate(w for w in v[-1].split(",") if w.strip())}
+    return {"origins": origins,
+            "rendered": answers[FIELDS][-1] if answers.get(FIELDS) else None}
+
+
 async def save_case(request: Request) -> Response:
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)
     answers = await _answers(request)
     fields = form.case_fields()
-    doc, problems = form.document_from_form(fields, answers)
     file = case_file_of(folder)
     base = (answers.get("overwrite") or answers.get("base_sha256") or [""])[-1]
-    if problems:
-        findings = _form_findings(file, problems) + await run_in_threadpool(
-            api.check_case_data, folder, doc, st.config.settings_file, file.name)
-        return st.page(request, "edit.html", status=400,
-                       **edit_context(st, name, folder, doc, findings, base, saved="no"))
 
     def locked_save():
         with _save_locks[str(folder)]:
-            return save(file, fields, doc, base)
+            return save(file, fields, answers, base, overwrite=bool(answers.get("overwrite")))
     try:
         outcome = await run_in_threadpool(locked_save)
+    except StaleForm as exc:
+        raise HTTPException(400, str(exc)) from None
     except OSError as exc:
         raise HTTPException(500, f"{file} could not be written: {exc.strerror}") from exc
+    if isinstance(outcome, Refused):
+        findings = _form_findings(file, outcome.problems) + await run_in_threadpool(
+            api.check_case_data, folder, outcome.doc, st.config.settings_file, file.name)
+        return st.page(request, "edit.html", status=400, **edit_context(
+            st, name, folder, outcome.doc, findings, base, saved="no", **_as_posted(answers)))
     if isinstance(outcome, Conflict):
-        findings = await run_in_threadpool(api.check_case_data, folder, doc, st.config.settings_file, file.name)
+        findings = await run_in_threadpool(api.check_case_data, folder, outcome.doc, st.config.settings_file,
+                                           file.name)
         return st.page(request, "edit.html", status=409, **edit_context(
-            st, name, folder, doc, findings, base, conflict=outcome, file_name=file.name))
+            st, name, folder, outcome.doc, findings, base, conflict=outcome, file_name=file.name,
+            **_as_posted(answers)))
     return RedirectResponse(f"/case/{name}?saved={'yes' if outcome else 'same'}", status_code=303)
 
 
@@ -185,15 +217,11 @@ async def check_case(request: Request) -> Response:
     folder = st.case_dir(request.path_params["name"])
     answers = await _answers(request)
     fields = form.case_fields()
-    doc, problems = form.document_from_form(fields, answers)
     file = case_file_of(folder)
-    # A form cannot show an empty list ("immigration_history: []", there is none); saving keeps the
-    # file's, so the check takes it too.
-    saved = await run_in_threadpool(read_raw, file)
-    for key, value in saved.items():
-        if value == [] and key not in doc:
-            doc[key] = []
-    findings = _form_findings(file, problems) + await run_in_threadpool(
+    raw = await run_in_threadpool(read_raw, file)
+    changes = changes_of(fields, raw, answers, rendered_of(fields, raw, answers, check=False))
+    doc = apply_plain(raw, changes, fields)
+    findings = _form_findings(file, changes.problems) + await run_in_threadpool(
         api.check_case_data, folder, doc, st.config.settings_file, file.name)
     placed, general = form.attach(findings, form.concrete_paths(fields, doc))
     return JSONResponse({

@@ -10,7 +10,13 @@ the form without web code. How a field is shown follows from its rules:
 - a list of texts: `coerce: lines` one item a line; sentence examples one item a
   paragraph (blank line between); anything else (ids) separated by commas;
 - a mapping -> a fieldset; a list of mappings -> a repeated group (add, remove, reorder);
-- a free-form mapping (`allow_unknown`, no schema) -> `key: value` lines.
+- a free-form mapping (`allow_unknown`, no schema) -> `key: value` lines;
+- a list of mappings or a keyword (`type: [list, string]`, "none" or entries) -> a repeated
+  group with a "None known" switch.
+
+A value the field's input cannot show as it is written (a mapping where text is
+expected, a list holding lists...), and a field whose schema shape has no input, is
+shown read-only with a note and left untouched on save (`fits`, `editable_paths`).
 
 Form inputs are named by the field's path (`declarations[1].signed.date`), the
 same paths `Finding.path` uses, so a message lands next to its field.
@@ -41,6 +47,7 @@ class Field:
     coerce: str | None = None
     children: list[Field] = field(default_factory=list)  # a group's fields, or a list's item fields
     optional_group: bool = False  # a nullable mapping: left out when all its fields are empty
+    none_option: bool = False  # a list that may instead say "none" (type: [list, string])
 
     @property
     def label(self) -> str:
@@ -64,7 +71,14 @@ def make_field(key: str, rules: dict) -> Field:
     f = Field(key, "text", required=bool(rules.get("required")), hint=meta.get("hint", ""),
               example=meta.get("example"), default=rules.get("default"), coerce=rules.get("coerce"))
     kind = rules.get("type")
-    if kind == "dict":
+    if isinstance(kind, list):
+        item = rules.get("schema") or {}
+        if sorted(kind) == ["list", "string"] and item.get("type") == "dict" and isinstance(item.get("schema"), dict):
+            f.kind, f.none_option = "list", True
+            f.children = [make_field(k, r) for k, r in item["schema"].items()]
+        else:
+            f.kind = "readonly"  # no input for this shape: shown as written, never changed
+    elif kind == "dict":
         if isinstance(rules.get("schema"), dict):
             f.kind = "group"
             f.children = [make_field(k, r) for k, r in rules["schema"].items()]
@@ -171,7 +185,7 @@ def from_answer(f: Field, values: list[str], path: str) -> object:
     if f.kind == "checks":
         chosen = [v for v in values if v.strip()]
         return chosen or None
-    value = (values[-1] if values else "").replace("\r\n", "\n")
+    value = _lines(values[-1] if values else "")
     if f.kind == "lines":
         items = [line.strip() for line in value.split("\n") if line.strip()]
     elif f.kind == "paragraphs":
@@ -205,54 +219,79 @@ def _as_text(node):
     return node.value
 
 
-def document_from_form(fields: list[Field], answers: dict[str, list[str]]) -> tuple[dict, list[FormProblem]]:
-    """The case data a submitted form describes. Inputs the schema does not know are ignored."""
-    by_path = dict(walk_paths(fields))
-    doc: dict = {}
-    problems: list[FormProblem] = []
-    for name, values in answers.items():
-        f = by_path.get(schema_path(name))
-        if f is None or f.kind in ("group", "list") or INDEX in name:
-            continue
-        try:
-            value = from_answer(f, values, name)
-        except FormProblem as exc:
-            problems.append(exc)
-            continue
-        _put(doc, split_path(name), value)
-    # A group's item with an `_item` marker exists even when every field is empty.
-    for name in answers:
-        if name.endswith("._item") and INDEX not in name:
-            _put(doc, split_path(name.removesuffix("._item")), {}, only_if_missing=True)
-    return _tidy(doc, fields), problems
+# --- what the form can show, and what it shows unchanged ------------------------------------------
+
+def is_none_word(value) -> bool:
+    try:
+        return isinstance(value, str) and COERCERS["none_or_list"](value) == "none"
+    except ValueError:
+        return False
 
 
-def _put(doc: dict, parts: list[str | int], value, only_if_missing: bool = False) -> None:
-    target: dict = doc
-    for part in parts[:-1]:
-        target = target.setdefault(part, {})  # list indices become keys, put in order by _tidy
-    if only_if_missing:
-        target.setdefault(parts[-1], value)
-    else:
-        target[parts[-1]] = value
+def fits(f: Field, value) -> bool:
+    """Whether the field's input shows `value` as it is, so that an unchanged input means an unchanged value."""
+    if value is None:
+        return f.kind != "readonly"
+    if f.kind == "group":
+        return isinstance(value, dict)
+    if f.kind == "list":
+        return (isinstance(value, list) and all(isinstance(v, dict) for v in value)) or (
+            f.none_option and is_none_word(value))
+    if f.kind == "freeform":
+        return isinstance(value, dict) and _plain_tree(value)
+    if f.kind in ("checks", "lines", "paragraphs", "ids"):
+        return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
+    return _scalar(value) and f.kind != "readonly"
 
 
-def _tidy(doc: dict, fields: list[Field], optional: bool = False) -> dict:
-    """Indices to lists, in order; optional groups with nothing in them left out (with the required
-    groups inside them: an empty translation has an empty translator); schema order kept."""
-    out: dict = {}
+def _scalar(value) -> bool:
+    """Text, or (in a case.json) a number or true/false: its input shows it as text."""
+    return isinstance(value, (str, int, float))  # bool is an int
+
+
+def _plain_tree(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_tree(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_tree(v) for v in value)
+    return value is None or isinstance(value, str)
+
+
+def editable_paths(fields: list[Field], data, prefix: str = "") -> list[str]:
+    """The server's own list of what the page lets the user change for `data`: each input's path,
+    and each repeated group's path (its items added, removed, moved). Read-only fields are not in it."""
+    out: list[str] = []
     for f in fields:
-        value = doc.get(f.key)
-        if f.kind == "group" and isinstance(value, dict):
-            value = _tidy(value, f.children, optional or f.optional_group)
-            if not value and (optional or f.optional_group):
-                value = None
-        elif f.kind == "list" and isinstance(value, dict):
-            value = [_tidy(value[i], f.children) if isinstance(value[i], dict) else {}
-                     for i in sorted(k for k in value if isinstance(k, int))] or None
-        if value is not None:
-            out[f.key] = value
+        path = join(prefix, f.key)
+        value = data.get(f.key) if isinstance(data, dict) else None
+        if not fits(f, value):
+            continue
+        if f.kind == "group":
+            out += editable_paths(f.children, value, path)
+        elif f.kind == "list":
+            out.append(path)
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                out += editable_paths(f.children, item, f"{path}[{i}]")
+        else:
+            out.append(path)
     return out
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unchanged(f: Field, values: list[str], old) -> bool:
+    """Whether the answer is what the page showed for `old` (so the file keeps `old` as it is written)."""
+    if f.kind == "checks":
+        was = shown(f, old)
+        return sorted(v for v in values if v.strip()) == sorted(v for v in (was if isinstance(was, list) else []) if v)
+    return _lines(values[-1] if values else "") == _lines(str(shown(f, old)))
+
+
+def shown_as_written(value) -> str:
+    """A read-only value, as YAML."""
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100).strip()
 
 
 # --- findings next to their fields ---------------------------------------------------------

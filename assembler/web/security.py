@@ -5,6 +5,11 @@ browser, by any web page the paralegal opens. So (as Jupyter does) every request
 needs the random token printed at start: in the URL the first time, then in a
 cookie. Every POST also carries a CSRF token tied to it, and comes from this
 origin. Pages send headers that stop them from being framed by other sites.
+
+Before any of that, a request must name this server in its Host header: the address
+it listens on, with its port (localhost too on a loopback address), or a name given
+with --allow-host. A web page that points a name of its own at 127.0.0.1 (DNS
+rebinding) is then its own origin, and gets 400 whatever cookie it holds.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -40,11 +46,65 @@ def csrf_token(token: str) -> str:
     return hmac.new(token.encode(), b"pdpacket-csrf", hashlib.sha256).hexdigest()
 
 
-class Guard:
-    """ASGI middleware: the token on every request, CSRF and origin on every POST, the security headers."""
+# --- the Host header ------------------------------------------------------------------------
 
-    def __init__(self, app: ASGIApp, token: str, state=None):
+LOOPBACK_NAMES = {"127.0.0.1": ("127.0.0.1", "localhost"), "::1": ("::1", "localhost"),
+                  "localhost": ("localhost", "127.0.0.1", "::1")}
+# Listening on every address: the server cannot know the names others use; loopback and --allow-host only.
+ANY_ADDRESS = {"0.0.0.0", "::", ""}
+
+
+def split_host(value: str, default_port: int | None = None) -> tuple[str, int | None]:
+    """'Example.org:8080' -> ('example.org', 8080); '[::1]:8765' -> ('::1', 8765); no port: default_port.
+    ValueError for what is not a host (a bad port, an unclosed bracket, a space, a path)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            raise ValueError(value)
+        host, rest = value[1:end], value[end + 1:]
+        if rest and not rest.startswith(":"):
+            raise ValueError(value)
+        port_text = rest[1:] if rest else None
+    elif value.count(":") > 1:  # a bare IPv6 address
+        host, port_text = value, None
+    else:
+        host, _, port_text = value.partition(":")
+        port_text = port_text if ":" in value else None
+    if not host or re.search(r"[\s/@?#\\]", host):
+        raise ValueError(value)
+    if port_text is None:
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(value)
+    return host, int(port_text)
+
+
+def allowed_hosts(host: str, port: int, extra: Iterable[str] = ()) -> frozenset[tuple[str, int]]:
+    """The (name, port) pairs a request's Host may say: the address listened on (localhost too on a
+    loopback one), and each of `extra` (--allow-host: a name, or name:port; without a port, the server's)."""
+    host = host.strip().lower().strip("[]")
+    names = set(LOOPBACK_NAMES.get(host, (host,)))
+    if host in ANY_ADDRESS:
+        names = {"127.0.0.1", "localhost", "::1"}
+    pairs = {(name, port) for name in names}
+    for item in extra:
+        name, item_port = split_host(item)
+        pairs.add((name, port if item_port is None else item_port))
+    return frozenset(pairs)
+
+
+def shown_host(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Guard:
+    """ASGI middleware: the Host on every request, the token on every request, CSRF and origin on every POST,
+    the security headers."""
+
+    def __init__(self, app: ASGIApp, token: str, state=None, hosts: frozenset[tuple[str, int]] = frozenset()):
         self.app, self.token = app, token
+        self.hosts = hosts
         self.state = state  # the app's shared state (its builds), for whoever runs the server
         self.csrf = csrf_token(token)
         # Cookies are not kept apart by port: two servers on one machine need two names.
@@ -55,6 +115,12 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        if not self._known_host(headers):
+            names = ", ".join(sorted(shown_host(h, p) for h, p in self.hosts))
+            await self._send(PlainTextResponse(
+                f"400 Bad Request: this server answers only to {names}. To reach it by another name, start "
+                "`pdpacket serve` with --allow-host NAME.", status_code=400), scope, receive, send)
+            return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         given = query.get("token")
         if given is not None and hmac.compare_digest(given.encode(), self.token.encode()):
@@ -76,6 +142,15 @@ class Guard:
                                                status_code=403), scope, receive, send)
             return
         await self.app(scope, receive, self._with_headers(send))
+
+    def _known_host(self, headers: Headers) -> bool:
+        given = headers.getlist("host")
+        if len(given) != 1:
+            return False
+        try:
+            return split_host(given[0], 80) in self.hosts  # no port in Host: the scheme's, http's 80
+        except ValueError:
+            return False
 
     def _same_origin(self, headers: Headers) -> bool:
         origin = headers.get("origin")

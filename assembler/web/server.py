@@ -12,7 +12,7 @@ import click
 import uvicorn
 
 from assembler.web.app import Config, create_app
-from assembler.web.security import new_token
+from assembler.web.security import ANY_ADDRESS, new_token
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -48,6 +48,9 @@ def announce(cases: Path, host: str, port: int, token: str) -> str:
         click.echo(f"warning: listening on {host}, not only on this computer: anyone who can reach it on port "
                    f"{port} and has the address below can read and change the cases. Use it only on a network "
                    "you trust.", err=True)
+    if host in ANY_ADDRESS:
+        click.echo("note: listening on every address, it answers only to localhost and to the names given with "
+                   "--allow-host: give the name or address the others type", err=True)
     click.echo(f"pdpacket serves the cases in {cases.resolve()}")
     click.echo(f"open {url}")
     click.echo("(the address holds the access token: do not share it; Ctrl-C stops the server)", err=True)
@@ -56,11 +59,12 @@ def announce(cases: Path, host: str, port: int, token: str) -> str:
 
 
 def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, jobs: int = 2,
-          settings_file: Path | None = None, token: str | None = None) -> None:
+          settings_file: Path | None = None, token: str | None = None, allow_hosts: tuple[str, ...] = ()) -> None:
     token = token or new_token()
     sock = bind(host, port)
-    url = announce(cases, host, sock.getsockname()[1], token)
-    config = Config(cases.resolve(), token, jobs, settings_file)
+    port = sock.getsockname()[1]  # the one chosen, for --port 0
+    url = announce(cases, host, port, token)
+    config = Config(cases.resolve(), token, jobs, settings_file, host=host, port=port, allow_hosts=allow_hosts)
     app = create_app(config)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

@@ -26,11 +26,15 @@ function renamePrefix(root, oldP, newP) {
 
 function renumber(list) {
   const base = list.dataset.list;
+  const order = [];
   list.querySelectorAll(":scope > .items > .item").forEach((item, k) => {
     const want = `${base}[${k}]`;
     if (item.dataset.path !== want) renamePrefix(item, item.dataset.path, want);
     item.querySelector(":scope > .item-head .num").textContent = k + 1;
+    order.push(item.dataset.origin);
   });
+  // The list's shape as the server reads it: for each item, which item of the file it was (or "new").
+  list.querySelector(":scope > input[name$='._order']").value = order.join(",");
 }
 
 function updateTabs() {
@@ -45,6 +49,8 @@ function updateTabs() {
 }
 
 function addItem(list) {
+  const none = list.querySelector(":scope > .none-known input[data-none]");
+  if (none) none.checked = false;  // an entry says there is something: not "none known" any more
   const template = list.querySelector(":scope > template");
   const item = template.content.firstElementChild.cloneNode(true);
   list.querySelector(":scope > .items").appendChild(item);
