@@ -56,10 +56,13 @@ test-fast: install
 
 # ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts), mypy, and import-linter (the
 # layers of README "Development": no import from a lower layer to a higher one); in pyproject.toml.
+# Then the shape tests (seconds): no import cycle, no reach into another module's private names, the
+# CLI through the api only, every module named in README "Development".
 lint: install
 	$(VENV)/bin/ruff check assembler tests bench tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/test_layers.py tests/test_readme_modules.py
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

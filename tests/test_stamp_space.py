@@ -58,7 +58,7 @@ def full_bleed_scan(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A case with the W-9-like form, the full-bleed scan and a plain exhibit with an empty footer."""
-    from assembler.build import build
+    from assembler.api import build
     tmp = tmp_path_factory.mktemp("stamp-space")
     folder = tmp / "c"
     (folder / "exhibits").mkdir(parents=True)
