@@ -27,7 +27,7 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert import early, exhibits, server, soffice, warm
 from assembler.convert.renders import Ahead, LibreOffice, Render, convert_renders
-from assembler.documents import choose, confidential, edits, forms
+from assembler.documents import choose, confidential, edits, forms, signers
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
@@ -361,7 +361,10 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
                               labels=labels)
     if legend:
         manifest["legend"] = legend
-    return Assembled(settled, filing, manifest, docx_dir, total, settled.converted.rendered.notices + notices)
+    found = signers.find_signatures(planned.sections, planned.context, signers.pdf_page_texts())
+    manifest["signatures"] = found.record()
+    return Assembled(settled, filing, manifest, docx_dir, total,
+                     settled.converted.rendered.notices + notices + found.notices)
 
 
 def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress: Progress) -> BuildResult:
