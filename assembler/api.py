@@ -71,6 +71,14 @@ def build(case_path: Path, out: Path | None = None, settings_file: Path | None =
     return result
 
 
+def sign_packet(case: Path, out: Path | None = None, target: Path | None = None, settings_file: Path | None = None,
+                templates_dir: Path | None = None):
+    """`pdpacket sign`: the pages each signer signs in ink, with their covers and page codes (assembler/sign/)."""
+    from assembler.sign.packet import sign
+
+    return sign(Path(case), out, target, settings_file, templates_dir)
+
+
 def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
                   settings: Settings | None = None) -> Case:
     """Load and check a case, its hand-edited copies included: a copy made before the case changed

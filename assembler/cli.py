@@ -456,6 +456,26 @@ def send(case, out, again, possibly_sent, dry_run, settings_file):
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The packet's file (default: beside the filing, <filing>_signing-packet.pdf).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build's output folder (default: CASE/out).")
+@settings_option
+@templates_option
+def sign(case, target, out, settings_file, templates_dir):
+    """Print the pages to sign: for each person who signs in ink, a cover page saying what and how, then every
+    page of the documents they sign, each with a page code for reading the signed pages back."""
+    from assembler.api import sign_packet
+
+    packet = sign_packet(case, out, target, settings_file, templates_dir)
+    for section in packet.sections:
+        docs = ", ".join(d.get("label") or d["title"] for d in section.documents)
+        click.echo(f"{section.copy}. {section.name} ({section.language}): {docs}", err=True)
+    click.echo(f"{packet.file} ({packet.pages} pages, {len(packet.sections)} signer(s))")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
 @click.option("--sent", "sent", is_flag=True, help="Record a request sent by other means.")
 @click.option("--method", type=click.Choice(["portal", "mail", "hand", "fax", "eservice", "email"]),
               help="How it was sent (with --sent).")
