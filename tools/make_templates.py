@@ -572,8 +572,8 @@ COVER_TEXT = {
             "Read every page of each document before you sign. A declaration is made under penalty of perjury: "
             "sign it only if everything in it is true and you understand it. If anything is wrong or unclear, do "
             "not sign: call {{ attorney.name }} at {{ attorney.phone }}.",
-            "Sign in ink (blue or black) on each line marked \u201cSign here\u201d with your name, and write the "
-            "date you sign next to your signature. If the page already prints a date and it is not the day you "
+            "Sign in ink (blue or black) on each line marked \u201cSign here\u201d with your name (on a form, "
+            "where the list above says), and write the date you sign next to your signature. If the page already prints a date and it is not the day you "
             "sign, do not sign: call us first.",
             "Do not change, cross out or add to the text, and write nothing else on the pages.",
             "Do not cover, cut or write on the small square code at the top of each page: it tells us which "
@@ -599,7 +599,7 @@ COVER_TEXT = {
             "algo est\u00e1 mal o no est\u00e1 claro, no firme: llame a {{ attorney.name }} al "
             "{{ attorney.phone }}.",
             "Firme con tinta (azul o negra) en cada l\u00ednea marcada \u201cFirme aqu\u00ed\u201d con su "
-            "nombre, y escriba junto a su firma la fecha en que firma. Si la p\u00e1gina ya tiene una fecha "
+            "nombre (en un formulario, donde lo indica la lista de arriba), y escriba junto a su firma la fecha en que firma. Si la p\u00e1gina ya tiene una fecha "
             "impresa y no es el d\u00eda en que usted firma, no firme: ll\u00e1menos antes.",
             "No cambie, tache ni agregue nada al texto, y no escriba nada m\u00e1s en las p\u00e1ginas.",
             "No tape, corte ni escriba sobre el peque\u00f1o c\u00f3digo cuadrado de la parte de arriba de cada "
