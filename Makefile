@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # python3-uno: LibreOffice is kept running and driven over UNO by a client in the system python3
 # (assembler/convert/warm.py); without it every conversion starts LibreOffice anew.
-APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils qpdf chromium
+# fonts-liberation2: the page stamps' font (embedded); colord-data: the sRGB profile of a PDF/A filing.
+APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils qpdf chromium colord-data
 DEMO_OUT ?= demo-out
 
 .PHONY: install system-deps venv demo test test-fast lint bench clean

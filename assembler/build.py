@@ -351,7 +351,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     legend = confidential.legend(planned.case.data, planned.settings.legend)
     labels, notices = assemble(planned.sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
-        "subject": planned.context["office"]["name"]}, legend)
+        "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend)
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():

@@ -13,6 +13,12 @@ from pypdf import PdfWriter
 from pypdf.generic import IndirectObject, PdfObject
 
 
+def canvas_document(c: Any) -> Any:
+    """The PDFDocument behind a reportlab canvas: TTFont.splitString encodes a text in the subsets
+    of that document (fonts.py), and only the canvas knows it."""
+    return c._doc
+
+
 def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
     """Register a new object (a content stream, a font) with the writer; return its reference.
 

@@ -74,7 +74,8 @@ def test_parts_hold_every_page_once_in_order_each_under_the_limit(tmp_path):
     starts = {u.first for u in units_from_manifest(MANIFEST)}
     assert all(pages[0] in starts for pages in held)  # no section is cut
     assert held[0] == [1, 2, 3]  # the letter and the index stay together in part 1
-    assert held == [[1, 2, 3], [4, 5], [6, 7, 8, 9], [10]]  # a part takes sections while they fit
+    # A part takes sections while they fit with its contents page, whose embedded font weighs some 20 KB.
+    assert held == [[1, 2, 3], [4, 5], [6, 7, 8], [9, 10]]
     contents = PdfReader(parts[0]).pages[0].extract_text()
     assert f"Part 1 of {len(parts)}: contents" in contents and "Request letter and index of exhibits" in contents
 

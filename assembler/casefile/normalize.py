@@ -94,6 +94,17 @@ def yesno(value):
     raise ValueError(f"'{value}' is not a yes/no value: write true or false")
 
 
+def pdfa(value):
+    """filing.pdfa: 2b, PDF/A-2b, yes -> '2b'; off, no, false (YAML reads `off` as false) -> 'off'."""
+    if isinstance(value, bool):
+        return "2b" if value else "off"
+    word = keyword(value)
+    if word is None or word in NO or word in ("off", "none"):
+        return "off"
+    word = word.removeprefix("pdf/a").removeprefix("pdfa").strip("_/")
+    return word.replace("_", "") if word.replace("_", "") in ("2b",) else word
+
+
 def integer(value):
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
@@ -235,5 +246,5 @@ COERCERS = {
     "text": text, "upper": upper, "keyword": keyword, "yesno": yesno, "integer": integer,
     "number": number, "lines": lines, "listify": listify, "a_number": a_number,
     "none_or_list": none_or_list,
-    "date": date_, "time": time_, "form_kind": form_kind,
+    "date": date_, "time": time_, "form_kind": form_kind, "pdfa": pdfa,
 }

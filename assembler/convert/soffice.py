@@ -57,9 +57,15 @@ class Job:
     label: str  # what to call it in an error ("exhibit church_letter (exhibits/church-letter.docx)")
 
 
-# Bookmarks become named destinations: combine.py finds where each combined render starts.
-BOOKMARK_OPTIONS = '{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+# Always PDF/A-2b (SelectPdfVersion 2): every font embedded and nothing PDF/A forbids, whether or
+# not the filing is made PDF/A (filing.pdfa): a plain filing loses nothing by it, and one
+# conversion serves both. Bookmarks become named destinations: combine.py finds where each
+# combined render starts.
+PDFA_OPTION = '"SelectPdfVersion":{"type":"long","value":"2"}'
+PLAIN_OPTIONS = "{" + PDFA_OPTION + "}"
+BOOKMARK_OPTIONS = '{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"},' + PDFA_OPTION + "}"
 PDF_FILTER = f"pdf:writer_pdf_Export:{BOOKMARK_OPTIONS}"
+PLAIN_FILTER = f"pdf:writer_pdf_Export:{PLAIN_OPTIONS}"
 
 
 @dataclass
@@ -79,7 +85,7 @@ def convert(jobs: list[Job], outdir: Path, profile: Path, soffice: str, timeout:
     log = outdir / "soffice.log"
     cmd = [soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--invisible",
            "--norestore", "--nolockcheck", "--nodefault", "--nologo",
-           "--convert-to", PDF_FILTER if bookmarks else "pdf:writer_pdf_Export", "--outdir", str(outdir.resolve()),
+           "--convert-to", PDF_FILTER if bookmarks else PLAIN_FILTER, "--outdir", str(outdir.resolve()),
            *[str(j.source.resolve()) for j in jobs]]
     with open(log, "wb") as out:
         try:

@@ -267,7 +267,7 @@ class Office(Converter):
         self.ensure_ready(deadline)
         assert self.channel is not None
         self.channel.send({"op": "convert", "size": len(data), "ext": suffix.lower(), "filter": "writer_pdf_Export",
-                           "options": soffice.BOOKMARK_OPTIONS if bookmarks else "",
+                           "options": soffice.BOOKMARK_OPTIONS if bookmarks else soffice.PLAIN_OPTIONS,
                            "seconds": round(_left(deadline), 3)}, data, deadline)
         try:
             reply = self.channel.receive(deadline)

@@ -13,8 +13,10 @@ from pypdf import PdfReader, PdfWriter
 
 from assembler import __version__
 from assembler.documents.plan import PART_BOOKMARKS, Section
-from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations
+from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations, letter_area
+from assembler.pdf.freespace import InkCheck
 from assembler.pdf.links import add_index_links
+from assembler.pdf.pdfa import Meta, make_pdfa
 from assembler.pdf.stamp import stamp
 
 
@@ -81,22 +83,29 @@ def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: conte
               legend: str | None = None):
     writer = PdfWriter()
     readers = _Readers(sections, files)
-    notices = []
+    ink = InkCheck()  # the case's own pages: the stamp must not cover what they print in their margin
+    reports = []
     for section in sections:
         for part in section.parts:
             report = PageReport()
-            for page in readers.pages(part.pdf, part.offset, part.pages):
+            for offset, page in enumerate(readers.pages(part.pdf, part.offset, part.pages)):
                 added = writer.add_page(page)
                 page_report = flatten_annotations(writer, added)
                 report.flattened += page_report.flattened
                 report.dropped += page_report.dropped
                 report.attachments += page_report.attachments
+                if part.source is not None:
+                    ink.watch(len(writer.pages) - 1, part.pdf, part.offset + offset, letter_area(added))
                 report.fitted += fit_to_letter(writer, added)
             readers.done(part.pdf)
-            notices += _notices(part, report)
+            reports.append((part, report, len(writer.pages) - part.pages))
     _index_links(writer, sections)
     labels = stamp(writer, numbering, section_labels(sections) if numbering.get("style") == PER_SECTION else None,
-                   legend)
+                   legend, ink.crowded)
+    notices = [ink.unavailable] if ink.unavailable else []
+    for part, report, first in reports:
+        report.shrunk = len(ink.shrunk & set(range(first, first + part.pages)))
+        notices += _notices(part, report)
     _bookmarks(writer, sections)
     writer.add_metadata({"/Title": metadata["title"], "/Author": metadata["author"],
                          "/Subject": metadata.get("subject", ""), "/Creator": "pdpacket",
@@ -105,6 +114,12 @@ def _assemble(sections, out: Path, numbering: dict, metadata: dict, files: conte
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     with open(out, "wb") as fh:
         writer.write(fh)
+    if metadata.get("pdfa", "off") != "off":
+        missing = make_pdfa(out, Meta(metadata["title"], metadata["author"], metadata.get("subject", "")))
+        if missing:
+            notices.append(f"the filing is not fully PDF/A: an exhibit uses fonts it does not embed "
+                           f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); print that exhibit "
+                           "to PDF again with its fonts embedded, or scan it")
     return labels, notices
 
 
@@ -122,6 +137,9 @@ def _notices(part, report: PageReport) -> list[str]:
     said = []
     if report.fitted and part.source.suffix.lower() == ".pdf":
         said.append(f"{report.fitted} page(s) that were not upright Letter size were scaled onto Letter pages")
+    if report.shrunk:
+        said.append(f"{report.shrunk} page(s) print in the page number's place: they were shrunk a little "
+                    "to free a band for it")
     if report.flattened:
         said.append(f"{report.flattened} form field(s) or annotation(s) were flattened into the page")
     if report.dropped:

@@ -26,6 +26,7 @@ class PageReport:
     flattened: int = 0
     dropped: int = 0
     attachments: int = 0
+    shrunk: int = 0  # pages shrunk to free the stamp's band (stamp.py)
 
 
 def add_resource(page, category: str, name: NameObject, value) -> None:
@@ -57,13 +58,45 @@ def _append_stream(writer: PdfWriter, page, data: bytes, at_start: bool = False)
     page[NameObject("/Contents")] = ArrayObject([ref, *items] if at_start else [*items, ref])
 
 
+def _is_letter(width: float, height: float) -> bool:
+    return abs(width - LETTER[0]) < TOLERANCE and abs(height - LETTER[1]) < TOLERANCE
+
+
+def letter_area(page) -> tuple[float, float, float, float]:
+    """Where fit_to_letter will put the page's visible area, in the page's coordinates after it:
+    x, y, width, height in points. Call it before fit_to_letter (it counts the page's /Rotate)."""
+    box = page.cropbox
+    width, height = float(box.width), float(box.height)
+    if page.rotation % 180:
+        width, height = height, width
+    if _is_letter(width, height):  # left as it is
+        return float(box.left), float(box.bottom), width, height
+    scale = min(1.0, LETTER[0] / width, LETTER[1] / height)
+    return (LETTER[0] - width * scale) / 2, (LETTER[1] - height * scale) / 2, width * scale, height * scale
+
+
+def shrink_above(writer: PdfWriter, page, band: float) -> None:
+    """Shrink a Letter page's content, centred, into the space above a blank band `band` points high
+    at the bottom (a place for the page stamp where the page itself drew something)."""
+    box = page.cropbox
+    left, bottom, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
+    scale = (height - band) / height
+    dx = left + width * (1 - scale) / 2 - left * scale
+    dy = bottom + band - bottom * scale
+    # Clipped to the page's box first: what the page drew outside it must not land in the band.
+    _append_stream(writer, page, (f"q {_num(scale)} 0 0 {_num(scale)} {_num(dx)} {_num(dy)} cm "
+                                  f"{_num(left)} {_num(bottom)} {_num(width)} {_num(height)} re W n\n").encode(),
+                   at_start=True)
+    _append_stream(writer, page, b"\nQ\n")
+
+
 def fit_to_letter(writer: PdfWriter, page) -> bool:
     """Scale and centre the page's visible area on a portrait Letter page; True if it changed."""
     if page.rotation % 360:
         page.transfer_rotation_to_content()
     box = page.cropbox
     left, bottom, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
-    if abs(width - LETTER[0]) < TOLERANCE and abs(height - LETTER[1]) < TOLERANCE:
+    if _is_letter(width, height):
         if left or bottom or page.mediabox != box:
             page.mediabox = RectangleObject(box)
         return False
@@ -115,6 +148,11 @@ def flatten_annotations(writer: PdfWriter, page) -> PageReport:
         if appearance is None or hidden:
             report.dropped += 0 if hidden else 1
             continue
+        # Widget appearances often lack /Type and /Subtype (viewers tolerate that inside an
+        # annotation); as a page resource they must say they are form XObjects, or poppler reports
+        # a syntax error and strict viewers drop the drawing.
+        appearance[NameObject("/Type")] = NameObject("/XObject")
+        appearance[NameObject("/Subtype")] = NameObject("/Form")
         name = NameObject(f"/PdpkFlat{len(drawing)}x{report.flattened}")
         add_resource(page, "/XObject", name, appearance.indirect_reference or add_object(writer, appearance))
         drawing += f"q {_placement(annot, appearance)} cm {name} Do Q\n".encode()

@@ -20,8 +20,11 @@ from reportlab.pdfgen import canvas
 from assembler import __version__
 from assembler.documents.plan import bookmark_title, is_head, page_range
 from assembler.errors import FilingCheckError
+from assembler.pdf import fonts
+from assembler.pdf.pdfa import Meta, is_pdfa, make_pdfa, srgb_profile
 from assembler.vocab import LETTER, MB
 
+PDFA_ROOM = 8 * 1024  # bytes: the XMP packet and the /ID of a PDF/A part
 MARGIN = 0.97  # aim a little under the limit: the contents page and bookmarks add a few KB
 
 
@@ -66,16 +69,23 @@ def units_from_outline(reader: PdfReader) -> list[Unit]:
 
 def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list[Path]:
     reader = PdfReader(filing)
+    info = reader.metadata
+    pdfa = Meta(title, str(info.author or "") if info else "", str(info.subject or "") if info else ""
+                ) if is_pdfa(reader.trailer["/Root"]) else None
+    # Room for what each part adds to its sections: the contents page (its embedded font is some
+    # 20 KB; one font, not three styles, to keep it so) and, for PDF/A, the colour profile and metadata.
+    room = len(srgb_profile()) + PDFA_ROOM if pdfa is not None else 0
+    budget = limit_bytes - room - len(_contents_page(units, (len(units), len(units)), title))
     sizes = [len(_write(reader, [u], None, title)) for u in units]
     for unit, size in zip(units, sizes, strict=True):
-        if size > limit_bytes:
+        if size > budget:
             raise FilingCheckError(f"{unit.title} alone is {size / MB:.1f} MB, over the "
                                    f"{limit_bytes / MB:g} MB limit: reduce that exhibit (scan it at a lower "
                                    "resolution, or split it into two exhibits)")
     groups: list[list[Unit]] = [[]]
     running = 0
     for unit, size in zip(units, sizes, strict=True):
-        if groups[-1] and running + size > limit_bytes * MARGIN:
+        if groups[-1] and running + size > budget * MARGIN:
             groups.append([])
             running = 0
         groups[-1].append(unit)
@@ -83,10 +93,12 @@ def split(filing: Path, units: list[Unit], limit_bytes: int, title: str) -> list
     outputs = []
     for number, group in enumerate(groups, 1):
         data = _write(reader, group, (number, len(groups)), title)
-        if len(data) > limit_bytes:  # pragma: no cover - estimates are per unit, so this is rare
+        if len(data) > limit_bytes - room:  # pragma: no cover - estimates are per unit, so this is rare
             raise FilingCheckError(f"part {number} came out at {len(data) / MB:.1f} MB: report this as a bug")
         target = filing.with_name(f"{filing.stem}_Part{number}.pdf")
         target.write_bytes(data)
+        if pdfa is not None:  # a PDF/A filing's parts are PDF/A too; metadata and profile add a few KB
+            make_pdfa(target, Meta(f"{title} (part {number} of {len(groups)})", pdfa.author, pdfa.subject))
         outputs.append(target)
     return outputs
 
@@ -128,23 +140,24 @@ def _drop_internal_links(page) -> None:
 
 def _contents_page(group: list[Unit], part: tuple[int, int], title: str) -> bytes:
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=LETTER, invariant=1)
+    # The initial font too: reportlab selects it at the top of every page, so it is in the page's resources.
+    c = canvas.Canvas(buffer, pagesize=LETTER, invariant=1, initialFontName=fonts.font())
     y = LETTER[1] - inch
-    c.setFont("Helvetica-Bold", 13)
+    c.setFont(fonts.font(), 14)
     c.drawString(inch, y, f"Part {part[0]} of {part[1]}: contents")
     y -= 18
-    c.setFont("Helvetica", 10)
+    c.setFont(fonts.font(), 10)
     c.drawString(inch, y, title[:110])
     y -= 28
     for unit in group:
         if y < inch:
             c.showPage()
             y = LETTER[1] - inch
-            c.setFont("Helvetica", 10)
+            c.setFont(fonts.font(), 10)
         c.drawString(inch, y, unit.title[:95])
         c.drawRightString(LETTER[0] - inch, y, page_range(unit.first, unit.last))
         y -= 15
-    c.setFont("Helvetica-Oblique", 9)
+    c.setFont(fonts.font(), 9)
     c.drawString(inch, max(y - 10, 0.6 * inch), "Page numbers are those stamped on the filing; they run on "
                                                "across its parts.")
     c.showPage()
