@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
 
@@ -29,6 +30,7 @@ from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
+from assembler.documents.signers import NOT_READ_YET as SIGNATURES_NOT_READ_YET
 from assembler.documents.variables import FILTERS, Var, walk
 from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
 from assembler.options import BuildOptions
@@ -46,8 +48,11 @@ from assembler.validate import check_case
 from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import MB, Role
 
+if TYPE_CHECKING:
+    from assembler.sign.packet import Packet
+
 __all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
-           "check_templates", "export_templates", "law_table", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "SIGNATURES_NOT_READ_YET", "sign_packet", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
@@ -73,6 +78,15 @@ def build(case_path: Path, out: Path | None = None, options: BuildOptions | None
         raise
     result.notes = ctx.notes
     return result
+
+
+def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
+                options: BuildOptions | None = None) -> Packet:
+    """`pdpacket sign`: the pages each signer signs in ink, with their covers and page codes (assembler/sign/).
+    Its module is imported here, when asked: the QR code library it loads is not for every command."""
+    from assembler.sign.packet import sign
+
+    return sign(Path(case), out, target, options)
 
 
 def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,

@@ -28,7 +28,7 @@ from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
-from assembler.documents import choose, confidential, edits
+from assembler.documents import choose, confidential, edits, signers
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
@@ -405,7 +405,10 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
                               labels=labels)
     if legend:
         manifest["legend"] = legend
-    return Assembled(settled, filing, manifest, docx_dir, total, settled.converted.rendered.notices + notices)
+    found = signers.find_signatures(sections, planned.context, signers.pdf_page_texts())  # the numbered ones
+    manifest["signatures"] = found.record()
+    return Assembled(settled, filing, manifest, docx_dir, total,
+                     settled.converted.rendered.notices + notices + found.notices)
 
 
 def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress: Progress) -> BuildResult:

@@ -26,11 +26,16 @@ class Role(StrEnum):
     court_cover = "court_cover"
     joint_motion = "joint_motion"
     proposed_order = "proposed_order"
+    # The signing packet's cover page (`pdpacket sign`), one per language: assembler/sign/
+    signing_cover = "signing_cover"
+    signing_cover_es = "signing_cover_es"
 
 
-# The roles of `pdpacket court`'s papers; a filing uses the others (and records only those).
+# The roles of `pdpacket court`'s papers and of `pdpacket sign`'s covers; a filing uses the others
+# (and records only those).
 COURT_PAPER_ROLES = (Role.court_cover, Role.joint_motion, Role.proposed_order)
-FILING_ROLES = tuple(r for r in Role if r not in COURT_PAPER_ROLES)
+SIGNING_ROLES = (Role.signing_cover, Role.signing_cover_es)
+FILING_ROLES = tuple(r for r in Role if r not in COURT_PAPER_ROLES + SIGNING_ROLES)
 
 
 class PartKind(StrEnum):

@@ -17,6 +17,20 @@ hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_session(tmp_path_factory):
+    """What pinned_today does, for the whole session: module- and session-scoped fixtures build before
+    any function-scoped fixture runs, so without this they saw the developer's PDPACKET_SETTINGS
+    (a batch built under the samples' settings, then re-run without them, rebuilt every case)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PDPACKET_TODAY", TODAY)
+    mp.delenv("PDPACKET_SETTINGS", raising=False)
+    mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config-session")))
+    mp.setenv("PDPACKET_LEDGER", str(tmp_path_factory.mktemp("ledger-session") / "test-ledger.db"))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch, tmp_path):
     monkeypatch.setenv("PDPACKET_TODAY", TODAY)

@@ -38,7 +38,6 @@ def _report(out: Path) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def twelve(tmp_path_factory):
     """12 cases, 2 broken in different ways, built once; the tests below read the result."""
-    os.environ["PDPACKET_TODAY"] = "2026-11-28"
     root = _folder_of_cases(tmp_path_factory.mktemp("src"), 12)
     # broken 1: invalid case data
     data = yaml.safe_load((root / "case03" / "case.yaml").read_text())

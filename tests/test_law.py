@@ -93,18 +93,20 @@ def test_staleness_counts_months_and_a_year_alone_counts_from_its_start():
 
 
 def test_the_build_warning_names_each_stale_entry_the_filing_uses(tmp_path):
-    case = validate_case(write_case(tmp_path / "c", minimal(**{"request.relief": ["administrative_closure"]})))
+    # termination's citation is still unverified (checked "2024" per the domain brief); the
+    # administrative-closure one was verified on 2026-12-07 and is fresh
+    case = validate_case(write_case(tmp_path / "c", minimal(**{"request.relief": ["termination"]})))
     from assembler.documents.citations import law_record, law_warnings
     settings = load_settings(None, case.dir)
     [warning] = law_warnings(case, settings)
-    assert "'citation.administrative_closure.immigration_judge'" in warning.message
+    assert "'citation.termination.immigration_judge'" in warning.message
     assert "more than 6 months ago" in warning.message
     fresh = _settings(tmp_path / "s.yaml", law={"stale_after_months": 3, "entries": {
-        "citation.administrative_closure.immigration_judge": {"checked_on": "2026-10-01"}}})
+        "citation.termination.immigration_judge": {"checked_on": "2026-10-01"}}})
     assert law_warnings(case, load_settings(fresh, None)) == []
     record = law_record(case, load_settings(fresh, None))
     assert record["stale_after_months"] == 3
-    assert record["entries"]["citation.administrative_closure.immigration_judge"]["overridden"] == ["checked_on"]
+    assert record["entries"]["citation.termination.immigration_judge"]["overridden"] == ["checked_on"]
 
 
 # --- 2. manner of entry and bond ---------------------------------------------------------------

@@ -557,10 +557,87 @@ def proposed_order() -> Document:
     return doc
 
 
+# The signing packet's cover (`pdpacket sign`): one per language, the same facts in each.
+COVER_TEXT = {
+    "en": {
+        "title": "PAGES TO SIGN", "for": "For", "case": "In the case of", "by": "Prepared by",
+        "roles": {"declarant": "declarant", "interpreter": "interpreter", "translator": "translator",
+                  "client": "client", "attorney": "attorney"},
+        "intro": "The {{ pages_total }} pages after this one are the documents listed here. Please sign them as "
+                 "this page explains.",
+        "item": "{{ d.label }} ({{ d.pages }} page{{ 's' if d.pages != 1 }}): sign on page {{ d.sign_page }} of "
+                "it{{ ', ' ~ d.where if d.where }}, as {{ roles[d.role] }}.",
+        "how": "How to sign",
+        "steps": [
+            "Read every page of each document before you sign. A declaration is made under penalty of perjury: "
+            "sign it only if everything in it is true and you understand it. If anything is wrong or unclear, do "
+            "not sign: call {{ attorney.name }} at {{ attorney.phone }}.",
+            "Sign in ink (blue or black) on each line marked \u201cSign here\u201d with your name (on a form, "
+            "where the list above says), and write the date you sign next to your signature. If the page already prints a date and it is not the day you "
+            "sign, do not sign: call us first.",
+            "Do not change, cross out or add to the text, and write nothing else on the pages.",
+            "Do not cover, cut or write on the small square code at the top of each page: it tells us which "
+            "page it is.",
+            "Bring back every page, this one too, or photograph every page (the whole page, flat, in good light, "
+            "one photo a page) and send the photos to {{ attorney.email }}.",
+        ],
+    },
+    "es": {
+        "title": "P\u00c1GINAS PARA FIRMAR", "for": "Para", "case": "En el caso de", "by": "Preparado por",
+        "roles": {"declarant": "declarante", "interpreter": "int\u00e9rprete", "translator": "traductor(a)",
+                  "client": "cliente", "attorney": "abogado(a)"},
+        "intro": "Las {{ pages_total }} p\u00e1ginas que siguen a esta son los documentos de esta lista. "
+                 "F\u00edrmelos como se explica en esta p\u00e1gina. Los documentos est\u00e1n en ingl\u00e9s: "
+                 "f\u00edrmelos solo despu\u00e9s de que se los hayan le\u00eddo en espa\u00f1ol y los haya "
+                 "entendido.",
+        "item": "{{ d.label }} ({{ d.pages }} p\u00e1gina{{ 's' if d.pages != 1 }}): firme en la p\u00e1gina "
+                "{{ d.sign_page }}{{ ', ' ~ d.where if d.where }}, como {{ roles[d.role] }}.",
+        "how": "C\u00f3mo firmar",
+        "steps": [
+            "Lea (o escuche leer) cada p\u00e1gina de cada documento antes de firmar. Una declaraci\u00f3n se "
+            "hace bajo pena de perjurio: f\u00edrmela solo si todo lo que dice es verdad y usted lo entiende. Si "
+            "algo est\u00e1 mal o no est\u00e1 claro, no firme: llame a {{ attorney.name }} al "
+            "{{ attorney.phone }}.",
+            "Firme con tinta (azul o negra) en cada l\u00ednea marcada \u201cFirme aqu\u00ed\u201d con su "
+            "nombre (en un formulario, donde lo indica la lista de arriba), y escriba junto a su firma la fecha en que firma. Si la p\u00e1gina ya tiene una fecha "
+            "impresa y no es el d\u00eda en que usted firma, no firme: ll\u00e1menos antes.",
+            "No cambie, tache ni agregue nada al texto, y no escriba nada m\u00e1s en las p\u00e1ginas.",
+            "No tape, corte ni escriba sobre el peque\u00f1o c\u00f3digo cuadrado de la parte de arriba de cada "
+            "p\u00e1gina: nos dice qu\u00e9 p\u00e1gina es.",
+            "Devuelva todas las p\u00e1ginas, tambi\u00e9n esta, o tome una foto de cada p\u00e1gina (la "
+            "p\u00e1gina entera, plana, con buena luz, una foto por p\u00e1gina) y env\u00ede las fotos a "
+            "{{ attorney.email }}.",
+        ],
+    },
+}
+
+
+def signing_cover(language: str = "en") -> Document:
+    t = COVER_TEXT[language]
+    doc = new_document(t["title"].title())
+    # dict(...), not {...}: docxtpl's {%p tag ends at the first brace
+    roles = ", ".join(f'{k}="{v}"' for k, v in t["roles"].items())
+    para(doc, "{%p set roles = dict(" + roles + ") %}")
+    para(doc, t["title"], bold=True, align=CENTER)
+    runs(doc, (f"{t['for']} ", False), ("{{ signer.name }}", True))
+    para(doc, f"{t['case']} {{{{ respondent.full_name }}}}, {{{{ respondent.a_number|a_number }}}}", space_after=0)
+    para(doc, f"{t['by']} {{{{ attorney.name }}}}{{{{ ', ' ~ attorney.firm if attorney.firm }}}}, "
+              "{{ attorney.phone }}, {{ attorney.email }}")
+    para(doc, t["intro"])
+    para(doc, "{%p for d in to_sign %}")
+    para(doc, t["item"], style="List Bullet")
+    para(doc, "{%p endfor %}")
+    heading(doc, t["how"])
+    for step in t["steps"]:
+        para(doc, step, style="List Number")
+    return doc
+
+
 TEMPLATES = {
     "letter": letter, "declaration": declaration, "index": index, "tab": tab,
     "translator_certificate": translator_certificate, "certificate_of_service": certificate_of_service,
     "court_cover": court_cover, "joint_motion": joint_motion, "proposed_order": proposed_order,
+    "signing_cover": signing_cover, "signing_cover_es": lambda: signing_cover("es"),
 }
 
 

@@ -29,6 +29,9 @@ class FormSpec:
     named: str  # the file as the case or the settings wrote it (for messages)
     fill: dict[str, str] = field(default_factory=dict)
     fill_where: str = ""  # where the mapping is written: "forms[0].fill" or "forms.g28.fill in SETTINGS"
+    # Who signs it by hand, on which page: ({role, page, where}, ...), the case's list or the firm's
+    # (documents/signers.py reads them). A case's own file without a list: nobody (a form signed already).
+    signers: tuple[dict, ...] = ()
 
     @property
     def label(self) -> str:
@@ -45,12 +48,13 @@ def resolve_forms(data: dict, case_dir: Path, settings_forms: dict | None = None
         title = item.get("title") or firm.get("title") or FORM_TITLES.get(kind, "Form")
         if item.get("file"):
             specs.append(FormSpec(i, kind, title, case_dir / item["file"], item["file"], dict(item.get("fill") or {}),
-                                  f"forms[{i}].fill"))
+                                  f"forms[{i}].fill", tuple(item.get("signers") or ())))
         elif firm.get("file"):
             where = f"forms.{kind}.fill in {settings_path or 'the settings'}"
             fill = {**(firm.get("fill") or {}), **(item.get("fill") or {})}
+            signers = item.get("signers") if item.get("signers") is not None else firm.get("signers")
             specs.append(FormSpec(i, kind, title, Path(firm["file"]), firm.get("file_named", firm["file"]), fill,
-                                  f"forms[{i}].fill" if item.get("fill") else where))
+                                  f"forms[{i}].fill" if item.get("fill") else where, tuple(signers or ())))
         else:
             specs.append(FormSpec(i, kind, title, None, "", dict(item.get("fill") or {}), f"forms[{i}].fill"))
     return specs

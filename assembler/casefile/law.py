@@ -18,8 +18,8 @@ from assembler import resources
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
-FIELDS = ("kind", "text", "authority", "source", "checked_on", "verified", "note", "applies_to", "remaining",
-          "applies")
+FIELDS = ("kind", "text", "authority", "source", "quote", "checked_on", "verified", "note", "applies_to",
+          "remaining", "applies")
 REQUIRED = ("text", "authority", "source")  # an entry a firm adds must say what, by what, and from where
 STALE_AFTER_MONTHS = 6
 SHIPPED = "pdpacket's law data (assembler/data/law.yaml)"
@@ -149,8 +149,10 @@ def describe(key: str, entry: dict, changed: list[str] | None, today: date, mont
     checked = entry.get("checked_on") or "never"
     status = "verified" if entry.get("verified") else "unverified"
     stale = staleness(entry, today, months)
-    out = [key, f"  {entry['text']}", f"  authority: {entry['authority']}", f"  source: {entry['source']}",
-           f"  checked: {checked} ({status}{'; STALE: ' + stale if stale else ''})"]
+    out = [key, f"  {entry['text']}", f"  authority: {entry['authority']}", f"  source: {entry['source']}"]
+    if entry.get("quote"):  # the words read at the source, so a reader can check them without the page
+        out.append(f"  quote: \"{entry['quote']}\"")
+    out.append(f"  checked: {checked} ({status}{'; STALE: ' + stale if stale else ''})")
     if entry.get("note"):
         out.append(f"  note: {entry['note']}")
     if entry.get("remaining"):

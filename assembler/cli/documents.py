@@ -1,4 +1,4 @@
-"""`pdpacket forms ..., templates ...`: the official forms and the Word templates."""
+"""`pdpacket forms ..., templates ..., sign`: the official forms, the Word templates, the pages to sign."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -109,3 +109,23 @@ def templates_check(folder, settings_file, case):
     if errors:
         raise TemplateError(f"{len(errors)} error(s) in the templates")
     click.echo("templates OK" + (f" ({len(findings)} warning(s))" if findings else ""))
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "target", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The packet's file (default: beside the filing, <filing>_signing-packet.pdf).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build's output folder (default: CASE/out).")
+@settings_option
+@templates_option
+def sign(case, target, out, settings_file, templates_dir):
+    """Print the pages to sign: for each person who signs in ink, a cover page saying what and how, then every
+    page of the documents they sign, each with a page code for reading the signed pages back."""
+    from assembler.api import BuildOptions, sign_packet
+
+    packet = sign_packet(case, out, target, BuildOptions.of(settings_file, templates_dir))
+    for section in packet.sections:
+        docs = ", ".join(d.get("label") or d["title"] for d in section.documents)
+        click.echo(f"{section.copy}. {section.name} ({section.language}): {docs}", err=True)
+    click.echo(f"{packet.file} ({packet.pages} pages, {len(packet.sections)} signer(s))")

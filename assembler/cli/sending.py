@@ -99,10 +99,12 @@ def log(case, sent, method, response, day, note, file, settings_file):
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @settings_option
 def status(folder, as_json, as_csv, settings_file):
-    """Every case of a cases folder: built, sent, answered, next hearing, and what is due (most urgent first)."""
+    """Every case of a cases folder (or the one case FOLDER is): built, sent, answered, next hearing, signatures
+    awaited, and what is due (most urgent first)."""
     import csv
     import json
 
+    from assembler.api import SIGNATURES_NOT_READ_YET
     from assembler.api import STATUS_FIELDS as FIELDS
     from assembler.api import status as case_statuses
 
@@ -128,4 +130,8 @@ def status(folder, as_json, as_csv, settings_file):
             click.echo(f"{r['case']}: {flags}; {built}; {sent}; {answer}; {hearing}")
             if r["delivery"]:
                 click.echo(f"    sent in part: {r['delivery']}")
+            if r["signatures"]:
+                click.echo(f"    {r['signatures']}")
             click.echo(f"    due: {r['due'] or 'nothing'}")
+        if any(r["signatures"].startswith("awaiting signatures:") and " 0 of" not in r["signatures"] for r in rows):
+            click.echo(f"note: {SIGNATURES_NOT_READ_YET}")

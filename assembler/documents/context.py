@@ -19,6 +19,7 @@ from assembler.casefile.case import today as case_today
 from assembler.casefile.normalize import format_a_number, paragraphs, parse_date
 from assembler.casefile.rules import signed_in_us
 from assembler.documents import citations, typography
+from assembler.documents.signing_vars import SIGNING_VARIABLE_ROLES, signing_variables
 from assembler.documents.typography import NBSP
 from assembler.documents.variables import Var, schema_tree, text
 from assembler.vocab import COURT_PAPER_ROLES, Role
@@ -401,10 +402,12 @@ def context_tree() -> Var:
     for name, (_, var) in _role_variables(root).items():
         root.fields[name] = var
     root.fields.update(_court_variables())
+    root.fields.update(signing_variables())
     return root
 
 
 # The roles whose templates alone see a variable.
 ROLE_ONLY: dict[str, frozenset[Role]] = {
     **{name: frozenset({role}) for name, (role, _) in _role_variables(schema_tree()).items()},
-    **dict.fromkeys(_court_variables(), COURT_ROLES)}
+    **dict.fromkeys(_court_variables(), COURT_ROLES),
+    **dict.fromkeys(signing_variables(), SIGNING_VARIABLE_ROLES)}

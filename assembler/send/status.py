@@ -16,6 +16,7 @@ from assembler.casefile.case import Case, today
 from assembler.casefile.normalize import parse_date
 from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
+from assembler.documents import signers
 from assembler.documents.context import full_name
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError
@@ -25,7 +26,7 @@ from assembler.send.ledger import Event, Kind, Ledger, ledger_path
 from assembler.validate import load_case
 
 FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "delivery", "response",
-          "response_date", "next_hearing", "stale_edits", "due", "due_on"]
+          "response_date", "next_hearing", "stale_edits", "signatures", "due", "due_on"]
 NOW, WAITING, CLOSED = 0, 1, 2
 
 
@@ -45,6 +46,7 @@ class CaseStatus:
     response_date: str = ""
     next_hearing: str = ""
     stale_edits: list[str] = field(default_factory=list)  # hand-edited copies the build used, made before the case changed
+    signatures: str = ""  # "awaiting signatures: 7 of 9: NAME (documents)...", from the build's manifest
     due: list[str] = field(default_factory=list)
     due_on: str = ""
     group: int = CLOSED
@@ -55,7 +57,7 @@ class CaseStatus:
                 "changed": "" if self.changed is None else self.changed, "sent": self.sent, "method": self.method,
                 "delivery": self.delivery,
                 "response": self.response, "response_date": self.response_date, "next_hearing": self.next_hearing,
-                "stale_edits": ", ".join(self.stale_edits),
+                "stale_edits": ", ".join(self.stale_edits), "signatures": self.signatures,
                 "due": "; ".join(self.due), "due_on": self.due_on}
 
 
@@ -89,6 +91,8 @@ def case_status(name: str, case: Case, settings: Settings, events: list[Event], 
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
         st.changed = bool(built_mod.changes(case, settings, manifest))
         st.stale_edits = [e["file"] for e in stale_in_manifest(manifest)]
+        signed = signers.summary(manifest.get("signatures"))
+        st.signatures = signed.line() if signed else "signatures not listed (built by an earlier pdpacket): build again"
     st.delivery = delivery.state(events)
     found = delivery.latest_round(events)
     st.possibly_sent = bool(found and found.uncertain)
@@ -151,10 +155,12 @@ def sort_key(st: CaseStatus) -> tuple:
 
 
 def status(folder: Path, settings_file: Path | None = None) -> StatusList:
+    """The cases of a cases folder; or, given a case folder, that case alone (its ledger is its parent's)."""
     folder = Path(folder)
-    folders = case_folders(folder)
+    one = folder.is_dir() and find_case_file(folder) is not None
+    folders = [folder] if one else case_folders(folder)
     settings = load_settings(settings_file, folders[0] if folders else folder / "case")
-    where = ledger_path(settings, folder)
+    where = ledger_path(settings, folder.resolve().parent if one else folder)
     ledger = Ledger.open(where, create=False)
     rows = []
     try:

@@ -36,6 +36,7 @@ class CaseRow:
     filing: str = ""  # the last filing's file name in out/
     pages: int | None = None
     due: str = ""  # what is due, from the ledger (`pdpacket status`)
+    signatures: str = ""  # "awaiting signatures: 7 of 9: ...", as `pdpacket status` says it
     due_on: str = ""
     urgency: int = 0  # 0 something due now, 1 waiting for an answer, 2 answered (status.py's groups)
     sent: str = ""  # the day it was sent, by pdpacket or recorded with `pdpacket log`
@@ -111,6 +112,7 @@ def case_status(folder: Path, settings_file: Path | None = None, ledger_row: Cas
 
 def _from_ledger(row: CaseRow, st: CaseStatus) -> None:
     row.due, row.due_on, row.urgency = "; ".join(st.due), st.due_on, st.group
+    row.signatures = st.signatures
     row.sent, row.method, row.response, row.response_date = st.sent, st.method, st.response, st.response_date
     if st.built and st.changed:
         row.note = f"changed since the build of {st.built}: build again"

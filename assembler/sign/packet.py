@@ -1,0 +1,266 @@
+"""`pdpacket sign CASE`: the signing packet, one section per person who signs in ink.
+
+Each section: a cover page (the `signing_cover` template, or `signing_cover_es` for
+a signer whose language is Spanish) naming the documents and how to sign, then
+every page of each document the person signs, as filed (a declarant reads all
+that they swear to). Every page carries a page code (pdf/codes.py); the line a
+signer signs on carries a "Sign here" mark in the margin when the text shows it.
+
+The packet is made from the built filing and its manifest (documents/signers.py
+listed the signatures), never from a fresh render: the pages signed are the
+pages filed. A case changed since its build is refused: build again first.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen import canvas as rl_canvas
+
+from assembler import atomic, drive
+from assembler.casefile.case import Case, case_settings, validate_case
+from assembler.casefile.forms import resolve_forms
+from assembler.casefile.settings import Settings
+from assembler.convert import soffice
+from assembler.documents import choose, signers
+from assembler.documents.context import build_context
+from assembler.documents.plan import plan
+from assembler.documents.render import make_environment, render
+from assembler.errors import InputFileError, OutputError
+from assembler.options import BuildOptions
+from assembler.pdf import codes, raster
+from assembler.progress import Progress
+from assembler.send.built import load_built
+from assembler.vocab import SIGNING_ROLES, Role
+
+# The cover's template for a signer's language; any other language gets the English one.
+COVER_ROLES = {"Spanish": Role.signing_cover_es}
+SIGN_HERE = {"Spanish": "Firme aquí"}  # the margin mark, in the cover's language
+SIGN_HERE_DEFAULT = "Sign here"
+MARK_SIZE = 7.0
+
+
+@dataclass
+class Section:
+    """One signer's part of the packet."""
+
+    copy: int  # from 1, in the order the signers first sign in the filing
+    name: str
+    language: str
+    signatures: list[dict] = field(default_factory=list)  # the manifest's records, ink only
+    documents: list[dict] = field(default_factory=list)  # the manifest's documents this signer signs, in filing order
+
+
+@dataclass
+class Packet:
+    file: Path
+    pages: int
+    sections: list[Section]
+
+
+def sections(record: dict) -> list[Section]:
+    """The ink signatures of a manifest's `signatures` record, one Section per signer."""
+    docs = {d["id"]: d for d in record.get("documents", [])}
+    found: dict[str, Section] = {}
+    for sig in sorted((s for s in record.get("required", []) if s["kind"] == signers.SignKind.ink),
+                      key=lambda s: s["filing_page"]):
+        section = found.setdefault(sig["signer"], Section(len(found) + 1, sig["signer"], signers.ENGLISH))
+        section.signatures.append(sig)
+        if sig.get("language", signers.ENGLISH) != signers.ENGLISH and section.language == signers.ENGLISH:
+            section.language = sig["language"]
+        if docs[sig["document"]] not in section.documents:
+            section.documents.append(docs[sig["document"]])
+    for section in found.values():
+        section.documents.sort(key=lambda d: d["first_page"])
+    return list(found.values())
+
+
+def default_output(out: Path, manifest: dict) -> Path:
+    return out / f"{Path(manifest['filing']['file']).stem}_signing-packet.pdf"
+
+
+def make_packet(case: Case, settings: Settings, out: Path, target: Path | None, work: Path, lo,
+                templates_dir: Path | None = None) -> Packet:
+    """Write the signing packet of `case`'s filing built in `out` to `target` (default: beside the filing).
+    `lo`: the LibreOffice that converts the covers (the driver's)."""
+    built = load_built(case, settings, out, templates_dir)
+    if built.changed:
+        raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
+                             f"({'; '.join(built.changed)}): build it again (`pdpacket build {case.dir}`) so that "
+                             "the pages signed are the pages filed")
+    record = built.manifest.get("signatures")
+    if record is None:
+        raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
+                             f"the case again (`pdpacket build {case.dir}`)")
+    found = sections(record)
+    if not found:
+        raise InputFileError(f"{case.shown}: no document of this filing is signed in ink: there is nothing to sign")
+    target = Path(target) if target else default_output(out, built.manifest)
+    _check_target(target, built.filing)
+    covers = _covers(case, settings, found, work, lo, templates_dir)
+    body, pagecodes, marks = _body(case, built.filing, found, covers)
+    body_pdf = work / "body.pdf"
+    body.write(body_pdf)
+    places = codes.placements(body_pdf, pagecodes)
+    _stamp(body_pdf, pagecodes, places, marks, target)
+    return Packet(target, len(pagecodes), found)
+
+
+def _check_target(target: Path, filing: Path) -> None:
+    if target.resolve() == filing.resolve() or target.suffix.lower() != ".pdf":
+        raise OutputError(f"{target}: the signing packet needs a file name of its own ending in .pdf (not the "
+                          "filing's): choose another with -o")
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such folder: create it, or choose another file with -o")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise OutputError(f"{target}: cannot write there (permission denied): choose another file with -o")
+
+
+# --- the covers ---------------------------------------------------------------------------
+
+def _covers(case: Case, settings: Settings, found: list[Section], work: Path, lo,
+            templates_dir: Path | None) -> list[PdfReader]:
+    """Each signer's cover, rendered and converted (one LibreOffice call for them all)."""
+    choices = choose.choose(settings, case.data, templates_dir, SIGNING_ROLES)
+    choose.require_valid(choices)
+    assert case.office is not None, "a validated case has its office"
+    _, tabs = plan(case.data, case.dir, resolve_forms(case.data, case.dir, settings.forms, settings.path))
+    context = build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law)
+    env = make_environment(tabs)
+    folder = work / "covers"
+    folder.mkdir()
+    jobs = []
+    for section in found:
+        role = COVER_ROLES.get(section.language, Role.signing_cover)
+        if role not in choices:
+            role = Role.signing_cover
+        doc = render(choices[role].path, {**context, **_cover_variables(section)}, env,
+                     folder / f"cover-{section.copy}.docx", f"Pages to sign: {section.name}",
+                     context["attorney"]["name"])
+        jobs.append(soffice.Job(doc, f"the signing cover of {section.name} (template {choices[role].path.name})"))
+    converted = lo.convert(jobs, folder, bookmarks=False)
+    return [PdfReader(converted[job.source].pdf) for job in jobs]
+
+
+def _cover_variables(section: Section) -> dict:
+    by_doc: dict[str, list[dict]] = {}
+    for sig in section.signatures:
+        by_doc.setdefault(sig["document"], []).append(sig)
+    to_sign = [{"title": d["title"], "label": d.get("label") or d["title"], "role": sig["role"],
+                "pages": d["last_page"] - d["first_page"] + 1, "sign_page": sig["page"], "where": sig.get("where") or ""}
+               for d in section.documents for sig in by_doc[d["id"]]]
+    return {"signer": {"name": section.name, "language": section.language, "copy": section.copy},
+            "to_sign": to_sign,
+            "pages_total": sum(d["last_page"] - d["first_page"] + 1 for d in section.documents)}
+
+
+# --- the pages and their codes ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mark:
+    """A signature line to mark on a page of the body: whose, and what the margin says."""
+
+    name: str
+    text: str
+
+
+def _body(case: Case, filing: Path, found: list[Section], covers: list[PdfReader]):
+    """The unstamped packet: the pages, their codes, and the signature lines to mark on each page."""
+    writer = PdfWriter()
+    pagecodes: list[codes.PageCode] = []
+    marks: list[list[Mark]] = []
+    a_number = re.sub(r"\D", "", case.data["respondent"]["a_number"])
+    filing_bytes = filing.read_bytes()
+    for section, cover in zip(found, covers, strict=True):
+        for i, page in enumerate(cover.pages):
+            writer.add_page(page)
+            pagecodes.append(codes.PageCode(a_number, "cover", i + 1, len(cover.pages), section.copy,
+                                            signers.text_hash(page.extract_text() or "")))
+            marks.append([])
+        # A reader of its own per section: pages of one reader added twice would share their objects.
+        reader = PdfReader(io.BytesIO(filing_bytes))
+        mark = Mark(section.name, SIGN_HERE.get(section.language, SIGN_HERE_DEFAULT))
+        for doc in section.documents:
+            total = doc["last_page"] - doc["first_page"] + 1
+            own = {s["page"] for s in section.signatures if s["document"] == doc["id"]}
+            for n in range(total):
+                writer.add_page(reader.pages[doc["first_page"] - 1 + n])
+                pagecodes.append(codes.PageCode(a_number, doc["id"], n + 1, total, section.copy,
+                                                doc["page_text_sha256"][n], doc["first_page"] + n))
+                marks.append([mark] if n + 1 in own else [])
+    return writer, pagecodes, marks
+
+
+def _stamp(body_pdf: Path, pagecodes: list[codes.PageCode], places: list[codes.Placement],
+           marks: list[list[Mark]], target: Path) -> None:
+    """Lay each page's code (and its signature marks) over it; write `target` whole or not at all."""
+    lines = _mark_positions(body_pdf, marks)
+    overlay = codes.overlays(list(zip(pagecodes, places, strict=True)),
+                             extra=[_mark_drawer(found) for found in lines])
+    reader = PdfReader(body_pdf)
+    writer = PdfWriter()
+    for page, over, where in zip(reader.pages, overlay.pages, places, strict=True):
+        codes.stamp(writer.add_page(page), over, where)  # stamped once in the writer (pypdf 7 wants it there)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    atomic.write_bytes(target, buffer.getvalue())
+
+
+def _mark_positions(body_pdf: Path, marks: list[list[Mark]]) -> list[list[tuple[Mark, float]]]:
+    """(mark, the signature line's height in points from the page's bottom) for each mark whose line the
+    page's text shows: a line of underscores with the signer's name right under it."""
+    if not any(marks):
+        return [[] for _ in marks]
+    pages = raster.words(body_pdf)
+    height = float(PdfReader(body_pdf).pages[0].mediabox.height)
+    out: list[list[tuple[Mark, float]]] = []
+    for words, wanted in zip(pages, marks, strict=True):
+        found = []
+        for mark in wanted:
+            first = signers.normalized(mark.name).split(" ")[0]
+            for i, w in enumerate(words[:-1]):
+                if re.fullmatch(r"_{5,}", w.text) and signers.normalized(words[i + 1].text) == first:
+                    found.append((mark, height - w.y1))
+                    break
+        out.append(found)
+    return out
+
+
+def _mark_drawer(found: list[tuple[Mark, float]]):
+    if not found:
+        return None
+
+    def draw(c: rl_canvas.Canvas) -> None:
+        c.setFont("Helvetica-Bold", MARK_SIZE)
+        for mark, y in found:  # in the left margin, level with the line: "Sign here" and an arrowhead
+            x = codes.SIDE - 22
+            c.drawString(x, y + 2, mark.text)
+            tip = x + c.stringWidth(mark.text, "Helvetica-Bold", MARK_SIZE) + 9
+            path = c.beginPath()
+            path.moveTo(tip - 5, y + 1)
+            path.lineTo(tip, y + 4)
+            path.lineTo(tip - 5, y + 7)
+            path.close()
+            c.drawPath(path, stroke=0, fill=1)
+    return draw
+
+
+def sign(case_path: Path, out: Path | None = None, target: Path | None = None, options: BuildOptions | None = None,
+         progress: Progress | None = None) -> Packet:
+    """The `pdpacket sign` command: validate the case, then make its signing packet (on the one driver:
+    its work folder, LibreOffice for the covers, deadline)."""
+    options = options or BuildOptions()
+    settings = case_settings(Path(case_path), options.settings_file)
+    case = validate_case(Path(case_path), options.settings_file, settings=settings)
+    out = Path(out) if out else case.dir / "out"
+
+    def packet(run: drive.Run) -> Packet:
+        return make_packet(case, settings, out, target, run.work, run.office, options.templates_dir)
+
+    return drive.drive(packet, options, progress or Progress(False), out, case=case, settings=settings)
