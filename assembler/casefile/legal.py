@@ -94,7 +94,15 @@ def _bond_entry(c: Checker, i: int) -> None:
         return  # admitted: the law data holds no rule against it
     said = f"{entry['text']} ({entry['authority']}"
     said += f"; {entry['note']})" if entry.get("note") else ")"
-    if manner == "without_inspection":
+    if manner == "without_inspection" and entry.get("contested"):
+        # Courts disagree on the rule: where the respondent is detained decides it, and pdpacket does not
+        # know the circuits' answers as data, so it warns with the split instead of blocking the request.
+        c.warn(f"request.relief[{i}]", f"a bond stipulation may not be available to a respondent who entered "
+                                       f"without inspection (respondent.entry.manner): {entry['text']} "
+                                       f"({entry['authority']}). Contested: {entry['contested']}. Where the rule "
+                                       f"applies, what remains: {entry.get('remaining') or 'see the law data'}; "
+                                       "remove stipulate_to_bond there")
+    elif manner == "without_inspection":
         c.add(f"request.relief[{i}]", f"a bond stipulation is not available to a respondent who entered without "
                                       f"inspection (respondent.entry.manner): {said}. What remains: "
                                       f"{entry.get('remaining') or 'see the law data'}. Remove stipulate_to_bond, "
