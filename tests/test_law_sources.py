@@ -28,7 +28,7 @@ def _block(out: str, key: str) -> list[str]:
 
 
 def test_every_verified_entry_names_the_page_read_the_day_and_the_words_that_support_it():
-    entries = resources.shipped_law()["entries"]
+    entries = resources.data("law")["entries"]
     verified = {key: e for key, e in entries.items() if e.get("verified")}
     assert verified, "no shipped entry is verified"
     for key, entry in verified.items():
@@ -40,14 +40,14 @@ def test_every_verified_entry_names_the_page_read_the_day_and_the_words_that_sup
 
 
 def test_an_unverified_entry_carries_no_quote_and_says_what_was_searched():
-    for key, entry in resources.shipped_law()["entries"].items():
+    for key, entry in resources.data("law")["entries"].items():
         if not entry.get("verified"):
             assert not entry.get("quote"), key  # a quote would pass for a check that was not made
             assert entry.get("note"), key
 
 
 def test_pdpacket_law_prints_the_quote_of_a_verified_entry(run):
-    entries = resources.shipped_law()["entries"]
+    entries = resources.data("law")["entries"]
     result = run("law")
     assert result.code == 0, result.err
     for key, entry in entries.items():

@@ -2,6 +2,8 @@
 document's text, the summary `status` prints, the page code's format, QR codes read back, placement."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import zxingcpp
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from assembler.documents import signers
 from assembler.documents.context import full_name
-from assembler.documents.plan import Part, plan
+from assembler.documents.plan import Part, keyed, number_pages, plan, with_parts
 from assembler.pdf import codes
 from assembler.sign.packet import sections
 from assembler.vocab import PartKind
@@ -63,22 +65,16 @@ def test_every_document_lists_its_signers_from_the_table(tmp_path):
     data["exhibits"] = [{"id": "birth", "file": "a.pdf", "title": "Birth certificate", "language": "Spanish",
                          "translation": {"file": "b.pdf", "translator": {"name": "Tomás Vega"}}}]
     sections_, _ = plan(data, tmp_path, [])
-    for s in sections_:
-        for p in s.parts:
-            p.pages = 1
-    from assembler.documents.plan import number_pages
-    number_pages(sections_)
+    # Parts are records: new ones with their page counts (d1's declaration has two pages), then numbered.
+    sections_ = number_pages(with_parts(sections_, {
+        key: replace(p, pages=2 if p.ref == "d1" and p.kind == PartKind.declaration else 1)
+        for key, _, p in keyed(sections_)}))
     texts = {
         "letter": ["/s/ Daniel Okafor"], "d1": ["______ Ana Ruiz", "______ Lucía Fernández"],
         "d2": ["______ Bo Chen"], "birth": ["______ Tomás Vega"], "service": ["/s/ Ines Paralegal"]}
 
     def page_texts(part: Part) -> list[str]:
         return texts.get(part.ref or str(part.kind), [""])[:part.pages] if part.ref != "d1" else texts["d1"]
-    for s in sections_:
-        for p in s.parts:
-            if p.ref == "d1" and p.kind == PartKind.declaration:
-                p.pages = 2
-    number_pages(sections_)
     found = signers.find_signatures(sections_, _ctx(data), page_texts)
     got = {(s.document, s.role, s.signer, s.kind, s.page, s.language) for s in found.signatures}
     assert got == {
@@ -101,11 +97,7 @@ def test_a_form_signs_as_its_mapping_says_and_a_page_beyond_the_form_is_said(tmp
     spec = FormSpec(0, "g28", "Form G-28", tmp_path / "g28.pdf", "g28.pdf", {}, "",
                     ({"role": "client", "page": 2, "where": "Part 5"}, {"role": "attorney", "page": 3}))
     sections_, _ = plan(data, tmp_path, [spec])
-    for s in sections_:
-        for p in s.parts:
-            p.pages = 2
-    from assembler.documents.plan import number_pages
-    number_pages(sections_)
+    sections_ = number_pages(with_parts(sections_, {key: replace(p, pages=2) for key, _, p in keyed(sections_)}))
     found = signers.find_signatures(sections_, _ctx(data), lambda part: ["a", "b"][:part.pages])
     form = [s for s in found.signatures if s.document == "form:0"]
     assert [(s.role, s.signer, s.page, s.kind, s.where) for s in form] == [
