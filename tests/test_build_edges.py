@@ -189,6 +189,7 @@ def test_soffice_crashing_fails_cleanly(run, tmp_path, monkeypatch):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # waits out its 5 s conversion timeout, and the kill: 10 s the fast tier does not spend
 def test_a_hanging_soffice_is_killed_with_its_children(run, tmp_path, monkeypatch):
     marker = tmp_path / "child.pid"
     fake = fake_soffice(tmp_path, f"sleep 300 & echo $! > {marker}\nwait")
