@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +23,12 @@ def hermetic_session(tmp_path_factory):
     """What pinned_today does, for the whole session: module- and session-scoped fixtures build before
     any function-scoped fixture runs, so without this they saw the developer's PDPACKET_SETTINGS
     (a batch built under the samples' settings, then re-run without them, rebuilt every case)."""
+    # A suite started in the background of a script (`make test &`, nohup) inherits SIGINT and SIGHUP
+    # ignored, and so would every build the tests start and then interrupt: give them their defaults.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     mp = pytest.MonkeyPatch()
     mp.setenv("PDPACKET_TODAY", TODAY)
     mp.delenv("PDPACKET_SETTINGS", raising=False)

@@ -107,7 +107,7 @@ def test_every_template_role_converts_to_the_same_pages_and_text_as_one_soffice_
     from assembler.court import court_names
     from assembler.documents.court import court_variables, plan_court
     from assembler.progress import Progress
-    from assembler.vocab import COURT_PAPER_ROLES, Role
+    from assembler.vocab import COURT_PAPER_ROLES, SIGNING_ROLES, Role
 
     case = validate_case(SAMPLES / "1-garcia-lopez")
     settings = load_settings(None, case.dir)
@@ -121,7 +121,9 @@ def test_every_template_role_converts_to_the_same_pages_and_text_as_one_soffice_
     for planned in (filing, papers):
         pending += build.render_documents(planned, Progress(False)).pending
         build.abandon(planned)
-    assert {r.part.template for r in pending if r.template} == set(Role)
+    # The signing packet's covers are not in a filing's or the court's plan: tests/test_signing.py
+    # converts them (through the same LibreOffice stage) and reads them back.
+    assert {r.part.template for r in pending if r.template} == set(Role) - set(SIGNING_ROLES)
     jobs = [soffice.Job(r.doc, r.label) for r in pending]
     cold = soffice.convert(jobs, tmp_path / "cold", tmp_path / "cold-profile", SOFFICE, 180, bookmarks=True)
     office = warm.Office(SOFFICE, tmp_path / "office", UNO_PYTHON)
