@@ -33,55 +33,55 @@ def check(c: Checker) -> None:
 
 
 def _stage(c: Checker) -> None:
-    p, req = c.doc["proceedings"], c.doc["request"]
-    stage = stage_of(p["stage"])
-    if stage is not Stage.before_nta and not p.get("court"):
+    p, req = c.proceedings, c.request
+    stage = stage_of(p.stage)
+    if stage is not Stage.before_nta and not p.court:
         c.add("proceedings.court", "is required at this stage: name the immigration court where the case is "
                                    "pending (only a case whose Notice to Appear is not filed has none)")
     if stage is Stage.immigration_judge:
         # Omitted, never printed as "Not assigned" or "Not yet scheduled": the case file never said so.
-        if not p.get("judge"):
+        if not p.judge:
             c.warn("proceedings.judge", "is not given: the letter leaves the immigration judge out; add the "
                                         "judge's name if one is assigned")
-        if not p.get("next_hearing"):
+        if not p.next_hearing:
             c.warn("proceedings.next_hearing", "is not given: the letter and the e-mail leave the next hearing "
                                                "out; add its date and type if one is set")
-    for i, relief in enumerate(req["relief"]):
-        why = misfit(relief, p["stage"], c.settings.law)
+    for i, relief in enumerate(req.relief):
+        why = misfit(relief, p.stage, c.settings.law)
         if why:
-            c.add(f"request.relief[{i}]", f"'{relief}' does not fit the stage '{p['stage']}': {why}")
-    if "join_motion_to_reopen" in req["relief"] and stage is Stage.final_order and not p.get("final_order_by"):
+            c.add(f"request.relief[{i}]", f"'{relief}' does not fit the stage '{p.stage}': {why}")
+    if "join_motion_to_reopen" in req.relief and stage is Stage.final_order and not p.final_order_by:
         c.add("proceedings.final_order_by", "say who entered the final order (immigration_judge or board): the "
                                             "motion to reopen goes to them, and its citation depends on it")
-    if p.get("final_order_by") and stage is not Stage.final_order:
-        c.warn("proceedings.final_order_by", f"is not used at the stage '{p['stage']}': remove it, or correct "
+    if p.final_order_by and stage is not Stage.final_order:
+        c.warn("proceedings.final_order_by", f"is not used at the stage '{p.stage}': remove it, or correct "
                                              "proceedings.stage")
-    if "stipulate_to_bond" in req["relief"]:
-        i = req["relief"].index("stipulate_to_bond")
-        if not c.doc["respondent"].get("detained"):
+    if "stipulate_to_bond" in req.relief:
+        i = req.relief.index("stipulate_to_bond")
+        if not c.respondent.detained:
             c.add(f"request.relief[{i}]", "a bond stipulation is for a detained respondent: remove it, or set "
                                           "respondent.detained: true")
-        if not req.get("bond_amount"):
+        if not req.bond_amount:
             c.add("request.bond_amount", "a bond stipulation states the amount proposed: add it, e.g. "
                                          "bond_amount: 5000")
         _bond_entry(c, i)
-    elif req.get("bond_amount"):
+    elif req.bond_amount:
         c.warn("request.bond_amount", "is printed only with the relief stipulate_to_bond: add that relief or "
                                       "remove the amount")
-    if "deferred_action" in req["relief"]:
+    if "deferred_action" in req.relief:
         c.warn("request.relief", "deferred action is granted by ICE Enforcement and Removal Operations or USCIS, "
                                  "not by the Office of the Chief Counsel: the letter asks for the office's support")
 
 
 def _entry(c: Checker) -> None:
-    r = c.doc["respondent"]
-    when = (r.get("entry") or {}).get("date")
+    r = c.respondent
+    when = (r.entry or {}).get("date")
     if not when:
         return
     if date.fromisoformat(when) > c.today:
         c.add("respondent.entry.date", f"{when} is in the future: check the date of entry")
-    elif when < r["date_of_birth"]:
-        c.add("respondent.entry.date", f"{when} is before the date of birth ({r['date_of_birth']}): check both")
+    elif when < r.date_of_birth:
+        c.add("respondent.entry.date", f"{when} is before the date of birth ({r.date_of_birth}): check both")
 
 
 def _bond_entry(c: Checker, i: int) -> None:
@@ -111,21 +111,21 @@ def _bond_entry(c: Checker, i: int) -> None:
         c.warn("respondent.entry.manner", f"the respondent was paroled and the request asks for a bond "
                                           f"stipulation: {entry['text']}")
     else:
-        c.warn("respondent.entry.manner", f"the manner of entry is {'unknown' if c.doc['respondent'].get('entry') else 'not given'}"
+        c.warn("respondent.entry.manner", f"the manner of entry is {'unknown' if c.respondent.entry else 'not given'}"
                                           f", so pdpacket cannot tell whether the bond stipulation asked is "
                                           f"available: {said}. Record it as respondent.entry.manner: admitted, "
                                           "paroled or without_inspection")
 
 
 def _detained(c: Checker) -> None:
-    r = c.doc["respondent"]
-    if not r.get("detained"):
+    r = c.respondent
+    if not r.detained:
         for name in ("detention_facility", "detained_since"):
-            if r.get(name):
+            if getattr(r, name):
                 c.warn(f"respondent.{name}", "is given but respondent.detained is false: set detained: true, "
                                              "or remove it")
         return
-    since = r.get("detained_since")
+    since = r.detained_since
     if not since:
         c.add("respondent.detained_since", "the respondent is detained: give the date of detention, "
                                            "e.g. detained_since: 2026-10-08")
@@ -134,32 +134,32 @@ def _detained(c: Checker) -> None:
 
 
 def _service(c: Checker, office: dict | None) -> None:
-    service = c.doc["service"]
-    method = service["method"]
-    address = service.get("address") or []
+    service = c.service
+    method = service.method
+    address = service.address or []
     if any("@" in line for line in address):
         c.add("service.address", "is a street address: write an e-mail address as service.email")
         return
     unused = {"email": ("address", "system"), "mail": ("email", "system"), "hand": ("email", "system"),
               "eservice": ("email", "address")}[method]
     for name in unused:
-        if service.get(name):
+        if getattr(service, name):
             c.warn(f"service.{name}", f"is not used when serving by {method}: remove it, or correct "
                                       "service.method")
     if office is None:
         return  # the unknown office is reported already
-    found = offices.service_destination(service, office)
+    found = offices.service_destination(service.section, office)
     if isinstance(found, tuple):
         c.add(*found)
 
 
 def _criminal_history(c: Checker, office: dict | None) -> None:
-    history = c.doc["request"].get("criminal_history")
+    history = c.request.criminal_history
     if history is None:
         c.warn("request.criminal_history", "the case does not say whether the respondent has a criminal history: "
                                            "list it, or write criminal_history: none")
         return
-    if history == "none":
+    if not isinstance(history, list):  # "none", the only text the schema leaves
         return
     required = office is not None and "certified_dispositions" in office["rules"]["requires"]
     ids = [e["id"] for e in c.doc.get("exhibits") or []]
@@ -180,7 +180,7 @@ def _criminal_history(c: Checker, office: dict | None) -> None:
 
 
 def _negative_factors(c: Checker) -> None:
-    if c.doc["request"].get("negative_factors") is None:
+    if c.request.negative_factors is None:
         c.warn("request.negative_factors", "the case does not address negative factors: list them, or write "
                                            "negative_factors: none when none are known")
 
@@ -215,7 +215,7 @@ def _nested_parentheses(c: Checker) -> None:
 
 def _routing(c: Checker, office: dict) -> None:
     known = c.settings.offices
-    court = c.doc["proceedings"].get("court")
+    court = c.proceedings.court
     if court and not offices.covers(office, court):
         others = offices.for_court(known, court)
         if others:
@@ -223,12 +223,12 @@ def _routing(c: Checker, office: dict) -> None:
             c.warn("office", f"'{court}' is covered by '{other['key']}' ({other['name']}), not by "
                              f"'{office['key']}': set office: {other['key']}, or record the court under "
                              f"offices.{office['key']}.courts in the settings")
-    r = c.doc["respondent"]
-    if r.get("detained"):
-        dockets = offices.for_facility(known, r.get("detention_facility"))
+    r = c.respondent
+    if r.detained:
+        dockets = offices.for_facility(known, r.detention_facility)
         if dockets and office["key"] not in {d["key"] for d in dockets}:
             d = dockets[0]
-            c.warn("office", f"the respondent is detained at {r['detention_facility']}, whose detained docket is "
+            c.warn("office", f"the respondent is detained at {r.detention_facility}, whose detained docket is "
                              f"handled by '{d['key']}' ({d['name']}): set office: {d['key']}")
 
 

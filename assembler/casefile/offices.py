@@ -7,7 +7,8 @@ a guess: a value that is not known stays empty, and whoever needs it says so
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assembler.casefile.case import Case
@@ -124,7 +125,7 @@ class Destination:
     system: str | None = None
 
 
-def service_destination(service: dict, office: dict) -> Destination | tuple[str, str]:
+def service_destination(service: Mapping[str, Any], office: dict) -> Destination | tuple[str, str]:
     """The address of the kind the method needs, or (field, message) saying which field must supply it."""
     method = service["method"]
     key = office["key"]

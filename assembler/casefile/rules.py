@@ -4,11 +4,13 @@ from __future__ import annotations
 import difflib
 import os
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assembler.casefile import legal, limits, sections
 from assembler.casefile.forms import FillChecks, missing_forms, resolve_forms
+from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -43,6 +45,27 @@ class Checker:
         self.file, self.lines, self.today = file, lines, today
         self.problems: list[Finding] = []
 
+    # The sections the rules read most, typed (made when first read: exhibit_file_problem reads none).
+    @cached_property
+    def respondent(self) -> Respondent:
+        return Respondent.of(self.doc)
+
+    @cached_property
+    def proceedings(self) -> Proceedings:
+        return Proceedings.of(self.doc)
+
+    @cached_property
+    def request(self) -> Request:
+        return Request.of(self.doc)
+
+    @cached_property
+    def service(self) -> Service:
+        return Service.of(self.doc)
+
+    @cached_property
+    def attorney(self) -> Attorney:
+        return Attorney.of(self.doc)
+
     def add(self, path: str, message: str, severity: Severity = Severity.error) -> None:
         line = self.lines.get(path)
         probe = path
@@ -76,15 +99,15 @@ def check(doc: dict, case_dir: Path, settings: Settings, file: str, lines: dict,
 
 
 def _respondent(c: Checker) -> None:
-    r = c.doc["respondent"]
-    born = date.fromisoformat(r["date_of_birth"])
+    r = c.respondent
+    born = date.fromisoformat(r.date_of_birth)
     if born > c.today:
         c.add("respondent.date_of_birth", f"{born} is in the future: check the year")
     elif (c.today - born).days > 120 * 365:
         c.add("respondent.date_of_birth", f"{born} would make the respondent over 120: check the year")
-    if r.get("detained") and not r.get("detention_facility"):
+    if r.detained and not r.detention_facility:
         c.add("respondent.detention_facility", "the respondent is detained: name the facility")
-    _country_code(c, "respondent.country_of_citizenship", r["country_of_citizenship"])
+    _country_code(c, "respondent.country_of_citizenship", r.country_of_citizenship)
 
 
 def _country_code(c: Checker, path: str, country: str) -> None:
@@ -95,7 +118,7 @@ def _country_code(c: Checker, path: str, country: str) -> None:
 
 
 def _hearing(c: Checker) -> None:
-    nh = c.doc["proceedings"].get("next_hearing")
+    nh = c.proceedings.next_hearing
     if not nh:
         return
     when = date.fromisoformat(nh["date"])
@@ -127,9 +150,9 @@ def _exhibit_ids(c: Checker) -> list[str]:
 
 
 def _citations(c: Checker, ids: list[str]) -> None:
-    req = c.doc["request"]
+    req = c.request
     for group in ("favorable_factors", "negative_factors", "criminal_history"):
-        items = req.get(group)
+        items = getattr(req, group)
         for i, factor in enumerate(items if isinstance(items, list) else []):  # or "none"
             for j, ref in enumerate(factor.get("exhibits") or []):
                 if ref not in ids:
@@ -165,7 +188,7 @@ def _exhibits(c: Checker) -> None:
 
 
 def _signature(c: Checker) -> None:
-    sig = c.doc["attorney"].get("signature") or {}
+    sig = c.attorney.signature or {}
     if sig.get("image"):
         _file(c, "attorney.signature.image", sig["image"], {k: v for k, v in EXHIBIT_KINDS.items()
                                                              if k in IMAGE_KINDS})
