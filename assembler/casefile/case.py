@@ -19,6 +19,7 @@ from assembler.casefile.forms import FillChecks
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file, outside_folder
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
+from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
 from assembler.errors import Finding, HasFindings, InputFileError, InvalidCaseError
 
 _CHECK: SchemaCheck | None = None
@@ -47,6 +48,28 @@ class Case(HasFindings):
 
     def all_findings(self) -> list[Finding]:
         return self.problems
+
+    # Typed views of the sections most read (casefile/views.py), of a checked case's data; made on each
+    # read, so they always show `data` as it is.
+    @property
+    def respondent(self) -> Respondent:
+        return Respondent.of(self.data)
+
+    @property
+    def proceedings(self) -> Proceedings:
+        return Proceedings.of(self.data)
+
+    @property
+    def request(self) -> Request:
+        return Request.of(self.data)
+
+    @property
+    def service(self) -> Service:
+        return Service.of(self.data)
+
+    @property
+    def attorney(self) -> Attorney:
+        return Attorney.of(self.data)
 
 
 def today() -> date:

@@ -18,6 +18,7 @@ from assembler.casefile import offices
 from assembler.casefile.case import today as case_today
 from assembler.casefile.normalize import format_a_number, paragraphs, parse_date
 from assembler.casefile.rules import signed_in_us
+from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
 from assembler.documents import citations, typography
 from assembler.documents.signing_vars import SIGNING_VARIABLE_ROLES, signing_variables
 from assembler.documents.typography import NBSP
@@ -48,8 +49,8 @@ def clean(value: Any) -> Any:
     return value
 
 
-def full_name(respondent: dict) -> str:
-    return " ".join(p for p in (respondent.get("given_names"), respondent["family_names"]) if p)
+def full_name(respondent: Mapping[str, Any]) -> str:
+    return Respondent.of_section(respondent).full_name
 
 
 def hearing_text(next_hearing: dict | None) -> str | None:
@@ -104,7 +105,7 @@ class Sources:
     def as_of(self) -> date:
         """The date the documents speak as of: the letter's (the service date). Ages and years
         are counted to it, so the letter is right on the day it bears."""
-        return date.fromisoformat(self.ctx["service"]["date"])
+        return date.fromisoformat(Service.of(self.ctx).date)
 
     @property
     def sent_on(self) -> date:
@@ -141,10 +142,10 @@ def _decide_by(req: dict, src: Sources) -> str | None:
     """For a detained respondent: the date to ask a decision by, the settings' days after the request
     is sent (detained.decide_within_days). Counted back from a hearing weeks away it left the client
     detained until then; when the hearing comes first, the day before it."""
-    if not src.ctx["respondent"].get("detained"):
+    if not Respondent.of(src.ctx).detained:
         return None
     day = src.sent_on + timedelta(days=src.decide_days)
-    nh = src.ctx["proceedings"].get("next_hearing")
+    nh = Proceedings.of(src.ctx).next_hearing
     if nh and parse_date(nh["date"]) <= day:
         day = parse_date(nh["date"]) - timedelta(days=1)
     return day.isoformat() if day > src.sent_on else None
@@ -162,22 +163,35 @@ def _email_to(s: dict, src: Sources) -> str | None:
 
 def _via(s: dict, src: Sources) -> str:
     d = _destination(s, src)
-    if s["method"] == "email":
+    method = Service.of_section(s).method
+    if method == "email":
         return f"VIA E-MAIL TO {typography.unbroken(d.email)}" if d else "VIA E-MAIL"
-    if s["method"] == "eservice":
+    if method == "eservice":
         return f"VIA ELECTRONIC SERVICE, {d.system}" if d else "VIA ELECTRONIC SERVICE"
-    return f"VIA {SERVICE_METHODS[s['method']].upper()}"
+    return f"VIA {SERVICE_METHODS[method].upper()}"
 
 
 def _office(ctx: dict, src: Sources) -> dict:
     office = clean(copy.deepcopy(src.office))
-    r = ctx["respondent"]
-    office["email_subject"] = offices.subject_line(src.office, full_name(r), format_a_number(r["a_number"]))
+    r = Respondent.of(ctx)
+    office["email_subject"] = offices.subject_line(src.office, r.full_name, format_a_number(r.a_number))
     return office
 
 
 def _signature_text(a: dict, src: Sources) -> str:
-    return (a.get("signature") or {}).get("typed") or f"/s/ {a['name']}"
+    attorney = Attorney.of_section(a)
+    return (attorney.signature or {}).get("typed") or f"/s/ {attorney.name}"
+
+
+def _time_in_detention(r: dict, src: Sources) -> str | None:
+    respondent = Respondent.of_section(r)
+    return detention_text(respondent.detained_since, src.as_of) if respondent.detained else None
+
+
+def _relief_labels(req: dict, src: Sources) -> list[str]:
+    request = Request.of_section(req)
+    return [citations.relief_label(k, src.ctx["proceedings"], typography.money(request.bond_amount), src.law)
+            for k in request.relief]
 
 
 def _signed_place(d: dict, src: Sources) -> str:
@@ -186,29 +200,28 @@ def _signed_place(d: dict, src: Sources) -> str:
 
 DERIVED = [
     Derived("respondent.full_name", text("María José García López", "given and family names"),
-            lambda r, src: full_name(r)),
+            lambda r, src: Respondent.of_section(r).full_name),
     Derived("respondent.age", Var("number", 41, doc="the respondent's age on the letter's date (from "
                                                   "date_of_birth); print it with |words: 'forty-one (41)'"),
-            lambda r, src: full_years(r["date_of_birth"], src.as_of)),
+            lambda r, src: full_years(Respondent.of_section(r).date_of_birth, src.as_of)),
     Derived("respondent.years_in_us", Var("number", 23, doc="whole years since respondent.entry.date on the "
                                                         "letter's date; empty without an entry date"),
-            lambda r, src: full_years((r.get("entry") or {}).get("date"), src.as_of)),
+            lambda r, src: full_years((Respondent.of_section(r).entry or {}).get("date"), src.as_of)),
     Derived("respondent.time_in_detention", text("seven (7) weeks", "detained: how long, in words and figures, "
                                                                     "from detained_since to the letter's date"),
-            lambda r, src: detention_text(r.get("detained_since"), src.as_of) if r.get("detained") else None),
+            _time_in_detention),
     Derived("proceedings.next_hearing_text", text("June 15, 2027, 9:00 AM, master calendar hearing",
                                                   "empty when no hearing is set"),
-            lambda p, src: hearing_text(p.get("next_hearing"))),
+            lambda p, src: hearing_text(Proceedings.of_section(p).next_hearing)),
     Derived("proceedings.stage_text", text("Before the immigration judge, master calendar",
                                            "the stage of the case, as the Re: block says it"),
             lambda p, src: citations.stage_text(p)),
     Derived("request.relief_labels", Var("list", ["Dismissal of the proceedings, under 8 C.F.R. § 1239.2(c)"],
                                          item=text("Dismissal of the proceedings"),
                                          doc="each relief asked, with its citation at this stage"),
-            lambda req, src: [citations.relief_label(k, src.ctx["proceedings"], typography.money(
-                req.get("bond_amount")), src.law) for k in req["relief"]]),
+            _relief_labels),
     Derived("request.bond_amount_text", text("$5,000", "the bond amount proposed, as money"),
-            lambda req, src: typography.money(req.get("bond_amount")) or None),
+            lambda req, src: typography.money(Request.of_section(req).bond_amount) or None),
     Derived("request.criminal_history_none", Var("yes/no", False, doc="the case says: no criminal history"),
             lambda req, src: "criminal_history" in src.said_none),
     Derived("request.negative_factors_none", Var("yes/no", False, doc="the case says: no negative factors known"),
@@ -227,7 +240,7 @@ DERIVED = [
     # An InlineImage, set per template by render.py.
     Derived("attorney.signature_image", Var("image", None, doc="the signature image, when the case names one"),
             lambda a, src: None),
-    Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[s["method"]]),
+    Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[Service.of_section(s).method]),
     Derived("service.via", text("VIA E-MAIL TO pd@occ.example", "the letter's VIA line"), _via),
     Derived("service.email_to", text("pd@occ.example", "service by e-mail: the address it went to"),
             _email_to),
@@ -236,7 +249,7 @@ DERIVED = [
             lambda s, src: list((d := _destination(s, src)) and d.address or [])),
     Derived("service.served_by_address", Var("list", ["350 Broadway, Suite 1200"], item=text("..."),
                                              doc="the server's address (default: the attorney's)"),
-            lambda s, src: s.get("served_by_address") or src.ctx["attorney"]["address"]),
+            lambda s, src: Service.of_section(s).served_by_address or Attorney.of(src.ctx).address),
     Derived("service.with_exhibits", Var("yes/no", True, doc="the filing has exhibits or declarations"),
             lambda s, src: bool(src.tabs)),
     Derived("office", Var("mapping", None, {
@@ -259,7 +272,7 @@ DERIVED = [
             for name in ("address", "email")}, doc="where the address and the e-mail each come from")},
         doc="the Office of the Chief Counsel the request goes to"), _office),
     Derived("letter_date", Var("date", "2026-12-01", doc="the date of the letter (the service date)"),
-            lambda ctx, src: ctx["service"]["date"]),
+            lambda ctx, src: Service.of(ctx).date),
     Derived("tabs", Var("mapping", {"lease": "K"}, open=True, doc="exhibit or declaration id -> tab letter"),
             lambda ctx, src: dict(src.tabs)),
     Derived("declarations[].tab", text("A"), lambda d, src: src.tabs.get(d["id"])),

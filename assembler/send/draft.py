@@ -29,7 +29,7 @@ from assembler.casefile.case import Case
 from assembler.casefile.normalize import format_a_number, parse_date
 from assembler.casefile.settings import Settings
 from assembler.documents import choose, typography
-from assembler.documents.context import build_context, full_name
+from assembler.documents.context import build_context
 from assembler.documents.plan import page_range, plan
 from assembler.documents.render import make_environment
 from assembler.errors import TemplateError
@@ -106,12 +106,12 @@ def _contents(units: list[split.Unit]) -> list[str]:
 
 
 def default_subject(case: Case) -> str:
-    r, p = case.data["respondent"], case.data["proceedings"]
-    hearing = (p.get("next_hearing") or {}).get("date")
+    r, p = case.respondent, case.proceedings
+    hearing = (p.next_hearing or {}).get("date")
     # What the case does not give is left out (a missing hearing is not "no hearing set").
-    bits = [full_name(r), format_a_number(r["a_number"]), p.get("court"),
+    bits = [r.full_name, format_a_number(r.a_number), p.court,
             f"next hearing {parse_date(hearing):%m/%d/%Y}" if hearing else None]
-    return (("DETAINED - " if r.get("detained") else "") + "Request for prosecutorial discretion: "
+    return (("DETAINED - " if r.detained else "") + "Request for prosecutorial discretion: "
             + ", ".join(b for b in bits if b))
 
 
@@ -178,15 +178,15 @@ def compose(case: Case, settings: Settings, built: Built, *, draft: bool, when: 
     drafter = Drafter(case, settings, templates_dir)
     limit_mb = office.attachment_limit_mb(case, settings)
     groups = attachments(built, case, int(limit_mb * MB))
-    attorney = case.data["attorney"]
-    domain = attorney["email"].rsplit("@", 1)[1]
-    when = when or datetime.combine(parse_date(case.data["service"]["date"]), datetime.min.time().replace(hour=12),
+    attorney = case.attorney
+    domain = attorney.email_domain
+    when = when or datetime.combine(parse_date(case.service.date), datetime.min.time().replace(hour=12),
                                     UTC)
     messages = []
     for number, attached in enumerate(groups, 1):
         total = len(groups)
         msg = EmailMessage(policy=POLICY)
-        msg["From"] = Address(attorney["name"], addr_spec=attorney["email"])
+        msg["From"] = Address(attorney.name, addr_spec=attorney.email)
         msg["To"] = Address(office.office_name(case), addr_spec=to)
         if office.cc(settings):
             msg["Cc"] = [Address(addr_spec=a) for a in office.cc(settings)]

@@ -45,7 +45,7 @@ class Context:
 
     @property
     def a_number(self) -> str:
-        return self.case.data["respondent"]["a_number"]
+        return self.case.respondent.a_number
 
     def ledger(self, announce: bool = True) -> Ledger:
         """The ledger, started if missing; `announce` says so on stderr (a build starts one quietly:
@@ -216,7 +216,7 @@ def send_case(case_path: Path, out: Path | None = None, settings_file: Path | No
 def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:
     """The drafts' messages with the real Date and fresh Message-IDs: a request sent again must not be
     taken for a duplicate of the first."""
-    domain = ctx.case.data["attorney"]["email"].rsplit("@", 1)[1]
+    domain = ctx.case.attorney.email_domain
     messages = draft.compose(ctx.case, ctx.settings, built, draft=False)
     now = format_datetime(localtime())
     for m in messages:

@@ -26,7 +26,7 @@ def request_email(case: Case) -> str | None:
     service.email, else the office's request address; see casefile/offices.py)."""
     if case.office is None:
         return None
-    found = offices.service_destination(case.data["service"], case.office)
+    found = offices.service_destination(case.service.section, case.office)
     return found.email if isinstance(found, offices.Destination) else None
 
 
@@ -40,7 +40,7 @@ def cc(settings: Settings) -> list[str]:
 
 
 def service_method(case: Case) -> str:
-    return case.data["service"]["method"]
+    return case.service.method
 
 
 def require_email_route(case: Case, settings: Settings) -> str:

@@ -17,7 +17,6 @@ from assembler.casefile.normalize import parse_date
 from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import signers
-from assembler.documents.context import full_name
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError
 from assembler.send import built as built_mod
@@ -77,10 +76,9 @@ def case_folders(folder: Path) -> list[Path]:
 
 def case_status(name: str, case: Case, settings: Settings, events: list[Event], out: Path | None = None) -> CaseStatus:
     """The status of one valid case, from its events (oldest first) and its built output."""
-    data = case.data
-    r = data["respondent"]
-    st = CaseStatus(name, full_name(r), r["a_number"], bool(r.get("detained")))
-    hearing = (data["proceedings"].get("next_hearing") or {}).get("date")
+    r = case.respondent
+    st = CaseStatus(name, r.full_name, r.a_number, bool(r.detained))
+    hearing = (case.proceedings.next_hearing or {}).get("date")
     st.next_hearing = hearing or ""
     builds = [e for e in events if e.kind == Kind.build]
     sends = [e for e in events if e.kind in (Kind.send, Kind.sent_other)]
@@ -182,5 +180,5 @@ def status_of(sub: Path, settings_file: Path | None, ledger: Ledger | None) -> C
     if case.errors:
         return CaseStatus(sub.name, due=[f"fix the case data ({len(case.errors)} error(s): pdpacket validate)"],
                           due_on=today().isoformat(), group=NOW)
-    events = ledger.events(case.data["respondent"]["a_number"]) if ledger else []
+    events = ledger.events(case.respondent.a_number) if ledger else []
     return case_status(sub.name, case, settings, events)
