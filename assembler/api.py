@@ -33,7 +33,7 @@ from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.signers import NOT_READ_YET as SIGNATURES_NOT_READ_YET
 from assembler.documents.variables import FILTERS, Var, walk
 from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
-from assembler.options import BuildOptions
+from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
 from assembler.pdf.fill import starter_fill
@@ -51,7 +51,7 @@ from assembler.vocab import MB, Role
 if TYPE_CHECKING:
     from assembler.sign.packet import Packet
 
-__all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOT_READ_YET", "sign_packet", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -64,7 +64,7 @@ def build(case_path: Path, out: Path | None = None, options: BuildOptions | None
     options = options or BuildOptions()
     progress = progress or Progress(False)
     progress.step("validate")
-    ctx = flow.Context.load(Path(case_path), options.settings_file)
+    ctx = flow.Context.load(Path(case_path), options)
     if options.strict:
         _refuse_warnings(ctx.case, edit_findings(ctx.case, ctx.settings, options.templates_dir))
     out = Path(out) if out else ctx.case.dir / "out"
@@ -89,12 +89,12 @@ def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
     return sign(Path(case), out, target, options)
 
 
-def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
+def validate_case(case: Path, options: CommandOptions = NO_OPTIONS, strict: bool = False,
                   settings: Settings | None = None) -> Case:
     """Load and check a case, its hand-edited copies included: a copy made before the case changed
     is a warning (an error with `strict`). Raises InvalidCaseError listing every problem."""
-    settings = settings or case_settings(Path(case), settings_file)
-    loaded = load_valid_case(Path(case), settings_file, settings=settings)
+    settings = settings or case_settings(Path(case), options)
+    loaded = load_valid_case(Path(case), options, settings=settings)
     found = edit_findings(loaded, settings)
     if strict:
         _refuse_warnings(loaded, found)
@@ -133,31 +133,32 @@ def run_batch(source: Path, out: Path, options: BuildOptions | None = None, jobs
     return outcomes
 
 
-def status(folder: Path, settings_file: Path | None = None) -> StatusList:
+def status(folder: Path, options: CommandOptions = NO_OPTIONS) -> StatusList:
     """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
-    return case_statuses(Path(folder), settings_file)
+    return case_statuses(Path(folder), options)
 
 
-def case_status(case_dir: Path, settings_file: Path | None = None) -> CaseStatus:
+def case_status(case_dir: Path, options: CommandOptions = NO_OPTIONS) -> CaseStatus:
     """One case's line of `status` (for a page about one case); the ledger is read, never started."""
     from assembler.send import status as status_mod
     from assembler.send.ledger import Ledger, ledger_path
 
     case_dir = Path(case_dir)
-    ledger = Ledger.open(ledger_path(load_settings(settings_file, case_dir), case_dir.resolve().parent), create=False)
+    ledger = Ledger.open(ledger_path(load_settings(options.settings_file, case_dir), case_dir.resolve().parent),
+                         create=False)
     try:
-        return status_mod.status_of(case_dir, settings_file, ledger)
+        return status_mod.status_of(case_dir, options, ledger)
     finally:
         if ledger is not None:
             ledger.close()
 
 
-def check_case_data(case_dir: Path, data: dict, settings_file: Path | None = None,
+def check_case_data(case_dir: Path, data: dict, options: CommandOptions = NO_OPTIONS,
                     file_name: str = "case.yaml") -> list[Finding]:
     """Every problem `validate` would report if `data` (text values, as read from a case file) were the
     case file of `case_dir`; the web form checks what is typed before it is saved."""
     case_dir = Path(case_dir).resolve()
-    settings = load_settings(settings_file, case_dir)
+    settings = load_settings(options.settings_file, case_dir)
     case = check_case(Case(case_dir, case_dir / file_name), LoadedFile(case_dir / file_name, data), settings)
     return case.problems
 
@@ -178,13 +179,13 @@ class FilingCheck:
 
 
 def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool = False,
-                 settings_file: Path | None = None) -> FilingCheck:
+                 options: CommandOptions = NO_OPTIONS) -> FilingCheck:
     """Preflight a filing (against the manifest beside it, if it is that filing's);
     with `split_parts`, cut one over the size limit into numbered parts beside it."""
     filing = Path(filing)
     if not filing.is_file():
         raise InputFileError(f"{filing}: no such file: check the path")
-    limit = limit_mb or load_settings(settings_file, filing.parent).size_limit_mb
+    limit = limit_mb or load_settings(options.settings_file, filing.parent).size_limit_mb
     manifest = preflight.load_manifest_beside(filing)
     not_pdf = _not_a_pdf(filing)
     if not_pdf:
@@ -234,13 +235,13 @@ def _quiet_pdf_library() -> Iterator[None]:
         log.setLevel(before)
 
 
-def list_templates(settings_file: Path | None = None, templates_dir: Path | None = None,
+def list_templates(options: CommandOptions = NO_OPTIONS, templates_dir: Path | None = None,
                    case: Path | None = None) -> dict[Role, choose.Choice]:
     """For each role, the template that would be used (for `case`, with its template_set)."""
     if case is None:
-        return choose.choose(load_settings(settings_file, None), None, templates_dir)
-    loaded = load_valid_case(case, settings_file=settings_file)
-    return choose.choose(load_settings(settings_file, loaded.dir), loaded.data, templates_dir)
+        return choose.choose(load_settings(options.settings_file, None), None, templates_dir)
+    loaded = load_valid_case(case, options)
+    return choose.choose(load_settings(options.settings_file, loaded.dir), loaded.data, templates_dir)
 
 
 def export_templates(dest: Path, force: bool = False, roles: list[Role] | None = None) -> list[Path]:
@@ -248,14 +249,14 @@ def export_templates(dest: Path, force: bool = False, roles: list[Role] | None =
     return choose.export_defaults(Path(dest), overwrite=force, roles=roles)
 
 
-def check_templates(folder: Path | None = None, settings_file: Path | None = None,
+def check_templates(folder: Path | None = None, options: CommandOptions = NO_OPTIONS,
                     case: Path | None = None) -> list[Finding]:
     """Every finding about a folder of templates, or about the set the settings (and `case`) choose.
     With `case`, the custom fields the templates use are checked against that case's."""
-    loaded = load_valid_case(Path(case), settings_file=settings_file) if case is not None else None
+    loaded = load_valid_case(Path(case), options) if case is not None else None
     custom = loaded.data.get("custom") or {} if loaded is not None else None
     if folder is None:
-        settings = load_settings(settings_file, loaded.dir if loaded else None)
+        settings = load_settings(options.settings_file, loaded.dir if loaded else None)
         choices = choose.choose(settings, loaded.data if loaded else None)
         if custom is None:
             return choose.check_set(choices)
@@ -308,7 +309,7 @@ def start_edit(case: Path, document: str | None, options: BuildOptions | None = 
     from assembler.documents import edits
 
     options = options or BuildOptions()
-    loaded = load_valid_case(Path(case), settings_file=options.settings_file)
+    loaded = load_valid_case(Path(case), options)
     settings = load_settings(options.settings_file, loaded.dir)
 
     def edit(run: drive.Run) -> StartedEdit:
@@ -353,14 +354,14 @@ def _document_name(document: str, names: list[str]) -> str:
                          + f": choose one of {', '.join(names)}")
 
 
-def new_case(folder: Path, settings_file: Path | None = None) -> list[Path]:
+def new_case(folder: Path, options: CommandOptions = NO_OPTIONS) -> list[Path]:
     """A case folder ready to fill: a commented case.yaml made from the schema, exhibits/, a README."""
     from assembler.casefile import scaffold
 
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise OutputError(f"{folder} already exists and is not empty: choose a new folder name")
-    settings = load_settings(settings_file, folder)
+    settings = load_settings(options.settings_file, folder)
     try:
         return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney))
     except OSError as exc:
@@ -383,12 +384,12 @@ def new_spreadsheet(path: Path, force: bool = False) -> Path:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
-def list_offices(settings_file: Path | None = None, case: Path | None = None,
+def list_offices(options: CommandOptions = NO_OPTIONS, case: Path | None = None,
                  court: str | None = None) -> list[OfficeView]:
     """The Offices of the Chief Counsel a case can name (the shipped directory and the firm's
     additions), each main office followed by its sub-offices; with `court`, only the offices
     covering that court, the most specific first."""
-    known = load_settings(settings_file, case).offices
+    known = load_settings(options.settings_file, case).offices
     if court is not None:
         found = office_profiles.for_court(known, court)
         if not found:
@@ -402,17 +403,17 @@ def list_offices(settings_file: Path | None = None, case: Path | None = None,
     return views
 
 
-def law_table(settings_file: Path | None = None, case: Path | None = None) -> list[list[str]]:
+def law_table(options: CommandOptions = NO_OPTIONS, case: Path | None = None) -> list[list[str]]:
     """`pdpacket law`: every legal rule pdpacket uses (assembler/data/law.yaml with the firm's
     entries over it), each as lines: text, authority, source, the date checked, notes."""
-    s = load_settings(settings_file, case)
+    s = load_settings(options.settings_file, case)
     return [law.describe(key, entry, s.law_changed.get(key), today(), s.law_stale_after_months)
             for key, entry in sorted(s.law.items())]
 
 
-def case_settings(case: Path, settings_file: Path | None = None) -> Settings:
+def case_settings(case: Path, options: CommandOptions = NO_OPTIONS) -> Settings:
     """The settings a case folder uses (the firm's attorney, offices, template sets...)."""
-    return load_settings(settings_file, Path(case))
+    return load_settings(options.settings_file, Path(case))
 
 
 # --- forms (G-28, EOIR-28, EOIR-27...) -----------------------------------------------------------
@@ -425,7 +426,7 @@ def form_fields(form: Path) -> list[FormField]:
     return read_fields(form, str(form))
 
 
-def serve_conversions(port: int, jobs: int | None, settings_file: Path | None,
+def serve_conversions(port: int, jobs: int | None, options: CommandOptions,
                       ready: Callable[[str, str], None]) -> None:
     """`pdpacket convert-server`: keep `jobs` LibreOffices (default: one per CPU) converting for the builds
     on this machine until Ctrl-C; `ready(address, what to say)` once it listens."""
@@ -433,7 +434,7 @@ def serve_conversions(port: int, jobs: int | None, settings_file: Path | None,
 
     from assembler.convert import server, soffice
 
-    settings = load_settings(settings_file, None)
+    settings = load_settings(options.settings_file, None)
     jobs = jobs or os.cpu_count() or 1
     server.serve(port, jobs, soffice.find_soffice(settings.soffice_path), settings.soffice_timeout,
                  lambda address, token_file: ready(address, server.main_loop_message(address, token_file, jobs)))

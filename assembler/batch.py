@@ -39,7 +39,7 @@ from assembler.convert.office import LibreOfficePool
 from assembler.documents import choose, edits
 from assembler.errors import ExitCode, InputFileError, InvalidCaseError, PdpacketError, said
 from assembler.files import sha256
-from assembler.options import BuildOptions
+from assembler.options import BuildOptions, CommandOptions
 from assembler.pdf.manifest import build_key, case_inputs
 from assembler.progress import Progress
 from assembler.validate import check_case, load_case
@@ -134,15 +134,15 @@ def _safe_name(text: str) -> str:
 
 # --- one worker's chunk -----------------------------------------------------------
 
-def load_spec(spec: CaseSpec, settings_file: Path | None):
+def load_spec(spec: CaseSpec, options: CommandOptions):
     """The spec's case and settings; the case carries every problem found."""
     if spec.folder is not None:
         if find_case_file(spec.folder) is None:
             raise InputFileError(f"{spec.folder}: no case file: add case.yaml (or .yml/.json)")
-        settings = load_settings(settings_file, spec.folder)
+        settings = load_settings(options.settings_file, spec.folder)
         return load_case(spec.folder, settings), settings
     assert spec.base_dir is not None and spec.row is not None and spec.row_label and spec.source
-    settings = load_settings(settings_file, spec.base_dir / "case")
+    settings = load_settings(options.settings_file, spec.base_dir / "case")
     data, problems = row_to_data(spec.row, spec.row_label)
     digest = hashlib.sha256(json.dumps(spec.row, sort_keys=True).encode()).hexdigest()
     case = Case(spec.base_dir.resolve(), spec.source, label=spec.row_label, source_sha256=digest)
@@ -177,7 +177,7 @@ def _chunk_stages(run: drive.Run, specs: list[CaseSpec], out_root: Path, force: 
     for i, spec in enumerate(specs):
         started[spec.name] = time.monotonic()
         try:
-            case, settings = load_spec(spec, options.settings_file)
+            case, settings = load_spec(spec, options)
             if options.strict and spec.folder is not None and not case.errors:  # an out-of-date edited copy: an error
                 case.problems += edits.findings(case, settings, options.templates_dir)
             failing = case.problems if options.strict else case.errors
@@ -346,7 +346,7 @@ def run_batch(source: Path, out: Path, options: BuildOptions, jobs: int | None =
 def _validate_one(spec: CaseSpec, options: BuildOptions) -> Outcome:
     started = time.monotonic()
     try:
-        case, settings = load_spec(spec, options.settings_file)
+        case, settings = load_spec(spec, options)
         if spec.folder is not None and not case.errors:
             case.problems += edits.findings(case, settings)
     except Exception as exc:  # noqa: BLE001

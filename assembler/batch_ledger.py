@@ -33,7 +33,7 @@ def after_batch(source: Path, out: Path, outcomes: list[Outcome], options: Build
 
 def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, options: BuildOptions,
          notes: list[str]) -> None:
-    case, settings = load_spec(spec, options.settings_file)
+    case, settings = load_spec(spec, options)
     ctx = Context(case, settings, cases_folder=cases_folder)
     if o.status == BatchStatus.built:
         record_build(ctx, Path(o.output), options.templates_dir)

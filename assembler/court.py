@@ -48,7 +48,7 @@ def court_papers(case_path: Path, out: Path | None = None, options: BuildOptions
     options = options or BuildOptions()
     progress = progress or Progress(False)
     progress.step("validate")
-    case = validate_case(Path(case_path), settings_file=options.settings_file, strict=options.strict)
+    case = validate_case(Path(case_path), options, strict=options.strict)
     settings = load_settings(options.settings_file, case.dir)
     return court_papers_of(case, settings, Path(out) if out else case.dir / "out", options, progress)
 

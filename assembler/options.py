@@ -11,8 +11,22 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class BuildOptions:
+class CommandOptions:
+    """What every command takes: the settings file its caller named. Made where the call comes in and
+    passed on whole down to casefile/settings.load_settings, the one place that reads the file."""
     settings_file: Path | None = None  # the firm's settings (None: looked for beside the case, then the user's)
+
+    @classmethod
+    def of(cls, settings_file: Path | str | None = None) -> CommandOptions:
+        """From what a caller typed: the path as given (a string or a Path, or None)."""
+        return cls(Path(settings_file) if settings_file else None)
+
+
+NO_OPTIONS = CommandOptions()  # nothing named: the settings file is looked up
+
+
+@dataclass(frozen=True)
+class BuildOptions(CommandOptions):
     templates_dir: Path | None = None  # a folder of templates used before the chosen set
     strict: bool = False  # warnings (the case's, its edited copies') are errors
     split_parts: bool = False  # a filing over the size limit is cut into numbered parts

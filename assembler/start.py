@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         found = build_arguments(sys.argv[1:] if argv is None else argv)
         if found is not None:
             from assembler.convert import early
+            from assembler.options import CommandOptions
 
-            early.start(*found)
+            early.start(found[0], CommandOptions.of(found[1]))
         from assembler.cli import main as cli_main
     except KeyboardInterrupt as exc:
         import atexit

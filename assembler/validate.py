@@ -10,6 +10,7 @@ from assembler.casefile.case import Case
 from assembler.casefile.forms import FillChecks
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings
+from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.pdf.fill import check_fills
 
 FILL_CHECKS: FillChecks = (check_fills,)
@@ -25,7 +26,7 @@ def load_case(case_path: Path, settings: Settings) -> Case:
     return casefile.load_case(case_path, settings, FILL_CHECKS)
 
 
-def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
+def validate_case(case: Path, options: CommandOptions = NO_OPTIONS, strict: bool = False,
                   settings: Settings | None = None) -> Case:
     """Read and check a case; raise InvalidCaseError listing every problem if it fails."""
-    return casefile.validate_case(case, settings_file, strict, settings, FILL_CHECKS)
+    return casefile.validate_case(case, options, strict, settings, FILL_CHECKS)

@@ -14,6 +14,7 @@ from assembler import build as stages
 from assembler.batch import CaseSpec, load_spec
 from assembler.casefile.normalize import paragraphs
 from assembler.casefile.read import load_file
+from assembler.options import NO_OPTIONS
 from assembler.progress import Progress
 from helpers import minimal
 
@@ -156,7 +157,7 @@ def _spreadsheet_letter(tmp_path, path) -> list[str]:
 
     [(number, row)] = read_rows(path)
     spec = CaseSpec("c", row=row, row_label=f"{path.name} row {number}", base_dir=tmp_path, source=path)
-    case, settings = load_spec(spec, None)
+    case, settings = load_spec(spec, NO_OPTIONS)
     assert not case.errors, [e.render() for e in case.errors]
     planned = stages.plan_build(case, settings, tmp_path / "out", tmp_path / "work", Progress(False))
     try:

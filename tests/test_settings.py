@@ -53,11 +53,11 @@ def test_lookup_order_flag_then_environment_then_folder(run, tmp_path, monkeypat
     env = _settings(tmp_path / "env.yaml", attorney={**FIRM, "name": "From Env"})
     flag = _settings(tmp_path / "flag.yaml", attorney={**FIRM, "name": "From Flag"})
     folder = write_case(tmp_path / "cases" / "c", _no_attorney())
-    from assembler.api import validate_case
+    from assembler.api import CommandOptions, validate_case
     assert validate_case(folder).data["attorney"]["name"] == "From Folder"
     monkeypatch.setenv("PDPACKET_SETTINGS", str(env))
     assert validate_case(folder).data["attorney"]["name"] == "From Env"
-    assert validate_case(folder, settings_file=flag).data["attorney"]["name"] == "From Flag"
+    assert validate_case(folder, CommandOptions(flag)).data["attorney"]["name"] == "From Flag"
 
 
 def test_user_config_settings_are_the_last_resort(tmp_path, monkeypatch):

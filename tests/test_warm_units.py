@@ -65,10 +65,11 @@ def test_the_settings_lookup_order_and_its_light_imports(tmp_path, monkeypatch):
 
 def test_the_early_start_leaves_a_build_that_names_a_convert_server_alone(tmp_path, monkeypatch):
     from assembler.convert import early
+    from assembler.options import CommandOptions
     settings = tmp_path / "s.yaml"
     settings.write_text("soffice:\n  server: 127.0.0.1:9\n")
     monkeypatch.setattr(early.warm.Office, "start", lambda self: pytest.fail("started a LibreOffice"))
-    early.start(tmp_path, settings)
+    early.start(tmp_path, CommandOptions(settings))
     assert early.adopt("/usr/bin/soffice") is None
 
 

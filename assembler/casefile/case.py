@@ -21,6 +21,7 @@ from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
 from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
 from assembler.errors import Finding, HasFindings, InputFileError, InvalidCaseError
+from assembler.options import NO_OPTIONS, CommandOptions
 
 _CHECK: SchemaCheck | None = None
 
@@ -78,10 +79,10 @@ def today() -> date:
     return date.fromisoformat(pinned) if pinned else date.today()
 
 
-def case_settings(case_path: Path, settings_file: Path | None = None) -> Settings:
+def case_settings(case_path: Path, options: CommandOptions = NO_OPTIONS) -> Settings:
     """The settings that apply to the case at `case_path` (a folder or a case file)."""
     case_path = Path(case_path)
-    return load_settings(settings_file, case_path if case_path.is_dir() else case_path.parent)
+    return load_settings(options.settings_file, case_path if case_path.is_dir() else case_path.parent)
 
 
 def locate(case_path: Path) -> tuple[Path, Path]:
@@ -167,12 +168,12 @@ def _explain_flow_comma(problem: Finding, flow_mappings: set[str]) -> Finding:
     return problem
 
 
-def validate_case(case: Path, settings_file: Path | None = None, strict: bool = False,
+def validate_case(case: Path, options: CommandOptions = NO_OPTIONS, strict: bool = False,
                   settings: Settings | None = None, fill_checks: FillChecks = ()) -> Case:
     """Load and check a case; raise InvalidCaseError listing every problem if it fails.
     `settings`: those of the case, when the caller has read them already (see case_settings)."""
     case_path = Path(case)
-    settings = settings or case_settings(case_path, settings_file)
+    settings = settings or case_settings(case_path, options)
     loaded = load_case(case_path, settings, fill_checks)
     failing = loaded.problems if strict else loaded.errors
     if failing:

@@ -14,6 +14,7 @@ from assembler.cli.group import (
     templates_option,
 )
 from assembler.errors import ExitCode
+from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import MB
 
 
@@ -25,7 +26,7 @@ def validate(case, settings_file, strict):
     """Check a case folder (or case file) and report every problem."""
     from assembler.api import validate_case
 
-    result = validate_case(case, settings_file=settings_file, strict=strict)
+    result = validate_case(case, CommandOptions.of(settings_file), strict=strict)
     for problem in result.problems:
         click.echo(problem.render(), err=True)
     click.echo(f"{result.file}: valid" + (f" ({len(result.warnings)} warning(s))" if result.warnings else ""))
@@ -41,12 +42,12 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, e
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.convert import early
 
-    early.start(case, settings_file)  # LibreOffice boots while the library is imported and the case read
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
+    early.start(case, options)  # LibreOffice boots while the library is imported and the case read
     try:
-        from assembler.api import BuildOptions, Progress
+        from assembler.api import Progress
         from assembler.api import build as build_case
 
-        options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email)
         result = build_case(case, out, options, progress=Progress(False if quiet else None))
     finally:
         early.discard()  # when the build failed before taking it over
@@ -77,7 +78,7 @@ def new(case, spreadsheet, force, settings_file):
         click.echo(str(new_spreadsheet(spreadsheet, force)))
         click.echo(f"fill one row per case, then `pdpacket batch {spreadsheet} -o OUT --validate-only`", err=True)
         return
-    for path in new_case(case, settings_file):
+    for path in new_case(case, CommandOptions.of(settings_file)):
         click.echo(str(path))
     click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
 
@@ -106,7 +107,7 @@ def _print_passages(passages) -> None:
 @templates_option
 def edit(case, document, force, refresh, settings_file, templates_dir):
     """Copy a document's current render into CASE/edits/ to edit it by hand (no DOCUMENT: list them)."""
-    from assembler.api import BuildOptions, start_edit
+    from assembler.api import start_edit
 
     started = start_edit(case, document, BuildOptions.of(settings_file, templates_dir), force=force, refresh=refresh)
     if started.copy is None:
@@ -130,7 +131,7 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
 @build_options("No progress lines.")
 def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
     """Write, in a file of its own, the joint motion (and proposed order) of each relief the court grants (for when the office agrees)."""
-    from assembler.api import BuildOptions, Progress, court_papers
+    from assembler.api import Progress, court_papers
 
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts)
     result = court_papers(case, out, options, progress=Progress(False if quiet else None))
@@ -156,7 +157,7 @@ def court(case, out, settings_file, strict, quiet, templates_dir, split_parts):
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
           split_parts, email):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
-    from assembler.api import FAILED, BatchFailed, BuildOptions, run_batch, summarize
+    from assembler.api import FAILED, BatchFailed, run_batch, summarize
     from assembler.vocab import BatchStatus
 
     notes: list[str] = []
@@ -193,7 +194,7 @@ def check(filing, limit_mb, split_parts, settings_file):
     from assembler.api import check_filing
     from assembler.errors import FilingCheckError
 
-    checked = check_filing(filing, limit_mb, split_parts, settings_file)
+    checked = check_filing(filing, limit_mb, split_parts, CommandOptions.of(settings_file))
     report = checked.report
     for part in checked.parts:
         click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")

@@ -10,6 +10,7 @@ from assembler.cli.group import (
     settings_option,
     templates_option,
 )
+from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import Role
 
 
@@ -52,7 +53,7 @@ def templates_list(settings_file, templates_dir, case):
     """For each role, the template file that will be used and where it comes from."""
     from assembler.api import list_templates
 
-    for role, choice in list_templates(settings_file, templates_dir, case).items():
+    for role, choice in list_templates(CommandOptions.of(settings_file), templates_dir, case).items():
         click.echo(f"{role:24} {choice.source:18} {choice.path}")
 
 
@@ -102,7 +103,7 @@ def templates_check(folder, settings_file, case):
     from assembler.api import check_templates
     from assembler.errors import TemplateError, errors_of
 
-    findings = check_templates(folder, settings_file, case)
+    findings = check_templates(folder, CommandOptions.of(settings_file), case)
     for finding in findings:
         click.echo(finding.render(), err=True)
     errors = errors_of(findings)
@@ -122,7 +123,7 @@ def templates_check(folder, settings_file, case):
 def sign(case, target, out, settings_file, templates_dir):
     """Print the pages to sign: for each person who signs in ink, a cover page saying what and how, then every
     page of the documents they sign, each with a page code for reading the signed pages back."""
-    from assembler.api import BuildOptions, sign_packet
+    from assembler.api import sign_packet
 
     packet = sign_packet(case, out, target, BuildOptions.of(settings_file, templates_dir))
     for section in packet.sections:

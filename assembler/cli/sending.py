@@ -10,6 +10,7 @@ from assembler.cli.group import (
     cli,
     settings_option,
 )
+from assembler.options import CommandOptions
 from assembler.vocab import MB
 
 # --- sending and following up ---------------------------------------------------------
@@ -28,7 +29,7 @@ def email(case, out, when, settings_file):
     """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml)."""
     from assembler.api import write_drafts
 
-    drafts = write_drafts(case, out, settings_file, when)
+    drafts = write_drafts(case, out, CommandOptions.of(settings_file), when)
     for note in drafts.notes:
         click.echo(note, err=True)
     for path in drafts.files:
@@ -52,7 +53,7 @@ def send(case, out, again, possibly_sent, dry_run, settings_file):
     server accepts it; run again after a failure, it sends the messages not yet accepted."""
     from assembler.api import send_case
 
-    sent = send_case(case, out, settings_file, again=again, dry_run=dry_run, possibly_sent=possibly_sent)
+    sent = send_case(case, out, CommandOptions.of(settings_file), again=again, dry_run=dry_run, possibly_sent=possibly_sent)
     for note in sent.notes:
         click.echo(note, err=True)
     for m in sent.messages:
@@ -84,9 +85,9 @@ def log(case, sent, method, response, day, note, file, settings_file):
         raise click.UsageError("--sent needs --method (portal, mail, hand, fax, eservice, email)")
     if file and not response:
         raise click.UsageError("--file goes with --response")
-    when = day.date() if day else None
-    event, notes = (log_sent(case, when, method, settings_file, note) if sent
-                    else log_response(case, response, when, note, file, settings_file))
+    when, options = day.date() if day else None, CommandOptions.of(settings_file)
+    event, notes = (log_sent(case, when, method, options, note) if sent
+                    else log_response(case, response, when, note, file, options))
     for line in notes:
         click.echo(line, err=True)
     what = f"sent by {event.method}" if sent else f"response: {event.outcome}"
@@ -108,7 +109,7 @@ def status(folder, as_json, as_csv, settings_file):
     from assembler.api import STATUS_FIELDS as FIELDS
     from assembler.api import status as case_statuses
 
-    found = case_statuses(folder, settings_file)
+    found = case_statuses(folder, CommandOptions.of(settings_file))
     rows = [c.row() for c in found.cases]
     if not found.ledger_found:
         click.echo(f"no ledger yet at {found.ledger}: nothing was built, sent or logged there", err=True)

@@ -9,6 +9,7 @@ from assembler.cli.group import (
     cli,
     settings_option,
 )
+from assembler.options import CommandOptions
 
 
 @cli.command()
@@ -20,7 +21,7 @@ def offices(settings_file, case, court):
     """List the Offices of the Chief Counsel a case can name: courts, sub-offices, rules."""
     from assembler.api import list_offices
 
-    for view in list_offices(settings_file, case, court):
+    for view in list_offices(CommandOptions.of(settings_file), case, court):
         indent = "  " if view.sub else ""
         first, *rest = view.lines()
         click.echo(f"{indent}{view.key:{22 - len(indent)}} {first}")
@@ -36,7 +37,7 @@ def law(settings_file, case):
     """List the legal rules pdpacket applies: text, authority, source, and the date each was checked."""
     from assembler.api import law_table
 
-    for lines in law_table(settings_file, case):
+    for lines in law_table(CommandOptions.of(settings_file), case):
         click.echo("\n".join(lines))
 
 
@@ -57,7 +58,7 @@ def convert_server(port, jobs, settings_file):
         click.echo(address)  # on stdout, alone: for scripts that started it with --port 0
         click.echo(said, err=True)
 
-    serve_conversions(port, jobs, settings_file, ready)
+    serve_conversions(port, jobs, CommandOptions.of(settings_file), ready)
     click.echo("stopped", err=True)
 
 
@@ -87,5 +88,5 @@ def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file):
     """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
     from assembler.web.server import serve as run_server
 
-    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, settings_file=settings_file,
+    run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, options=CommandOptions.of(settings_file),
                allow_hosts=allow_hosts)

@@ -18,21 +18,22 @@ from pathlib import Path
 from assembler import resources, workspace
 from assembler.casefile.lookup import find_settings_file
 from assembler.convert import soffice, warm
+from assembler.options import CommandOptions
 
 _office: warm.Office | None = None
 _owner = 0
 
 
-def start(case: Path, settings_file: Path | None) -> None:
+def start(case: Path, options: CommandOptions) -> None:
     """Start LibreOffice for a build of `case`, to be taken over by the build (adopt)."""
     global _office, _owner
     if _office is not None:
         return
     try:
-        options = _soffice_settings(find_settings_file(settings_file, case if case.is_dir() else case.parent))
-        if options.get("server"):
+        found = _soffice_settings(find_settings_file(options.settings_file, case if case.is_dir() else case.parent))
+        if found.get("server"):
             return
-        binary = soffice.find_soffice(options.get("path"))
+        binary = soffice.find_soffice(found.get("path"))
         python = warm.uno_python(binary)
         if python is None:
             return

@@ -16,6 +16,7 @@ from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
 from assembler.files import sha256
+from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.pdf import preflight
 from assembler.send import delivery, draft, office, smtp
 from assembler.send.built import Built, content_key, load_built
@@ -39,9 +40,9 @@ class Context:
     cases_folder: Path | None = None  # where the ledger is looked for (default: the folder holding the case)
 
     @classmethod
-    def load(cls, case_path: Path, settings_file: Path | None, strict: bool = False) -> Context:
-        settings = case_settings(Path(case_path), settings_file)  # read once: validation uses them too
-        return cls(validate_case(Path(case_path), settings_file, strict, settings), settings)
+    def load(cls, case_path: Path, options: CommandOptions, strict: bool = False) -> Context:
+        settings = case_settings(Path(case_path), options)  # read once: validation uses them too
+        return cls(validate_case(Path(case_path), options, strict, settings), settings)
 
     @property
     def a_number(self) -> str:
@@ -92,9 +93,9 @@ class Drafts:
     notes: list[str]
 
 
-def write_drafts(case_path: Path, out: Path | None = None, settings_file: Path | None = None,
+def write_drafts(case_path: Path, out: Path | None = None, options: CommandOptions = NO_OPTIONS,
                  when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
-    ctx = Context.load(case_path, settings_file)
+    ctx = Context.load(case_path, options)
     return drafts_for(ctx, Path(out) if out else ctx.case.dir / "out", when, templates_dir)
 
 
@@ -153,11 +154,11 @@ class Sent:
     notes: list[str]
 
 
-def send_case(case_path: Path, out: Path | None = None, settings_file: Path | None = None, again: bool = False,
+def send_case(case_path: Path, out: Path | None = None, options: CommandOptions = NO_OPTIONS, again: bool = False,
               dry_run: bool = False, possibly_sent: str | None = None) -> Sent:
     """Send the built filing; a retry sends only the messages not yet accepted (`again`: all of them).
     `possibly_sent` ("arrived" or "resend") is the user's word on messages whose delivery is unknown."""
-    ctx = Context.load(case_path, settings_file)
+    ctx = Context.load(case_path, options)
     _require_consent(ctx)
     office.require_email_route(ctx.case, ctx.settings)
     built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
@@ -258,9 +259,9 @@ def _require_preflight(built: Built) -> None:
 
 # --- what happened outside pdpacket ---------------------------------------------------
 
-def log_sent(case_path: Path, day: date | None, method: str, settings_file: Path | None = None,
+def log_sent(case_path: Path, day: date | None, method: str, options: CommandOptions = NO_OPTIONS,
              note: str | None = None, out: Path | None = None) -> tuple[Event, list[str]]:
-    ctx = Context.load(case_path, settings_file)
+    ctx = Context.load(case_path, options)
     sha = None
     try:
         built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
@@ -272,8 +273,8 @@ def log_sent(case_path: Path, day: date | None, method: str, settings_file: Path
 
 
 def log_response(case_path: Path, outcome: str, day: date | None, note: str | None = None, file: Path | None = None,
-                 settings_file: Path | None = None) -> tuple[Event, list[str]]:
-    ctx = Context.load(case_path, settings_file)
+                 options: CommandOptions = NO_OPTIONS) -> tuple[Event, list[str]]:
+    ctx = Context.load(case_path, options)
     when = _day(day)
     copied = _keep_decision(ctx.case.dir, Path(file), when, outcome) if file else None
     event = ctx.record(ctx.event(Kind.response, day=when, outcome=outcome, note=note,

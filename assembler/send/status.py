@@ -19,6 +19,7 @@ from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import signers
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError
+from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.send import built as built_mod
 from assembler.send import delivery
 from assembler.send.ledger import Event, Kind, Ledger, ledger_path
@@ -152,18 +153,18 @@ def sort_key(st: CaseStatus) -> tuple:
     return (st.group, not st.detained, st.due_on or "9999", st.next_hearing or "9999", st.case)
 
 
-def status(folder: Path, settings_file: Path | None = None) -> StatusList:
+def status(folder: Path, options: CommandOptions = NO_OPTIONS) -> StatusList:
     """The cases of a cases folder; or, given a case folder, that case alone (its ledger is its parent's)."""
     folder = Path(folder)
     one = folder.is_dir() and find_case_file(folder) is not None
     folders = [folder] if one else case_folders(folder)
-    settings = load_settings(settings_file, folders[0] if folders else folder / "case")
+    settings = load_settings(options.settings_file, folders[0] if folders else folder / "case")
     where = ledger_path(settings, folder.resolve().parent if one else folder)
     ledger = Ledger.open(where, create=False)
     rows = []
     try:
         for sub in folders:
-            rows.append(status_of(sub, settings_file, ledger))
+            rows.append(status_of(sub, options, ledger))
     finally:
         if ledger is not None:
             ledger.close()
@@ -171,9 +172,9 @@ def status(folder: Path, settings_file: Path | None = None) -> StatusList:
     return StatusList(folder, where, ledger is not None, rows)
 
 
-def status_of(sub: Path, settings_file: Path | None, ledger: Ledger | None) -> CaseStatus:
+def status_of(sub: Path, options: CommandOptions, ledger: Ledger | None) -> CaseStatus:
     try:
-        settings = load_settings(settings_file, sub)
+        settings = load_settings(options.settings_file, sub)
         case = load_case(sub, settings)
     except PdpacketError as exc:
         return CaseStatus(sub.name, due=[f"fix: {exc.message}"], due_on=today().isoformat(), group=NOW)

@@ -256,8 +256,8 @@ def sign(case_path: Path, out: Path | None = None, target: Path | None = None, o
     """The `pdpacket sign` command: validate the case, then make its signing packet (on the one driver:
     its work folder, LibreOffice for the covers, deadline)."""
     options = options or BuildOptions()
-    settings = case_settings(Path(case_path), options.settings_file)
-    case = validate_case(Path(case_path), options.settings_file, settings=settings)
+    settings = case_settings(Path(case_path), options)
+    case = validate_case(Path(case_path), options, settings=settings)
     out = Path(out) if out else case.dir / "out"
 
     def packet(run: drive.Run) -> Packet:

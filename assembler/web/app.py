@@ -27,13 +27,13 @@ from assembler.web.state import HERE, Config, State, require_csrf, state_of
 async def cases_page(request: Request) -> Response:
     st = state_of(request)
     query = request.query_params.get("q", "")
-    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.settings_file, query)
+    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.options, query)
     return st.page(request, "cases.html", rows=rows, query=query, root=st.root)
 
 
 async def cases_json(request: Request) -> Response:
     st = state_of(request)
-    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.settings_file,
+    rows = await run_in_threadpool(cases.list_cases, st.root, st.config.options,
                                    request.query_params.get("q", ""))
     return JSONResponse({"folder": str(st.root), "cases": [r.to_json() for r in rows]})
 
@@ -56,7 +56,7 @@ async def new_case(request: Request) -> Response:
     if error:
         return st.page(request, "new.html", status=400, name=name, error=error)
     try:
-        await run_in_threadpool(cases.new_case, st.root / name, st.config.settings_file)
+        await run_in_threadpool(cases.new_case, st.root / name, st.config.options)
     except (OSError, PdpacketError) as exc:
         return st.page(request, "new.html", status=400, name=name,
                        error=f"The case folder could not be created: {getattr(exc, 'message', exc)}")
@@ -107,10 +107,11 @@ async def thumbnail(request: Request) -> Response:
 
 def _templates_report(st: State) -> dict:
     report: dict = {"settings": str(st.config.firm_settings or ""), "roles": [], "findings": [], "error": ""}
+    firm = api.CommandOptions.of(st.config.firm_settings)  # the cases folder's settings, without a case
     try:
-        chosen = api.list_templates(st.config.firm_settings)
+        chosen = api.list_templates(firm)
         report["roles"] = [{"role": str(role), "source": c.source, "path": str(c.path)} for role, c in chosen.items()]
-        report["findings"] = [cases.finding_json(f) for f in api.check_templates(None, st.config.firm_settings)]
+        report["findings"] = [cases.finding_json(f) for f in api.check_templates(None, firm)]
     except PdpacketError as exc:
         report["error"] = exc.message
     return report

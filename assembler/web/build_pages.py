@@ -42,9 +42,9 @@ async def build_page(request: Request) -> Response:
     name = request.path_params["name"]
     folder = st.case_dir(name)
     sent, status = st.sent.pop(name, (None, 200))  # shown once, after the redirect that follows Send
-    row = await run_in_threadpool(cases.case_status, folder, st.config.settings_file)
+    row = await run_in_threadpool(cases.case_status, folder, st.config.options)
     last = await run_in_threadpool(last_build, folder)
-    blocked = await run_in_threadpool(cases.send_available, folder, st.config.settings_file)
+    blocked = await run_in_threadpool(cases.send_available, folder, st.config.options)
     job = st.builds.get(name)
     return st.page(request, "build.html", status=status, name=name, row=row, last=last, job=job, steps=STEP_WORDS,
                    send_blocked=blocked, sent=sent)
@@ -54,7 +54,7 @@ _sending: set[Path] = set()  # cases being sent: a second press meanwhile must n
 _sending_lock = threading.Lock()
 
 
-def _send(folder: Path, settings_file: Path | None, again: bool) -> dict:
+def _send(folder: Path, options: api.CommandOptions, again: bool) -> dict:
     """`pdpacket send` for the Send button: what went, or the message saying why nothing did."""
     key = folder.resolve()
     with _sending_lock:
@@ -62,7 +62,7 @@ def _send(folder: Path, settings_file: Path | None, again: bool) -> dict:
             return {"ok": False, "message": "This case is being sent already: wait for the result.", "problems": []}
         _sending.add(key)
     try:
-        result = api.send_case(folder, settings_file=settings_file, again=again)
+        result = api.send_case(folder, options=options, again=again)
     except PdpacketError as exc:
         return {"ok": False, "message": exc.message,
                 "problems": [cases.finding_json(p) for p in getattr(exc, "problems", [])]}
@@ -85,9 +85,9 @@ async def send(request: Request) -> Response:
     if job and job.active:
         sent = {"ok": False, "message": "A build of this case is running: send once it has finished.", "problems": []}
     else:
-        blocked = await run_in_threadpool(cases.send_available, folder, st.config.settings_file)
+        blocked = await run_in_threadpool(cases.send_available, folder, st.config.options)
         sent = ({"ok": False, "message": blocked, "problems": []} if blocked else
-                await run_in_threadpool(_send, folder, st.config.settings_file, form.get("again") == "on"))
+                await run_in_threadpool(_send, folder, st.config.options, form.get("again") == "on"))
     code = 200 if sent["ok"] else 409
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(sent, status_code=code)

@@ -66,7 +66,7 @@ def case_folders(root: Path) -> list[Path]:
     return found
 
 
-def case_status(folder: Path, settings_file: Path | None = None, ledger_row: CaseStatus | None = None) -> CaseRow:
+def case_status(folder: Path, options: api.CommandOptions = api.NO_OPTIONS, ledger_row: CaseStatus | None = None) -> CaseRow:
     """Where one case stands: `validate` says invalid (and why, field by field); the ledger's line of
     `pdpacket status` says built, sent, answered and what is due. `list_cases` passes each case its
     line from one `api.status` of the whole folder; a single case asks for its own."""
@@ -78,7 +78,7 @@ def case_status(folder: Path, settings_file: Path | None = None, ledger_row: Cas
     row.respondent = " ".join(str(respondent.get(k) or "") for k in ("given_names", "family_names")).strip()
     row.a_number = str(respondent.get("a_number") or "")
     try:
-        case = api.validate_case(folder, settings_file=settings_file)
+        case = api.validate_case(folder, options)
     except InvalidCaseError as exc:
         row.problems = exc.problems
         row.errors, row.warnings = len(errors_of(exc.problems)), len(warnings_of(exc.problems))
@@ -102,7 +102,7 @@ def case_status(folder: Path, settings_file: Path | None = None, ledger_row: Cas
         row.pages = manifest.get("filing", {}).get("pages")
     if ledger_row is None:
         try:
-            ledger_row = api.case_status(folder, settings_file)
+            ledger_row = api.case_status(folder, options)
         except PdpacketError as exc:  # a damaged ledger: the case itself is still fine to work on
             row.note, row.due = f"{row.note} (the ledger cannot be read: {exc.message})", ""
             return row
@@ -134,17 +134,17 @@ def last_manifest(folder: Path) -> dict | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def list_cases(root: Path, settings_file: Path | None = None, query: str = "") -> list[CaseRow]:
+def list_cases(root: Path, options: api.CommandOptions = api.NO_OPTIONS, query: str = "") -> list[CaseRow]:
     """Every case, detained first; then what is due now, then those waiting for an answer, then the
     answered ones; then by next hearing (soonest first) and by name."""
     folders = case_folders(root)
     lines: dict[str, CaseStatus] = {}
     if folders:
         try:  # one look at the ledger for the whole list (looking never starts one)
-            lines = {st.case: st for st in api.status(root, settings_file).cases}
+            lines = {st.case: st for st in api.status(root, options).cases}
         except PdpacketError:
             pass  # a damaged ledger: each valid case says so (case_status asks again and reports it)
-    rows = [case_status(folder, settings_file, lines.get(folder.name)) for folder in folders]
+    rows = [case_status(folder, options, lines.get(folder.name)) for folder in folders]
     if query:
         rows = [r for r in rows if matches(r, query)]
     far = date.max.isoformat()
@@ -162,18 +162,18 @@ def matches(row: CaseRow, query: str) -> bool:
 
 # --- creating and sending ------------------------------------------------------------------
 
-def new_case(folder: Path, settings_file: Path | None = None) -> list[Path]:
+def new_case(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -> list[Path]:
     """The scaffold of `pdpacket new`: a commented case.yaml to fill, exhibits/ and a README."""
-    return api.new_case(folder, settings_file)
+    return api.new_case(folder, options)
 
 
-def send_available(folder: Path, settings_file: Path | None = None) -> str | None:
+def send_available(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -> str | None:
     """Why the Send button is not offered for this case, or None when it is: the case is served by
     e-mail, the settings name an outgoing mail server, and a filing is built. What `pdpacket send`
     checks beyond that (filing up to date, not sent before) it says itself when the button is pressed."""
     try:
-        case = api.validate_case(folder, settings_file=settings_file)
-        settings = api.case_settings(folder, settings_file)
+        case = api.validate_case(folder, options)
+        settings = api.case_settings(folder, options)
     except PdpacketError:
         return "Fix the case first: sending needs a valid case."
     method = case.data["service"]["method"]

@@ -87,9 +87,9 @@ def tabs_of(data: dict) -> dict[str, str]:
     return tabs
 
 
-def findings_of(folder: Path, settings_file: Path | None) -> list[Finding]:
+def findings_of(folder: Path, options: api.CommandOptions) -> list[Finding]:
     try:
-        return api.validate_case(folder, settings_file=settings_file).problems
+        return api.validate_case(folder, options).problems
     except InvalidCaseError as exc:
         return exc.problems
     except PdpacketError as exc:
@@ -100,7 +100,7 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
     fields = form.case_fields()
     placed, general = form.attach(findings, form.concrete_paths(fields, data))
     try:
-        settings = api.case_settings(folder, st.config.settings_file)
+        settings = api.case_settings(folder, st.config.options)
         choices = {"office": sorted(settings.offices), "template_set": sorted(settings.template_sets)}
         defaults = {"attorney": settings.attorney or {}}
     except PdpacketError as exc:
@@ -144,7 +144,7 @@ async def edit_page(request: Request) -> Response:
 
     def load():
         file = case_file_of(folder)
-        return read_raw(file), findings_of(folder, st.config.settings_file), sha256_of(file)
+        return read_raw(file), findings_of(folder, st.config.options), sha256_of(file)
     data, findings, base = await run_in_threadpool(load)
     saved = request.query_params.get("saved")
     return st.page(request, "edit.html", **edit_context(st, name, folder, data, findings, base, saved=saved))
@@ -154,7 +154,7 @@ async def case_json(request: Request) -> Response:
     st = request.app.state.pdpacket
     name = request.path_params["name"]
     folder = st.case_dir(name)
-    row = await run_in_threadpool(cases.case_status, folder, st.config.settings_file)
+    row = await run_in_threadpool(cases.case_status, folder, st.config.options)
     data = await run_in_threadpool(read_raw, case_file_of(folder))
     return JSONResponse({**row.to_json(), "data": data, "sha256": cases.base_sha(folder),
                          "files": uploads.case_files(folder)})
@@ -199,11 +199,11 @@ async def save_case(request: Request) -> Response:
         raise HTTPException(500, f"{file} could not be written: {exc.strerror}") from exc
     if isinstance(outcome, Refused):
         findings = _form_findings(file, outcome.problems) + await run_in_threadpool(
-            api.check_case_data, folder, outcome.doc, st.config.settings_file, file.name)
+            api.check_case_data, folder, outcome.doc, st.config.options, file.name)
         return st.page(request, "edit.html", status=400, **edit_context(
             st, name, folder, outcome.doc, findings, base, saved="no", **_as_posted(answers)))
     if isinstance(outcome, Conflict):
-        findings = await run_in_threadpool(api.check_case_data, folder, outcome.doc, st.config.settings_file,
+        findings = await run_in_threadpool(api.check_case_data, folder, outcome.doc, st.config.options,
                                            file.name)
         return st.page(request, "edit.html", status=409, **edit_context(
             st, name, folder, outcome.doc, findings, base, conflict=outcome, file_name=file.name,
@@ -222,7 +222,7 @@ async def check_case(request: Request) -> Response:
     changes = changes_of(fields, raw, answers, rendered_of(fields, raw, answers, check=False))
     doc = apply_plain(raw, changes, fields)
     findings = _form_findings(file, changes.problems) + await run_in_threadpool(
-        api.check_case_data, folder, doc, st.config.settings_file, file.name)
+        api.check_case_data, folder, doc, st.config.options, file.name)
     placed, general = form.attach(findings, form.concrete_paths(fields, doc))
     return JSONResponse({
         "errors": len(errors_of(findings)), "warnings": len(warnings_of(findings)),

@@ -76,11 +76,11 @@ class PublishingProgress(Progress):
 
 
 class Builds:
-    def __init__(self, jobs: int = 2, settings_file: Path | None = None):
+    def __init__(self, jobs: int = 2, options: api.CommandOptions = api.NO_OPTIONS):
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pdpacket-build")
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
-        self.settings_file = settings_file
+        self.options = options
         self.offices = api.LibreOfficePool()
 
     def start(self, name: str, folder: Path) -> Job:
@@ -100,9 +100,9 @@ class Builds:
     def _run(self, job: Job, folder: Path) -> None:
         lo, settings = None, None
         try:
-            settings = case_settings(folder, self.settings_file)
+            settings = case_settings(folder, self.options)
             lo = self.offices.take(settings)
-            result = api.build(folder, options=api.BuildOptions(self.settings_file, lo=lo),
+            result = api.build(folder, options=api.BuildOptions(self.options.settings_file, lo=lo),
                                progress=PublishingProgress(job, self.lock))
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker; the page says so, stderr has the details
             told = said(exc)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from assembler.api import NO_OPTIONS, CommandOptions
 from assembler.web.app import Config, create_app
 from assembler.web.security import ANY_ADDRESS, new_token, split_host
 
@@ -68,12 +69,12 @@ def announce(cases: Path, host: str, port: int, token: str) -> str:
 
 
 def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, jobs: int = 2,
-          settings_file: Path | None = None, token: str | None = None, allow_hosts: tuple[str, ...] = ()) -> None:
+          options: CommandOptions = NO_OPTIONS, token: str | None = None, allow_hosts: tuple[str, ...] = ()) -> None:
     token = token or new_token()
     sock = bind(host, port)
     port = sock.getsockname()[1]  # the one chosen, for --port 0
     url = announce(cases, host, port, token)
-    config = Config(cases.resolve(), token, jobs, settings_file, host=host, port=port, allow_hosts=allow_hosts)
+    config = Config(cases.resolve(), token, jobs, options, host=host, port=port, allow_hosts=allow_hosts)
     app = create_app(config)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

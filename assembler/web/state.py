@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from assembler import __version__
+from assembler import __version__, api
 from assembler.web import cases, security
 from assembler.web.jobs import Builds
 
@@ -22,7 +22,7 @@ class Config:
     root: Path  # the cases folder
     token: str
     jobs: int = 2
-    settings_file: Path | None = None
+    options: api.CommandOptions = api.NO_OPTIONS  # what `serve` was given: the settings file
     # Where it listens, and the other names it answers to (--allow-host): requests naming
     # anything else in their Host header get 400 (security.Guard).
     host: str = "127.0.0.1"
@@ -32,8 +32,8 @@ class Config:
     @property
     def firm_settings(self) -> Path | None:
         """The settings the cases use: --settings, or pdpacket.yaml in the cases folder (see settings.py)."""
-        if self.settings_file:
-            return self.settings_file
+        if self.options.settings_file:
+            return self.options.settings_file
         beside = self.root / "pdpacket.yaml"
         return beside if beside.is_file() else None
 
@@ -42,7 +42,7 @@ class State:
     def __init__(self, config: Config):
         self.config = config
         self.root = config.root.resolve()
-        self.builds = Builds(config.jobs, config.settings_file)
+        self.builds = Builds(config.jobs, config.options)
         # What the last press of Send did, per case, for the page the browser is sent to next:
         # the answer to the POST is a redirect, so reloading that page cannot send again.
         self.sent: dict[str, tuple[dict, int]] = {}
