@@ -117,27 +117,28 @@ def _bond(**changes):
                       "request.bond_amount": 3000, **changes})
 
 
-def test_a_bond_stipulation_after_an_entry_without_inspection_warns_with_the_split_in_the_courts(run, tmp_path):
-    # Matter of Yajure Hurtado is followed in some circuits and rejected in others (law.yaml's note):
-    # pdpacket cannot tell which applies, so it warns, with the rule, the split and what remains.
+def test_a_bond_stipulation_for_an_entry_without_inspection_is_an_error_with_the_reason_and_the_split(run, tmp_path):
     data = _bond(**{"respondent.entry": {"date": "2019-05-01", "manner": "without_inspection"}})
     result = run("validate", write_case(tmp_path / "c", data))
+    assert result.code == ExitCode.invalid_case
+    assert "request.relief[0]: a bond stipulation is not available to a respondent who entered without " \
+           "inspection" in result.err
+    assert "Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025)" in result.err
+    # The courts' split travels with the rule (law.yaml's contested), and the way out where it is rejected.
+    assert "Contested:" in result.err and "Second Circuit" in result.err and "Fifth" in result.err
+    assert "release or parole" in result.err  # what remains
+    assert "law.entries.bond.present_without_admission.refuses: false" in result.err
+
+
+def test_a_firm_where_the_courts_reject_the_rule_is_warned_instead(run, tmp_path):
+    data = _bond(**{"respondent.entry": {"date": "2019-05-01", "manner": "without_inspection"}})
+    s = _settings(tmp_path / "s.yaml", law={"entries": {"bond.present_without_admission": {"refuses": False}}})
+    result = run("validate", write_case(tmp_path / "c", data), "--settings", s)
     assert result.code == 0, result.err
     assert "request.relief[0]: warning: a bond stipulation may not be available to a respondent who entered " \
            "without inspection" in result.err
-    assert "Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025)" in result.err
-    assert "Contested:" in result.err and "Second Circuit" in result.err and "Fifth" in result.err
-    assert "release or parole" in result.err  # and what remains
-
-
-def test_a_firm_where_the_rule_holds_makes_it_refuse_the_bond_stipulation(run, tmp_path):
-    data = _bond(**{"respondent.entry": {"date": "2019-05-01", "manner": "without_inspection"}})
-    s = _settings(tmp_path / "s.yaml", law={"entries": {"bond.present_without_admission": {"contested": ""}}})
-    result = run("validate", write_case(tmp_path / "c", data), "--settings", s)
-    assert result.code == ExitCode.invalid_case, result.err
-    assert "request.relief[0]: a bond stipulation is not available to a respondent who entered without " \
-           "inspection" in result.err
-    assert "release or parole" in result.err
+    assert "Contested:" in result.err
+    assert "refuses: no" in run("law", "--settings", s).out
 
 
 @pytest.mark.parametrize("entry", [DELETE, {"manner": "unknown"}])

@@ -19,7 +19,7 @@ from assembler.errors import Finding
 from assembler.vocab import Severity
 
 FIELDS = ("kind", "text", "authority", "source", "quote", "checked_on", "verified", "note", "applies_to",
-          "remaining", "applies", "contested")
+          "remaining", "applies", "contested", "refuses")
 REQUIRED = ("text", "authority", "source")  # an entry a firm adds must say what, by what, and from where
 STALE_AFTER_MONTHS = 6
 SHIPPED = "pdpacket's law data (assembler/data/law.yaml)"
@@ -157,6 +157,8 @@ def describe(key: str, entry: dict, changed: list[str] | None, today: date, mont
         out.append(f"  note: {entry['note']}")
     if entry.get("contested"):
         out.append(f"  contested: {entry['contested']}")
+    if entry.get("refuses") is False:
+        out.append("  refuses: no (a warning only, as the firm's settings say)")
     if entry.get("remaining"):
         out.append(f"  what remains: {entry['remaining']}")
     if changed:

@@ -94,19 +94,17 @@ def _bond_entry(c: Checker, i: int) -> None:
         return  # admitted: the law data holds no rule against it
     said = f"{entry['text']} ({entry['authority']}"
     said += f"; {entry['note']})" if entry.get("note") else ")"
-    if manner == "without_inspection" and entry.get("contested"):
-        # Courts disagree on the rule: where the respondent is detained decides it, and pdpacket does not
-        # know the circuits' answers as data, so it warns with the split instead of blocking the request.
+    if manner == "without_inspection" and entry.get("refuses") is False:
+        # A firm where courts reject the rule (law.entries.<key>.refuses: false) is warned, not stopped.
         c.warn(f"request.relief[{i}]", f"a bond stipulation may not be available to a respondent who entered "
-                                       f"without inspection (respondent.entry.manner): {entry['text']} "
-                                       f"({entry['authority']}). Contested: {entry['contested']}. Where the rule "
-                                       f"applies, what remains: {entry.get('remaining') or 'see the law data'}; "
-                                       "remove stipulate_to_bond there")
+                                       f"without inspection (respondent.entry.manner): {_bond_said(entry)}. "
+                                       "Your firm's settings say the rule does not refuse it here (refuses: false)")
     elif manner == "without_inspection":
         c.add(f"request.relief[{i}]", f"a bond stipulation is not available to a respondent who entered without "
-                                      f"inspection (respondent.entry.manner): {said}. What remains: "
-                                      f"{entry.get('remaining') or 'see the law data'}. Remove stipulate_to_bond, "
-                                      "or correct respondent.entry.manner if the respondent was admitted")
+                                      f"inspection (respondent.entry.manner): {_bond_said(entry)}. Remove "
+                                      "stipulate_to_bond, or correct respondent.entry.manner if the respondent was "
+                                      "admitted; where the courts that decide the respondent's case reject the rule, "
+                                      f"set law.entries.{key}.refuses: false in the firm's settings")
     elif manner == "paroled":
         c.warn("respondent.entry.manner", f"the respondent was paroled and the request asks for a bond "
                                           f"stipulation: {entry['text']}")
@@ -115,6 +113,14 @@ def _bond_entry(c: Checker, i: int) -> None:
                                           f", so pdpacket cannot tell whether the bond stipulation asked is "
                                           f"available: {said}. Record it as respondent.entry.manner: admitted, "
                                           "paroled or without_inspection")
+
+
+def _bond_said(entry: dict) -> str:
+    """The rule, its authority, how courts are split on it and what remains, as the law data says."""
+    said = f"{entry['text']} ({entry['authority']})"
+    if entry.get("contested"):
+        said += f". Contested: {entry['contested']}"
+    return said + f". What remains: {entry.get('remaining') or 'see the law data'}"
 
 
 def _detained(c: Checker) -> None:
