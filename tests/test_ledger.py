@@ -267,3 +267,18 @@ def test_status_tells_of_a_request_sent_in_part(run, tmp_path, monkeypatch):
     text = _status(run, folder).out
     assert "possibly: A111111111; not built; sent in part; no answer" in text
     assert "    sent in part: message 1 of 7 was sent on 2026-11-27; message 2 of 7 is possibly sent" in text
+
+
+@pytest.mark.parametrize("flags", [("--sent", "--method", "mail"), ("--response", "granted")])
+def test_log_refuses_a_date_in_the_future(run, tmp_path, monkeypatch, flags):
+    # Today is pinned to 2026-11-28 (conftest): the 29th has not happened yet; the 28th has.
+    folder = _cases(tmp_path, monkeypatch, c=minimal())
+    decision = tmp_path / "decision.pdf"
+    decision.write_bytes(b"%PDF-1.4 the office agrees")
+    extra = ("--file", decision) if "--response" in flags else ()
+    result = run("log", folder / "c", *flags, "--date", "2026-11-29", *extra)
+    assert result.code == ExitCode.usage
+    assert "--date 2026-11-29 is in the future (today is 2026-11-28)" in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert not (folder / "pdpacket.db").exists() and not (folder / "c" / "responses").exists()
+    assert run("log", folder / "c", *flags, "--date", "2026-11-28").code == 0

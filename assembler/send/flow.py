@@ -14,7 +14,7 @@ from assembler import atomic
 from assembler.casefile.case import Case, case_settings, today
 from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
-from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError
+from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError
 from assembler.files import sha256
 from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.pdf import preflight
@@ -261,6 +261,7 @@ def _require_preflight(built: Built) -> None:
 
 def log_sent(case_path: Path, day: date | None, method: str, options: CommandOptions = NO_OPTIONS,
              note: str | None = None, out: Path | None = None) -> tuple[Event, list[str]]:
+    when = _day(day, "the day the request was sent")
     ctx = Context.load(case_path, options)
     sha = None
     try:
@@ -268,22 +269,28 @@ def log_sent(case_path: Path, day: date | None, method: str, options: CommandOpt
         sha = built.sha256
     except InputFileError:
         pass  # a request prepared elsewhere can be recorded too
-    event = ctx.record(ctx.event(Kind.sent_other, day=_day(day), method=method, note=note, filing_sha256=sha))
+    event = ctx.record(ctx.event(Kind.sent_other, day=when, method=method, note=note, filing_sha256=sha))
     return event, ctx.notes
 
 
 def log_response(case_path: Path, outcome: str, day: date | None, note: str | None = None, file: Path | None = None,
                  options: CommandOptions = NO_OPTIONS) -> tuple[Event, list[str]]:
+    when = _day(day, "the day the answer is dated")
     ctx = Context.load(case_path, options)
-    when = _day(day)
     copied = _keep_decision(ctx.case.dir, Path(file), when, outcome) if file else None
     event = ctx.record(ctx.event(Kind.response, day=when, outcome=outcome, note=note,
                                  file=_shown(copied, ctx.case.dir) if copied else None))
     return event, ctx.notes
 
 
-def _day(value: date | None) -> str:
-    return (value or today()).isoformat()
+def _day(value: date | None, what: str) -> str:
+    """The event's day: today by default; never a day still to come (a typo that would make `status`
+    count from it), before anything is read or written."""
+    now = today()
+    if value and value > now:
+        raise UsageError(f"--date {value.isoformat()} is in the future (today is {now.isoformat()}): "
+                         f"give {what}, or leave --date out for today")
+    return (value or now).isoformat()
 
 
 def _keep_decision(case_dir: Path, file: Path, day: str, outcome: str) -> Path:
