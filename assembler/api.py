@@ -32,7 +32,7 @@ from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.signers import NOT_READ_YET as SIGNATURES_NOT_READ_YET
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError
+from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError, UsageError
 from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split
@@ -296,6 +296,7 @@ class StartedEdit:
 
     copy: Path | None
     names: list[str]
+    edited: dict = field(default_factory=dict)  # name -> documents.edits.Edit: those already hand-edited
     kept: Path | None = None
     passages: list = field(default_factory=list)  # documents.edits.Passage
 
@@ -315,14 +316,13 @@ def start_edit(case: Path, document: str | None, options: BuildOptions | None = 
     def edit(run: drive.Run) -> StartedEdit:
         planned = run.plan(loaded, settings, run.work / "out")
         names = list(build_stages.editable_documents(planned))
+        edited = {e.name: e for e in edits.examine_case(loaded, settings, options.templates_dir)}
         if document is None:
-            return StartedEdit(None, names)
+            return StartedEdit(None, names, edited)
         name = _document_name(document, names)
         dest = loaded.dir / edits.EDITS_DIR / name
         if dest.exists() and not (force or refresh):
-            raise OutputError(f"{dest} already exists and holds your edits: edit it, pass --refresh for a fresh "
-                              "render beside it (when the case changed), or delete it (or pass --force) to start "
-                              "again from a fresh render")
+            raise UsageError(edited.get(name, edits.Edit(name, dest, recorded=False)).already_edited(case))
         try:
             dest.parent.mkdir(exist_ok=True)
             fresh = build_stages.render_for_edit(planned, name)

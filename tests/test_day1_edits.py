@@ -69,8 +69,8 @@ def test_edit_never_overwrites_an_edited_copy(run, tmp_path):
     _add_paragraphs(copy, "MY EDIT", 1)
     before = copy.read_bytes()
     again = run("edit", folder, "letter")
-    assert again.code == ExitCode.output_not_writable
-    assert "already exists and holds your edits" in again.err
+    assert again.code == ExitCode.usage
+    assert f"{copy} is already the hand-edited copy of 01-request-letter" in again.err
     assert copy.read_bytes() == before
     assert run("edit", folder, "letter", "--force").code == 0
     assert copy.read_bytes() != before

@@ -144,12 +144,36 @@ def test_refresh_renders_a_fresh_copy_keeps_the_old_one_and_lists_the_passages(r
         str(folder / "edits" / "01-request-letter.old-2026-11-28-2.docx")).paragraphs)
 
 
-def test_edit_without_refresh_still_refuses_to_replace_the_hand_edited_copy(run, tmp_path):
-    folder, _ = _cases(tmp_path)
+def test_edit_of_a_document_already_hand_edited_says_so_and_how_to_go_on(run, tmp_path):
+    folder, data = _cases(tmp_path)
     assert run("edit", folder, "01-request-letter").code == 0
-    result = run("edit", folder, "01-request-letter")
-    assert result.code == ExitCode.output_not_writable
-    assert "pass --refresh for a fresh render beside it" in result.err
+    copy = folder / "edits" / "01-request-letter.docx"
+    _hand_edit(copy)
+    mine = copy.read_bytes()
+    result = run("edit", folder, "letter")
+    assert result.code == ExitCode.usage
+    [line] = result.err.splitlines()
+    assert line.startswith(f"error: {copy} is already the hand-edited copy of 01-request-letter "
+                           "(made from the case as it is now): open it in Word to go on editing it; ")
+    assert f"`pdpacket edit {folder} 01-request-letter --refresh`" in line and "--force" in line
+    assert copy.read_bytes() == mine
+    _move_hearing_and_serve_by_email(folder, data)
+    stale = run("edit", folder, "01-request-letter")
+    assert stale.code == ExitCode.usage
+    assert "(the case changed since it was made: hearing date" in stale.err
+    assert copy.read_bytes() == mine
+
+
+def test_the_list_of_documents_marks_the_hand_edited_ones_current_or_stale(run, tmp_path):
+    folder, data = _cases(tmp_path)
+    assert run("edit", folder, "01-request-letter").code == 0
+    listed = run("edit", folder)
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines() == ["01-request-letter.docx  (hand-edited: edits/01-request-letter.docx, current)",
+                                       "99-certificate-of-service.docx"]
+    _move_hearing_and_serve_by_email(folder, data)
+    assert run("edit", folder).out.splitlines()[0] == (
+        "01-request-letter.docx  (hand-edited: edits/01-request-letter.docx, out of date: --refresh)")
 
 
 # --- the table of plain words ---------------------------------------------------------------------

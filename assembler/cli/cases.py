@@ -112,7 +112,11 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
     started = start_edit(case, document, BuildOptions.of(settings_file, templates_dir), force=force, refresh=refresh)
     if started.copy is None:
         for name in started.names:
-            click.echo(name)
+            e = started.edited.get(name)  # already hand-edited: say so, and whether the case changed since
+            if e is None:
+                click.echo(name)
+            else:
+                click.echo(f"{name}  (hand-edited: {e.shown}, {e.state}{': --refresh' if e.state == 'out of date' else ''})")
         return
     click.echo(str(started.copy))
     if started.kept is not None:

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import re
+import shlex
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +75,23 @@ class Edit:
     @property
     def changed(self) -> list[str]:
         return [str(c) for c in self.changes]
+
+    @property
+    def state(self) -> str:
+        """In a word or three, for a list of the documents: current, out of date, or not known."""
+        return "no record to compare" if not self.recorded else "current" if self.current else "out of date"
+
+    def already_edited(self, case_dir: Path | str) -> str:
+        """Why `pdpacket edit` does not start this copy again, and how to go on (the copy is never replaced
+        unasked: it holds the hand edits)."""
+        document = self.name.removesuffix(".docx")
+        how = ("it carries no record of the case data it was made from" if not self.recorded
+               else "made from the case as it is now" if self.current
+               else f"the case changed since it was made: {feeds.describe(self.changes)}")
+        return (f"{self.path} is already the hand-edited copy of {document} ({how}): open it in Word to go on "
+                f"editing it; for a fresh render beside it run `pdpacket edit {shlex.quote(str(case_dir))} {document} "
+                "--refresh` (your copy is kept as <name>.old-<date>.docx and the passages that differ are listed), "
+                "or pass --force to replace it with a fresh render")
 
     def stale_message(self, case_dir: Path | str) -> str:
         """What is stale and how to bring the copy up to date, in plain words."""
