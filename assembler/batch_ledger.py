@@ -43,8 +43,8 @@ def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, options
         except PdpacketError as exc:
             o.email = f"no draft: {exc.message}"
     with ctx.ledger(announce=options.email) as ledger:
-        events = ledger.events(ctx.a_number)
-    st = case_status(o.case, case, settings, events, case_out)
+        found = ledger.case_events(ctx.a_number, case.dir)
+    st = case_status(o.case, case, settings, found, case_out)
     o.detained, o.sent, o.method, o.response = st.detained, st.sent, st.method, st.response
     o.next_hearing, o.due = st.next_hearing, "; ".join(st.due)
     notes += ctx.notes

@@ -282,3 +282,43 @@ def test_log_refuses_a_date_in_the_future(run, tmp_path, monkeypatch, flags):
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert not (folder / "pdpacket.db").exists() and not (folder / "c" / "responses").exists()
     assert run("log", folder / "c", *flags, "--date", "2026-11-28").code == 0
+
+
+# --- a case is its A-number and its folder ----------------------------------------------------------
+
+def _built_sent_and_answered(run, folder, name):
+    """A case with a build (its manifest in out/, its ledger row), sent by mail and granted."""
+    out = folder / name / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"filing": {"file": "filing.pdf", "sha256": "ab" * 32}}))
+    with Ledger.open(folder / "pdpacket.db") as ledger:
+        ledger.record(Event("A087654321", name, "build", "2026-11-02", "ab" * 32, output=str(out.resolve())))
+    assert run("log", folder / name, "--sent", "--method", "mail", "--date", "2026-11-03").code == 0
+    assert run("log", folder / name, "--response", "granted", "--date", "2026-11-20").code == 0
+
+
+def test_a_copied_case_folder_does_not_inherit_the_history_of_the_one_it_was_copied_from(run, tmp_path, monkeypatch):
+    import shutil
+    folder = _cases(tmp_path, monkeypatch, original=minimal())
+    _built_sent_and_answered(run, folder, "original")
+    shutil.copytree(folder / "original", folder / "copy")
+    by = {r["case"]: r for r in json.loads(_status(run, folder, "--json").out)["cases"]}
+    assert (by["original"]["built"], by["original"]["sent"], by["original"]["response"]) == (
+        "2026-11-02", "2026-11-03", "granted")
+    assert (by["copy"]["built"], by["copy"]["sent"], by["copy"]["response"]) == ("", "", "")
+    assert by["copy"]["due"] == "build and send the request"
+    [line] = [x for x in _status(run, folder / "copy").out.splitlines() if x.startswith("copy:")]
+    assert "not built; not sent; no answer" in line
+    # what the copy records is its own; the original's history stays the original's
+    assert run("log", folder / "copy", "--sent", "--method", "hand", "--date", "2026-11-27").code == 0
+    by = {r["case"]: r for r in json.loads(_status(run, folder, "--json").out)["cases"]}
+    assert (by["copy"]["sent"], by["copy"]["method"], by["copy"]["response"]) == ("2026-11-27", "hand", "")
+    assert (by["original"]["sent"], by["original"]["method"]) == ("2026-11-03", "mail")
+
+
+def test_a_moved_case_folder_keeps_its_history(run, tmp_path, monkeypatch):
+    folder = _cases(tmp_path, monkeypatch, before=minimal())
+    _built_sent_and_answered(run, folder, "before")
+    (folder / "before").rename(folder / "after")
+    [row] = json.loads(_status(run, folder, "--json").out)["cases"]
+    assert (row["case"], row["sent"], row["method"], row["response"]) == ("after", "2026-11-03", "mail", "granted")

@@ -169,7 +169,7 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
     _require_preflight(built)
     server = smtp.server(ctx.settings)
     with ctx.ledger() as ledger:
-        events = ledger.events(ctx.a_number)
+        events = ledger.case_events(ctx.a_number, ctx.case.dir).own
     e = delivery.last_sent(events)
     found = delivery.latest_round(events)
     if e is not None and (found is None or found.complete) and not again:

@@ -187,6 +187,46 @@ class Ledger:
         return [Event(**r) for r in rows]
 
 
+    def case_events(self, a_number: str, case_dir: Path) -> CaseEvents:
+        """The events of one case: its A-number *and* its folder, so a copied folder (a new client's case
+        started from an old one, a backup) does not inherit the history of the one it was copied from.
+        A row belongs to `case_dir` when its `case_path` names that folder (the same spelling, or the same
+        folder by another path: a symlink, a drive's other letter case), or names a folder that no longer
+        exists: the case was moved or renamed, and its history moves with it. No schema change: every
+        ledger has kept `case_path` since its first version."""
+        mine, others = [], []
+        for e in self.events(a_number):
+            (mine if _names(self.path.parent, e.case_path, case_dir) else others).append(e)
+        return CaseEvents(mine, others)
+
+
+@dataclass
+class CaseEvents:
+    """A case's own events, and those recorded for the same A-number from another case folder."""
+
+    own: list[Event]
+    elsewhere: list[Event]
+
+    def built_elsewhere(self, filing_sha256: str | None) -> bool:
+        """Whether this filing was built from another case folder (its out/ came with a copied folder)."""
+        return bool(filing_sha256) and any(e.kind == Kind.build and e.filing_sha256 == filing_sha256
+                                           for e in self.elsewhere) \
+            and not any(e.kind == Kind.build and e.filing_sha256 == filing_sha256 for e in self.own)
+
+
+def _names(base: Path, case_path: str, case_dir: Path) -> bool:
+    """Whether a row's `case_path` (relative to the ledger's folder, or absolute) is `case_dir`, or a folder
+    that is gone (moved: the row follows the case)."""
+    recorded = Path(case_path)
+    recorded = recorded if recorded.is_absolute() else base / recorded
+    if not recorded.is_dir():
+        return True
+    try:
+        return recorded.resolve() == case_dir.resolve() or os.path.samefile(recorded, case_dir)
+    except OSError:
+        return False
+
+
 def _prepare(conn: sqlite3.Connection) -> bool:
     """Check (or, for an empty file, set up) the ledger; True when it was set up now."""
     created = False

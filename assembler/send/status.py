@@ -22,7 +22,7 @@ from assembler.errors import InputFileError, PdpacketError
 from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.send import built as built_mod
 from assembler.send import delivery
-from assembler.send.ledger import Event, Kind, Ledger, ledger_path
+from assembler.send.ledger import CaseEvents, Kind, Ledger, ledger_path
 from assembler.validate import load_case
 
 FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "delivery", "response",
@@ -75,8 +75,10 @@ def case_folders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and find_case_file(p))
 
 
-def case_status(name: str, case: Case, settings: Settings, events: list[Event], out: Path | None = None) -> CaseStatus:
-    """The status of one valid case, from its events (oldest first) and its built output."""
+def case_status(name: str, case: Case, settings: Settings, found: CaseEvents, out: Path | None = None) -> CaseStatus:
+    """The status of one valid case, from its events (oldest first) and its built output (a filing built from
+    another folder, that came with a copy of it, is not this case's build)."""
+    events = found.own
     r = case.respondent
     st = CaseStatus(name, r.full_name, r.a_number, bool(r.detained))
     hearing = (case.proceedings.next_hearing or {}).get("date")
@@ -86,6 +88,8 @@ def case_status(name: str, case: Case, settings: Settings, events: list[Event], 
     answers = [e for e in events if e.kind == Kind.response]
     folder = Path(builds[-1].output) if builds and builds[-1].output else (out or case.dir / "out")
     manifest = built_mod.read_manifest(folder) if folder.is_dir() else None
+    if manifest is not None and found.built_elsewhere((manifest.get("filing") or {}).get("sha256")):
+        manifest = None
     if manifest is not None:
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
         st.changed = bool(built_mod.changes(case, settings, manifest))
@@ -181,5 +185,5 @@ def status_of(sub: Path, options: CommandOptions, ledger: Ledger | None) -> Case
     if case.errors:
         return CaseStatus(sub.name, due=[f"fix the case data ({len(case.errors)} error(s): pdpacket validate)"],
                           due_on=today().isoformat(), group=NOW)
-    events = ledger.events(case.respondent.a_number) if ledger else []
-    return case_status(sub.name, case, settings, events)
+    found = ledger.case_events(case.respondent.a_number, case.dir) if ledger else CaseEvents([], [])
+    return case_status(sub.name, case, settings, found)
