@@ -32,7 +32,15 @@ from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.signers import NOT_READ_YET as SIGNATURES_NOT_READ_YET
 from assembler.documents.variables import FILTERS, Var, walk
-from assembler.errors import Finding, InputFileError, InvalidCaseError, OutputError, PdpacketError, TemplateError, UsageError
+from assembler.errors import (
+    Finding,
+    InputFileError,
+    InvalidCaseError,
+    OutputError,
+    PdpacketError,
+    TemplateError,
+    UsageError,
+)
 from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.output import BuildResult
 from assembler.pdf import preflight, split

@@ -5,6 +5,7 @@ is a bug (exit 1) and shows a traceback only with -v.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -77,6 +78,12 @@ class HasFindings:
     @property
     def warnings(self) -> list[Finding]:
         return warnings_of(self.all_findings())
+
+
+def command(*words: object) -> str:
+    """A pdpacket command line to copy into a shell, each word quoted as the shell needs it: a case folder
+    named `Pineda Castro Lucia`, or one with a quote in its name, stays one word."""
+    return shlex.join(["pdpacket", *(str(w) for w in words)])
 
 
 def printable(text: str) -> str:

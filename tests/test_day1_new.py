@@ -104,3 +104,16 @@ def test_new_spreadsheet_xlsx_explains_each_column_on_a_second_sheet(run, tmp_pa
 
 def test_new_needs_a_folder_or_a_spreadsheet(run):
     assert run("new").code == ExitCode.usage
+
+
+def test_the_commands_new_suggests_are_quoted_for_the_shell(run, tmp_path):
+    import re
+    import shlex
+    folder = tmp_path / "Pineda Castro O'Neil"
+    result = run("new", folder)
+    assert result.code == ExitCode.ok, result.err
+    [shown] = re.findall(r"`(pdpacket validate [^`]*)`", result.err)
+    assert shlex.split(shown) == ["pdpacket", "validate", str(folder)]
+    readme = (folder / "README.md").read_text()
+    for command in re.findall(r"`(pdpacket [a-z]+ [^`]*)`", readme):
+        assert shlex.split(command)[2] == folder.name, command

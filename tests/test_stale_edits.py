@@ -327,3 +327,15 @@ def test_a_batch_validation_warns_and_its_strict_run_refuses_the_stale_copy(run,
         assert strict.code != 0 and report["status"] == "invalid", how
         assert [p for p in report["problems"] if "warning" in p] == [
             p for p in report["problems"] if PLAIN in p], report
+
+
+def test_the_commands_edit_suggests_are_quoted_for_the_shell(run, tmp_path):
+    import shlex
+    folder, data = _cases(tmp_path)
+    folder = folder.rename(folder.parent / "Pineda Castro O'Neil")
+    assert run("edit", folder, "01-request-letter").code == 0
+    _move_hearing_and_serve_by_email(folder, data)
+    for args in (("edit", folder, "01-request-letter"), ("validate", folder)):
+        err = " ".join(run(*args).err.split())
+        [shown] = re.findall(r"`(pdpacket edit [^`]*)`", err)
+        assert shlex.split(shown) == ["pdpacket", "edit", str(folder), "01-request-letter", "--refresh"], args

@@ -208,3 +208,14 @@ def test_send_without_the_csrf_token_is_refused(cases, inbox):
     assert c.post("/case/tenzin/send", data={"csrf": "forged", "again": "on"}).status_code == 403
     assert inbox.received == [] and send_events(cases) == []
     assert rows(c)["tenzin"]["status"] == "built"
+
+
+def test_the_command_shown_to_copy_is_quoted_for_the_shell(unbuilt):
+    import html
+    import re
+    import shlex
+    write_case(unbuilt / "Pineda Castro Lucia", minimal(**{"service.method": "mail"}))
+    page = html.unescape(client(unbuilt).get("/case/Pineda Castro Lucia/build").text)
+    assert "`pdpacket log 'Pineda Castro Lucia' --sent --method mail`" in page
+    shown = re.findall(r"`(pdpacket log [^`]*)`", page)
+    assert shown and all(shlex.split(c)[1:3] == ["log", "Pineda Castro Lucia"] for c in shown)

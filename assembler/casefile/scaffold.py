@@ -16,6 +16,7 @@ from typing import Any
 
 from assembler import resources
 from assembler.casefile.examples import types
+from assembler.errors import command
 
 _PLAIN = re.compile(r"[A-Za-z0-9À-ÿ][^:#\[\]{},\"'\n]*")
 
@@ -38,9 +39,9 @@ A case folder for pdpacket.
 1. Fill in `case.yaml` (every field marked REQUIRED; the others are optional).
 2. Put the exhibits (PDF, JPEG, PNG, TIFF, HEIC, DOCX, ODT) in `exhibits/` and list them
    under `exhibits:` in `case.yaml`, e.g. `file: exhibits/lease.pdf`.
-3. `pdpacket validate {name}` lists whatever is still missing or wrong, all at once.
-4. `pdpacket build {name}` writes the filing into `{name}/out/`.
-5. To change one document's wording for this case only: `pdpacket edit {name} 01-request-letter`,
+3. `{validate}` lists whatever is still missing or wrong, all at once.
+4. `{build}` writes the filing into `{name}/out/`.
+5. To change one document's wording for this case only: `{edit}`,
    then edit `edits/01-request-letter.docx` in Word; builds use it from then on.
 """
 
@@ -119,7 +120,9 @@ def new_case(folder: Path, attorney_in_settings: bool) -> list[Path]:
     (folder / "exhibits").mkdir(exist_ok=True)
     written = [folder / "case.yaml", folder / "README.md"]
     written[0].write_text(case_yaml(attorney_in_settings), encoding="utf-8")
-    written[1].write_text(README.format(name=folder.name), encoding="utf-8")
+    written[1].write_text(README.format(name=folder.name, validate=command("validate", folder.name),
+                                            build=command("build", folder.name),
+                                            edit=command("edit", folder.name, "01-request-letter")), encoding="utf-8")
     return [written[0], folder / "exhibits", written[1]]
 
 

@@ -13,7 +13,7 @@ from assembler.cli.group import (
     strict_option,
     templates_option,
 )
-from assembler.errors import ExitCode
+from assembler.errors import ExitCode, command
 from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import MB
 
@@ -76,11 +76,11 @@ def new(case, spreadsheet, force, settings_file):
         raise click.UsageError("give a case folder to create, or --spreadsheet FILE (not both)")
     if spreadsheet is not None:
         click.echo(str(new_spreadsheet(spreadsheet, force)))
-        click.echo(f"fill one row per case, then `pdpacket batch {spreadsheet} -o OUT --validate-only`", err=True)
+        click.echo(f"fill one row per case, then `{command('batch', spreadsheet)} -o OUT --validate-only`", err=True)
         return
     for path in new_case(case, CommandOptions.of(settings_file)):
         click.echo(str(path))
-    click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `pdpacket validate {case}`", err=True)
+    click.echo(f"fill in case.yaml, put the exhibits in exhibits/, then run `{command('validate', case)}`", err=True)
 
 
 def _print_passages(passages) -> None:

@@ -10,6 +10,7 @@ from assembler.cli.group import (
     settings_option,
     templates_option,
 )
+from assembler.errors import command
 from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import Role
 
@@ -69,7 +70,7 @@ def templates_export(dest, force, roles):
     for path in export_templates(dest, force, [Role(r) for r in roles] or None):
         click.echo(str(path))
     click.echo(f"now set `templates: {dest}` in the settings file, edit the copies in Word, and run "
-               f"`pdpacket templates check {dest}`", err=True)
+               f"`{command('templates', 'check', dest)}`", err=True)
 
 
 @templates.command("vars")

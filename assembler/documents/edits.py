@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import re
-import shlex
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +27,7 @@ from lxml import etree
 
 from assembler.documents import feeds, typography
 from assembler.documents.feeds import Change, Record
-from assembler.errors import Finding, PdpacketError
+from assembler.errors import Finding, PdpacketError, command
 from assembler.vocab import Severity
 
 if TYPE_CHECKING:
@@ -89,15 +88,15 @@ class Edit:
                else "made from the case as it is now" if self.current
                else f"the case changed since it was made: {feeds.describe(self.changes)}")
         return (f"{self.path} is already the hand-edited copy of {document} ({how}): open it in Word to go on "
-                f"editing it; for a fresh render beside it run `pdpacket edit {shlex.quote(str(case_dir))} {document} "
-                "--refresh` (your copy is kept as <name>.old-<date>.docx and the passages that differ are listed), "
+                f"editing it; for a fresh render beside it run `{command('edit', case_dir, document, '--refresh')}` "
+                "(your copy is kept as <name>.old-<date>.docx and the passages that differ are listed), "
                 "or pass --force to replace it with a fresh render")
 
     def stale_message(self, case_dir: Path | str) -> str:
         """What is stale and how to bring the copy up to date, in plain words."""
         document = self.name.removesuffix(".docx")
         return (f"{self.shown} is out of date: the case changed since it was made ({feeds.describe(self.changes)}): "
-                f"run `pdpacket edit {case_dir} {document} --refresh` for a fresh copy (your edited one is kept "
+                f"run `{command('edit', case_dir, document, '--refresh')}` for a fresh copy (your edited one is kept "
                 "beside it and the passages that differ are listed), carry your changes over, and build again; "
                 "or delete it to use a fresh render")
 

@@ -28,7 +28,7 @@ from assembler.documents.check import expression_problems
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment
-from assembler.errors import InputFileError
+from assembler.errors import InputFileError, command
 from assembler.pdf import forms as pdf_forms
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def unknown_field_message(spec: FormSpec, name: str, fields: dict[str, pdf_forms
                                                  if len(names) > LISTED_FIELDS else "")
     shown = shown or "(none: it is not a fillable form)"
     return (f"{spec.label} has no field named '{name}': {hint}its fields are: {shown} "
-            f"(`pdpacket forms fields {spec.named}` lists them)")
+            f"(`{command('forms', 'fields', spec.named)}` lists them)")
 
 
 FORM_KIND_NAMES = (("g28", re.compile(r"g[-_ ]?28", re.I)), ("eoir28", re.compile(r"eoir[-_ ]?28", re.I)),

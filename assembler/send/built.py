@@ -19,7 +19,7 @@ from assembler import __version__
 from assembler.casefile.case import Case
 from assembler.casefile.settings import Settings
 from assembler.documents import choose
-from assembler.errors import InputFileError
+from assembler.errors import InputFileError, command
 from assembler.files import relative, sha256
 from assembler.pdf.manifest import build_key, case_inputs
 from assembler.vocab import FILING_ROLES
@@ -52,7 +52,7 @@ def load_built(case: Case, settings: Settings, out: Path, templates_dir: Path | 
     manifest = read_manifest(out)
     if manifest is None:
         raise InputFileError(f"{out}: no built filing (no manifest.json): build it first with "
-                             f"`pdpacket build {case.dir}`" + (f" -o {out}" if out != case.dir / "out" else ""))
+                             f"`{command('build', case.dir, *(('-o', out) if out != case.dir / 'out' else ()))}`")
     filing = out / manifest["filing"]["file"]
     if not filing.is_file():
         raise InputFileError(f"{filing}: the filing named in manifest.json is missing: build the case again")

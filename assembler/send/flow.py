@@ -14,7 +14,7 @@ from assembler import atomic
 from assembler.casefile.case import Case, case_settings, today
 from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
-from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError
+from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError, command
 from assembler.files import sha256
 from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.pdf import preflight
@@ -164,7 +164,7 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
     built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
     if built.changed:
         raise NotSentError(f"{built.filing.name}: not sent: {', '.join(built.changed)} changed since it was built: "
-                           f"build it again (`pdpacket build {ctx.case.dir}`) and check it before sending")
+                           f"build it again (`{command('build', ctx.case.dir)}`) and check it before sending")
     _require_current_edits(ctx, built)
     _require_preflight(built)
     server = smtp.server(ctx.settings)
@@ -177,8 +177,8 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
         raise NotSentError(f"{ctx.case.file}: not sent: this case ({ctx.a_number}) was already sent on {e.day} "
                            f"by {e.method}{whom} (ledger {ledger.path}, by {e.user}): pass --again to send it again")
     messages = _outgoing(ctx, built)
-    command = f"pdpacket send {case_path}" + (f" -o {out}" if out else "")
-    plan = delivery.plan(events, messages, built.sha256, again, possibly_sent, command)
+    again_with = command("send", case_path, *(("-o", out) if out else ()))
+    plan = delivery.plan(events, messages, built.sha256, again, possibly_sent, again_with)
     if isinstance(plan, str):
         raise NotSentError(f"{ctx.case.file}: not sent: {plan} (ledger {ledger.path})")
     if plan.note:
@@ -209,7 +209,7 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
         except smtp.SendError as exc:
             planned = {m.number for m in plan.messages}  # the others went before, in this round
             accepted = sorted(set(exc.accepted) | {m.number for m in messages if m.number not in planned})
-            tail = delivery.failure_tail(accepted, exc.uncertain, len(messages), command, office.cc(ctx.settings))
+            tail = delivery.failure_tail(accepted, exc.uncertain, len(messages), again_with, office.cc(ctx.settings))
             raise smtp.SendError(f"{exc.message}; {tail}", exc.accepted, exc.uncertain) from exc
     return Sent(plan.messages, str(server), False, ctx.notes)
 
@@ -245,9 +245,9 @@ def _require_current_edits(ctx: Context, built: Built) -> None:
     if stale:
         raise NotSentError(f"{built.filing.name}: not sent: " + "; and ".join(
             f"{e['file']} was edited by hand before the case changed ({'; '.join(e.get('changed_since') or [])})"
-            for e in stale) + ": bring the edited copy up to date (`pdpacket edit "
-            f"{ctx.case.dir} {Path(stale[0]['file']).stem} --refresh` makes a fresh copy and keeps yours beside it), "
-            f"build again (`pdpacket build {ctx.case.dir}`) and check the filing before sending")
+            for e in stale) + ": bring the edited copy up to date (`"
+            f"{command('edit', ctx.case.dir, Path(stale[0]['file']).stem, '--refresh')}` makes a fresh copy and keeps yours beside it), "
+            f"build again (`{command('build', ctx.case.dir)}`) and check the filing before sending")
 
 
 def _require_preflight(built: Built) -> None:

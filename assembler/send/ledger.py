@@ -194,7 +194,8 @@ class Ledger:
         folder by another path: a symlink, a drive's other letter case), or names a folder that no longer
         exists: the case was moved or renamed, and its history moves with it. No schema change: every
         ledger has kept `case_path` since its first version."""
-        mine, others = [], []
+        mine: list[Event] = []
+        others: list[Event] = []
         for e in self.events(a_number):
             (mine if _names(self.path.parent, e.case_path, case_dir) else others).append(e)
         return CaseEvents(mine, others)

@@ -18,7 +18,7 @@ from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import signers
 from assembler.documents.edits import stale_in_manifest
-from assembler.errors import InputFileError, PdpacketError
+from assembler.errors import InputFileError, PdpacketError, command
 from assembler.options import NO_OPTIONS, CommandOptions
 from assembler.send import built as built_mod
 from assembler.send import delivery
@@ -75,10 +75,10 @@ def case_folders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and find_case_file(p))
 
 
-def case_status(name: str, case: Case, settings: Settings, found: CaseEvents, out: Path | None = None) -> CaseStatus:
+def case_status(name: str, case: Case, settings: Settings, of_case: CaseEvents, out: Path | None = None) -> CaseStatus:
     """The status of one valid case, from its events (oldest first) and its built output (a filing built from
     another folder, that came with a copy of it, is not this case's build)."""
-    events = found.own
+    events = of_case.own
     r = case.respondent
     st = CaseStatus(name, r.full_name, r.a_number, bool(r.detained))
     hearing = (case.proceedings.next_hearing or {}).get("date")
@@ -88,7 +88,7 @@ def case_status(name: str, case: Case, settings: Settings, found: CaseEvents, ou
     answers = [e for e in events if e.kind == Kind.response]
     folder = Path(builds[-1].output) if builds and builds[-1].output else (out or case.dir / "out")
     manifest = built_mod.read_manifest(folder) if folder.is_dir() else None
-    if manifest is not None and found.built_elsewhere((manifest.get("filing") or {}).get("sha256")):
+    if manifest is not None and of_case.built_elsewhere((manifest.get("filing") or {}).get("sha256")):
         manifest = None
     if manifest is not None:
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
@@ -123,7 +123,7 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
     elif st.changed:
         items.append((now, "build again (inputs changed since the build), then send"))
     elif st.stale_edits:
-        refresh = "; ".join(f"`pdpacket edit {st.case} {Path(f).name.removesuffix('.docx')} --refresh`"
+        refresh = "; ".join(f"`{command('edit', st.case, Path(f).name.removesuffix('.docx'), '--refresh')}`"
                             for f in st.stale_edits)
         items.append((now, f"bring {' and '.join(st.stale_edits)} up to date (edited by hand before the case "
                            f"changed: {refresh}), build again, then send"))

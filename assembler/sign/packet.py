@@ -30,7 +30,7 @@ from assembler.documents import choose, signers
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
-from assembler.errors import InputFileError, OutputError
+from assembler.errors import InputFileError, OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, raster
 from assembler.progress import Progress
@@ -90,12 +90,12 @@ def make_packet(case: Case, settings: Settings, out: Path, target: Path | None, 
     built = load_built(case, settings, out, templates_dir)
     if built.changed:
         raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
-                             f"({'; '.join(built.changed)}): build it again (`pdpacket build {case.dir}`) so that "
+                             f"({'; '.join(built.changed)}): build it again (`{command('build', case.dir)}`) so that "
                              "the pages signed are the pages filed")
     record = built.manifest.get("signatures")
     if record is None:
         raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
-                             f"the case again (`pdpacket build {case.dir}`)")
+                             f"the case again (`{command('build', case.dir)}`)")
     found = sections(record)
     if not found:
         raise InputFileError(f"{case.shown}: no document of this filing is signed in ink: there is nothing to sign")
