@@ -184,3 +184,34 @@ def test_a_list_of_keywords_written_with_spaces_is_refused_with_the_way_to_write
         "several values in one cell: separate them with line breaks (Alt+Enter in Excel), or with commas "
         "when each is one word (dismissal, termination), or give each its own column (request.relief[0], "
         "request.relief[1])"]
+
+
+# --- a colon inside a value (issue 26) -----------------------------------------------------------
+
+def test_a_colon_inside_a_fields_value_says_to_quote_it_and_shows_how(run, tmp_path):
+    err = _validate_text(run, tmp_path, "exhibits:\n  - id: lease\n    title: Lease: the apartment\n")
+    assert ('case.yaml:3: the value holds a colon followed by a space, which YAML reads as the start of a new field: '
+            'put the whole value in quotes: title: "Lease: the apartment"') in err
+
+
+def test_a_colon_inside_a_list_item_says_to_quote_it_and_shows_how(run, tmp_path):
+    err = _validate_text(run, tmp_path, "request:\n  relief:\n    - Deferred action: for now\n"
+                                        "    - Dismissal: because: I said so\n")
+    assert ('case.yaml:4: the item holds a colon followed by a space, which YAML reads as the start of a new field: '
+            'put the whole item in quotes: - "Dismissal: because: I said so"') in err
+
+
+def test_a_colon_inside_a_declaration_paragraph_gives_one_message_saying_to_quote_it(run, tmp_path):
+    import yaml
+    data = minimal()
+    data["declarations"] = [{"id": "d1", "declarant": "Ana", "relationship": "sister", "language": "Spanish",
+                             "paragraphs": ["PARAGRAPH", "Second paragraph."],
+                             "signed": {"city": "Queens", "country": "United States", "date": "2026-11-01"}}]
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).replace(
+        "PARAGRAPH", "I came to the United States in 2019: I was afraid.")
+    err = _validate_text(run, tmp_path, text)
+    lines = [x for x in err.splitlines() if "paragraphs[0]" in x]
+    assert len(lines) == 1, err
+    assert lines[0].endswith(
+        'declarations[0].paragraphs[0]: a colon followed by a space makes YAML read this text as a field and its '
+        'value: put the whole text in quotes: - "I came to the United States in 2019: I was afraid."'), lines

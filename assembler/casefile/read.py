@@ -197,6 +197,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Finding:
     if opened and ("quoted scalar" in context or "'<scalar>'" in problem):
         return Finding(shown, "", "the quote opened on this line is not closed: end the value with the same "
                                   "quote mark (a value that holds a \" is written between ' ')", line=opened)
+    if "mapping values are not allowed" in problem and (colon := colon_in_value(src_line)):
+        return Finding(shown, "", colon, line=line)
     for needle, words, at in _PLAIN:
         if needle in problem or needle in context:
             return Finding(shown, "", words, line=started if at == "start" else line)
@@ -231,6 +233,34 @@ _PLAIN = [
     ("found character '@'", "a value starting with @ must be put in quotes", "problem"),
     ("found character '`'", "a value starting with ` must be put in quotes", "problem"),
 ]
+
+_ITEM_OR_FIELD = re.compile(r"^\s*(?P<dash>-\s+)?(?:(?P<key>[a-z_][a-z0-9_]*):\s+)?(?P<rest>.*?)\s*$")
+
+
+def colon_in_value(src_line: str) -> str | None:
+    """What to do about a colon followed by a space inside a value (`title: Lease: the apartment`, a list
+    item `- Dismissal: because: ...`: field names are lower case, so `Dismissal` is text), which YAML reads
+    as the start of a new field; None when the line
+    shows no such colon (a line indented too far: the generic message says so)."""
+    m = _ITEM_OR_FIELD.match(src_line)
+    if m is None or ": " not in m["rest"]:
+        return None
+    if m["key"]:
+        what, fixed = "value", f"{m['key']}: {yaml_quoted(m['rest'])}"
+    elif m["dash"]:
+        what, fixed = "item", f"- {yaml_quoted(m['rest'])}"
+    else:
+        return None
+    return (f"the {what} holds a colon followed by a space, which YAML reads as the start of a new field: put "
+            f"the whole {what} in quotes: {fixed}")
+
+
+def yaml_quoted(text: str) -> str:
+    """`text` as a YAML quoted value a person would write: "..." unless it holds " or \\, then '...'."""
+    if '"' in text or "\\" in text:
+        return "'" + text.replace("'", "''") + "'"
+    return f'"{text}"'
+
 
 _OPENING_QUOTE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"][^#]*?:\s+)?(["'])(.*)$""")
 

@@ -16,6 +16,7 @@ import cerberus
 from cerberus import errors as cerr
 
 from assembler.casefile import normalize
+from assembler.casefile.read import yaml_quoted
 from assembler.errors import Finding
 from assembler.private import cerberus_errors
 
@@ -94,6 +95,7 @@ class SchemaCheck:
             path = path_str(err.document_path)
             line = lines.get(path) or lines.get(path_str(err.document_path[:-1]))
             problems.append(Finding(file, path, self._message(err), line=line))
+        problems = list(dict.fromkeys(problems))  # one mistake the type check and the coercion both saw
         problems.sort(key=lambda p: (p.line or 0, p.path))
         return document, problems
 
@@ -115,6 +117,8 @@ class SchemaCheck:
                 return f"unknown field: did you mean '{close[0]}'?"
             listing = ", ".join(known) if known else "none"
             return f"unknown field: check the spelling or remove it (fields allowed here: {listing})"
+        if code in (cerr.COERCION_FAILED.code, cerr.BAD_TYPE.code) and (colon := _colon_read_as_field(err)):
+            return colon
         if code == cerr.COERCION_FAILED.code:
             exc = err.info[0] if err.info else None
             return f"{exc}" if exc else f"{describe(value)} cannot be read{hint}"
@@ -136,6 +140,24 @@ class SchemaCheck:
         if code == cerr.MAX_VALUE.code:
             return f"must be at most {constraint}"
         return f"{describe(value)} is not valid ({err.rule}){hint}"
+
+
+def _colon_read_as_field(err: cerr.ValidationError) -> str | None:
+    """Text with a colon followed by a space (`- I came in 2019: I was afraid.`) that YAML read as a field and
+    its value, where text was wanted: say to quote it, with the line as it should be (the type check and the
+    coercion both report it: one message, the same, so it is said once)."""
+    value = err.value
+    wants_text = err.code == cerr.COERCION_FAILED.code or err.constraint in ("string", ["string"])
+    if not (wants_text and isinstance(value, dict) and len(value) == 1):
+        return None
+    [(key, rest)] = value.items()
+    if not isinstance(key, str) or isinstance(rest, (dict, list)):
+        return None
+    written = f"{key}: {rest}" if rest is not None else f"{key}:"
+    field = err.document_path[-1] if err.document_path else ""
+    fixed = f"- {yaml_quoted(written)}" if isinstance(field, int) else f"{field}: {yaml_quoted(written)}"
+    return f"a colon followed by a space makes YAML read this text as a field and its value: put the whole text " \
+           f"in quotes: {fixed}"
 
 
 def _leaves(errors: Iterable[Any]) -> Iterator[Any]:
