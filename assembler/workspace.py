@@ -75,11 +75,29 @@ def _remove_at_exit() -> None:
 
 def remove_run_folder() -> None:
     """Kill what this run started and still runs, then remove its folders (at exit, however it exits)."""
-    for key in [k for k in _runs if k[0] == os.getpid()]:
-        run = _runs.pop(key)
-        _kill_groups(run)
-        shutil.rmtree(run, ignore_errors=True)
-    sweep_pipes()  # again: a socket of a LibreOffice killed a moment ago may have been listed still
+    with _stops_ignored():
+        for key in [k for k in _runs if k[0] == os.getpid()]:
+            run = _runs.pop(key)
+            _kill_groups(run)
+            shutil.rmtree(run, ignore_errors=True)
+        sweep_pipes()  # again: a socket of a LibreOffice killed a moment ago may have been listed still
+
+
+@contextlib.contextmanager
+def _stops_ignored() -> Iterator[None]:
+    """The run is ending already: a second Ctrl-C, or a SIGTERM just after a build finished, must
+    not break off the removal of its folders (that would leave the client's documents behind)."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    try:
+        before = [signal.signal(s, signal.SIG_IGN) for s in signals]
+    except ValueError:  # not the main thread (a pool worker's finalizer): nothing to restore
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in zip(signals, before, strict=True):
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
 @contextlib.contextmanager

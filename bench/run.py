@@ -20,6 +20,8 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
    peak memory (at most 300 MB at 5,000 text pages); 200 pages of 300 dpi scans
    held in memory at most 1.5x their size.
 5. size: the filing at most 1.05x the sum of its parts.
+6. stopping: SIGINT, SIGTERM and SIGHUP end a build within 2 s, signalled at random
+   moments and while its LibreOffice is stuck (bench/stopping.py).
 
 The machine may be shared: numbers are medians of a few runs, and the ratios
 compare measurements taken in the same run.
@@ -44,6 +46,8 @@ import yaml
 from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
+
+import stopping  # bench/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "pdpacket"
@@ -412,6 +416,8 @@ def main() -> int:
         results["scale"] = scale(work)
         print("3. batch ...", flush=True)
         results["batch"] = batch(work, 8 if quick else 40)
+        print("6. stopping ...", flush=True)
+        results["stopping"] = stopping.measure(8 if quick else 24)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     s1, p, b, s = results["sample1"], results["one_packet"], results["batch"], results["scale"]
     print()
@@ -434,6 +440,8 @@ def main() -> int:
     print(f"{'4. assembly, 200 scanned pages':48} {sc['held_mb']:>9.1f} MB held for {sc['input_mb']} MB "
           f"= {sc['held_ratio']}x {'<= 1.5x':>7}")
     print(f"{'5. filing size vs its parts':48} {p['size_ratio']:>25.3f}x {'<= 1.05x':>10}")
+    for line in stopping.report(results["stopping"]):
+        print(line)
     print(f"\nwritten to {RESULTS} (a shared machine makes these noisy: compare ratios, not seconds)")
     return 0
 
