@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils qpdf chromium colord-data
 DEMO_OUT ?= demo-out
 
-.PHONY: install system-deps venv demo test test-fast lint bench clean
+.PHONY: install system-deps venv shell demo test test-fast lint docs bench clean
 
 install: system-deps venv
 
@@ -27,10 +27,15 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,lint]'
+	$(PY) -m pip install -q -e '.[test,lint,docs]'
 	touch $@
 
 venv: $(VENV)/.installed
+
+# A shell (yours, else bash) where `pdpacket` is this checkout's .venv/bin/pdpacket; `exit` leaves it.
+shell: install
+	@echo "pdpacket is $(CURDIR)/$(VENV)/bin/pdpacket in this shell; type exit to leave it."
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $${SHELL:-/bin/bash}
 
 demo: install
 	@rm -rf $(DEMO_OUT)
@@ -45,7 +50,7 @@ demo: install
 
 # The browser tests drive a web app that, in use, is a process of its own: they run in a
 # pytest process of their own too, away from the state other tests leave in theirs.
-test: install
+test: install docs
 	$(VENV)/bin/pytest -q --ignore=tests/test_web_browser.py
 	$(VENV)/bin/pytest -q tests/test_web_browser.py
 
@@ -55,17 +60,23 @@ test-fast: install
 	PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice $(VENV)/bin/pytest -q -m "not libreoffice and not slow"
 
 # ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts), mypy, and import-linter (the
-# layers of README "Development": no import from a lower layer to a higher one); in pyproject.toml.
+# layers of docs/developer/architecture.md: no import from a lower layer to a higher one); in pyproject.toml.
 # Then the shape tests (seconds): no import cycle, no reach into another module's private names, the
-# CLI through the api only, every module named in README "Development".
+# CLI through the api only, every module named in docs/developer/architecture.md.
 lint: install
 	$(VENV)/bin/ruff check assembler tests bench tools
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/test_layers.py tests/test_readme_modules.py
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/test_layers.py tests/test_architecture_modules.py
+
+# The documentation site (mkdocs.yml, docs/) into site/. --strict: a warning (a broken link or anchor,
+# a page missing from the nav, a snippet not found) fails the build. NO_MKDOCS_2_WARNING silences the
+# theme's banner on every build: Material for MkDocs is maintained until 2027-05-05, Zensical after it.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) dist build samples/*/out
+	rm -rf $(VENV) $(DEMO_OUT) dist build site samples/*/out

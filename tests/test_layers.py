@@ -1,4 +1,4 @@
-"""The package's shape, as README "Development" draws it: no module imports itself back through others
+"""The package's shape, as docs/developer/architecture.md draws it: no module imports itself back through others
 (imports inside functions count), no import from a lower layer to a higher one (the import-linter
 contracts in pyproject.toml, which `make lint` checks too), and no module reaches a private name
 (`_name`) of another."""

@@ -1,4 +1,4 @@
-"""Take the README's screenshots of `pdpacket serve` (docs/web/*.png) with headless chromium.
+"""Take the web app guide's screenshots of `pdpacket serve` (docs/web/*.png) with headless chromium.
 
     python tools/web_screenshots.py [OUT_DIR]
 

@@ -1,6 +1,6 @@
 """Which LibreOffice a build converts with, and what makes two builds able to share one.
 
-The vocabulary (README "Development"): a `LibreOffice` (convert/renders.py) is what a
+The vocabulary (docs/developer/architecture.md): a `LibreOffice` (convert/renders.py) is what a
 build converts with; it tries its kept-running `Converter`s first (warm.Office, the
 build's own over UNO, started early by `pdpacket build` (early.py); server.RemoteOffice,
 a convert-server), else starts `soffice --convert-to` once per conversion. A `LibreOfficePool`
