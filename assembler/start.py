@@ -14,6 +14,7 @@ from pathlib import Path
 _GLOBAL_FLAGS = {"-v", "--verbose"}
 _VALUE_OPTIONS = {"-o": "out", "--out": "out", "--settings": "settings", "--templates": "templates"}
 _FLAGS = {"--strict", "-q", "--quiet", "--split", "--email"}
+_HELP = {"--help", "-h", "--version"}  # these load no PDF code
 
 
 def build_arguments(args: list[str]) -> tuple[Path, Path | None] | None:
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
 
             early.start(found[0], CommandOptions.of(found[1]))
         from assembler.cli import main as cli_main
+
+        if not _HELP.intersection(sys.argv[1:] if argv is None else argv):
+            stopping.preload_native()
     except KeyboardInterrupt as exc:
         import atexit
         import os

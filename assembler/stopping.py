@@ -9,6 +9,7 @@ the main thread never waits on it without a timeout of a tenth of a second.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -40,6 +41,42 @@ def install() -> None:
 
 def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signum)
+
+
+# Compiled with nanobind, which aborts the whole process ("Critical nanobind error", exit 134, no
+# cleanup: the early LibreOffice and the run folder stay) when an exception passes through its
+# module's initialisation, as the exception of a signal arriving then would. Seen in a build
+# stopped by SIGTERM 1.3 s after its start, while img2pdf imported pikepdf.
+NATIVE = ("pikepdf", "zxingcpp")
+
+
+def preload_native() -> None:
+    """Import the NATIVE modules with the stopping signals deferred until they are loaded."""
+    with deferred():
+        for name in NATIVE:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # said where the module is used, with how to install it
+                pass
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP arriving inside the block take effect when it ends. (A handler
+    that only notes the signal, rather than a blocked mask: another thread may take a signal.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = [signal.signal(s, lambda signum, frame: noted.append(signum)) for s in signals]
+    try:
+        yield
+    finally:
+        for s, handler in zip(signals, before, strict=True):
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if noted:
+            signal.raise_signal(noted[0])  # now, to the handler it was meant for
 
 
 def exit_code(exc: BaseException) -> tuple[int, str]:

@@ -466,3 +466,33 @@ def test_a_signal_arriving_while_the_run_cleans_up_does_not_stop_the_cleanup(tmp
     assert run.parent == tmp_path, done.stderr
     assert not run.exists(), done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+
+
+_SIGNAL_IN_NATIVE_INIT = """
+import os, signal, sys
+fired = []
+def hook(frame, event, arg):
+    # The first enum made by pikepdf's compiled module while it initialises (its caller is the
+    # import machinery, not Python code): a SIGTERM arriving exactly then.
+    if (not fired and event == "call" and frame.f_code.co_filename.endswith("enum.py") and "pikepdf" in sys.modules
+            and frame.f_back is not None and frame.f_back.f_code.co_filename == "<frozen importlib._bootstrap>"):
+        fired.append(1)
+        sys.stderr.write("signal sent\\n")
+        os.kill(os.getpid(), signal.SIGTERM)
+sys.setprofile(hook)
+from assembler import start
+start.main(["build", sys.argv[1], "-o", sys.argv[2]])
+"""
+
+
+def test_a_signal_while_a_compiled_module_loads_ends_the_build_cleanly(tmp_path):
+    # Seen: a SIGTERM 1.3 s into a build, while img2pdf imported pikepdf: its compiled module
+    # (nanobind) aborted the process on the signal's exception, exit 134, with a traceback and
+    # without removing the run folder or stopping the LibreOffice started early.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _SIGNAL_IN_NATIVE_INIT, str(tmp_path / "no-case"), str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    assert "signal sent" in done.stderr
+    assert done.returncode == stopping.SIGNAL_EXIT[signal.SIGTERM], done.stderr
+    assert "nanobind" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not list(tmp_path.glob("pdpacket-*")), done.stderr
