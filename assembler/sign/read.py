@@ -148,7 +148,7 @@ class _Matcher:
         self.docs = {d["id"]: d for d in record.get("documents", [])}
         self.copies = {s.copy: s.name for s in sections(record)}
         self.ink = [s for s in record.get("required", []) if s["kind"] == "ink"]
-        self.outdated: dict[tuple[str, int], str] = {}  # (document, copy) -> the older page's description
+        self.outdated: dict[tuple[str, int], dict[int, str]] = {}  # (document, copy) -> {page: its description}
         self.tmp = tempfile.TemporaryDirectory(prefix="pdpacket-signed-")
         self._words: list | None = None
 
@@ -184,7 +184,7 @@ class _Matcher:
         total = doc["last_page"] - doc["first_page"] + 1
         label = doc.get("label") or doc["title"]
         if code.pages != total or code.text != record_mod.current_hash(self.record, code.document, code.page):
-            self.outdated[(code.document, code.copy)] = f"{label}, page {code.page}"
+            self.outdated.setdefault((code.document, code.copy), {})[code.page] = f"{label}, page {code.page}"
             reading.refused.append(f"refused: {where}: signed on an outdated text: {label}, page {code.page}, was "
                                    "printed before the text changed; print it again "
                                    f"(`{command('sign', self.case_dir)}`) and have it signed again")
@@ -232,11 +232,14 @@ class _Matcher:
         return self._words
 
     def settle(self, reading: Reading) -> None:
-        """A signature page whose document's other pages were printed from an older text is refused too;
+        """A signature page whose document's other pages (read with it) were printed from an older text is refused;
         a page read twice keeps the reading that looks signed (else the later one)."""
         kept: dict[tuple[str, int, str], Accepted] = {}
         for a in reading.accepted:
-            older = self.outdated.get((a.document, a.copy))
+            # Another page of the same copy printed from an older text: the signer read another text than the
+            # filing's (the same page outdated is only an earlier round of it).
+            others = {p: d for p, d in self.outdated.get((a.document, a.copy), {}).items() if p != a.page}
+            older = ", ".join(others.values())
             if older:
                 reading.refused.append(f"refused: {a.scan} page {a.scan_page}: signed on an outdated text: the same "
                                        f"copy's {older} was printed before the text changed; print the document "
