@@ -341,8 +341,8 @@ def test_a_page_signed_before_the_text_changed_is_refused_and_two_rounds_keep_on
     # The old scan again: refused, naming the document and page; Robert's page, unchanged, stays signed.
     again = run("signed", case, first_round[0])
     assert again.code == 5
-    assert re.search(r"refused: .*page-%d\.jpg page 1: signed on an outdated text: Declaration of Sofía García, "
-                     r"page 1" % sofia, again.err), again.err
+    assert re.search(rf"refused: .*page-{sofia}\.jpg page 1: signed on an outdated text: Declaration of Sofía "
+                     r"García, page 1", again.err), again.err
     report = _report(again)
     assert report[("Sofía García", "Declaration of Sofía García")].startswith("outdated page 1")
     assert report[("Robert Chen", "Declaration of Robert Chen")].startswith("signed (page 1, read earlier")

@@ -81,6 +81,6 @@ def _line_row(image: Image.Image, x0: int, x1: int, expected: float, reach: floa
     if strip.width < 1 or strip.height < 1:
         return expected
     darkness = strip.point(lambda v: 255 if v < DARK else 0).resize((1, strip.height), Image.Resampling.BOX)
-    profile = [darkness.getpixel((0, y)) for y in range(darkness.height)]
+    profile = [float(darkness.getpixel((0, y)) or 0) for y in range(darkness.height)]  # type: ignore[arg-type]  # an "L" image: ints
     best = max(range(len(profile)), key=lambda i: (profile[i], -abs(top + i - expected)))
     return top + best if profile[best] > 255 * 0.4 else expected  # under 40% dark: no line seen, trust the frame

@@ -132,7 +132,8 @@ def _attempts(image: Image.Image) -> Iterator[tuple[Image.Image, float, zxingcpp
 
 
 def _decode(image: Image.Image, scale: float, binarizer: zxingcpp.Binarizer) -> tuple[list[Read], int]:
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, binarizer=binarizer)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+                                     binarizer=binarizer)
     found: dict[str, Read] = {}
     others = 0
     for r in results:
