@@ -430,3 +430,26 @@ def test_a_signed_page_is_a_small_letter_pdf():
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
     assert len(data) < 400_000
     assert page_pdf(image) == data  # the same page gives the same bytes
+
+
+def test_a_signature_counts_as_signed_only_while_its_page_holds_the_builds_text(tmp_path):
+    from assembler.documents import signed, signers
+
+    sigs = {"documents": [{"id": "declaration:d1", "title": "Declaration", "label": "Declaration of Ana",
+                           "page_text_sha256": ["a" * 64, "b" * 64]}],
+            "required": [{"document": "declaration:d1", "role": "declarant", "signer": "Ana", "kind": "ink", "page": 1},
+                         {"document": "declaration:d1", "role": "interpreter", "signer": "Luz", "kind": "ink",
+                          "page": 2}]}
+    (tmp_path / "signed").mkdir()
+    (tmp_path / "signed" / "d1-p1.pdf").write_bytes(b"%PDF")
+    entries = [{"file": "d1-p1.pdf", "document": "declaration:d1", "page": 1, "role": "declarant", "signer": "Ana",
+                "text_sha256": "a" * 12},
+               {"file": "d1-p2.pdf", "document": "declaration:d1", "page": 2, "role": "interpreter", "signer": "Luz",
+                "text_sha256": "b" * 12}]  # its file is gone: not signed
+    (tmp_path / "signed" / "record.json").write_text(json.dumps({"format": 1, "pages": entries}), encoding="utf-8")
+    now = signed.signed_now(tmp_path, sigs)
+    assert now == {("declaration:d1", "declarant", "Ana")}
+    assert signers.summary(sigs, now).line() == ("awaiting signatures: 1 of 2: Luz (Declaration of Ana); "
+                                                 "1 signed in ink (CASE/signed/)")
+    sigs["documents"][0]["page_text_sha256"][0] = "c" * 64  # the text changed and the case was built again
+    assert signed.signed_now(tmp_path, sigs) == set()

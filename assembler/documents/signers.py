@@ -302,7 +302,7 @@ def summary(record: dict | None, signed: set[tuple[str, str, str]] | frozenset =
     for s in record.get("required", []):
         if s["kind"] == SignKind.electronic:
             electronic.append(s["signer"])
-        elif (s["document"], s["role"], s["signer"]) in signed:
+        elif (s["document"], s.get("role"), s["signer"]) in signed:
             done += 1
         else:
             awaiting.setdefault(s["signer"], []).append(titles.get(s["document"], s["document"]))
