@@ -30,7 +30,7 @@ from assembler.court import court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
-from assembler.documents.signers import NOT_READ_YET as SIGNATURES_NOT_READ_YET
+from assembler.documents.signers import SIGNING_NOTE as SIGNATURES_NOTE
 from assembler.documents.variables import FILTERS, Var, walk
 from assembler.errors import (
     Finding,
@@ -58,9 +58,10 @@ from assembler.vocab import MB, Role
 
 if TYPE_CHECKING:
     from assembler.sign.packet import Packet
+    from assembler.sign.read import Reading
 
 __all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
-           "check_templates", "export_templates", "law_table", "SIGNATURES_NOT_READ_YET", "sign_packet", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
@@ -95,6 +96,15 @@ def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
     from assembler.sign.packet import sign
 
     return sign(Path(case), out, target, options)
+
+
+def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,
+                options: BuildOptions | None = None) -> Reading:
+    """`pdpacket signed`: the signed pages of scans and photos, found by their page codes, checked against the
+    case's current build and (unless `dry_run`) put into CASE/signed/ (assembler/sign/read.py)."""
+    from assembler.sign.read import read_signed as read
+
+    return read(Path(case), [Path(s) for s in scans], out, dry_run, options)
 
 
 def validate_case(case: Path, options: CommandOptions = NO_OPTIONS, strict: bool = False,

@@ -117,8 +117,8 @@ def test_status_and_the_web_app_say_how_many_signatures_are_awaited(signed, run,
     assert line.startswith(f"awaiting signatures: {len(ink)} of {len(want)}: ")
     for _, _, name, _ in ink:
         assert name in line
-    assert "does not read signed pages back yet" in result.out
-    assert "signed:" not in line and " signed " not in line  # nothing claims a signature it cannot see
+    assert "`pdpacket signed CASE SCAN...` reads the signed pages back" in result.out
+    assert "signed in ink" not in line  # nothing read back yet: nothing claims a signature
 
     c = TestClient(create_app(Config(signed["root"], "tok")), base_url="http://127.0.0.1:8765")
     c.get("/?token=tok")

@@ -1,4 +1,5 @@
-"""`pdpacket forms ..., templates ..., sign`: the official forms, the Word templates, the pages to sign."""
+"""`pdpacket forms ..., templates ..., sign, signed`: the official forms, the Word templates, the pages to sign and
+the signed pages read back."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -131,3 +132,39 @@ def sign(case, target, out, settings_file, templates_dir):
         docs = ", ".join(d.get("label") or d["title"] for d in section.documents)
         click.echo(f"{section.copy}. {section.name} ({section.language}): {docs}", err=True)
     click.echo(f"{packet.file} ({packet.pages} pages, {len(packet.sections)} signer(s))")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("scans", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Read and report, write nothing.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build's output folder (default: CASE/out).")
+@settings_option
+@templates_option
+def signed(case, scans, dry_run, out, settings_file, templates_dir):
+    """Read signed pages back: scans (PDF) and photos (JPEG, PNG, TIFF) in any order and rotation, each page
+    found by its page code and checked against the case's current build; the signed pages go into CASE/signed/."""
+    from assembler.api import read_signed
+    from assembler.errors import InputFileError
+
+    reading = read_signed(case, list(scans), out, dry_run, BuildOptions.of(settings_file, templates_dir))
+    signer = None
+    for st in reading.states:
+        if st.signer != signer:
+            signer = st.signer
+            click.echo(signer)
+        said = {"signed": f"signed (page {st.page}, {st.note})", "missing": f"missing page {st.page}",
+                "outdated": f"outdated page {st.page}: {st.note}"}[st.state]
+        click.echo(f"  {st.document}: {said}")
+        if st.warning:
+            click.echo(f"  WARNING: {st.document}: {st.warning}")
+    for line in reading.refused + reading.unreadable:
+        click.echo(line, err=True)
+    pages = len(reading.accepted)
+    if reading.dry_run:
+        click.echo(f"dry run: {pages} signed page(s) would go into {reading.folder}; nothing written")
+    else:
+        click.echo(f"{pages} signed page(s) written to {reading.folder}" if pages else "no signed page written")
+    if not reading.ok:
+        raise InputFileError(f"{len(reading.refused)} page(s) refused, {len(reading.unreadable)} unreadable: see above")

@@ -105,7 +105,7 @@ def status(folder, as_json, as_csv, settings_file):
     import csv
     import json
 
-    from assembler.api import SIGNATURES_NOT_READ_YET
+    from assembler.api import SIGNATURES_NOTE
     from assembler.api import STATUS_FIELDS as FIELDS
     from assembler.api import status as case_statuses
 
@@ -135,4 +135,4 @@ def status(folder, as_json, as_csv, settings_file):
                 click.echo(f"    {r['signatures']}")
             click.echo(f"    due: {r['due'] or 'nothing'}")
         if any(r["signatures"].startswith("awaiting signatures:") and " 0 of" not in r["signatures"] for r in rows):
-            click.echo(f"note: {SIGNATURES_NOT_READ_YET}")
+            click.echo(f"note: {SIGNATURES_NOTE}")

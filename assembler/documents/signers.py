@@ -259,8 +259,8 @@ def pdf_page_texts() -> Callable[[Part], list[str]]:
     return texts
 
 
-NOT_READ_YET = ("pdpacket does not read signed pages back yet, so every ink signature counts as awaiting; "
-                "`pdpacket sign CASE` prints the pages to sign")
+SIGNING_NOTE = ("`pdpacket sign CASE` prints the pages to sign; `pdpacket signed CASE SCAN...` reads the signed "
+                "pages back (a page counts as signed while its text is the build's)")
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,7 @@ class Summary:
     """What a build's signatures stand at (from its manifest): who still has to sign what."""
 
     total: int
+    signed: int  # ink signatures whose signed page is in CASE/signed/ with the build's text
     awaiting: tuple[tuple[str, tuple[str, ...]], ...]  # (signer, titles of the documents), in filing order
     electronic: tuple[str, ...]  # the names typed as "/s/"
 
@@ -281,23 +282,29 @@ class Summary:
             return "awaiting signatures: none required"
         names = "; ".join(f"{name} ({', '.join(docs)})" for name, docs in self.awaiting)
         text = f"awaiting signatures: {self.count} of {self.total}" + (f": {names}" if names else "")
+        if self.signed:
+            text += f"; {self.signed} signed in ink (CASE/signed/)"
         if self.electronic:
             text += (f"; {len(self.electronic)} electronic (/s/ {', '.join(dict.fromkeys(self.electronic))}) "
                      "typed by the build")
         return text
 
 
-def summary(record: dict | None) -> Summary | None:
-    """The summary of a manifest's `signatures` record; None for a build made before they were listed."""
+def summary(record: dict | None, signed: set[tuple[str, str, str]] | frozenset = frozenset()) -> Summary | None:
+    """The summary of a manifest's `signatures` record; None for a build made before they were listed.
+    `signed`: (document, role, signer) of the ink signatures whose signed page is current (documents/signed.py)."""
     if not record:
         return None
     titles = {d["id"]: d.get("label") or d["title"] for d in record.get("documents", [])}
     awaiting: dict[str, list[str]] = {}
     electronic = []
+    done = 0
     for s in record.get("required", []):
         if s["kind"] == SignKind.electronic:
             electronic.append(s["signer"])
+        elif (s["document"], s.get("role"), s["signer"]) in signed:
+            done += 1
         else:
             awaiting.setdefault(s["signer"], []).append(titles.get(s["document"], s["document"]))
-    return Summary(len(record.get("required", [])), tuple((n, tuple(d)) for n, d in awaiting.items()),
+    return Summary(len(record.get("required", [])), done, tuple((n, tuple(d)) for n, d in awaiting.items()),
                    tuple(electronic))

@@ -41,6 +41,16 @@ def render_gray(pdf: Path, dpi: int) -> list[Image.Image]:
         return images
 
 
+def render_pages(pdf: Path, dpi: int, folder: Path, first: int | None = None, last: int | None = None) -> list[Path]:
+    """Pages of `pdf` (all, or `first` to `last`, from 1) as 8-bit gray PNG files in `folder`, in order: a long
+    scan is opened one page at a time, not held in memory whole."""
+    pages = ["-f", str(first)] if first else []
+    pages += ["-l", str(last)] if last else []
+    subprocess.run([_tool("pdftoppm"), "-gray", "-r", str(dpi), *pages, "-png", str(pdf), f"{folder}/p"],
+                   check=True, capture_output=True, timeout=TIMEOUT)
+    return sorted(folder.glob("p-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
 @dataclass(frozen=True)
 class Word:
     """A word of a page, in points from the page's top left corner (as pdftotext gives them)."""

@@ -16,6 +16,7 @@ from assembler.casefile.case import Case, today
 from assembler.casefile.normalize import parse_date
 from assembler.casefile.read import find_case_file
 from assembler.casefile.settings import Settings, load_settings
+from assembler.documents import signed as signed_pages
 from assembler.documents import signers
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError, command
@@ -94,7 +95,8 @@ def case_status(name: str, case: Case, settings: Settings, of_case: CaseEvents, 
         st.built = builds[-1].day if builds else _mtime_day(folder / "manifest.json")
         st.changed = bool(built_mod.changes(case, settings, manifest))
         st.stale_edits = [e["file"] for e in stale_in_manifest(manifest)]
-        signed = signers.summary(manifest.get("signatures"))
+        signed = signers.summary(manifest.get("signatures"),
+                                 signed_pages.signed_now(case.dir, manifest.get("signatures")))
         st.signatures = signed.line() if signed else "signatures not listed (built by an earlier pdpacket): build again"
     st.delivery = delivery.state(events)
     found = delivery.latest_round(events)

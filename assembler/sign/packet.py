@@ -35,6 +35,7 @@ from assembler.options import BuildOptions
 from assembler.pdf import codes, raster
 from assembler.progress import Progress
 from assembler.send.built import load_built
+from assembler.sign import place
 from assembler.vocab import SIGNING_ROLES, Role
 
 # The cover's template for a signer's language; any other language gets the English one.
@@ -223,11 +224,9 @@ def _mark_positions(body_pdf: Path, marks: list[list[Mark]]) -> list[list[tuple[
     for words, wanted in zip(pages, marks, strict=True):
         found = []
         for mark in wanted:
-            first = signers.normalized(mark.name).split(" ")[0]
-            for i, w in enumerate(words[:-1]):
-                if re.fullmatch(r"_{5,}", w.text) and signers.normalized(words[i + 1].text) == first:
-                    found.append((mark, height - w.y1))
-                    break
+            line = place.signature_line(words, mark.name)
+            if line is not None:
+                found.append((mark, height - line.y1))
         out.append(found)
     return out
 
