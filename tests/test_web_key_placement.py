@@ -9,17 +9,25 @@ comment stays where it was, next to what it describes.
 """
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
 from starlette.testclient import TestClient
 
 from assembler.casefile.scaffold import case_yaml
 from assembler.web import casefile_edit
 from assembler.web.app import Config, create_app
-from assembler.web.form import case_fields
+from assembler.web.changes import get
+from assembler.web.form import Field, case_fields, join, schema_path, split_path, walk_paths
 from assembler.web.security import csrf_token
+from case_strategies import SENTENCE, valid_cases
 from helpers import SAMPLES, copy_firm_settings, form_of
 
 TOKEN = "placement-token"
@@ -169,3 +177,201 @@ def test_a_sample_copy_saved_with_a_new_key_keeps_the_rest_byte_identical(tmp_pa
     assert r.status_code == 303
     assert file.read_text(encoding="utf-8") == before.replace(
         "  detained: false\n", "  detained: false\n  detained_since: 2026-10-08\n")
+
+
+
+def test_a_sample_keeps_its_layout_where_nothing_changed(tmp_path):
+    """Its flow mappings written over several lines (sample 1's exhibits) stay as typed; a key added to a
+    flow mapping goes inside it; a new key elsewhere still goes by its sibling."""
+    file = tmp_path / "case.yaml"
+    before = SAMPLE_1.read_text(encoding="utf-8")
+    file.write_text(before, encoding="utf-8")
+    save_answers(file, {"proceedings.judge": ["Hon. Maria Lopez"], "respondent.entry.place": ["Nogales"],
+                        "respondent.detained_since": ["2026-10-08"]})
+    assert file.read_text(encoding="utf-8") == before.replace(
+        "judge: Hon. Ana Ruiz", "judge: Hon. Maria Lopez").replace(
+        "manner: without_inspection}", "manner: without_inspection, place: Nogales}").replace(
+        "  detained: false\n", "  detained: false\n  detained_since: 2026-10-08\n")
+
+# --- generated case files with comments, keys added ------------------------------------------------------
+
+FIELDS = case_fields()
+SCHEMA = dict(walk_paths(FIELDS))
+ROOT_ORDER = [f.key for f in FIELDS]
+TAG = re.compile(r"@(note|tmpl|head)(?: (\S+))?\s*$")
+
+
+def addable(f: Field | None) -> bool:
+    return (f is not None and f.kind in ("text", "textarea") and f.coerce in (None, "text")
+            and f.key not in ("office", "template_set"))
+
+
+def candidates(d: dict, fields: list[Field], path: str, item: bool) -> list[str]:
+    """Text fields present in `d` (and below) that a test may take out of the file and add back through the
+    form: never the first key of a list item (it carries the dash) nor the last key of any other mapping
+    (a mapping the test emptied would be written `{}`)."""
+    by_key = {f.key: f for f in fields}
+    present = [f.key for f in fields if f.key in d]
+    out = []
+    for k in present:
+        f, p = by_key[k], join(path, k)
+        if addable(f) and isinstance(d[k], str) and k != (present[0] if item else present[-1]):
+            out.append(p)
+        if f.kind == "group" and isinstance(d[k], dict):
+            out += candidates(d[k], f.children, p, False)
+        elif f.kind == "list" and isinstance(d[k], list):
+            for i, entry in enumerate(d[k]):
+                out += candidates(entry, f.children, f"{p}[{i}]", True) if isinstance(entry, dict) else []
+    return out
+
+
+def emit_map(draw, d: dict, fields: list[Field], col: int, path: str, dash: bool) -> list[str]:
+    """`d` in block style, scalars in double quotes, with comments a person or `pdpacket new` writes:
+    a note right above a key (`@note` its path), a commented-out template where an absent key goes
+    (`@tmpl` its path, its children below it), blank lines."""
+    pad, out, started = " " * col, [], False
+    by_key = {f.key: f for f in fields}
+    for k in [f.key for f in fields] + [k for k in d if k not in by_key]:
+        f, p = by_key.get(k), join(path, k)
+        if k not in d:
+            if f is not None and (started or not dash) and draw(st.booleans()):
+                out += ["\n"] * draw(st.integers(0, 1)) + [f"{pad}# {k}: example  # optional @tmpl {p}\n"]
+                if f.kind == "group" and draw(st.booleans()):
+                    out += [f"{pad}  # {c.key}: example @tmpl {p}.{c.key}\n" for c in f.children[:2]]
+            continue
+        if started or not dash:
+            out += ["\n"] * draw(st.integers(0, 1)) + ([f"{pad}# about it @note {p}\n"] if draw(st.booleans()) else [])
+        lead = " " * (col - 2) + "- " if dash and not started else pad
+        name = k if f is not None else json.dumps(k)
+        out += emit_value(draw, name, d[k], f, col, p, lead)
+        started = True
+    return out
+
+
+def emit_value(draw, name: str, v, f: Field | None, col: int, p: str, lead: str) -> list[str]:
+    children = f.children if f is not None else []
+    if isinstance(v, dict) and v:
+        return [f"{lead}{name}:\n"] + emit_map(draw, v, children, col + 2, p, False)
+    if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+        out = [f"{lead}{name}:\n"]
+        for i, entry in enumerate(v):
+            note = [f"{' ' * (col + 2)}# an entry @note {p}[{i}]\n"] if draw(st.booleans()) else []
+            out += note + emit_map(draw, entry, children, col + 4, f"{p}[{i}]", True)
+        return out
+    return [f"{lead}{name}: {json.dumps(v, ensure_ascii=False)}\n"]
+
+
+@st.composite
+def commented_cases(draw) -> tuple[str, dict[str, str]]:
+    """A case file with comments, and the text fields (taken out of it) to add back with their new values."""
+    data = draw(valid_cases())
+    added = draw(st.lists(st.sampled_from(candidates(data, FIELDS, "", False) or [""]), max_size=3, unique=True))
+    added = [p for p in added if p]
+    for p in added:
+        parts = split_path(p)
+        del get(data, parts[:-1])[parts[-1]]
+    head = ["# A case file @head\n", "\n"] if draw(st.booleans()) else []
+    typed = {p: draw(SENTENCE) for p in added}
+    return "".join(head + emit_map(draw, data, FIELDS, 0, "", False)), typed
+
+
+def order_of(parent: str) -> list[str]:
+    f = SCHEMA.get(schema_path(re.sub(r"\[\d+\]$", "", parent))) if parent else None
+    return ROOT_ORDER if not parent else [c.key for c in f.children] if f else []
+
+
+def rank(tagged: str, parent: str, order: list[str]) -> int | None:
+    """Where the key of `parent` that `tagged` is (or is under) comes in the schema's order; None when
+    `tagged` is not under `parent`."""
+    prefix = f"{parent}." if parent else ""
+    if not tagged.startswith(prefix):
+        return None
+    key = re.split(r"[.\[]", tagged[len(prefix):])[0]
+    return order.index(key) if key in order else None
+
+
+def line_of(doc, parts: list) -> int:
+    node = get(doc, parts[:-1]) if len(parts) > 1 else doc
+    return node.lc.item(parts[-1])[0] if isinstance(parts[-1], int) else node.lc.key(parts[-1])[0]
+
+
+def tags(line: str) -> tuple[str, str] | None:
+    m = TAG.search(line) if line.lstrip().startswith("#") else None
+    return (m[1], m[2] or "") if m else None
+
+
+# Shrinking these cases takes minutes and a failing case is printed whole anyway: no shrink phase.
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate]
+
+
+@pytest.mark.slow  # about 50 s; the fast tier runs 20 examples below
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES)
+@given(case=commented_cases())
+def test_300_generated_files_get_added_keys_by_their_siblings(tmp_path, case):
+    added_keys_sit_by_their_siblings(tmp_path, case)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES)
+@given(case=commented_cases())
+def test_generated_files_get_added_keys_by_their_siblings_and_keep_every_line(tmp_path, case):
+    added_keys_sit_by_their_siblings(tmp_path, case)
+
+
+def added_keys_sit_by_their_siblings(tmp_path: Path, case: tuple[str, dict[str, str]]) -> None:
+    text, typed = case
+    file = tmp_path / "case.yaml"
+    file.write_text(text, encoding="utf-8")
+    answers = {p: [v] for p, v in typed.items()}
+    for p in typed:  # each list on the way is posted, its items unmoved
+        answers |= {p[: m.start()]: [""] for m in re.finditer(r"\[\d+\]", p)}
+    assert casefile_edit.save(file, FIELDS, answers, casefile_edit.sha256_of(file)) is bool(typed)
+    after = file.read_text(encoding="utf-8")
+
+    # The data: what was added, nothing else.
+    before_data, after_data = yaml.safe_load(text), yaml.safe_load(after)
+    for p, v in typed.items():
+        assert str(get(after_data, split_path(p))).strip() == v
+    assert changed_paths(before_data, after_data) == set(typed)
+
+    # The lines: each one of the file still there, in order; one line added per key, no comment among them.
+    added_lines = [line for _, lines in inserted(text, after) for line in lines]
+    assert len(added_lines) == len(typed) and not any(line.lstrip().startswith("#") for line in added_lines)
+
+    # The places: each added key below its own template, else by its preceding sibling; notes on top of
+    # what they describe.
+    lines = after.splitlines()
+    doc = YAML(typ="rt").load(after)
+    for p in typed:
+        parts = split_path(p)
+        parent, key = p.rsplit(".", 1) if "." in p else ("", p)
+        order = order_of(parent)
+        own, at = order.index(key), line_of(doc, parts)
+        if any(tags(line) == ("tmpl", p) for line in text.splitlines()):
+            assert (tags(lines[at - 1]) or ("", ""))[0] == "tmpl" and rank(tags(lines[at - 1])[1], parent, order) == own
+        j = at - 1
+        while j >= 0 and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
+            kind, tagged = tags(lines[j]) or ("", "")
+            assert not lines[j].strip() or kind == "head" or (kind == "tmpl" and (rank(tagged, parent, order) or 0) <= own), \
+                (p, lines[j])
+            j -= 1
+        j = at + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
+            kind, tagged = tags(lines[j]) or ("", "")
+            r = rank(tagged, parent, order) if kind == "tmpl" else None
+            assert r is None or r > own, (p, lines[j])
+            j += 1
+    for i, line in enumerate(lines):
+        if (tags(line) or ("",))[0] == "note":
+            below = next(k for k in range(i + 1, len(lines)) if lines[k].strip() and not lines[k].lstrip().startswith("#"))
+            assert below == line_of(doc, split_path(tags(line)[1])), line
+
+
+def changed_paths(before, after, prefix="") -> set[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: set[str] = set()
+        for key in {*before, *after}:
+            out |= changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return {p for i, (a, b) in enumerate(zip(before, after, strict=True)) for p in changed_paths(a, b, f"{prefix}[{i}]")}
+    return set() if before == after else {prefix}

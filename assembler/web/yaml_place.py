@@ -7,15 +7,16 @@ whose optional fields are commented-out templates (`# language: Spanish`), a
 key added after `country_of_citizenship` landed below `# proceedings: REQUIRED`.
 Moving comment tokens between nodes would mean knowing every place ruamel keeps
 them; instead the new keys are written under unique stand-in names, and each
-one's lines are then moved up inside the run of comment lines above it, to:
+one's lines are then moved inside the run of comment lines around it, to:
 
 - right after the commented-out template of that very key, when that run has one
   at the key's indentation (`# language: ...`, with its commented-out children);
 - else right after its preceding sibling: after the comment lines indented
   deeper than the key (they are inside that sibling) and after templates of keys
   the schema puts before it, never after a comment about something else;
-- a key that opens its mapping goes after the templates of the keys before it and
-  above the comment lines just above the key that follows it (they describe it).
+- a key that opens its mapping goes below a header set apart by a blank line (the
+  file's opening comment), then after templates of the keys before it, and above
+  anything else (the comment lines on top of the key that follows describe that key).
 
 Lines only move; the result is kept only when it holds the same lines and reads
 back as the same data as ruamel's own text, which is used otherwise.
@@ -49,7 +50,8 @@ def snapshot(tree: CommentedMap) -> Snapshot:
 def dump(y: YAML, tree: CommentedMap, before: Snapshot, fields: list[Field]) -> str:
     """The file's text after the changes, each key added to a mapping the file had placed by its siblings."""
     plain = _dumped(y, tree)
-    added = [_Added(node, key, order) for node, order in _mappings(tree, fields) if id(node) in before
+    added = [_Added(node, key, order) for node, order in _mappings(tree, fields)
+             if id(node) in before and not node.fa.flow_style()  # `{a: 1}` keeps a new key on its line
              for key in list(node) if key not in before[id(node)][1]]
     if not added:
         return plain
@@ -62,22 +64,30 @@ def dump(y: YAML, tree: CommentedMap, before: Snapshot, fields: list[Field]) -> 
         for a in added:
             a.unmark()
     placed = marked
+    for _ in range(len(added) + 1):  # again until nothing moves: a new key moved away uncovers the
+        moved = placed  # comment lines of the one next to it
+        for a in added:
+            moved = a.place(moved)
+        if moved == placed:
+            break
+        placed = moved
     for a in added:
-        placed = a.place(placed)
+        placed = a.unmarked(placed)
     return placed if _same(placed, plain) else plain
 
 
 def keep_as_typed(original: str, new: str) -> str:
     """ruamel writes some values it was not asked to change in its own layout (a flow mapping typed over
     several lines comes out on one): each such rewritten stretch that holds the same data is put back as
-    the file had it. Only stretches replaced by others: lines added or removed are the change itself."""
+    the file had it (a blank line dropped, too). Only stretches replaced by others: lines added or removed
+    are the change itself (a removed entry takes its comment with it)."""
     target = _data(new)
     if target is None:
         return new
     old_lines, out = original.splitlines(keepends=True), new.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(None, old_lines, out, autojunk=False)
     for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):  # from the end: earlier indices stay valid
-        if tag != "replace":
+        if tag != "replace" and any(line.strip() for line in old_lines[i1:i2] + out[j1:j2]):
             continue
         trial = out[:j1] + old_lines[i1:i2] + out[j2:]
         if _data("".join(trial)) == target:
@@ -140,25 +150,32 @@ class _Added:
         self.node.insert(at, self.key, self.node.pop(self.name))
 
     def place(self, text: str) -> str:
+        """Its lines (its end mark with them) moved to their place in the comment lines around them."""
         lines = text.splitlines(keepends=True)
-        start = _line_of(lines, self.name)
-        stop = _line_of(lines, self.end)
-        if start is None or stop is None or stop <= start:
-            return text  # not written as expected: the check in dump() keeps ruamel's text
-        head = lines[start]
-        lines[start] = head.replace(self.name, self.key, 1)
-        block = lines[start:stop]
-        del lines[stop]
-        column = len(head) - len(head.lstrip(" "))
-        if head.lstrip(" ").startswith("- "):
-            return "".join(lines)  # the first key of a list item stays on its dash
-        top = start
-        while top > 0 and _comment_or_blank(lines[top - 1]):
-            top -= 1
-        run = lines[top:start]
+        start, stop = _line_of(lines, self.name), _line_of(lines, self.end)
+        if start is None or stop is None or stop <= start or lines[start].lstrip(" ").startswith("- "):
+            return text  # the first key of a list item stays on its dash
+        block = lines[start:stop + 1]
+        column = _column(lines[start])
+        top, bottom = start, stop + 1  # the comment lines around it: ruamel keeps most with the value above,
+        while top > 0 and _comment_or_blank(lines[top - 1]):  # but those after a flow collection (`[a, b]`)
+            top -= 1  # with the key below, so they are written after the new key
+        while bottom < len(lines) and _comment_or_blank(lines[bottom]):
+            bottom += 1
+        run = lines[top:start] + lines[stop + 1:bottom]
         before = self.order[: self.order.index(self.key)] if self.key in self.order else []
-        cut = top + _cut(run, column, self.key, before, self.first)
-        return "".join(lines[:cut] + block + lines[cut:start] + lines[stop:])
+        cut = _cut(run, column, self.key, before, self.first)
+        return "".join(lines[:top] + run[:cut] + block + run[cut:] + lines[bottom:])
+
+    def unmarked(self, text: str) -> str:
+        """Its own name back, its end mark gone."""
+        lines = text.splitlines(keepends=True)
+        start, stop = _line_of(lines, self.name), _line_of(lines, self.end)
+        if stop is not None:
+            del lines[stop]
+        if start is not None:
+            lines[start] = lines[start].replace(self.name, self.key, 1)
+        return "".join(lines)
 
 
 def _line_of(lines: list[str], name: str) -> int | None:
@@ -203,21 +220,31 @@ def _cut(run: list[str], column: int, key: str, before: list[str], first: bool) 
     own = next((i for i in range(end) if _template_of(run[i], column, [key])), None)
     if own is not None:
         return _template_end(run, own, column, key, end)
-    cut = 0
-    if not first:  # lines indented deeper than the key belong to the sibling above it
+    if first:  # below a paragraph set apart by a blank line (the file's or the mapping's own header)
+        cut = _header_end(run, column, end)
+    else:  # below the lines indented deeper than the key: they belong to the sibling above it
+        cut = 0
         while cut < end and run[cut].strip() and _column(run[cut]) > column:
             cut += 1
-    while True:  # then the templates of keys the schema puts before it, blank lines between them
+    while True:  # then below the templates of keys the schema puts before it, blank lines between them
         i = cut
         while i < end and not run[i].strip():
             i += 1
         found = _template_key(run[i], column) if i < end else None
         if found is None or found not in before:
-            break
+            return cut
         cut = _template_end(run, i, column, found, end)
-    if first:  # above the comment lines that sit right on top of the key that follows it
-        top = end
-        while top > cut and run[top - 1].strip():
-            top -= 1
-        cut = max(cut, top)
-    return cut
+
+
+def _header_end(run: list[str], column: int, end: int) -> int:
+    """After the paragraphs of comments that are no template and end in a blank line."""
+    i = 0
+    while True:
+        j = i
+        while j < end and run[j].strip() and _template_key(run[j], column) is None:
+            j += 1
+        if j == i or j == end or run[j].strip():
+            return i
+        while j < end and not run[j].strip():
+            j += 1
+        i = j
