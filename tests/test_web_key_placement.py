@@ -28,7 +28,7 @@ from assembler.web.changes import get
 from assembler.web.form import Field, case_fields, join, schema_path, split_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import SENTENCE, valid_cases
-from helpers import SAMPLES, copy_firm_settings, form_of
+from helpers import SAMPLES, copy_firm_settings, form_of, minimal
 
 TOKEN = "placement-token"
 SAMPLE_1 = next(SAMPLES.glob("1-*")) / "case.yaml"
@@ -193,6 +193,18 @@ def test_a_sample_keeps_its_layout_where_nothing_changed(tmp_path):
         "manner: without_inspection}", "manner: without_inspection, place: Nogales}").replace(
         "  detained: false\n", "  detained: false\n  detained_since: 2026-10-08\n")
 
+
+def test_lines_wrapped_by_hand_stay_wrapped_when_another_field_changes(tmp_path):
+    """ruamel writes a long plain value on one line: put back as the file had it, over several lines."""
+    file = tmp_path / "case.yaml"
+    summary = "She has lived in Chicago since 2009 with her two children, who are citizens, and works."
+    before = yaml.safe_dump(minimal(**{"request.summary": summary}), sort_keys=False, width=40)
+    assert "  summary: She has lived in Chicago since\n" in before  # wrapped over lines
+    file.write_text(before, encoding="utf-8")
+    save_answers(file, {"proceedings.court": ["Chicago Immigration Court (Room 2)"]})
+    assert file.read_text(encoding="utf-8") == before.replace(
+        "court: Chicago Immigration Court\n", "court: Chicago Immigration Court (Room 2)\n")
+
 # --- generated case files with comments, keys added ------------------------------------------------------
 
 FIELDS = case_fields()
@@ -258,7 +270,13 @@ def emit_value(draw, name: str, v, f: Field | None, col: int, p: str, lead: str)
             note = [f"{' ' * (col + 2)}# an entry @note {p}[{i}]\n"] if draw(st.booleans()) else []
             out += note + emit_map(draw, entry, children, col + 4, f"{p}[{i}]", True)
         return out
-    return [f"{lead}{name}: {json.dumps(v, ensure_ascii=False)}\n"]
+    if isinstance(v, list) and v and draw(st.booleans()):
+        return [f"{lead}{name}:\n"] + [f"{' ' * (col + 2)}- {json.dumps(e, ensure_ascii=False)}\n" for e in v]
+    if isinstance(v, str) and "\n" in v and not any(line.startswith("#") for line in v.split("\n")) \
+            and draw(st.booleans()):  # paragraphs as a literal block (a line opening with # is text there)
+        return [f"{lead}{name}: |-\n"] + [f"{' ' * (col + 2)}{line}\n" if line else "\n" for line in v.split("\n")]
+    eol = "  # said on its line" if draw(st.booleans()) else ""
+    return [f"{lead}{name}: {json.dumps(v, ensure_ascii=False)}{eol}\n"]
 
 
 @st.composite

@@ -1,4 +1,4 @@
-"""Where a key the form adds to case.yaml goes in the text: next to its siblings, below its own template.
+"""case.yaml's text after a save: a key the form adds next to its siblings, the rest as the file had it.
 
 ruamel.yaml keeps the comment lines that follow a value as part of that value
 (`ca.items[key][2]` of the last key before them, however deep), so a key put
@@ -20,6 +20,10 @@ one's lines are then moved inside the run of comment lines around it, to:
 
 Lines only move; the result is kept only when it holds the same lines and reads
 back as the same data as ruamel's own text, which is used otherwise.
+
+ruamel also writes some values nobody changed in its own layout (a flow mapping
+typed over several lines comes out on one): `keep_as_typed` puts each such
+stretch back as typed when the data stays the same.
 """
 from __future__ import annotations
 
@@ -112,7 +116,8 @@ def _same(placed: str, plain: str) -> bool:
     """The same lines (only moved) and the same data: a move that would change anything is not made."""
     if sorted(placed.splitlines()) != sorted(plain.splitlines()):
         return False
-    return _data(placed) is not None and _data(placed) == _data(plain)
+    data = _data(placed)
+    return data is not None and data == _data(plain)
 
 
 def _mappings(node, fields: list[Field]):
