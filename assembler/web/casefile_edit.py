@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -30,6 +29,7 @@ from ruamel.yaml.scalarstring import (
 
 from assembler.casefile.normalize import COERCERS
 from assembler.casefile.read import load_file
+from assembler.web import yaml_place
 from assembler.web.changes import (
     DELETE,
     Changes,
@@ -121,10 +121,9 @@ def save(file: Path, fields: list[Field], answers: dict[str, list[str]], base_sh
         tree = y.load(text) if text.strip() else None
         if not isinstance(tree, CommentedMap):
             tree = CommentedMap()
+        before = yaml_place.snapshot(tree)
         apply_tree(tree, changes, fields)
-        buffer = io.StringIO()
-        y.dump(tree, buffer)
-        out = buffer.getvalue()
+        out = yaml_place.keep_as_typed(text, yaml_place.dump(y, tree, before, fields))
     if out == text:
         return False
     write_atomically(file, out.encode("utf-8"))
