@@ -25,6 +25,8 @@ from assembler.casefile.case import Case, today
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
+from assembler.convert import cache as converted_cache
+from assembler.convert.cache import Summary as CacheSummary
 from assembler.convert.office import LibreOfficePool
 from assembler.court import court_papers
 from assembler.documents import choose
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
 
-__all__ = ["FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -87,6 +89,17 @@ def build(case_path: Path, out: Path | None = None, options: BuildOptions | None
         raise
     result.notes = ctx.notes
     return result
+
+
+def cache_info() -> CacheSummary:
+    """`pdpacket cache info`: where the cache of converted PDFs is, how many entries, how many bytes
+    (folder None: turned off by PDPACKET_CACHE)."""
+    return converted_cache.info()
+
+
+def cache_clear() -> CacheSummary:
+    """`pdpacket cache clear`: remove every converted PDF kept; returns what there was."""
+    return converted_cache.clear()
 
 
 def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,

@@ -25,10 +25,15 @@ email_option = click.option("--email", is_flag=True,
                             help="Also write the e-mail draft(s) to the office beside the filing (see `email`).")
 
 
+no_cache_option = click.option(
+    "--no-cache", "no_cache", is_flag=True,
+    help="Convert every document with LibreOffice, neither using nor filling the cache of converted PDFs.")
+
+
 def build_options(quiet_help: str):
-    """The options `build` and `batch` share."""
+    """The options `build`, `court` and `batch` share."""
     def apply(command):
-        for option in (split_option, templates_option, click.option("-q", "--quiet", is_flag=True, help=quiet_help),
+        for option in (no_cache_option, split_option, templates_option, click.option("-q", "--quiet", is_flag=True, help=quiet_help),
                        strict_option, settings_option):
             command = option(command)
         return command

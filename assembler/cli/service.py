@@ -10,6 +10,7 @@ from assembler.cli.group import (
     settings_option,
 )
 from assembler.options import CommandOptions
+from assembler.vocab import MB
 
 
 @cli.command()
@@ -39,6 +40,39 @@ def law(settings_file, case):
 
     for lines in law_table(CommandOptions.of(settings_file), case):
         click.echo("\n".join(lines))
+
+
+@cli.group()
+def cache():
+    """The cache of converted PDFs: a rebuild converts only the documents that changed."""
+
+
+def _said(summary) -> str:
+    return f"{summary.entries} entr{'y' if summary.entries == 1 else 'ies'}, {summary.bytes / MB:.1f} MB"
+
+
+@cache.command("info")
+def cache_info():
+    """Where the cache is, and how much it holds."""
+    from assembler.api import cache_info as info
+
+    summary = info()
+    if summary.folder is None:
+        click.echo("the cache of converted PDFs is off (PDPACKET_CACHE=off)")
+        return
+    click.echo(f"{summary.folder}: {_said(summary)}")
+
+
+@cache.command("clear")
+def cache_clear():
+    """Remove every converted PDF kept (the next build converts everything again)."""
+    from assembler.api import cache_clear as clear
+
+    summary = clear()
+    if summary.folder is None:
+        click.echo("the cache of converted PDFs is off (PDPACKET_CACHE=off): nothing to clear")
+        return
+    click.echo(f"{summary.folder}: removed {_said(summary)}")
 
 
 @cli.command("convert-server")
