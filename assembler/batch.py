@@ -195,7 +195,7 @@ def _chunk_stages(run: drive.Run, specs: list[CaseSpec], out_root: Path, force: 
                 kept = _POOL.take(settings)
                 assert kept is not None, "a batch's pool is never closed for good"
                 run.stack.callback(_POOL.give_back, settings, kept)
-                run.borrow(kept)  # boots while the chunk's cases are rendered
+                run.borrow(kept, settings)  # boots while the chunk's cases are rendered
             planned = run.plan(case, settings, out, f"case{i}", prefix=f"c{i}-")
             rendered[spec.name] = build.render_documents(planned, quiet)
         except Exception as exc:  # noqa: BLE001 - one case's failure never stops the others

@@ -341,6 +341,9 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
         left = ahead.unsent(pending)  # the kept-running LibreOffice failed: these in one start
         if left:
             made |= convert_renders(left, lo, progress)
+        if lo.cache is not None:  # the conversions ran in Ahead's thread, whose progress is quiet
+            progress.note(f"{lo.cache.hits} of {lo.cache.hits + lo.cache.misses} documents came from the cache "
+                          "of converted PDFs" + ("" if lo.cache.misses else ": LibreOffice was not needed"))
     return [_converted(b, made) for b in builds]
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from assembler import build, output, stopping, workspace
 from assembler.casefile.case import Case
 from assembler.casefile.settings import Settings
+from assembler.convert import cache as cache_module
+from assembler.convert import memo
+from assembler.convert.cache import Cache
 from assembler.convert.office import libreoffice
 from assembler.convert.renders import Ahead, LibreOffice
 from assembler.errors import DeadlineError, Finding, PdpacketError
@@ -64,10 +67,11 @@ class Run:
                 self._ahead = self.stack.enter_context(Ahead(self.lo, self.progress, self.owned))
         return self._ahead
 
-    def borrow(self, kept: LibreOffice) -> LibreOffice:
+    def borrow(self, kept: LibreOffice, settings: Settings) -> LibreOffice:
         """Convert on `kept` (a batch worker's), started now so that it boots while the cases render."""
         kept.start()
-        self.lo, self.owned = kept.in_folder(self.work), False  # this run's PDFs in this run's folder
+        # This run's PDFs in this run's folder, through the cache as this run's options say.
+        self.lo, self.owned = replace(kept.in_folder(self.work), cache=converted_cache(settings, self.options)), False
         return self.lo
 
 
@@ -86,11 +90,12 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
             try:
                 if office:
                     assert settings is not None, "a run with a LibreOffice needs the settings"
+                    cache = converted_cache(settings, options)
                     if options.lo is not None:
-                        run.lo, run.owned = options.lo.in_folder(work), False
+                        run.lo, run.owned = replace(options.lo.in_folder(work), cache=cache), False
                     else:
-                        run.lo = own.enter_context(libreoffice(settings, work))
-                        run.lo.start()
+                        run.lo = own.enter_context(libreoffice(settings, work, cache))
+                        run.lo.start()  # unless early.py foresaw every document in the cache
                     deadline = own.enter_context(stopping.limit(settings.deadline, run.lo.close))
                 result = stages(run)
             finally:
@@ -114,6 +119,11 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
     return result
 
 
+def converted_cache(settings: Settings, options: BuildOptions) -> Cache | None:
+    """The cache of converted PDFs a run converts through (None: --no-cache, PDPACKET_CACHE=off)."""
+    return cache_module.open_cache(settings.cache_mb, options.no_cache)
+
+
 def _deadline_error(settings: Settings) -> DeadlineError:
     return DeadlineError(f"the build did not finish within {settings.deadline} s and was stopped, LibreOffice with it: "
                          "look for a very long text or a document LibreOffice cannot open, or raise filing.deadline "
@@ -133,7 +143,24 @@ def build_filing(case: Case, settings: Settings, out: Path, options: BuildOption
         rendered = build.render_documents(planned, run.progress, ahead, draft_index=False)
         [converted] = build.convert_documents([rendered], run.office, run.progress, ahead)
         [settled] = build.settle_indexes([converted], run.office, run.progress)
-        return build.check_and_place(build.assemble_filing(settled, run.progress), out, options.split_parts,
-                                     run.progress)
+        result = build.check_and_place(build.assemble_filing(settled, run.progress), out, options.split_parts,
+                                       run.progress)
+        _remember(run, planned, rendered)
+        return result
 
     return drive(filing, options, progress, out, case=case, settings=settings)
+
+
+def _remember(run: Run, planned: build.Planned, rendered: build.Rendered) -> None:
+    """Record what this build read and which cache entries it used: the next `pdpacket build` of the
+    case that finds all of it unchanged starts no LibreOffice early (convert/memo.py)."""
+    cache = run.office.cache
+    if cache is None:
+        return
+    case, settings = planned.case, planned.settings
+    templates = [c.path for c in planned.choices.values()]
+    folders = {t.parent for t in templates} | {p for p in (settings.templates, run.options.templates_dir) if p}
+    inputs = [case.file, case.dir / "edits", *templates, *folders, *rendered.inputs,
+              *(p for p in (settings.path, planned.signature) if p is not None)]
+    where = memo.memo_path(cache.root, case.file, settings.path, run.options.templates_dir)
+    memo.record(where, case.file, inputs, cache.used, memo.today())

@@ -34,6 +34,10 @@ def hermetic_session(tmp_path_factory):
     mp.delenv("PDPACKET_SETTINGS", raising=False)
     mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config-session")))
     mp.setenv("PDPACKET_LEDGER", str(tmp_path_factory.mktemp("ledger-session") / "test-ledger.db"))
+    # No cache of converted PDFs: a test's build converts what it renders (the fault tests need their
+    # LibreOffice to see the document), never reads the developer's cache nor what another test left.
+    # The cache's own tests set PDPACKET_CACHE to a folder of their own.
+    mp.setenv("PDPACKET_CACHE", "off")
     yield
     mp.undo()
 
@@ -46,6 +50,7 @@ def pinned_today(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     # Builds record themselves in a ledger beside the cases folder: never in samples/.
     monkeypatch.setenv("PDPACKET_LEDGER", str(tmp_path / "test-ledger.db"))
+    monkeypatch.setenv("PDPACKET_CACHE", "off")  # see hermetic_session
 
 
 @pytest.fixture

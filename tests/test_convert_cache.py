@@ -166,3 +166,10 @@ def test_the_memo_foresees_a_build_with_nothing_changed(folder, tmp_path):
     c.path(keys[0]).unlink()
     assert not memo.all_cached(where, case, folder, "2026-11-28"), "an entry was evicted"
     assert json.loads(where.read_text())["case_file"] == str((case / "case.yaml").resolve())
+
+
+def test_the_suite_leaves_the_users_cache_alone_unless_a_test_asks_for_one():
+    # conftest turns the cache off for every test: a build in one test must not be served PDFs
+    # another test (or the developer's own builds) converted, nor fill ~/.cache.
+    assert cache.folder() is None
+    assert cache.open_cache(500) is None

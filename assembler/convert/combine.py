@@ -27,6 +27,8 @@ from typing import Any
 from lxml import etree
 from pypdf import PdfReader
 
+from assembler.documents.render import FIXED_ZIP_TIME
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
 # Parts renders may differ in: the body, and document properties no page shows (the title;
@@ -77,7 +79,9 @@ def combine(docs: list[Path], out: Path) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
         for name, data in entries.items():
-            z.writestr(name, data)
+            # A fixed time, not the time of writing: the same renders make the same bytes, which is
+            # what the cache of converted PDFs looks the combined document up by (cache.py).
+            z.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), data)
     out.write_bytes(buffer.getvalue())
     return out
 

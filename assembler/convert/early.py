@@ -6,7 +6,9 @@ This runs before the library is imported (its imports take 0.2 s and more), so i
 only what it must from the settings, found by the build's own lookup (casefile/lookup.py,
 which imports nothing heavy). Nothing here may fail a build: on any
 doubt it starts nothing, and the build starts its LibreOffice itself. A settings file
-that names a convert-server starts nothing either: that server does the work.
+that names a convert-server starts nothing either: that server does the work. Nor does a
+rebuild that the record of the last build (memo.py) says will find every document in the
+cache of converted PDFs: the build's LibreOffice then starts only if a document is missing.
 """
 from __future__ import annotations
 
@@ -17,20 +19,25 @@ from pathlib import Path
 
 from assembler import resources, workspace
 from assembler.casefile.lookup import find_settings_file
-from assembler.convert import soffice, warm
-from assembler.options import CommandOptions
+from assembler.convert import cache, memo, soffice, warm
+from assembler.options import BuildOptions, CommandOptions
 
 _office: warm.Office | None = None
 _owner = 0
+_cached: Path | None = None  # the case whose rebuild memo.py foresaw entirely in the cache
 
 
 def start(case: Path, options: CommandOptions) -> None:
     """Start LibreOffice for a build of `case`, to be taken over by the build (adopt)."""
-    global _office, _owner
-    if _office is not None:
+    global _office, _owner, _cached
+    if _office is not None or _cached is not None:
         return
     try:
-        found = _soffice_settings(find_settings_file(options.settings_file, case if case.is_dir() else case.parent))
+        settings_file = find_settings_file(options.settings_file, case if case.is_dir() else case.parent)
+        if all_cached(case, settings_file, options):
+            _cached, _owner = case, os.getpid()
+            return
+        found = _soffice_settings(settings_file)
         if found.get("server"):
             return
         binary = soffice.find_soffice(found.get("path"))
@@ -43,6 +50,21 @@ def start(case: Path, options: CommandOptions) -> None:
         _office.start()
     except Exception:  # noqa: BLE001 - a head start only: the build itself says what is wrong
         discard()
+
+
+def all_cached(case: Path, settings_file: Path | None, options: CommandOptions) -> bool:
+    """Whether the last build of `case` with these settings and templates, as memo.py recorded it,
+    says this one will find every document in the cache."""
+    root = cache.folder()
+    if root is None or (isinstance(options, BuildOptions) and options.no_cache):
+        return False
+    templates = options.templates_dir if isinstance(options, BuildOptions) else None
+    return memo.all_cached(memo.memo_path(root, case, settings_file, templates), case, root, memo.today())
+
+
+def foreseen_cached() -> bool:
+    """True when this process's build was foreseen entirely in the cache (and so started no LibreOffice)."""
+    return _cached is not None and _owner == os.getpid()
 
 
 def adopt(binary: str) -> warm.Office | None:

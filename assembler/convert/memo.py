@@ -16,6 +16,7 @@ its first conversion). Stdlib only: early.py runs this before the library is imp
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -32,6 +33,11 @@ def memo_path(root: Path, case: Path, settings_file: Path | None, templates_dir:
     case_dir = case if case.is_dir() else case.parent
     what = json.dumps([str(case_dir.resolve()), _resolved(settings_file), _resolved(templates_dir)])
     return root / "builds" / f"{hashlib.sha256(what.encode()).hexdigest()}.json"
+
+
+def today() -> str:
+    """The build's day as the documents print it (PDPACKET_TODAY pins it, as casefile/case.py reads it)."""
+    return os.environ.get("PDPACKET_TODAY") or datetime.date.today().isoformat()
 
 
 def record(where: Path, case_file: Path, inputs: list[Path], keys: list[str] | set[str], today: str) -> None:

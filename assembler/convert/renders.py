@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from assembler.convert import combine, soffice, warm
+from assembler.convert import cache, combine, soffice, warm
+from assembler.convert.cache import Cache
 from assembler.documents.plan import Part
 from assembler.progress import Progress
 
@@ -49,6 +50,11 @@ class LibreOffice:
     profile: Path  # the one-shot path's private profile; a kept-running LibreOffice has its own
     timeout: int
     kept: tuple[warm.Converter, ...] = ()
+    # The converted PDFs kept between builds (None: off, by --no-cache or PDPACKET_CACHE=off).
+    cache: Cache | None = None
+    # Started by its first conversion only: the record of the last build says every document is
+    # in the cache (memo.py), so a rebuild with nothing changed starts no LibreOffice.
+    lazy: bool = False
 
     @property
     def current(self) -> warm.Converter | None:
@@ -62,7 +68,7 @@ class LibreOffice:
     def start(self) -> None:
         """Start the kept-running LibreOffice now, so that it is ready by the first conversion."""
         current = self.current
-        if current is not None:
+        if current is not None and not self.lazy:
             try:
                 current.start()
             except warm.Unavailable:
@@ -131,10 +137,19 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
         else:
             singles.update({m.doc: m for m in members})
     jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
-    progress.step(f"convert {len(renders)} documents with LibreOffice ({lo.how})")
-    started = time.monotonic()
-    converted = lo.convert(jobs, work / "pdf", bookmarks=True, progress=progress, fallback=fallback)
-    progress.add("libreoffice", time.monotonic() - started)
+    keys = _keys(lo, jobs, bookmarks=True)
+    converted = _cached(lo, keys, jobs, work / "cached")
+    missing = [j for j in jobs if j.source not in converted]
+    hits = sum(len(combined.get(j.source, [j])) for j in jobs if j.source in converted)
+    if lo.cache is not None:
+        lo.cache.hits, lo.cache.misses = lo.cache.hits + hits, lo.cache.misses + len(renders) - hits
+    progress.step(_saying(len(renders), hits, lo))
+    if missing:
+        started = time.monotonic()
+        fresh = lo.convert(missing, work / "pdf", bookmarks=True, progress=progress, fallback=fallback)
+        progress.add("libreoffice", time.monotonic() - started)
+        _keep(lo, keys, fresh)
+        converted |= fresh
     made: dict[Path, PartPdf] = {}
     retry = []
     for doc, members in combined.items():
@@ -148,9 +163,52 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
         made[doc] = PartPdf(converted[doc].pdf, 0, converted[doc].pages)
     if retry:  # pragma: no cover - LibreOffice dropped a destination; convert those one by one
         converted = lo.convert([soffice.Job(r.doc, r.label) for r in retry], work / "pdf-retry", bookmarks=False)
+        _keep(lo, _keys(lo, [soffice.Job(r.doc, r.label) for r in retry], bookmarks=False), converted)
         for r in retry:
             made[r.doc] = PartPdf(converted[r.doc].pdf, 0, converted[r.doc].pages)
     return made
+
+
+def _saying(documents: int, hits: int, lo: LibreOffice) -> str:
+    """The progress line of a conversion: how many documents came from the cache."""
+    if lo.cache is None or not hits:
+        return f"convert {documents} documents with LibreOffice ({lo.how})"
+    if hits == documents:
+        return f"convert {documents} documents: all from the cache of converted PDFs, no LibreOffice needed"
+    return f"convert {documents} documents: {hits} from the cache, {documents - hits} with LibreOffice ({lo.how})"
+
+
+def _keys(lo: LibreOffice, jobs: list[soffice.Job], bookmarks: bool) -> dict[Path, str]:
+    """Each job's cache key: the bytes LibreOffice is given, the export options, which LibreOffice."""
+    if lo.cache is None:
+        return {}
+    options = soffice.PDF_FILTER if bookmarks else soffice.PLAIN_FILTER
+    identity = cache.libreoffice_identity(lo.binary)
+    return {j.source: lo.cache.key(j.source.read_bytes(), options, identity) for j in jobs}
+
+
+def _cached(lo: LibreOffice, keys: dict[Path, str], jobs: list[soffice.Job], folder: Path) -> dict[Path, soffice.Converted]:
+    """The jobs whose PDFs the cache holds, written out as LibreOffice would have written them."""
+    found: dict[Path, soffice.Converted] = {}
+    if lo.cache is None:
+        return found
+    for job in jobs:
+        entry = lo.cache.get(keys[job.source])
+        if entry is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            pdf = folder / f"{job.source.stem}.pdf"
+            pdf.write_bytes(entry.pdf)
+            found[job.source] = soffice.Converted(pdf, entry.pages)
+    return found
+
+
+def _keep(lo: LibreOffice, keys: dict[Path, str], made: dict[Path, soffice.Converted]) -> None:
+    """Put what LibreOffice just converted into the cache (checked already: soffice.checked)."""
+    if lo.cache is None or not made:
+        return
+    for source, converted in made.items():
+        lo.cache.put(keys[source], converted.pdf.read_bytes(), converted.pages)
+    lo.cache.trim()
 
 
 class Ahead:

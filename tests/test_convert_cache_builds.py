@@ -1,0 +1,100 @@
+"""Builds through the cache of converted PDFs (assembler/convert/cache.py): a rebuild converts only the
+documents whose bytes changed, one with nothing changed starts no LibreOffice at all, and the filing is
+byte-identical whether its parts came from the cache or from LibreOffice.
+
+The builds run as `pdpacket build` does, in a process of their own (the early start of LibreOffice,
+convert/early.py, happens only there), with PDPACKET_SOFFICE pointing at a stand-in that records each
+start of LibreOffice and runs the real one."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, SAMPLES, TODAY, copy_firm_settings, page_texts
+
+pytestmark = pytest.mark.libreoffice
+
+RECORDING = REPO / "tests" / "fakes" / "recording-soffice"
+
+
+@pytest.fixture
+def sample1(tmp_path):
+    """A copy of sample 1 beside the samples' firm settings (the tests change its case file)."""
+    copy_firm_settings(tmp_path / "cases")
+    case = tmp_path / "cases" / "1-garcia-lopez"
+    shutil.copytree(SAMPLES / "1-garcia-lopez", case)
+    return case
+
+
+class Builds:
+    def __init__(self, tmp_path: Path):
+        self.cache = tmp_path / "cache"
+        self.calls = tmp_path / "soffice-calls.txt"
+        self.env = {**os.environ, "PDPACKET_CACHE": str(self.cache), "PDPACKET_SOFFICE": str(RECORDING),
+                    "SOFFICE_CALLS": str(self.calls), "REAL_SOFFICE": shutil.which("soffice") or "soffice",
+                    "PDPACKET_TODAY": TODAY, "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+                    "PDPACKET_LEDGER": str(tmp_path / "ledger.db")}
+        self.env.pop("PDPACKET_SETTINGS", None)
+
+    def build(self, case: Path, out: Path, *more: str) -> tuple[str, int]:
+        """The filing's sha256, and how many times LibreOffice was started for this build."""
+        self.calls.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, "-m", "assembler", "build", str(case), "-o", str(out), "-q", *more],
+                              cwd=REPO, env=self.env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        [filing] = out.glob("*.pdf")
+        starts = len(self.calls.read_text().splitlines()) if self.calls.exists() else 0
+        return hashlib.sha256(filing.read_bytes()).hexdigest(), starts
+
+    def entries(self) -> set[Path]:
+        return set(self.cache.glob("*.pdf"))
+
+
+def test_a_rebuild_with_nothing_changed_starts_no_libreoffice_and_gives_the_same_bytes(sample1, tmp_path):
+    builds = Builds(tmp_path)
+    cold, cold_starts = builds.build(sample1, tmp_path / "out1")
+    assert cold_starts >= 1
+    stored = builds.entries()
+    assert stored, "the cold build filled the cache"
+    warm, warm_starts = builds.build(sample1, tmp_path / "out2")
+    assert warm == cold, "a filing from the cache is the filing LibreOffice makes"
+    assert warm_starts == 0, "nothing changed: LibreOffice was not needed, so not started"
+    assert builds.entries() == stored
+    bypassed, bypassed_starts = builds.build(sample1, tmp_path / "out3", "--no-cache")
+    assert (bypassed, bypassed_starts >= 1) == (cold, True)
+
+
+def test_a_rebuild_after_one_field_of_the_letter_changed_converts_the_letter_alone(sample1, tmp_path):
+    builds = Builds(tmp_path)
+    builds.build(sample1, tmp_path / "out1")
+    before = builds.entries()
+    case_file = sample1 / "case.yaml"
+    text = case_file.read_text(encoding="utf-8")
+    old = "exercise prosecutorial discretion and move to dismiss these proceedings."
+    assert old in text
+    case_file.write_text(text.replace(old, "exercise its prosecutorial discretion and move to dismiss."),
+                         encoding="utf-8")
+    _, starts = builds.build(sample1, tmp_path / "out2")
+    assert starts == 1
+    new = builds.entries() - before
+    assert len(new) == 1, "one document converted: the letter"
+    [entry] = new
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(entry.read_bytes().split(b"\n", 1)[1])
+    assert "exercise its prosecutorial discretion and move to dismiss." in " ".join(
+        " ".join(t.split()) for t in page_texts(pdf))
+
+
+def test_a_damaged_entry_is_converted_again_and_the_filing_is_unchanged(sample1, tmp_path):
+    builds = Builds(tmp_path)
+    cold, _ = builds.build(sample1, tmp_path / "out1")
+    for entry in builds.entries():
+        entry.write_bytes(entry.read_bytes()[:-100])  # truncated, as by a full disk
+    again, starts = builds.build(sample1, tmp_path / "out2")
+    assert (again, starts >= 1) == (cold, True)
