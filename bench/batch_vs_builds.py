@@ -7,6 +7,7 @@ Usage: python bench/batch_vs_builds.py [N] [JOBS]
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "1-garcia-lopez"
 BIN = Path(sys.executable).parent / "pdpacket"
+os.environ["PDPACKET_CACHE"] = "off"  # copies of one case share documents: each build must convert its own
 
 
 def make_cases(folder: Path, n: int) -> None:

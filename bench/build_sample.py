@@ -14,6 +14,7 @@ from assembler.api import build
 
 ROOT = Path(__file__).resolve().parent.parent
 # Builds record themselves in a ledger (api.build): the benchmark's own, never one beside the samples.
+os.environ["PDPACKET_CACHE"] = "off"  # each build converts: its stages are what is measured
 os.environ.setdefault("PDPACKET_LEDGER", os.path.join(tempfile.gettempdir(), f"pdpacket-bench-{os.getpid()}.db"))
 
 

@@ -22,6 +22,9 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
 5. size: the filing at most 1.05x the sum of its parts.
 6. stopping: SIGINT, SIGTERM and SIGHUP end a build within 2 s, signalled at random
    moments and while its LibreOffice is stuck (bench/stopping.py).
+7. rebuilds of sample 1 through the cache of converted PDFs (bench/rebuild.py): nothing
+   changed (at most 0.25x the floor, no LibreOffice started), one letter field (at most 0.5x).
+Every other build runs with the cache off (PDPACKET_CACHE=off): they measure conversions.
 
 The machine may be shared: numbers are medians of a few runs, and the ratios
 compare measurements taken in the same run.
@@ -42,18 +45,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import rebuild
 import yaml
 from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
-import stopping  # bench/ is the script's folder, first on sys.path
+import stopping  # bench/ is the script's folder, first on sys.path (as is rebuild)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "pdpacket"
 RESULTS = ROOT / "bench" / "results.json"
 SAMPLE1 = ROOT / "samples" / "1-garcia-lopez"
 os.environ.setdefault("PDPACKET_TODAY", "2026-11-28")
+os.environ["PDPACKET_CACHE"] = "off"  # cold builds convert; rebuild.py sets a cache of its own
 # Builds record themselves in a ledger (api.build): the benchmark's own, never one beside the samples.
 os.environ.setdefault("PDPACKET_LEDGER", os.path.join(tempfile.gettempdir(), f"pdpacket-bench-{os.getpid()}.db"))
 
@@ -410,6 +415,9 @@ def main() -> int:
         work = Path(tmp)
         print("1. sample 1 ...", flush=True)
         results["sample1"] = sample1(work)
+        print("7. rebuilds ...", flush=True)
+        results["rebuild"] = rebuild.measure(copy_of_samples(work / "samples-rebuild"), work,
+                                             results["sample1"]["floor_s"])
         print("2. one packet ...", flush=True)
         results["one_packet"] = one_packet(work)
         print("4. scale ...", flush=True)
@@ -426,6 +434,7 @@ def main() -> int:
                                ("long-lived process, 2nd build on", "long_lived_", "<= 0.7x")):
         print(f"{'1. sample 1 (' + str(s1['pages']) + ' p.), ' + label + ', vs floor':48} "
               f"{s1[key + 'build_s']:>7.2f} s / {s1['floor_s']:.2f} s = {s1[key + 'ratio']:.2f}x {target:>10}")
+    print("\n".join(rebuild.report(results["rebuild"])))
     print("   where a cold build's time goes (s): "
           + ", ".join(f"{k} {v:.2f}" for k, v in s1["stages_s"].items()))
     print(f"{'2. packet (' + str(p['pages']) + ' pages) vs floor':48} "

@@ -59,7 +59,8 @@ def moments(work: Path, n: int) -> dict:
     shutil.copytree(SAMPLES / "1-garcia-lopez", case)
     for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
         shutil.copy(SAMPLES / name, work / name)
-    env = {**os.environ, "TMPDIR": str(work), "PDPACKET_LEDGER": str(work / "ledger.db")}
+    # The cache off: every build here must have a LibreOffice to signal.
+    env = {**os.environ, "TMPDIR": str(work), "PDPACKET_LEDGER": str(work / "ledger.db"), "PDPACKET_CACHE": "off"}
     draw = random.Random(19)
     times, ok, odd = [], 0, []
     for i in range(n):
@@ -85,7 +86,7 @@ def stuck(work: Path, rounds: int = 2) -> dict | None:
 
     case = work / "hang"
     write_case(case, minimal(**{"request.summary": "Summary HANGME."}))
-    env = {**os.environ, "TMPDIR": str(work), "PDPACKET_LEDGER": str(work / "ledger.db"),
+    env = {**os.environ, "TMPDIR": str(work), "PDPACKET_LEDGER": str(work / "ledger.db"), "PDPACKET_CACHE": "off",
            "PDPACKET_UNO_PYTHON": str(FAULTY_PYTHON)}
     times, ok = [], 0
     for sig in SIGNALS * rounds:

@@ -137,8 +137,10 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
         else:
             singles.update({m.doc: m for m in members})
     jobs += [soffice.Job(doc, r.label) for doc, r in singles.items()]
+    looked = time.monotonic()
     keys = _keys(lo, jobs, bookmarks=True)
     converted = _cached(lo, keys, jobs, work / "cached")
+    progress.add("cache", time.monotonic() - looked)  # the cost of the cache on a cold build: bench/
     missing = [j for j in jobs if j.source not in converted]
     hits = sum(len(combined.get(j.source, [j])) for j in jobs if j.source in converted)
     if lo.cache is not None:
@@ -148,7 +150,9 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
         started = time.monotonic()
         fresh = lo.convert(missing, work / "pdf", bookmarks=True, progress=progress, fallback=fallback)
         progress.add("libreoffice", time.monotonic() - started)
+        kept = time.monotonic()
         _keep(lo, keys, fresh)
+        progress.add("cache", time.monotonic() - kept)
         converted |= fresh
     made: dict[Path, PartPdf] = {}
     retry = []
@@ -268,7 +272,7 @@ class Ahead:
         finally:
             self.futures = []
             for key, seconds in self.progress.timings.items():
-                if key.startswith("libreoffice"):
+                if key.startswith(("libreoffice", "cache")):
                     progress.add(key, seconds)
             self.progress.timings.clear()
 
