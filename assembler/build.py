@@ -334,7 +334,8 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
     if ahead is None:
         made = convert_renders(pending, lo, progress)
     else:
-        progress.step(f"convert {len(pending)} documents with LibreOffice ({lo.how})")
+        through = "from the cache of converted PDFs, else " if lo.cache is not None else ""
+        progress.step(f"convert {len(pending)} documents ({through}with LibreOffice ({lo.how}))")
         ahead.send(ahead.unsent(pending))
         ahead.finish(progress)
         made = dict(ahead.converted)

@@ -76,12 +76,15 @@ class Run:
 
 
 def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress, out: Path, *,
-          case: Case | None = None, settings: Settings | None = None, office: bool = True) -> R:
+          case: Case | None = None, settings: Settings | None = None, office: bool = True,
+          foresee: bool = False) -> R:
     """Run `stages` for `case` (None: a batch chunk, whose stages take care of each of its cases).
 
     With `office`, a LibreOffice is ready before the stages start: the one the options lend, or one
     started now, so that it boots while the templates are checked and rendered; the build then has
-    the settings' deadline. A BuildResult gets the run's timings and a word on what was swept."""
+    the settings' deadline. A BuildResult gets the run's timings and a word on what was swept. With
+    `foresee` (the filing), a LibreOffice of its own is not started before it is needed when the
+    record of the case's last build says every document is in the cache (convert/memo.py)."""
     swept = workspace.sweep_stale() if case is not None else 0
     deadline = stopping.Deadline(settings.deadline if settings else 0)
     try:
@@ -94,7 +97,9 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
                     if options.lo is not None:
                         run.lo, run.owned = replace(options.lo.in_folder(work), cache=cache), False
                     else:
-                        run.lo = own.enter_context(libreoffice(settings, work, cache))
+                        lazy = foresee and cache is not None and case is not None and memo.all_cached(
+                            _memo_of(cache, case, settings, options), case.file, cache.root, memo.today())
+                        run.lo = own.enter_context(libreoffice(settings, work, cache, lazy))
                         run.lo.start()  # unless early.py foresaw every document in the cache
                     deadline = own.enter_context(stopping.limit(settings.deadline, run.lo.close))
                 result = stages(run)
@@ -148,7 +153,7 @@ def build_filing(case: Case, settings: Settings, out: Path, options: BuildOption
         _remember(run, planned, rendered)
         return result
 
-    return drive(filing, options, progress, out, case=case, settings=settings)
+    return drive(filing, options, progress, out, case=case, settings=settings, foresee=True)
 
 
 def _remember(run: Run, planned: build.Planned, rendered: build.Rendered) -> None:
@@ -162,5 +167,8 @@ def _remember(run: Run, planned: build.Planned, rendered: build.Rendered) -> Non
     folders = {t.parent for t in templates} | {p for p in (settings.templates, run.options.templates_dir) if p}
     inputs = [case.file, case.dir / "edits", *templates, *folders, *rendered.inputs,
               *(p for p in (settings.path, planned.signature) if p is not None)]
-    where = memo.memo_path(cache.root, case.file, settings.path, run.options.templates_dir)
-    memo.record(where, case.file, inputs, cache.used, memo.today())
+    memo.record(_memo_of(cache, case, settings, run.options), case.file, inputs, cache.used, memo.today())
+
+
+def _memo_of(cache: Cache, case: Case, settings: Settings, options: BuildOptions) -> Path:
+    return memo.memo_path(cache.root, case.file, settings.path, options.templates_dir)

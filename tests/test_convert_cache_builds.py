@@ -98,3 +98,18 @@ def test_a_damaged_entry_is_converted_again_and_the_filing_is_unchanged(sample1,
         entry.write_bytes(entry.read_bytes()[:-100])  # truncated, as by a full disk
     again, starts = builds.build(sample1, tmp_path / "out2")
     assert (again, starts >= 1) == (cold, True)
+
+
+def test_a_rebuild_through_the_api_starts_no_libreoffice_either(sample1, tmp_path, monkeypatch):
+    # A script or a long-lived caller builds through api.build, without the command's early start:
+    # the driver reads the last build's record itself.
+    from assembler import api, workspace
+
+    monkeypatch.setenv("PDPACKET_CACHE", str(tmp_path / "cache"))
+    first = api.build(sample1, tmp_path / "out1")
+    started: list[int] = []
+    real = workspace.started_group
+    monkeypatch.setattr(workspace, "started_group", lambda pid: (started.append(pid), real(pid))[1])
+    second = api.build(sample1, tmp_path / "out2")
+    assert started == [], "every document was in the cache: no LibreOffice process was started"
+    assert hashlib.sha256(second.filing.read_bytes()).digest() == hashlib.sha256(first.filing.read_bytes()).digest()

@@ -26,12 +26,12 @@ def libreoffice_key(settings: Settings) -> tuple:
     return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
 
 
-def libreoffice(settings: Settings, work: Path, cache: Cache | None = None) -> LibreOffice:
+def libreoffice(settings: Settings, work: Path, cache: Cache | None = None, lazy: bool = False) -> LibreOffice:
     """The LibreOffice a build converts with, its private folders in `work`: the convert-server the
     settings name, if it answers; else one of its own kept running over UNO, where a Python with
     `uno` is at hand; else one `soffice --convert-to` start per conversion. With `cache`, documents
-    converted before come from there; when early.py foresaw all of them there, nothing starts
-    LibreOffice but a document the cache turns out to lack."""
+    converted before come from there; when the caller (`lazy`) or early.py foresaw all of them there,
+    nothing starts LibreOffice but a document the cache turns out to lack."""
     binary = soffice.find_soffice(settings.soffice_path)
     kept: list[warm.Converter] = []
     if settings.soffice_server:
@@ -41,7 +41,7 @@ def libreoffice(settings: Settings, work: Path, cache: Cache | None = None) -> L
     if python:
         kept.append(own or warm.Office(binary, work / "lo-warm", python))
     return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept), cache,
-                       lazy=cache is not None and early.foreseen_cached())
+                       lazy=cache is not None and (lazy or early.foreseen_cached()))
 
 
 class LibreOfficePool:
