@@ -113,3 +113,31 @@ def test_a_rebuild_through_the_api_starts_no_libreoffice_either(sample1, tmp_pat
     second = api.build(sample1, tmp_path / "out2")
     assert started == [], "every document was in the cache: no LibreOffice process was started"
     assert hashlib.sha256(second.filing.read_bytes()).digest() == hashlib.sha256(first.filing.read_bytes()).digest()
+
+
+def _hashes(files: list[Path]) -> list[str]:
+    return [hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(files)]
+
+
+def test_the_court_papers_and_a_batch_use_the_same_cache(sample1, tmp_path, monkeypatch, run):
+    from assembler import api
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PDPACKET_CACHE", str(cache))
+    first = api.court_papers(sample1, tmp_path / "court1")
+    stored = set(cache.glob("*.pdf"))
+    assert stored
+    second = api.court_papers(sample1, tmp_path / "court2")
+    assert set(cache.glob("*.pdf")) == stored, "nothing new converted"
+    assert _hashes(second.files or [second.filing]) == _hashes(first.files or [first.filing])
+    bypassed = api.court_papers(sample1, tmp_path / "court3", api.BuildOptions(no_cache=True))
+    assert _hashes(bypassed.files or [bypassed.filing]) == _hashes(first.files or [first.filing])
+
+    cases = sample1.parent
+    done = run("batch", cases, "-o", tmp_path / "batch1", "-j", "1", "-q")
+    assert done.code == 0, done.err
+    stored = set(cache.glob("*.pdf"))
+    again = run("batch", cases, "-o", tmp_path / "batch2", "-j", "1", "-q", "--force")
+    assert again.code == 0, again.err
+    assert set(cache.glob("*.pdf")) == stored, "the second batch converted nothing"
+    assert _hashes(list((tmp_path / "batch2").rglob("*.pdf"))) == _hashes(list((tmp_path / "batch1").rglob("*.pdf")))

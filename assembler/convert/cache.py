@@ -131,7 +131,10 @@ class Cache:
         for path, size, _ in sorted(entries, key=lambda e: e[2]):
             if total <= self.limit:
                 break
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # a folder made read-only by hand: the next build tries again
+                continue
             total -= size
 
     def _ensure_folder(self) -> None:
