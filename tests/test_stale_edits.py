@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from assembler.documents import edits, feeds
 from assembler.documents.context import DERIVED, context_tree
 from assembler.documents.variables import walk
 from assembler.errors import ExitCode
-from helpers import make_pdf, minimal, page_texts, write_case
+from helpers import SAMPLES, make_pdf, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -339,3 +340,21 @@ def test_the_commands_edit_suggests_are_quoted_for_the_shell(run, tmp_path):
         err = " ".join(run(*args).err.split())
         [shown] = re.findall(r"`(pdpacket edit [^`]*)`", err)
         assert shlex.split(shown) == ["pdpacket", "edit", str(folder), "01-request-letter", "--refresh"], args
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("command", ["email", "send"])
+def test_the_settings_file_named_by_a_relative_path_is_the_same_file(run, tmp_path, monkeypatch, command):
+    # Seen by a new paralegal: built with the settings file found beside the case, then `send --settings
+    # cases/pdpacket.yaml` refused, exit 13: "the exhibit file /.../cases/g28-stand-in.pdf, the exhibit
+    # file cases/g28-stand-in.pdf changed since it was built": one file, spelled two ways.
+    root = tmp_path / "cases"
+    shutil.copytree(SAMPLES / "2-pierre-louis-detained", root / "c")
+    shutil.copy(SAMPLES / "pdpacket.yaml", root)
+    shutil.copy(SAMPLES / "g28-stand-in.pdf", root)
+    monkeypatch.chdir(tmp_path)
+    assert run("build", "-q", "cases/c").code == 0
+    extra = ["--dry-run"] if command == "send" else []
+    result = run(command, "cases/c", "--settings", "cases/pdpacket.yaml", *extra)
+    assert "changed since it was built" not in result.err
+    assert result.code == 0, result.err

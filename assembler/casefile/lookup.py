@@ -18,11 +18,14 @@ SETTINGS_FILE_NAME = "pdpacket.yaml"
 
 
 def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | None:
+    # Resolved as the file found beside a case is: the paths it names (forms, templates) are then
+    # spelled one way, and a build's record of its inputs matches a later command's whichever way
+    # the file was named (`--settings cases/pdpacket.yaml` made `send` see a changed G-28).
     if explicit:
-        return explicit
+        return explicit.resolve()
     env = os.environ.get("PDPACKET_SETTINGS")
     if env:
-        return Path(env)
+        return Path(env).resolve()
     if case_dir is not None:
         candidate = case_dir.resolve().parent / SETTINGS_FILE_NAME
         if candidate.is_file():
