@@ -27,7 +27,7 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
-from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, convert_renders
+from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, cache_saying, convert_renders, step_saying
 from assembler.documents import choose, confidential, edits, signers
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
@@ -334,17 +334,15 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
     if ahead is None:
         made = convert_renders(pending, lo, progress)
     else:
-        through = "from the cache of converted PDFs, else " if lo.cache is not None else ""
-        progress.step(f"convert {len(pending)} documents ({through}with LibreOffice ({lo.how}))")
+        progress.step(step_saying(len(pending), lo))
         ahead.send(ahead.unsent(pending))
         ahead.finish(progress)
         made = dict(ahead.converted)
         left = ahead.unsent(pending)  # the kept-running LibreOffice failed: these in one start
         if left:
             made |= convert_renders(left, lo, progress)
-        if lo.cache is not None:  # the conversions ran in Ahead's thread, whose progress is quiet
-            progress.note(f"{lo.cache.hits} of {lo.cache.hits + lo.cache.misses} documents came from the cache "
-                          "of converted PDFs" + ("" if lo.cache.misses else ": LibreOffice was not needed"))
+        if (said := cache_saying(lo)) is not None:  # Ahead's thread converted, with a quiet progress
+            progress.note(said)
     return [_converted(b, made) for b in builds]
 
 

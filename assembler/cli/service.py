@@ -47,8 +47,12 @@ def cache():
     """The cache of converted PDFs: a rebuild converts only the documents that changed."""
 
 
-def _said(summary) -> str:
-    return f"{summary.entries} entr{'y' if summary.entries == 1 else 'ies'}, {summary.bytes / MB:.1f} MB"
+def _say(summary, done: str, when_off: str) -> None:
+    if summary.folder is None:
+        click.echo(f"the cache of converted PDFs is off (PDPACKET_CACHE=off){when_off}")
+        return
+    click.echo(f"{summary.folder}: {done}{summary.entries} entr{'y' if summary.entries == 1 else 'ies'}, "
+               f"{summary.bytes / MB:.1f} MB")
 
 
 @cache.command("info")
@@ -56,11 +60,7 @@ def cache_info():
     """Where the cache is, and how much it holds."""
     from assembler.api import cache_info as info
 
-    summary = info()
-    if summary.folder is None:
-        click.echo("the cache of converted PDFs is off (PDPACKET_CACHE=off)")
-        return
-    click.echo(f"{summary.folder}: {_said(summary)}")
+    _say(info(), "", "")
 
 
 @cache.command("clear")
@@ -68,11 +68,7 @@ def cache_clear():
     """Remove every converted PDF kept (the next build converts everything again)."""
     from assembler.api import cache_clear as clear
 
-    summary = clear()
-    if summary.folder is None:
-        click.echo("the cache of converted PDFs is off (PDPACKET_CACHE=off): nothing to clear")
-        return
-    click.echo(f"{summary.folder}: removed {_said(summary)}")
+    _say(clear(), "removed ", ": nothing to clear")
 
 
 @cli.command("convert-server")

@@ -173,6 +173,21 @@ def convert_renders(renders: list[Render], lo: LibreOffice, progress: Progress,
     return made
 
 
+def step_saying(documents: int, lo: LibreOffice) -> str:
+    """The progress line of conversions handed to Ahead, before it is known what the cache holds."""
+    through = "from the cache of converted PDFs, else " if lo.cache is not None else ""
+    return f"convert {documents} documents ({through}with LibreOffice ({lo.how}))"
+
+
+def cache_saying(lo: LibreOffice) -> str | None:
+    """How many documents came from the cache, said after the conversions (None: no cache)."""
+    if lo.cache is None:
+        return None
+    hits, misses = lo.cache.hits, lo.cache.misses
+    return (f"{hits} of {hits + misses} documents came from the cache of converted PDFs"
+            + ("" if misses else ": LibreOffice was not needed"))
+
+
 def _saying(documents: int, hits: int, lo: LibreOffice) -> str:
     """The progress line of a conversion: how many documents came from the cache."""
     if lo.cache is None or not hits:

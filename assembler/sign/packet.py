@@ -34,7 +34,7 @@ from assembler.errors import InputFileError, OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, raster
 from assembler.progress import Progress
-from assembler.send.built import load_built
+from assembler.send.built import Built, load_built
 from assembler.sign import place
 from assembler.vocab import SIGNING_ROLES, Role
 
@@ -84,19 +84,28 @@ def default_output(out: Path, manifest: dict) -> Path:
     return out / f"{Path(manifest['filing']['file']).stem}_signing-packet.pdf"
 
 
+def current_signatures(case: Case, settings: Settings, out: Path, templates_dir: Path | None,
+                       how: str) -> tuple[Built, dict]:
+    """The filing built in `out` and its manifest's `signatures`, refused when the case changed since
+    the build (the message says to build it `how`: {build} is the command) or lists none."""
+    built = load_built(case, settings, out, templates_dir)
+    build = f"`{command('build', case.dir)}`"
+    if built.changed:
+        raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
+                             f"({'; '.join(built.changed)}): build it {how.format(build=build)}")
+    record = built.manifest.get("signatures")
+    if record is None:
+        raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
+                             f"the case again ({build})")
+    return built, record
+
+
 def make_packet(case: Case, settings: Settings, out: Path, target: Path | None, work: Path, lo,
                 templates_dir: Path | None = None) -> Packet:
     """Write the signing packet of `case`'s filing built in `out` to `target` (default: beside the filing).
     `lo`: the LibreOffice that converts the covers (the driver's)."""
-    built = load_built(case, settings, out, templates_dir)
-    if built.changed:
-        raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
-                             f"({'; '.join(built.changed)}): build it again (`{command('build', case.dir)}`) so that "
-                             "the pages signed are the pages filed")
-    record = built.manifest.get("signatures")
-    if record is None:
-        raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
-                             f"the case again (`{command('build', case.dir)}`)")
+    built, record = current_signatures(case, settings, out, templates_dir,
+                                       "again ({build}) so that the pages signed are the pages filed")
     found = sections(record)
     if not found:
         raise InputFileError(f"{case.shown}: no document of this filing is signed in ink: there is nothing to sign")

@@ -28,12 +28,11 @@ from PIL import Image
 from assembler import atomic
 from assembler.casefile.case import case_settings, validate_case
 from assembler.documents import signed as record_mod
-from assembler.errors import InputFileError, OutputError, command
+from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, raster
-from assembler.send.built import load_built
 from assembler.sign import place, scans
-from assembler.sign.packet import sections
+from assembler.sign.packet import current_signatures, sections
 
 OUT_DPI = 150  # the signed page as written: a signature stays legible, the page stays near 150 KB
 JPEG_QUALITY = 60
@@ -104,15 +103,8 @@ def read_signed(case_path: Path, files: list[Path], out: Path | None = None, dry
     out = Path(out) if out else case.dir / "out"
     files = [Path(f) for f in files]
     scans.check_inputs(files)
-    built = load_built(case, settings, out, options.templates_dir)
-    if built.changed:
-        raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
-                             f"({'; '.join(built.changed)}): build it again first (`{command('build', case.dir)}`), "
-                             "then read the signed pages against it")
-    record = built.manifest.get("signatures")
-    if record is None:
-        raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
-                             f"the case again (`{command('build', case.dir)}`)")
+    built, record = current_signatures(case, settings, out, options.templates_dir,
+                                       "again first ({build}), then read the signed pages against it")
     reading = Reading(case.dir, case.dir / record_mod.FOLDER, dry_run)
     if not dry_run:
         _check_writable(reading.folder)

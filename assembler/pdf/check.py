@@ -1,0 +1,83 @@
+"""`pdpacket check`: a finished filing checked as the office will receive it (against the manifest
+beside it when it is that filing's), and one over the size limit cut into numbered parts."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from assembler.casefile.settings import load_settings
+from assembler.errors import InputFileError
+from assembler.options import NO_OPTIONS, CommandOptions
+from assembler.pdf import preflight, split
+from assembler.vocab import MB
+
+
+@dataclass
+class FilingCheck:
+    """What `check_filing` found, and the parts it wrote when asked to split."""
+
+    report: preflight.CheckReport
+    with_manifest: bool
+    parts: list[Path] = field(default_factory=list)
+
+
+def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool = False,
+                 options: CommandOptions = NO_OPTIONS) -> FilingCheck:
+    """Preflight a filing (against the manifest beside it, if it is that filing's);
+    with `split_parts`, cut one over the size limit into numbered parts beside it."""
+    filing = Path(filing)
+    if not filing.is_file():
+        raise InputFileError(f"{filing}: no such file: check the path")
+    limit = limit_mb or load_settings(options.settings_file, filing.parent).size_limit_mb
+    manifest = preflight.load_manifest_beside(filing)
+    not_pdf = _not_a_pdf(filing)
+    if not_pdf:
+        report = preflight.CheckReport(filing, size_bytes=filing.stat().st_size)
+        report.error(not_pdf)
+        return FilingCheck(report, False)
+    with _quiet_pdf_library():
+        report = preflight.check_filing(filing, manifest, limit)
+    result = FilingCheck(report, manifest is not None)
+    too_big = [f for f in report.errors if f.kind == "size"]
+    if too_big and split_parts:
+        reader = PdfReader(filing)
+        units = split.units_from_manifest(manifest) if manifest else split.units_from_outline(reader)
+        title = (reader.metadata.title if reader.metadata else None) or filing.stem
+        result.parts = split.split(filing, units, int(limit * MB), str(title))
+        report.findings = [f for f in report.findings if f not in too_big]
+    return result
+
+
+_KINDS = {"jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image", "docx": "a Word or OpenDocument file",
+          "odt": "a Word or OpenDocument file"}
+
+
+def _not_a_pdf(path: Path) -> str | None:
+    """Why a file is not a PDF at all (an image, a Word file...), or None: it says it is one."""
+    from assembler.casefile.rules import MAGIC
+
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF" in head:
+        return None
+    kind = next((k for k, marks in MAGIC.items() if any(head.startswith(m) for m in marks)), None)
+    if kind not in _KINDS:
+        return None  # something else: the check says it does not open as a PDF
+    return f"the file is not a PDF (it is {_KINDS[kind]}): check the PDF filing"
+
+
+@contextmanager
+def _quiet_pdf_library() -> Iterator[None]:
+    """pypdf logs what it repairs ("EOF marker not found") on stderr; the check's findings say it better."""
+    log = logging.getLogger("pypdf")
+    before = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
