@@ -181,3 +181,18 @@ def form_of(c, case="tenzin") -> dict[str, list[str]]:
         chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
         data[m[1]] = [html.unescape(chosen[1]) if chosen else ""]
     return data
+
+
+def changed_paths(before, after, prefix="") -> set[str]:
+    """The paths where two case documents differ (a list that changed length counts as itself)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: set[str] = set()
+        for key in {*before, *after}:
+            out |= changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = set()
+        for i, (a, b) in enumerate(zip(before, after, strict=True)):
+            out |= changed_paths(a, b, f"{prefix}[{i}]")
+        return out
+    return set() if before == after else {prefix}

@@ -28,7 +28,7 @@ from assembler.web.changes import get
 from assembler.web.form import Field, case_fields, join, schema_path, split_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import SENTENCE, valid_cases
-from helpers import SAMPLES, copy_firm_settings, form_of, minimal
+from helpers import SAMPLES, changed_paths, copy_firm_settings, form_of, minimal
 
 TOKEN = "placement-token"
 SAMPLE_1 = next(SAMPLES.glob("1-*")) / "case.yaml"
@@ -382,14 +382,3 @@ def added_keys_sit_by_their_siblings(tmp_path: Path, case: tuple[str, dict[str, 
         if (tags(line) or ("",))[0] == "note":
             below = next(k for k in range(i + 1, len(lines)) if lines[k].strip() and not lines[k].lstrip().startswith("#"))
             assert below == line_of(doc, split_path(tags(line)[1])), line
-
-
-def changed_paths(before, after, prefix="") -> set[str]:
-    if isinstance(before, dict) and isinstance(after, dict):
-        out: set[str] = set()
-        for key in {*before, *after}:
-            out |= changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
-        return out
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return {p for i, (a, b) in enumerate(zip(before, after, strict=True)) for p in changed_paths(a, b, f"{prefix}[{i}]")}
-    return set() if before == after else {prefix}

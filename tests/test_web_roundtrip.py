@@ -21,7 +21,7 @@ from assembler.web.changes import get, split
 from assembler.web.form import case_fields, schema_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import PARAGRAPHS, SENTENCE, valid_cases
-from helpers import SAMPLES, copy_firm_settings, form_of, minimal, write_case
+from helpers import SAMPLES, changed_paths, copy_firm_settings, form_of, minimal, write_case
 
 TOKEN = "roundtrip-token"
 
@@ -44,21 +44,6 @@ def cases(tmp_path) -> Path:
     for sample in sorted(SAMPLES.glob("[0-9]-*")):
         shutil.copytree(sample, root / sample.name)
     return root
-
-
-def changed_paths(before, after, prefix="") -> set[str]:
-    """The paths where two case documents differ (a list that changed length counts as itself)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        out: set[str] = set()
-        for key in {*before, *after}:
-            out |= changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
-        return out
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        out = set()
-        for i, (a, b) in enumerate(zip(before, after, strict=True)):
-            out |= changed_paths(a, b, f"{prefix}[{i}]")
-        return out
-    return set() if before == after else {prefix}
 
 
 # --- the defects of issue 20 ------------------------------------------------------------------------
