@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,24 @@ def test_over_its_bound_the_least_recently_used_entries_go(folder):
     c.put(keys[3], PDF, 1)
     c.trim()
     assert [c.get(k) is not None for k in keys] == [True, False, True, True]
+
+
+def test_an_entry_half_written_by_a_killed_build_is_removed_and_a_live_writers_is_not(folder):
+    # A build killed (-9) while writing an entry leaves atomic.py's temporary file: a client's pages
+    # that no entry names, which neither the bound nor `cache clear` counted.
+    c = cache.Cache(folder, limit=10 * len(PDF) + 6000)
+    c.put(c.key(b"doc", "o", "lo"), PDF, 1)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    gone = folder / f".{'a' * 64}.pdf.{dead.pid}-1-0.part"
+    writing = folder / f".{'b' * 64}.pdf.{os.getpid()}-1-0.part"
+    for part in (gone, writing):
+        part.write_bytes(PDF[:100])
+    c.trim()
+    assert not gone.exists() and writing.exists()
+    (folder / f".{'c' * 64}.pdf.{dead.pid}-1-1.part").write_bytes(PDF[:100])
+    cache.clear()
+    assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".part")) == [writing.name]
 
 
 def test_info_and_clear_through_the_api(folder):

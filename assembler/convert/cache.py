@@ -26,10 +26,12 @@ Stdlib only: convert/early.py asks memo.py (which uses this) before the library'
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,7 @@ class Cache:
 
     def trim(self) -> None:
         """Remove the least recently used entries until the cache is within its bound."""
+        _sweep_parts(self.root)
         entries = _entries(self.root)
         total = sum(size for _, size, _ in entries)
         for path, size, _ in sorted(entries, key=lambda e: e[2]):
@@ -155,6 +158,7 @@ def clear() -> Summary:
     """Remove every entry (and the records of builds that name them); the folder stays."""
     before = info()
     if before.folder is not None:
+        _sweep_parts(before.folder)
         for path, _, _ in _entries(before.folder):
             path.unlink(missing_ok=True)
         builds = before.folder / "builds"
@@ -174,6 +178,29 @@ def _parse(data: bytes) -> Entry | None:
             or meta.get("sha256") != hashlib.sha256(pdf).hexdigest() or not isinstance(meta.get("pages"), int)):
         return None
     return Entry(pdf, meta["pages"])
+
+
+_PART = re.compile(r"^\..+\.(\d+)-\d+-\d+\.part$")  # atomic.py's temporary name: its writer's pid
+
+
+def _sweep_parts(where: Path) -> None:
+    """Remove the half-written entries of writers that are gone (killed with -9 while writing): they
+    hold a client's pages and no entry names them. One whose writer lives is left alone."""
+    try:
+        listing = list(os.scandir(where))
+    except OSError:
+        return
+    for item in listing:
+        found = _PART.match(item.name)
+        if found is None:
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.unlink(item.path)
+        except OSError:  # alive, another user's: not ours to judge
+            continue
 
 
 def _entries(where: Path) -> list[tuple[Path, int, float]]:
