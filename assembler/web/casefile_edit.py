@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -128,6 +129,38 @@ def save(file: Path, fields: list[Field], answers: dict[str, list[str]], base_sh
         return False
     write_atomically(file, out.encode("utf-8"))
     return True
+
+
+def rename_value(file: Path, old: str, new: str) -> int:
+    """Every text value of the case file that is exactly `old` becomes `new` (a renamed exhibit file), in
+    the file's own layout: comments, order and quoting stay. Returns how many were changed."""
+    text = file.read_text(encoding="utf-8-sig")
+    count = 0
+
+    def walk(node):
+        nonlocal count
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            if isinstance(value, str) and value == old:
+                node[key] = type(value)(new) if type(value) is not str else new
+                count += 1
+            else:
+                walk(value)
+
+    if file.suffix.lower() == ".json":
+        data = json.loads(text or "{}")
+        walk(data)
+        out = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        y = _yaml(text)
+        tree = y.load(text)
+        walk(tree)
+        buffer = io.StringIO()
+        y.dump(tree, buffer)
+        out = yaml_place.keep_as_typed(text, buffer.getvalue())
+    if count:
+        write_atomically(file, out.encode("utf-8"))
+    return count
 
 
 def write_atomically(target: Path, data: bytes) -> None:
