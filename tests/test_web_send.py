@@ -112,7 +112,7 @@ def test_send_is_not_offered_before_a_build_nor_without_a_mail_server(unbuilt):
     _settings(unbuilt, None)
     assert "No outgoing mail server in the settings: add smtp.host" in c.get("/case/tenzin/build").text
     write_case(unbuilt / "paper", minimal(**{"service.method": "mail"}))
-    assert "This case is served by mail (service.method)" in c.get("/case/paper/build").text
+    assert "This case is served by mail, not e-mail" in c.get("/case/paper/build").text
     assert not (unbuilt / "pdpacket.db").exists()
 
 
@@ -210,12 +210,11 @@ def test_send_without_the_csrf_token_is_refused(cases, inbox):
     assert rows(c)["tenzin"]["status"] == "built"
 
 
-def test_the_command_shown_to_copy_is_quoted_for_the_shell(unbuilt):
+def test_a_case_served_by_mail_is_pointed_to_the_record_page_not_to_a_command(unbuilt):
+    """Issue 26: the page printed `pdpacket log ...` for the user to copy; a web user records it on a page."""
     import html
-    import re
-    import shlex
     write_case(unbuilt / "Pineda Castro Lucia", minimal(**{"service.method": "mail"}))
     page = html.unescape(client(unbuilt).get("/case/Pineda Castro Lucia/build").text)
-    assert "`pdpacket log 'Pineda Castro Lucia' --sent --method mail`" in page
-    shown = re.findall(r"`(pdpacket log [^`]*)`", page)
-    assert shown and all(shlex.split(c)[1:3] == ["log", "Pineda Castro Lucia"] for c in shown)
+    assert 'served by mail, not e-mail: send it that way, then record it on the page "3. Record a sending' in page
+    assert "pdpacket log" not in page and "`" not in page
+    assert 'href="/case/Pineda Castro Lucia/record"' in page

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases, editor, exhibit_files, security
+from assembler.web import cases, editor, exhibit_files, record, security
 from assembler.web.security import Guard
 from assembler.web.state import HERE, Config, State, require_csrf, state_of
 
@@ -150,6 +150,7 @@ def create_app(config: Config) -> Guard:
         Route("/templates.json", templates_json),
         *editor.routes(),
         *exhibit_files.routes(),
+        *record.routes(),
         Route("/case/{name}/file/{path:path}", file_download),
         Route("/case/{name}/thumb/{path:path}", thumbnail),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assembler import api
 from assembler.casefile.read import CASE_FILE_NAMES, find_case_file, outside_folder
-from assembler.errors import Finding, InvalidCaseError, PdpacketError, command, errors_of, warnings_of
+from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.send.status import CaseStatus
 from assembler.web.casefile_edit import read_raw, sha256_of
 
@@ -178,8 +178,8 @@ def send_available(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -
         return "Fix the case first: sending needs a valid case."
     method = case.data["service"]["method"]
     if method != "email":
-        return (f"This case is served by {method} (service.method): send it that way, then record it with "
-                f"`{command('log', folder.name, '--sent', '--method', method)}`.")
+        return (f"This case is served by {method}, not e-mail: send it that way, then record it on the page "
+                "\"3. Record a sending or an answer\".")
     if not (settings.smtp or {}).get("host"):
         return ("No outgoing mail server in the settings: add smtp.host (and smtp.user) to pdpacket.yaml, "
                 "or send the e-mail draft from your own mail program.")

@@ -1,0 +1,80 @@
+"""Recording a sending by mail or hand, and the office's answer with its decision, from the web app
+(issue 26 point 3): the same ledger rows as `pdpacket log`, in a case folder whose name has spaces."""
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import pytest
+
+from assembler import api
+from assembler.send.ledger import Kind, Ledger
+from assembler.web.security import csrf_token
+from helpers import TODAY, make_pdf, minimal, write_case
+from test_web_send import TOKEN, client, unbuilt  # noqa: F401  (the `unbuilt` fixture)
+
+NAME = "Pineda Castro Lucia"
+
+
+@pytest.fixture
+def mailed(unbuilt):  # noqa: F811
+    write_case(unbuilt / NAME, minimal(**{"service.method": "mail", "respondent.family_names": "Pineda Castro"}))
+    return unbuilt
+
+
+def events(root, kind):
+    with Ledger.open(root / "pdpacket.db", create=False) as ledger:
+        return [e for e in ledger.events() if e.kind == kind]
+
+
+def test_a_request_mailed_is_recorded_and_the_case_says_sent(mailed):
+    c = client(mailed)
+    page = c.get(f"/case/{NAME}/record")
+    assert page.status_code == 200 and "By mail" in page.text
+    r = c.post(f"/case/{NAME}/record/sent", data={"csrf": csrf_token(TOKEN), "method": "mail", "date": TODAY,
+                                                  "note": "USPS certified 9407"})
+    assert r.status_code == 303
+    [event] = events(mailed, Kind.sent_other)
+    assert (event.method, event.day, event.note) == ("mail", TODAY, "USPS certified 9407")
+    assert event.case_path == NAME
+    shown = c.get(r.headers["location"]).text
+    assert f"Recorded: sent by mail on {TODAY}" in shown
+    listed = {row["name"]: row for row in c.get("/cases.json").json()["cases"]}
+    assert (listed[NAME]["status"], listed[NAME]["sent"], listed[NAME]["method"]) == ("sent", TODAY, "mail")
+
+
+def test_the_answer_is_recorded_with_its_decision_kept_in_the_case(mailed, tmp_path):
+    api.log_sent(mailed / NAME, None, "hand")
+    decision = make_pdf(tmp_path / "decision letter.pdf", text="Prosecutorial discretion granted").read_bytes()
+    c = client(mailed)
+    r = c.post(f"/case/{NAME}/record/answer", data={"csrf": csrf_token(TOKEN), "outcome": "granted", "date": TODAY},
+               files={"decision": ("decision letter.pdf", decision, "application/pdf")})
+    assert r.status_code == 303
+    [event] = events(mailed, Kind.response)
+    assert (event.outcome, event.day) == ("granted", TODAY)
+    kept = mailed / NAME / event.file
+    assert kept.parent.name == "responses" and kept.read_bytes() == decision
+    assert not [p for p in (mailed / NAME).iterdir() if p.name.startswith(".decision-")]  # nothing left behind
+    listed = {row["name"]: row for row in c.get("/cases.json").json()["cases"]}
+    assert listed[NAME]["status"] == "answered" and listed[NAME]["response"] == "granted"
+
+
+def test_what_cannot_be_recorded_says_why_in_plain_words_and_records_nothing(mailed):
+    c = client(mailed)
+    tomorrow = (date.fromisoformat(TODAY) + timedelta(days=1)).isoformat()
+    token = csrf_token(TOKEN)
+    cases = [
+        ("sent", {"method": "mail", "date": tomorrow}, f"the date {tomorrow} is in the future"),
+        ("sent", {"method": "pigeon", "date": TODAY}, "choose how the request was sent"),
+        ("answer", {"outcome": "maybe", "date": TODAY}, "choose the office's answer"),
+        ("sent", {"method": "mail", "date": "2027-02-30"}, "'2027-02-30' is not a date"),
+    ]
+    for what, data, message in cases:
+        r = c.post(f"/case/{NAME}/record/{what}", data={"csrf": token, **data})
+        assert r.status_code == 400, data
+        page = html.unescape(r.text)
+        assert message in page, page[-800:]
+        assert "--date" not in page and "`" not in page
+    assert c.post(f"/case/{NAME}/record/sent", data={"method": "mail", "date": TODAY}).status_code == 403
+    assert c.post(f"/case/{NAME}/record/other", data={"csrf": token}).status_code == 404
+    assert not (mailed / "pdpacket.db").exists()
