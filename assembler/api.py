@@ -5,6 +5,7 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
-           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
+           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "bring_back_edit", "set_edit_aside", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
 
@@ -298,6 +299,30 @@ def start_edit(case: Path, document: str | None, options: BuildOptions | None = 
         return started
 
     return drive.drive(edit, options, Progress(False), loaded.dir / edits.EDITS_DIR, office=False)
+
+
+def bring_back_edit(case: Path, document: str, docx: Path) -> Path | None:
+    """A hand-edited copy made elsewhere (downloaded, changed in Word) becomes the case's edited copy of
+    `document`; the one it replaces is kept beside it. Returns where that was kept, or None."""
+    from assembler.documents import edits
+
+    word = zipfile.is_zipfile(docx)
+    if word:
+        with zipfile.ZipFile(docx) as z:
+            word = "word/document.xml" in z.namelist()
+    if not word:
+        raise InputFileError("the file is not a Word document (.docx): in Word use Save As, Word Document")
+    return edits.replace_copy(Path(case), document, docx, today())
+
+
+def set_edit_aside(case: Path, document: str) -> Path:
+    """Stop using the edited copy of `document` (the next build renders it): the copy is kept aside."""
+    from assembler.documents import edits
+
+    target = Path(case) / edits.EDITS_DIR / document
+    if not target.is_file():
+        raise InputFileError(f"{document} has no edited copy in {target.parent}")
+    return edits.keep_old_copy(target, today())
 
 
 def _document_name(document: str, names: list[str]) -> str:

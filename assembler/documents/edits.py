@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from assembler import atomic
 from assembler.documents import feeds, typography
 from assembler.documents.feeds import Change, Record
 from assembler.errors import Finding, PdpacketError, command
@@ -336,6 +337,16 @@ def keep_old_copy(path: Path, day: date) -> Path:
         target = path.with_name(f"{stem}.old-{day.isoformat()}-{n}.docx")
     path.rename(target)
     return target
+
+
+def replace_copy(case_dir: Path, name: str, new: Path, day: date) -> Path | None:
+    """A hand-edited copy brought back (the web app's upload) becomes edits/<name>; the copy it replaces
+    is kept as <name>.old-<day>.docx. Returns where it was kept (None when there was none)."""
+    target = case_dir / EDITS_DIR / name
+    target.parent.mkdir(exist_ok=True)
+    kept = keep_old_copy(target, day) if target.exists() else None
+    atomic.copy(new, target)
+    return kept
 
 
 @dataclass(frozen=True)
