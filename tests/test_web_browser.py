@@ -349,3 +349,69 @@ def test_a_port_in_use_is_a_usage_error(run):
         result = run("serve", ".", "--port", taken.getsockname()[1])
     assert result.code == 2
     assert "cannot listen on 127.0.0.1" in result.err and "choose another with --port" in result.err
+
+
+# --- accessible and narrow (issue 26 point 4) ---------------------------------------------------------------
+
+def _axe_violations(pg) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe  # axe-core, bundled in the wheel: nothing fetched
+    found = Axe().run(pg).response["violations"]
+    return [f"{v['impact']} {v['id']}: {v['help']} ({v['nodes'][0]['target']})" for v in found]
+
+
+@pytest.fixture
+def sample_case(server) -> str:
+    folder = server.root / "a11y-sample"
+    if not folder.exists():
+        shutil.copytree(REPO / "samples" / "1-garcia-lopez", folder)
+    return folder.name
+
+
+def test_every_page_passes_axe_core(page, server, sample_case):
+    pages = ["/", "/new", "/templates", f"/case/{sample_case}", f"/case/{sample_case}/build",
+             f"/case/{sample_case}/files", f"/case/{sample_case}/record", f"/case/{sample_case}/edits"]
+    found = {}
+    for path in pages:
+        page.goto(server.url + path)
+        violations = _axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert found == {}
+
+
+def test_the_upload_control_is_reached_and_used_by_keyboard_with_a_visible_focus(page, server, sample_case, tmp_path):
+    page.goto(f"{server.url}/case/{sample_case}")
+    page.focus('[data-path="declarations"] button[data-add]')
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "file-input":
+            break
+    assert page.evaluate("document.activeElement.id") == "file-input"
+    outline = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
+    assert outline not in ("none", "")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(make_pdf(tmp_path / "Keyboard only.pdf")))
+    page.wait_for_function("""() => [...document.querySelectorAll('input[name$=".file"]')]
+                                  .some(i => i.value === 'exhibits/Keyboard-only.pdf')""")
+    assert (server.root / sample_case / "exhibits" / "Keyboard-only.pdf").is_file()
+    # a link reached by Tab shows where the focus is
+    page.focus("a.brand")
+    page.keyboard.press("Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("none", "")
+
+
+def test_at_400_pixels_nothing_overflows_and_the_cases_are_cards(browser, server, sample_case):
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    pg.goto(f"{server.url}/?token={TOKEN}")
+    try:
+        for path in ["/", "/new", f"/case/{sample_case}", f"/case/{sample_case}/build", f"/case/{sample_case}/files",
+                     f"/case/{sample_case}/record", f"/case/{sample_case}/edits"]:
+            pg.goto(server.url + path)
+            assert pg.evaluate("document.documentElement.scrollWidth") <= 400, path
+            assert pg.evaluate("document.querySelector('header.top').getBoundingClientRect().height") <= 100, path
+        pg.goto(server.url + "/")
+        assert pg.evaluate("getComputedStyle(document.querySelector('#cases tbody tr')).display") == "block"
+    finally:
+        context.close()
