@@ -1,6 +1,7 @@
 """`pdpacket init`: the firm settings file, written by answering questions (or from flags, for scripts)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -78,7 +79,7 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
         setattr(answers, name, int(value) if name == "smtp_port" and value else value)
     password = None
     if smtp_password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n") or None
+        password = sys.stdin.readline().rstrip("\r\n") or None
     elif ask and answers.smtp_user:
         password = click.prompt("SMTP password (kept in the system keyring, never in the file; empty: skip)",
                                 default="", hide_input=True, show_default=False) or None
