@@ -19,7 +19,7 @@ from assembler.casefile import law, rules
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, today
 from assembler.casefile.firm_setup import Answers as InitAnswers
-from assembler.casefile.firm_setup import find_office
+from assembler.casefile.firm_setup import UnknownOffice, find_office, office_directory
 from assembler.casefile.firm_setup import read_answers as settings_answers
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
@@ -49,8 +49,10 @@ from assembler.pdf.fill import starter_fill
 from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
+from assembler.send.firm import InitDone, init_settings
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
 from assembler.send.status import FIELDS as STATUS_FIELDS
+from assembler.send.smtp import keyring_ready
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.validate import check_case
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
-           "settings_answers", "today", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
+           "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
 
@@ -347,47 +349,6 @@ def new_spreadsheet(path: Path, force: bool = False) -> Path:
         return scaffold.new_spreadsheet(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-@dataclass
-class InitDone:
-    path: Path
-    notes: list[str]  # what is still to do, in plain words (the office's e-mail, the SMTP password)
-
-
-def office_directory() -> dict:
-    """The shipped offices, key -> profile (init chooses the firm's office among them)."""
-    from assembler import resources
-
-    return office_profiles.merge(dict(resources.data("offices")), {})
-
-
-def init_settings(folder: Path, answers: InitAnswers, force: bool = False, password: str | None = None) -> InitDone:
-    """`pdpacket init` and the web settings page: write FOLDER/pdpacket.yaml from `answers` (see
-    casefile/firm_setup.py), and keep `password` in the system keyring (never in the file)."""
-    from assembler.casefile import firm_setup
-    from assembler.send import smtp
-
-    path = firm_setup.write_settings(Path(folder), answers, force)
-    notes = []
-    if answers.office and not answers.office_email:
-        city = office_directory().get(answers.office, {}).get("city") or answers.office
-        notes.append(f"The e-mail of the {city} office has not been checked by your firm, so none was written: check "
-                     f"it on ice.gov, then set it with `pdpacket init --force` or in {path} under "
-                     f"offices.{answers.office}.email (and verified_on: the day you checked it)")
-    user = answers.smtp_user
-    if user and password and smtp.keyring_ready():
-        try:
-            smtp.store_password(user, password)
-            notes.append(f"The SMTP password of {user} is kept in the system keyring (not in {path.name})")
-            return InitDone(path, notes)
-        except PdpacketError as exc:
-            notes.append(exc.message)
-    if user:
-        where = "no system keyring is available here, so the password was not kept" if password else "no password given"
-        notes.append(f"SMTP password: {where}: set the environment variable PDPACKET_SMTP_PASSWORD where "
-                     f"`pdpacket send` runs, or `keyring set {smtp.KEYRING_SERVICE} {user}` (never in {path.name})")
-    return InitDone(path, notes)
 
 
 def list_offices(options: CommandOptions = NO_OPTIONS, case: Path | None = None,

@@ -8,6 +8,7 @@ No password is ever written here (send/smtp.py keeps it in the system keyring, o
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import os
@@ -17,7 +18,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from assembler import atomic
+from assembler import atomic, resources
+from assembler.casefile import offices as office_profiles
 from assembler.casefile.lookup import SETTINGS_FILE_NAME
 from assembler.casefile.settings import load_settings
 from assembler.errors import Finding, InvalidSettingsError, OutputError, UsageError
@@ -54,6 +56,14 @@ ATTORNEY_KEYS = ("name", "bar_number", "bar_state", "eoir_id", "firm", "address"
 SMTP_KEYS = ("host", "port", "security", "user")
 
 
+class UnknownOffice(UsageError):
+    """No office, or several, for what the user typed; `near` and `several` let a page word it its own way."""
+
+    def __init__(self, message: str, near: list[str], several: list[str]):
+        super().__init__(message)
+        self.near, self.several = near, several
+
+
 @dataclass
 class Answers:
     """What init asks. Empty values are not written (a key already in the file keeps its value)."""
@@ -86,12 +96,18 @@ class Answers:
         return {k: v for k, v in given.items() if v}
 
 
+def office_directory() -> dict:
+    """The shipped offices, key -> profile (init chooses the firm's office among them)."""
+    return office_profiles.merge(copy.deepcopy(resources.data("offices")), {})
+
+
 def find_office(query: str, offices: dict) -> str:
     """The key of the office `query` names: its key, its city or a part of its name. Raises UsageError
     with the nearest names when none matches, or with the candidates when several do."""
     wanted = " ".join(query.split()).casefold()
     if not wanted:
-        raise UsageError("name an office by its city or its name, e.g. Houston (`pdpacket offices` lists them)")
+        raise UnknownOffice("name an office by its city or its name, e.g. Houston (`pdpacket offices` lists them)",
+                            [], [])
     key = wanted.replace(" ", "_")
     if key in offices:
         return key
@@ -101,11 +117,14 @@ def find_office(query: str, offices: dict) -> str:
         return found[0]
     if found:
         listed = "; ".join(f"{k} ({offices[k]['name']})" for k in sorted(found))
-        raise UsageError(f"'{query}' names {len(found)} offices: {listed}: give the key of the one you mean")
+        raise UnknownOffice(f"'{query}' names {len(found)} offices: {listed}: give the key of the one you mean",
+                            [], sorted(found))
     words = {k: k for k in offices} | {(o.get("city") or "").casefold(): k for k, o in offices.items() if o.get("city")}
     near = difflib.get_close_matches(wanted, list(words), n=3, cutoff=0.6)
-    hint = f" Did you mean {' or '.join(sorted({offices[words[n]]['city'] or words[n] for n in near}))}?" if near else ""
-    raise UsageError(f"no office found for '{query}'.{hint} `pdpacket offices` lists every office with its city")
+    names = sorted({offices[words[n]]["city"] or words[n] for n in near})
+    hint = f" Did you mean {' or '.join(names)}?" if names else ""
+    raise UnknownOffice(f"no office found for '{query}'.{hint} `pdpacket offices` lists every office with its city",
+                        names, [])
 
 
 def _yaml() -> YAML:

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases, editor, security
+from assembler.web import cases, editor, security, settings_page
 from assembler.web.security import Guard
 from assembler.web.state import HERE, Config, State, require_csrf, state_of
 
@@ -149,6 +149,7 @@ def create_app(config: Config) -> Guard:
         Route("/templates", templates_page),
         Route("/templates.json", templates_json),
         *editor.routes(),
+        *settings_page.routes(),
         Route("/case/{name}/file/{path:path}", file_download),
         Route("/case/{name}/thumb/{path:path}", thumbnail),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
