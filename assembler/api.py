@@ -167,7 +167,12 @@ def run_batch(source: Path, out: Path, options: BuildOptions | None = None, jobs
 
 
 def status(folder: Path, options: CommandOptions = NO_OPTIONS) -> StatusList:
-    """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
+    """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first. In a
+    batch's output folder: that batch's cases."""
+    from assembler import batch_ledger
+
+    if batch_ledger.is_batch_output(Path(folder)):
+        return batch_ledger.batch_status(Path(folder), options)
     return case_statuses(Path(folder), options)
 
 
