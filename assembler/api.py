@@ -51,8 +51,8 @@ from assembler.progress import Progress
 from assembler.send import flow
 from assembler.send.firm import InitDone, init_settings
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
-from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.smtp import keyring_ready
+from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.validate import check_case

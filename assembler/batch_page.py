@@ -53,7 +53,7 @@ def _section(case: dict, report_folder: Path) -> str:
         pages = f", {case['pages']} page(s), {case['size_bytes'] / 1_000_000:.1f} MB" if case.get("pages") else ""
         out.append(f'<p>Filing: <a href="{escape(href)}">{escape(Path(case["output"]).name)}</a>{pages}</p>')
     problems = list(case.get("problems") or [])
-    if status in ("failed", "invalid", "interrupted") or (case.get("message") and not problems):
+    if status in ("failed", "invalid", "interrupted") or (status == "built" and not problems):
         if case.get("message"):
             out.append(f'<p class="{css}">{escape(str(case["message"]))}</p>')
     if problems:

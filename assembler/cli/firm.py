@@ -56,7 +56,7 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
                           "(the others are kept), or edit the file")
     ask = not no_input
     answers = api.InitAnswers()
-    for flag, name, question in QUESTIONS:
+    for _flag, name, question in QUESTIONS:
         setattr(answers, name, _answer(given[name], question, ask))
     answers.address = list(address) or (_lines("Firm street address") if ask else [])
     answers.office = _office(office, ask)
@@ -69,12 +69,11 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
         if answers.office_email:  # a date only the user gives: pdpacket never says an address was checked
             answers.verified_on = _answer(verified_on, "The day you checked that e-mail and the address above "
                                           "(YYYY-MM-DD)", ask, api.today().isoformat() if ask else None)
-    for flag, name, question in SMTP_QUESTIONS:
+    for _flag, name, question in SMTP_QUESTIONS:
         if name != "smtp_host" and not answers.smtp_host:
             break
-        default = {"smtp_security": "starttls", "smtp_port": None, "smtp_user": answers.attorney_email}.get(name)
-        if name == "smtp_port":
-            default = {"starttls": 587, "tls": 465, "none": 25}[answers.smtp_security or "starttls"]
+        port = {"starttls": "587", "tls": "465", "none": "25"}[answers.smtp_security or "starttls"]
+        default = {"smtp_security": "starttls", "smtp_port": port, "smtp_user": answers.attorney_email}.get(name)
         value = _answer(given[name], question, ask, default)
         setattr(answers, name, int(value) if name == "smtp_port" and value else value)
     password = None
@@ -91,7 +90,7 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
         click.echo(note, err=True)
 
 
-def _answer(given, question: str, ask: bool, default=None) -> str:
+def _answer(given, question: str, ask: bool, default: str | None = None) -> str:
     if given is not None:
         return str(given).strip()
     if not ask:  # a flag not given is left out (the loader's own defaults apply)
@@ -101,7 +100,7 @@ def _answer(given, question: str, ask: bool, default=None) -> str:
 
 def _lines(question: str) -> list[str]:
     click.echo(f"{question}, one line at a time (an empty line ends it):")
-    lines = []
+    lines: list[str] = []
     while True:
         line = click.prompt(f"  line {len(lines) + 1}", default="", show_default=False).strip()
         if not line:

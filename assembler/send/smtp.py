@@ -124,7 +124,7 @@ def store_password(user: str, secret: str) -> None:
     """Keep the SMTP password of `user` in the system keyring, where password() reads it."""
     try:
         importlib.import_module("keyring").set_password(KEYRING_SERVICE, user, secret)
-    except Exception as exc:  # noqa: BLE001 - keyring backends raise their own kinds
+    except Exception as exc:  # keyring backends raise their own kinds
         raise SendError(f"the system keyring refused the password ({exc}): set the environment variable "
                         "PDPACKET_SMTP_PASSWORD instead") from exc
 

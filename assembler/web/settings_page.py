@@ -60,7 +60,9 @@ async def save_settings(request: Request) -> Response:
     st = state_of(request)
     form = await request.form()
     await require_csrf(request, form)
-    answers = api.InitAnswers(**{name: str(form.get(name, "")).strip() for name in TEXT_FIELDS})
+    answers = api.InitAnswers()
+    for name in TEXT_FIELDS:
+        setattr(answers, name, str(form.get(name, "")).strip())
     answers.address = [line.strip() for line in str(form.get("address", "")).splitlines() if line.strip()]
     errors: dict[str, str] = {}
     port = str(form.get("smtp_port", "")).strip()
