@@ -113,6 +113,7 @@ def test_an_unknown_office_flag_names_the_nearest_and_writes_nothing(tmp_path):
 def test_a_city_with_two_offices_lists_both(tmp_path):
     result = _init(tmp_path, "--no-input", "--office", "miami")
     assert result.exit_code == 0  # the key itself
+    (tmp_path / "x").mkdir()
     result = _init(tmp_path / "x", "--no-input", "--office", "Chief Counsel, Miami")
     assert result.exit_code == ExitCode.usage
     assert "names 2 offices: miami (" in result.stderr and "miami_krome (" in result.stderr
@@ -175,3 +176,10 @@ def test_the_unverified_office_warning_says_what_to_check_and_where_to_set_it():
     assert said.startswith("the address and the e-mail of the Office of the Chief Counsel, Houston printed in the "
                            "filing (126 Northpoint Dr, Room 2020, Houston, TX 77060; pd@houston.example) have not been "
                            "checked by your firm: check them on ice.gov")
+
+
+def test_a_folder_that_does_not_exist_is_refused_before_any_question(tmp_path):
+    result = _init(tmp_path / "nowhere", input="Smith\n")
+    assert result.exit_code == ExitCode.output_not_writable
+    assert "no such folder: create it first" in result.stderr and "Firm name" not in result.stdout
+    assert not (tmp_path / "nowhere").exists()

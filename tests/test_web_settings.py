@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 from assembler.casefile.settings import load_settings
 from assembler.web.app import Config, create_app
-from assembler.web.security import csrf_token
 from helpers import REPO
 
 TOKEN = "test-token-123"
@@ -90,4 +89,25 @@ def test_saving_needs_the_form_token_and_the_json_twin_shows_the_answers(tmp_pat
     assert not (tmp_path / "pdpacket.yaml").exists()
     c.post("/settings", data=_form(c.get("/settings").text) | {"firm": "X & Y"})
     assert c.get("/settings.json").json()["answers"]["firm"] == "X & Y"
-    assert csrf_token(TOKEN)  # the token the form carries
+
+
+def test_an_office_chosen_from_the_list_by_its_name_is_that_office(tmp_path):
+    """Miami's name is part of Krome's ("..., Miami, Krome detained docket"): the list's value must still
+    pick Miami alone."""
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+        "office": "Office of the Chief Counsel, Miami", "office_email": "pd@miami.example", "verified_on": "2026-11-20"})
+    assert r.status_code == 303, r.text
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert (s.offices["miami"]["email"], s.offices["miami"]["verified_on"]) == ("pd@miami.example", "2026-11-20")
+    assert s.offices["miami_krome"]["email"] is None
+
+
+def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+        "office": "Houston", "office_email": "pd@houston.example", "verified_on": "last week"})
+    assert r.status_code == 400
+    field = r.text[r.text.index('data-path="verified_on"'):]
+    assert "last week" in field[:field.index("</div>")].split("<ul", 1)[1]
+    assert not (tmp_path / "pdpacket.yaml").exists()

@@ -111,7 +111,8 @@ def find_office(query: str, offices: dict) -> str:
     key = wanted.replace(" ", "_")
     if key in offices:
         return key
-    found = [k for k, o in offices.items() if (o.get("city") or "").casefold() == wanted]
+    found = [k for k, o in offices.items() if (o.get("name") or "").casefold() == wanted]  # as the web's list offers it
+    found = found or [k for k, o in offices.items() if (o.get("city") or "").casefold() == wanted]
     found = found or [k for k, o in offices.items() if wanted in (o.get("name") or "").casefold()]
     if len(found) == 1:
         return found[0]

@@ -50,6 +50,8 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
     from assembler import api
     from assembler.errors import OutputError, UsageError
 
+    if not Path(folder).is_dir():  # before any question, as for an existing file
+        raise OutputError(f"{folder}: no such folder: create it first, or name the folder that holds your cases")
     target = Path(folder) / "pdpacket.yaml"
     if target.exists() and not force:  # before any question: the answers would be lost
         raise OutputError(f"{target} already exists: pass --force to change the keys init asks about "

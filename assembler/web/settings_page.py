@@ -22,6 +22,12 @@ FIELD_OF = {"attorney.name": "attorney_name", "attorney.bar_number": "bar_number
             "smtp.port": "smtp_port", "smtp.security": "smtp_security", "smtp.user": "smtp_user"}
 
 
+def _field_of(path: str) -> str:
+    if path.startswith("offices."):  # the office's own keys: offices.houston.email
+        return {"email": "office_email", "verified_on": "verified_on"}.get(path.rsplit(".", 1)[-1], "office")
+    return FIELD_OF.get(path, "form")
+
+
 def _offices() -> list[dict]:
     return [{"key": k, "city": o["city"] or "", "name": o["name"]} for k, o in sorted(api.office_directory().items())]
 
@@ -84,7 +90,7 @@ async def save_settings(request: Request) -> Response:
     try:
         await run_in_threadpool(api.init_settings, st.root, answers, True, password)
     except InvalidSettingsError as exc:
-        errors = {FIELD_OF.get(p.path, "form"): p.message for p in exc.problems}
+        errors = {_field_of(p.path): p.message for p in exc.problems}
         return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
     except PdpacketError as exc:
         return st.page(request, "settings.html", status=400, **_context(st, answers, {"form": exc.message}, []))
