@@ -19,6 +19,9 @@ from assembler.batch_ledger import after_batch
 from assembler.casefile import law, rules
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, today
+from assembler.casefile.firm_setup import Answers as InitAnswers
+from assembler.casefile.firm_setup import UnknownOffice, find_office, office_directory
+from assembler.casefile.firm_setup import read_answers as settings_answers
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
@@ -47,7 +50,9 @@ from assembler.pdf.fill import starter_fill
 from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
+from assembler.send.firm import InitDone, init_settings
 from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
+from assembler.send.smtp import keyring_ready
 from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
@@ -61,7 +66,9 @@ if TYPE_CHECKING:
 
 __all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
-           "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "bring_back_edit", "set_edit_aside", "status", "template_filters",
+           "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
+           "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
+           "bring_back_edit", "set_edit_aside", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
 
@@ -162,7 +169,12 @@ def run_batch(source: Path, out: Path, options: BuildOptions | None = None, jobs
 
 
 def status(folder: Path, options: CommandOptions = NO_OPTIONS) -> StatusList:
-    """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first."""
+    """Every case of a cases folder: built, sent, answered, and what is due, the most urgent first. In a
+    batch's output folder: that batch's cases."""
+    from assembler import batch_ledger
+
+    if batch_ledger.is_batch_output(Path(folder)):
+        return batch_ledger.batch_status(Path(folder), options)
     return case_statuses(Path(folder), options)
 
 

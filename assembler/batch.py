@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from assembler import atomic, build, drive, output, workspace
+from assembler import atomic, batch_page, build, drive, output, workspace
 from assembler.casefile.case import Case
 from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.casefile.settings import load_settings
@@ -300,7 +300,7 @@ def run_batch(source: Path, out: Path, options: BuildOptions, jobs: int | None =
     if validate_only:
         checked = {spec.name: _validate_one(spec, options) for spec in specs}
         outcomes = [skipped.get(s.name) or checked[s.name] for s in every]
-        write_report(out, outcomes)
+        write_report(out, outcomes, source, exhibits_dir)
         return outcomes
     workspace.sweep_stale()
     _prepare_out(out)
@@ -335,11 +335,11 @@ def run_batch(source: Path, out: Path, options: BuildOptions, jobs: int | None =
         bar.close()
         outcomes = [skipped.get(s.name) or results.get(s.name)
                     or Outcome(s.name, BatchStatus.interrupted, message="not finished: run again") for s in every]
-        write_report(out, outcomes)
+        write_report(out, outcomes, source, exhibits_dir)
         raise
     bar.close()
     outcomes = [skipped.get(s.name) or results[s.name] for s in every]
-    write_report(out, outcomes)
+    write_report(out, outcomes, source, exhibits_dir)
     return outcomes
 
 
@@ -369,22 +369,36 @@ def _prepare_out(out: Path) -> None:
                           "with -o, or fix its permissions") from exc
 
 
-def write_report(out: Path, outcomes: list[Outcome]) -> None:
+def write_report(out: Path, outcomes: list[Outcome], source: Path | None = None,
+                 exhibits_dir: Path | None = None) -> None:
+    """batch-report.csv (one line a case, for spreadsheets and scripts), .json (everything) and .html
+    (batch_page.py: for people), each written whole or not at all."""
     out.mkdir(parents=True, exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for o in outcomes:
-        row = asdict(o)
-        if o.problems and o.status in FAILED:
-            row["message"] = " | ".join([o.message, *o.problems])
-        elif o.problems:  # built, with warnings: the report says them too
-            row["message"] = " | ".join([f"{len(o.problems)} warning(s): {o.problems[0]}", *o.problems[1:]])
-        writer.writerow(row)
+        writer.writerow({**asdict(o), "message": _csv_message(o)})
     summary = summarize(outcomes)
+    cases = [asdict(o) for o in outcomes]
     atomic.write_text(out / "batch-report.csv", buffer.getvalue())
-    atomic.write_text(out / "batch-report.json", json.dumps({"summary": summary, "cases": [asdict(o) for o in outcomes]},
+    # Where the cases came from: `pdpacket status` in this folder finds them, and their ledger, again.
+    made = {"source": str(source.resolve()) if source else None,
+            "exhibits_dir": str(exhibits_dir.resolve()) if exhibits_dir else None}
+    atomic.write_text(out / "batch-report.json", json.dumps({"summary": summary, **made, "cases": cases},
                                                         indent=2, ensure_ascii=False) + "\n")
+    atomic.write_text(out / "batch-report.html", batch_page.page(summary, cases, out))
+
+
+def _csv_message(o: Outcome) -> str:
+    """A count and the first problem, the rest in the HTML report: a cell of every warning joined ran to
+    700 characters (issue 26), and line breaks inside a cell would break grep and cut on the CSV."""
+    if not o.problems:
+        return o.message
+    more = f" ({len(o.problems) - 1} more in batch-report.html)" if len(o.problems) > 1 else ""
+    if o.status in FAILED:
+        return f"{o.message}: {o.problems[0]}{more}"
+    return f"{len(o.problems)} warning(s), the first: {o.problems[0]}{more}"
 
 
 def summarize(outcomes: list[Outcome]) -> dict:

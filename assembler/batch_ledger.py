@@ -2,14 +2,20 @@
 report the status columns of `pdpacket status`. Above both batch.py and send/: it joins them."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from assembler.batch import CaseSpec, Outcome, discover, load_spec, write_report
-from assembler.errors import PdpacketError
-from assembler.options import BuildOptions
+from assembler.casefile.case import today
+from assembler.casefile.read import find_case_file
+from assembler.errors import InputFileError, PdpacketError, command
+from assembler.options import BuildOptions, CommandOptions
 from assembler.send.flow import Context, drafts_for, record_build
-from assembler.send.status import case_status
+from assembler.send.ledger import CaseEvents, Ledger, ledger_path
+from assembler.send.status import NOW, CaseStatus, StatusList, case_status, sort_key
 from assembler.vocab import BatchStatus
+
+REPORT = "batch-report.json"
 
 
 def after_batch(source: Path, out: Path, outcomes: list[Outcome], options: BuildOptions,
@@ -27,7 +33,7 @@ def after_batch(source: Path, out: Path, outcomes: list[Outcome], options: Build
                 notes.append(f"{o.case}: {exc.message}")
             except Exception as exc:  # noqa: BLE001 - the cases are built; their report must still be written
                 notes.append(f"{o.case}: not recorded in the ledger (internal error, a bug: {type(exc).__name__}: {exc})")
-    write_report(out, outcomes)
+    write_report(out, outcomes, source, exhibits_dir)
     return list(dict.fromkeys(notes))
 
 
@@ -48,3 +54,54 @@ def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, options
     o.detained, o.sent, o.method, o.response = st.detained, st.sent, st.method, st.response
     o.next_hearing, o.due = st.next_hearing, "; ".join(st.due)
     notes += ctx.notes
+
+
+def is_batch_output(folder: Path) -> bool:
+    """A batch's output folder (its report inside, no case folder in it): `pdpacket status` shows its cases."""
+    folder = Path(folder)
+    if not (folder / REPORT).is_file() or find_case_file(folder) is not None:
+        return False
+    return not any(p.is_dir() and find_case_file(p) for p in folder.iterdir())
+
+
+def batch_status(out: Path, options: CommandOptions) -> StatusList:
+    """`pdpacket status` in a batch's output folder: the cases of the folder or spreadsheet the batch was run
+    on (its report says which), with their builds in OUT/<case>/ and the ledger of their cases folder."""
+    out = Path(out)
+    try:
+        report = json.loads((out / REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"{out / REPORT}: cannot be read ({exc}): run the batch again") from exc
+    if not report.get("source"):
+        raise InputFileError(f"{out / REPORT} does not say where the batch's cases are (an earlier pdpacket wrote "
+                             f"it): run {command('status', 'CASES-FOLDER')} there, or run the batch again")
+    source = Path(report["source"])
+    if not source.exists():
+        raise InputFileError(f"{out}: this batch was run on {source}, which is no longer there: run "
+                             f"{command('status')} in the folder where the cases are now")
+    exhibits = Path(report["exhibits_dir"]) if report.get("exhibits_dir") else None
+    cases_folder = source if source.is_dir() else source.parent
+    rows: list[CaseStatus] = []
+    where, ledger = None, None
+    try:
+        for spec in (s for s in discover(source, out, exhibits) if not s.skip):
+            try:
+                case, settings = load_spec(spec, options)
+            except PdpacketError as exc:
+                rows.append(CaseStatus(spec.name, due=[f"fix: {exc.message}"], due_on=today().isoformat(), group=NOW))
+                continue
+            if case.errors:
+                rows.append(CaseStatus(spec.name, due=[f"fix the case data ({len(case.errors)} error(s): "
+                                                       "pdpacket validate)"], due_on=today().isoformat(), group=NOW))
+                continue
+            if where is None:  # the batch's cases share one cases folder, so one ledger
+                where = ledger_path(settings, cases_folder)
+                ledger = Ledger.open(where, create=False)
+            ctx = Context(case, settings, cases_folder=cases_folder)
+            found = ledger.case_events(ctx.a_number, case.dir) if ledger else CaseEvents([], [])
+            rows.append(case_status(spec.name, case, settings, found, out / spec.name))
+    finally:
+        if ledger is not None:
+            ledger.close()
+    rows.sort(key=sort_key)
+    return StatusList(out, where or cases_folder, ledger is not None, rows)

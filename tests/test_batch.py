@@ -255,3 +255,27 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, run):
     assert result.code == 0
     assert result.err == ""
     assert "1 cases: 1 built" in result.out
+
+
+@pytest.mark.libreoffice
+def test_status_in_the_batch_output_folder_shows_that_batchs_cases(twelve, run):
+    root, out, _ = twelve
+    result = run("status", out)
+    assert result.code == 0, result.err
+    lines = {line.split(":")[0]: line for line in result.out.splitlines() if line.startswith("case")}
+    built = [c for c, r in _report(out).items() if r["status"] in ("built", "skipped")]
+    assert len(built) == 10 and all("built 2026-" in lines[c] for c in built), result.out
+    assert "case03" in result.out and "fix the case data" in result.out  # the invalid one, with what to do
+    assert json.loads(run("status", out, "--json").out)["cases"]  # the same as data
+
+
+@pytest.mark.libreoffice
+def test_the_html_report_links_every_built_filing(twelve):
+    root, out, _ = twelve
+    page = (out / "batch-report.html").read_text(encoding="utf-8")
+    assert page.count("<section") == 12
+    for name, r in _report(out).items():
+        if r["status"] in ("built", "skipped"):
+            href = f'href="{name}/{Path(r["output"]).name}"'
+            assert href in page and (out / name / Path(r["output"]).name).is_file()
+    assert "exhibit lease (ex/lease.pdf) is damaged" in page

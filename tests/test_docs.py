@@ -84,7 +84,7 @@ def test_every_pdpacket_command_shown_is_a_real_command_with_real_options():
 def test_the_command_check_catches_a_command_and_an_option_that_do_not_exist():
     assert problems_in("Run `.venv/bin/pdpacket build CASE --strict` then `pdpacket offices --court X`.") == []
     assert problems_in("```\npdpacket templates list|export DIR [--role R]   # the templates\n```") == []
-    assert len(problems_in("Run `pdpacket init FOLDER`.")) == 1
+    assert len(problems_in("Run `pdpacket setup FOLDER`.")) == 1
     assert len(problems_in("```\npdpacket build CASE --fast\n```")) == 1
     assert len(problems_in("Run `pdpacket templates lint DIR`.")) == 1
 

@@ -191,7 +191,8 @@ def test_the_manifest_and_every_build_record_the_office_and_its_source(filings):
     assert office["address_source"] == {"source": "public transcription, undated (pdpacket domain brief)",
                                         "source_date": "2026-11-28"}
     assert office["verified_on"] is None and office["service"]["method"] == "mail"
-    assert any("the filing prints office details nobody has verified: address 55 E Monroe St" in w for w in warnings)
+    assert any("the address of the Office of the Chief Counsel, Chicago printed in the filing (55 E Monroe St" in w
+               and "under offices.chicago.verified_on" in w for w in warnings)
     krome = filings["2-pierre-louis-detained"][1]["office"]
     assert krome["key"] == "miami_krome" and krome["service"]["email"] == "krome-pd@occ-miami.example"
     assert krome["email_source"]["source"] == "fictional sample value"

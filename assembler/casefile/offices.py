@@ -162,10 +162,16 @@ def unverified(office: dict, destination: Destination | None, file: str = "setti
         printed.append(("e-mail", destination.email, office["provenance"]["email"]))
     if not printed:
         return None
-    said = "; ".join(f"{kind} {value}, from {p.get('source') or 'no recorded source'}"
-                     + (f" of {p['source_date']}" if p.get("source_date") else "") for kind, value, p in printed)
-    return Finding(file, "office", f"the filing prints office details nobody has verified: {said}: check them and "
-                                   f"set offices.{office['key']}.verified_on in the firm's settings file",
+    # Plain words (issue 26): what was printed, what to check, where to record it. The shipped file's
+    # `source` stays in the manifest (manifest_record); quoted here it read as jargon to a paralegal.
+    kinds = " and the ".join(kind for kind, _, _ in printed)
+    values = "; ".join(value for _, value, _ in printed)
+    many = len(printed) > 1
+    return Finding(file, "office", f"the {kinds} of the {office['name'] or office['key']} printed in the filing "
+                                   f"({values}) {'have' if many else 'has'} not been checked by your firm: check "
+                                   f"{'them' if many else 'it'} on ice.gov, then set the day you checked it with "
+                                   "`pdpacket init` or in the firm's settings file (pdpacket.yaml) under "
+                                   f"offices.{office['key']}.verified_on",
                    Severity.warning)
 
 

@@ -6,7 +6,7 @@ traceback only with -v.
 """
 from __future__ import annotations
 
-from assembler.cli import cases, documents, sending, service  # noqa: F401 - importing them registers their commands
+from assembler.cli import cases, documents, firm, sending, service  # noqa: F401 - importing them registers their commands
 from assembler.cli.group import cli
 from assembler.cli.main import main
 

@@ -110,6 +110,25 @@ def password(settings: Settings, user: str) -> str:
                     f"the system keyring (`pip install keyring`, then `keyring set {KEYRING_SERVICE} {user}`)")
 
 
+def keyring_ready() -> bool:
+    """Whether a password can be kept in the system keyring here: the `keyring` package and a usable
+    backend (without one, keyring falls back to a backend that refuses every call)."""
+    try:
+        keyring = importlib.import_module("keyring")
+        return float(getattr(keyring.get_keyring(), "priority", 0)) > 0
+    except Exception:  # noqa: BLE001 - no package, or a backend that fails to load: not ready
+        return False
+
+
+def store_password(user: str, secret: str) -> None:
+    """Keep the SMTP password of `user` in the system keyring, where password() reads it."""
+    try:
+        importlib.import_module("keyring").set_password(KEYRING_SERVICE, user, secret)
+    except Exception as exc:  # keyring backends raise their own kinds
+        raise SendError(f"the system keyring refused the password ({exc}): set the environment variable "
+                        "PDPACKET_SMTP_PASSWORD instead") from exc
+
+
 class _Progress:
     """How far one sending got: what the error message and the ledger must tell."""
 

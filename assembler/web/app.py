@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases, editor, exhibit_files, hand_edits, record, security
+from assembler.web import cases, editor, exhibit_files, hand_edits, record, security, settings_page
 from assembler.web.security import Guard
 from assembler.web.state import HERE, Config, State, require_csrf, state_of
 
@@ -152,6 +152,7 @@ def create_app(config: Config) -> Guard:
         *exhibit_files.routes(),
         *record.routes(),
         *hand_edits.routes(),
+        *settings_page.routes(),
         Route("/case/{name}/file/{path:path}", file_download),
         Route("/case/{name}/thumb/{path:path}", thumbnail),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

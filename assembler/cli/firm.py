@@ -1,0 +1,133 @@
+"""`pdpacket init`: the firm settings file, written by answering questions (or from flags, for scripts)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from assembler.cli.group import cli
+
+# (flag, Answers field, question). Asked in this order; a flag given is not asked.
+QUESTIONS = [
+    ("--firm", "firm", "Firm name"),
+    ("--attorney", "attorney_name", "Attorney who signs the requests: full name"),
+    ("--bar-number", "bar_number", "Bar number"),
+    ("--bar-state", "bar_state", "State of that bar, e.g. NY"),
+    ("--eoir-id", "eoir_id", "EOIR ID (two letters, six digits; empty if none)"),
+    ("--phone", "phone", "Telephone"),
+    ("--attorney-email", "attorney_email", "Attorney's e-mail address"),
+]
+SMTP_QUESTIONS = [
+    ("--smtp-host", "smtp_host", "Outgoing mail (SMTP) server, e.g. smtp.firm.example (empty: set it later)"),
+    ("--smtp-security", "smtp_security", "Security: starttls, tls or none"),
+    ("--smtp-port", "smtp_port", "Port"),
+    ("--smtp-user", "smtp_user", "Login name on that server"),
+]
+
+
+def _options(command):
+    for flag, name, question in reversed(QUESTIONS + SMTP_QUESTIONS):
+        kind = click.IntRange(1, 65535) if name == "smtp_port" else \
+            click.Choice(["starttls", "tls", "none"]) if name == "smtp_security" else str
+        command = click.option(flag, name, type=kind, default=None, help=question + ".")(command)
+    return command
+
+
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@_options
+@click.option("--address", "address", multiple=True, help="A line of the firm's street address (repeat for each line).")
+@click.option("--office", default=None, help="The office the firm files with most: its city, name or key.")
+@click.option("--office-email", default=None,
+              help="That office's e-mail for requests, as the office publishes it (empty: set it once checked).")
+@click.option("--verified-on", default=None, metavar="YYYY-MM-DD", help="The day your firm checked that e-mail and address.")
+@click.option("--smtp-password-stdin", is_flag=True, help="Read the SMTP password from standard input (kept in the keyring).")
+@click.option("--no-input", is_flag=True, help="Ask nothing: what no flag gives is left out.")
+@click.option("--force", is_flag=True, help="Change an existing pdpacket.yaml (only the keys init asks about).")
+def init(folder, address, office, office_email, verified_on, smtp_password_stdin, no_input, force, **given):
+    """Write FOLDER/pdpacket.yaml (default: this folder), the firm's settings, by asking questions."""
+    from assembler import api
+    from assembler.errors import OutputError, UsageError
+
+    if not Path(folder).is_dir():  # before any question, as for an existing file
+        raise OutputError(f"{folder}: no such folder: create it first, or name the folder that holds your cases")
+    target = Path(folder) / "pdpacket.yaml"
+    if target.exists() and not force:  # before any question: the answers would be lost
+        raise OutputError(f"{target} already exists: pass --force to change the keys init asks about "
+                          "(the others are kept), or edit the file")
+    ask = not no_input
+    answers = api.InitAnswers()
+    for _flag, name, question in QUESTIONS:
+        setattr(answers, name, _answer(given[name], question, ask))
+    answers.address = list(address) or (_lines("Firm street address") if ask else [])
+    answers.office = _office(office, ask)
+    if answers.office:
+        chosen = api.office_directory()[answers.office]
+        if ask:
+            click.echo(f"{chosen['name']}: " + ("; ".join(chosen["address"]) or "no address on record"))
+        answers.office_email = _answer(office_email, "Its e-mail for requests, as checked on ice.gov (empty: not "
+                                       "checked yet)", ask)
+        if answers.office_email:  # a date only the user gives: pdpacket never says an address was checked
+            answers.verified_on = _answer(verified_on, "The day you checked that e-mail and the address above "
+                                          "(YYYY-MM-DD)", ask, api.today().isoformat() if ask else None)
+    for _flag, name, question in SMTP_QUESTIONS:
+        if name != "smtp_host" and not answers.smtp_host:
+            break
+        port = {"starttls": "587", "tls": "465", "none": "25"}[answers.smtp_security or "starttls"]
+        default = {"smtp_security": "starttls", "smtp_port": port, "smtp_user": answers.attorney_email}.get(name)
+        value = _answer(given[name], question, ask, default)
+        setattr(answers, name, int(value) if name == "smtp_port" and value else value)
+    password = None
+    if smtp_password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n") or None
+    elif ask and answers.smtp_user:
+        password = click.prompt("SMTP password (kept in the system keyring, never in the file; empty: skip)",
+                                default="", hide_input=True, show_default=False) or None
+    if verified_on and not office_email:
+        raise UsageError("--verified-on is the day the office's e-mail was checked: give --office-email too")
+    done = api.init_settings(Path(folder), answers, force=force, password=password)
+    click.echo(f"wrote {done.path}")
+    for note in done.notes:
+        click.echo(note, err=True)
+
+
+def _answer(given, question: str, ask: bool, default: str | None = None) -> str:
+    if given is not None:
+        return str(given).strip()
+    if not ask:  # a flag not given is left out (the loader's own defaults apply)
+        return ""
+    return str(click.prompt(question, default="" if default is None else default, show_default=default is not None)).strip()
+
+
+def _lines(question: str) -> list[str]:
+    click.echo(f"{question}, one line at a time (an empty line ends it):")
+    lines: list[str] = []
+    while True:
+        line = click.prompt(f"  line {len(lines) + 1}", default="", show_default=False).strip()
+        if not line:
+            return lines
+        lines.append(line)
+
+
+def _office(query: str | None, ask: bool) -> str:
+    """The office's key; asked again, with the nearest names, until one is found (or left empty)."""
+    from assembler import api
+    from assembler.errors import UsageError
+
+    offices = api.office_directory()
+    while True:
+        if query is None:
+            if not ask:
+                return ""
+            query = click.prompt("The office you file with most: its city or name (empty: none)", default="",
+                                 show_default=False)
+        if not query.strip():
+            return ""
+        try:
+            return api.find_office(query, offices)
+        except UsageError as exc:
+            if not ask:
+                raise
+            click.echo(exc.message, err=True)
+            query = None

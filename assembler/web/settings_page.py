@@ -1,0 +1,102 @@
+"""The web app's settings page: the same answers as `pdpacket init`, saved by the same library function
+(api.init_settings) into the cases folder's pdpacket.yaml, keeping every key the page does not show."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from assembler import api
+from assembler.errors import InvalidSettingsError, PdpacketError
+from assembler.web.state import require_csrf, state_of
+
+TEXT_FIELDS = ("firm", "attorney_name", "bar_number", "bar_state", "eoir_id", "phone", "attorney_email",
+               "office_email", "verified_on", "smtp_host", "smtp_security", "smtp_user")
+# A settings path the loader names -> the field of the page it belongs to.
+FIELD_OF = {"attorney.name": "attorney_name", "attorney.bar_number": "bar_number", "attorney.bar_state": "bar_state",
+            "attorney.eoir_id": "eoir_id", "attorney.firm": "firm", "attorney.address": "address",
+            "attorney.phone": "phone", "attorney.email": "attorney_email", "smtp.host": "smtp_host",
+            "smtp.port": "smtp_port", "smtp.security": "smtp_security", "smtp.user": "smtp_user"}
+
+
+def _field_of(path: str) -> str:
+    if path.startswith("offices."):  # the office's own keys: offices.houston.email
+        return {"email": "office_email", "verified_on": "verified_on"}.get(path.rsplit(".", 1)[-1], "office")
+    return FIELD_OF.get(path, "form")
+
+
+def _offices() -> list[dict]:
+    return [{"key": k, "city": o["city"] or "", "name": o["name"]} for k, o in sorted(api.office_directory().items())]
+
+
+def _context(st, answers: api.InitAnswers, errors: dict[str, str], saved: list[str]) -> dict:
+    offices = api.office_directory()
+    office = offices.get(answers.office)
+    return {"answers": answers, "errors": errors, "saved": saved, "offices": _offices(),
+            "office_label": office["name"] if office else answers.office,
+            "office_address": "; ".join(office["address"]) if office else "",
+            "path": st.root / "pdpacket.yaml", "other_settings": st.config.options.settings_file,
+            "keyring": api.keyring_ready()}
+
+
+async def settings_page(request: Request) -> Response:
+    st = state_of(request)
+    answers = await run_in_threadpool(api.settings_answers, st.root)
+    saved = ["Saved."] if request.query_params.get("saved") else []
+    return st.page(request, "settings.html", **_context(st, answers, {}, saved))
+
+
+async def settings_json(request: Request) -> Response:
+    st = state_of(request)
+    answers = await run_in_threadpool(api.settings_answers, st.root)
+    return JSONResponse({"file": str(st.root / "pdpacket.yaml"), "answers": asdict(answers)})
+
+
+def _office_error(exc: api.UnknownOffice, typed: str) -> str:
+    if exc.several:
+        return f"“{typed}” matches several offices: choose one from the list"
+    near = f" Did you mean {' or '.join(exc.near)}?" if exc.near else ""
+    return f"No office found for “{typed}”.{near} Type a city or an office's name and choose from the list."
+
+
+async def save_settings(request: Request) -> Response:
+    st = state_of(request)
+    form = await request.form()
+    await require_csrf(request, form)
+    answers = api.InitAnswers()
+    for name in TEXT_FIELDS:
+        setattr(answers, name, str(form.get(name, "")).strip())
+    answers.address = [line.strip() for line in str(form.get("address", "")).splitlines() if line.strip()]
+    errors: dict[str, str] = {}
+    port = str(form.get("smtp_port", "")).strip()
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        errors["smtp_port"] = "A port is a number from 1 to 65535, usually 587 (starttls) or 465 (tls)"
+    answers.smtp_port = int(port) if port.isdigit() else None
+    typed = str(form.get("office", "")).strip()
+    if typed:
+        try:
+            answers.office = api.find_office(typed.split(" — ")[0], api.office_directory())
+        except api.UnknownOffice as exc:
+            errors["office"] = _office_error(exc, typed)
+            answers.office = typed
+    if answers.verified_on and not answers.office_email:
+        errors["verified_on"] = "This is the day the office's e-mail was checked: enter the e-mail too"
+    if errors:
+        return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
+    password = str(form.get("smtp_password", "")) or None
+    try:
+        await run_in_threadpool(api.init_settings, st.root, answers, True, password)
+    except InvalidSettingsError as exc:
+        errors = {_field_of(p.path): p.message for p in exc.problems}
+        return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
+    except PdpacketError as exc:
+        return st.page(request, "settings.html", status=400, **_context(st, answers, {"form": exc.message}, []))
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+def routes() -> list[Route]:
+    return [Route("/settings", settings_page, methods=["GET"]), Route("/settings", save_settings, methods=["POST"]),
+            Route("/settings.json", settings_json)]

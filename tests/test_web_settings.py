@@ -1,0 +1,113 @@
+"""The web app's settings page: the answers of `pdpacket init`, saved by the same library function into the
+cases folder's pdpacket.yaml, round-tripping, keeping what the page does not show."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from assembler.casefile.settings import load_settings
+from assembler.web.app import Config, create_app
+from helpers import REPO
+
+TOKEN = "test-token-123"
+BASE = "http://127.0.0.1:8765"  # the only Host the app answers
+
+
+def _client(root: Path) -> TestClient:
+    c = TestClient(create_app(Config(root, TOKEN)), base_url=BASE, follow_redirects=False)
+    c.get(f"/?token={TOKEN}")
+    return c
+
+
+def _form(page: str) -> dict[str, str]:
+    """The settings form as a browser submits it."""
+    form = page[page.index('<form method="post" action="/settings"'): page.index("</form>")]
+    data = {html.unescape(m[1]): html.unescape(m[2]) for m in
+            re.finditer(r'<input type="(?:text|email|date|number|hidden)" name="([^"]+)" value="([^"]*)"', form)}
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
+        data[m[1]] = html.unescape(m[2])
+    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
+        data[m[1]] = re.search(r'<option value="([^"]*)"\s*selected', m[2])[1]
+    return data
+
+
+def test_the_page_saves_a_new_settings_file_the_loader_accepts(tmp_path):
+    c = _client(tmp_path)
+    form = _form(c.get("/settings").text) | {
+        "firm": "Smith & Sons <LLP>", "address": "1 Main St\nHouston, TX 77002", "attorney_name": "Ana Ruiz",
+        "bar_number": "0123", "bar_state": "TX", "phone": "555-0100", "attorney_email": "ana@smith.example",
+        "office": "Houston", "smtp_host": "smtp.smith.example", "smtp_user": "ana@smith.example"}
+    r = c.post("/settings", data=form)
+    assert r.status_code == 303, r.text
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert s.attorney["firm"] == "Smith & Sons <LLP>" and s.attorney["address"] == ["1 Main St", "Houston, TX 77002"]
+    assert "houston" in (tmp_path / "pdpacket.yaml").read_text() and s.smtp["port"] == 587
+    page = c.get("/settings?saved=1").text
+    assert "Saved to" in page and "Smith &amp; Sons &lt;LLP&gt;" in page
+    assert "The e-mail of this office is not set: check it on ice.gov" in page  # what to do next, in plain words
+
+
+def test_a_file_loaded_and_saved_unchanged_keeps_every_value_and_key(tmp_path):
+    sample = (REPO / "samples" / "pdpacket.yaml").read_text()
+    (tmp_path / "pdpacket.yaml").write_text(sample)
+    (tmp_path / "g28-stand-in.pdf").write_bytes((REPO / "samples" / "g28-stand-in.pdf").read_bytes())
+    before = load_settings(tmp_path / "pdpacket.yaml")
+    c = _client(tmp_path)
+    form = _form(c.get("/settings").text)
+    assert form["attorney_name"] == "Daniel Okafor" and form["office"] == "Office of the Chief Counsel, New York City"
+    assert c.post("/settings", data=form).status_code == 303
+    after = load_settings(tmp_path / "pdpacket.yaml")
+    assert (after.attorney, after.smtp, after.offices, after.forms, after.email) == \
+        (before.attorney, before.smtp, before.offices, before.forms, before.email)
+    assert "# The firm's Form G-28 and how to fill it" in (tmp_path / "pdpacket.yaml").read_text()  # comments kept
+
+
+def test_an_unknown_office_is_refused_with_the_nearest_names_and_nothing_is_written(tmp_path):
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {"office": "Houstn", "attorney_name": "Ana Ruiz"})
+    assert r.status_code == 400
+    assert "No office found for “Houstn”. Did you mean Boston or Houston?" in r.text
+    assert "`" not in re.sub(r"<code>.*?</code>", "", r.text)  # no command-line words in the page's messages
+    assert not (tmp_path / "pdpacket.yaml").exists()
+
+
+def test_a_value_the_loader_refuses_is_shown_at_its_field(tmp_path):
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {"attorney_email": "not an address"})
+    assert r.status_code == 400
+    field = r.text[r.text.index('data-path="attorney_email"'):]
+    assert "is not an address an e-mail can be sent to" in field[:field.index("</div>")]
+    assert not (tmp_path / "pdpacket.yaml").exists()
+
+
+def test_saving_needs_the_form_token_and_the_json_twin_shows_the_answers(tmp_path):
+    c = _client(tmp_path)
+    assert c.post("/settings", data={"firm": "X"}).status_code == 403
+    assert not (tmp_path / "pdpacket.yaml").exists()
+    c.post("/settings", data=_form(c.get("/settings").text) | {"firm": "X & Y"})
+    assert c.get("/settings.json").json()["answers"]["firm"] == "X & Y"
+
+
+def test_an_office_chosen_from_the_list_by_its_name_is_that_office(tmp_path):
+    """Miami's name is part of Krome's ("..., Miami, Krome detained docket"): the list's value must still
+    pick Miami alone."""
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+        "office": "Office of the Chief Counsel, Miami", "office_email": "pd@miami.example", "verified_on": "2026-11-20"})
+    assert r.status_code == 303, r.text
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert (s.offices["miami"]["email"], s.offices["miami"]["verified_on"]) == ("pd@miami.example", "2026-11-20")
+    assert s.offices["miami_krome"]["email"] is None
+
+
+def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
+    c = _client(tmp_path)
+    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+        "office": "Houston", "office_email": "pd@houston.example", "verified_on": "last week"})
+    assert r.status_code == 400
+    field = r.text[r.text.index('data-path="verified_on"'):]
+    assert "last week" in field[:field.index("</div>")].split("<ul", 1)[1]
+    assert not (tmp_path / "pdpacket.yaml").exists()
