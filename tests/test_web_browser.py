@@ -86,10 +86,10 @@ def page(browser, server):
 
 
 def messages(pg) -> dict[str, list[str]]:
-    """Every error shown next to a field: field path -> messages."""
+    """Every error and every value still to fill shown next to a field: field path -> messages."""
     return pg.evaluate("""() => {
         const out = {};
-        document.querySelectorAll('.messages li.error').forEach(li => {
+        document.querySelectorAll('.messages li.error, .messages li.fill').forEach(li => {
             const path = li.closest('[data-path]').dataset.path;
             (out[path] = out[path] || []).push(li.textContent);
         });
@@ -142,7 +142,7 @@ def test_a_case_from_scratch_to_a_built_filing(page, server, tmp_path):
     assert pg.input_value('[name="exhibits[1].file"]') == "exhibits/Asylum-receipt.pdf"
     assert pg.input_value('[name="exhibits[1].id"]') == "asylum-receipt"
     shown = wait_for_messages(pg, {"exhibits[0].title", "exhibits[1].title"})
-    assert shown["exhibits[0].title"] == ["is required but missing: add it, e.g. title: 'Birth certificate of Sofía García'"]
+    assert shown["exhibits[0].title"] == ["to fill, e.g. 'Birth certificate of Sofía García'"]
     assert pg.is_visible('[data-path="exhibits[0].file"] img.thumb')
     pg.fill('[name="exhibits[0].title"]', "Residential lease")
     pg.fill('[name="exhibits[1].title"]', "Receipt of the asylum application")

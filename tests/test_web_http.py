@@ -319,7 +319,8 @@ def test_messages_are_placed_next_to_their_field(cases):
     data.update({"exhibits._order": ["new"], "exhibits[0].id": ["lease"], "exhibits[0].file": ["exhibits/lease.pdf"]})
     r = c.post("/case/tenzin/check.json", data=data, headers={"x-csrf-token": csrf()})
     placed = r.json()["placed"]
-    assert placed["exhibits[0].title"][0]["message"].startswith("is required but missing")
+    [title] = placed["exhibits[0].title"]
+    assert (title["message"], title["fill"]) == ("to fill, e.g. 'Birth certificate of Sofía García'", True)
     data["exhibits[0].title"] = ["Lease"]
     placed = c.post("/case/tenzin/check.json", data=data, headers={"x-csrf-token": csrf()}).json()["placed"]
     assert placed.pop("forms")[0]["message"].startswith("no Form G-28 among the forms")  # a warning, in its place
@@ -327,7 +328,8 @@ def test_messages_are_placed_next_to_their_field(cases):
     assert placed == {"exhibits[0].file": [{"path": "exhibits[0].file", "severity": "error", "line": None,
                                             "file": str((cases / "tenzin" / "case.yaml").resolve()),
                                             "message": "'exhibits/lease.pdf' does not exist in the case folder: "
-                                                       "check the name (it is case-sensitive)"}]}
+                                                       "check the name (it is case-sensitive)",
+                                            "where": "Exhibits 1 › File", "fill": False}]}
     # The page itself shows the saved file's problems the same way.
     page = c.get("/case/broken").text
     assert re.search(r'data-path="respondent.date_of_birth">.*?<li class="error">2090-01-01 is in the future: '
@@ -462,7 +464,7 @@ def test_a_build_stopped_by_the_settings_lists_each_problem_and_the_file(cases, 
     assert job["state"] == "failed" and str(settings) in job["message"]
     assert [(p["path"], p["message"]) for p in job["problems"]] == [("soffice.timeout", "must be a number, not 'soon'")]
     page = c.get("/case/tenzin/build").text
-    assert "soffice.timeout" in page and "must be a number, not &#39;soon&#39;" in page
+    assert "LibreOffice › Timeout" in page and "must be a number, not &#39;soon&#39;" in page
 
 
 @pytest.mark.libreoffice

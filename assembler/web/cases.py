@@ -15,6 +15,7 @@ from assembler import api
 from assembler.casefile.read import CASE_FILE_NAMES, find_case_file, outside_folder
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
 from assembler.send.status import CaseStatus
+from assembler.web import plain
 from assembler.web.casefile_edit import read_raw, sha256_of
 
 STATUSES = ("invalid", "ready", "built", "sent", "answered")
@@ -52,7 +53,9 @@ class CaseRow:
 
 
 def finding_json(f: Finding) -> dict:
-    return {"path": f.path, "message": f.message, "severity": str(f.severity), "line": f.line, "file": f.file}
+    # The message in the web app's words; `where` the field in words; `fill` a value still to type.
+    return {"path": f.path, "message": plain.plain(f.message), "severity": str(f.severity), "line": f.line,
+            "file": f.file, "where": plain.where(f.path), "fill": f.is_error and plain.to_fill(f.message)}
 
 
 def case_folders(root: Path) -> list[Path]:

@@ -22,7 +22,7 @@ from assembler import api
 from assembler.casefile.read import find_case_file, outside_folder
 from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
-from assembler.web import build_pages, cases, form, uploads
+from assembler.web import build_pages, cases, form, plain, uploads
 from assembler.web.casefile_edit import Conflict, Refused, read_raw, save, sha256_of
 from assembler.web.changes import FIELDS, StaleForm, apply_plain, changes_of, rendered_of
 from assembler.web.state import require_csrf
@@ -36,7 +36,8 @@ def install_helpers(env) -> None:
     env.globals.update(shown=form.shown, join=form.join, item_caption=item_caption, INDEX=form.INDEX,
                        singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint,
                        has_content=has_content, fits=form.fits, as_written=form.shown_as_written,
-                       is_none_word=form.is_none_word, FIELDS=FIELDS)
+                       is_none_word=form.is_none_word, FIELDS=FIELDS,
+                       has_problem=lambda found: any(not (f.is_error and plain.to_fill(f.message)) for f in found))
     env.tests["match_iso"] = _iso_date
 
 
@@ -59,8 +60,7 @@ def has_content(value) -> bool:
 def form_hint(hint: str) -> str:
     """The schema's hint as the form shows it: how to type it in YAML (quotes) does not apply here
     (nor does a date's spelling under a date picker, or "true or false" under Yes / No: see _fields.html)."""
-    hint = hint.replace(" in quotes", "")
-    return hint[:1].upper() + hint[1:]
+    return plain.hint(hint)
 
 
 def singular(label: str) -> str:
@@ -107,7 +107,8 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
         choices, defaults = {}, {}
         general.append(Finding("settings", "", exc.message))
     sections = [{"key": f.key, "label": f.label,
-                 "errors": sum(len(errors_of(v)) for p, v in placed.items() if _under(p, f.key)),
+                 "fill": sum(_to_fill(v) for p, v in placed.items() if _under(p, f.key)),
+                 "errors": sum(len(errors_of(v)) - _to_fill(v) for p, v in placed.items() if _under(p, f.key)),
                  "warnings": sum(len(warnings_of(v)) for p, v in placed.items() if _under(p, f.key))}
                 for f in fields]
     def placed_under(path: str) -> bool:
@@ -118,9 +119,14 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "origins": extra.pop("origins", {}),
             "placed_under": placed_under,
             "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
-            "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)),
+            "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
             "conflict": None, "saved": None, **extra}
+
+
+def _to_fill(findings) -> int:
+    """How many of the errors only say a value is still to be typed: a checklist, not problems."""
+    return sum(1 for f in findings if f.is_error and plain.to_fill(f.message))
 
 
 def _under(path: str, key: str) -> bool:
@@ -225,7 +231,7 @@ async def check_case(request: Request) -> Response:
         api.check_case_data, folder, doc, st.config.options, file.name)
     placed, general = form.attach(findings, form.concrete_paths(fields, doc))
     return JSONResponse({
-        "errors": len(errors_of(findings)), "warnings": len(warnings_of(findings)),
+        "errors": len(errors_of(findings)), "warnings": len(warnings_of(findings)), "fill": _to_fill(findings),
         "placed": {path: [cases.finding_json(f) for f in found] for path, found in placed.items()},
         "general": [cases.finding_json(f) for f in general]})
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from assembler import __version__, api
-from assembler.web import cases, security
+from assembler.web import cases, plain, security
 from assembler.web.jobs import Builds
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +49,9 @@ class State:
         self.csrf = security.csrf_token(config.token)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(version=__version__, csrf=self.csrf)
+        # Every message a page shows, in the web app's words (plain.py); `fill`: a value still to type.
+        self.templates.env.filters.update(plain=plain.plain, where=plain.where)
+        self.templates.env.tests["to_fill"] = plain.to_fill
 
     def case_dir(self, name: str) -> Path:
         """The case folder `name` names, or 404: a plain folder directly inside the cases folder."""

@@ -103,16 +103,16 @@ function showMessages(result) {
     const holder = form.querySelector(`[data-path="${CSS.escape(path)}"]`);
     const ul = holder && holder.querySelector(":scope > .messages, :scope > label ~ .messages");
     const section = path.split(/[.[]/)[0];
-    counts[section] = counts[section] || {error: 0, warning: 0};
+    counts[section] = counts[section] || {error: 0, warning: 0, fill: 0};
     for (const f of found) {
-      counts[section][f.severity]++;
+      counts[section][f.fill ? "fill" : f.severity]++;
       if (!ul) continue;
       const li = document.createElement("li");
-      li.className = f.severity;
+      li.className = f.fill ? "fill" : f.severity;
       li.textContent = f.message;
       ul.appendChild(li);
     }
-    if (holder && found.some(f => f.severity === "error")) {
+    if (holder && found.some(f => f.severity === "error" && !f.fill)) {
       holder.classList.add("has-error");
       for (let d = holder.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
     }
@@ -123,24 +123,35 @@ function showMessages(result) {
   for (const f of result.general) {
     const li = document.createElement("li");
     li.className = f.severity;
-    li.textContent = (f.path ? f.path + ": " : "") + f.message;
+    li.textContent = (f.where ? f.where + ": " : "") + f.message;
     gl.appendChild(li);
   }
   general.hidden = result.general.length === 0;
   document.querySelectorAll(".sections a[data-section]").forEach(a => {
-    const c = counts[a.dataset.section] || {error: 0, warning: 0};
-    const e = a.querySelector(".count.error"), w = a.querySelector(".count.warning");
+    const c = counts[a.dataset.section] || {error: 0, warning: 0, fill: 0};
+    const e = a.querySelector(".count.error"), w = a.querySelector(".count.warning"), t = a.querySelector(".count.fill");
     e.textContent = c.error; e.hidden = !c.error;
+    if (t) { t.textContent = c.fill; t.hidden = !c.fill; }
     w.textContent = c.warning; w.hidden = !c.warning;
   });
   const summary = document.getElementById("summary");
   summary.innerHTML = "";
   const badge = (cls, text) => { const s = document.createElement("span"); s.className = "badge " + cls; s.textContent = text; summary.appendChild(s); summary.append(" "); };
-  if (result.errors) badge("invalid", `${result.errors} to fix`); else badge("built", "no problems");
+  const fixes = result.errors - (result.fill || 0);
+  if (result.fill) badge("todo", `${result.fill} to fill`);
+  if (fixes > 0) badge("invalid", `${fixes} to fix`);
+  if (!result.errors) badge("built", "no problems");
   if (result.warnings) badge("warning", `${result.warnings} warning${result.warnings > 1 ? "s" : ""}`);
   const status = document.getElementById("form-status");
   status.textContent = (dirty ? "Unsaved changes · " : "") +
-    (result.errors ? `${result.errors} problem${result.errors > 1 ? "s" : ""} to fix` : "No problems found");
+    (result.errors ? checklist(result.fill || 0, result.errors - (result.fill || 0)) : "No problems found");
+}
+
+function checklist(fill, fix) {
+  const parts = [];
+  if (fill) parts.push(`${fill} field${fill > 1 ? "s" : ""} to fill`);
+  if (fix) parts.push(`${fix} problem${fix > 1 ? "s" : ""} to fix`);
+  return parts.join(", ");
 }
 
 async function check() {

@@ -1,0 +1,119 @@
+"""Messages in the web app's own words: no YAML, no command lines, no raw keys (issue 26).
+
+The checks word their messages for the case file and the command line ("add it, e.g. title: '...'",
+"write negative_factors: none", "a key from `pdpacket offices`"). The form has fields, a "none known"
+switch and an office list instead, so every message the web app shows passes through `plain` first;
+the checks keep one wording each and the command line keeps its own.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assembler import api
+from assembler.errors import PdpacketError
+
+# Whole messages for a value still to fill in: a checklist entry, not an error (see `to_fill`).
+_MISSING = re.compile(r"^(?:must not be empty|is required but missing|is required at this stage|needs at least 1 entry)\b")
+_EXAMPLE = re.compile(r"^is required but missing: add it, e\.g\. [\w.\[\]]+: ('(?:[^']|'')*'|\"[^\"]*\"|\S+).*$")
+_SHAPES = (" (lines starting with -)", " (fields indented below it)")
+_NONE_KNOWN = re.compile(r"\bwrite [\w.\[\]]+: (?:none|\[\])")
+_KEY_EXAMPLE = re.compile(r"\be\.g\. [a-z_]+: ")
+_SET_OFFICE = re.compile(r"\bset office: ([a-z0-9_]+)")
+_SERVICE_EMAIL = re.compile(r"write it as service\.email, or set offices\.[a-z0-9_]+\.email in the firm's settings file")
+_QUOTED_KEY = re.compile(r"'([a-z0-9]+(?:_[a-z0-9]+)+)'")
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+# A field path of the case or the settings named in a message (not "e.g." nor "ice.gov").
+_DOTTED = re.compile(r"\b(?:respondent|proceedings|request|attorney|service|consent|court|declarations|exhibits|forms"
+                     r"|immigration_history|offices|law|smtp|filing|signing|cache)(?:\[\d+\])?(?:\.[a-z0-9_]+(?:\[\d+\])?)+")
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
+
+
+def to_fill(message: str) -> bool:
+    """Whether the message only says a value is still to be filled in (a new case has many)."""
+    return bool(_MISSING.match(message))
+
+
+@lru_cache(maxsize=1)
+def _office_names() -> dict[str, str]:
+    try:
+        return {o.key: o.office["name"] for o in api.list_offices()}
+    except PdpacketError:
+        return {}
+
+
+def _office(key: str) -> str:
+    return _office_names().get(key) or key.replace("_", " ")
+
+
+_WORDS = {"soffice": "LibreOffice", "smtp": "Outgoing mail (SMTP)", "a_number": "A-number", "email": "E-mail",
+          "eoir_id": "EOIR ID", "nta": "NTA"}
+
+
+def where(path: str) -> str:
+    """A field path in words: `exhibits[1].title` -> `Exhibits 2 › Title`."""
+    parts = []
+    for piece in path.split("."):
+        m = re.fullmatch(r"([^\[]+)((?:\[\d+\])*)", piece)
+        if not m:
+            parts.append(piece)
+            continue
+        words = _WORDS.get(m[1]) or m[1].replace("_", " ")
+        words = words[:1].upper() + words[1:]
+        parts.append(words + "".join(f" {int(n) + 1}" for n in re.findall(r"\[(\d+)\]", m[2])))
+    return " › ".join(parts)
+
+
+def _drop_hint(message: str) -> str:
+    """A closing parenthesis of YAML or command-line advice goes (the form shows its own hint)."""
+    if not message.endswith(")"):
+        return message
+    depth = 0
+    for i in range(len(message) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(message[i], 0)
+        if depth == 0:
+            inside = message[i:]
+            if "`" in inside or _SNAKE.search(inside) or "write " in inside or _DOTTED.search(inside):
+                return message[:i].rstrip()
+            return message
+    return message
+
+
+def _outside_quotes(message: str, change) -> str:
+    """`change` applied to the text outside quotes: what the user typed ('birth_mateo') stays as typed."""
+    return "".join(piece if _QUOTED.fullmatch(piece) else change(piece) for piece in _QUOTED.split(message))
+
+
+def plain(message: str) -> str:
+    if message.startswith("is required but missing"):
+        example = _EXAMPLE.match(message)
+        return f"to fill, e.g. {example[1]}" if example else "to fill"
+    if message.startswith("is required at this stage: "):
+        return "to fill: " + _drop_hint(message.removeprefix("is required at this stage: "))
+    if message.startswith(("must not be empty", "needs at least 1 entry")):
+        return "to fill" if message.startswith("must") else "to fill: add at least one"
+    for shape in _SHAPES:
+        message = message.replace(shape, "")
+    message = _SERVICE_EMAIL.sub("type it in Service › Email, or set the office's e-mail on the Settings page",
+                                 message)
+    message = _SET_OFFICE.sub(lambda m: f"choose the office {_office(m[1])}", message)
+    message = _QUOTED_KEY.sub(lambda m: _office(m[1]) if m[1] in _office_names() else m[0], message)
+    message = _NONE_KNOWN.sub('choose "none known"', message)
+    message = message.replace("add `- kind: g28` with its file", "add a form of the kind G-28 with its file")
+    message = _KEY_EXAMPLE.sub("e.g. ", message)
+    message = _drop_hint(message)
+    message = message.replace("`", "")
+    message = _outside_quotes(message, lambda text: _SNAKE.sub(lambda m: m[0].replace("_", " "),
+                                                               _DOTTED.sub(lambda m: where(m[0]), text)))
+    return message
+
+
+def hint(text: str) -> str:
+    """A schema hint under its field: advice that only makes sense in the file or at the command line
+    (a command to run, `- kind: g28`) is left out; the rest in words."""
+    if "`" in text:
+        text = re.split(r"[;:(]?[^;:(]*`", text, maxsplit=1)[0].rstrip(" ;:,(")
+    text = _drop_hint(text)
+    text = text.replace(" in quotes", "")
+    text = _outside_quotes(text, lambda t: _SNAKE.sub(lambda m: m[0].replace("_", " "), t))
+    return text[:1].upper() + text[1:]

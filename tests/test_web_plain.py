@@ -1,0 +1,117 @@
+"""Every message the web app can show is in its own words (issue 26 point 3): no backticks, no
+"write key: value", no raw keys or field paths, no YAML shapes. The messages are those of the case
+checks over the samples, the minimal case and a new case, each field emptied or given a wrong value."""
+from __future__ import annotations
+
+import copy
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from assembler import api
+from assembler.casefile.read import load_file
+from assembler.web import form, plain
+from assembler.web.cases import finding_json
+from helpers import MINIMAL, SAMPLES
+from test_web_http import client
+
+QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"")
+FORBIDDEN = {
+    "a backtick": re.compile(r"`"),
+    "write key: value": re.compile(r"\bwrite [\w.\[\]]+:"),
+    "e.g. key: value": re.compile(r"e\.g\. [a-z_]+:"),
+    "a YAML shape": re.compile(r"lines starting with -|fields indented below it"),
+    "a raw key": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),
+    "a field path": re.compile(r"\b(?:respondent|proceedings|request|attorney|service|consent|court|declarations|exhibits"
+                               r"|forms|immigration_history|offices)(?:\[\d+\])?\.[a-z]"),
+}
+
+
+def wrong(text: str) -> list[str]:
+    outside = QUOTED.sub("''", text)  # what the user typed, quoted in a message, stays as typed
+    return [name for name, pattern in FORBIDDEN.items() if pattern.search(outside)]
+
+
+def _paths(node, pre=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield (*pre, k)
+            yield from _paths(v, (*pre, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield (*pre, i)
+            yield from _paths(v, (*pre, i))
+
+
+def _mutants(data: dict):
+    yield data
+    for path in list(_paths(data)):
+        for value in (None, "x", {"a": "b"}):
+            m = copy.deepcopy(data)
+            target = m
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            yield m
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Each different message the checks give (digits folded), as the web app shows it, with its original."""
+    folder = tmp_path_factory.mktemp("plain") / "case"
+    (folder / "exhibits").mkdir(parents=True)
+    seeds = [copy.deepcopy(MINIMAL), {}] + [load_file(p).data for p in sorted(SAMPLES.glob("*/case.yaml"))]
+    found: dict[str, tuple[str, str]] = {}
+    started = time.monotonic()
+    for seed in seeds:
+        for data in _mutants(seed):
+            for f in api.check_case_data(folder, data, api.NO_OPTIONS, "case.yaml"):
+                key = re.sub(r"\d+", "N", f.message)
+                if key not in found:
+                    j = finding_json(f)
+                    found[key] = (f"{j['where']}: {j['message']}", f.message)
+        assert time.monotonic() - started < 600  # a hang, not a slow machine
+    return found
+
+
+@pytest.mark.slow
+def test_every_message_of_the_case_checks_is_in_the_web_apps_words(shown):
+    assert len(shown) > 100  # the mutations reach the checks: a test that sees nothing cannot fail
+    bad = {web: (wrong(web), original) for web, original in shown.values() if wrong(web)}
+    assert bad == {}
+
+
+@pytest.mark.slow
+def test_a_value_still_to_type_is_a_checklist_entry_with_its_example(shown):
+    fills = [web for web, original in shown.values() if plain.to_fill(original)]
+    assert fills and all(": to fill" in web for web in fills)
+    assert "Exhibits 1 › Title: to fill, e.g. 'Birth certificate of Sofía García'" in fills
+
+
+def test_every_hint_under_a_field_is_in_the_web_apps_words():
+    def hints(fields):
+        for f in fields:
+            if f.hint:
+                yield f.key, plain.hint(f.hint)
+            yield from hints(f.children)
+    found = dict(hints(form.case_fields()))
+    assert len(found) > 20
+    assert {key: (text, wrong(text)) for key, text in found.items() if wrong(text)} == {}
+
+
+def test_a_new_case_opens_with_a_checklist_to_fill_not_errors(tmp_path):
+    root = tmp_path / "cases"
+    api.new_case(root / "fresh")
+    page = client(root).get("/case/fresh").text
+    summary = page[page.index('id="summary"'): page.index("</div>", page.index('id="summary"'))]
+    assert re.search(r'class="badge todo">\d+ to fill<', summary)
+    assert "to fix" not in summary and 'class="badge invalid"' not in summary
+    assert "<li class=\"error\">" not in page  # every message of a new case is a checklist entry
+    assert "<li class=\"fill\">to fill" in page
+
+
+def test_the_general_list_names_fields_in_words(tmp_path: Path):
+    assert plain.where("exhibits[1].translation.file") == "Exhibits 2 › Translation › File"
+    assert plain.where("respondent.a_number") == "Respondent › A-number"
