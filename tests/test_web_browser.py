@@ -415,3 +415,22 @@ def test_at_400_pixels_nothing_overflows_and_the_cases_are_cards(browser, server
         assert pg.evaluate("getComputedStyle(document.querySelector('#cases tbody tr')).display") == "block"
     finally:
         context.close()
+
+
+def test_a_new_entrys_id_is_made_from_its_title_until_one_is_typed(page, server):
+    """Issue 26: declaration and exhibit ids had to be invented by the paralegal."""
+    write_case(server.root / "ids", minimal())
+    page.goto(f"{server.url}/case/ids")
+    add = '[data-path="exhibits"] button[data-add]'
+    page.click(add)
+    page.fill('[name="exhibits[0].title"]', "Acta de nacimiento de Sofía")
+    assert page.input_value('[name="exhibits[0].id"]') == "acta-de-nacimiento-de-sofia"
+    page.click(add)
+    page.fill('[name="exhibits[1].title"]', "Acta de nacimiento de Sofía")
+    assert page.input_value('[name="exhibits[1].id"]') == "acta-de-nacimiento-de-sofia-2"  # ids stay unique
+    page.fill('[name="exhibits[1].id"]', "birth-sofia-es")
+    page.fill('[name="exhibits[1].title"]', "Birth certificate of Sofía (Spanish)")
+    assert page.input_value('[name="exhibits[1].id"]') == "birth-sofia-es"  # typed by hand: kept
+    page.click('[data-path="declarations"] button[data-add]')
+    page.fill('[name="declarations[0].declarant"]', "María José García López")
+    assert page.input_value('[name="declarations[0].id"]') == "decl-maria-jose-garcia-lopez"

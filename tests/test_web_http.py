@@ -368,12 +368,13 @@ def test_a_new_case_from_the_browser_is_a_folder_with_a_case_file(cases):
         r = c.post("/new", data={"name": bad, "csrf": csrf()})
         assert r.status_code == 400, bad
     assert not (cases.parent / "escape").exists()
-    r = c.post("/new", data={"name": "Garcia Maria", "csrf": csrf()})
-    assert r.headers["location"] == "/case/Garcia%20Maria"
-    assert (cases / "Garcia Maria" / "exhibits").is_dir()
+    r = c.post("/new", data={"name": "Pineda Castro Lucía", "csrf": csrf()})
+    assert r.headers["location"] == "/case/pineda-castro-lucia"  # a folder name safe in every command and tool
+    assert (cases / "pineda-castro-lucia" / "exhibits").is_dir()
     rows = {r["name"]: r for r in c.get("/cases.json").json()["cases"]}
-    assert rows["Garcia Maria"]["status"] == "invalid"
-    assert "respondent.family_names" in {p["path"] for p in rows["Garcia Maria"]["problems"]}
+    assert rows["pineda-castro-lucia"]["status"] == "invalid"
+    assert "respondent.family_names" in {p["path"] for p in rows["pineda-castro-lucia"]["problems"]}
+    assert c.post("/new", data={"name": "PINEDA castro  lucia", "csrf": csrf()}).status_code == 400  # the same folder
 
 
 def test_templates_page_reports_the_check(cases):
@@ -581,3 +582,17 @@ def test_a_case_with_a_path_over_the_system_limit_shows_as_broken_and_the_list_s
     assert checked.status_code == 200
     [finding] = checked.json()["placed"]["exhibits[0].file"]
     assert "5,004 bytes long" in finding["message"]
+
+
+def test_the_office_is_chosen_by_its_city_not_by_a_key(cases):
+    """Issue 26: the list showed raw keys (el_paso, los_angeles_adelanto) with the hint 'A key from
+    `pdpacket offices`'."""
+    page = client(cases).get("/case/tenzin").text
+    start = page.index('<select name="office">')
+    select = page[start: page.index("</select>", start)]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)[1:]
+    shown = [text for _, text in options]
+    assert ("los_angeles_adelanto", "Los Angeles, Adelanto detained docket") in options
+    assert ("chicago", "Chicago") in options
+    assert shown == sorted(shown, key=str.lower) and not any("_" in text for text in shown)
+    assert "pdpacket offices" not in page and "A key from" not in page

@@ -6,6 +6,8 @@ The app calls `assembler.api` only; it never starts `pdpacket`.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -46,7 +48,10 @@ async def new_case(request: Request) -> Response:
     st = state_of(request)
     form = await request.form()
     await require_csrf(request, form)
-    name = str(form.get("name", "")).strip()
+    typed = str(form.get("name", "")).strip()
+    # The folder's name is a slug of what was typed ("Pineda Castro Lucía" -> pineda-castro-lucia): a name
+    # with spaces or accents breaks the commands people copy and some sync tools; a path is refused.
+    name = "" if re.search(r"[/\\]|^\.", typed) else cases.folder_slug(typed)
     error = ""
     if not cases.valid_case_name(name):
         error = ("Use letters, digits, spaces, dots, _ and - only (at most 100), starting with a letter or "
@@ -54,7 +59,7 @@ async def new_case(request: Request) -> Response:
     elif (st.root / name).exists():
         error = f"There is already a folder named {name} in {st.root}: choose another name, or open that case"
     if error:
-        return st.page(request, "new.html", status=400, name=name, error=error)
+        return st.page(request, "new.html", status=400, name=typed, error=error)
     try:
         await run_in_threadpool(cases.new_case, st.root / name, st.config.options)
     except (OSError, PdpacketError) as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -191,6 +192,13 @@ def send_available(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -
     if not filing or not (folder / "out" / filing).is_file():
         return "Build the filing first."
     return None
+
+
+def folder_slug(typed: str) -> str:
+    """A case folder's name from what was typed: accents dropped, lower case, words joined by -."""
+    plain = unicodedata.normalize("NFKD", typed)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:100]
 
 
 def valid_case_name(name: str) -> bool:

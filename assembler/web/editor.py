@@ -101,7 +101,8 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
     placed, general = form.attach(findings, form.concrete_paths(fields, data))
     try:
         settings = api.case_settings(folder, st.config.options)
-        choices = {"office": sorted(settings.offices), "template_set": sorted(settings.template_sets)}
+        choices = {"office": office_choices(settings.offices),
+                   "template_set": {name: name for name in sorted(settings.template_sets)}}
         defaults = {"attorney": settings.attorney or {}}
     except PdpacketError as exc:
         choices, defaults = {}, {}
@@ -122,6 +123,15 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
             "conflict": None, "saved": None, **extra}
+
+
+def office_choices(offices: dict) -> dict[str, str]:
+    """key -> what the office list shows, by city: "Los Angeles, Adelanto detained docket", never the key
+    (a select jumps to the city typed, so the list is searchable by keyboard)."""
+    def shown(key: str) -> str:
+        name = str((offices[key] or {}).get("name") or key.replace("_", " "))
+        return name.removeprefix("Office of the Chief Counsel, ")
+    return {key: shown(key) for key in sorted(offices, key=lambda k: shown(k).lower())}
 
 
 def _to_fill(findings) -> int:

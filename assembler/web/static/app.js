@@ -198,7 +198,7 @@ async function upload(files) {
     if (r.ok && list && !used.has(r.name)) {
       const item = addItem(list);
       const set = (key, value) => { const el = item.querySelector(`[name$="].${key}"]`); if (el) el.value = value; return el; };
-      set("id", slug(r.name));
+      set("id", slug(r.name)).dataset.auto = "1";  // follows the title once one is typed
       set("file", r.name).dispatchEvent(new Event("change", {bubbles: true}));
       li.textContent = `${r.file}: added as ${r.name}. Give it a title below, then Save.`;
     } else {
@@ -207,6 +207,30 @@ async function upload(files) {
     results.appendChild(li);
   }
   changed();
+}
+
+// --- ids made from titles: a new entry's id follows its title (a declaration's, its declarant) until
+// an id is typed by hand; ids already saved never change (factors cite them) ---
+
+function idFrom(text, prefix) {
+  const words = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").slice(0, 6).join("-");
+  return words ? prefix + words : "";
+}
+
+function followTitle(e) {
+  const m = (e.target.name || "").match(/^(exhibits|declarations)\[(\d+)\]\.(title|declarant|id)$/);
+  if (!m) return;
+  const id = form.querySelector(`[name="${m[1]}[${m[2]}].id"]`);
+  if (!id || e.target === id) { if (id) delete id.dataset.auto; return; }
+  if (m[3] !== (m[1] === "exhibits" ? "title" : "declarant")) return;
+  if (id.value && id.dataset.auto !== "1") return;
+  const base = idFrom(e.target.value, m[1] === "declarations" ? "decl-" : "");
+  const taken = new Set([...form.querySelectorAll('[name$="].id"]')].filter(i => i !== id).map(i => i.value));
+  let candidate = base, n = 2;
+  while (candidate && taken.has(candidate)) candidate = `${base}-${n++}`;
+  id.value = candidate;
+  id.dataset.auto = "1";
 }
 
 function setUpDropzone() {
@@ -236,7 +260,7 @@ function setUpCaseForm() {
   document.querySelectorAll("[data-list]").forEach(renumber);
   updateTabs();
   form.addEventListener("click", listClick);
-  form.addEventListener("input", changed);
+  form.addEventListener("input", e => { followTitle(e); changed(); });
   form.addEventListener("change", e => { if (e.target.matches("input[data-thumb]")) thumbFor(e.target); changed(); });
   form.querySelectorAll("img.thumb").forEach(img => img.addEventListener("error", () => { img.hidden = true; }));
   form.addEventListener("submit", () => { dirty = false; });
