@@ -7,7 +7,6 @@ The app calls `assembler.api` only; it never starts `pdpacket`.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 from starlette.applications import Starlette
