@@ -263,3 +263,15 @@ def test_unknown_columns_and_fields_are_kept(tmp_path):
     path = write_workbook(tmp_path / "cases.xlsx", [("t", data)])
     assert _read_back(path) == [("t", data)]
     assert "scanned_by" in [c.value for c in openpyxl.load_workbook(path)["Exhibits"][1]]
+
+
+@pytest.mark.libreoffice
+def test_the_new_workbooks_example_builds(run, tmp_path):
+    sheet = tmp_path / "clinic" / "cases.xlsx"
+    sheet.parent.mkdir()
+    assert run("new", "--spreadsheet", sheet).code == ExitCode.ok
+    result = run("batch", sheet, "-o", tmp_path / "out", "-q", "--jobs", "1")
+    assert result.code == ExitCode.ok, result.err
+    case = _report(tmp_path / "out")["example-tenzin"]
+    assert case["status"] == "built", case
+    assert Path(case["output"]).is_file() and case["pages"] > 3

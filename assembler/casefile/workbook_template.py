@@ -194,6 +194,8 @@ def write(path: Path, offices: dict) -> list[Path]:
         for line in sheet.iter_rows(min_row=2):
             for cell in line:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for c in range(1, len(header) + 1):
+            sheet.column_dimensions[sheet.cell(1, c).column_letter].width = 24
         sheet.freeze_panes = "B2"
     for cell in readme[1]:
         cell.font = Font(bold=True)
