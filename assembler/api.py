@@ -366,18 +366,22 @@ def new_case(folder: Path, options: CommandOptions = NO_OPTIONS) -> list[Path]:
         raise OutputError(f"cannot create {folder}: {exc.strerror}") from exc
 
 
-def new_spreadsheet(path: Path, force: bool = False) -> Path:
-    """A spreadsheet to fill, one row a case: every field's column, an example row and (.xlsx) a
-    second sheet explaining each column."""
-    from assembler.casefile import scaffold
+def new_spreadsheet(path: Path, force: bool = False, options: CommandOptions = NO_OPTIONS) -> list[Path]:
+    """A spreadsheet to fill, with a consistent example case (it validates clean): .xlsx, a workbook with a
+    sheet per list (Cases, Exhibits, Declarations, Factors, ...), drop-down lists and a Read me sheet; .csv,
+    one row a case with every field's column. Then the example's exhibit files beside it, those missing.
+    Returns the paths written, the spreadsheet first."""
+    from assembler.casefile import workbook_template
 
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise InputFileError(f"{path}: name the spreadsheet .csv or .xlsx")
+        raise InputFileError(f"{path}: name the spreadsheet .xlsx (a sheet per list) or .csv (one row a case)")
     if path.exists() and not force:
         raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
     try:
-        return scaffold.new_spreadsheet(path)
+        if path.suffix.lower() == ".csv":
+            return workbook_template.write_csv(path)
+        return workbook_template.write(path, load_settings(options.settings_file, path.parent).offices)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
 

@@ -25,7 +25,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,11 +33,11 @@ from assembler import atomic, batch_page, build, drive, output, workspace
 from assembler.casefile.case import Case
 from assembler.casefile.read import LoadedFile, find_case_file
 from assembler.casefile.settings import load_settings
-from assembler.casefile.spreadsheet import NAME_COLUMNS, read_rows, row_to_data
+from assembler.casefile.workbook import ItemRow, SheetCase, case_data, read_cases, relabel
 from assembler.convert import soffice, warm
 from assembler.convert.office import LibreOfficePool
 from assembler.documents import choose, edits
-from assembler.errors import ExitCode, InputFileError, InvalidCaseError, PdpacketError, said
+from assembler.errors import ExitCode, Finding, InputFileError, InvalidCaseError, PdpacketError, said
 from assembler.files import sha256
 from assembler.options import BuildOptions, CommandOptions
 from assembler.pdf.manifest import build_key, case_inputs
@@ -64,6 +64,7 @@ class CaseSpec:
     folder: Path | None = None  # a case folder
     row: dict | None = None  # or a spreadsheet row
     row_label: str | None = None
+    items: list[ItemRow] = field(default_factory=list)  # a workbook's rows of the case's lists
     base_dir: Path | None = None  # where a row's exhibit paths start
     source: Path | None = None  # the spreadsheet
     skip: str = ""  # why this folder is not built (not a case folder)
@@ -114,15 +115,15 @@ def discover(source: Path, out: Path, exhibits_dir: Path | None) -> list[CaseSpe
         raise InputFileError(f"{source}: no such folder or spreadsheet: check the path")
     base = exhibits_dir or source.parent
     specs, seen = [], set()
-    for number, row in read_rows(source):
-        given = next((row[c] for c in NAME_COLUMNS if c in row), None)
+    for found in read_cases(source):
+        number, row = found.number, found.row
         family = row.get("respondent.family_names", "")
-        name = _safe_name(given or f"row{number:04d}-{family}")
+        name = _safe_name(found.name or f"row{number:04d}-{family}")
         if name in seen:
             name = f"{name}-row{number}"
         seen.add(name)
-        specs.append(CaseSpec(name, row=row, row_label=f"{source.name} row {number}", base_dir=base,
-                              source=source))
+        specs.append(CaseSpec(name, row=row, row_label=found.label, base_dir=base, source=source,
+                              items=found.items))
     if not specs:
         raise InputFileError(f"{source}: no rows with data: one row per case, below a row of field paths")
     return specs
@@ -143,11 +144,23 @@ def load_spec(spec: CaseSpec, options: CommandOptions):
         return load_case(spec.folder, settings), settings
     assert spec.base_dir is not None and spec.row is not None and spec.row_label and spec.source
     settings = load_settings(options.settings_file, spec.base_dir / "case")
-    data, problems = row_to_data(spec.row, spec.row_label)
-    digest = hashlib.sha256(json.dumps(spec.row, sort_keys=True).encode()).hexdigest()
+    data, problems, origins = case_data(SheetCase(0, spec.row_label, spec.row, spec.items))
+    digest = hashlib.sha256(json.dumps([spec.row, [i.row for i in spec.items]], sort_keys=True).encode()).hexdigest()
     case = Case(spec.base_dir.resolve(), spec.source, label=spec.row_label, source_sha256=digest)
     loaded = LoadedFile(spec.source, data, problems=problems)
-    return check_case(case, loaded, settings), settings
+    checked = check_case(case, loaded, settings)
+    # A row's file paths start in the spreadsheet's folder (or --exhibits-dir), not in a case folder;
+    # an item's problem is named by the sheet and row that hold it.
+    folder = f"the spreadsheet's folder ({spec.base_dir})" if spec.base_dir == spec.source.parent else \
+        f"the exhibits folder ({spec.base_dir})"
+    checked.problems = [_in_folder(relabel(p, origins), folder) for p in checked.problems]
+    return checked, settings
+
+
+def _in_folder(finding: Finding, folder: str) -> Finding:
+    if "the case folder" not in finding.message:
+        return finding
+    return replace(finding, message=finding.message.replace("the case folder", folder))
 
 
 def _failure(name: str, exc: BaseException, started: float) -> Outcome:

@@ -78,28 +78,16 @@ def test_new_spreadsheet_csv_has_every_column_and_an_example_row_the_batch_reads
     assert result.code == ExitCode.ok, result.err
     [(number, row)] = read_rows(sheet)
     assert number == 2
-    assert row["case"] == "garcia-lopez"
-    assert row["respondent.family_names"] == "García López"
+    assert row["case"] == "example-tenzin"
+    assert row["respondent.family_names"] == "Tenzin"
     data, problems = row_to_data(row, "cases.csv row 2")
     assert problems == []
-    assert data["request"]["relief"] == ["dismissal"]
-    assert data["respondent"]["address"] == ["41-12 Junction Blvd, Apt 3C", "Corona, NY 11368"]
-    assert data["exhibits"][0]["translation"]["translator"]["name"] == "Lucía Fernández"
-
-
-def test_new_spreadsheet_xlsx_explains_each_column_on_a_second_sheet(run, tmp_path):
-    import openpyxl
-    sheet = tmp_path / "cases.xlsx"
-    assert run("new", "--spreadsheet", sheet).code == ExitCode.ok
-    book = openpyxl.load_workbook(sheet)
-    assert book.sheetnames == ["cases", "columns"]
-    header = [c.value for c in book["cases"][1]]
-    notes = {r[0]: r for r in book["columns"].iter_rows(values_only=True) if r and r[0]}
-    assert set(header) <= set(notes)
-    assert notes["respondent.a_number"][1] == "yes"
-    assert notes["proceedings.next_hearing.date"][1] == "if the section is given"
-    assert notes["respondent.given_names"][1] == "no"
-    assert read_rows(sheet)[0][1]["respondent.family_names"] == "García López"
+    assert data["request"]["relief"] == ["administrative_closure"]
+    assert data["respondent"]["address"] == ["1520 W Devon Ave, Apt 2", "Chicago, IL 60660"]
+    assert [e["id"] for e in data["exhibits"]] == ["u_receipt", "supplement_b", "g28"]
+    # Every field has its column, the example's or not (a list's first item: exhibits[0].translation.file).
+    header = sheet.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert "exhibits[0].translation.translator.name" in header and "court.dismissal_ground" in header
 
 
 def test_new_needs_a_folder_or_a_spreadsheet(run):

@@ -1,4 +1,4 @@
-"""`pdpacket new`: a case folder, or a spreadsheet, ready to fill.
+"""`pdpacket new`: a case folder ready to fill (a spreadsheet: workbook_template.py, from `columns`).
 
 Both are made from the case schema when they are asked for, so every field the
 schema has (today's and tomorrow's) is there, with its hint and its example.
@@ -7,8 +7,6 @@ still to fill, in one run) and optional ones as comments to uncomment.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -151,52 +149,3 @@ def columns() -> list[tuple[str, dict, str]]:
 
     walk("", {"type": "dict", "schema": resources.load_schema("case")}, "yes")
     return found
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "\n".join(str(v) for v in value)  # one item a line, as the spreadsheet reader takes them
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def new_spreadsheet(path: Path) -> Path:
-    cols = columns()
-    header = ["case"] + [c for c, _, _ in cols]
-    example = ["garcia-lopez"] + [_cell((r.get("meta") or {}).get("example")) for _, r, _ in cols]
-    if path.suffix.lower() == ".csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows([header, example])
-        path.write_text(buffer.getvalue(), encoding="utf-8-sig")  # the BOM: Excel then reads it as UTF-8
-        return path
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "cases"
-    sheet.append(header)
-    sheet.append(example)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for cell in sheet[2]:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    notes = book.create_sheet("columns")
-    notes.append(["column", "required", "what it holds", "example"])
-    notes.append(["case", "no", "the case's name: its output folder (default: the row number and family name)",
-                  "garcia-lopez"])
-    for column, rules, required in cols:
-        about = _about(rules, False).split("; ", 1)
-        notes.append([column, required, about[1] if len(about) > 1 else "",
-                      _cell((rules.get("meta") or {}).get("example"))])
-    notes.append([])
-    notes.append(["Only the first sheet is read. A list in one cell: one item per line (Alt+Enter), or ids and "
-                  "keywords separated by commas. More list items: add columns such as exhibits[1].file."])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    book.properties.creator = "pdpacket"
-    book.save(path)
-    return path

@@ -26,7 +26,7 @@ from assembler import resources
 from assembler.casefile.schema import schema_at
 from assembler.errors import Finding, InputFileError
 
-NAME_COLUMNS = ("case", "case_id")
+NAME_COLUMNS = ("case", "case_id", "case id")  # "case id": the workbook's key (casefile/workbook.py)
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]")  # a custom: key may hold a hyphen
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -78,13 +78,13 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     result = []
     for number, cells in enumerate(rows[1:], start=2):
-        row = {h: _cell_text(c) for h, c in zip(header, cells, strict=False) if h and c is not None and _cell_text(c)}
+        row = {h: cell_text(c) for h, c in zip(header, cells, strict=False) if h and c is not None and cell_text(c)}
         if row:
             result.append((number, row))
     return result
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -94,8 +94,9 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Finding]]:
-    """Nest a row's cells by their column paths."""
+def row_to_data(row: dict[str, str], shown: str, within: tuple = ()) -> tuple[dict, list[Finding]]:
+    """Nest a row's cells by their column paths. `within`: where in a case the row's data goes (a
+    workbook's Exhibits row: ("exhibits", 0)), so that its list cells are split as that field's."""
     data: dict = {}
     problems = []
     parsed = []
@@ -112,7 +113,7 @@ def row_to_data(row: dict[str, str], shown: str) -> tuple[dict, list[Finding]]:
     parsed.sort(key=lambda t: [(0, x) if isinstance(x, int) else (1, x) for x in t[0]])
     for tokens, column, value in parsed:
         try:
-            _put(data, tokens, _list_cell(tokens, column, value))
+            _put(data, tokens, _list_cell([*within, *tokens], column, value))
         except ValueError as exc:
             problems.append(Finding(shown, column, str(exc)))
     return data, problems

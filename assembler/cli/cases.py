@@ -66,7 +66,7 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, n
 @cli.command()
 @click.argument("case", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--spreadsheet", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Instead, write a spreadsheet (.csv or .xlsx) to fill with one row per case.")
+              help="Instead, write a spreadsheet of cases to fill: .xlsx (a sheet per list) or .csv (one row a case).")
 @click.option("--force", is_flag=True, help="Replace the spreadsheet if it exists.")
 @settings_option
 def new(case, spreadsheet, force, settings_file):
@@ -76,7 +76,10 @@ def new(case, spreadsheet, force, settings_file):
     if (case is None) == (spreadsheet is None):
         raise click.UsageError("give a case folder to create, or --spreadsheet FILE (not both)")
     if spreadsheet is not None:
-        click.echo(str(new_spreadsheet(spreadsheet, force)))
+        written = new_spreadsheet(spreadsheet, force, CommandOptions.of(settings_file))
+        click.echo(str(written[0]))
+        if len(written) > 1:
+            click.echo(f"the example case's exhibits: {', '.join(str(p) for p in written[1:])}", err=True)
         click.echo(f"fill one row per case, then `{command('batch', spreadsheet)} -o OUT --validate-only`", err=True)
         return
     for path in new_case(case, CommandOptions.of(settings_file)):
