@@ -201,3 +201,23 @@ def test_scans_and_phone_photos_become_searchable_in_the_filing(run, tmp_path, o
     plain = run("build", case, "-o", tmp_path / "out3", "--no-ocr")
     assert plain.code == 0, plain.err
     assert "exhibit scan (ex/scan.pdf), filing page" in plain.err and "has no searchable text" in plain.err
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@needs_tesseract
+def test_the_sample_with_a_scanned_spanish_letter_is_searchable_in_both_languages(run, tmp_path, ocr_on):
+    from helpers import SAMPLES, copy_firm_settings
+
+    copy_firm_settings(tmp_path)
+    case = tmp_path / "4-quispe-board"
+    shutil.copytree(SAMPLES / "4-quispe-board", case)
+    assert not preflight.has_text(PdfReader(case / "exhibits" / "carta-de-la-iglesia.pdf").pages[0])  # a scan
+    result = run("build", case, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    filing = next((tmp_path / "out").glob("*.pdf"))
+    text = subprocess.run(["pdftotext", str(filing), "-"], capture_output=True, text=True, check=True).stdout
+    assert "voluntaria de nuestra parroquia" in text and "párroco" in text  # the scan, read in Spanish
+    assert "coordinates the food program" in text  # its translation
+    check = run("check", filing)
+    assert "searchable: 21 of 21 pages" in check.out, check.out
