@@ -221,3 +221,65 @@ def test_the_sample_with_a_scanned_spanish_letter_is_searchable_in_both_language
     assert "coordinates the food program" in text  # its translation
     check = run("check", filing)
     assert "searchable: 21 of 21 pages" in check.out, check.out
+
+
+def _live_cmdlines(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if text in cmdline:
+            found.append(cmdline[:200])
+    return found
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@needs_tesseract
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_ocr_stops_the_worker_and_tesseract_and_leaves_nothing(tmp_path, sig):
+    import signal
+    import sys
+
+    from assembler import stopping
+
+    folder = tmp_path / "c"
+    data = minimal()
+    data["exhibits"] = [{"id": f"s{i}", "file": f"ex/s{i}.pdf", "title": f"Scan {i}"} for i in range(4)]
+    write_case(folder, data)
+    (folder / "ex").mkdir()
+    for i in range(4):
+        scan_pdf(folder / "ex" / f"s{i}.pdf", f"Page {i}. " + SOURCE)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    env = {**os.environ, "PDPACKET_OCR": "on", "PDPACKET_CACHE": "off", "TMPDIR": str(private),
+           "PDPACKET_LEDGER": str(tmp_path / "ledger.db")}
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "build", str(folder), "-o", str(tmp_path / "out"),
+                             "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _live_cmdlines(f"pdpacket-{proc.pid}-"):
+        time.sleep(0.1)
+    reading: list[str] = []
+    while time.monotonic() < deadline and not reading:
+        reading = [c for c in _live_cmdlines(f"pdpacket-{proc.pid}-") if "ocr_worker" in c or "tesseract" in c]
+        time.sleep(0.05)
+    assert reading and proc.poll() is None, "the build ended before its OCR could be stopped"
+    signum = getattr(signal, sig)
+    proc.send_signal(signum)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"{sig} did not end the build during OCR")
+    assert proc.returncode == stopping.SIGNAL_EXIT[signum], err
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    assert _live_cmdlines(f"pdpacket-{proc.pid}-") == []  # no worker, no Tesseract
+    assert list(private.iterdir()) == []  # no run folder, no OCR temporary files
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
