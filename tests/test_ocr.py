@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import img2pdf
+import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
@@ -22,6 +23,7 @@ from assembler.convert.cache import Cache
 from assembler.convert.ocr import Ocr
 from assembler.pdf import preflight
 from helpers import minimal, write_case
+from test_pdf_validity import poppler_complaints
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 SOURCE = ("The respondent has lived in Queens since two thousand three and has raised two children who are "
@@ -193,6 +195,10 @@ def test_scans_and_phone_photos_become_searchable_in_the_filing(run, tmp_path, o
     rows = fonts.splitlines()[2:]
     assert rows and all(" yes " in row for row in rows), fonts  # every font embedded (emb column)
     assert "has no searchable text" not in first.err
+    assert "not fully PDF/A" not in first.err  # the text layers' font is embedded: the filing stays PDF/A-2b
+    assert poppler_complaints(filing) == []
+    with pikepdf.open(filing) as pdf:
+        assert pdf.check_pdf_syntax() == [] and pdf.open_metadata()["pdfaid:part"] == "2"
     # The same inputs, again: a byte-identical filing.
     second = run("build", case, "-o", tmp_path / "out2")
     assert second.code == 0, second.err
