@@ -49,9 +49,12 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
                                 untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
         elif suffix in exhibits.IMAGE_SUFFIXES:
             # A photo (or each frame of a TIFF) is a page of picture: no text until OCR reads it.
-            pdf = exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
+            # Downsampled first (images.dpi): a phone photo need not split the filing; OCR reads the copy.
+            image, saved = exhibits.fit_image(part.source, exhibit_dir / f"fit-{s.tab}-{i}",
+                                              planned.settings.image_dpi, planned.settings.jpeg_quality)
+            pdf = exhibits.image_to_pdf(image, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
             pages = len(PdfReader(pdf).pages)
-            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)))
+            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved)
         elif suffix in exhibits.OFFICE_SUFFIXES:
             # A copy with a unique name: soffice names its outputs by base name.
             copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
@@ -128,6 +131,7 @@ def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> 
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
     assembled.manifest["filing"]["searchable_pages"] = assembled.pages - len(untexted)
+    assembled.manifest["filing"]["image_bytes_saved"] = sum(p.bytes_saved for s in sections for p in s.parts)
     return check_pdf(assembled.filing, assembled.manifest, limit, split_parts, planned.output.title,
                      text_pages=exhibit_pages, untexted=untexted, ocr_ran=planned.ocr is not None)
 

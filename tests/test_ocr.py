@@ -5,6 +5,7 @@ The suite runs with PDPACKET_OCR=off (conftest.py); these tests turn it on for t
 costs seconds a page: the tests that run it are marked slow, and use few pages."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,6 +196,8 @@ def test_scans_and_phone_photos_become_searchable_in_the_filing(run, tmp_path, o
     rows = fonts.splitlines()[2:]
     assert rows and all(" yes " in row for row in rows), fonts  # every font embedded (emb column)
     assert "has no searchable text" not in first.err
+    manifest = json.loads((tmp_path / "out1" / "manifest.json").read_text())
+    assert manifest["filing"]["image_bytes_saved"] > 0  # the phone photo, downsampled to 300 dpi
     assert "not fully PDF/A" not in first.err  # the text layers' font is embedded: the filing stays PDF/A-2b
     assert poppler_complaints(filing) == []
     with pikepdf.open(filing) as pdf:
@@ -289,3 +292,22 @@ def test_a_signal_during_ocr_stops_the_worker_and_tesseract_and_leaves_nothing(t
     assert _live_cmdlines(f"pdpacket-{proc.pid}-") == []  # no worker, no Tesseract
     assert list(private.iterdir()) == []  # no run folder, no OCR temporary files
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_downsampling_a_phone_photo_to_300_dpi_loses_no_word_ocr_reads(tmp_path):
+    from assembler.convert import exhibits
+
+    photo = phone_photo(tmp_path / "photo.jpg", PHOTO)
+    fitted, saved = exhibits.fit_image(photo, tmp_path / "fit", dpi=300, quality=85)
+    assert saved > 0
+    found = {}
+    with _ocr(tmp_path / "w") as ocr:
+        for name, image in (("before", photo), ("after", fitted)):
+            ocr.submit(name, exhibits.image_to_pdf(image, tmp_path / f"{name}.pdf", name), name, "English", 1)
+        ocr.start()
+        for name in ("before", "after"):
+            read = ocr.take(name)
+            found[name] = set(_words(PdfReader(read.pdf).pages[0].extract_text())) & set(_words(PHOTO))
+    assert found["after"] >= found["before"], found["before"] - found["after"]

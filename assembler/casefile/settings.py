@@ -62,6 +62,8 @@ class Settings:
     ocr: bool = True
     ocr_page_timeout: float = 120
     ocr_languages: dict = field(default_factory=dict)
+    image_dpi: int = 300  # image exhibits finer than this on their page are downsampled (convert/exhibits.py)
+    jpeg_quality: int = 85
 
 
 def _settings_schema() -> dict:
@@ -167,6 +169,8 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         ocr=(doc.get("ocr") or {}).get("enabled", True),
         ocr_page_timeout=(doc.get("ocr") or {}).get("page_timeout", 120),
         ocr_languages=(doc.get("ocr") or {}).get("languages") or {},
+        image_dpi=(doc.get("images") or {}).get("dpi", 300),
+        jpeg_quality=(doc.get("images") or {}).get("jpeg_quality", 85),
     )
 
 

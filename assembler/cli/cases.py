@@ -211,6 +211,7 @@ def check(filing, limit_mb, split_parts, settings_file):
     pages = (f"{report.pages} page{plural}, searchable: {report.searchable} of {report.pages} page{plural}, "
              if report.pages else "")
     summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
+               + (f" ({checked.bytes_saved / MB:.1f} MB saved by downsampling images)" if checked.bytes_saved else "")
                + (", checked against its manifest" if checked.with_manifest else ""))
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
