@@ -6,7 +6,12 @@ PY := $(VENV)/bin/python
 # python3-uno: LibreOffice is kept running and driven over UNO by a client in the system python3
 # (assembler/convert/warm.py); without it every conversion starts LibreOffice anew.
 # fonts-liberation2: the page stamps' font (embedded); colord-data: the sRGB profile of a PDF/A filing.
-APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils qpdf chromium colord-data
+# OCR of scanned exhibits (convert/ocr.py, through OCRmyPDF): Tesseract with the languages our clients'
+# documents come in most (English, Spanish, French, Haitian Creole, Portuguese; another is one
+# tesseract-ocr-XXX package, see docs), Ghostscript (OCRmyPDF rasterises with it), pngquant and unpaper
+# (OCRmyPDF's optional optimiser and cleaner; it warns without them).
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa tesseract-ocr-fra tesseract-ocr-hat tesseract-ocr-por ghostscript pngquant unpaper
+APT_PACKAGES := python3 python3-venv libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core poppler-utils qpdf chromium colord-data $(OCR_PACKAGES)
 DEMO_OUT ?= demo-out
 
 .PHONY: install system-deps venv shell demo test test-fast lint docs bench clean

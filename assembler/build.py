@@ -27,6 +27,7 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
+from assembler.convert.ocr import Ocr
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, cache_saying, convert_renders, step_saying
 from assembler.documents import choose, confidential, edits, signers
 from assembler.documents.check import CUSTOM, check_template, template_names
@@ -46,11 +47,7 @@ from assembler.documents.plan import (
 )
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
-from assembler.errors import (
-    Finding,
-    OutputError,
-    TemplateError,
-)
+from assembler.errors import Finding, OutputError, TemplateError
 from assembler.output import BuildResult, filing_name, filing_title
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, write_manifest
@@ -92,6 +89,7 @@ class Planned:
     staging: Path  # this build's private folder inside the output folder
     prefix: str  # makes file names unique in a LibreOffice run shared with other cases
     names: Names | None = None  # None: the filing's (Names.of_filing)
+    ocr: Ocr | None = None  # reads the scanned exhibits while LibreOffice converts (None: OCR off)
 
     def __post_init__(self):
         if self.names is None:
@@ -343,7 +341,7 @@ def convert_documents(builds: list[Rendered], lo: LibreOffice, progress: Progres
             made |= convert_renders(left, lo, progress)
         if (said := cache_saying(lo)) is not None:  # Ahead's thread converted, with a quiet progress
             progress.note(said)
-    return [_converted(b, made) for b in builds]
+    return [_converted(prepare.take_ocr(b, progress), made) for b in builds]
 
 
 def _converted(rendered: Rendered, made: Mapping[Path, PartPdf]) -> Converted:

@@ -21,7 +21,9 @@ from assembler.casefile.case import Case
 from assembler.casefile.settings import Settings
 from assembler.convert import cache as cache_module
 from assembler.convert import memo
+from assembler.convert import ocr as ocr_module
 from assembler.convert.cache import Cache
+from assembler.convert.ocr import Ocr
 from assembler.convert.office import libreoffice
 from assembler.convert.renders import Ahead, LibreOffice
 from assembler.errors import DeadlineError, Finding, PdpacketError
@@ -44,6 +46,7 @@ class Run:
     lo: LibreOffice | None = None  # None: the plan converts nothing (the start of an edit), or not yet (a chunk)
     owned: bool = True  # `lo` was started for this run alone: a failure may stop it at once
     planned: list[build.Planned] = field(default_factory=list)
+    ocr: Ocr | None = None  # the OCR of scanned exhibits, one for the run (its cases' exhibits in one worker)
     _ahead: Ahead | None = None
     _ahead_asked: bool = False
 
@@ -56,8 +59,17 @@ class Run:
         """build.plan_build in this run's work folder; what it claims in `out` is removed however the run ends."""
         planned = build.plan_build(case, settings, out, self.work / folder, self.progress,
                                    self.options.templates_dir, **how)
+        planned.ocr = self.ocr_for(settings)
         self.planned.append(planned)
         return planned
+
+    def ocr_for(self, settings: Settings) -> Ocr | None:
+        """The run's OCR (None: off, by --no-ocr, the settings' ocr.enabled or PDPACKET_OCR=off); stopped
+        with the run."""
+        if self.ocr is None and settings.ocr and not self.options.no_ocr and ocr_module.enabled():
+            self.ocr = self.stack.enter_context(Ocr(self.work, converted_cache(settings, self.options),
+                                                    settings.ocr_page_timeout, settings.ocr_languages, self.progress))
+        return self.ocr
 
     def ahead(self) -> Ahead | None:
         """Conversions that start while the rendering goes on, where the LibreOffice is kept running."""
@@ -101,7 +113,7 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
                             _memo_of(cache, case, settings, options), case.file, cache.root, memo.today())
                         run.lo = own.enter_context(libreoffice(settings, work, cache, lazy))
                         run.lo.start()  # unless early.py foresaw every document in the cache
-                    deadline = own.enter_context(stopping.limit(settings.deadline, run.lo.close))
+                    deadline = own.enter_context(stopping.limit(settings.deadline, lambda: _stop_all(run)))
                 result = stages(run)
             finally:
                 for planned in run.planned:
@@ -122,6 +134,13 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
                 "left behind (work folders, LibreOffice)", Severity.warning))
         result.timings = progress.done()
     return result
+
+
+def _stop_all(run: Run) -> None:
+    """At the deadline: LibreOffice, and the OCR worker with every Tesseract it started."""
+    if run.ocr is not None:
+        run.ocr.close()
+    run.office.close()
 
 
 def converted_cache(settings: Settings, options: BuildOptions) -> Cache | None:

@@ -32,6 +32,7 @@ class BuildOptions(CommandOptions):
     split_parts: bool = False  # a filing over the size limit is cut into numbered parts
     email: bool = False  # the e-mail drafts are written beside the filing
     no_cache: bool = False  # every document converted by LibreOffice, the cache of converted PDFs unused
+    no_ocr: bool = False  # scanned exhibits go in without a text layer, whatever the settings' ocr.enabled
     # A LibreOffice kept running by a long-lived caller (the web app's pool) for this build to borrow:
     # converted on, never stopped by the build. None: the build starts its own.
     lo: LibreOffice | None = field(default=None, compare=False)

@@ -4,6 +4,7 @@ what it made; the build's stages (build.py) put it into their records."""
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 
 from assembler.casefile.offices import size_limit_mb as office_size_limit
 from assembler.convert import exhibits
-from assembler.documents.plan import Part, PartKey, keyed
+from assembler.documents.plan import Part, PartKey, keyed, with_parts
 from assembler.errors import FilingCheckError, Finding, InvalidCaseError
 from assembler.files import sha256
 from assembler.pdf import fill, preflight, split
@@ -22,7 +23,7 @@ from assembler.progress import Progress
 from assembler.vocab import MB, PartKind
 
 if TYPE_CHECKING:
-    from assembler.build import Assembled, Planned
+    from assembler.build import Assembled, Planned, Rendered
 
 
 def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], dict[Path, PartKey],
@@ -47,8 +48,13 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
             made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
                                 untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
         elif suffix in exhibits.IMAGE_SUFFIXES:
-            made[key] = replace(part, pdf=exhibits.image_to_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}.pdf",
-                                                                part.label))
+            # A photo (or each frame of a TIFF) is a page of picture: no text until OCR reads it.
+            # Downsampled first (images.dpi): a phone photo need not split the filing; OCR reads the copy.
+            image, saved = exhibits.fit_image(part.source, exhibit_dir / f"fit-{s.tab}-{i}",
+                                              planned.settings.image_dpi, planned.settings.jpeg_quality)
+            pdf = exhibits.image_to_pdf(image, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
+            pages = len(PdfReader(pdf).pages)
+            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved)
         elif suffix in exhibits.OFFICE_SUFFIXES:
             # A copy with a unique name: soffice names its outputs by base name.
             copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
@@ -56,7 +62,36 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
             office_docs[copy] = key
     if planned.signature:
         inputs.append(planned.signature)
+    if planned.ocr is not None:
+        for key, part in made.items():
+            if part.untexted and part.pdf is not None:
+                notices += planned.ocr.submit((planned.prefix, key), part.pdf, part.label, part.language, part.pages)
+        planned.ocr.start()  # reads while LibreOffice converts
     return made, office_docs, inputs
+
+
+def take_ocr(rendered: Rendered, progress: Progress) -> Rendered:
+    """The rendered build with its exhibits as OCR read them (waiting for the reading to end): the same
+    pages, with a text layer where there was none; a page still without text is said, by exhibit and page."""
+    planned = rendered.plan
+    ocr = planned.ocr
+    if ocr is None:
+        return rendered
+    changes: dict[PartKey, Part] = {}
+    started = time.monotonic()
+    for key, _, part in keyed(rendered.sections):
+        if not part.untexted or part.pdf is None:
+            continue
+        if (read := ocr.take((planned.prefix, key))) is None:
+            continue
+        rendered.notices.extend(read.notices)
+        if read.pdf == part.pdf:
+            continue
+        pages = PdfReader(read.pdf).pages
+        untexted = tuple(n for n in part.untexted if not preflight.has_text(pages[n]))
+        changes[key] = replace(part, pdf=read.pdf, untexted=untexted)  # pages still blank: final_check says
+    progress.add("ocr (waited for)", time.monotonic() - started)
+    return replace(rendered, sections=with_parts(rendered.sections, changes)) if changes else rendered
 
 
 def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], list[Path]]:
@@ -89,25 +124,25 @@ def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> 
     """Check the filing; split it when asked and it is too big. Returns warnings, and the parts written."""
     progress.step("check the filing")
     planned, sections = assembled.plan, assembled.sections
-    # Scanned PDFs are worth an OCR hint; photos are pictures, not documents.
+    # The exhibits' pages as read before stamping (after OCR): the page stamp is text, and would make a
+    # photo's page count as searchable. Scans and photos alike: the reader cannot search either.
     exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in sections for p in s.parts
-                     if p.source is not None and p.source.suffix.lower() == ".pdf"
-                     for n in range(p.first, p.last + 1)}
+                     if p.source is not None and p.untexted is not None for n in range(p.first, p.last + 1)}
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
-    untexted = None
-    if all(p.untexted is not None for s in sections for p in s.parts
-           if p.source is not None and p.source.suffix.lower() == ".pdf"):
-        untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
+    untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
+    assembled.manifest["filing"]["searchable_pages"] = assembled.pages - len(untexted)
+    assembled.manifest["filing"]["image_bytes_saved"] = sum(p.bytes_saved for s in sections for p in s.parts)
     return check_pdf(assembled.filing, assembled.manifest, limit, split_parts, planned.output.title,
-                     text_pages=exhibit_pages, untexted=untexted)
+                     text_pages=exhibit_pages, untexted=untexted, ocr_ran=planned.ocr is not None)
 
 
 def check_pdf(target: Path, manifest: dict, limit: float, split_parts: bool, split_title: str,
               name: str = "the filing", text_pages: dict[int, str] | None = None,
-              untexted: set[int] | None = None) -> tuple[list[str], list[dict]]:
+              untexted: set[int] | None = None, ocr_ran: bool = False) -> tuple[list[str], list[dict]]:
     """Preflight one finished PDF (a filing, a court paper); split it over `limit` MB when asked.
     Returns the warnings and the parts written (a `parts` entry of its manifest each)."""
-    report = preflight.check_filing(target, manifest, limit, text_pages=text_pages, deep=False, untexted=untexted)
+    report = preflight.check_filing(target, manifest, limit, text_pages=text_pages, deep=False, untexted=untexted,
+                                    ocr_ran=ocr_ran)
     too_big = [f for f in report.errors if f.kind == "size"]
     errors = [f for f in report.errors if f not in too_big]
     if errors:

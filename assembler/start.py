@@ -13,7 +13,7 @@ from pathlib import Path
 
 _GLOBAL_FLAGS = {"-v", "--verbose"}
 _VALUE_OPTIONS = {"-o": "out", "--out": "out", "--settings": "settings", "--templates": "templates"}
-_FLAGS = {"--strict", "-q", "--quiet", "--split", "--email", "--no-cache"}
+_FLAGS = {"--strict", "-q", "--quiet", "--split", "--email", "--no-cache", "--no-ocr"}
 _HELP = {"--help", "-h", "--version"}  # these load no PDF code
 
 

@@ -24,7 +24,10 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
    moments and while its LibreOffice is stuck (bench/stopping.py).
 7. rebuilds of sample 1 through the cache of converted PDFs (bench/rebuild.py): nothing
    changed (at most 0.25x the floor, no LibreOffice started), one letter field (at most 0.5x).
-Every other build runs with the cache off (PDPACKET_CACHE=off): they measure conversions.
+8. OCR of scanned exhibits (bench/ocr.py): cost per page against plain `ocrmypdf` over the same
+   pages (at most 1.1x); a warm-cache rebuild of sample 4 with OCR against --no-ocr (at most 1.05x).
+Every other build runs with the cache off (PDPACKET_CACHE=off): they measure conversions; and with
+OCR off (PDPACKET_OCR=off), so that their numbers compare with those before OCR; 8. measures it.
 
 The machine may be shared: numbers are medians of a few runs, and the ratios
 compare measurements taken in the same run.
@@ -45,6 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import ocr
 import rebuild
 import yaml
 from PIL import Image, ImageDraw
@@ -59,6 +63,7 @@ RESULTS = ROOT / "bench" / "results.json"
 SAMPLE1 = ROOT / "samples" / "1-garcia-lopez"
 os.environ.setdefault("PDPACKET_TODAY", "2026-11-28")
 os.environ["PDPACKET_CACHE"] = "off"  # cold builds convert; rebuild.py sets a cache of its own
+os.environ["PDPACKET_OCR"] = "off"  # OCR is measured on its own (ocr.py, which turns it on)
 # Builds record themselves in a ledger (api.build): the benchmark's own, never one beside the samples.
 os.environ.setdefault("PDPACKET_LEDGER", os.path.join(tempfile.gettempdir(), f"pdpacket-bench-{os.getpid()}.db"))
 
@@ -426,6 +431,8 @@ def main() -> int:
         results["batch"] = batch(work, 8 if quick else 40)
         print("6. stopping ...", flush=True)
         results["stopping"] = stopping.measure(8 if quick else 24)
+        print("8. OCR ...", flush=True)
+        results["ocr"] = ocr.measure(2 if quick else 4)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     s1, p, b, s = results["sample1"], results["one_packet"], results["batch"], results["scale"]
     print()
@@ -451,6 +458,7 @@ def main() -> int:
     print(f"{'5. filing size vs its parts':48} {p['size_ratio']:>25.3f}x {'<= 1.05x':>10}")
     for line in stopping.report(results["stopping"]):
         print(line)
+    print("\n".join(ocr.report(results["ocr"])))
     print(f"\nwritten to {RESULTS} (a shared machine makes these noisy: compare ratios, not seconds)")
     return 0
 

@@ -38,6 +38,9 @@ def hermetic_session(tmp_path_factory):
     # LibreOffice to see the document), never reads the developer's cache nor what another test left.
     # The cache's own tests set PDPACKET_CACHE to a folder of their own.
     mp.setenv("PDPACKET_CACHE", "off")
+    # No OCR either (seconds a scanned page): the samples' photos would add them to every build. The OCR
+    # tests (tests/test_ocr.py) turn it on for their own builds.
+    mp.setenv("PDPACKET_OCR", "off")
     yield
     mp.undo()
 

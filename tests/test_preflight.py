@@ -27,8 +27,12 @@ def test_a_good_filing_passes_against_its_manifest(run, built):
 
 
 @pytest.mark.libreoffice
-def test_photo_pages_are_not_called_scans_by_the_build(built):
-    assert not any("searchable text" in w.render() for w in built.warnings)
+def test_photo_pages_are_flagged_unsearchable_by_the_build(built):
+    """A photo is a page the reader cannot search (a JPEG exhibit was never flagged: issue 24)."""
+    unsearchable = [w.render() for w in built.warnings if "has no searchable text" in w.render()]
+    assert len(unsearchable) == 2, unsearchable
+    assert "food-pantry.jpg), filing page 44," in unsearchable[0] and "family-photo.jpg), filing page 46," in unsearchable[1]
+    assert json.loads(built.manifest.read_text())["filing"]["searchable_pages"] == built.pages - 2
     assert any("acta-de-nacimiento.pdf): 1 page(s) that were not upright Letter size" in w.render()
                for w in built.warnings)
 

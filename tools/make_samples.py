@@ -76,6 +76,32 @@ def photo(path: Path, caption: str, orientation: int | None, size=(1600, 1200), 
         img.save(path, quality=82)
 
 
+SCAN_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"  # fonts-liberation2 (Makefile)
+
+
+def scan(path: Path, lines: list[str]) -> None:
+    """A page as a scanner makes it: printed at 300 dpi, black and white (CCITT G4 in the PDF, a few
+    kB), no text layer. What OCR reads in a build (issue 24: a scanned Spanish exhibit in a sample)."""
+    import img2pdf
+    from PIL import ImageFont
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.new("L", (2550, 3300), 255)
+    draw = ImageDraw.Draw(img)
+    y = 300
+    for i, line in enumerate(lines):
+        if line == SIGNED:
+            draw.line([(300, y + 40), (420, y), (520, y + 50), (640, y + 5), (760, y + 45)], fill=0, width=5)
+            y += 90
+            continue
+        draw.text((300, y), line, fill=0, font=ImageFont.truetype(SCAN_FONT, 58 if i == 0 else 46))
+        y += 110 if i == 0 else 80
+    tiff = path.with_suffix(".tif")
+    img.convert("1").save(tiff, compression="group4", dpi=(300, 300))
+    path.write_bytes(img2pdf.convert(str(tiff), layout_fun=img2pdf.get_layout_fun(letter), nodate=True))
+    tiff.unlink()
+
+
 def signature_png(path: Path) -> Path:
     """A hand signature stand-in as an image (for the .docx letter, which is signed and scanned in life)."""
     img = Image.new("RGB", (360, 90), (255, 255, 255))
@@ -276,10 +302,11 @@ def sample_4(base: Path) -> None:
                                       "Taxpayers: Tomas Huaman and Rosa Elena Quispe Mamani",
                                       "Address: 7720 Long Point Rd, Apt 12, Houston, TX 77055",
                                       "Filing status: married filing jointly"] for y in (2023, 2024, 2025)])
-    pdf(ex / "carta-de-la-iglesia.pdf", [["IGLESIA SAN JOSE, HOUSTON (documento ficticio)", "12 de noviembre de 2026",
+    # Signed on paper and scanned, as such letters come in: the filing is searchable in Spanish by OCR.
+    scan(ex / "carta-de-la-iglesia.pdf", ["IGLESIA SAN JOSÉ, HOUSTON (documento ficticio)", "12 de noviembre de 2026",
                                           "A quien corresponda:", "Rosa Elena es voluntaria de nuestra parroquia",
                                           "desde 2014 y coordina el programa de alimentos.", SIGNED,
-                                          "P. Miguel Angel Torres, parroco"]])
+                                          "P. Miguel Ángel Torres, párroco"])
     pdf(ex / "carta-de-la-iglesia-en.pdf", [["ST. JOSEPH CHURCH, HOUSTON (English translation)", "November 12, 2026",
                                              "To whom it may concern:", "Rosa Elena has volunteered at our parish",
                                              "since 2014 and coordinates the food program.", "[signed]",

@@ -58,6 +58,12 @@ class Settings:
     consent_risks: dict = field(default_factory=lambda: resources.data("consent_risks"))  # key -> what it means
     require_consent: bool = True  # `pdpacket send` refuses a case that records no consent
     legend: bool = True  # the confidentiality legend, where a case needs one (documents/confidential.py)
+    # OCR of scanned exhibits (convert/ocr.py): on or off, seconds per page, the firm's extra language names.
+    ocr: bool = True
+    ocr_page_timeout: float = 120
+    ocr_languages: dict = field(default_factory=dict)
+    image_dpi: int = 300  # image exhibits finer than this on their page are downsampled (convert/exhibits.py)
+    jpeg_quality: int = 85
 
 
 def _settings_schema() -> dict:
@@ -160,6 +166,11 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.data("consent_risks")),
         require_consent=(doc.get("send") or {}).get("require_consent", True),
         legend=(doc.get("confidentiality") or {}).get("legend", True),
+        ocr=(doc.get("ocr") or {}).get("enabled", True),
+        ocr_page_timeout=(doc.get("ocr") or {}).get("page_timeout", 120),
+        ocr_languages=(doc.get("ocr") or {}).get("languages") or {},
+        image_dpi=(doc.get("images") or {}).get("dpi", 300),
+        jpeg_quality=(doc.get("images") or {}).get("jpeg_quality", 85),
     )
 
 

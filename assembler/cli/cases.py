@@ -38,12 +38,12 @@ def validate(case, settings_file, strict):
               help="Output folder (default: CASE/out).")
 @email_option
 @build_options("No progress lines.")
-def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, email):
+def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr, email):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.convert import early
 
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email,
-                              no_cache=no_cache)
+                              no_cache=no_cache, no_ocr=no_ocr)
     early.start(case, options)  # LibreOffice boots while the library is imported and the case read
     try:
         from assembler.api import Progress
@@ -137,11 +137,12 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out, beside the filing).")
 @build_options("No progress lines.")
-def court(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache):
+def court(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr):
     """Write, in a file of its own, the joint motion (and proposed order) of each relief the court grants (for when the office agrees)."""
     from assembler.api import Progress, court_papers
 
-    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, no_cache=no_cache)
+    options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, no_cache=no_cache,
+                                no_ocr=no_ocr)
     result = court_papers(case, out, options, progress=Progress(False if quiet else None))
     for problem in result.warnings:
         click.echo(problem.render(), err=True)
@@ -163,14 +164,14 @@ def court(case, out, settings_file, strict, quiet, templates_dir, split_parts, n
 @email_option
 @build_options("No progress bar.")
 def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, strict, quiet, templates_dir,
-          split_parts, no_cache, email):
+          split_parts, no_cache, no_ocr, email):
     """Build (or check) every case of a folder of case folders, or of a CSV/XLSX export."""
     from assembler.api import FAILED, BatchFailed, run_batch, summarize
     from assembler.vocab import BatchStatus
 
     notes: list[str] = []
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email,
-                              no_cache=no_cache)
+                              no_cache=no_cache, no_ocr=no_ocr)
     outcomes = run_batch(source, out, options, jobs=jobs, force=force, validate_only=validate_only,
                          exhibits_dir=exhibits_dir, quiet=quiet, notes=notes)
     for note in notes:
@@ -209,8 +210,11 @@ def check(filing, limit_mb, split_parts, settings_file):
         click.echo(f"wrote {part} ({part.stat().st_size / MB:.1f} MB)")
     for f in report.findings:
         click.echo(f.render(), err=True)
-    pages = f"{report.pages} page{'' if report.pages == 1 else 's'}, " if report.pages else ""
+    plural = "" if report.pages == 1 else "s"
+    pages = (f"{report.pages} page{plural}, searchable: {report.searchable} of {report.pages} page{plural}, "
+             if report.pages else "")
     summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
+               + (f" ({checked.bytes_saved / MB:.1f} MB saved by downsampling images)" if checked.bytes_saved else "")
                + (", checked against its manifest" if checked.with_manifest else ""))
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")

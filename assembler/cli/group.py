@@ -30,10 +30,15 @@ no_cache_option = click.option(
     help="Convert every document with LibreOffice, neither using nor filling the cache of converted PDFs.")
 
 
+no_ocr_option = click.option(
+    "--no-ocr", "no_ocr", is_flag=True,
+    help="Leave scanned exhibits without a text layer (no OCR), whatever the settings' ocr.enabled say.")
+
+
 def build_options(quiet_help: str):
     """The options `build`, `court` and `batch` share."""
     def apply(command):
-        for option in (no_cache_option, split_option, templates_option, click.option("-q", "--quiet", is_flag=True, help=quiet_help),
+        for option in (no_ocr_option, no_cache_option, split_option, templates_option, click.option("-q", "--quiet", is_flag=True, help=quiet_help),
                        strict_option, settings_option):
             command = option(command)
         return command

@@ -46,6 +46,44 @@ def heic_to_jpeg(path: Path, out: Path, label: str) -> Path:
     return out
 
 
+ENOUGH = 1.05  # an image up to 5% above the setting is left as it is: resampling would gain nothing
+LOSSLESS = {".png", ".tif", ".tiff"}
+
+
+def fit_image(path: Path, work: Path, dpi: int, quality: int) -> tuple[Path, int]:
+    """The photo or scan at `path` brought down to `dpi` on the Letter page it will fill (a 12-megapixel
+    phone photo is 360 dpi there; courts ask for 200 to 300), and the bytes that saved; (path, 0) when
+    it is within `dpi`, when `dpi` is 0, or when the smaller copy would not be smaller. Photos are
+    re-encoded as JPEG at `quality`, scans saved as PNG or TIFF as PNG (lossless); the copy is upright
+    (its EXIF orientation applied). The user's file is never changed."""
+    if not dpi or path.suffix.lower() in (".heic", ".heif"):  # HEIC: heic_to_jpeg brings it to 300 dpi
+        return path, 0
+    try:
+        with Image.open(path) as img:
+            if getattr(img, "n_frames", 1) > 1:
+                return path, 0  # a multi-page TIFF: each frame a page, left to img2pdf
+            upright = ImageOps.exif_transpose(img)
+            width, height = upright.size
+            fit = min(LETTER[0] / 72 / width, LETTER[1] / 72 / height)  # inches a pixel on the page
+            if 1 / fit <= dpi * ENOUGH:
+                return path, 0
+            size = (max(1, round(width * fit * dpi)), max(1, round(height * fit * dpi)))
+            smaller = upright.convert("RGB" if upright.mode not in ("L", "1", "RGB") else upright.mode)
+            smaller = smaller.convert("L") if smaller.mode == "1" else smaller  # resampled in grey, not dithered
+            smaller = smaller.resize(size, Image.Resampling.LANCZOS)
+            work.mkdir(parents=True, exist_ok=True)
+            if path.suffix.lower() in LOSSLESS:
+                out = work / f"{path.stem}-{dpi}dpi.png"
+                smaller.save(out, format="PNG", optimize=True, dpi=(dpi, dpi))
+            else:
+                out = work / f"{path.stem}-{dpi}dpi.jpg"
+                smaller.save(out, format="JPEG", quality=quality, optimize=True, dpi=(dpi, dpi))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return path, 0  # image_to_pdf says what is wrong with it
+    saved = path.stat().st_size - out.stat().st_size
+    return (out, saved) if saved > 0 else (path, 0)
+
+
 def image_to_pdf(path: Path, out: Path, label: str) -> Path:
     # Portrait Letter whatever the photo: the filing keeps one orientation; a landscape
     # photo is scaled to the page width instead.

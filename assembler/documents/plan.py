@@ -34,6 +34,8 @@ class Part:
     first: int = 0
     last: int = 0
     untexted: tuple[int, ...] | None = None  # an exhibit PDF's pages (0-based) that draw no text, when read
+    language: str | None = None  # what an exhibit or translation is written in (its OCR languages)
+    bytes_saved: int = 0  # by downsampling an image exhibit to the settings' resolution
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,11 @@ def plan(data: dict, case_dir: Path, forms: list[FormSpec] | None = None) -> tup
         tabs[e["id"]] = letter
         parts = [Part(PartKind.tab, f"tab page {letter}", ref=e["id"]),
                  Part(PartKind.exhibit, f"exhibit {e['id']} ({e['file']})", source=case_dir / e["file"],
-                      ref=e["id"])]
+                      ref=e["id"], language=e.get("language"))]
         if e.get("translation"):
             t = e["translation"]
             parts += [Part(PartKind.translation, f"translation of exhibit {e['id']} ({t['file']})",
-                           source=case_dir / t["file"], ref=e["id"]),
+                           source=case_dir / t["file"], ref=e["id"], language="English"),
                       Part(PartKind.translator_certificate, f"certificate of translation of exhibit {e['id']}",
                            ref=e["id"])]
         sections.append(Section(f"exhibit:{e['id']}", e["title"], letter, e.get("date"), parts,

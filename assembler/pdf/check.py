@@ -24,6 +24,7 @@ class FilingCheck:
     report: preflight.CheckReport
     with_manifest: bool
     parts: list[Path] = field(default_factory=list)
+    bytes_saved: int | None = None  # by downsampling the image exhibits, as the build's manifest records it
 
 
 def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool = False,
@@ -42,7 +43,8 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         return FilingCheck(report, False)
     with _quiet_pdf_library():
         report = preflight.check_filing(filing, manifest, limit)
-    result = FilingCheck(report, manifest is not None)
+    saved = ((manifest or {}).get("filing") or {}).get("image_bytes_saved")
+    result = FilingCheck(report, manifest is not None, bytes_saved=saved if isinstance(saved, int) else None)
     too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
         reader = PdfReader(filing)

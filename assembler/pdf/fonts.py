@@ -87,7 +87,12 @@ class Embedded:
                         for name, data in self.pieces[text])
 
 
-def embed(writer: PdfWriter, texts: list[str], prefix: str = "PdpkSans") -> Embedded:
+# The names of the page stamps' fonts in a page's resources begin so: the text check (preflight.has_text)
+# finds the stamp by it, and counts a page whose only text is its stamp as a page without text.
+STAMP_PREFIX = "PdpkSans"
+
+
+def embed(writer: PdfWriter, texts: list[str], prefix: str = STAMP_PREFIX) -> Embedded:
     """Subsets of Liberation Sans holding the glyphs of `texts`, added to `writer`."""
     name = font()
     face = pdfmetrics.getFont(name)

@@ -24,6 +24,7 @@ from pypdf.generic import DictionaryObject
 from assembler.documents.plan import bookmark_title, page_range
 from assembler.errors import Finding, HasFindings
 from assembler.pdf.fit import TOLERANCE
+from assembler.pdf.fonts import STAMP_PREFIX
 from assembler.pdf.split import outline_tops
 from assembler.vocab import LETTER, MB, Severity
 
@@ -34,6 +35,7 @@ class CheckReport(HasFindings):
     pages: int = 0
     size_bytes: int = 0
     findings: list[Finding] = field(default_factory=list)
+    searchable: int = 0  # pages with text of their own (the page stamp is not): "searchable: N of M pages"
 
     def error(self, message: str, kind: str = "") -> None:
         self.findings.append(Finding(str(self.file), "", message, Severity.error, kind=kind))
@@ -52,12 +54,13 @@ def page_list(numbers: list[int], limit: int = 12) -> str:
 
 def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float = 25.0,
                  text_pages: list[int] | dict[int, str] | None = None, deep: bool = True,
-                 untexted: set[int] | None = None) -> CheckReport:
+                 untexted: set[int] | None = None, ocr_ran: bool = False) -> CheckReport:
     """Check a filing; `text_pages` limits the text check to those pages (1-based), None = all;
     as a mapping page -> exhibit, the warning names each exhibit without searchable text.
     `untexted`: those of the pages known to draw no text (a build read them in the exhibits,
     decoding every content stream once already: decoding the filing's copies again cost a
-    batch of 213-page cases a tenth of a second a case).
+    batch of 213-page cases a tenth of a second a case). `ocr_ran`: the build read those pages
+    with OCR already, so the warning does not tell the user to.
 
     `deep` adds `qpdf --check` (about 0.2 s a filing). Builds skip it: pypdf has just
     written the file, and reopening it here walks every page."""
@@ -77,7 +80,7 @@ def check_filing(path: Path, manifest: dict | None = None, size_limit_mb: float 
         _structure(path, report)
     _active_content(reader, report)
     _sizes(pages, report)
-    _text(pages, report, text_pages, untexted)
+    _text(pages, report, text_pages, untexted, ocr_ran)
     if manifest is not None:
         _against_manifest(reader, manifest, report)
     limit = size_limit_mb * MB
@@ -135,7 +138,7 @@ def _sizes(pages: Sequence[PageObject], report: CheckReport) -> None:
 
 
 SHOW_TEXT = re.compile(rb"(?<![A-Za-z])(Tj|TJ|'|\")(?![A-Za-z])")
-STAMP_MARK = b"/PdpkStampFont"
+STAMP_MARK = f"/{STAMP_PREFIX}".encode()  # the stamp's font: its stream is the stamp
 
 
 def has_text(page: PageObject) -> bool:
@@ -172,12 +175,15 @@ def _forms_have_text(resources: Any, depth: int) -> bool:
 
 
 def _text(pages: Sequence[PageObject], report: CheckReport, only: list[int] | dict[int, str] | None,
-          known: set[int] | None = None) -> None:
+          known: set[int] | None = None, ocr_ran: bool = False) -> None:
     numbers = only if only is not None else range(1, len(pages) + 1)
     if known is not None:  # read already, from the files the pages come from (a build's exhibits)
         blank = [n for n in numbers if n in known]
     else:
         blank = [n for n in numbers if not has_text(pages[n - 1])]
+    report.searchable = len(pages) - len(blank)  # pages left out of `only` are the build's own: text
+    hint = ("even after OCR (a photo, a blank page, or too faint to read)" if ocr_ran else
+            "(a scan?): build it with OCR on (without --no-ocr) if the reader should be able to search it")
     if blank and isinstance(only, dict):
         by_exhibit: dict[str, list[int]] = {}
         for number in blank:
@@ -186,8 +192,7 @@ def _text(pages: Sequence[PageObject], report: CheckReport, only: list[int] | di
             where = f"filing page {numbers[0]}" if len(numbers) == 1 else \
                 f"filing pages {page_range(numbers[0], numbers[-1])}" if numbers[-1] - numbers[0] + 1 == len(numbers) \
                 else f"filing pages {page_list(numbers)}"
-            report.warn(f"{exhibit}, {where}, has no searchable text (a scan?): run OCR on it if the reader should "
-                        "be able to search it, e.g. `ocrmypdf in.pdf out.pdf`")
+            report.warn(f"{exhibit}, {where}, has no searchable text {hint}")
         return
     if blank:
         report.warn(f"page(s) {page_list(blank)} have no searchable text (scans?): run OCR on those exhibits "
