@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
 from assembler import atomic, drive
@@ -240,6 +241,16 @@ def _mark_positions(body_pdf: Path, marks: list[list[Mark]]) -> list[list[tuple[
     return out
 
 
+MARK_X = codes.SIDE - 22
+
+
+def mark_box(y: float) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in points from the bottom left that a "Sign here" mark (any language's) level with a
+    signature line at height `y` may cover: `pdpacket signed` paints it out of the signed page."""
+    widest = max(stringWidth(t, "Helvetica-Bold", MARK_SIZE) for t in [SIGN_HERE_DEFAULT, *SIGN_HERE.values()])
+    return MARK_X, y + 2 - 0.3 * MARK_SIZE, MARK_X + widest + 9, y + 2 + MARK_SIZE
+
+
 def _mark_drawer(found: list[tuple[Mark, float]]):
     if not found:
         return None
@@ -247,7 +258,7 @@ def _mark_drawer(found: list[tuple[Mark, float]]):
     def draw(c: rl_canvas.Canvas) -> None:
         c.setFont("Helvetica-Bold", MARK_SIZE)
         for mark, y in found:  # in the left margin, level with the line: "Sign here" and an arrowhead
-            x = codes.SIDE - 22
+            x = MARK_X
             c.drawString(x, y + 2, mark.text)
             tip = x + c.stringWidth(mark.text, "Helvetica-Bold", MARK_SIZE) + 9
             path = c.beginPath()

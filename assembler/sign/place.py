@@ -41,18 +41,6 @@ def signature_line(words: list[Word], name: str, role: str | None = None) -> Wor
     return None
 
 
-def on_packet_page(line: Word, scale: float, width: float, height: float) -> Word:
-    """The line's box on the packet's page, which was shrunk by `scale` from the top (codes.stamp) when its
-    top margin had no room for the code."""
-    if scale >= 1:
-        return line
-    dx = width * (1 - scale) / 2
-
-    def y(v: float) -> float:
-        return height - scale * (height - v)
-    return Word(dx + scale * line.x0, y(line.y0), dx + scale * line.x1, y(line.y1), line.text)
-
-
 @dataclass(frozen=True)
 class Ink:
     scan: float  # share of dark pixels in the band on the scan

@@ -6,10 +6,11 @@ case's A-number, the document, the page, and the page text's hash as printed. A 
 an older text is refused, and so is the signature page of a document whose other pages were
 printed from an older text; a page of another case is refused; a page without a readable code
 is reported, never guessed. An accepted signature page is drawn upright on a Letter page
-(the code's corners place it), checked for ink in its signature area (a warning only:
+as the filing's page (the code's corners place it; the code and the "Sign here" marks painted out), checked for ink in its signature area (a warning only:
 place.py), and written to CASE/signed/ as a small PDF (gray JPEG at OUT_DPI), with
 signed/record.json saying where each came from. A later reading of the same page replaces
-the earlier one; the scans are never written to. The filing does not use signed/ yet.
+the earlier one; the scans are never written to. The next build lays each current signed page over its
+generated page (documents/signed.py, pdf/scanned.py).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, raster
 from assembler.sign import place, scans
-from assembler.sign.packet import current_signatures, sections
+from assembler.sign.packet import current_signatures, mark_box, sections
 
 OUT_DPI = 150  # the signed page as written: a signature stays legible, the page stays near 150 KB
 JPEG_QUALITY = 60
@@ -197,13 +198,18 @@ class _Matcher:
         printed = self._printed(filing_page)
         where = codes.place(printed.resize((round(printed.width * codes.CHECK_DPI / OUT_DPI),
                                             round(printed.height * codes.CHECK_DPI / OUT_DPI))), full)
-        image = scans.upright(scan_page.image, scans.frame(read, where), OUT_DPI)
-        line = place.signature_line(self.words()[filing_page - 1], sig["signer"], sig["role"])
+        # The filing's page as the build lays it under the scan (build: documents/signed.py, pdf/scanned.py):
+        # unshrunk where the packet shrank it, the packet's code (in the blank top margin) painted out.
+        image = scans.upright(scan_page.image, scans.frame(read, where).unshrunk(where.scale), OUT_DPI)
+        words = self.words()[filing_page - 1]
+        scans.paint_out(image, where.box(), OUT_DPI, where.scale)
+        marked = place.signature_line(words, sig["signer"])  # where the packet drew "Sign here" (packet.py)
+        if marked is not None:
+            scans.paint_out(image, mark_box(printed.height * 72 / OUT_DPI - marked.y1), OUT_DPI, where.scale)
+        line = place.signature_line(words, sig["signer"], sig["role"])
         ink = NOT_CHECKED
         if line is not None:
-            seen = place.band_ink(image, place.on_packet_page(line, where.scale, printed.width * 72 / OUT_DPI,
-                                                                printed.height * 72 / OUT_DPI), OUT_DPI)
-            found = place.Ink(seen, place.band_ink(printed, line, OUT_DPI))
+            found = place.Ink(place.band_ink(image, line, OUT_DPI), place.band_ink(printed, line, OUT_DPI))
             ink = UNSIGNED if found.looks_unsigned else SIGNED
         shared = sum(1 for s in self.ink if s["document"] == code.document and s["page"] == code.page) > 1
         name = f"{code.document.replace(':', '-')}-p{code.page}" + (f"-{sig['role']}" if shared else "") + ".pdf"

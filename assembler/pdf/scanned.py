@@ -1,0 +1,103 @@
+"""A signed page in the filing: the scan laid over the page the build generated.
+
+`pdpacket signed` (assembler/sign/) keeps each accepted signature page in CASE/signed/ as a
+one-page Letter PDF: the scan drawn upright as the filing's page (gray JPEG, OUT_DPI). The
+build (documents/signed.py picks the pages still signed on the build's text) draws that
+image over the generated page, on the whole page: the generated page's text stays in the
+content under it, hidden by the opaque image, so the filing stays searchable
+(pdftotext and viewers' search find the words) and the page looks as it was signed. Page
+stamps come after (stamp.py), on top, where they sit on every page.
+
+Size: the gray scan becomes a 1-bit image (CCITT G4) at the scan's resolution: a page of
+text and a signature reads well at 150 dpi in black and white, at a tenth of a gray
+JPEG's bytes. Two people who sign the same page (a form: the client and the attorney) each
+signed their own copy: the page shows both, the darker of the two scans at each pixel
+(both are drawn on the same page frame).
+
+Deterministic: the same signed PDFs give the same bytes (Pillow's G4 coder, img2pdf
+without dates).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import img2pdf
+from PIL import Image, ImageChops, ImageFilter
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from reportlab.lib.units import inch
+
+from assembler.errors import InputFileError
+from assembler.pdf import fonts
+from assembler.pdf.stamp import SIZE
+from assembler.private import add_object
+
+NAME = NameObject("/PdpSignedScan")
+INK = 170  # gray levels below this are ink in the 1-bit page (pen strokes of a phone photo stay whole)
+WIDEST_LABEL = "Page 8888 of 8888"  # the page number the signing packet's page may have printed
+STAMP_MARGIN = 5.0  # points around the stamp's place painted white: the scan sits a point or two off
+
+
+def signed_image(files: Sequence[Path]) -> Image.Image:
+    """The signed page's pixels: the one scan, or the darker of several scans of the same page."""
+    images = [_image_of(f) for f in files]
+    merged = images[0]
+    for other in images[1:]:
+        merged = ImageChops.darker(merged, other.resize(merged.size, Image.Resampling.BILINEAR))
+    return merged
+
+
+def _image_of(file: Path) -> Image.Image:
+    try:
+        images = PdfReader(file).pages[0].images
+        image = images[0].image
+    except Exception as exc:  # pypdf and Pillow raise many kinds for a damaged file
+        raise InputFileError(f"{file}: the signed page cannot be read ({exc}): read the signed scan again "
+                             "(`pdpacket signed CASE SCAN...`), or delete the file and its entry in "
+                             "signed/record.json") from exc
+    assert image is not None
+    return image.convert("L")
+
+
+def one_bit(image: Image.Image) -> bytes:
+    """A one-page PDF holding `image` in black and white (CCITT G4), at the image's own resolution on Letter."""
+    bits = image.point(lambda v: 255 if v >= INK else 0).convert("1")
+    buffer = io.BytesIO()
+    dpi = round(image.width / 8.5)
+    bits.save(buffer, "TIFF", compression="group4", dpi=(dpi, dpi))
+    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True)
+
+
+def lay_scan(writer: PdfWriter, page: PageObject, files: Sequence[Path]) -> None:
+    """Draw the signed scan(s) `files` over `page` (a page of `writer`, the generated page), on its whole crop
+    box; the page's own content stays under it (its text is the filing's text layer)."""
+    scan = PdfReader(io.BytesIO(one_bit(signed_image(files))))
+    xobjects = scan.pages[0]["/Resources"]["/XObject"]  # type: ignore[index]  # img2pdf writes one image
+    image = next(iter(xobjects.values())).get_object().clone(writer)
+    # A page's resources are often shared by the pages of its document (one LibreOffice conversion): the scan
+    # goes into a copy of its own, or every page of the document would draw the last scan laid.
+    resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+    xobjects_here = resources.get("/XObject")
+    resources[NameObject("/XObject")] = DictionaryObject(xobjects_here.get_object() if xobjects_here else {})
+    resources["/XObject"][NAME] = image.indirect_reference  # type: ignore[index]
+    page[NameObject("/Resources")] = resources
+    box = page.cropbox
+    x0, y0, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
+    draw = b"q %.2f 0 0 %.2f %.2f %.2f cm %s Do Q\n" % (width, height, x0, y0, NAME.encode())
+    # The packet's page printed its page number: white under the stamp to come, whatever its number now.
+    right, base, m = x0 + width - 0.5 * inch, y0 + 0.3 * inch, STAMP_MARGIN
+    left = right - fonts.width(WIDEST_LABEL, SIZE)
+    draw += b"q 1 g %.2f %.2f %.2f %.2f re f Q\n" % (left - 4 - m, base - 3 - m, right - left + 8 + 2 * m,
+                                                      SIZE + 5 + 2 * m)
+    stream = DecodedStreamObject()
+    stream.set_data(b"q\n")
+    save = add_object(writer, stream)
+    stream = DecodedStreamObject()
+    stream.set_data(b"Q\n" + draw)
+    over = add_object(writer, stream)
+    existing = page.get("/Contents")
+    items = [] if existing is None else (
+        list(existing.get_object()) if isinstance(existing.get_object(), ArrayObject) else [existing])
+    page[NameObject("/Contents")] = ArrayObject([save, *items, over])
