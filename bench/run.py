@@ -24,6 +24,9 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
    moments and while its LibreOffice is stuck (bench/stopping.py).
 7. rebuilds of sample 1 through the cache of converted PDFs (bench/rebuild.py): nothing
    changed (at most 0.25x the floor, no LibreOffice started), one letter field (at most 0.5x).
+8. signed pages (bench/reading.py): 100 scanned pages (150 dpi JPEG) of sample 1's signing
+   packet read by `pdpacket signed` (at most 0.2 s a page); sample 1's filing with its signed
+   pages against without (at most 1.3x).
 Every other build runs with the cache off (PDPACKET_CACHE=off): they measure conversions.
 
 The machine may be shared: numbers are medians of a few runs, and the ratios
@@ -45,6 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import reading
 import rebuild
 import yaml
 from PIL import Image, ImageDraw
@@ -426,6 +430,8 @@ def main() -> int:
         results["batch"] = batch(work, 8 if quick else 40)
         print("6. stopping ...", flush=True)
         results["stopping"] = stopping.measure(8 if quick else 24)
+        print("8. signed pages ...", flush=True)
+        results["signed_pages"] = reading.measure(work)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     s1, p, b, s = results["sample1"], results["one_packet"], results["batch"], results["scale"]
     print()
@@ -451,6 +457,7 @@ def main() -> int:
     print(f"{'5. filing size vs its parts':48} {p['size_ratio']:>25.3f}x {'<= 1.05x':>10}")
     for line in stopping.report(results["stopping"]):
         print(line)
+    print("\n".join(reading.report(results["signed_pages"])))
     print(f"\nwritten to {RESULTS} (a shared machine makes these noisy: compare ratios, not seconds)")
     return 0
 

@@ -225,6 +225,23 @@ def test_sample_1_ships_signed_and_builds_with_its_signed_pages(tmp_path, monkey
         assert not (folder / "signed").exists()  # the others stay unsigned
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_after_the_signed_build_the_packet_and_a_new_reading_see_the_generated_pages(signed_case, monkeypatch):
+    """Printing the packet again, or reading the same scans again, works from the generated page: the packet
+    shows no earlier signature, and a signed scan is not taken for a blank one because the filing's page
+    already holds that signature."""
+    from assembler.api import read_signed, sign_packet
+    from assembler.sign.read import UNSIGNED
+
+    _env(monkeypatch, signed_case["root"])
+    packet = sign_packet(signed_case["case"], target=signed_case["root"] / "again.pdf")
+    assert all("/PdpSignedScan" not in _images(page) for page in PdfReader(packet.file).pages)
+    again = read_signed(signed_case["case"], signed_case["scans"], dry_run=True)
+    assert again.ok and len(again.accepted) == len(signed_case["scans"])
+    assert [a.file for a in again.accepted if a.ink == UNSIGNED] == []
+
+
 # --- without LibreOffice ----------------------------------------------------------------------------------
 
 def _two_pages_sharing_resources(path: Path) -> Path:
@@ -312,3 +329,14 @@ def test_a_shrunk_packet_page_comes_back_as_the_filings_page():
     column = back.crop((int(300 * k), int(280 * k), int(300 * k) + 1, int(320 * k)))
     darkest = min(range(column.height), key=lambda i: column.getpixel((0, i)))
     assert abs(int(280 * k) + darkest - (300 * k + 1)) <= 4  # the packet page has it 44 pt lower
+
+
+def test_a_signed_page_has_the_same_bytes_in_every_run():
+    """No random /ID (img2pdf's pikepdf engine adds one): the sample's signed pages are made again unchanged."""
+    from assembler.pdf.scanned import one_bit
+    from assembler.sign.read import page_pdf
+
+    image = Image.new("L", (int(8.5 * 150), 11 * 150), 255)
+    ImageDraw.Draw(image).line((100, 100, 900, 900), fill=0, width=3)
+    for data in (page_pdf(image), one_bit(image)):
+        assert "/ID" not in PdfReader(io.BytesIO(data)).trailer

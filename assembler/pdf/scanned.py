@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import img2pdf
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 from reportlab.lib.units import inch
 
 from assembler.errors import InputFileError
@@ -67,7 +67,8 @@ def one_bit(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     dpi = round(image.width / 8.5)
     bits.save(buffer, "TIFF", compression="group4", dpi=(dpi, dpi))
-    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True)
+    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True,
+                           engine=img2pdf.Engine.internal)  # no random /ID (sign/read.py says why)
 
 
 def lay_scan(writer: PdfWriter, page: PageObject, files: Sequence[Path]) -> None:
@@ -101,3 +102,32 @@ def lay_scan(writer: PdfWriter, page: PageObject, files: Sequence[Path]) -> None
     items = [] if existing is None else (
         list(existing.get_object()) if isinstance(existing.get_object(), ArrayObject) else [existing])
     page[NameObject("/Contents")] = ArrayObject([save, *items, over])
+
+
+def hide_scan(writer: PdfWriter, page: PageObject) -> bool:
+    """Show `page` (a filing page in `writer`) as it was generated: its signed scan, if it has one, drawn as
+    nothing. The signing packet prints the generated page, and `pdpacket signed` compares a scan's signature
+    area with it (a page already signed in the filing would make a new signature look like no ink)."""
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is None or NAME not in xobjects.get_object():
+        return False
+    empty = DecodedStreamObject()
+    empty.set_data(b"")
+    empty.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                  NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(1), FloatObject(1)])})
+    xobjects.get_object()[NAME] = add_object(writer, empty)
+    return True
+
+
+def generated_page(filing: Path, number: int, target: Path) -> Path:
+    """The filing's page `number` (from 1) as generated: the filing itself when that page holds no scan, else a
+    one-page PDF `target` of it with the scan hidden."""
+    reader = PdfReader(filing)
+    if NAME not in ((reader.pages[number - 1].get("/Resources") or {}).get("/XObject") or {}):
+        return filing
+    writer = PdfWriter()
+    page = writer.add_page(reader.pages[number - 1])
+    hide_scan(writer, page)
+    writer.write(target)
+    return target

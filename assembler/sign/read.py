@@ -31,7 +31,7 @@ from assembler.casefile.case import case_settings, validate_case
 from assembler.documents import signed as record_mod
 from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster
+from assembler.pdf import codes, raster, scanned
 from assembler.sign import place, scans
 from assembler.sign.packet import current_signatures, mark_box, sections
 
@@ -220,7 +220,9 @@ class _Matcher:
         folder = Path(self.tmp.name) / f"page-{filing_page}"
         if not folder.exists():
             folder.mkdir()
-            raster.render_pages(self.filing, OUT_DPI, folder, filing_page, filing_page)
+            page = scanned.generated_page(self.filing, filing_page, folder / "generated.pdf")  # no signed scan
+            first = 1 if page != self.filing else filing_page
+            raster.render_pages(page, OUT_DPI, folder, first, first)
         with Image.open(next(folder.glob("p-*.png"))) as im:
             return im.convert("L")
 
@@ -304,7 +306,9 @@ def page_pdf(image: Image.Image, dpi: int = OUT_DPI) -> bytes:
     """One Letter page holding `image` (gray, the page's size at `dpi`) as a JPEG."""
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, dpi=(dpi, dpi))
-    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True)
+    # The internal engine: with pikepdf, img2pdf 0.6 writes a random /ID (its pikepdf version test compares strings).
+    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True,
+                           engine=img2pdf.Engine.internal)
 
 
 def _shown(path: Path, case_dir: Path) -> str:
