@@ -242,6 +242,27 @@ def test_after_the_signed_build_the_packet_and_a_new_reading_see_the_generated_p
     assert [a.file for a in again.accepted if a.ink == UNSIGNED] == []
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_a_second_signers_scans_are_read_without_building_in_between(signed_case, monkeypatch):
+    """Reading signed pages makes the filing stale, but not the text signed: the next signer's scans (the next
+    day) are read against the same build; only the filing waits for a build."""
+    from assembler.api import case_settings, read_signed, validate_case
+    from assembler.send.built import load_built
+
+    _env(monkeypatch, signed_case["root"])
+    case = signed_case["root"] / "two-readings"
+    shutil.copytree(signed_case["case"], case, ignore=shutil.ignore_patterns("signed"))
+    first = read_signed(case, signed_case["scans"][:1])
+    second = read_signed(case, signed_case["scans"][1:2])
+    assert first.ok and second.ok and len(first.accepted) == len(second.accepted) == 1
+    record = json.loads((case / "signed" / "record.json").read_text(encoding="utf-8"))
+    assert len(record["pages"]) == 2
+    settings = case_settings(case)
+    built = load_built(validate_case(case, settings=settings), settings, case / "out")
+    assert built.changed  # the filing itself is built again before it goes out
+
+
 # --- without LibreOffice ----------------------------------------------------------------------------------
 
 def _two_pages_sharing_resources(path: Path) -> Path:
@@ -263,11 +284,13 @@ def _two_pages_sharing_resources(path: Path) -> Path:
     return path
 
 
-def _signed_page(path: Path, stroke_y: int) -> Path:
+def _signed_page(path: Path, stroke_y: int, text_y: int | None = None) -> Path:
     from assembler.sign.read import page_pdf
 
     image = Image.new("L", (int(8.5 * 150), 11 * 150), 255)
     ImageDraw.Draw(image).rectangle((200, stroke_y, 900, stroke_y + 30), fill=0)
+    if text_y is not None:  # a stand-in for printed text, where the other copy has none
+        ImageDraw.Draw(image).rectangle((200, text_y, 900, text_y + 30), fill=0)
     path.write_bytes(page_pdf(image))
     return path
 
@@ -279,8 +302,8 @@ def test_two_pages_sharing_resources_each_show_their_own_scan(tmp_path):
     source = PdfReader(_two_pages_sharing_resources(tmp_path / "doc.pdf"))
     writer = PdfWriter()
     pages = [writer.add_page(p) for p in source.pages]
-    lay_scan(writer, pages[0], [_signed_page(tmp_path / "a.pdf", 300)])
-    lay_scan(writer, pages[1], [_signed_page(tmp_path / "b.pdf", 1200)])
+    lay_scan(writer, pages[0], [(_signed_page(tmp_path / "a.pdf", 300), None)])
+    lay_scan(writer, pages[1], [(_signed_page(tmp_path / "b.pdf", 1200), None)])
     out = tmp_path / "out.pdf"
     writer.write(out)
     first, second = _render(out, 1, tmp_path, 150), _render(out, 2, tmp_path, 150)
@@ -293,8 +316,11 @@ def test_two_signers_of_one_page_both_show_and_the_page_stays_small(tmp_path):
     """A form signed by the client and the attorney on their own copies: the filing's page shows both."""
     from assembler.pdf.scanned import one_bit, signed_image
 
-    both = signed_image([_signed_page(tmp_path / "client.pdf", 300), _signed_page(tmp_path / "attorney.pdf", 1200)])
+    client = _signed_page(tmp_path / "client.pdf", 300)
+    attorney = _signed_page(tmp_path / "attorney.pdf", 1200, text_y=600)  # its printed text a little off
+    both = signed_image([(client, (72, 120, 460, 160)), (attorney, (72, 552, 460, 595))])  # the boxes, in points
     assert both.getpixel((500, 315)) < 100 and both.getpixel((500, 1215)) < 100
+    assert both.getpixel((500, 615)) > 200  # the attorney's copy shows only in the attorney's box
     data = one_bit(both)
     assert len(data) < 30_000
     assert one_bit(both) == data  # deterministic

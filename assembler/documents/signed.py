@@ -85,7 +85,9 @@ def input_files(case_dir: Path) -> list[Path]:
 class InFiling:
     """The signed pages that go into a filing: the scans of each filing page, and the record's entries used."""
 
-    scans: dict[int, tuple[Path, ...]]  # filing page (from 1) -> its signed page(s), one per signer on it
+    # filing page (from 1) -> its signed page(s), one per signer on it, each with where that signer signs
+    # (points from the top left; None: not known, the whole page counts)
+    scans: dict[int, tuple[tuple[Path, tuple[float, ...] | None], ...]]
     entries: tuple[dict, ...]
 
 
@@ -96,13 +98,15 @@ def in_filing(case_dir: Path, signatures: dict) -> InFiling:
     required = {(s["document"], s["page"], s["role"], s["signer"]) for s in signatures.get("required", [])
                 if s.get("kind") == "ink"}
     firsts = {d["id"]: d["first_page"] for d in signatures.get("documents", [])}
-    scans: dict[int, list[Path]] = {}
+    scans: dict[int, list[tuple[Path, tuple[float, ...] | None]]] = {}
     used = []
     for e in record["pages"]:
         if not (isinstance(e, dict) and {"document", "page", "role", "signer", "file"} <= e.keys()):
             continue
         if (e["document"], e["page"], e["role"], e["signer"]) in required and is_current(e, signatures, case_dir):
-            scans.setdefault(firsts[e["document"]] + e["page"] - 1, []).append(Path(case_dir) / FOLDER / e["file"])
+            box = tuple(e["ink_box"]) if isinstance(e.get("ink_box"), list) and len(e["ink_box"]) == 4 else None
+            scans.setdefault(firsts[e["document"]] + e["page"] - 1, []).append((Path(case_dir) / FOLDER / e["file"],
+                                                                                box))
             used.append(e)
     return InFiling({page: tuple(files) for page, files in sorted(scans.items())}, tuple(used))
 

@@ -18,7 +18,7 @@ from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations, le
 from assembler.pdf.freespace import InkCheck
 from assembler.pdf.links import add_index_links
 from assembler.pdf.pdfa import Meta, make_pdfa
-from assembler.pdf.scanned import lay_scan
+from assembler.pdf.scanned import Scan, lay_scan
 from assembler.pdf.stamp import stamp
 
 
@@ -66,7 +66,7 @@ class _Readers:
 PER_SECTION = "per_section"  # numbering style of the court papers: each document counts its own pages
 
 
-Scans = Mapping[int, Sequence[Path]]  # filing page (from 1) -> the signed scan(s) laid over it (scanned.py)
+Scans = Mapping[int, Sequence[Scan]]  # filing page (from 1) -> the signed scan(s) laid over it (scanned.py)
 
 
 def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
@@ -105,7 +105,7 @@ def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dic
                     ink.watch(len(writer.pages) - 1, part.pdf, part.offset + offset, letter_area(added))
                 report.fitted += fit_to_letter(writer, added)
                 if len(writer.pages) in scans:
-                    lay_scan(writer, added, scans[len(writer.pages)])
+                    lay_scan(writer, added, scans[len(writer.pages)], legend)
             readers.done(part.pdf)
             reports.append((part, report, len(writer.pages) - part.pages))
     _index_links(writer, sections)

@@ -11,8 +11,8 @@ stamps come after (stamp.py), on top, where they sit on every page.
 Size: the gray scan becomes a 1-bit image (CCITT G4) at the scan's resolution: a page of
 text and a signature reads well at 150 dpi in black and white, at a tenth of a gray
 JPEG's bytes. Two people who sign the same page (a form: the client and the attorney) each
-signed their own copy: the page shows both, the darker of the two scans at each pixel
-(both are drawn on the same page frame).
+signed their own copy: the page shows the first one's scan with the other's signature area
+taken from the other's scan.
 
 Deterministic: the same signed PDFs give the same bytes (Pillow's G4 coder, img2pdf
 without dates).
@@ -27,11 +27,9 @@ import img2pdf
 from PIL import Image, ImageChops
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
-from reportlab.lib.units import inch
 
 from assembler.errors import InputFileError
-from assembler.pdf import fonts
-from assembler.pdf.stamp import SIZE
+from assembler.pdf.stamp import footprint
 from assembler.private import add_object
 
 NAME = NameObject("/PdpSignedScan")
@@ -40,12 +38,23 @@ WIDEST_LABEL = "Page 8888 of 8888"  # the page number the signing packet's page 
 STAMP_MARGIN = 5.0  # points around the stamp's place painted white: the scan sits a point or two off
 
 
-def signed_image(files: Sequence[Path]) -> Image.Image:
-    """The signed page's pixels: the one scan, or the darker of several scans of the same page."""
-    images = [_image_of(f) for f in files]
-    merged = images[0]
-    for other in images[1:]:
-        merged = ImageChops.darker(merged, other.resize(merged.size, Image.Resampling.BILINEAR))
+Box = tuple[float, ...]  # x0, y0, x1, y1 in points from the page's top left
+Scan = tuple[Path, Box | None]  # a signed page, and where its signer signs on it (None: not known)
+
+
+def signed_image(scans: Sequence[Scan]) -> Image.Image:
+    """The signed page's pixels: the first scan, with each other signer's signature taken from that signer's
+    scan (the darker of the two in that signer's box; the whole page when the box is not known). Only the
+    box: two scans never line up to the pixel, and the whole page from both would print every word twice."""
+    merged = _image_of(scans[0][0])
+    k = merged.width / 612  # pixels per point: the signed pages are Letter
+    for file, box in scans[1:]:
+        other = _image_of(file).resize(merged.size, Image.Resampling.BILINEAR)
+        if box is None:
+            merged = ImageChops.darker(merged, other)
+            continue
+        x0, y0, x1, y1 = (round(v * k) for v in box)
+        merged.paste(ImageChops.darker(merged.crop((x0, y0, x1, y1)), other.crop((x0, y0, x1, y1))), (x0, y0))
     return merged
 
 
@@ -71,10 +80,11 @@ def one_bit(image: Image.Image) -> bytes:
                            engine=img2pdf.Engine.internal)  # no random /ID (sign/read.py says why)
 
 
-def lay_scan(writer: PdfWriter, page: PageObject, files: Sequence[Path]) -> None:
-    """Draw the signed scan(s) `files` over `page` (a page of `writer`, the generated page), on its whole crop
-    box; the page's own content stays under it (its text is the filing's text layer)."""
-    scan = PdfReader(io.BytesIO(one_bit(signed_image(files))))
+def lay_scan(writer: PdfWriter, page: PageObject, scans: Sequence[Scan], legend: str | None = None) -> None:
+    """Draw the signed scan(s) over `page` (a page of `writer`, the generated page), on its whole crop box; the
+    page's own content stays under it (its text is the filing's text layer). `legend`: the filing's, stamped
+    on every page (stamp.py)."""
+    scan = PdfReader(io.BytesIO(one_bit(signed_image(scans))))
     xobjects = scan.pages[0]["/Resources"]["/XObject"]  # type: ignore[index]  # img2pdf writes one image
     image = next(iter(xobjects.values())).get_object().clone(writer)
     # A page's resources are often shared by the pages of its document (one LibreOffice conversion): the scan
@@ -87,11 +97,11 @@ def lay_scan(writer: PdfWriter, page: PageObject, files: Sequence[Path]) -> None
     box = page.cropbox
     x0, y0, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
     draw = b"q %.2f 0 0 %.2f %.2f %.2f cm %s Do Q\n" % (width, height, x0, y0, NAME.encode())
-    # The packet's page printed its page number: white under the stamp to come, whatever its number now.
-    right, base, m = x0 + width - 0.5 * inch, y0 + 0.3 * inch, STAMP_MARGIN
-    left = right - fonts.width(WIDEST_LABEL, SIZE)
-    draw += b"q 1 g %.2f %.2f %.2f %.2f re f Q\n" % (left - 4 - m, base - 3 - m, right - left + 8 + 2 * m,
-                                                      SIZE + 5 + 2 * m)
+    # The packet's page printed its page number and legend, a point or two off on the scan: white under the
+    # stamp to come, whatever its number now.
+    m = STAMP_MARGIN
+    for rx0, ry0, rx1, ry1 in footprint(WIDEST_LABEL, legend, box):
+        draw += b"q 1 g %.2f %.2f %.2f %.2f re f Q\n" % (rx0 - m, ry0 - m, rx1 - rx0 + 2 * m, ry1 - ry0 + 2 * m)
     stream = DecodedStreamObject()
     stream.set_data(b"q\n")
     save = add_object(writer, stream)

@@ -28,6 +28,7 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.settings import Settings
 from assembler.convert import soffice
 from assembler.documents import choose, signers
+from assembler.documents import signed as signed_pages
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
@@ -86,14 +87,19 @@ def default_output(out: Path, manifest: dict) -> Path:
 
 
 def current_signatures(case: Case, settings: Settings, out: Path, templates_dir: Path | None,
-                       how: str) -> tuple[Built, dict]:
+                       how: str, signed_since: bool = False) -> tuple[Built, dict]:
     """The filing built in `out` and its manifest's `signatures`, refused when the case changed since
-    the build (the message says to build it `how`: {build} is the command) or lists none."""
+    the build (the message says to build it `how`: {build} is the command) or lists none. With
+    `signed_since`, signed pages read since the build (CASE/signed/) do not count as a change."""
     built = load_built(case, settings, out, templates_dir)
     build = f"`{command('build', case.dir)}`"
-    if built.changed:
+    # Signed pages read since the build change the filing, not the text signed: the next reading (another
+    # signer's scans) and a packet printed again need no build in between (their hashes are the generated
+    # pages'). Changes are named by send/built.changes with the file's path in the case folder.
+    changed = [c for c in built.changed if not (signed_since and f" {signed_pages.FOLDER}/" in c)]
+    if changed:
         raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
-                             f"({'; '.join(built.changed)}): build it {how.format(build=build)}")
+                             f"({'; '.join(changed)}): build it {how.format(build=build)}")
     record = built.manifest.get("signatures")
     if record is None:
         raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
@@ -106,7 +112,8 @@ def make_packet(case: Case, settings: Settings, out: Path, target: Path | None, 
     """Write the signing packet of `case`'s filing built in `out` to `target` (default: beside the filing).
     `lo`: the LibreOffice that converts the covers (the driver's)."""
     built, record = current_signatures(case, settings, out, templates_dir,
-                                       "again ({build}) so that the pages signed are the pages filed")
+                                       "again ({build}) so that the pages signed are the pages filed",
+                                       signed_since=True)
     found = sections(record)
     if not found:
         raise InputFileError(f"{case.shown}: no document of this filing is signed in ink: there is nothing to sign")

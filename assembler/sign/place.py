@@ -41,6 +41,12 @@ def signature_line(words: list[Word], name: str, role: str | None = None) -> Wor
     return None
 
 
+def ink_box(line: Word) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1), points from the top left: where a signature on `line` is, with room for a wide hand
+    (a page two people sign on their own copies shows each one's box from that one's scan: pdf/scanned.py)."""
+    return (round(line.x0 - 12, 1), round(line.y1 - ABOVE - 6, 1), round(line.x1 + 12, 1), round(line.y1 - GAP + 1, 1))
+
+
 @dataclass(frozen=True)
 class Ink:
     scan: float  # share of dark pixels in the band on the scan

@@ -55,6 +55,7 @@ class Accepted:
     ink: str  # SIGNED, UNSIGNED or NOT_CHECKED
     file: str  # its name in signed/
     image: Image.Image  # the page upright on Letter, at OUT_DPI
+    ink_box: tuple[float, ...] | None = None  # where this signer signs, points from the top left (None: not found)
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -63,7 +64,8 @@ class Accepted:
     def entry(self, when: str, case_dir: Path) -> dict:
         return {"file": self.file, "document": self.document, "page": self.page, "signer": self.signer,
                 "role": self.role, "text_sha256": self.text, "scan": _shown(self.scan, case_dir),
-                "scan_page": self.scan_page, "ink": self.ink, "read_at": when}
+                "scan_page": self.scan_page, "ink": self.ink, "read_at": when,
+                **({"ink_box": list(self.ink_box)} if self.ink_box else {})}
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def read_signed(case_path: Path, files: list[Path], out: Path | None = None, dry
     files = [Path(f) for f in files]
     scans.check_inputs(files)
     built, record = current_signatures(case, settings, out, options.templates_dir,
-                                       "again first ({build}), then read the signed pages against it")
+                                       "again first ({build}), then read the signed pages against it",
+                                       signed_since=True)  # another signer's scans: no build needed between
     reading = Reading(case.dir, case.dir / record_mod.FOLDER, dry_run)
     if not dry_run:
         _check_writable(reading.folder)
@@ -207,14 +210,15 @@ class _Matcher:
         if marked is not None:
             scans.paint_out(image, mark_box(printed.height * 72 / OUT_DPI - marked.y1), OUT_DPI, where.scale)
         line = place.signature_line(words, sig["signer"], sig["role"])
-        ink = NOT_CHECKED
+        ink, box = NOT_CHECKED, None
         if line is not None:
             found = place.Ink(place.band_ink(image, line, OUT_DPI), place.band_ink(printed, line, OUT_DPI))
             ink = UNSIGNED if found.looks_unsigned else SIGNED
+            box = place.ink_box(line)
         shared = sum(1 for s in self.ink if s["document"] == code.document and s["page"] == code.page) > 1
         name = f"{code.document.replace(':', '-')}-p{code.page}" + (f"-{sig['role']}" if shared else "") + ".pdf"
         return Accepted(code.document, code.page, sig["signer"], sig["role"], code.copy, code.text, scan_page.file,
-                        scan_page.number, ink, name, image)
+                        scan_page.number, ink, name, image, box)
 
     def _printed(self, filing_page: int) -> Image.Image:
         folder = Path(self.tmp.name) / f"page-{filing_page}"
