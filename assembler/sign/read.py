@@ -147,6 +147,7 @@ class _Matcher:
         self.outdated: dict[tuple[str, int], dict[int, str]] = {}  # (document, copy) -> {page: its description}
         self.tmp = tempfile.TemporaryDirectory(prefix="pdpacket-signed-")
         self._words: list | None = None
+        self._pages: dict[int, Image.Image] = {}  # filing page -> the generated page (_printed)
 
     def close(self) -> None:
         self.tmp.cleanup()
@@ -221,14 +222,17 @@ class _Matcher:
                         scan_page.number, ink, name, image, box)
 
     def _printed(self, filing_page: int) -> Image.Image:
-        folder = Path(self.tmp.name) / f"page-{filing_page}"
-        if not folder.exists():
+        """The generated page at OUT_DPI, rendered once per page (a stack holds a page many times; the reading
+        never draws on it)."""
+        if filing_page not in self._pages:
+            folder = Path(self.tmp.name) / f"page-{filing_page}"
             folder.mkdir()
             page = scanned.generated_page(self.filing, filing_page, folder / "generated.pdf")  # no signed scan
             first = 1 if page != self.filing else filing_page
             raster.render_pages(page, OUT_DPI, folder, first, first)
-        with Image.open(next(folder.glob("p-*.png"))) as im:
-            return im.convert("L")
+            with Image.open(next(folder.glob("p-*.png"))) as im:
+                self._pages[filing_page] = im.convert("L")
+        return self._pages[filing_page]
 
     def words(self) -> list:
         if self._words is None:
