@@ -29,7 +29,7 @@ from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
 from assembler.convert.ocr import Ocr
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, cache_saying, convert_renders, step_saying
-from assembler.documents import choose, confidential, edits, signers
+from assembler.documents import choose, confidential, edits, signed, signers
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
@@ -270,7 +270,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
         pending.append(Render(doc, part, part.label, None))
         keys[doc] = key
     # After the exhibits and by name, as manifest.case_inputs lists them: a batch re-run compares the two.
-    inputs += exhibit_inputs + sorted((e.path for e in used), key=lambda p: p.name)
+    inputs += exhibit_inputs + sorted((e.path for e in used), key=lambda p: p.name) + signed.input_files(planned.case.dir)
     rendered = Rendered(planned, with_parts(planned.sections, changes), pending, keys, keep, inputs, notices, used)
     if not planned.has_index:
         return rendered
@@ -393,9 +393,11 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     total = total_pages(sections)
     filing = planned.staging / planned.output.filing
     legend = confidential.legend(planned.case.data, planned.settings.legend)
+    found = signers.find_signatures(sections, planned.context, signers.pdf_page_texts())  # the numbered ones
+    ink = signed.in_filing(planned.case.dir, found.record())  # the signed pages laid over their generated pages
     labels, notices = assemble(sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
-        "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend)
+        "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend, ink.scans)
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
@@ -405,8 +407,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
                               labels=labels)
     if legend:
         manifest["legend"] = legend
-    found = signers.find_signatures(sections, planned.context, signers.pdf_page_texts())  # the numbered ones
-    manifest["signatures"] = found.record()
+    manifest["signatures"] = signed.mark_in_filing(found.record(), ink)
     return Assembled(settled, filing, manifest, docx_dir, total,
                      settled.converted.rendered.notices + notices + found.notices)
 

@@ -26,6 +26,9 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
    changed (at most 0.25x the floor, no LibreOffice started), one letter field (at most 0.5x).
 8. OCR of scanned exhibits (bench/ocr.py): cost per page against plain `ocrmypdf` over the same
    pages (at most 1.1x); a warm-cache rebuild of sample 4 with OCR against --no-ocr (at most 1.05x).
+10. signed pages (bench/reading.py): 100 scanned pages (150 dpi JPEG) of sample 1's signing
+   packet read by `pdpacket signed` (at most 0.2 s a page); sample 1's filing with its signed
+   pages against without (at most 1.3x).
 Every other build runs with the cache off (PDPACKET_CACHE=off): they measure conversions; and with
 OCR off (PDPACKET_OCR=off), so that their numbers compare with those before OCR; 8. measures it.
 
@@ -49,6 +52,7 @@ import time
 from pathlib import Path
 
 import ocr
+import reading
 import rebuild
 import yaml
 from PIL import Image, ImageDraw
@@ -433,6 +437,8 @@ def main() -> int:
         results["stopping"] = stopping.measure(8 if quick else 24)
         print("8. OCR ...", flush=True)
         results["ocr"] = ocr.measure(2 if quick else 4)
+        print("10. signed pages ...", flush=True)
+        results["signed_pages"] = reading.measure(work)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     s1, p, b, s = results["sample1"], results["one_packet"], results["batch"], results["scale"]
     print()
@@ -459,6 +465,7 @@ def main() -> int:
     for line in stopping.report(results["stopping"]):
         print(line)
     print("\n".join(ocr.report(results["ocr"])))
+    print("\n".join(reading.report(results["signed_pages"])))
     print(f"\nwritten to {RESULTS} (a shared machine makes these noisy: compare ratios, not seconds)")
     return 0
 

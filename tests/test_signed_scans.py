@@ -11,16 +11,21 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import img2pdf
 import pytest
 import zxingcpp
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw
 from pypdf import PdfReader
 
 from assembler.pdf import codes
-from helpers import SAMPLES, TODAY, copy_firm_settings
+from helpers import REPO, SAMPLES, TODAY, copy_firm_settings
+
+sys.path.insert(0, str(REPO / "tools"))
+from simulate_signing import PacketPage, jpeg, noisy, sign, signature_pages  # the simulated signing (tools/)
+from simulate_signing import packet_pages as _pages
 
 SAMPLE = "1-garcia-lopez"
 DPI = 150
@@ -44,7 +49,7 @@ def packet(tmp_path_factory):
         _env(mp, root)
         copy_firm_settings(root)
         case = root / SAMPLE
-        shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out"))
+        shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out", "signed"))  # sample 1 unsigned
         build(case)
         made = sign_packet(case)
     return {"root": root, "case": case, "packet": made.file, "pages": _pages(made.file, root / "png"),
@@ -57,53 +62,6 @@ def env(packet, monkeypatch):
     return packet
 
 
-def _pages(pdf: Path, folder: Path) -> list[dict]:
-    folder.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", str(pdf), str(folder / "p")], check=True)
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    out = []
-    pngs = sorted(folder.glob("p-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-    for png, chunk in zip(pngs, bbox.split("<page ")[1:], strict=True):
-        with Image.open(png) as im:
-            image = im.convert("L")
-        [found] = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
-                           chunk)
-        k = DPI / 72
-        lines = [tuple(float(v) * k for v in w[:4]) for w in words if re.fullmatch(r"_{5,}", w[4])]
-        captions = [tuple(float(v) * k for v in w[:4]) for i, w in enumerate(words[:-1])
-                    if w[4] == "Signature" and words[i + 1][4] == "of"]
-        lines += [(x0, y0 - 10 * k, x0 + 200 * k, y0 - 2 * k) for x0, y0, _, _ in captions]
-        out.append({"image": image, "code": codes.PageCode.parse(found.text), "lines": lines})
-    return out
-
-
-def _signature_pages(packet: dict) -> list[int]:
-    """Indexes of the packet pages where the copy's signer signs."""
-    copies = {}
-    ink = [s for s in packet["manifest"]["signatures"]["required"] if s["kind"] == "ink"]
-    for s in sorted(ink, key=lambda s: s["filing_page"]):
-        copies.setdefault(s["signer"], len(copies) + 1)
-    wanted = {(s["document"], s["page"], copies[s["signer"]]) for s in ink}
-    return [i for i, p in enumerate(packet["pages"]) if (p["code"].document, p["code"].page, p["code"].copy) in wanted]
-
-
-def _sign(page: dict, rng: random.Random) -> Image.Image:
-    """A hand-drawn-looking stroke above each signature line of the page."""
-    image = page["image"].copy()
-    draw = ImageDraw.Draw(image)
-    for x0, _, x1, y1 in page["lines"]:
-        points = [(x, y1 - 14 + 9 * rng.uniform(-1, 1)) for x in range(int(x0 + 12), int(min(x1, x0 + 230)) - 12, 7)]
-        draw.line(points, fill=25, width=3)
-    return image
-
-
-def _noisy(image: Image.Image, rng: random.Random) -> Image.Image:
-    noise = Image.effect_noise(image.size, 40)
-    mixed = Image.blend(image, noise, 0.15)
-    return mixed.filter(ImageFilter.GaussianBlur(1.0))
-
-
 def _perspective(image: Image.Image) -> Image.Image:
     """A phone photo from a little off-axis: the page a trapezoid on a larger gray table."""
     w, h = image.size
@@ -114,17 +72,16 @@ def _perspective(image: Image.Image) -> Image.Image:
                             (1.04, 0.03, -40, 0.01, 1.02, -20, 0.00003, 0.00002), fillcolor=170)
 
 
-def _jpeg(image: Image.Image, path: Path, quality: int = 40) -> Path:
-    image.save(path, "JPEG", quality=quality)
-    return path
+def _signing(packet: dict) -> list[int]:
+    return signature_pages(packet["pages"], packet["manifest"]["signatures"]["required"])
 
 
-def _foreign(page: dict) -> Image.Image:
+def _foreign(page: PacketPage) -> Image.Image:
     """A page of another case's packet: the same layout, the code of another A-number."""
-    image = page["image"].copy()
+    image = page.image.copy()
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)[0].position
     x0, y0 = found.top_left.x, found.top_left.y
-    code = page["code"]
+    code = page.code
     other = codes.PageCode("209876543", code.document, code.page, code.pages, code.copy, code.text)
     grid = codes.modules(other.payload())
     px = (found.top_right.x - x0) / len(grid)
@@ -166,7 +123,7 @@ def _report(result) -> dict[tuple[str, str], str]:
 def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(env, run, tmp_path):
     rng = random.Random(23)
     case = _copy_case(env, "stack")
-    signing = _signature_pages(env)
+    signing = _signing(env)
     dropped = signing[-1]
     scans = tmp_path / "scans"
     scans.mkdir()
@@ -174,16 +131,16 @@ def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(en
     for i, page in enumerate(env["pages"]):
         if i == dropped:
             continue
-        image = _sign(page, rng) if i in signing else page["image"]
+        image = sign(page, rng) if i in signing else page.image
         turn = [0, 90, 180, 270, 3, -3][i % 6]
         image = image.rotate(turn, expand=True, fillcolor=255)
         if i % 4 == 1:
-            image = _noisy(image, rng)
+            image = noisy(image)
         if i % 5 == 2:
             image = image.crop((20, 20, image.width - 20, image.height - 20))  # margins cut off (0.13 in)
         images.append((i, image))
     images.append((-1, _foreign(env["pages"][signing[0]])))
-    plain = env["pages"][0]["image"].copy()
+    plain = env["pages"][0].image.copy()
     ImageDraw.Draw(plain).rectangle([0, 0, plain.width, 130], fill=255)  # a page whose code is gone
     images.append((-2, plain))
     rng.shuffle(images)
@@ -192,12 +149,12 @@ def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(en
     pdf_pages = []
     for n, (i, image) in enumerate(images):
         if i in signing and not perspective_done:
-            files.append(_jpeg(_perspective(image), scans / f"photo-{n}.jpg", 80))
+            files.append(jpeg(_perspective(image), scans / f"photo-{n}.jpg", 80))
             perspective_done = True
         elif n % 3 == 0:
-            pdf_pages.append(_jpeg(image, scans / f"pdfpage-{n}.jpg"))
+            pdf_pages.append(jpeg(image, scans / f"pdfpage-{n}.jpg"))
         elif n % 3 == 1:
-            files.append(_jpeg(image, scans / f"photo-{n}.jpg"))
+            files.append(jpeg(image, scans / f"photo-{n}.jpg"))
         else:
             image.save(scans / f"scan-{n}.png")
             files.append(scans / f"scan-{n}.png")
@@ -216,7 +173,7 @@ def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(en
     report = _report(result)
     ink = [s for s in env["manifest"]["signatures"]["required"] if s["kind"] == "ink"]
     docs = {d["id"]: d["label"] for d in env["manifest"]["signatures"]["documents"]}
-    gone = env["pages"][dropped]["code"]
+    gone = env["pages"][dropped].code
     for s in ink:
         said = report[(s["signer"], docs[s["document"]])] if (s["signer"], docs[s["document"]]) in report else None
         if (s["document"], s["page"]) == (gone.document, gone.page) and s["signer"] == _signer_of(env, gone.copy):
@@ -234,6 +191,7 @@ def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(en
 
     record = json.loads((case / "signed" / "record.json").read_text(encoding="utf-8"))
     assert len(record["pages"]) == len(signing) - 1
+    filing = case / "out" / env["manifest"]["filing"]["file"]
     for entry in record["pages"]:
         pdf = case / "signed" / entry["file"]
         reader = PdfReader(pdf)
@@ -242,11 +200,20 @@ def test_every_readable_page_of_a_damaged_stack_is_found_and_the_rest_refused(en
         assert (round(float(box.width)), round(float(box.height))) == (612, 792)
         assert pdf.stat().st_size < 400_000  # a signed page must not add megabytes
         assert Path(entry["scan"]).name in {f.name for f in files} and entry["scan_page"] >= 1
-        # upright: the code reads the right way up, in the page's top band
+        # upright and in place: the filing's page as built, the packet's code painted out
         rendered = _render(pdf, tmp_path)
-        [code] = zxingcpp.read_barcodes(rendered, formats=zxingcpp.BarcodeFormat.QRCode)
-        assert abs(code.orientation) <= 3, (entry["file"], code.orientation)
-        assert code.position.top_left.y < rendered.height * 0.08
+        assert zxingcpp.read_barcodes(rendered, formats=zxingcpp.BarcodeFormat.QRCode) == []
+        doc = next(d for d in env["manifest"]["signatures"]["documents"] if d["id"] == entry["document"])
+        built = _render(filing, tmp_path, doc["first_page"] + entry["page"] - 1)
+        scan, page = (im.resize((153, 198), Image.Resampling.BOX).point(lambda v: 255 if v < 200 else 0)
+                      for im in (rendered, built))
+        same, turned = _overlap(scan, page), _overlap(scan, page.rotate(180))
+        assert same > 2 * turned, (entry["file"], same, turned)
+
+
+def _overlap(a: Image.Image, b: Image.Image) -> int:
+    """How many pixels are ink (255) on both masks."""
+    return ImageChops.multiply(a, b).histogram()[255]
 
 
 def _signer_of(packet: dict, copy: int) -> str:
@@ -255,21 +222,22 @@ def _signer_of(packet: dict, copy: int) -> str:
     return names[copy - 1]
 
 
-def _render(pdf: Path, folder: Path) -> Image.Image:
-    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(pdf), str(folder / "r")], check=True)
+def _render(pdf: Path, folder: Path, page: int = 1) -> Image.Image:
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
+                    str(folder / "r")], check=True)
     with Image.open(folder / "r.png") as im:
         return im.convert("L")
 
 
 # --- what is written, and when -------------------------------------------------------------------------
 
-def _signed_jpegs(packet: dict, folder: Path, pages: list[int], sign: bool = True) -> list[Path]:
+def _signed_jpegs(packet: dict, folder: Path, pages: list[int], signed: bool = True) -> list[Path]:
     folder.mkdir(exist_ok=True)
     rng = random.Random(7)
     out = []
     for i in pages:
-        image = _sign(packet["pages"][i], rng) if sign else packet["pages"][i]["image"]
-        out.append(_jpeg(image, folder / f"page-{i}.jpg", 75))
+        image = sign(packet["pages"][i], rng) if signed else packet["pages"][i].image
+        out.append(jpeg(image, folder / f"page-{i}.jpg", 75))
     return out
 
 
@@ -277,7 +245,7 @@ def _signed_jpegs(packet: dict, folder: Path, pages: list[int], sign: bool = Tru
 @pytest.mark.slow
 def test_all_pages_accepted_exit_0_and_a_dry_run_writes_nothing(env, run, tmp_path):
     case = env["case"]  # the case built here: `status` knows its build from the ledger (a copy is not built)
-    files = _signed_jpegs(env, tmp_path / "scans", _signature_pages(env))
+    files = _signed_jpegs(env, tmp_path / "scans", _signing(env))
     before = run("status", case)
     assert "signed in ink" not in before.out
 
@@ -301,9 +269,9 @@ def test_all_pages_accepted_exit_0_and_a_dry_run_writes_nothing(env, run, tmp_pa
 @pytest.mark.slow
 def test_a_blank_unsigned_page_warns_and_a_signed_one_does_not(env, run, tmp_path):
     case = _copy_case(env, "blank")
-    signing = _signature_pages(env)
-    declarations = [i for i in signing if env["pages"][i]["code"].document.startswith("declaration:")]
-    unsigned = _signed_jpegs(env, tmp_path / "blank", declarations[:1], sign=False)
+    signing = _signing(env)
+    declarations = [i for i in signing if env["pages"][i].code.document.startswith("declaration:")]
+    unsigned = _signed_jpegs(env, tmp_path / "blank", declarations[:1], signed=False)
     signed = _signed_jpegs(env, tmp_path / "signed", declarations[1:2])
 
     result = run("signed", case, *unsigned, *signed)
@@ -319,9 +287,9 @@ def test_a_page_signed_before_the_text_changed_is_refused_and_two_rounds_keep_on
     from assembler.api import build, sign_packet
 
     case = _copy_case(env, "rounds")
-    signing = _signature_pages(env)
-    sofia = next(i for i in signing if env["pages"][i]["code"].document == "declaration:decl_sofia")
-    robert = next(i for i in signing if env["pages"][i]["code"].document == "declaration:decl_employer")
+    signing = _signing(env)
+    sofia = next(i for i in signing if env["pages"][i].code.document == "declaration:decl_sofia")
+    robert = next(i for i in signing if env["pages"][i].code.document == "declaration:decl_employer")
     first_round = _signed_jpegs(env, tmp_path / "round1", [sofia, robert])
     assert run("signed", case, *first_round).code == 0
     signed_dir = case / "signed"
@@ -351,8 +319,8 @@ def test_a_page_signed_before_the_text_changed_is_refused_and_two_rounds_keep_on
     # Second round: the new packet's page, signed, replaces the old one; the old scan never does.
     new_packet = sign_packet(case, target=tmp_path / "round2.pdf")
     pages = _pages(new_packet.file, tmp_path / "png2")
-    new_sofia = next(i for i, p in enumerate(pages) if p["code"].document == "declaration:decl_sofia"
-                     and p["lines"] and p["code"].copy == env["pages"][sofia]["code"].copy)
+    new_sofia = next(i for i, p in enumerate(pages) if p.code.document == "declaration:decl_sofia"
+                     and p.lines and p.code.copy == env["pages"][sofia].code.copy)
     second = _signed_jpegs({"pages": pages}, tmp_path / "round2", [new_sofia])
     result = run("signed", case, *second, first_round[0])
     assert result.code == 5, result.err  # the old scan, still refused
@@ -374,7 +342,7 @@ def test_a_missing_scan_or_an_unbuilt_case_is_one_clear_error(env, run, tmp_path
     assert result.code == 5 and str(missing) in result.err and "no such file" in result.err
     unbuilt = env["root"] / "unbuilt"
     shutil.copytree(env["case"], unbuilt, ignore=shutil.ignore_patterns("out", "signed"))
-    scan = _signed_jpegs(env, tmp_path / "s", _signature_pages(env)[:1])
+    scan = _signed_jpegs(env, tmp_path / "s", _signing(env)[:1])
     result = run("signed", unbuilt, *scan)
     assert result.code == 5 and "pdpacket build" in result.err and "Traceback" not in result.err
     assert not (unbuilt / "signed").exists()

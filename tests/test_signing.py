@@ -38,7 +38,7 @@ def signed(tmp_path_factory):
     try:
         copy_firm_settings(root)
         case = root / SAMPLE
-        shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out"))
+        shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out", "signed"))  # sample 1 unsigned
         result = build(case)
         packet = sign_packet(case)
     finally:

@@ -3,6 +3,8 @@
 Every person, number and document here is fictional. Run from the repository
 root: `python tools/make_samples.py`. The output is committed; re-running it
 rewrites the same files (reportlab in invariant mode, fixed image content).
+Sample 1 also ships its signed pages (samples/1-garcia-lopez/signed/): built,
+signed with drawn strokes and read back with `pdpacket signed` (LibreOffice needed).
 """
 from __future__ import annotations
 
@@ -377,13 +379,58 @@ def g28_stand_in(path: Path) -> None:
     c.save()
 
 
+READ_AT = "2026-11-21T10:00:00+00:00"  # the sample's signed pages say they were read then (not the run's time)
+SCANS = "simulated-scans"  # what the record names as the scans (made in a temporary folder, not shipped)
+
+
+def sign_sample_1(base: Path) -> None:
+    """Sample 1 ships signed: built, its signing packet made, every signature page signed by the simulated
+    signing the tests use (tools/simulate_signing.py: drawn strokes, fictional people), scanned a little
+    tilted as a phone or scanner gives it, and read back with `pdpacket signed` into base/signed/."""
+    import json
+    import os
+    import random
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from simulate_signing import jpeg, packet_pages, sign, signature_pages
+
+    from assembler.api import build, read_signed, sign_packet
+
+    shutil.rmtree(base / "signed", ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="pdpacket-sample-signing-") as tmp:
+        work = Path(tmp)
+        os.environ.update({"PDPACKET_TODAY": "2026-11-28", "PDPACKET_SETTINGS": str(ROOT / "pdpacket.yaml"),
+                           "PDPACKET_LEDGER": str(work / "ledger.db")})
+        build(base, out=work / "out")
+        manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
+        pages = packet_pages(sign_packet(base, out=work / "out", target=work / "packet.pdf").file, work / "png")
+        rng = random.Random(1)
+        (work / SCANS).mkdir()
+        scans = []
+        for i in signature_pages(pages, manifest["signatures"]["required"]):
+            tilted = sign(pages[i], rng).rotate(rng.uniform(-1.5, 1.5), expand=True, fillcolor=250)
+            scans.append(jpeg(tilted, work / SCANS / f"page-{i + 1}.jpg", 70))
+        reading = read_signed(base, scans, out=work / "out")
+        assert reading.ok and len(reading.accepted) == len(scans), (reading.refused, reading.unreadable)
+    record_file = base / "signed" / "record.json"
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    for entry in record["pages"]:  # the same bytes on every run: no time of day, no temporary folder
+        entry["read_at"] = READ_AT
+        entry["scan"] = f"{SCANS}/{Path(entry['scan']).name}"
+    record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     g28_stand_in(ROOT / "g28-stand-in.pdf")
     sample_1(ROOT / "1-garcia-lopez")
     sample_2(ROOT / "2-pierre-louis-detained")
     sample_3(ROOT / "3-minimal")
     sample_4(ROOT / "4-quispe-board")
-    print(f"sample exhibits written under {ROOT}")
+    sign_sample_1(ROOT / "1-garcia-lopez")
+    print(f"sample exhibits written under {ROOT}; sample 1's signed pages under {ROOT / '1-garcia-lopez' / 'signed'}")
     return 0
 
 

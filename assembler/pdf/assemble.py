@@ -7,6 +7,7 @@ writes no /ID and no dates, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -17,6 +18,7 @@ from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations, le
 from assembler.pdf.freespace import InkCheck
 from assembler.pdf.links import add_index_links
 from assembler.pdf.pdfa import Meta, make_pdfa
+from assembler.pdf.scanned import Scan, lay_scan
 from assembler.pdf.stamp import stamp
 
 
@@ -64,12 +66,16 @@ class _Readers:
 PER_SECTION = "per_section"  # numbering style of the court papers: each document counts its own pages
 
 
+Scans = Mapping[int, Sequence[Scan]]  # filing page (from 1) -> the signed scan(s) laid over it (scanned.py)
+
+
 def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
-             legend: str | None = None) -> tuple[list[str], list[str]]:
+             legend: str | None = None, scans: Scans | None = None) -> tuple[list[str], list[str]]:
     """Write the filing; return the page labels and notices about what was changed in the exhibits.
-    `legend`: a line stamped on every page with its number (the confidentiality legend)."""
+    `legend`: a line stamped on every page with its number (the confidentiality legend).
+    `scans`: the signed pages that go over their generated pages (before the stamps)."""
     with contextlib.ExitStack() as files:
-        return _assemble(sections, out, numbering, metadata, files, legend)
+        return _assemble(sections, out, numbering, metadata, files, legend, scans or {})
 
 
 def section_labels(sections: list[Section]) -> list[str]:
@@ -80,7 +86,7 @@ def section_labels(sections: list[Section]) -> list[str]:
 
 
 def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict, files: contextlib.ExitStack,
-              legend: str | None = None) -> tuple[list[str], list[str]]:
+              legend: str | None, scans: Scans) -> tuple[list[str], list[str]]:
     writer = PdfWriter()
     readers = _Readers(sections, files)
     ink = InkCheck()  # the case's own pages: the stamp must not cover what they print in their margin
@@ -98,6 +104,8 @@ def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dic
                 if part.source is not None:
                     ink.watch(len(writer.pages) - 1, part.pdf, part.offset + offset, letter_area(added))
                 report.fitted += fit_to_letter(writer, added)
+                if len(writer.pages) in scans:
+                    lay_scan(writer, added, scans[len(writer.pages)], legend)
             readers.done(part.pdf)
             reports.append((part, report, len(writer.pages) - part.pages))
     _index_links(writer, sections)

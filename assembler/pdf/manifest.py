@@ -34,7 +34,8 @@ def build_key(*, case: Case, settings: Settings, inputs: list[Path], templates: 
 
 def case_inputs(case: Case, settings: Settings | None = None) -> list[Path]:
     """Every file that goes into the filing, in the order the build lists them: the forms
-    (from the case folder or the firm's settings), the exhibits, the signature image."""
+    (from the case folder or the firm's settings), the exhibits, the signature image, the edited
+    copies, the signed pages (CASE/signed/)."""
     from assembler.casefile.forms import resolve_forms
 
     files = [f.file for f in resolve_forms(case.data, case.dir, getattr(settings, "forms", None),
@@ -49,7 +50,8 @@ def case_inputs(case: Case, settings: Settings | None = None) -> list[Path]:
     # Hand-edited copies go into the filing too (build.render_documents adds them last, by name).
     from assembler.documents.edits import edited_copies
     files += edited_copies(case.dir).values()
-    return files
+    from assembler.documents.signed import input_files  # the signed pages laid over their generated pages
+    return files + input_files(case.dir)
 
 
 def build_manifest(*, case: Case, settings: Settings, inputs: list[Path], templates: dict, sections: list[Section],

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
 from assembler import atomic, drive
@@ -27,12 +28,13 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.settings import Settings
 from assembler.convert import soffice
 from assembler.documents import choose, signers
+from assembler.documents import signed as signed_pages
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
 from assembler.errors import InputFileError, OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster
+from assembler.pdf import codes, raster, scanned
 from assembler.progress import Progress
 from assembler.send.built import Built, load_built
 from assembler.sign import place
@@ -85,14 +87,19 @@ def default_output(out: Path, manifest: dict) -> Path:
 
 
 def current_signatures(case: Case, settings: Settings, out: Path, templates_dir: Path | None,
-                       how: str) -> tuple[Built, dict]:
+                       how: str, signed_since: bool = False) -> tuple[Built, dict]:
     """The filing built in `out` and its manifest's `signatures`, refused when the case changed since
-    the build (the message says to build it `how`: {build} is the command) or lists none."""
+    the build (the message says to build it `how`: {build} is the command) or lists none. With
+    `signed_since`, signed pages read since the build (CASE/signed/) do not count as a change."""
     built = load_built(case, settings, out, templates_dir)
     build = f"`{command('build', case.dir)}`"
-    if built.changed:
+    # Signed pages read since the build change the filing, not the text signed: the next reading (another
+    # signer's scans) and a packet printed again need no build in between (their hashes are the generated
+    # pages'). Changes are named by send/built.changes with the file's path in the case folder.
+    changed = [c for c in built.changed if not (signed_since and f" {signed_pages.FOLDER}/" in c)]
+    if changed:
         raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
-                             f"({'; '.join(built.changed)}): build it {how.format(build=build)}")
+                             f"({'; '.join(changed)}): build it {how.format(build=build)}")
     record = built.manifest.get("signatures")
     if record is None:
         raise InputFileError(f"{out / 'manifest.json'} lists no signatures (built by an earlier pdpacket): build "
@@ -105,7 +112,8 @@ def make_packet(case: Case, settings: Settings, out: Path, target: Path | None, 
     """Write the signing packet of `case`'s filing built in `out` to `target` (default: beside the filing).
     `lo`: the LibreOffice that converts the covers (the driver's)."""
     built, record = current_signatures(case, settings, out, templates_dir,
-                                       "again ({build}) so that the pages signed are the pages filed")
+                                       "again ({build}) so that the pages signed are the pages filed",
+                                       signed_since=True)
     found = sections(record)
     if not found:
         raise InputFileError(f"{case.shown}: no document of this filing is signed in ink: there is nothing to sign")
@@ -199,7 +207,7 @@ def _body(case: Case, filing: Path, found: list[Section], covers: list[PdfReader
             total = doc["last_page"] - doc["first_page"] + 1
             own = {s["page"] for s in section.signatures if s["document"] == doc["id"]}
             for n in range(total):
-                writer.add_page(reader.pages[doc["first_page"] - 1 + n])
+                scanned.hide_scan(writer, writer.add_page(reader.pages[doc["first_page"] - 1 + n]))  # as generated
                 pagecodes.append(codes.PageCode(a_number, doc["id"], n + 1, total, section.copy,
                                                 doc["page_text_sha256"][n], doc["first_page"] + n))
                 marks.append([mark] if n + 1 in own else [])
@@ -240,6 +248,16 @@ def _mark_positions(body_pdf: Path, marks: list[list[Mark]]) -> list[list[tuple[
     return out
 
 
+MARK_X = codes.SIDE - 22
+
+
+def mark_box(y: float) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in points from the bottom left that a "Sign here" mark (any language's) level with a
+    signature line at height `y` may cover: `pdpacket signed` paints it out of the signed page."""
+    widest = max(stringWidth(t, "Helvetica-Bold", MARK_SIZE) for t in [SIGN_HERE_DEFAULT, *SIGN_HERE.values()])
+    return MARK_X, y + 2 - 0.3 * MARK_SIZE, MARK_X + widest + 9, y + 2 + MARK_SIZE
+
+
 def _mark_drawer(found: list[tuple[Mark, float]]):
     if not found:
         return None
@@ -247,7 +265,7 @@ def _mark_drawer(found: list[tuple[Mark, float]]):
     def draw(c: rl_canvas.Canvas) -> None:
         c.setFont("Helvetica-Bold", MARK_SIZE)
         for mark, y in found:  # in the left margin, level with the line: "Sign here" and an arrowhead
-            x = codes.SIDE - 22
+            x = MARK_X
             c.drawString(x, y + 2, mark.text)
             tip = x + c.stringWidth(mark.text, "Helvetica-Bold", MARK_SIZE) + 9
             path = c.beginPath()

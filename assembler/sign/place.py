@@ -41,16 +41,10 @@ def signature_line(words: list[Word], name: str, role: str | None = None) -> Wor
     return None
 
 
-def on_packet_page(line: Word, scale: float, width: float, height: float) -> Word:
-    """The line's box on the packet's page, which was shrunk by `scale` from the top (codes.stamp) when its
-    top margin had no room for the code."""
-    if scale >= 1:
-        return line
-    dx = width * (1 - scale) / 2
-
-    def y(v: float) -> float:
-        return height - scale * (height - v)
-    return Word(dx + scale * line.x0, y(line.y0), dx + scale * line.x1, y(line.y1), line.text)
+def ink_box(line: Word) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1), points from the top left: where a signature on `line` is, with room for a wide hand
+    (a page two people sign on their own copies shows each one's box from that one's scan: pdf/scanned.py)."""
+    return (round(line.x0 - 12, 1), round(line.y1 - ABOVE - 6, 1), round(line.x1 + 12, 1), round(line.y1 - GAP + 1, 1))
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ case's A-number, the document, the page, and the page text's hash as printed. A 
 an older text is refused, and so is the signature page of a document whose other pages were
 printed from an older text; a page of another case is refused; a page without a readable code
 is reported, never guessed. An accepted signature page is drawn upright on a Letter page
-(the code's corners place it), checked for ink in its signature area (a warning only:
+as the filing's page (the code's corners place it; the code and the "Sign here" marks painted out), checked for ink in its signature area (a warning only:
 place.py), and written to CASE/signed/ as a small PDF (gray JPEG at OUT_DPI), with
 signed/record.json saying where each came from. A later reading of the same page replaces
-the earlier one; the scans are never written to. The filing does not use signed/ yet.
+the earlier one; the scans are never written to. The next build lays each current signed page over its
+generated page (documents/signed.py, pdf/scanned.py).
 """
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ from assembler.casefile.case import case_settings, validate_case
 from assembler.documents import signed as record_mod
 from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster
+from assembler.pdf import codes, raster, scanned
 from assembler.sign import place, scans
-from assembler.sign.packet import current_signatures, sections
+from assembler.sign.packet import current_signatures, mark_box, sections
 
 OUT_DPI = 150  # the signed page as written: a signature stays legible, the page stays near 150 KB
 JPEG_QUALITY = 60
@@ -54,6 +55,7 @@ class Accepted:
     ink: str  # SIGNED, UNSIGNED or NOT_CHECKED
     file: str  # its name in signed/
     image: Image.Image  # the page upright on Letter, at OUT_DPI
+    ink_box: tuple[float, ...] | None = None  # where this signer signs, points from the top left (None: not found)
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -62,7 +64,8 @@ class Accepted:
     def entry(self, when: str, case_dir: Path) -> dict:
         return {"file": self.file, "document": self.document, "page": self.page, "signer": self.signer,
                 "role": self.role, "text_sha256": self.text, "scan": _shown(self.scan, case_dir),
-                "scan_page": self.scan_page, "ink": self.ink, "read_at": when}
+                "scan_page": self.scan_page, "ink": self.ink, "read_at": when,
+                **({"ink_box": list(self.ink_box)} if self.ink_box else {})}
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def read_signed(case_path: Path, files: list[Path], out: Path | None = None, dry
     files = [Path(f) for f in files]
     scans.check_inputs(files)
     built, record = current_signatures(case, settings, out, options.templates_dir,
-                                       "again first ({build}), then read the signed pages against it")
+                                       "again first ({build}), then read the signed pages against it",
+                                       signed_since=True)  # another signer's scans: no build needed between
     reading = Reading(case.dir, case.dir / record_mod.FOLDER, dry_run)
     if not dry_run:
         _check_writable(reading.folder)
@@ -143,6 +147,7 @@ class _Matcher:
         self.outdated: dict[tuple[str, int], dict[int, str]] = {}  # (document, copy) -> {page: its description}
         self.tmp = tempfile.TemporaryDirectory(prefix="pdpacket-signed-")
         self._words: list | None = None
+        self._pages: dict[int, Image.Image] = {}  # filing page -> the generated page (_printed)
 
     def close(self) -> None:
         self.tmp.cleanup()
@@ -197,26 +202,37 @@ class _Matcher:
         printed = self._printed(filing_page)
         where = codes.place(printed.resize((round(printed.width * codes.CHECK_DPI / OUT_DPI),
                                             round(printed.height * codes.CHECK_DPI / OUT_DPI))), full)
-        image = scans.upright(scan_page.image, scans.frame(read, where), OUT_DPI)
-        line = place.signature_line(self.words()[filing_page - 1], sig["signer"], sig["role"])
-        ink = NOT_CHECKED
+        # The filing's page as the build lays it under the scan (build: documents/signed.py, pdf/scanned.py):
+        # unshrunk where the packet shrank it, the packet's code (in the blank top margin) painted out.
+        image = scans.upright(scan_page.image, scans.frame(read, where).unshrunk(where.scale), OUT_DPI)
+        words = self.words()[filing_page - 1]
+        scans.paint_out(image, where.box(), OUT_DPI, where.scale)
+        marked = place.signature_line(words, sig["signer"])  # where the packet drew "Sign here" (packet.py)
+        if marked is not None:
+            scans.paint_out(image, mark_box(printed.height * 72 / OUT_DPI - marked.y1), OUT_DPI, where.scale)
+        line = place.signature_line(words, sig["signer"], sig["role"])
+        ink, box = NOT_CHECKED, None
         if line is not None:
-            seen = place.band_ink(image, place.on_packet_page(line, where.scale, printed.width * 72 / OUT_DPI,
-                                                                printed.height * 72 / OUT_DPI), OUT_DPI)
-            found = place.Ink(seen, place.band_ink(printed, line, OUT_DPI))
+            found = place.Ink(place.band_ink(image, line, OUT_DPI), place.band_ink(printed, line, OUT_DPI))
             ink = UNSIGNED if found.looks_unsigned else SIGNED
+            box = place.ink_box(line)
         shared = sum(1 for s in self.ink if s["document"] == code.document and s["page"] == code.page) > 1
         name = f"{code.document.replace(':', '-')}-p{code.page}" + (f"-{sig['role']}" if shared else "") + ".pdf"
         return Accepted(code.document, code.page, sig["signer"], sig["role"], code.copy, code.text, scan_page.file,
-                        scan_page.number, ink, name, image)
+                        scan_page.number, ink, name, image, box)
 
     def _printed(self, filing_page: int) -> Image.Image:
-        folder = Path(self.tmp.name) / f"page-{filing_page}"
-        if not folder.exists():
+        """The generated page at OUT_DPI, rendered once per page (a stack holds a page many times; the reading
+        never draws on it)."""
+        if filing_page not in self._pages:
+            folder = Path(self.tmp.name) / f"page-{filing_page}"
             folder.mkdir()
-            raster.render_pages(self.filing, OUT_DPI, folder, filing_page, filing_page)
-        with Image.open(next(folder.glob("p-*.png"))) as im:
-            return im.convert("L")
+            page = scanned.generated_page(self.filing, filing_page, folder / "generated.pdf")  # no signed scan
+            first = 1 if page != self.filing else filing_page
+            raster.render_pages(page, OUT_DPI, folder, first, first)
+            with Image.open(next(folder.glob("p-*.png"))) as im:
+                self._pages[filing_page] = im.convert("L")
+        return self._pages[filing_page]
 
     def words(self) -> list:
         if self._words is None:
@@ -298,7 +314,9 @@ def page_pdf(image: Image.Image, dpi: int = OUT_DPI) -> bytes:
     """One Letter page holding `image` (gray, the page's size at `dpi`) as a JPEG."""
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, dpi=(dpi, dpi))
-    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True)
+    # The internal engine: with pikepdf, img2pdf 0.6 writes a random /ID (its pikepdf version test compares strings).
+    return img2pdf.convert(buffer.getvalue(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)), nodate=True,
+                           engine=img2pdf.Engine.internal)
 
 
 def _shown(path: Path, case_dir: Path) -> str:

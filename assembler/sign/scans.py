@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import zxingcpp
-from PIL import Image, ImageFilter, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, ImageSequence, UnidentifiedImageError
 
 from assembler.errors import InputFileError
 from assembler.pdf import codes, raster
@@ -168,6 +168,15 @@ class Frame:
     def degrees(self) -> float:
         return math.degrees(self.angle)
 
+    def unshrunk(self, scale: float, size: tuple[float, float] = LETTER) -> Frame:
+        """The frame of the filing's page when the packet drew it shrunk by `scale` from the top, centred
+        (codes.stamp): a filing point p is the packet point (dx + scale px, h (1 - scale) + scale py)."""
+        if scale >= 1:
+            return self
+        dx, dy = size[0] * (1 - scale) / 2, size[1] * (1 - scale)
+        return Frame(((self.anchor[0] - dx) / scale, (self.anchor[1] - dy) / scale), self.origin,
+                     self.scale * scale, self.angle)
+
 
 def frame(read: Read, where: codes.Placement, height: float = LETTER[1]) -> Frame:
     """The printed page onto the scan, from the code's corners and its place on the printed page."""
@@ -191,3 +200,23 @@ def upright(image: Image.Image, f: Frame, dpi: int, size: tuple[float, float] = 
     data = (xu - x0, xv - x0, x0, yu - y0, yv - y0, y0)
     return image.transform((width, height), Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR,
                            fillcolor=255)
+
+
+PAINT_MARGIN = 4.0  # points around what is painted out: the code's corners place the page to a point or two
+
+
+def paint_out(image: Image.Image, box: tuple[float, float, float, float], dpi: int, scale: float = 1.0,
+              size: tuple[float, float] = LETTER) -> None:
+    """Paint white what the packet drew on the page and the filing does not hold (its code and label, the
+    "Sign here" marks): `box` is in the packet page's points from the bottom left; `image` is the filing's page
+    upright at `dpi`, which the packet drew shrunk by `scale` from the top (Frame.unshrunk). The packet drew
+    them where the page is blank."""
+    k, m = dpi / 72, PAINT_MARGIN
+    dx, dy = size[0] * (1 - scale) / 2, size[1] * (1 - scale)
+    x0, y0, x1, y1 = box
+
+    def at(x: float, y: float) -> tuple[float, float]:  # packet point (from the bottom) -> filing pixel
+        return (x - dx) / scale * k, (size[1] - y - dy) / scale * k
+    (left, top), (right, bottom) = at(x0 - m, y1 + m), at(x1 + m, y0 - m)
+    if bottom > 0 and top < image.height:
+        ImageDraw.Draw(image).rectangle((left, max(0.0, top), right, min(image.height - 1.0, bottom)), fill=255)
