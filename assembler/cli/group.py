@@ -30,6 +30,12 @@ no_cache_option = click.option(
     help="Convert every document with LibreOffice, neither using nor filling the cache of converted PDFs.")
 
 
+no_keep_option = click.option(
+    "--no-keep", "no_keep", is_flag=True,
+    help="Neither use nor leave running the LibreOffice kept between commands (the keeper): "
+         "this command starts its own and stops it.")
+
+
 def build_options(quiet_help: str):
     """The options `build`, `court` and `batch` share."""
     def apply(command):

@@ -71,6 +71,30 @@ def cache_clear():
     _say(clear(), "removed ", ": nothing to clear")
 
 
+@cli.group()
+def keeper():
+    """The LibreOffice kept running between commands (the keeper): show it, stop it.
+
+    The first `build` or `court` starts it; it stops by itself after `keeper: {idle_minutes: 10}`
+    (settings) with nothing to convert. Off with --no-keep, idle_minutes: 0, or PDPACKET_KEEPER=off."""
+
+
+@keeper.command("status")
+def keeper_status():
+    """Whether the keeper runs: its pid, the idle time left before it stops, the documents it converted."""
+    from assembler.api import keeper_status as status
+
+    click.echo(status())
+
+
+@keeper.command("stop")
+def keeper_stop():
+    """Stop the keeper now, LibreOffice with it (the next build starts another)."""
+    from assembler.api import keeper_stop as stop
+
+    click.echo(stop())
+
+
 @cli.command("convert-server")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0: any free one, printed when ready).")
