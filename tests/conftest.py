@@ -38,6 +38,9 @@ def hermetic_session(tmp_path_factory):
     # LibreOffice to see the document), never reads the developer's cache nor what another test left.
     # The cache's own tests set PDPACKET_CACHE to a folder of their own.
     mp.setenv("PDPACKET_CACHE", "off")
+    # No LibreOffice kept between commands (convert/keeper.py): a CLI build of a test starts and stops
+    # its own, as the fault tests expect. The keeper's own tests (test_keeper.py) turn it on.
+    mp.setenv("PDPACKET_KEEPER", "off")
     yield
     mp.undo()
 
@@ -51,6 +54,7 @@ def pinned_today(monkeypatch, tmp_path):
     # Builds record themselves in a ledger beside the cases folder: never in samples/.
     monkeypatch.setenv("PDPACKET_LEDGER", str(tmp_path / "test-ledger.db"))
     monkeypatch.setenv("PDPACKET_CACHE", "off")  # see hermetic_session
+    monkeypatch.setenv("PDPACKET_KEEPER", "off")  # see hermetic_session
 
 
 @pytest.fixture
