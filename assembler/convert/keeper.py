@@ -268,7 +268,7 @@ class _Keeper(server.Pool, socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
 
     def __init__(self, path: Path, token: str, soffice: str, idle_seconds: float):
-        super().__init__(str(path), server._Handler)
+        super().__init__(str(path), server.Handler)
         self.setup(token, 1)
         self.soffice, self.idle_seconds = soffice, idle_seconds
 

@@ -64,7 +64,7 @@ def parse_address(address: str) -> tuple[str, int]:
 
 # --- the server --------------------------------------------------------------------------
 
-class _Handler(socketserver.BaseRequestHandler):
+class Handler(socketserver.BaseRequestHandler):
     server: Pool  # type: ignore[assignment]  # a socketserver server that is also a Pool
 
     def handle(self) -> None:
@@ -159,7 +159,7 @@ class _Server(Pool, socketserver.ThreadingTCPServer):
     allow_reuse_address = True  # a restarted server may take its port back while old connections linger
 
     def __init__(self, port: int, token: str, jobs: int):
-        super().__init__((HOST, port), _Handler)
+        super().__init__((HOST, port), Handler)
         self.setup(token, jobs)
 
 
