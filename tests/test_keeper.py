@@ -186,6 +186,50 @@ def test_the_early_start_recognises_no_keep():
     assert build_arguments(["build", "case"])[4] is False
 
 
+def test_a_keeper_that_dies_mid_conversion_is_killed_and_the_build_goes_on_without_it(monkeypatch):
+    # A stand-in keeper that says hello, takes a document and closes the connection (as a keeper killed
+    # then would): the build's converter must not fail the build but hand over (Unavailable: its own
+    # LibreOffice converts), and the recorded keeper process is killed so the next command starts afresh.
+    import json
+    import threading
+
+    from assembler import workspace
+    runtime = Path(tempfile.mkdtemp(prefix="kr-", dir="/tmp"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    home = keeper.folder()
+    recorded = subprocess.Popen(["sleep", "60"])
+    listener = socket_server = None
+    try:
+        (home / keeper.PID).write_text(f"{recorded.pid} {workspace.start_time(recorded.pid)}\n")
+        (home / keeper.TOKEN).write_text("secret\n")
+        import socket
+        socket_server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        socket_server.bind(str(home / keeper.SOCKET))
+        socket_server.listen(1)
+
+        def serve_once() -> None:
+            conn, _ = socket_server.accept()
+            stream = conn.makefile("rb")
+            assert json.loads(stream.readline())["hello"] == "secret"
+            conn.sendall(json.dumps({"ok": True, "jobs": 1, "soffice": "/x/soffice"}).encode() + b"\n")
+            stream.readline()  # the document's header: then it dies
+            conn.close()
+
+        listener = threading.Thread(target=serve_once, daemon=True)
+        listener.start()
+        client = keeper.KeeperOffice("/x/soffice", 60)
+        with pytest.raises(warm.Unavailable) as caught:
+            client.convert_bytes(b"document", ".docx", False, time.monotonic() + 20)
+        assert "the keeper stopped answering" in str(caught.value)
+        assert recorded.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        recorded.kill()
+        recorded.wait()
+        if socket_server is not None:
+            socket_server.close()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
 # --- with LibreOffice ------------------------------------------------------------------------------
 
 @pytest.mark.libreoffice

@@ -249,17 +249,28 @@ class KeeperOffice(server.RemoteOffice):
                 return sock, token
             except OSError as exc:
                 sock.close()
-                if self.spawned_at is None or time.monotonic() > deadline:
+                if self.spawned_at is None or time.monotonic() > deadline or _failed_to_start():
                     self._give_up(f"no keeper answers in {home}: {exc.strerror or exc}")
                 time.sleep(0.05)
 
     def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
         try:
             return super().convert_bytes(data, suffix, bookmarks, deadline)
-        except (TimeoutError, warm.Died):
-            with contextlib.suppress(OSError):  # hung or dead: the next command starts another
+        except TimeoutError:  # its LibreOffice hung on this document, or the keeper itself: the next command
+            with contextlib.suppress(OSError, KeeperRefused):  # starts another; this one fails as a hang does
                 kill(folder())
             raise
+        except warm.Died as exc:
+            if self.channel is not None:  # the keeper says its LibreOffice died on this document: as without it
+                raise
+            with contextlib.suppress(OSError, KeeperRefused):  # the keeper itself died: the build goes on
+                kill(folder())  # on a LibreOffice of its own, the user none the wiser
+            self._give_up(f"the keeper stopped answering ({exc})")
+
+
+def _failed_to_start() -> bool:
+    """Whether the keeper this process started has exited with an error (not: left for another keeper)."""
+    return bool(_spawned) and _spawned[-1].poll() not in (None, 0)
 
 
 # --- the keeper itself ---------------------------------------------------------------------
