@@ -344,3 +344,28 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return False
+
+
+@pytest.mark.libreoffice
+@needs_uno
+def test_the_web_apps_pool_lends_one_libreoffice_on_the_keeper_and_leaves_it_running(env, monkeypatch):
+    # `pdpacket serve`: its first LibreOffice is the keeper, left running when the app stops; a second
+    # build at the same time gets one of the pool's own (the keeper holds one LibreOffice).
+    from assembler.casefile.settings import Settings
+    from assembler.convert.office import LibreOfficePool
+    for name in ("XDG_RUNTIME_DIR", "TMPDIR", "PDPACKET_SOFFICE", "SOFFICE_CALLS", "REAL_SOFFICE"):
+        monkeypatch.setenv(name, env.vars[name])
+    monkeypatch.delenv("PDPACKET_KEEPER", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", env.vars["TMPDIR"])
+    pool = LibreOfficePool(keep=True)
+    try:
+        first, second = pool.take(Settings()), pool.take(Settings())
+        assert first is not None and second is not None
+        assert isinstance(first.kept[0], keeper.KeeperOffice)
+        assert not any(isinstance(k, keeper.KeeperOffice) for k in second.kept)
+        assert env.wait_until(lambda: bool(env.keepers()), timeout=30)
+    finally:
+        pool.close()
+    assert env.keepers(), "the keeper stopped with the app"
+    assert keeper.stop(env.home) is not None
+    assert env.keepers() == []

@@ -7,6 +7,7 @@ import click
 
 from assembler.cli.group import (
     cli,
+    no_keep_option,
     settings_option,
 )
 from assembler.options import CommandOptions
@@ -137,10 +138,11 @@ def _host_names(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--open", "open_browser", is_flag=True, help="Open the web app in the browser.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Builds that may run at the same time (of different cases).")
+@no_keep_option
 @settings_option
-def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file):
+def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file, no_keep):
     """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
     from assembler.web.server import serve as run_server
 
     run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, options=CommandOptions.of(settings_file),
-               allow_hosts=allow_hosts)
+               allow_hosts=allow_hosts, keep=not no_keep)

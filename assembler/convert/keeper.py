@@ -185,6 +185,7 @@ class KeeperOffice(server.RemoteOffice):
         super().__init__("the keeper")
         self.binary, self.idle_seconds = binary, idle_seconds
         self.spawned_at: float | None = None
+        self.last_used = time.monotonic()
 
     def describe(self) -> str:
         return "LibreOffice kept running between commands (pdpacket-keeper)"
@@ -254,6 +255,8 @@ class KeeperOffice(server.RemoteOffice):
                 time.sleep(0.05)
 
     def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
+        if self.channel is not None and time.monotonic() - self.last_used > server.IDLE / 2:
+            self.stop()  # the keeper drops a connection idle for server.IDLE (the web app's, overnight): anew
         try:
             return super().convert_bytes(data, suffix, bookmarks, deadline)
         except TimeoutError:  # its LibreOffice hung on this document, or the keeper itself: the next command
@@ -266,6 +269,8 @@ class KeeperOffice(server.RemoteOffice):
             with contextlib.suppress(OSError, KeeperRefused):  # the keeper itself died: the build goes on
                 kill(folder())  # on a LibreOffice of its own, the user none the wiser
             self._give_up(f"the keeper stopped answering ({exc})")
+        finally:
+            self.last_used = time.monotonic()
 
 
 def _failed_to_start() -> bool:

@@ -60,7 +60,8 @@ class LibreOfficePool:
     and when the process ends. A pool inherited over fork is never used nor stopped by the child:
     a UNO connection does not survive a fork."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep  # the first LibreOffice it lends converts on the keeper (keeper.py); the others are its own
         self._reset()
 
     def _reset(self) -> None:
@@ -70,6 +71,7 @@ class LibreOfficePool:
         self.stack = contextlib.ExitStack()
         self.closed = False
         self.finalizer: multiprocessing.util.Finalize | None = None
+        self.kept_lent = False  # a LibreOffice on the keeper was made: one is enough, builds at once get their own
 
     def take(self, settings: Settings) -> LibreOffice | None:
         """A started LibreOffice for one build; None once the pool is closed for good (the build starts its own)."""
@@ -92,7 +94,8 @@ class LibreOfficePool:
                 found = None
             if found is None:
                 work = self.stack.enter_context(workspace.workdir())
-                found = self.stack.enter_context(libreoffice(settings, work))
+                keep, self.kept_lent = self.keep and not self.kept_lent, self.kept_lent or self.keep
+                found = self.stack.enter_context(libreoffice(settings, work, keep=keep))
         for lo in stale:
             lo.close()
         found.start()
