@@ -93,8 +93,8 @@ def recorded(home: Path) -> int | None:
 def spawn(binary: str, idle_seconds: float) -> None:
     """Start a keeper, detached, unless one runs (if two start at once, the second leaves at once)."""
     home = folder()
-    if recorded(home) is not None:
-        return
+    if recorded(home) is not None or (_spawned and _spawned[-1].poll() is None):
+        return  # one runs, or the one this process started (early.py, before the imports) is starting
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
     log = os.open(home / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
