@@ -44,7 +44,7 @@ shell: install
 
 demo: install
 	@rm -rf $(DEMO_OUT)
-	@set -e; mkdir -p $(DEMO_OUT); export PDPACKET_LEDGER=$(CURDIR)/$(DEMO_OUT)/pdpacket.db; \
+	@set -e; mkdir -p $(DEMO_OUT); export PDPACKET_LEDGER=$(CURDIR)/$(DEMO_OUT)/pdpacket.db PDPACKET_KEEPER=off; \
 	for c in samples/*/; do \
 	  name=$$(basename $$c); \
 	  $(VENV)/bin/pdpacket validate $$c >/dev/null; \

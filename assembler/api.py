@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
 
-__all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
@@ -99,6 +99,20 @@ def cache_info() -> CacheSummary:
     """`pdpacket cache info`: where the cache of converted PDFs is, how many entries, how many bytes
     (folder None: turned off by PDPACKET_CACHE)."""
     return converted_cache.info()
+
+
+def keeper_status() -> str:
+    """`pdpacket keeper status`: whether the LibreOffice kept between commands runs, in one line."""
+    from assembler.convert import keeper
+
+    return keeper.status_line()
+
+
+def keeper_stop() -> str:
+    """`pdpacket keeper stop`: stop it now, LibreOffice with it; what was done, in one line."""
+    from assembler.convert import keeper
+
+    return keeper.stop_line()
 
 
 def cache_clear() -> CacheSummary:

@@ -111,7 +111,7 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
                     else:
                         lazy = foresee and cache is not None and case is not None and memo.all_cached(
                             _memo_of(cache, case, settings, options), case.file, cache.root, memo.today())
-                        run.lo = own.enter_context(libreoffice(settings, work, cache, lazy))
+                        run.lo = own.enter_context(libreoffice(settings, work, cache, lazy, keep=options.keep))
                         run.lo.start()  # unless early.py foresaw every document in the cache
                     deadline = own.enter_context(stopping.limit(settings.deadline, lambda: _stop_all(run)))
                 result = stages(run)

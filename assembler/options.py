@@ -33,6 +33,9 @@ class BuildOptions(CommandOptions):
     email: bool = False  # the e-mail drafts are written beside the filing
     no_cache: bool = False  # every document converted by LibreOffice, the cache of converted PDFs unused
     no_ocr: bool = False  # scanned exhibits go in without a text layer, whatever the settings' ocr.enabled
+    # Convert on the keeper, the LibreOffice kept between commands (convert/keeper.py), starting it if none
+    # runs: the CLI's build and court, unless --no-keep. Off for library callers, batches, tests.
+    keep: bool = False
     # A LibreOffice kept running by a long-lived caller (the web app's pool) for this build to borrow:
     # converted on, never stopped by the build. None: the build starts its own.
     lo: LibreOffice | None = field(default=None, compare=False)

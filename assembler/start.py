@@ -13,18 +13,19 @@ from pathlib import Path
 
 _GLOBAL_FLAGS = {"-v", "--verbose"}
 _VALUE_OPTIONS = {"-o": "out", "--out": "out", "--settings": "settings", "--templates": "templates"}
-_FLAGS = {"--strict", "-q", "--quiet", "--split", "--email", "--no-cache", "--no-ocr"}
+_FLAGS = {"--strict", "-q", "--quiet", "--split", "--email", "--no-cache", "--no-ocr", "--no-keep"}
 _HELP = {"--help", "-h", "--version"}  # these load no PDF code
 
 
-def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bool] | None:
-    """(case, settings file, templates folder, --no-cache) of a plain `pdpacket build` command line, else None."""
+def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bool, bool] | None:
+    """(case, settings file, templates folder, --no-cache, --no-keep) of a plain `pdpacket build` command line,
+    else None."""
     rest = list(args)
     while rest and rest[0] in _GLOBAL_FLAGS:
         rest.pop(0)
     if not rest or rest.pop(0) != "build":
         return None
-    case, values, no_cache = None, {}, False
+    case, values, no_cache, no_keep = None, {}, False, False
     while rest:
         arg = rest.pop(0)
         name, eq, value = arg.partition("=")
@@ -36,6 +37,7 @@ def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bo
             values[_VALUE_OPTIONS[arg]] = rest.pop(0)
         elif arg in _FLAGS or arg in _GLOBAL_FLAGS:
             no_cache = no_cache or arg == "--no-cache"
+            no_keep = no_keep or arg == "--no-keep"
         elif arg.startswith("-") or case is not None:
             return None  # --help, an unknown option, a second argument: click will say
         else:
@@ -43,7 +45,7 @@ def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bo
     if case is None:
         return None
     settings, templates = values.get("settings"), values.get("templates")
-    return Path(case), Path(settings) if settings else None, Path(templates) if templates else None, no_cache
+    return Path(case), Path(settings) if settings else None, Path(templates) if templates else None, no_cache, no_keep
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
             from assembler.convert import early
             from assembler.options import BuildOptions
 
-            early.start(found[0], BuildOptions.of(found[1], found[2], no_cache=found[3]))
+            early.start(found[0], BuildOptions.of(found[1], found[2], no_cache=found[3], keep=not found[4]))
         from assembler.cli import main as cli_main
 
         if not _HELP.intersection(sys.argv[1:] if argv is None else argv):

@@ -3,11 +3,15 @@
 - a CLI rebuild with nothing changed: every document comes from the cache and no LibreOffice is
   started (target: at most 0.25x the floor);
 - a CLI rebuild with one field of the letter changed: the letter alone is converted (at most 0.5x;
-  without a LibreOffice kept between commands, that rebuild still waits for one start).
+  without a LibreOffice kept between commands, that rebuild still waits for one start);
+- the same within the keeper's idle time (measure_keeper): the letter is converted on the LibreOffice
+  the first build left running (convert/keeper.py), so no LibreOffice starts (at most 0.5x).
 Each build is a fresh `pdpacket build` process; LibreOffice's starts are counted by running it
 through tests/fakes/recording-soffice. The cache is a folder of this run's own.
 
-Alone: python bench/rebuild.py [RUNS]  (measures the floor too; prints JSON)
+Alone: python bench/rebuild.py [RUNS] [--save]  (measures the floor too; prints JSON; --save puts it
+into bench/results.json as "rebuild", the rest of the file unchanged); with --keeper-only, the keeper's
+rounds alone, into the saved "rebuild".
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +34,7 @@ def measure(case: Path, work: Path, floor: float, runs: int = 5) -> dict:
     """`case`: a copy of sample 1 beside the samples' settings, which this changes."""
     calls = work / "rebuild-soffice-calls.txt"
     env = {**os.environ, "PDPACKET_CACHE": str(work / "rebuild-cache"), "PDPACKET_SOFFICE": str(RECORDING),
-           "SOFFICE_CALLS": str(calls), "REAL_SOFFICE": shutil.which("soffice") or "soffice"}
+           "SOFFICE_CALLS": str(calls), "REAL_SOFFICE": shutil.which("soffice") or "soffice", "PDPACKET_KEEPER": "off"}
 
     def build(out: str) -> tuple[float, int]:
         calls.unlink(missing_ok=True)
@@ -57,8 +62,65 @@ def measure(case: Path, work: Path, floor: float, runs: int = 5) -> dict:
             "one_field_target_max": 0.5, "one_field_libreoffice_starts": [n for _, n in changed]}
 
 
+def measure_keeper(case: Path, work: Path, floor: float, runs: int = 7) -> dict:
+    """`case`: a copy of sample 1. The first build starts the keeper and fills a cache of this run's own;
+    then, `runs` times, one field of the letter is changed and the case built twice, in turn with its own
+    LibreOffice (--no-keep) and on the keeper (within its idle time), each beside one floor measured then:
+    on a shared machine, the ratios of each round hold where the seconds do not. The keeper's folder is
+    this run's own (XDG_RUNTIME_DIR), and it is stopped at the end. `floor`: the floor measured before."""
+    import run  # bench/ is the script's folder, first on sys.path
+
+    calls = work / "keeper-soffice-calls.txt"
+    runtime = Path(tempfile.mkdtemp(prefix="kb-", dir="/tmp"))  # short: a Unix socket's path is
+    env = {**os.environ, "PDPACKET_CACHE": str(work / "keeper-cache"), "PDPACKET_SOFFICE": str(RECORDING),
+           "SOFFICE_CALLS": str(calls), "REAL_SOFFICE": shutil.which("soffice") or "soffice",
+           "XDG_RUNTIME_DIR": str(runtime)}
+    env.pop("PDPACKET_KEEPER", None)
+
+    def build(out: str, *options: str) -> tuple[float, int]:
+        calls.unlink(missing_ok=True)
+        started = time.monotonic()
+        subprocess.run([BIN, "build", case, "-o", work / out, "-q", *options], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        took = time.monotonic() - started
+        return took, len(calls.read_text().splitlines()) if calls.exists() else 0
+
+    case_file = case / "case.yaml"
+    text = case_file.read_text(encoding="utf-8")
+
+    def change(n: int) -> None:
+        case_file.write_text(text.replace(LETTER_FIELD, LETTER_FIELD.replace("these", f"these {n}")), encoding="utf-8")
+
+    kept, own, floors = [], [], []
+    try:
+        first, first_starts = build("keeper-first")
+        for i in range(runs):
+            floors.append(run.floor_of(work / "keeper-first", case, work, runs=1)[0])
+            change(2 * i + 2)
+            own.append(build(f"keeper-own{i}", "--no-keep"))
+            change(2 * i + 3)
+            kept.append(build(f"keeper-changed{i}"))
+    finally:
+        subprocess.run([BIN, "keeper", "stop"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(runtime, ignore_errors=True)
+    kept_ratios = [t / f for (t, _), f in zip(kept, floors, strict=True)]
+    own_ratios = [t / f for (t, _), f in zip(own, floors, strict=True)]
+    return {"first_build_s": round(first, 2), "first_build_libreoffice_starts": first_starts,
+            "floor_s": _spread(floors),
+            "one_field_s": _spread([t for t, _ in kept]), "one_field_ratio": _spread(kept_ratios),
+            "one_field_target_max": 0.5, "one_field_libreoffice_starts": [n for _, n in kept],
+            "own_libreoffice_s": _spread([t for t, _ in own]), "own_libreoffice_ratio": _spread(own_ratios),
+            "own_libreoffice_starts": [n for _, n in own], "runs": runs}
+
+
 def report(r: dict) -> list[str]:
-    return [f"{'1. sample 1, CLI rebuild, nothing changed, vs floor':48} "
+    k = r.get("keeper")
+    keeper_line = [] if k is None else [
+        f"{'1. sample 1, one letter field, keeper running':48} "
+        f"{k['one_field_s']['median']:>7.2f} s / {k['floor_s']['median']:.2f} s = {k['one_field_ratio']['median']:.2f}x "
+        f"{'<= 0.5x':>10}  (LibreOffice starts: {sum(k['one_field_libreoffice_starts'])}; its own LibreOffice: "
+        f"{k['own_libreoffice_ratio']['median']:.2f}x)"]
+    return keeper_line + [f"{'1. sample 1, CLI rebuild, nothing changed, vs floor':48} "
             f"{r['unchanged_s']['median']:>7.2f} s / {r['floor_s']:.2f} s = {r['unchanged_ratio']:.2f}x "
             f"{'<= 0.25x':>10}  (LibreOffice starts: {r['unchanged_libreoffice_starts']})",
             f"{'1. sample 1, CLI rebuild, one letter field changed':48} "
@@ -72,11 +134,20 @@ def _spread(times: list[float]) -> dict:
 
 if __name__ == "__main__":
     import json
-    import tempfile
 
     import run  # bench/ is the script's folder, first on sys.path
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    runs = int(next((a for a in sys.argv[1:] if a.isdigit()), 5))
+    if "--keeper-only" in sys.argv:  # the keeper's rounds alone, into the saved results' "rebuild"
+        with tempfile.TemporaryDirectory(prefix="pdpacket-rebuild-") as tmp:
+            work = Path(tmp)
+            case = run.copy_of_samples(work / "samples")
+            saved = json.loads(run.RESULTS.read_text())
+            saved["rebuild"]["keeper"] = measure_keeper(case, work, saved["rebuild"]["floor_s"], runs)
+            run.RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+            print(json.dumps(saved["rebuild"]["keeper"], indent=2))
+            print("\n".join(report(saved["rebuild"])))
+        sys.exit(0)
     with tempfile.TemporaryDirectory(prefix="pdpacket-rebuild-") as tmp:
         work = Path(tmp)
         case = run.copy_of_samples(work / "samples")
@@ -84,5 +155,13 @@ if __name__ == "__main__":
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         floor, _ = run.floor_of(work / "floor-out", case, work, runs=runs)
         result = measure(case, work, floor, runs)
+        result["keeper"] = measure_keeper(run.copy_of_samples(work / "samples-keeper"), work, floor, runs)
+        result["runs"], result["date"], result["note"] = runs, time.strftime("%Y-%m-%d"), (
+            "2 CPUs shared with other developers' test runs while measured (load average 5-8): the floor and "
+            "the builds were measured in the same run, so the ratios hold better than the seconds")
+    if "--save" in sys.argv:
+        saved = json.loads(run.RESULTS.read_text())
+        saved["rebuild"] = result
+        run.RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print("\n".join(report(result)))

@@ -41,6 +41,9 @@ def hermetic_session(tmp_path_factory):
     # No OCR either (seconds a scanned page): the samples' photos would add them to every build. The OCR
     # tests (tests/test_ocr.py) turn it on for their own builds.
     mp.setenv("PDPACKET_OCR", "off")
+    # No LibreOffice kept between commands (convert/keeper.py): a CLI build of a test starts and stops
+    # its own, as the fault tests expect. The keeper's own tests (test_keeper.py) turn it on.
+    mp.setenv("PDPACKET_KEEPER", "off")
     yield
     mp.undo()
 
@@ -54,6 +57,7 @@ def pinned_today(monkeypatch, tmp_path):
     # Builds record themselves in a ledger beside the cases folder: never in samples/.
     monkeypatch.setenv("PDPACKET_LEDGER", str(tmp_path / "test-ledger.db"))
     monkeypatch.setenv("PDPACKET_CACHE", "off")  # see hermetic_session
+    monkeypatch.setenv("PDPACKET_KEEPER", "off")  # see hermetic_session
 
 
 @pytest.fixture

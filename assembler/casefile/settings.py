@@ -40,6 +40,7 @@ class Settings:
     size_limit_mb: float = 25.0
     deadline: int = 900  # seconds a whole build may take (stopping.limit)
     cache_mb: float = 500  # the bound of the cache of converted PDFs (convert/cache.py)
+    keeper_idle_minutes: float = 10  # a LibreOffice kept between commands this long (convert/keeper.py); 0: none
     pdfa: str = "2b"  # the filing is made PDF/A-2b (pdf/pdfa.py); "off": a plain PDF
     decide_days: int = 7  # a detained case asks for a decision this many days after the request is sent
     # The legal rules (casefile/law.py): the shipped entries with the firm's over them, what the firm
@@ -151,6 +152,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         size_limit_mb=(doc.get("filing") or {}).get("size_limit_mb", 25.0),
         deadline=(doc.get("filing") or {}).get("deadline", 900),
         cache_mb=(doc.get("cache") or {}).get("converted_mb", 500),
+        keeper_idle_minutes=(doc.get("keeper") or {}).get("idle_minutes", 10),
         pdfa=(doc.get("filing") or {}).get("pdfa", "2b"),
         decide_days=_decide_days(doc.get("detained") or {}),
         law=law_entries,

@@ -9,6 +9,7 @@ from assembler.cli.group import (
     build_options,
     cli,
     email_option,
+    no_keep_option,
     settings_option,
     strict_option,
     templates_option,
@@ -37,13 +38,14 @@ def validate(case, settings_file, strict):
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out).")
 @email_option
+@no_keep_option
 @build_options("No progress lines.")
-def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr, email):
+def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr, email, no_keep):
     """Build the filing PDF, the Word copies and the manifest for a case."""
     from assembler.convert import early
 
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, email=email,
-                              no_cache=no_cache, no_ocr=no_ocr)
+                              no_cache=no_cache, no_ocr=no_ocr, keep=not no_keep)
     early.start(case, options)  # LibreOffice boots while the library is imported and the case read
     try:
         from assembler.api import Progress
@@ -136,13 +138,14 @@ def edit(case, document, force, refresh, settings_file, templates_dir):
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: CASE/out, beside the filing).")
+@no_keep_option
 @build_options("No progress lines.")
-def court(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr):
+def court(case, out, settings_file, strict, quiet, templates_dir, split_parts, no_cache, no_ocr, no_keep):
     """Write, in a file of its own, the joint motion (and proposed order) of each relief the court grants (for when the office agrees)."""
     from assembler.api import Progress, court_papers
 
     options = BuildOptions.of(settings_file, templates_dir, strict=strict, split_parts=split_parts, no_cache=no_cache,
-                                no_ocr=no_ocr)
+                                no_ocr=no_ocr, keep=not no_keep)
     result = court_papers(case, out, options, progress=Progress(False if quiet else None))
     for problem in result.warnings:
         click.echo(problem.render(), err=True)

@@ -33,6 +33,10 @@ no_cache_option = click.option(
 no_ocr_option = click.option(
     "--no-ocr", "no_ocr", is_flag=True,
     help="Leave scanned exhibits without a text layer (no OCR), whatever the settings' ocr.enabled say.")
+no_keep_option = click.option(
+    "--no-keep", "no_keep", is_flag=True,
+    help="Neither use nor leave running the LibreOffice kept between commands (the keeper): "
+         "this command starts its own and stops it.")
 
 
 def build_options(quiet_help: str):

@@ -7,6 +7,7 @@ import click
 
 from assembler.cli.group import (
     cli,
+    no_keep_option,
     settings_option,
 )
 from assembler.options import CommandOptions
@@ -71,6 +72,30 @@ def cache_clear():
     _say(clear(), "removed ", ": nothing to clear")
 
 
+@cli.group()
+def keeper():
+    """The LibreOffice kept running between commands (the keeper): show it, stop it.
+
+    The first `build` or `court` starts it; it stops by itself after `keeper: {idle_minutes: 10}`
+    (settings) with nothing to convert. Off with --no-keep, idle_minutes: 0, or PDPACKET_KEEPER=off."""
+
+
+@keeper.command("status")
+def keeper_status():
+    """Whether the keeper runs: its pid, the idle time left before it stops, the documents it converted."""
+    from assembler.api import keeper_status as status
+
+    click.echo(status())
+
+
+@keeper.command("stop")
+def keeper_stop():
+    """Stop the keeper now, LibreOffice with it (the next build starts another)."""
+    from assembler.api import keeper_stop as stop
+
+    click.echo(stop())
+
+
 @cli.command("convert-server")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0: any free one, printed when ready).")
@@ -113,10 +138,11 @@ def _host_names(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--open", "open_browser", is_flag=True, help="Open the web app in the browser.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Builds that may run at the same time (of different cases).")
+@no_keep_option
 @settings_option
-def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file):
+def serve(cases, port, host, allow_hosts, open_browser, jobs, settings_file, no_keep):
     """Start the web app on the cases in CASES (default: this folder): edit, check, build."""
     from assembler.web.server import serve as run_server
 
     run_server(cases, host=host, port=port, open_browser=open_browser, jobs=jobs, options=CommandOptions.of(settings_file),
-               allow_hosts=allow_hosts)
+               allow_hosts=allow_hosts, keep=not no_keep)

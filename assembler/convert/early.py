@@ -9,6 +9,8 @@ doubt it starts nothing, and the build starts its LibreOffice itself. A settings
 that names a convert-server starts nothing either: that server does the work. Nor does a
 rebuild that the record of the last build (memo.py) says will find every document in the
 cache of converted PDFs: the build's LibreOffice then starts only if a document is missing.
+Where the build converts on the keeper (keeper.py), this starts the keeper if none runs, and
+nothing of the build's own.
 """
 from __future__ import annotations
 
@@ -19,18 +21,19 @@ from pathlib import Path
 
 from assembler import resources, workspace
 from assembler.casefile.lookup import find_settings_file
-from assembler.convert import cache, memo, soffice, warm
+from assembler.convert import cache, keeper, memo, soffice, warm
 from assembler.options import BuildOptions, CommandOptions
 
 _office: warm.Office | None = None
 _owner = 0
 _cached: Path | None = None  # the case whose rebuild memo.py foresaw entirely in the cache
+_kept = False  # the keeper runs, or was started, for this build
 
 
 def start(case: Path, options: CommandOptions) -> None:
     """Start LibreOffice for a build of `case`, to be taken over by the build (adopt)."""
-    global _office, _owner, _cached
-    if _office is not None or _cached is not None:
+    global _office, _owner, _cached, _kept
+    if _office is not None or _cached is not None or _kept:
         return
     try:
         settings_file = find_settings_file(options.settings_file, case if case.is_dir() else case.parent)
@@ -43,6 +46,11 @@ def start(case: Path, options: CommandOptions) -> None:
         binary = soffice.find_soffice(found.get("path"))
         python = warm.uno_python(binary)
         if python is None:
+            return
+        idle = float((_settings_section(settings_file, "keeper")).get("idle_minutes", keeper.DEFAULT_IDLE_MINUTES))
+        if isinstance(options, BuildOptions) and options.keep and keeper.enabled(idle):
+            keeper.spawn(binary, idle * 60)  # unless one runs: it boots while the build imports
+            _kept = True
             return
         folder = Path(tempfile.mkdtemp(dir=workspace.run_folder()))
         _office, _owner = warm.Office(binary, folder, python), os.getpid()
@@ -86,8 +94,12 @@ def discard() -> None:
 
 
 def _soffice_settings(path: Path | None) -> dict:
+    return _settings_section(path, "soffice")
+
+
+def _settings_section(path: Path | None, name: str) -> dict:
     if path is None:
         return {}
     data = resources.safe_load(path.read_text(encoding="utf-8"))  # JSON settings files parse as YAML too
-    options = data.get("soffice") if isinstance(data, dict) else None
+    options = data.get(name) if isinstance(data, dict) else None
     return options if isinstance(options, dict) else {}

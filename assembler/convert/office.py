@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assembler import workspace
 from assembler.casefile.settings import Settings
-from assembler.convert import early, server, soffice, warm
+from assembler.convert import early, keeper, server, soffice, warm
 from assembler.convert.cache import Cache
 from assembler.convert.renders import LibreOffice
 
@@ -26,18 +26,23 @@ def libreoffice_key(settings: Settings) -> tuple:
     return settings.soffice_path, settings.soffice_timeout, settings.soffice_server, settings.soffice_token
 
 
-def libreoffice(settings: Settings, work: Path, cache: Cache | None = None, lazy: bool = False) -> LibreOffice:
+def libreoffice(settings: Settings, work: Path, cache: Cache | None = None, lazy: bool = False,
+                keep: bool = False) -> LibreOffice:
     """The LibreOffice a build converts with, its private folders in `work`: the convert-server the
     settings name, if it answers; else one of its own kept running over UNO, where a Python with
     `uno` is at hand; else one `soffice --convert-to` start per conversion. With `cache`, documents
     converted before come from there; when the caller (`lazy`) or early.py foresaw all of them there,
-    nothing starts LibreOffice but a document the cache turns out to lack."""
+    nothing starts LibreOffice but a document the cache turns out to lack. With `keep`, the keeper (the
+    user's LibreOffice kept between commands, keeper.py) comes before one of its own, and is started
+    if none runs."""
     binary = soffice.find_soffice(settings.soffice_path)
     kept: list[warm.Converter] = []
     if settings.soffice_server:
         kept.append(server.RemoteOffice(settings.soffice_server, settings.soffice_token))
     own = early.adopt(binary)  # `pdpacket build` started it before importing the library
     python = own.python if own else warm.uno_python(binary)
+    if python and keep and not settings.soffice_server and keeper.enabled(settings.keeper_idle_minutes):
+        kept.append(keeper.KeeperOffice(binary, settings.keeper_idle_minutes * 60))
     if python:
         kept.append(own or warm.Office(binary, work / "lo-warm", python))
     return LibreOffice(binary, work / "lo-profile", settings.soffice_timeout, tuple(kept), cache,
@@ -55,7 +60,8 @@ class LibreOfficePool:
     and when the process ends. A pool inherited over fork is never used nor stopped by the child:
     a UNO connection does not survive a fork."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep  # the first LibreOffice it lends converts on the keeper (keeper.py); the others are its own
         self._reset()
 
     def _reset(self) -> None:
@@ -65,6 +71,7 @@ class LibreOfficePool:
         self.stack = contextlib.ExitStack()
         self.closed = False
         self.finalizer: multiprocessing.util.Finalize | None = None
+        self.kept_lent = False  # a LibreOffice on the keeper was made: one is enough, builds at once get their own
 
     def take(self, settings: Settings) -> LibreOffice | None:
         """A started LibreOffice for one build; None once the pool is closed for good (the build starts its own)."""
@@ -87,7 +94,8 @@ class LibreOfficePool:
                 found = None
             if found is None:
                 work = self.stack.enter_context(workspace.workdir())
-                found = self.stack.enter_context(libreoffice(settings, work))
+                keep, self.kept_lent = self.keep and not self.kept_lent, self.kept_lent or self.keep
+                found = self.stack.enter_context(libreoffice(settings, work, keep=keep))
         for lo in stale:
             lo.close()
         found.start()

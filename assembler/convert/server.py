@@ -29,8 +29,9 @@ import secrets
 import signal
 import socket
 import socketserver
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -63,36 +64,68 @@ def parse_address(address: str) -> tuple[str, int]:
 
 # --- the server --------------------------------------------------------------------------
 
-class _Handler(socketserver.BaseRequestHandler):
-    server: _Server
+class Handler(socketserver.BaseRequestHandler):
+    server: Pool  # type: ignore[assignment]  # a socketserver server that is also a Pool
 
     def handle(self) -> None:
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.request.family != socket.AF_UNIX:
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         channel = warm.Channel(self.request.fileno(), self.request.fileno())
+        pool = self.server
         try:
             hello = channel.receive(time.monotonic() + 30)
-            if not hello or not hmac.compare_digest(str(hello.get("hello", "")), self.server.token):
+            if not hello or not hmac.compare_digest(str(hello.get("hello", "")), pool.token):
                 channel.send({"ok": False, "error": "wrong or missing token"}, b"", time.monotonic() + 5)
                 return
-            channel.send({"ok": True, "jobs": len(self.server.offices)}, b"", time.monotonic() + 5)
-            while (request := channel.receive(time.monotonic() + IDLE)) is not None:
-                data = channel.read(int(request.get("size", 0)), time.monotonic() + 60)
-                reply, pdf = self.server.convert(data, str(request.get("ext", ".docx")), bool(request.get("bookmarks")),
-                                                 float(request.get("timeout", 180)))
-                channel.send(reply, pdf, time.monotonic() + 60)
+            channel.send({"ok": True, **pool.hello()}, b"", time.monotonic() + 5)
+            with contextlib.ExitStack() as using:
+                in_use = False
+                while (request := channel.receive(time.monotonic() + IDLE)) is not None:
+                    if request.get("op") == "status":  # asking is not using: the idle time goes on
+                        channel.send({"ok": True, **pool.status()}, b"", time.monotonic() + 5)
+                        continue
+                    if not in_use:  # from a build's first conversion to its end, the pool is in use
+                        in_use = using.enter_context(pool.busy()) or True
+                    data = channel.read(int(request.get("size", 0)), time.monotonic() + 60)
+                    reply, pdf = pool.convert(data, str(request.get("ext", ".docx")), bool(request.get("bookmarks")),
+                                              float(request.get("timeout", 180)))
+                    channel.send(reply, pdf, time.monotonic() + 60)
         except (TimeoutError, EOFError, OSError, ValueError):
             return  # a client that went away or spoke nonsense: only its connection ends
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True  # a restarted server may take its port back while old connections linger
+class Pool:
+    """LibreOffices that convert for clients, one document each at a time; what the convert-server and
+    the keeper (keeper.py) share. Counts what it served and when it was last used."""
 
-    def __init__(self, port: int, token: str):
-        super().__init__((HOST, port), _Handler)
-        self.token = token
+    token: str
+    jobs: int  # as the hello says: LibreOffices that may still be starting count
+
+    def setup(self, token: str, jobs: int) -> None:
+        self.token, self.jobs = token, jobs
         self.offices: list[warm.Office] = []
         self.free: queue.Queue[warm.Office] = queue.Queue()
+        self.served = 0
+        self.active = 0
+        self.last_used = time.monotonic()
+        self.count_lock = threading.Lock()
+
+    def hello(self) -> dict:
+        return {"jobs": self.jobs}
+
+    def status(self) -> dict:
+        return {"pid": os.getpid(), "served": self.served, "jobs": self.jobs}
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        with self.count_lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self.count_lock:
+                self.active -= 1
+                self.last_used = time.monotonic()
 
     def add(self, office: warm.Office) -> None:
         self.offices.append(office)
@@ -117,7 +150,17 @@ class _Server(socketserver.ThreadingTCPServer):
             return {"ok": False, "kind": "unavailable", "error": str(exc)}, b""
         finally:
             self.free.put(office)
+        self.served += 1
         return {"ok": True, "size": len(pdf)}, pdf
+
+
+class _Server(Pool, socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True  # a restarted server may take its port back while old connections linger
+
+    def __init__(self, port: int, token: str, jobs: int):
+        super().__init__((HOST, port), Handler)
+        self.setup(token, jobs)
 
 
 def serve(port: int, jobs: int, soffice_path: str, start_timeout: float,
@@ -130,7 +173,7 @@ def serve(port: int, jobs: int, soffice_path: str, start_timeout: float,
     token = secrets.token_urlsafe(24)
     with contextlib.ExitStack() as stack:
         try:
-            server = stack.enter_context(_Server(port, token))  # the port first: nothing started if it is taken
+            server = stack.enter_context(_Server(port, token, jobs))  # the port first: nothing started if it is taken
         except OSError as exc:
             raise ServerError(f"cannot listen on {HOST}:{port}: {exc.strerror}"
                               + (" (another convert-server?): choose another port with --port"
@@ -186,6 +229,7 @@ class RemoteOffice(warm.Converter):
         self.channel: warm.Channel | None = None
         self.width = 1  # the server's LibreOffices, as its hello says
         self.lanes: list[RemoteOffice] = []  # further connections, made when there is work for them
+        self.hello: dict = {}  # what the server said when this connected
 
     def describe(self) -> str:
         return f"the convert-server at {self.address}"
@@ -205,7 +249,7 @@ class RemoteOffice(warm.Converter):
         if width < 2:
             return super()._convert(jobs, outdir, timeout, bookmarks)
         while len(self.lanes) < width - 1:
-            self.lanes.append(RemoteOffice(self.address, self.token))
+            self.lanes.append(self.lane())
         shares: list[list[Job]] = [[] for _ in range(width)]  # the largest documents first, each to the lightest
         loads = [0] * width
         for job in sorted(jobs, key=lambda j: j.source.stat().st_size, reverse=True):
@@ -231,6 +275,19 @@ class RemoteOffice(warm.Converter):
             raise warm.Unavailable(self.unavailable)
         if self.channel is not None:
             return
+        sock, token = self._connect(deadline)
+        channel = warm.Channel(sock.fileno(), sock.fileno())
+        self.sock, self.channel = sock, channel
+        channel.send({"hello": token}, b"", deadline)
+        reply = channel.receive(deadline)
+        if not reply or not reply.get("ok"):
+            self.stop()
+            self._give_up(f"it refused the connection: {(reply or {}).get('error', 'it closed it')}")
+        self.width = max(1, int(reply.get("jobs", 1)))
+        self.hello = reply
+
+    def _connect(self, deadline: float) -> tuple[socket.socket, str]:
+        """A connected socket and the token to present on it."""
         try:
             host, port = parse_address(self.address)
         except ValueError:
@@ -243,14 +300,11 @@ class RemoteOffice(warm.Converter):
         except OSError as exc:
             self._give_up(f"nothing answers at {self.address}: {exc.strerror or exc}")
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        channel = warm.Channel(sock.fileno(), sock.fileno())
-        self.sock, self.channel = sock, channel
-        channel.send({"hello": token}, b"", deadline)
-        reply = channel.receive(deadline)
-        if not reply or not reply.get("ok"):
-            self.stop()
-            self._give_up(f"it refused the connection: {(reply or {}).get('error', 'it closed it')}")
-        self.width = max(1, int(reply.get("jobs", 1)))
+        return sock, token
+
+    def lane(self) -> RemoteOffice:
+        """One more connection to the same server."""
+        return RemoteOffice(self.address, self.token)
 
     def convert_bytes(self, data: bytes, suffix: str, bookmarks: bool, deadline: float) -> bytes:
         self.ensure_ready(deadline)

@@ -76,12 +76,12 @@ class PublishingProgress(Progress):
 
 
 class Builds:
-    def __init__(self, jobs: int = 2, options: api.CommandOptions = api.NO_OPTIONS):
+    def __init__(self, jobs: int = 2, options: api.CommandOptions = api.NO_OPTIONS, keep: bool = False):
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pdpacket-build")
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self.options = options
-        self.offices = api.LibreOfficePool()
+        self.offices = api.LibreOfficePool(keep)
 
     def start(self, name: str, folder: Path) -> Job:
         """Start a build of the case, unless one is already queued or running (then that one is returned)."""

@@ -69,12 +69,13 @@ def announce(cases: Path, host: str, port: int, token: str) -> str:
 
 
 def serve(cases: Path, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False, jobs: int = 2,
-          options: CommandOptions = NO_OPTIONS, token: str | None = None, allow_hosts: tuple[str, ...] = ()) -> None:
+          options: CommandOptions = NO_OPTIONS, token: str | None = None, allow_hosts: tuple[str, ...] = (),
+          keep: bool = False) -> None:
     token = token or new_token()
     sock = bind(host, port)
     port = sock.getsockname()[1]  # the one chosen, for --port 0
     url = announce(cases, host, port, token)
-    config = Config(cases.resolve(), token, jobs, options, host=host, port=port, allow_hosts=allow_hosts)
+    config = Config(cases.resolve(), token, jobs, options, host=host, port=port, allow_hosts=allow_hosts, keep=keep)
     app = create_app(config)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

@@ -28,6 +28,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8765
     allow_hosts: tuple[str, ...] = ()
+    keep: bool = False  # its first LibreOffice is the keeper (convert/keeper.py), left running when it stops
 
     @property
     def firm_settings(self) -> Path | None:
@@ -42,7 +43,7 @@ class State:
     def __init__(self, config: Config):
         self.config = config
         self.root = config.root.resolve()
-        self.builds = Builds(config.jobs, config.options)
+        self.builds = Builds(config.jobs, config.options, config.keep)
         # What the last press of Send did, per case, for the page the browser is sent to next:
         # the answer to the POST is a redirect, so reloading that page cannot send again.
         self.sent: dict[str, tuple[dict, int]] = {}
