@@ -55,10 +55,11 @@ from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import Role
 
 if TYPE_CHECKING:
+    from assembler.sign.approve import Approved
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
 
-__all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["approve", "cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "run_batch", "send_case", "start_edit", "StartedEdit", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
@@ -105,6 +106,14 @@ def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
     from assembler.sign.packet import sign
 
     return sign(Path(case), out, target, options)
+
+
+def approve(case: Path, name: str, out: Path | None = None, options: CommandOptions = NO_OPTIONS) -> Approved:
+    """`pdpacket approve`: the attorney approves the filing built now (assembler/sign/approve.py); the next
+    build prints the "/s/" signatures and drops the DRAFT mark."""
+    from assembler.sign.approve import approve as approve_case
+
+    return approve_case(Path(case), name, out, options, getattr(options, "templates_dir", None))
 
 
 def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,

@@ -58,6 +58,7 @@ class Settings:
     consent_risks: dict = field(default_factory=lambda: resources.data("consent_risks"))  # key -> what it means
     require_consent: bool = True  # `pdpacket send` refuses a case that records no consent
     legend: bool = True  # the confidentiality legend, where a case needs one (documents/confidential.py)
+    attorneys: list[str] = field(default_factory=list)  # who may approve a filing (pdpacket approve); []: anyone
 
 
 def _settings_schema() -> dict:
@@ -160,6 +161,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         consent_risks=(doc.get("consent") or {}).get("risks") or dict(resources.data("consent_risks")),
         require_consent=(doc.get("send") or {}).get("require_consent", True),
         legend=(doc.get("confidentiality") or {}).get("legend", True),
+        attorneys=list((doc.get("approval") or {}).get("attorneys") or []),
     )
 
 

@@ -17,7 +17,7 @@ from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError, command
 from assembler.files import sha256
 from assembler.options import NO_OPTIONS, CommandOptions
-from assembler.pdf import preflight
+from assembler.pdf import approval, preflight
 from assembler.send import delivery, draft, office, smtp
 from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
@@ -82,6 +82,8 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
     _write_manifest(filing.parent, manifest)
     ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
                          file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
+    if (manifest.get("approval") or {}).get("state") == "draft":  # the filing's build, not the court papers'
+        ctx.notes.append(f"{filing.name}: {approval.state(ctx.case, ctx.settings, templates_dir).line()}")
 
 
 # --- drafts --------------------------------------------------------------------------
