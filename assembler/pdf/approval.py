@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assembler import atomic
+from assembler.documents import signers
 from assembler.errors import InputFileError, OutputError, command
 from assembler.pdf.manifest import changes, content_key
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 FILE = "approval.json"
 FORMAT = 1
-UNSIGNED = "(unsigned draft)"  # printed where the "/s/" goes until the attorney approves
+UNSIGNED = signers.UNSIGNED  # printed where the "/s/" goes until the attorney approves
 # The parts of the manifest an approval keeps, to name later which file changed (pdf/manifest.changes).
 BUILD_FIELDS = ("tool", "case_file", "settings_file", "inputs", "templates")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pypdf import PdfWriter
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
 from reportlab.lib.units import inch
 
@@ -24,6 +24,9 @@ TEXT = "DRAFT - NOT APPROVED BY THE ATTORNEY - NOT FOR FILING OR SERVICE"
 SIZE = 11
 FROM_TOP = 0.45 * inch  # the baseline, below the page's top edge: inside a 1-inch top margin
 GAP = 4  # points between the mark's band and a shrunk page's content
+# The mark is a watermark artifact (not the document's text), in a content stream of its own that
+# starts with this: the signing packet takes it off again (unmark), so no one signs a page saying DRAFT.
+MARKER = b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC\n"
 
 
 def _place(box) -> tuple[float, float, float]:
@@ -48,9 +51,9 @@ def mark_draft(writer: PdfWriter, crowded: Callable[[int, list[Rect]], bool] | N
         if crowded is not None and crowded(number, [(x0, y0, x1, y1)]):
             shrink_above(writer, page, float(box.top) - y0 + GAP, top=True)
         x, y, _width = _place(box)
-        content = (b"q 1 g %.2f %.2f %.2f %.2f re f 0.75 0 0 RG 1 w %.2f %.2f %.2f %.2f re S "
+        content = MARKER + (b"q 1 g %.2f %.2f %.2f %.2f re f 0.75 0 0 RG 1 w %.2f %.2f %.2f %.2f re S "
                    b"0.75 0 0 rg BT 1 0 0 1 %.2f %.2f Tm " % (x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0, x, y)
-                   + font.show(TEXT, SIZE) + b"ET Q\n")
+                   + font.show(TEXT, SIZE) + b"ET Q\nEMC\n")
         for name, ref in font.resources.items():
             add_resource(page, "/Font", name, ref)
         existing = page.get("/Contents")
@@ -64,3 +67,14 @@ def _stream(writer: PdfWriter, data: bytes):
     stream = DecodedStreamObject()
     stream.set_data(data)
     return add_object(writer, stream)
+
+
+def unmark(page: PageObject) -> bool:
+    """Take the DRAFT mark off a page of a draft filing (a page shrunk for it stays shrunk); True if it had one."""
+    contents = page.get("/Contents")
+    items = contents.get_object() if contents is not None else None
+    if not isinstance(items, ArrayObject):
+        return False
+    kept = [ref for ref in items if not ref.get_object().get_data().startswith(MARKER)]
+    page[NameObject("/Contents")] = ArrayObject(kept)
+    return len(kept) < len(items)

@@ -109,12 +109,13 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
     (<filing>_UNSIGNED-DRAFT.eml), not in the manifest's drafts, not in the ledger."""
     office.require_email_route(ctx.case, ctx.settings)  # before anything else: the most likely thing to fix
     built = load_built(ctx.case, ctx.settings, out, templates_dir)
-    if unsigned_draft:
-        return _unsigned_draft(ctx, built, when, templates_dir)
-    _require_current_edits(ctx, built)
+    if not unsigned_draft:
+        _require_current_edits(ctx, built)
     if built.changed:
         ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
                          "the draft carries the old filing; build again before sending")
+    if unsigned_draft:
+        return _unsigned_draft(ctx, built, when, templates_dir)
     gate.require_ready(ctx.case, ctx.settings, built, templates_dir)
     messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=draft.date_of(when),
                              templates_dir=templates_dir)
