@@ -28,6 +28,7 @@ from assembler.pdf.manifest import changes, content_key
 if TYPE_CHECKING:
     from assembler.casefile.case import Case
     from assembler.casefile.settings import Settings
+    from assembler.documents import feeds
 
 FILE = "approval.json"
 FORMAT = 1
@@ -123,7 +124,7 @@ def _what_changed(case: Case, settings: Settings, approval: dict, templates_dir:
     return found
 
 
-def printed_record(case: Case, settings: Settings):
+def printed_record(case: Case, settings: Settings) -> feeds.Record:
     """What the filing's documents can print from the case now (every variable of the templates'
     context), as documents/feeds.py records it: its changes name what changed in plain words."""
     from assembler.casefile.forms import resolve_forms

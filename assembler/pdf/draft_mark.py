@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pypdf import PageObject, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+from pypdf.generic import ArrayObject, DecodedStreamObject, IndirectObject, NameObject, RectangleObject
 from reportlab.lib.units import inch
 
 from assembler.pdf import fonts
@@ -29,13 +29,13 @@ GAP = 4  # points between the mark's band and a shrunk page's content
 MARKER = b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC\n"
 
 
-def _place(box) -> tuple[float, float, float]:
+def _place(box: RectangleObject) -> tuple[float, float, float]:
     """x, y of the mark's baseline start, and its width: centred at the top of the crop box."""
     width = fonts.width(TEXT, SIZE)
     return float(box.left) + (float(box.width) - width) / 2, float(box.top) - FROM_TOP, width
 
 
-def mark_box(box) -> Rect:
+def mark_box(box: RectangleObject) -> Rect:
     """The rectangle the mark covers (its white ground and frame) on a page with crop box `box`."""
     x, y, width = _place(box)
     return x - 6, y - 5, x + width + 6, y + SIZE + 3
@@ -63,7 +63,7 @@ def mark_draft(writer: PdfWriter, crowded: Callable[[int, list[Rect]], bool] | N
         page[NameObject("/Contents")] = ArrayObject([save, *items, restore, _stream(writer, content)])
 
 
-def _stream(writer: PdfWriter, data: bytes):
+def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
     return add_object(writer, stream)
