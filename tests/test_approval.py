@@ -369,3 +369,19 @@ def test_once_the_build_says_which_scans_are_in_the_filing_a_signature_counts_on
     found = gate.readiness(c, settings, built)
     assert found.missing == [] and len(found.not_in_filing) == 1 and "Robert Chen" in found.not_in_filing[0]
     assert "build again" in found.problems()[0]
+
+
+@pytest.mark.libreoffice
+def test_a_batch_rerun_rebuilds_a_case_approved_since_and_skips_it_after(cases, run, tmp_path):
+    """The approval changes the filing without changing an input: a re-run must not keep the draft."""
+    out = tmp_path / "batch-out"
+    assert run("batch", cases, "-o", out, "-q").code == 0
+    approve_case(cases / "tenzin")
+    assert run("batch", cases, "-o", out, "-q").code == 0
+    report = {c["case"]: c for c in json.loads((out / "batch-report.json").read_text())["cases"]}
+    assert report["tenzin"]["status"] == "built"
+    filing = out / "tenzin" / _filing(cases / "tenzin")[0].name
+    assert DRAFT_TEXT not in "\n".join(page_texts(filing))
+    assert run("batch", cases, "-o", out, "-q").code == 0
+    report = {c["case"]: c for c in json.loads((out / "batch-report.json").read_text())["cases"]}
+    assert report["tenzin"]["status"] == "skipped"
