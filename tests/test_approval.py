@@ -385,3 +385,25 @@ def test_a_batch_rerun_rebuilds_a_case_approved_since_and_skips_it_after(cases, 
     assert run("batch", cases, "-o", out, "-q").code == 0
     report = {c["case"]: c for c in json.loads((out / "batch-report.json").read_text())["cases"]}
     assert report["tenzin"]["status"] == "skipped"
+
+
+def test_an_approved_case_folder_moved_with_its_firm_folder_stays_approved(tmp_path):
+    """So a case folder can be handed over (or shipped, as a sample) approved: the firm's G-28 beside the
+    settings is named by its bytes, not by where the folder happens to be."""
+    from assembler.casefile.case import case_settings, validate_case
+    from assembler.options import NO_OPTIONS
+    first = tmp_path / "a" / "cases"
+    shutil.copytree(SAMPLES / "1-garcia-lopez", first / "1-garcia-lopez")
+    for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
+        shutil.copy(SAMPLES / name, first)
+    approve_case(first / "1-garcia-lopez")
+    moved = tmp_path / "b" / "elsewhere"
+    shutil.copytree(first, moved)
+
+    def state(case):
+        settings = case_settings(case, NO_OPTIONS)
+        return approval.state(validate_case(case, NO_OPTIONS, False, settings), settings)
+    assert state(moved / "1-garcia-lopez").current
+    (moved / "g28-stand-in.pdf").write_bytes((moved / "g28-stand-in.pdf").read_bytes() + b"\n% another G-28\n")
+    stale = state(moved / "1-garcia-lopez")
+    assert not stale.current and any("g28-stand-in.pdf" in c for c in stale.changed), stale.changed

@@ -91,13 +91,22 @@ SENDING_ONLY = ("email", "rules")  # office fields no template prints: how a req
 
 
 def content_key(case: Case, settings: Settings, templates_dir: Path | None = None) -> str:
+    """A hash of what the filing prints, wherever the case folder is: files inside it by their path in it,
+    the firm's own (a form beside the settings, the templates) by their bytes alone, so a case folder
+    copied or moved with its firm's folder keeps its key (and its approval, pdf/approval.py)."""
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     office = {k: v for k, v in (case.office or {}).items() if k not in SENDING_ONLY}
     parts = [__version__, json.dumps(case.data, sort_keys=True, default=str),
              json.dumps(settings.page_numbers, sort_keys=True), json.dumps(office, sort_keys=True, default=str)]
-    parts += [f"{relative(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
+    parts += [f"{_inside(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
     parts += [f"{role}={sha256(c.path)}" for role, c in sorted(choices.items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _inside(path: Path, case_dir: Path) -> str:
+    """A case's input as content_key names it: its path in the case folder, or "firm:" and its name."""
+    shown = relative(path, case_dir)
+    return f"firm:{path.name}" if shown == str(path) else shown
 
 
 def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path | None = None) -> list[str]:
