@@ -269,4 +269,6 @@ def test_approve_records_the_approval_and_builds_the_final_filing(cases):
     page = c.get("/case/draft/build").text
     assert 'id="approval-state" class="ok-line">Approved by Daniel Okafor' in page
     assert "(/s/ Daniel Okafor) typed by the build" in page  # names keep their capitals on the page
+    twin = c.get("/case/draft/build.json").json()["approval"]
+    assert twin["approved"] and twin["line"].startswith("approved by Daniel Okafor") and twin["not_ready"] == []
     assert 'id="approve-button"' not in page and 'id="send-button" disabled' not in page

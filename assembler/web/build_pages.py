@@ -1,6 +1,7 @@
 """The Build page: start a build, follow it, then see the filing, its warnings and its Word copies."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -131,8 +132,10 @@ async def build_json(request: Request) -> Response:
     name = request.path_params["name"]
     folder = st.case_dir(name)
     job = st.builds.get(name)
-    return JSONResponse({"job": job.to_json() if job else None,
-                         "last": await run_in_threadpool(last_build, folder)})
+    last = await run_in_threadpool(last_build, folder)
+    view = await run_in_threadpool(_approval, folder, st.config.options) if last else None
+    return JSONResponse({"job": job.to_json() if job else None, "last": last,
+                         "approval": dataclasses.asdict(view) if view else None})
 
 
 def routes() -> list[Route]:
