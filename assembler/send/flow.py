@@ -83,7 +83,9 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
     ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
                          file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
     if (manifest.get("approval") or {}).get("state") == "draft":  # the filing's build, not the court papers'
-        ctx.notes.append(f"{filing.name}: {approval.state(ctx.case, ctx.settings, templates_dir).line()}")
+        state = approval.state(ctx.case, ctx.settings, templates_dir)
+        if state.approval is not None:  # stale: say what changed (a case never approved is a draft, quietly)
+            ctx.notes.append(f"{filing.name}: {state.line()}")
 
 
 # --- drafts --------------------------------------------------------------------------

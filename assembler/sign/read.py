@@ -24,13 +24,14 @@ from pathlib import Path
 
 import img2pdf
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
 from assembler import atomic
 from assembler.casefile.case import case_settings, validate_case
 from assembler.documents import signed as record_mod
 from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster
+from assembler.pdf import codes, draft_mark, raster
 from assembler.sign import place, scans
 from assembler.sign.packet import current_signatures, sections
 
@@ -211,10 +212,15 @@ class _Matcher:
                         scan_page.number, ink, name, image)
 
     def _printed(self, filing_page: int) -> Image.Image:
+        """The filing's page as the signing packet printed it: without a draft's DRAFT mark (packet.py takes
+        it off), or the page code's place found here would not be the one the packet chose."""
         folder = Path(self.tmp.name) / f"page-{filing_page}"
         if not folder.exists():
             folder.mkdir()
-            raster.render_pages(self.filing, OUT_DPI, folder, filing_page, filing_page)
+            writer = PdfWriter()
+            draft_mark.unmark(writer.add_page(PdfReader(self.filing).pages[filing_page - 1]))
+            writer.write(folder / "page.pdf")
+            raster.render_pages(folder / "page.pdf", OUT_DPI, folder)
         with Image.open(next(folder.glob("p-*.png"))) as im:
             return im.convert("L")
 
