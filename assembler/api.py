@@ -61,10 +61,11 @@ from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import Role
 
 if TYPE_CHECKING:
+    from assembler.sign.approve import Approved
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
 
-__all__ = ["cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
@@ -113,6 +114,40 @@ def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
     from assembler.sign.packet import sign
 
     return sign(Path(case), out, target, options)
+
+
+def approve(case: Path, name: str, out: Path | None = None, options: CommandOptions = NO_OPTIONS) -> Approved:
+    """`pdpacket approve`: the attorney approves the filing built now (assembler/sign/approve.py); the next
+    build prints the "/s/" signatures and drops the DRAFT mark."""
+    from assembler.sign.approve import approve as approve_case
+
+    return approve_case(Path(case), name, out, options, getattr(options, "templates_dir", None))
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """Where a case's approval stands, and what stands between its built filing and its sending."""
+
+    approved: bool  # an approval holds for the case's inputs as they are
+    line: str  # "approved by NAME on DAY", or why the filing is a draft
+    attorneys: list[str]  # who may approve (the settings' approval.attorneys; []: anyone)
+    not_ready: list[str]  # why `send` would refuse the built filing now ([] also when nothing is built)
+
+
+def approval_view(case: Path, options: CommandOptions = NO_OPTIONS) -> ApprovalView:
+    """For the web app's Approve and Send buttons: the approval and the send gate of the filing in CASE/out."""
+    from assembler.pdf import approval
+    from assembler.send import gate
+    from assembler.send.built import load_built
+
+    ctx = flow.Context.load(Path(case), options)
+    state = approval.state(ctx.case, ctx.settings, getattr(options, "templates_dir", None))
+    try:
+        built = load_built(ctx.case, ctx.settings, ctx.case.dir / "out")
+        not_ready = gate.readiness(ctx.case, ctx.settings, built).problems()
+    except PdpacketError:
+        not_ready = []  # nothing built, or a damaged manifest: the Build page says so
+    return ApprovalView(state.current, state.line(), list(ctx.settings.attorneys), not_ready)
 
 
 def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,
