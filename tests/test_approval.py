@@ -315,10 +315,15 @@ def _sign_all(case, manifest, but=(), outdated=()):
 
 
 @pytest.mark.libreoffice
-def test_an_unsigned_sample_is_refused_naming_each_signature(tmp_path, sample1_build, run):
-    out = tmp_path / "out"
-    shutil.copytree(sample1_build.result.filing.parent, out)
-    r = run("send", SAMPLES / "1-garcia-lopez", "-o", out, "--dry-run")
+def test_an_unsigned_sample_is_refused_naming_each_signature(tmp_path, run):
+    """Sample 1 as it was before its signing round (it ships with its signed pages read back)."""
+    case = tmp_path / "cases" / "1-garcia-lopez"
+    shutil.copytree(SAMPLES / "1-garcia-lopez", case, ignore=shutil.ignore_patterns("signed", "out", "approval.json"))
+    shutil.copy(SAMPLES / "pdpacket.yaml", case.parent)
+    shutil.copy(SAMPLES / "g28-stand-in.pdf", case.parent)
+    out = case / "out"
+    assert run("build", case, "-q").code == 0
+    r = run("send", case, "-o", out, "--dry-run")
     assert r.code == ExitCode.not_ready
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     ink = [s for s in manifest["signatures"]["required"] if s["kind"] == "ink"]
@@ -335,10 +340,11 @@ def test_approved_and_signed_goes_and_a_missing_or_outdated_signature_does_not(t
     case = _sample1(tmp_path, sample1_build)
     manifest = _filing(case)[1]
     c, settings, built = _built(case)
-    # The final filing of an approved case: what its manifest says once built after the approval.
+    # The final filing of an approved case: what its manifest says once built after the approval (signed/ is an
+    # input of the build: the pages are read back, then the attorney approves).
+    _sign_all(case, manifest)
     approve_case(case)
     built.manifest["approval"] = {"state": "approved", "approved_by": "Daniel Okafor"}
-    _sign_all(case, manifest)
     assert gate.readiness(c, settings, built).problems() == []
     _sign_all(case, manifest, but=("Robert Chen",), outdated=("Sofía García",))
     found = gate.readiness(c, settings, built)
@@ -357,9 +363,9 @@ def test_once_the_build_says_which_scans_are_in_the_filing_a_signature_counts_on
     case = _sample1(tmp_path, sample1_build)
     manifest = _filing(case)[1]
     c, settings, built = _built(case)
+    _sign_all(case, manifest)
     approve_case(case)
     built.manifest["approval"] = {"state": "approved", "approved_by": "Daniel Okafor"}
-    _sign_all(case, manifest)
     required = built.manifest["signatures"]["required"]
     for s in required:
         if s["kind"] == "ink":
@@ -407,3 +413,17 @@ def test_an_approved_case_folder_moved_with_its_firm_folder_stays_approved(tmp_p
     (moved / "g28-stand-in.pdf").write_bytes((moved / "g28-stand-in.pdf").read_bytes() + b"\n% another G-28\n")
     stale = state(moved / "1-garcia-lopez")
     assert not stale.current and any("g28-stand-in.pdf" in c for c in stale.changed), stale.changed
+
+
+@pytest.mark.libreoffice
+def test_sample_1_ships_signed_and_approved_and_builds_its_final_filing(sample1_build):
+    """Done-when of issue 23: `make demo` builds sample 1 signed and approved (the others build as drafts).
+    Built from wherever the repository is (the approval names inputs by their bytes, not their paths)."""
+    from assembler.send import gate
+    manifest = json.loads((sample1_build.result.filing.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["approval"]["state"] == "approved", manifest["approval"]
+    texts = page_texts(sample1_build.result.filing)
+    assert not any(DRAFT_TEXT in t for t in texts)
+    assert any("/s/ Daniel Okafor" in t for t in texts)
+    ink = [s for s in manifest["signatures"]["required"] if s["kind"] == "ink"]
+    assert ink and all(s[gate.IN_FILING] == "signed" for s in ink)
