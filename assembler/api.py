@@ -5,15 +5,13 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assembler import atomic, drive
 from assembler import batch as batch_mod
-from assembler import build as build_stages
+from assembler import drive
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
 from assembler.casefile import law, rules
@@ -34,6 +32,7 @@ from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.signers import SIGNING_NOTE as SIGNATURES_NOTE
 from assembler.documents.variables import FILTERS, Var, walk
+from assembler.editing import StartedEdit, bring_back_edit, set_edit_aside, start_edit
 from assembler.errors import (
     Finding,
     InputFileError,
@@ -41,7 +40,6 @@ from assembler.errors import (
     OutputError,
     PdpacketError,
     TemplateError,
-    UsageError,
 )
 from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.output import BuildResult
@@ -61,10 +59,11 @@ from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import Role
 
 if TYPE_CHECKING:
+    from assembler.sign.approve import Approved
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
 
-__all__ = ["cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
+__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
@@ -127,6 +126,40 @@ def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
     from assembler.sign.packet import sign
 
     return sign(Path(case), out, target, options)
+
+
+def approve(case: Path, name: str, out: Path | None = None, options: CommandOptions = NO_OPTIONS) -> Approved:
+    """`pdpacket approve`: the attorney approves the filing built now (assembler/sign/approve.py); the next
+    build prints the "/s/" signatures and drops the DRAFT mark."""
+    from assembler.sign.approve import approve as approve_case
+
+    return approve_case(Path(case), name, out, options, getattr(options, "templates_dir", None))
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """Where a case's approval stands, and what stands between its built filing and its sending."""
+
+    approved: bool  # an approval holds for the case's inputs as they are
+    line: str  # "approved by NAME on DAY", or why the filing is a draft
+    attorneys: list[str]  # who may approve (the settings' approval.attorneys; []: anyone)
+    not_ready: list[str]  # why `send` would refuse the built filing now ([] also when nothing is built)
+
+
+def approval_view(case: Path, options: CommandOptions = NO_OPTIONS) -> ApprovalView:
+    """For the web app's Approve and Send buttons: the approval and the send gate of the filing in CASE/out."""
+    from assembler.pdf import approval
+    from assembler.send import gate
+    from assembler.send.built import load_built
+
+    ctx = flow.Context.load(Path(case), options)
+    state = approval.state(ctx.case, ctx.settings, getattr(options, "templates_dir", None))
+    try:
+        built = load_built(ctx.case, ctx.settings, ctx.case.dir / "out")
+        not_ready = gate.readiness(ctx.case, ctx.settings, built).problems()
+    except PdpacketError:
+        not_ready = []  # nothing built, or a damaged manifest: the Build page says so
+    return ApprovalView(state.current, state.line(), list(ctx.settings.attorneys), not_ready)
 
 
 def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,
@@ -275,95 +308,6 @@ def template_variables(role: Role | None = None) -> Iterator[TemplateVariable]:
 
 def template_filters() -> dict[str, str]:
     return dict(FILTERS)
-
-
-@dataclass
-class StartedEdit:
-    """What `pdpacket edit` did: the copy to edit (None when no document was named), the documents
-    that can be edited, and with --refresh the old copy kept and the passages that differ."""
-
-    copy: Path | None
-    names: list[str]
-    edited: dict = field(default_factory=dict)  # name -> documents.edits.Edit: those already hand-edited
-    kept: Path | None = None
-    passages: list = field(default_factory=list)  # documents.edits.Passage
-
-
-def start_edit(case: Path, document: str | None, options: BuildOptions | None = None, force: bool = False,
-               refresh: bool = False) -> StartedEdit:
-    """Copy the current render of one of a case's documents into CASE/edits/, to edit by hand;
-    a build then uses that copy instead of rendering the document. With `refresh`, an edited copy
-    already there is kept beside it as `<name>.old-<date>.docx` (never overwritten) and the passages
-    where it differs from the fresh render are listed, to carry the hand changes over."""
-    from assembler.documents import edits
-
-    options = options or BuildOptions()
-    loaded = load_valid_case(Path(case), options)
-    settings = load_settings(options.settings_file, loaded.dir)
-
-    def edit(run: drive.Run) -> StartedEdit:
-        planned = run.plan(loaded, settings, run.work / "out")
-        names = list(build_stages.editable_documents(planned))
-        edited = {e.name: e for e in edits.examine_case(loaded, settings, options.templates_dir)}
-        if document is None:
-            return StartedEdit(None, names, edited)
-        name = _document_name(document, names)
-        dest = loaded.dir / edits.EDITS_DIR / name
-        if dest.exists() and not (force or refresh):
-            raise UsageError(edited.get(name, edits.Edit(name, dest, recorded=False)).already_edited(case))
-        try:
-            dest.parent.mkdir(exist_ok=True)
-            fresh = build_stages.render_for_edit(planned, name)
-            started = StartedEdit(dest, names)
-            if refresh and dest.exists():
-                started.passages = edits.passages(dest, fresh)
-                started.kept = edits.keep_old_copy(dest, today())
-            atomic.copy(fresh, dest)
-        except OSError as exc:
-            raise OutputError(f"cannot write into {loaded.dir / edits.EDITS_DIR}: {exc.strerror}: check the "
-                              "folder's permissions") from exc
-        return started
-
-    return drive.drive(edit, options, Progress(False), loaded.dir / edits.EDITS_DIR, office=False)
-
-
-def bring_back_edit(case: Path, document: str, docx: Path) -> Path | None:
-    """A hand-edited copy made elsewhere (downloaded, changed in Word) becomes the case's edited copy of
-    `document`; the one it replaces is kept beside it. Returns where that was kept, or None."""
-    from assembler.documents import edits
-
-    word = zipfile.is_zipfile(docx)
-    if word:
-        with zipfile.ZipFile(docx) as z:
-            word = "word/document.xml" in z.namelist()
-    if not word:
-        raise InputFileError("the file is not a Word document (.docx): in Word use Save As, Word Document")
-    return edits.replace_copy(Path(case), document, docx, today())
-
-
-def set_edit_aside(case: Path, document: str) -> Path:
-    """Stop using the edited copy of `document` (the next build renders it): the copy is kept aside."""
-    from assembler.documents import edits
-
-    target = Path(case) / edits.EDITS_DIR / document
-    if not target.is_file():
-        raise InputFileError(f"{document} has no edited copy in {target.parent}")
-    return edits.keep_old_copy(target, today())
-
-
-def _document_name(document: str, names: list[str]) -> str:
-    """'01-request-letter', '01-request-letter.docx', or a kind of document when the filing has one of it."""
-    wanted = Path(document).name
-    for name in names:
-        if wanted in (name, name.removesuffix(".docx")):
-            return name
-    key = wanted.lower().replace("_", "-")
-    matches = [n for n in names if key in n]
-    if len(matches) == 1:
-        return matches[0]
-    raise InputFileError(f"no document of this case is named '{document}'"
-                         + (" (several match)" if len(matches) > 1 else "")
-                         + f": choose one of {', '.join(names)}")
 
 
 def new_case(folder: Path, options: CommandOptions = NO_OPTIONS) -> list[Path]:

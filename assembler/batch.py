@@ -40,6 +40,7 @@ from assembler.documents import choose, edits
 from assembler.errors import ExitCode, Finding, InputFileError, InvalidCaseError, PdpacketError, said
 from assembler.files import sha256
 from assembler.options import BuildOptions, CommandOptions
+from assembler.pdf import approval
 from assembler.pdf.manifest import build_key, case_inputs
 from assembler.progress import Progress
 from assembler.validate import check_case, load_case
@@ -201,7 +202,8 @@ def _chunk_stages(run: drive.Run, specs: list[CaseSpec], out_root: Path, force: 
             output.clean_stale_staging(out)
             choices = choose.choose(settings, case.data, options.templates_dir, FILING_ROLES)
             key = build_key(case=case, settings=settings, inputs=case_inputs(case, settings), templates=choices)
-            if not force and (done := _already_built(out, key)):
+            state = approval.state(case, settings, options.templates_dir).record()["state"]
+            if not force and (done := _already_built(out, key, state)):
                 outcomes[spec.name] = done
                 continue
             if run.lo is None:
@@ -253,11 +255,14 @@ def _shared_step(items: dict[str, S], outcomes: dict[str, Outcome], started: dic
     return survivors
 
 
-def _already_built(out: Path, key: str) -> Outcome | None:
+def _already_built(out: Path, key: str, approval_state: str) -> Outcome | None:
+    """The outcome of a case built before from the same inputs, and approved (or not) as it is now: the
+    attorney's approval changes the filing (pdf/approval.py) without changing an input."""
     try:
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         filing = out / manifest["filing"]["file"]
-        if manifest.get("build_key") != key or sha256(filing) != manifest["filing"]["sha256"]:
+        if manifest.get("build_key") != key or sha256(filing) != manifest["filing"]["sha256"] \
+                or (manifest.get("approval") or {}).get("state") != approval_state:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

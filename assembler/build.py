@@ -30,7 +30,6 @@ from assembler.casefile.settings import Settings
 from assembler.convert.ocr import Ocr
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, cache_saying, convert_renders, step_saying
 from assembler.documents import choose, confidential, edits, signed, signers
-from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.documents.citations import law_warnings
 from assembler.documents.context import build_context
 from assembler.documents.plan import (
@@ -47,8 +46,9 @@ from assembler.documents.plan import (
 )
 from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
-from assembler.errors import Finding, OutputError, TemplateError
+from assembler.errors import Finding, OutputError
 from assembler.output import BuildResult, filing_name, filing_title
+from assembler.pdf import approval
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, write_manifest
 from assembler.progress import Progress
@@ -90,6 +90,7 @@ class Planned:
     prefix: str  # makes file names unique in a LibreOffice run shared with other cases
     names: Names | None = None  # None: the filing's (Names.of_filing)
     ocr: Ocr | None = None  # reads the scanned exhibits while LibreOffice converts (None: OCR off)
+    approval: approval.State | None = None  # the filing's: a draft has no "/s/" and a DRAFT mark; None: not asked
 
     def __post_init__(self):
         if self.names is None:
@@ -117,8 +118,10 @@ class Planned:
     def render(self, role: Role, name: str, extra: dict, title: str, compress: bool,
                signature: bool = False) -> Path:
         target = self.work / "render" / f"{self.prefix}{name}.docx"
-        render(self.template(role), {**self.context, **extra}, self.env, target, title,
-               self.context["attorney"]["name"], self.signature if signature else None, compress=compress)
+        context, image = approval.for_render(self.approval, {**self.context, **extra},
+                                             self.signature if signature else None)
+        render(self.template(role), context, self.env, target, title, self.context["attorney"]["name"], image,
+               compress=compress)
         return target
 
     def render_index(self, name: str, final: bool, sections: list[Section]) -> Render:
@@ -203,7 +206,8 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     (work / "render").mkdir(parents=True)
     return Planned(case, settings, choices, template_warnings, filing_sections if sections is None else sections,
                    build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law), make_environment(tabs),
-                   _signature_path(case), work, staging, prefix, names)
+                   _signature_path(case), work, staging, prefix, names,
+                   approval=approval.state(case, settings, templates_dir) if sections is None else None)
 
 
 def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None = None,
@@ -215,7 +219,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     With `ahead`, each template's renders start converting once the last of them is filled.
     Without `draft_index`, the index is taken to be one page until settle_indexes knows."""
     progress.step("render templates")
-    _require_custom_fields(planned)
+    choose.require_custom_fields(planned.choices, planned.case.data)
     copies = edits.edited_copies(planned.case.dir)
     to_render = [(key, s, part, how) for key, s, part in keyed(planned.sections)
                  if (how := RENDERED.get(part.kind)) is not None]
@@ -290,17 +294,6 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
     rendered.pending.append(draft)
     rendered.keys[draft.doc] = index_key
     return rendered
-
-
-def _require_custom_fields(planned: Planned) -> None:
-    """The template check knows every field a case can have, but not which custom fields
-    this case has: a template using one it lacks is this case's problem, said as such."""
-    custom = planned.case.data.get("custom") or {}
-    missing = [f for c in planned.choices.values() if "custom" in template_names(c.path)
-               for f in check_template(c.path, c.role, custom) if f.kind == CUSTOM]
-    if missing:
-        raise TemplateError("this case lacks a field the templates use: "
-                            + "; ".join(f.render() for f in missing))
 
 
 def _fed(planned: Planned, how: RoleRender, extra: dict) -> edits.Record:
@@ -397,7 +390,8 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     ink = signed.in_filing(planned.case.dir, found.record())  # the signed pages laid over their generated pages
     labels, notices = assemble(sections, filing, planned.settings.page_numbers, {
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
-        "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend, ink.scans)
+        "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend, ink.scans,
+        draft=approval.is_draft(planned.approval))
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
@@ -407,6 +401,8 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
                               labels=labels)
     if legend:
         manifest["legend"] = legend
+    if planned.approval is not None:
+        manifest["approval"] = planned.approval.record()
     manifest["signatures"] = signed.mark_in_filing(found.record(), ink)
     return Assembled(settled, filing, manifest, docx_dir, total,
                      settled.converted.rendered.notices + notices + found.notices)
@@ -442,8 +438,6 @@ def abandon(planned: Planned) -> None:
 
 def _signature_path(case: Case) -> Path | None:
     image = (case.data["attorney"].get("signature") or {}).get("image")
-    if not image:
-        return None
-    resolved = resolve_case_path(case.dir, image)
+    resolved = resolve_case_path(case.dir, image) if image else None
     return resolved if isinstance(resolved, Path) else None
 

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     send_failed = 12  # the mail server refused, dropped the connection or did not answer
     not_sent = 13  # pdpacket refused to send: inputs changed since the build, or already sent
     deadline_passed = 14  # the build took longer than its deadline (filing.deadline) and was stopped
+    not_ready = 15  # not sent: a draft (no current approval), or an ink signature missing or outdated
     hangup = 129  # SIGHUP (the terminal closed): the run stopped and cleaned up
     interrupted = 130  # Ctrl-C (SIGINT)
     terminated = 143  # SIGTERM

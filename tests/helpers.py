@@ -196,3 +196,19 @@ def changed_paths(before, after, prefix="") -> set[str]:
             out |= changed_paths(a, b, f"{prefix}[{i}]")
         return out
     return set() if before == after else {prefix}
+
+
+def approve_case(case_dir: Path, by: str = "Daniel Okafor", settings_file: Path | None = None) -> Path:
+    """CASE/approval.json for the case's inputs as they are now, as `pdpacket approve` writes it after the
+    attorney read a build, but without that build (cheap): the next build is the final filing.
+    `pdpacket approve` itself is tested in test_approval.py."""
+    from assembler.casefile.case import case_settings, validate_case
+    from assembler.options import CommandOptions
+    from assembler.pdf import approval
+    from assembler.pdf.manifest import content_key
+
+    options = CommandOptions.of(settings_file)
+    settings = case_settings(Path(case_dir), options)
+    case = validate_case(Path(case_dir), options, False, settings)
+    manifest = {"content_key": content_key(case, settings), "filing": {"sha256": None}}
+    return approval.write(case.dir, approval.make(case, settings, manifest, by, "2026-12-01T12:00:00+00:00"))

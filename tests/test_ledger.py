@@ -217,10 +217,32 @@ def test_a_ledger_of_schema_1_opens_keeps_its_rows_and_takes_new_ones(tmp_path):
     assert (send.message_number, send.delivery, send.send_round) == (None, None, None)  # the whole filing went
     assert (new.id, new.message_number, new.message_total, new.delivery, new.send_round) == (3, 1, 2, "uncertain", "r1")
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     with pytest.raises(sqlite3.IntegrityError):  # the new column checks what it holds, as `kind` does
         conn.execute("INSERT INTO events (a_number, case_path, kind, at, day, user, delivery) "
                      "VALUES ('A1', 'c', 'send', 'x', 'x', 'u', 'maybe')")
+    with pytest.raises(sqlite3.IntegrityError):  # the copied table still checks the kind of row
+        conn.execute("INSERT INTO events (a_number, case_path, kind, at, day, user) "
+                     "VALUES ('A1', 'c', 'approved?', 'x', 'x', 'u')")
+
+
+def test_a_ledger_of_schema_1_takes_approvals_after_its_migration_ids_kept(tmp_path):
+    """Version 3 copies the table to allow `approve` rows: the old rows keep their ids and the next
+    id follows the last one (AUTOINCREMENT's counter survives the copy)."""
+    db = tmp_path / "pdpacket.db"
+    _ledger_of_schema_1(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DELETE FROM events WHERE id = 2")  # the counter is ahead of the last row
+    conn.close()
+    with Ledger.open(db) as ledger:
+        ledger.record(Event("A087654321", "c", "approve", "2026-11-28", "ab" * 32, approved_by="Daniel Okafor",
+                            content_key="cd" * 32))
+        build, approve = ledger.events()
+    assert (build.id, build.kind, build.user) == (1, "build", "mm")
+    assert (approve.id, approve.kind, approve.approved_by, approve.content_key) == (3, "approve", "Daniel Okafor",
+                                                                                   "cd" * 32)
+    conn = sqlite3.connect(db)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")] == ["events_case"]
 
 
 def test_parallel_processes_migrate_a_schema_1_ledger_once(tmp_path):

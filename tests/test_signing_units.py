@@ -35,6 +35,9 @@ def test_a_name_in_another_unicode_form_is_still_found():
 def test_a_typed_signature_is_slash_s_then_the_name():
     pages = ["Dear Chief Counsel, Daniel Okafor writes", "Respectfully submitted,\n/s/ Daniel Okafor\nDaniel Okafor"]
     assert signers.locate(signers.Mark.typed, "Daniel Okafor", pages) == (1, "typed signature")
+    # A draft's letter (not approved yet, pdf/approval.py): its place is found, not the last page naming him.
+    draft = ["Respectfully submitted,\n(unsigned draft)\nDaniel Okafor", "cc: Daniel Okafor"]
+    assert signers.locate(signers.Mark.typed, "Daniel Okafor", draft) == (0, "typed signature")
 
 
 def test_without_a_line_the_last_page_with_the_name_and_without_the_name_the_last_page_said_so():

@@ -16,7 +16,7 @@ from assembler.documents import edits, feeds
 from assembler.documents.context import DERIVED, context_tree
 from assembler.documents.variables import walk
 from assembler.errors import ExitCode
-from helpers import SAMPLES, make_pdf, minimal, page_texts, write_case
+from helpers import SAMPLES, approve_case, make_pdf, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -225,8 +225,9 @@ def test_a_stale_hand_edited_letter_is_not_sent(run, tmp_path):
     assert not list((folder / "out").glob("*.eml"))
     status = run("status", folder.parent)
     assert "due: bring edits/01-request-letter.docx up to date" in status.out
-    # brought up to date and built again, it goes
+    # brought up to date, approved by the attorney (test_approval.py) and built again, it goes
     assert run("edit", folder, "01-request-letter", "--refresh").code == 0
+    approve_case(folder)
     rebuilt = run("build", folder, "-q")
     assert rebuilt.code == 0 and "out of date" not in rebuilt.err
     assert "June 15, 2028" in page_texts(next((folder / "out").glob("*.pdf")))[0]
@@ -354,7 +355,9 @@ def test_the_settings_file_named_by_a_relative_path_is_the_same_file(run, tmp_pa
     shutil.copy(SAMPLES / "g28-stand-in.pdf", root)
     monkeypatch.chdir(tmp_path)
     assert run("build", "-q", "cases/c").code == 0
-    extra = ["--dry-run"] if command == "send" else []
+    # Sample 2 is an unapproved draft awaiting signatures in ink: `send` gets past the check of the inputs to
+    # the send gate (exit 15, test_approval.py), and `email` writes only the internal unsigned draft.
+    extra = ["--dry-run"] if command == "send" else ["--unsigned-draft"]
     result = run(command, "cases/c", "--settings", "cases/pdpacket.yaml", *extra)
     assert "changed since it was built" not in result.err
-    assert result.code == 0, result.err
+    assert result.code == (ExitCode.not_ready if command == "send" else 0), result.err

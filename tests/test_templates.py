@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from assembler.errors import ExitCode
 from assembler.resources import load_schema, templates_dir
-from helpers import make_docx, minimal, page_texts, write_case
+from helpers import approve_case, make_docx, minimal, page_texts, write_case
 
 
 def _settings(tmp_path: Path, **data) -> Path:
@@ -259,6 +259,11 @@ def test_a_signature_image_and_multi_paragraph_text(run, tmp_path):
     img = Image.new("RGB", (400, 120), "white")
     ImageDraw.Draw(img).line([(10, 100), (390, 20)], fill="black", width=6)
     img.save(folder / "sig.png")
+    result = run("build", folder, "-o", tmp_path / "draft")
+    assert result.code == 0, result.err
+    draft = PdfReader(next((tmp_path / "draft").glob("*.pdf")))
+    assert not any(p.images for p in draft.pages[:2])  # a signature is the attorney's act: none in a draft
+    approve_case(folder)  # as `pdpacket approve` does (test_approval.py)
     result = run("build", folder, "-o", tmp_path / "out")
     assert result.code == 0, result.err
     reader = PdfReader(next((tmp_path / "out").glob("*.pdf")))

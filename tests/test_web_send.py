@@ -17,7 +17,7 @@ from assembler import api
 from assembler.send.ledger import Kind, Ledger
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import TODAY, minimal, write_case
+from helpers import TODAY, approve_case, minimal, write_case
 
 TOKEN = "test-token-456"
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
@@ -129,7 +129,11 @@ def built_cases(tmp_path_factory) -> Path:
         mp.delenv("PDPACKET_LEDGER", raising=False)
         mp.delenv("PDPACKET_SETTINGS", raising=False)
         mp.setenv("XDG_CONFIG_HOME", str(root.parent / "xdg"))
+        approve_case(root / "tenzin")  # no signature in ink: approved, it may go
         api.build(root / "tenzin")
+        write_case(root / "draft", minimal(**{"service.method": "email", "respondent.family_names": "Draft",
+                                              "respondent.a_number": "A123456780"}))
+        api.build(root / "draft")  # never approved
     return root
 
 
@@ -218,3 +222,52 @@ def test_a_case_served_by_mail_is_pointed_to_the_record_page_not_to_a_command(un
     assert 'served by mail, not e-mail: send it that way, then record it on the page "3. Record a sending' in page
     assert "pdpacket log" not in page and "`" not in page
     assert 'href="/case/Pineda Castro Lucia/record"' in page
+
+
+# --- the Approve button ------------------------------------------------------------------------------
+
+def approve(c: TestClient, name: str, **fields):
+    return c.post(f"/case/{name}/approve", data={"csrf": csrf_token(TOKEN), **fields}, follow_redirects=True)
+
+
+@pytest.mark.libreoffice
+def test_a_draft_is_not_offered_for_sending_and_a_press_of_send_is_refused(cases, inbox):
+    c = client(cases)
+    page = c.get("/case/draft/build").text
+    assert 'id="send-button" disabled' in page and "Not ready to send: draft: not approved" in page
+    assert 'id="approve-button"' in page and 'data-confirm="Approve this filing?' in page
+    r = send(c, "draft")
+    assert r.status_code == 409 and "not approved" in r.text and "pdpacket approve" in r.text
+    assert inbox.received == [] and send_events(cases) == []
+
+
+@pytest.mark.libreoffice
+def test_approve_needs_the_attorneys_confirmation_and_the_csrf_token(cases):
+    c = client(cases)
+    assert c.post("/case/draft/approve", data={"as": "Daniel Okafor", "confirm": "on"}).status_code == 403
+    r = approve(c, "draft", **{"as": "Daniel Okafor"})
+    assert r.status_code == 409 and "Not approved:" in r.text and "tick" in r.text
+    r = approve(c, "draft", **{"as": "  ", "confirm": "on"})
+    assert r.status_code == 409 and "give the name of the attorney" in r.text
+    assert not (cases / "draft" / "approval.json").exists()
+
+
+@pytest.mark.libreoffice
+def test_approve_records_the_approval_and_builds_the_final_filing(cases):
+    import time
+    c = client(cases)
+    r = approve(c, "draft", **{"as": "Daniel Okafor", "confirm": "on"})
+    assert r.status_code == 200, r.text
+    assert "Approved</strong> by Daniel Okafor" in r.text
+    assert (cases / "draft" / "approval.json").is_file()
+    deadline = time.monotonic() + 120  # a hang, not a speed check
+    while (job := c.get("/case/draft/build.json").json()["job"]) and job["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["state"] == "done", job
+    page = c.get("/case/draft/build").text
+    assert 'id="approval-state" class="ok-line">Approved by Daniel Okafor' in page
+    assert "(/s/ Daniel Okafor) typed by the build" in page  # names keep their capitals on the page
+    twin = c.get("/case/draft/build.json").json()["approval"]
+    assert twin["approved"] and twin["line"].startswith("approved by Daniel Okafor") and twin["not_ready"] == []
+    assert 'id="approve-button"' not in page and 'id="send-button" disabled' not in page

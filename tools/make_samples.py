@@ -4,7 +4,8 @@ Every person, number and document here is fictional. Run from the repository
 root: `python tools/make_samples.py`. The output is committed; re-running it
 rewrites the same files (reportlab in invariant mode, fixed image content).
 Sample 1 also ships its signed pages (samples/1-garcia-lopez/signed/): built,
-signed with drawn strokes and read back with `pdpacket signed` (LibreOffice needed).
+signed with drawn strokes and read back with `pdpacket signed` (LibreOffice needed);
+and its attorney's approval (samples/1-garcia-lopez/approval.json), so it builds final.
 """
 from __future__ import annotations
 
@@ -423,6 +424,33 @@ def sign_sample_1(base: Path) -> None:
     record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+APPROVED_AT = "2026-11-28T16:00:00+00:00"  # the sample's approval says it was given then (not the run's time)
+
+
+def approve_sample_1(base: Path) -> None:
+    """Sample 1 ships approved too: built with its signed pages, read, then approved by the sample firm's
+    attorney (`pdpacket approve`), so `make demo` builds its final filing ("/s/", no DRAFT mark) while the
+    other samples build as drafts. A change to what the filing is made of (the case, an exhibit, a template,
+    pdpacket's version) makes the approval stale: run this again, as an attorney would approve again."""
+    import json
+    import os
+    import tempfile
+
+    from assembler.api import approve, build
+
+    (base / "approval.json").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pdpacket-sample-approval-") as tmp:
+        work = Path(tmp)
+        os.environ.update({"PDPACKET_TODAY": "2026-11-28", "PDPACKET_SETTINGS": str(ROOT / "pdpacket.yaml"),
+                           "PDPACKET_LEDGER": str(work / "ledger.db")})
+        build(base, out=work / "out")
+        approve(base, "Daniel Okafor", out=work / "out")
+    record_file = base / "approval.json"
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    record["approved_at"] = APPROVED_AT
+    record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     g28_stand_in(ROOT / "g28-stand-in.pdf")
     sample_1(ROOT / "1-garcia-lopez")
@@ -430,6 +458,7 @@ def main() -> int:
     sample_3(ROOT / "3-minimal")
     sample_4(ROOT / "4-quispe-board")
     sign_sample_1(ROOT / "1-garcia-lopez")
+    approve_sample_1(ROOT / "1-garcia-lopez")
     print(f"sample exhibits written under {ROOT}; sample 1's signed pages under {ROOT / '1-garcia-lopez' / 'signed'}")
     return 0
 

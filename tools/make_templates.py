@@ -338,7 +338,7 @@ def certificate_of_service() -> Document:
     para(doc, "{{ service.street_address|lines }}")
     para(doc, "{%p endif %}")
     para(doc, "", keep=True)
-    para(doc, "/s/ {{ service.served_by }}", space_after=0, keep=True)
+    para(doc, "{{ service.signature_text }}", space_after=0, keep=True)
     para(doc, "{{ service.served_by }}", space_after=0, keep=True)
     para(doc, "{{ service.served_by_address|lines }}", space_after=0, keep=True)
     para(doc, "Date: {{ service.date|longdate }}")

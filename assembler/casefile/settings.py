@@ -65,6 +65,7 @@ class Settings:
     ocr_languages: dict = field(default_factory=dict)
     image_dpi: int = 300  # image exhibits finer than this on their page are downsampled (convert/exhibits.py)
     jpeg_quality: int = 85
+    attorneys: list[str] = field(default_factory=list)  # who may approve a filing (pdpacket approve); []: anyone
 
 
 def _settings_schema() -> dict:
@@ -173,6 +174,7 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         ocr_languages=(doc.get("ocr") or {}).get("languages") or {},
         image_dpi=(doc.get("images") or {}).get("dpi", 300),
         jpeg_quality=(doc.get("images") or {}).get("jpeg_quality", 85),
+        attorneys=list((doc.get("approval") or {}).get("attorneys") or []),
     )
 
 

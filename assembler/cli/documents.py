@@ -168,3 +168,36 @@ def signed(case, scans, dry_run, out, settings_file, templates_dir):
         click.echo(f"{pages} signed page(s) written to {reading.folder}" if pages else "no signed page written")
     if not reading.ok:
         raise InputFileError(f"{len(reading.refused)} page(s) refused, {len(reading.unreadable)} unreadable: see above")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--as", "name", required=True, metavar="NAME",
+              help="The attorney who read the built filing and approves it (one of approval.attorneys in the "
+                   "settings, when the firm lists them).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build's output folder (default: CASE/out).")
+@click.option("--build", "then_build", is_flag=True, help="Build the final filing right after approving.")
+@settings_option
+@templates_option
+def approve(case, name, out, then_build, settings_file, templates_dir):
+    """Approve the filing built now, as the attorney who read it: the next build prints the "/s/" signatures of
+    the letter and the certificate of service and drops the DRAFT mark. Recorded in CASE/approval.json and the
+    ledger; any later change to the case makes the approval stale."""
+    from assembler.api import approve as approve_case
+
+    options = BuildOptions.of(settings_file, templates_dir)
+    approved = approve_case(case, name, out, options)
+    for note in approved.notes:
+        click.echo(note, err=True)
+    click.echo(f"{approved.filing.name}: approved by {approved.by} ({approved.file})")
+    if not then_build:
+        click.echo(f"now build the final filing: {approved.rebuild}", err=True)
+        return
+    from assembler.api import Progress
+    from assembler.api import build as build_case
+
+    result = build_case(case, out, options, progress=Progress(False))
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(f"{result.filing} ({result.pages} pages)")

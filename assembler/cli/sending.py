@@ -24,16 +24,23 @@ out_option = click.option("-o", "--out", type=click.Path(file_okay=False, path_t
 @out_option
 @click.option("--date", "when", default=None, metavar="WHEN",
               help="The drafts' Date (YYYY-MM-DD or an ISO time; default: the letter's date, 12:00 UTC).")
+@click.option("--unsigned-draft", is_flag=True,
+              help="For internal review only: a draft marked UNSIGNED DRAFT in its subject and body "
+                   "(OUT/<filing>_UNSIGNED-DRAFT.eml), written even though the filing is not approved or not "
+                   "signed; never recorded in the ledger, never sent.")
 @settings_option
-def email(case, out, when, settings_file):
-    """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml)."""
+def email(case, out, when, unsigned_draft, settings_file):
+    """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml), once the attorney
+    approved the filing and every signature in ink is in."""
     from assembler.api import write_drafts
 
-    drafts = write_drafts(case, out, CommandOptions.of(settings_file), when)
+    drafts = write_drafts(case, out, CommandOptions.of(settings_file), when, unsigned_draft=unsigned_draft)
     for note in drafts.notes:
         click.echo(note, err=True)
     for path in drafts.files:
         click.echo(str(path))
+    if unsigned_draft:
+        return
     click.echo(f"to {', '.join(drafts.recipients)}: open the draft in the mail program, check it and send it "
                "(or use `pdpacket send`)", err=True)
 
@@ -47,13 +54,17 @@ def email(case, out, when, settings_file):
               help="What the mailbox showed of a message recorded as possibly sent: it arrived (record it, send "
                    "the rest), or it did not (send it again with the rest).")
 @click.option("--dry-run", is_flag=True, help="Print what would go where; send nothing, record nothing.")
+@click.option("--unsigned-draft", is_flag=True,
+              help="Refused: an unsigned draft is never sent (`pdpacket email CASE --unsigned-draft` writes one).")
 @settings_option
-def send(case, out, again, possibly_sent, dry_run, settings_file):
+def send(case, out, again, possibly_sent, dry_run, unsigned_draft, settings_file):
     """Send the built filing to the office through the firm's SMTP server, recording each message as the
-    server accepts it; run again after a failure, it sends the messages not yet accepted."""
+    server accepts it; run again after a failure, it sends the messages not yet accepted. Refused while the
+    filing is a draft (not approved) or a signature in ink is missing (exit 15)."""
     from assembler.api import send_case
 
-    sent = send_case(case, out, CommandOptions.of(settings_file), again=again, dry_run=dry_run, possibly_sent=possibly_sent)
+    sent = send_case(case, out, CommandOptions.of(settings_file), again=again, dry_run=dry_run,
+                     possibly_sent=possibly_sent, unsigned_draft=unsigned_draft)
     for note in sent.notes:
         click.echo(note, err=True)
     for m in sent.messages:
@@ -133,6 +144,8 @@ def status(folder, as_json, as_csv, settings_file):
                 click.echo(f"    sent in part: {r['delivery']}")
             if r["signatures"]:
                 click.echo(f"    {r['signatures']}")
+            if r["approval"]:
+                click.echo(f"    {r['approval']}")
             click.echo(f"    due: {r['due'] or 'nothing'}")
         if any(r["signatures"].startswith("awaiting signatures:") and " 0 of" not in r["signatures"] for r in rows):
             click.echo(f"note: {SIGNATURES_NOTE}")

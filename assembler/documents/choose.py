@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assembler.documents.check import check_template
+from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.errors import Finding, TemplateError, errors_of, warnings_of
 from assembler.resources import templates_dir
 from assembler.vocab import Role
@@ -96,3 +96,14 @@ def export_defaults(dest: Path, overwrite: bool = False, roles: list[Role] | Non
         shutil.copyfile(templates_dir() / f"{role}.docx", target)
         written.append(target)
     return written
+
+
+def require_custom_fields(choices: dict[Role, Choice], data: dict) -> None:
+    """The template check knows every field a case can have, but not which custom fields
+    this case has: a template using one it lacks is this case's problem, said as such."""
+    custom = data.get("custom") or {}
+    missing = [f for c in choices.values() if "custom" in template_names(c.path)
+               for f in check_template(c.path, c.role, custom) if f.kind == CUSTOM]
+    if missing:
+        raise TemplateError("this case lacks a field the templates use: "
+                            + "; ".join(f.render() for f in missing))

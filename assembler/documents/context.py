@@ -235,11 +235,15 @@ DERIVED = [
             _decide_by),
     Derived("request.decide_days", Var("number", 7, doc="days after sending of request.decide_by (settings)"),
             lambda req, src: src.decide_days),
-    Derived("attorney.signature_text", text("/s/ Daniel Okafor", "the typed signature, or /s/ and the name"),
+    Derived("attorney.signature_text", text("/s/ Daniel Okafor", "the typed signature, or /s/ and the name; "
+                                                                  "(unsigned draft) until the attorney approves"),
             _signature_text),
     # An InlineImage, set per template by render.py.
     Derived("attorney.signature_image", Var("image", None, doc="the signature image, when the case names one"),
             lambda a, src: None),
+    Derived("service.signature_text", text("/s/ Ana Ruiz", "the server's typed signature on the certificate of "
+                                                          "service: (unsigned draft) until the attorney approves"),
+            lambda s, src: f"/s/ {Service.of_section(s).served_by}"),
     Derived("service.method_label", text("e-mail"), lambda s, src: SERVICE_METHODS[Service.of_section(s).method]),
     Derived("service.via", text("VIA E-MAIL TO pd@occ.example", "the letter's VIA line"), _via),
     Derived("service.email_to", text("pd@occ.example", "service by e-mail: the address it went to"),

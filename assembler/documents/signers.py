@@ -27,6 +27,7 @@ from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind
 
 ENGLISH = "English"
+UNSIGNED = "(unsigned draft)"  # printed where a "/s/" goes until the attorney approves (pdf/approval.py)
 
 
 class SignerRole(StrEnum):
@@ -155,12 +156,13 @@ def text_hash(text: str) -> str:
 def locate(rule_mark: Mark, name: str, pages: list[str]) -> tuple[int, str]:
     """(index of the page, how it was found) of `name`'s signature among a document's page texts.
 
-    The signature line (underscores, then the name) or the typed "/s/ NAME"; failing that, the
+    The signature line (underscores, then the name) or the typed "/s/ NAME" (in a draft, its place:
+    "(unsigned draft)" above the name); failing that, the
     last page that prints the name; failing that, the last page, said as "not found"."""
     texts = [normalized(t) for t in pages]
     who = re.escape(normalized(name))
     pattern, how = ((rf"_{{5,}} ?{who}", "signature line") if rule_mark == Mark.line
-                    else (rf"/s/ ?{who}", "typed signature"))
+                    else (rf"(/s/|{re.escape(UNSIGNED)}) ?{who}", "typed signature"))
     for i, text in enumerate(texts):
         if re.search(pattern, text):
             return i, how

@@ -14,6 +14,7 @@ from pypdf import PageObject, PdfReader, PdfWriter
 
 from assembler import __version__
 from assembler.documents.plan import PART_BOOKMARKS, Part, Section
+from assembler.pdf.draft_mark import mark_draft
 from assembler.pdf.fit import PageReport, fit_to_letter, flatten_annotations, letter_area
 from assembler.pdf.freespace import InkCheck
 from assembler.pdf.links import add_index_links
@@ -70,12 +71,13 @@ Scans = Mapping[int, Sequence[Scan]]  # filing page (from 1) -> the signed scan(
 
 
 def assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict,
-             legend: str | None = None, scans: Scans | None = None) -> tuple[list[str], list[str]]:
+             legend: str | None = None, scans: Scans | None = None, draft: bool = False) -> tuple[list[str], list[str]]:
     """Write the filing; return the page labels and notices about what was changed in the exhibits.
     `legend`: a line stamped on every page with its number (the confidentiality legend).
-    `scans`: the signed pages that go over their generated pages (before the stamps)."""
+    `scans`: the signed pages that go over their generated pages (before the stamps).
+    `draft`: the DRAFT mark on every page too (not approved, pdf/approval.py)."""
     with contextlib.ExitStack() as files:
-        return _assemble(sections, out, numbering, metadata, files, legend, scans or {})
+        return _assemble(sections, out, numbering, metadata, files, legend, scans or {}, draft)
 
 
 def section_labels(sections: list[Section]) -> list[str]:
@@ -86,7 +88,7 @@ def section_labels(sections: list[Section]) -> list[str]:
 
 
 def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dict, files: contextlib.ExitStack,
-              legend: str | None, scans: Scans) -> tuple[list[str], list[str]]:
+              legend: str | None, scans: Scans, draft: bool = False) -> tuple[list[str], list[str]]:
     writer = PdfWriter()
     readers = _Readers(sections, files)
     ink = InkCheck()  # the case's own pages: the stamp must not cover what they print in their margin
@@ -109,6 +111,10 @@ def _assemble(sections: list[Section], out: Path, numbering: dict, metadata: dic
             readers.done(part.pdf)
             reports.append((part, report, len(writer.pages) - part.pages))
     _index_links(writer, sections)
+    if draft:  # upright Letter pages by now; the page stamp's band at the bottom is freed after
+        shrunk = set(ink.shrunk)
+        mark_draft(writer, ink.crowded)
+        ink.shrunk = shrunk  # the notices count the pages shrunk for the page number only
     labels = stamp(writer, numbering, section_labels(sections) if numbering.get("style") == PER_SECTION else None,
                    legend, ink.crowded)
     notices = [ink.unavailable] if ink.unavailable else []

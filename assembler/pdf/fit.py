@@ -76,14 +76,15 @@ def letter_area(page: PageObject) -> tuple[float, float, float, float]:
     return (LETTER[0] - width * scale) / 2, (LETTER[1] - height * scale) / 2, width * scale, height * scale
 
 
-def shrink_above(writer: PdfWriter, page: PageObject, band: float) -> None:
+def shrink_above(writer: PdfWriter, page: PageObject, band: float, top: bool = False) -> None:
     """Shrink a Letter page's content, centred, into the space above a blank band `band` points high
-    at the bottom (a place for the page stamp where the page itself drew something)."""
+    at the bottom (a place for the page stamp where the page itself drew something); `top`: below
+    such a band at the top (the DRAFT mark's, draft_mark.py)."""
     box = page.cropbox
     left, bottom, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
     scale = (height - band) / height
     dx = left + width * (1 - scale) / 2 - left * scale
-    dy = bottom + band - bottom * scale
+    dy = bottom - bottom * scale + (0 if top else band)
     # Clipped to the page's box first: what the page drew outside it must not land in the band.
     _append_stream(writer, page, (f"q {_num(scale)} 0 0 {_num(scale)} {_num(dx)} {_num(dy)} cm "
                                   f"{_num(left)} {_num(bottom)} {_num(width)} {_num(height)} re W n\n").encode(),

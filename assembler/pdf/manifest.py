@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
+from assembler.documents import choose
 from assembler.documents.citations import law_record
 from assembler.files import relative, sha256
+from assembler.vocab import FILING_ROLES
 
 if TYPE_CHECKING:
     from assembler.casefile.case import Case
@@ -83,3 +85,55 @@ def build_manifest(*, case: Case, settings: Settings, inputs: list[Path], templa
 
 def write_manifest(manifest: dict, path: Path) -> None:
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- whether a filing's inputs changed since (send/built.py, pdf/approval.py) --------------------
+
+SENDING_ONLY = ("email", "rules")  # office fields no template prints: how a request travels
+
+
+def content_key(case: Case, settings: Settings, templates_dir: Path | None = None) -> str:
+    """A hash of what the filing prints, wherever the case folder is: files inside it by their path in it,
+    the firm's own (a form beside the settings, the templates) by their bytes alone, so a case folder
+    copied or moved with its firm's folder keeps its key (and its approval, pdf/approval.py)."""
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+    office = {k: v for k, v in (case.office or {}).items() if k not in SENDING_ONLY}
+    parts = [__version__, json.dumps(case.data, sort_keys=True, default=str),
+             json.dumps(settings.page_numbers, sort_keys=True), json.dumps(office, sort_keys=True, default=str)]
+    parts += [f"{_inside(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
+    parts += [f"{role}={sha256(c.path)}" for role, c in sorted(choices.items())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _inside(path: Path, case_dir: Path) -> str:
+    """A case's input as content_key names it: its path in the case folder, or "firm:" and its name."""
+    shown = relative(path, case_dir)
+    return f"firm:{path.name}" if shown == str(path) else shown
+
+
+def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path | None = None) -> list[str]:
+    choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
+    inputs = case_inputs(case, settings)
+    try:
+        if "content_key" in manifest:
+            if content_key(case, settings, templates_dir) == manifest["content_key"]:
+                return []
+        elif build_key(case=case, settings=settings, inputs=inputs, templates=choices) == manifest.get("build_key"):
+            return []
+    except OSError as exc:
+        return [f"{exc.filename}: cannot be read"]
+    found = []
+    if (manifest.get("tool") or {}).get("version") != __version__:
+        found.append("pdpacket's version")
+    if (manifest.get("case_file") or {}).get("sha256") != case.source_sha256:
+        found.append(f"the case file {case.file.name}")
+    before = {i["path"]: i["sha256"] for i in manifest.get("inputs") or []}
+    now = {relative(p, case.dir): sha256(p) for p in inputs if p.is_file()}
+    found += [f"the exhibit file {name}" for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name)]
+    was = (manifest.get("settings_file") or {}).get("sha256")
+    if not found and was != (sha256(settings.path) if settings.path else None):
+        found.append(f"the settings file {settings.path or '(none now)'} (the attorney, page numbers or office)")
+    templates = {role: t.get("sha256") for role, t in (manifest.get("templates") or {}).items()}
+    found += [f"the {role} template" for role, c in sorted(choices.items()) if templates.get(role) != sha256(c.path)]
+    return found or ["the office's details or the settings"]
+

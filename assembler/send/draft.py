@@ -172,8 +172,10 @@ def as_html(text: str) -> str:
 
 
 def compose(case: Case, settings: Settings, built: Built, *, draft: bool, when: datetime | None = None,
-            templates_dir: Path | None = None) -> list[Message]:
-    """The messages carrying `built`'s filing to the office (`draft`: marked unsent for a mail program)."""
+            templates_dir: Path | None = None, marked: str | None = None) -> list[Message]:
+    """The messages carrying `built`'s filing to the office (`draft`: marked unsent for a mail program).
+    `marked`: a line that starts the subject and the body (an unsigned draft for internal review: not
+    marked unsent either, so a mail program opens it to read, not to send)."""
     to = office.require_email_route(case, settings)
     drafter = Drafter(case, settings, templates_dir)
     limit_mb = office.attachment_limit_mb(case, settings)
@@ -190,12 +192,12 @@ def compose(case: Case, settings: Settings, built: Built, *, draft: bool, when: 
         msg["To"] = Address(office.office_name(case), addr_spec=to)
         if office.cc(settings):
             msg["Cc"] = [Address(addr_spec=a) for a in office.cc(settings)]
-        msg["Subject"] = drafter.subject(number, total)
+        msg["Subject"] = f"{marked}: {drafter.subject(number, total)}" if marked else drafter.subject(number, total)
         msg["Date"] = format_datetime(when)
         msg["Message-ID"] = f"<pd-{built.sha256[:24]}-{number}of{total}@{domain}>"
-        if draft:
+        if draft and not marked:
             msg["X-Unsent"] = "1"  # Outlook, Apple Mail, Thunderbird open it as a draft to send
-        text = drafter.body(number, total, attached)
+        text = f"{marked}\n\n{drafter.body(number, total, attached)}" if marked else drafter.body(number, total, attached)
         msg.set_content(text)
         msg.add_alternative(as_html(text), subtype="html")
         for a in attached:
@@ -210,10 +212,11 @@ def compose(case: Case, settings: Settings, built: Built, *, draft: bool, when: 
     return messages
 
 
-def draft_names(filing: Path, total: int) -> list[str]:
+def draft_names(filing: Path, total: int, suffix: str = "") -> list[str]:
+    """The drafts' file names; `suffix` tells an unsigned draft's apart (_UNSIGNED-DRAFT)."""
     if total == 1:
-        return [f"{filing.stem}.eml"]
-    return [f"{filing.stem}_{n}of{total}.eml" for n in range(1, total + 1)]
+        return [f"{filing.stem}{suffix}.eml"]
+    return [f"{filing.stem}{suffix}_{n}of{total}.eml" for n in range(1, total + 1)]
 
 
 def date_of(value: str | date | None) -> datetime | None:

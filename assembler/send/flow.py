@@ -17,8 +17,8 @@ from assembler.documents.edits import stale_in_manifest
 from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError, command
 from assembler.files import sha256
 from assembler.options import NO_OPTIONS, CommandOptions
-from assembler.pdf import preflight
-from assembler.send import delivery, draft, office, smtp
+from assembler.pdf import approval, preflight
+from assembler.send import delivery, draft, gate, office, smtp
 from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
 from assembler.validate import validate_case
@@ -82,6 +82,10 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
     _write_manifest(filing.parent, manifest)
     ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
                          file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
+    if (manifest.get("approval") or {}).get("state") == "draft":  # the filing's build, not the court papers'
+        state = approval.state(ctx.case, ctx.settings, templates_dir)
+        if state.approval is not None:  # stale: say what changed (a case never approved is a draft, quietly)
+            ctx.notes.append(f"{filing.name}: {state.line()}")
 
 
 # --- drafts --------------------------------------------------------------------------
@@ -94,18 +98,27 @@ class Drafts:
 
 
 def write_drafts(case_path: Path, out: Path | None = None, options: CommandOptions = NO_OPTIONS,
-                 when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
+                 when: str | date | None = None, templates_dir: Path | None = None,
+                 unsigned_draft: bool = False) -> Drafts:
     ctx = Context.load(case_path, options)
-    return drafts_for(ctx, Path(out) if out else ctx.case.dir / "out", when, templates_dir)
+    return drafts_for(ctx, Path(out) if out else ctx.case.dir / "out", when, templates_dir, unsigned_draft)
 
 
-def drafts_for(ctx: Context, out: Path, when: str | date | None = None, templates_dir: Path | None = None) -> Drafts:
+def drafts_for(ctx: Context, out: Path, when: str | date | None = None, templates_dir: Path | None = None,
+               unsigned_draft: bool = False) -> Drafts:
+    """The e-mail drafts of the built filing, once it is approved and signed (send/gate.py); with
+    `unsigned_draft`, a marked draft for internal review instead, whatever its state: a file of its own
+    (<filing>_UNSIGNED-DRAFT.eml), not in the manifest's drafts, not in the ledger."""
     office.require_email_route(ctx.case, ctx.settings)  # before anything else: the most likely thing to fix
     built = load_built(ctx.case, ctx.settings, out, templates_dir)
-    _require_current_edits(ctx, built)
+    if not unsigned_draft:
+        _require_current_edits(ctx, built)
     if built.changed:
         ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
                          "the draft carries the old filing; build again before sending")
+    if unsigned_draft:
+        return _unsigned_draft(ctx, built, when, templates_dir)
+    gate.require_ready(ctx.case, ctx.settings, built, templates_dir)
     messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=draft.date_of(when),
                              templates_dir=templates_dir)
     names = draft.draft_names(built.filing, len(messages))
@@ -128,6 +141,22 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
     ctx.record(ctx.event(Kind.draft, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
                          recipients=recipients, method="email", file=", ".join(_shown(f, ctx.case.dir) for f in files)))
     return Drafts(files, recipients, ctx.notes)
+
+
+def _unsigned_draft(ctx: Context, built: Built, when: str | date | None, templates_dir: Path | None) -> Drafts:
+    messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=draft.date_of(when),
+                             templates_dir=templates_dir, marked=gate.UNSIGNED_DRAFT)
+    files = [built.out / n for n in draft.draft_names(built.filing, len(messages), "_UNSIGNED-DRAFT")]
+    try:
+        for target, m in zip(files, messages, strict=True):
+            atomic.write_bytes(target, m.as_bytes())
+    except OSError as exc:
+        raise OutputError(f"cannot write the unsigned draft into {built.out}: {exc.strerror}: check free space and "
+                          "permissions") from exc
+    todo = gate.readiness(ctx.case, ctx.settings, built, templates_dir).problems()
+    ctx.notes.append(f"{gate.UNSIGNED_DRAFT}: not recorded in the ledger, never sent by pdpacket"
+                     + (f"; before it can be sent: {'; and '.join(todo)}" if todo else ""))
+    return Drafts(files, messages[0].recipients, ctx.notes)
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
@@ -155,9 +184,13 @@ class Sent:
 
 
 def send_case(case_path: Path, out: Path | None = None, options: CommandOptions = NO_OPTIONS, again: bool = False,
-              dry_run: bool = False, possibly_sent: str | None = None) -> Sent:
+              dry_run: bool = False, possibly_sent: str | None = None, unsigned_draft: bool = False) -> Sent:
     """Send the built filing; a retry sends only the messages not yet accepted (`again`: all of them).
-    `possibly_sent` ("arrived" or "resend") is the user's word on messages whose delivery is unknown."""
+    `possibly_sent` ("arrived" or "resend") is the user's word on messages whose delivery is unknown.
+    `unsigned_draft`: refused: an unsigned draft is never sent (`email --unsigned-draft` writes one)."""
+    if unsigned_draft:
+        raise UsageError(f"send --unsigned-draft: an unsigned draft is never sent: "
+                         f"`{command('email', case_path, '--unsigned-draft')}` writes one for internal review")
     ctx = Context.load(case_path, options)
     _require_consent(ctx)
     office.require_email_route(ctx.case, ctx.settings)
@@ -166,6 +199,7 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
         raise NotSentError(f"{built.filing.name}: not sent: {', '.join(built.changed)} changed since it was built: "
                            f"build it again (`{command('build', ctx.case.dir)}`) and check it before sending")
     _require_current_edits(ctx, built)
+    gate.require_ready(ctx.case, ctx.settings, built)
     _require_preflight(built)
     server = smtp.server(ctx.settings)
     with ctx.ledger() as ledger:

@@ -22,7 +22,7 @@ from assembler.errors import InputFileError
 
 FILE_NAME = "pdpacket.db"
 APP_ID = 0x70647063  # "pdpc": marks the file as a pdpacket ledger
-VERSION = 2  # 2: a send row per numbered message (message_number, message_total, delivery, send_round)
+VERSION = 3  # 2: a send row per numbered message (message_number, message_total, delivery, send_round); 3: approvals
 BUSY_SECONDS = 30
 
 
@@ -32,9 +32,10 @@ class Kind:
     send = "send"
     sent_other = "sent-other"  # portal, mail, hand, fax: recorded with `pdpacket log --sent`
     response = "response"
+    approve = "approve"  # the attorney approved a build (`pdpacket approve`): approved_by, content_key
 
 
-KINDS = (Kind.build, Kind.draft, Kind.send, Kind.sent_other, Kind.response)
+KINDS = (Kind.build, Kind.draft, Kind.send, Kind.sent_other, Kind.response, Kind.approve)
 OUTCOMES = ("granted", "denied", "partial", "no-response")
 
 
@@ -58,16 +59,39 @@ _added_in_2 = [
     "ALTER TABLE events ADD COLUMN send_round TEXT",  # the send rows of one sending and its retries share it
 ]
 
-# What each column holds: see Event. The ids of one case's events grow with time.
-_SCHEMA = [
-    f"""CREATE TABLE events (
+
+def _table(name: str, kinds: tuple[str, ...]) -> str:
+    """The events table as version 3 has it (version 1's columns, then those added since)."""
+    return f"""CREATE TABLE {name} (
         id INTEGER PRIMARY KEY AUTOINCREMENT, a_number TEXT NOT NULL, case_path TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ({", ".join(f"'{k}'" for k in KINDS)})),
+        kind TEXT NOT NULL CHECK (kind IN ({", ".join(f"'{k}'" for k in kinds)})),
         at TEXT NOT NULL, day TEXT NOT NULL, user TEXT NOT NULL, filing_sha256 TEXT,
         message_ids TEXT NOT NULL DEFAULT '[]', recipients TEXT NOT NULL DEFAULT '[]',
-        method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT)""",
-    "CREATE INDEX events_case ON events (a_number, id)",
-    *_added_in_2,
+        method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT,
+        message_number INTEGER, message_total INTEGER,
+        delivery TEXT CHECK (delivery IN ({', '.join(repr(d) for d in DELIVERIES)})), send_round TEXT,
+        approved_by TEXT, content_key TEXT)"""
+
+
+_INDEX = "CREATE INDEX events_case ON events (a_number, id)"
+# Version 3 adds a kind of row (`approve`): SQLite cannot change a CHECK constraint, so the table is
+# copied into a new one, every row and id kept (the rows' order and AUTOINCREMENT's counter too).
+_COLUMNS_2 = ("id, a_number, case_path, kind, at, day, user, filing_sha256, message_ids, recipients, method, "
+              "outcome, note, file, output, message_number, message_total, delivery, send_round")
+_to_3 = [
+    _table("events_3", KINDS),
+    f"INSERT INTO events_3 ({_COLUMNS_2}) SELECT {_COLUMNS_2} FROM events ORDER BY id",
+    "DELETE FROM sqlite_sequence WHERE name = 'events_3'",
+    "UPDATE sqlite_sequence SET name = 'events_3' WHERE name = 'events'",
+    "DROP TABLE events",
+    "ALTER TABLE events_3 RENAME TO events",
+    _INDEX,
+]
+
+# What each column holds: see Event. The ids of one case's events grow with time.
+_SCHEMA = [
+    _table("events", KINDS),
+    _INDEX,
     f"PRAGMA application_id = {APP_ID}",
     f"PRAGMA user_version = {VERSION}",
 ]
@@ -98,6 +122,8 @@ class Event:
     message_total: int | None = None
     delivery: str | None = None
     send_round: str | None = None
+    approved_by: str | None = None  # an `approve` row: the attorney's name as given (--as)
+    content_key: str | None = None  # an `approve` row: the inputs approved (pdf/approval.py)
     user: str = ""
     at: str = ""
     id: int = 0
@@ -264,6 +290,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     meanwhile waits, then finds it done). pdpacket versions before it then refuse the file: upgrade them."""
     if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
         for statement in _added_in_2:
+            conn.execute(statement)
+    if conn.execute("PRAGMA user_version").fetchone()[0] < 3:
+        for statement in _to_3:
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {VERSION}")
 

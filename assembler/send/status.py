@@ -21,13 +21,14 @@ from assembler.documents import signers
 from assembler.documents.edits import stale_in_manifest
 from assembler.errors import InputFileError, PdpacketError, command
 from assembler.options import NO_OPTIONS, CommandOptions
+from assembler.pdf import approval
 from assembler.send import built as built_mod
-from assembler.send import delivery
+from assembler.send import delivery, gate
 from assembler.send.ledger import CaseEvents, Kind, Ledger, ledger_path
 from assembler.validate import load_case
 
 FIELDS = ["case", "respondent", "a_number", "detained", "built", "changed", "sent", "method", "delivery", "response",
-          "response_date", "next_hearing", "stale_edits", "signatures", "due", "due_on"]
+          "response_date", "next_hearing", "stale_edits", "signatures", "approval", "due", "due_on"]
 NOW, WAITING, CLOSED = 0, 1, 2
 
 
@@ -48,6 +49,8 @@ class CaseStatus:
     next_hearing: str = ""
     stale_edits: list[str] = field(default_factory=list)  # hand-edited copies the build used, made before the case changed
     signatures: str = ""  # "awaiting signatures: 7 of 9: NAME (documents)...", from the build's manifest
+    approval: str = ""  # "approved by NAME on DAY", or why the filing is a draft (pdf/approval.py)
+    not_ready: list[str] = field(default_factory=list)  # what must happen before it can be sent (send/gate.py)
     due: list[str] = field(default_factory=list)
     due_on: str = ""
     group: int = CLOSED
@@ -58,7 +61,7 @@ class CaseStatus:
                 "changed": "" if self.changed is None else self.changed, "sent": self.sent, "method": self.method,
                 "delivery": self.delivery,
                 "response": self.response, "response_date": self.response_date, "next_hearing": self.next_hearing,
-                "stale_edits": ", ".join(self.stale_edits), "signatures": self.signatures,
+                "stale_edits": ", ".join(self.stale_edits), "signatures": self.signatures, "approval": self.approval,
                 "due": "; ".join(self.due), "due_on": self.due_on}
 
 
@@ -98,6 +101,9 @@ def case_status(name: str, case: Case, settings: Settings, of_case: CaseEvents, 
         signed = signers.summary(manifest.get("signatures"),
                                  signed_pages.signed_now(case.dir, manifest.get("signatures")))
         st.signatures = signed.line() if signed else "signatures not listed (built by an earlier pdpacket): build again"
+        st.approval = approval.state(case, settings).line()
+        ready = gate.readiness(case, settings, built_mod.Built(folder, manifest, folder / manifest["filing"]["file"]))
+        st.not_ready = _steps(ready, case.dir)
     st.delivery = delivery.state(events)
     found = delivery.latest_round(events)
     st.possibly_sent = bool(found and found.uncertain)
@@ -129,6 +135,8 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
                             for f in st.stale_edits)
         items.append((now, f"bring {' and '.join(st.stale_edits)} up to date (edited by hand before the case "
                            f"changed: {refresh}), build again, then send"))
+    elif st.not_ready:
+        items.append((now, f"{'; '.join(st.not_ready)}, then send"))
     else:
         items.append((now, "send the request"))
     if not st.response:
@@ -148,6 +156,19 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
     st.due = [text for _, text in items]
     st.due_on = items[0][0].isoformat() if items else ""
     st.group = CLOSED if not items else NOW if items[0][0] <= now else WAITING
+
+
+def _steps(ready: gate.Readiness, case_dir: Path) -> list[str]:
+    """What is due before sending, in short (`send` names every signature)."""
+    steps = []
+    if ready.missing or ready.outdated:
+        steps.append(f"collect {len(ready.missing) + len(ready.outdated)} signature(s) in ink "
+                     f"(`{command('sign', case_dir)}`, then `{command('signed', case_dir, 'SCAN...')}`)")
+    if ready.approval:
+        steps.append(f"the attorney approves the filing (`{command('approve', case_dir, '--as', 'NAME')}`)")
+    if ready.not_in_filing or ready.approval:
+        steps.append(f"build again (`{command('build', case_dir)}`)")
+    return steps
 
 
 def _mtime_day(path: Path) -> str:

@@ -34,7 +34,7 @@ from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
 from assembler.errors import InputFileError, OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster, scanned
+from assembler.pdf import codes, draft_mark, raster, scanned
 from assembler.progress import Progress
 from assembler.send.built import Built, load_built
 from assembler.sign import place
@@ -207,7 +207,9 @@ def _body(case: Case, filing: Path, found: list[Section], covers: list[PdfReader
             total = doc["last_page"] - doc["first_page"] + 1
             own = {s["page"] for s in section.signatures if s["document"] == doc["id"]}
             for n in range(total):
-                scanned.hide_scan(writer, writer.add_page(reader.pages[doc["first_page"] - 1 + n]))  # as generated
+                page = writer.add_page(reader.pages[doc["first_page"] - 1 + n])
+                scanned.hide_scan(writer, page)  # as generated: no signed scan over it
+                draft_mark.unmark(page)  # signed as filed, final: no DRAFT mark
                 pagecodes.append(codes.PageCode(a_number, doc["id"], n + 1, total, section.copy,
                                                 doc["page_text_sha256"][n], doc["first_page"] + n))
                 marks.append([mark] if n + 1 in own else [])

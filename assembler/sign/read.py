@@ -25,13 +25,14 @@ from pathlib import Path
 
 import img2pdf
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
 from assembler import atomic
 from assembler.casefile.case import case_settings, validate_case
 from assembler.documents import signed as record_mod
 from assembler.errors import OutputError, command
 from assembler.options import BuildOptions
-from assembler.pdf import codes, raster, scanned
+from assembler.pdf import codes, draft_mark, raster, scanned
 from assembler.sign import place, scans
 from assembler.sign.packet import current_signatures, mark_box, sections
 
@@ -222,14 +223,18 @@ class _Matcher:
                         scan_page.number, ink, name, image, box)
 
     def _printed(self, filing_page: int) -> Image.Image:
-        """The generated page at OUT_DPI, rendered once per page (a stack holds a page many times; the reading
-        never draws on it)."""
+        """The generated page at OUT_DPI as the signing packet printed it (no signed scan over it, no draft's
+        DRAFT mark: otherwise the page code's place found here would not be the one the packet chose), rendered
+        once per page (a stack holds a page many times; the reading never draws on it)."""
         if filing_page not in self._pages:
             folder = Path(self.tmp.name) / f"page-{filing_page}"
             folder.mkdir()
-            page = scanned.generated_page(self.filing, filing_page, folder / "generated.pdf")  # no signed scan
-            first = 1 if page != self.filing else filing_page
-            raster.render_pages(page, OUT_DPI, folder, first, first)
+            writer = PdfWriter()
+            page = writer.add_page(PdfReader(self.filing).pages[filing_page - 1])
+            scanned.hide_scan(writer, page)
+            draft_mark.unmark(page)
+            writer.write(folder / "page.pdf")
+            raster.render_pages(folder / "page.pdf", OUT_DPI, folder)
             with Image.open(next(folder.glob("p-*.png"))) as im:
                 self._pages[filing_page] = im.convert("L")
         return self._pages[filing_page]

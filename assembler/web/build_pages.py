@@ -1,6 +1,7 @@
 """The Build page: start a build, follow it, then see the filing, its warnings and its Word copies."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from starlette.routing import Route
 from assembler import api
 from assembler.errors import PdpacketError
 from assembler.web import cases
+from assembler.web.approve_page import CONFIRM
 from assembler.web.jobs import STEP_WORDS
 from assembler.web.state import require_csrf
 
@@ -42,12 +44,29 @@ async def build_page(request: Request) -> Response:
     name = request.path_params["name"]
     folder = st.case_dir(name)
     sent, status = st.sent.pop(name, (None, 200))  # shown once, after the redirect that follows Send
+    approved, approve_status = st.approved.pop(name, (None, 200))  # likewise, after Approve
     row = await run_in_threadpool(cases.case_status, folder, st.config.options)
     last = await run_in_threadpool(last_build, folder)
     blocked = await run_in_threadpool(cases.send_available, folder, st.config.options)
+    view = await run_in_threadpool(_approval, folder, st.config.options) if last else None
     job = st.builds.get(name)
-    return st.page(request, "build.html", status=status, name=name, row=row, last=last, job=job, steps=STEP_WORDS,
-                   send_blocked=blocked, sent=sent)
+    return st.page(request, "build.html", status=max(status, approve_status), name=name, row=row, last=last,
+                   job=job, steps=STEP_WORDS, send_blocked=blocked or _not_ready(view), sent=sent, approval=view,
+                   approved=approved, confirm=CONFIRM)
+
+
+def _approval(folder: Path, options: api.CommandOptions) -> api.ApprovalView | None:
+    try:
+        return api.approval_view(folder, options)
+    except PdpacketError:
+        return None  # an invalid case: the page says so
+
+
+def _not_ready(view: api.ApprovalView | None) -> str | None:
+    """Why Send is not offered: the filing is a draft, or a signature in ink is missing (send/gate.py)."""
+    if view is None or not view.not_ready:
+        return None
+    return "Not ready to send: " + "; and ".join(view.not_ready)
 
 
 _sending: set[Path] = set()  # cases being sent: a second press meanwhile must not send twice
@@ -113,8 +132,10 @@ async def build_json(request: Request) -> Response:
     name = request.path_params["name"]
     folder = st.case_dir(name)
     job = st.builds.get(name)
-    return JSONResponse({"job": job.to_json() if job else None,
-                         "last": await run_in_threadpool(last_build, folder)})
+    last = await run_in_threadpool(last_build, folder)
+    view = await run_in_threadpool(_approval, folder, st.config.options) if last else None
+    return JSONResponse({"job": job.to_json() if job else None, "last": last,
+                         "approval": dataclasses.asdict(view) if view else None})
 
 
 def routes() -> list[Route]:

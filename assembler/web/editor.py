@@ -22,7 +22,7 @@ from assembler import api
 from assembler.casefile.read import find_case_file, outside_folder
 from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
-from assembler.web import build_pages, cases, form, plain, uploads
+from assembler.web import approve_page, build_pages, cases, form, plain, uploads
 from assembler.web.casefile_edit import Conflict, Refused, read_raw, save, sha256_of
 from assembler.web.changes import FIELDS, StaleForm, apply_plain, changes_of, rendered_of
 from assembler.web.state import require_csrf
@@ -295,4 +295,5 @@ def routes() -> list[Route]:
         Route("/case/{name}/upload", upload, methods=["POST"]),
         Route("/case/{name}/exhibits.json", exhibits_json),
         *build_pages.routes(),
+        *approve_page.routes(),
     ]

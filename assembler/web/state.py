@@ -47,6 +47,7 @@ class State:
         # What the last press of Send did, per case, for the page the browser is sent to next:
         # the answer to the POST is a redirect, so reloading that page cannot send again.
         self.sent: dict[str, tuple[dict, int]] = {}
+        self.approved: dict[str, tuple[dict, int]] = {}  # what the last press of Approve did, likewise
         self.csrf = security.csrf_token(config.token)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(version=__version__, csrf=self.csrf)

@@ -311,3 +311,10 @@ function setUpFilter() {
 }
 
 document.addEventListener("DOMContentLoaded", () => { setUpCaseForm(); followBuild(); setUpFilter(); });
+
+// --- a form that asks before it acts (the Approve button: the attorney's electronic signature) ---
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !confirm(form.dataset.confirm)) event.preventDefault();
+});
