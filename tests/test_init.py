@@ -46,12 +46,25 @@ def _init(folder: Path, *args: str, input: str | None = None) -> Ran:
         return Ran(code, out.getvalue().decode(), err.getvalue().decode())
 
 
+def test_a_server_without_a_login_is_answered_with_an_empty_line(tmp_path):
+    """A new paralegal could not leave the SMTP login empty: the attorney's e-mail was offered and kept, and
+    the first real send stopped for want of a password (a relay or test server takes mail without one)."""
+    typed = "\n".join(["Clinic", "Ana Ruiz", "0123", "TX", "", "555-1234", "ana@clinic.example", "1 Main St", "",
+                       "Houston", "", "127.0.0.1", "none", "8025", "", ""])
+    result = _init(tmp_path, input=typed)
+    assert result.exit_code == 0, result.output + result.stderr
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert (s.smtp["host"], s.smtp["port"], s.smtp["security"]) == ("127.0.0.1", 8025, "none")
+    assert not s.smtp.get("user")
+    assert "SMTP password" not in result.output
+
+
 def test_answers_typed_at_the_prompts_make_a_file_the_loader_accepts(tmp_path):
     typed = "\n".join(["Smith & Sons", "Ana Ruiz", "0123", "TX", "", "555-1234", "ana@smith.example",
                        "1 Main St", "Houston, TX 77002", "",  # the address, ended by an empty line
                        "Houstn",  # a typo: asked again, with the nearest names
                        "Houston", "pd@houston.example", "",  # the date checked: today, offered
-                       "smtp.smith.example", "", "", "", "secret-pw", ""])
+                       "smtp.smith.example", "", "", "ana@smith.example", "secret-pw", ""])
     result = _init(tmp_path, input=typed)
     assert result.exception is None, result.output
     assert result.exit_code == 0

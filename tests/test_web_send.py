@@ -271,3 +271,10 @@ def test_approve_records_the_approval_and_builds_the_final_filing(cases):
     twin = c.get("/case/draft/build.json").json()["approval"]
     assert twin["approved"] and twin["line"].startswith("approved by Daniel Okafor") and twin["not_ready"] == []
     assert 'id="approve-button"' not in page and 'id="send-button" disabled' not in page
+
+
+def test_send_asks_before_it_sends(unbuilt):
+    """Issue 26 (a walk-through): Send e-mailed the office at the first click, with no confirmation."""
+    page = client(unbuilt).get("/case/tenzin/build").text
+    form = page[page.index('id="send-form"'): page.index(">", page.index('id="send-form"'))]
+    assert 'data-confirm="Send the filing now?' in form

@@ -75,7 +75,9 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
         if name != "smtp_host" and not answers.smtp_host:
             break
         port = {"starttls": "587", "tls": "465", "none": "25"}[answers.smtp_security or "starttls"]
-        default = {"smtp_security": "starttls", "smtp_port": port, "smtp_user": answers.attorney_email}.get(name)
+        # No login offered by default: a server that takes mail without one (a relay inside the firm, a test
+        # server) must be answerable with an empty line; the attorney's e-mail kept it from ever being empty.
+        default = {"smtp_security": "starttls", "smtp_port": port}.get(name)
         value = _answer(given[name], question, ask, default)
         setattr(answers, name, int(value) if name == "smtp_port" and value else value)
     password = None

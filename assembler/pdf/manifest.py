@@ -129,7 +129,12 @@ def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path 
         found.append(f"the case file {case.file.name}")
     before = {i["path"]: i["sha256"] for i in manifest.get("inputs") or []}
     now = {relative(p, case.dir): sha256(p) for p in inputs if p.is_file()}
-    found += [f"the exhibit file {name}" for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name)]
+    changed = [name for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name)]
+    # The signed pages read back (documents/signed.py FOLDER) are inputs too, but not exhibits: said once.
+    signed_pages = [name for name in changed if name.startswith("signed/")]
+    found += [f"the exhibit file {name}" for name in changed if name not in signed_pages]
+    if signed_pages:
+        found.append("the signed pages read back (signed/): build again to put them in the filing")
     was = (manifest.get("settings_file") or {}).get("sha256")
     if not found and was != (sha256(settings.path) if settings.path else None):
         found.append(f"the settings file {settings.path or '(none now)'} (the attorney, page numbers or office)")

@@ -68,8 +68,9 @@ def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) ->
     relative = f"{EXHIBITS_DIR}/{name}"
     final = folder / name
     if final.exists() or final.is_symlink():
-        raise UploadRefused(f"{relative} is already in the case folder: rename your file, or rename or delete the "
-                            "old one under \"Rename or delete exhibit files\" if this is a newer copy")
+        raise UploadRefused(f"{relative} is already in the case folder: to use it, add an exhibit and choose it in its "
+                            "File field; for a newer copy, rename or delete the old one under \"Rename or delete "
+                            "exhibit files\", or rename your file")
     private = Path(tempfile.mkdtemp(prefix=".upload-", dir=folder))
     try:
         staged = private / name
