@@ -278,3 +278,19 @@ def test_send_asks_before_it_sends(unbuilt):
     page = client(unbuilt).get("/case/tenzin/build").text
     form = page[page.index('id="send-form"'): page.index(">", page.index('id="send-form"'))]
     assert 'data-confirm="Send the filing now?' in form
+
+
+def test_the_approve_form_warns_while_signatures_in_ink_are_awaited(unbuilt, monkeypatch):
+    """A walk-through approved before the signed pages came back; reading them made the approval stale."""
+    from assembler.web import build_pages, cases
+    row = cases.CaseRow("tenzin", "built", signatures="awaiting signatures: 1 of 1: Tom Baker (declarant)")
+    monkeypatch.setattr(cases, "case_status", lambda *a, **k: row)
+    monkeypatch.setattr(build_pages, "last_build", lambda folder: {
+        "filing": "T_PD-request.pdf", "pages": 5, "size_mb": 0.1, "built": "2026-12-07 10:00", "sections": [],
+        "docx": [], "parts": []})
+    monkeypatch.setattr(build_pages.api, "approval_view",
+                        lambda *a, **k: api.ApprovalView(False, "draft: not approved", [], ["draft: not approved"]))
+    page = client(unbuilt).get("/case/tenzin/build").text
+    assert 'id="approve-early"' in page and "Tom Baker" in page
+    row.signatures = "signatures: all 1 in the filing"
+    assert 'id="approve-early"' not in client(unbuilt).get("/case/tenzin/build").text
