@@ -205,3 +205,22 @@ except KeyboardInterrupt:
 """
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=20)
     assert proc.stdout.split("\n")[:2] == ["left to the build: True", "interrupted"], proc.stderr
+
+
+def test_a_command_about_no_case_finds_the_settings_of_the_folder_it_runs_in(tmp_path, monkeypatch):
+    """A walk-through: `pdpacket offices` in the cases folder right after `pdpacket init` printed the office's
+    e-mail as not set: it looked only beside a case and in the user's settings."""
+    from click.testing import CliRunner
+
+    from assembler.casefile.lookup import find_settings_file
+    from assembler.cli import cli
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "pdpacket.yaml").write_text("offices:\n  houston:\n    email: pd-houston@occ.example\n")
+    monkeypatch.chdir(cases)
+    assert find_settings_file(None, None) == cases / "pdpacket.yaml"
+    result = CliRunner().invoke(cli, ["offices"])
+    assert result.exit_code == 0, result.output
+    assert "pd-houston@occ.example" in result.output
+    monkeypatch.chdir(tmp_path)
+    assert find_settings_file(None, None) != cases / "pdpacket.yaml"

@@ -30,6 +30,10 @@ def find_settings_file(explicit: Path | None, case_dir: Path | None) -> Path | N
         candidate = case_dir.resolve().parent / SETTINGS_FILE_NAME
         if candidate.is_file():
             return candidate
+    else:  # a command about no case (offices, law, templates) run in the cases folder, where init wrote it
+        candidate = Path.cwd() / SETTINGS_FILE_NAME
+        if candidate.is_file():
+            return candidate.resolve()
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     candidate = config_home / "pdpacket" / "settings.yaml"
     return candidate if candidate.is_file() else None
