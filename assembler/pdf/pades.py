@@ -20,6 +20,7 @@ import hashlib
 import io
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,12 +46,21 @@ class Certificate:
     settings_file: str = "the settings file"
 
 
+def _import_pyhanko() -> None:
+    """Import pyHanko once with cryptography's warning about its DSA names silenced: that warning is
+    printed on every run otherwise, and says nothing to the user (the later imports are cached)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        import pyhanko.sign.signers  # noqa: F401
+
+
 def _refuse(cert: Certificate, key: str, message: str) -> InvalidSettingsError:
     return InvalidSettingsError([Finding(cert.settings_file, key, message)], f"{cert.settings_file} {key}: {message}")
 
 
 def _load(cert: Certificate, at: datetime) -> Any:
     """pyHanko's signer for the firm's certificate, or one clear error naming the setting to fix."""
+    _import_pyhanko()
     from cryptography.hazmat.primitives.serialization import pkcs12
     from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
     from pyhanko.sign.signers import SimpleSigner
@@ -103,6 +113,7 @@ def sign_final(found: State | None, settings: Settings, filing: Path) -> str | N
 
 def sign(filing: Path, cert: Certificate, approved_at: str) -> str:
     """Sign `filing` in place (an incremental update). Returns the signer's common name."""
+    _import_pyhanko()
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.metadata.model import DocumentMetadata
@@ -162,12 +173,15 @@ class SignatureState:
 
 def read_signature(filing: Path) -> SignatureState:
     """The state of the filing's digital signatures (the last one that covers it; any broken one is reported)."""
+    _import_pyhanko()
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # its warnings about the untrusted chain are ours to say
+    # pyHanko logs each step of a chain it cannot check against a public trust store: the line this
+    # returns says what matters, once.
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     with filing.open("rb") as f:
         try:
             sigs = PdfFileReader(f, strict=False).embedded_signatures
@@ -176,15 +190,18 @@ def read_signature(filing: Path) -> SignatureState:
         if not sigs:
             return SignatureState(False)
         states = []
-        for sig in sigs:
+        for number, sig in enumerate(sigs, 1):
             embedded = list(sig.signed_data["certificates"])
             certs = [c.chosen for c in embedded if c.name == "certificate"]
-            roots = [c for c in certs if c.self_signed] or certs  # trust what the file carries
+            roots = [c for c in certs if c.self_signed != "no"] or certs  # trust what the file carries
+            # An earlier signature covers its own revision; the last one must cover the whole file, or
+            # something was added after signing.
+            whole = (SignatureCoverageLevel.ENTIRE_FILE if number == len(sigs)
+                     else SignatureCoverageLevel.ENTIRE_REVISION)
             try:
                 status = validate_pdf_signature(sig, ValidationContext(trust_roots=roots, other_certs=certs,
                                                                        allow_fetching=False))
-                intact = bool(status.intact and status.valid
-                              and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+                intact = bool(status.intact and status.valid and status.coverage >= whole)
                 who = common_name(status.signing_cert)
             except Exception:  # noqa: BLE001 - a damaged signature is an invalid one, said plainly
                 intact, who = False, (common_name(sig.signer_cert) if _has_signer(sig) else "unknown")
