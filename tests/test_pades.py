@@ -156,6 +156,7 @@ def test_a_wrong_or_missing_password_names_the_setting(firm, tmp_path, monkeypat
     with pytest.raises(InvalidSettingsError) as wrong:
         _sign(pdf, folder)
     monkeypatch.delenv(pades.DEFAULT_PASSWORD_ENV)
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keyring either (None: its import fails)
     with pytest.raises(InvalidSettingsError) as unset:
         _sign(pdf, folder)
     assert [f.path for f in wrong.value.problems] == ["signing.password_env"]
@@ -248,3 +249,21 @@ def test_a_wrong_password_stops_the_build_with_one_message_and_leaves_the_output
     assert "signing.password_env" in r.err and "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) <= 2, r.err
     assert _filing(case).read_bytes() == draft  # nothing half-written: the draft stays until a build succeeds
+
+
+def test_the_password_may_come_from_the_system_keyring_under_the_files_name(firm, tmp_path, monkeypatch):
+    folder, ca, _ = firm
+    asked = []
+
+    class Keyring:  # the `keyring` package's one call pdpacket makes
+        @staticmethod
+        def get_password(service, user):
+            asked.append((service, user))
+            return PASSWORD
+
+    monkeypatch.setitem(sys.modules, "keyring", Keyring)
+    monkeypatch.delenv(pades.DEFAULT_PASSWORD_ENV, raising=False)
+    pdf = make_pdf(tmp_path / "filing.pdf")
+    assert _sign(pdf, folder) == "Daniel Okafor"
+    assert asked == [("pdpacket-signing", "attorney.p12")]
+    assert validate_with_pyhanko(pdf, ca).intact

@@ -17,6 +17,7 @@ signed and whether the signature is intact (the file unchanged since), never tha
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import logging
 import os
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from assembler.pdf.approval import State
 
 DEFAULT_PASSWORD_ENV = "PDPACKET_SIGNING_PASSWORD"
+KEYRING_SERVICE = "pdpacket-signing"  # the keyring entry: this service, the file's name
 FIELD = "pdpacket-approval"  # the signature field's name
 
 
@@ -54,6 +56,18 @@ def _import_pyhanko() -> None:
         import pyhanko.sign.signers  # noqa: F401
 
 
+def _from_keyring(cert: Certificate) -> str | None:
+    """The password kept in the system keyring (the optional `keyring` package), under the file's name."""
+    try:
+        keyring = importlib.import_module("keyring")
+        return keyring.get_password(KEYRING_SERVICE, cert.pkcs12.name) or None
+    except ImportError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - keyring backends raise their own kinds
+        raise _refuse(cert, "signing.password_env", f"the system keyring could not be read ({exc}): put the "
+                      f"password in {cert.password_env} instead") from exc
+
+
 def _refuse(cert: Certificate, key: str, message: str) -> InvalidSettingsError:
     return InvalidSettingsError([Finding(cert.settings_file, key, message)], f"{cert.settings_file} {key}: {message}")
 
@@ -72,11 +86,11 @@ def _load(cert: Certificate, at: datetime) -> Any:
         raise _refuse(cert, "signing.pkcs12", f"the certificate file {cert.pkcs12} cannot be read "
                       f"({exc.strerror}): check the path (relative to the settings file), or remove signing.pkcs12 "
                       "to build without a digital signature") from exc
-    password = os.environ.get(cert.password_env)
+    password = os.environ.get(cert.password_env) or _from_keyring(cert)
     if password is None:
         raise _refuse(cert, "signing.password_env", f"the environment variable {cert.password_env} is not set: set "
-                      f"it to the password of {cert.pkcs12.name} before building (the password is never read from "
-                      "the settings file)")
+                      f"it to the password of {cert.pkcs12.name} before building, or keep it in the system keyring "
+                      f"(`keyring set {KEYRING_SERVICE} {cert.pkcs12.name}`); it is never read from the settings file")
     try:
         key, signer_cert, others = pkcs12.load_key_and_certificates(data, password.encode())
     except ValueError as exc:
