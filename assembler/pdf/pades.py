@@ -63,7 +63,7 @@ def _from_keyring(cert: Certificate) -> str | None:
         return keyring.get_password(KEYRING_SERVICE, cert.pkcs12.name) or None
     except ImportError:
         return None
-    except Exception as exc:  # noqa: BLE001 - keyring backends raise their own kinds
+    except Exception as exc:  # keyring backends raise their own kinds
         raise _refuse(cert, "signing.password_env", f"the system keyring could not be read ({exc}): put the "
                       f"password in {cert.password_env} instead") from exc
 
