@@ -267,3 +267,25 @@ def test_the_password_may_come_from_the_system_keyring_under_the_files_name(firm
     assert _sign(pdf, folder) == "Daniel Okafor"
     assert asked == [("pdpacket-signing", "attorney.p12")]
     assert validate_with_pyhanko(pdf, ca).intact
+
+
+def test_a_signed_pdfa_filing_stays_pdfa_its_metadata_agreeing_with_the_document_information(firm, password, tmp_path):
+    """PDF/A-2b wants the XMP metadata and the document information to agree: pyHanko rewrites both."""
+    import pikepdf
+
+    from assembler.pdf.pdfa import Meta, make_pdfa
+
+    folder, ca, _ = firm
+    pdf = make_pdf(tmp_path / "filing.pdf", pages=2)
+    make_pdfa(pdf, Meta("Request for prosecutorial discretion", "Daniel Okafor", "OCC Chicago"))
+    _sign(pdf, folder)
+    assert validate_with_pyhanko(pdf, ca).intact
+    with pikepdf.open(pdf) as signed:
+        info = signed.docinfo
+        xmp = signed.open_metadata()
+        assert (xmp["pdfaid:part"], xmp["pdfaid:conformance"]) == ("2", "B")
+        assert xmp["pdf:Producer"] == str(info["/Producer"])
+        assert xmp["dc:title"] == str(info["/Title"]) and xmp["xmp:CreatorTool"] == str(info["/Creator"])
+        modified = datetime.fromisoformat(xmp["xmp:ModifyDate"])
+        assert modified == datetime.fromisoformat(APPROVED_AT)
+        assert str(info["/ModDate"]).startswith("D:20261201120000")

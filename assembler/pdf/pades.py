@@ -155,6 +155,7 @@ def sign(filing: Path, cert: Certificate, approved_at: str) -> str:
     fixed = hashlib.sha256(original + approved_at.encode()).digest()
     first = writer._document_id[0] if "/ID" in writer.prev.trailer else generic.ByteStringObject(fixed[16:])
     writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(fixed[:16])])
+    _producer_as_xmp(writer)
     writer._meta = FixedMeta()  # private: pyHanko has no other way to fix the modification date
     meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="Approved for filing")
@@ -165,6 +166,20 @@ def sign(filing: Path, cert: Certificate, approved_at: str) -> str:
     except OSError as exc:
         raise OutputError(f"cannot write {filing}: {exc.strerror}") from exc
     return common_name(signer.signing_cert)
+
+
+def _producer_as_xmp(writer: Any) -> None:
+    """pyHanko appends its name to the document information's /Producer but writes its name alone into
+    the XMP metadata's pdf:Producer: PDF/A wants the two to agree, so /Producer becomes its name too
+    (pyHanko did write this last revision)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    if "/Metadata" not in writer.root or writer._info is None:  # private: the trailer's /Info
+        return
+    info = writer._info.get_object()
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    writer.mark_update(writer._info)
 
 
 def common_name(cert: Any) -> str:
