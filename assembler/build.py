@@ -48,7 +48,7 @@ from assembler.documents.render import make_environment, render
 from assembler.documents.roles import INDEX_NAME, INDEX_TITLE, RENDERED, RoleRender
 from assembler.errors import Finding, OutputError
 from assembler.output import BuildResult, filing_name, filing_title
-from assembler.pdf import approval
+from assembler.pdf import approval, pades
 from assembler.pdf.assemble import assemble
 from assembler.pdf.manifest import build_manifest, write_manifest
 from assembler.progress import Progress
@@ -392,6 +392,7 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
         "title": planned.output.title, "author": planned.context["attorney"]["name"],
         "subject": planned.context["office"]["name"], "pdfa": planned.settings.pdfa}, legend, ink.scans,
         draft=approval.is_draft(planned.approval))
+    signed_by = pades.sign_final(planned.approval, planned.settings, filing)
     docx_dir = planned.staging / planned.output.docx
     docx_dir.mkdir()
     for src, name_in_docx in settled.keep.items():
@@ -404,6 +405,8 @@ def assemble_filing(settled: Settled, progress: Progress) -> Assembled:
     if planned.approval is not None:
         manifest["approval"] = planned.approval.record()
     manifest["signatures"] = signed.mark_in_filing(found.record(), ink)
+    if signed_by:
+        manifest["digital_signature"] = {"signed_by": signed_by, "standard": "PAdES-B-B"}
     return Assembled(settled, filing, manifest, docx_dir, total,
                      settled.converted.rendered.notices + notices + found.notices)
 

@@ -66,6 +66,9 @@ class Settings:
     image_dpi: int = 300  # image exhibits finer than this on their page are downsampled (convert/exhibits.py)
     jpeg_quality: int = 85
     attorneys: list[str] = field(default_factory=list)  # who may approve a filing (pdpacket approve); []: anyone
+    # The approved filing's digital signature (pdf/pades.py): the PKCS#12 file (absolute), None: not signed.
+    signing_pkcs12: Path | None = None
+    signing_password_env: str = "PDPACKET_SIGNING_PASSWORD"
 
 
 def _settings_schema() -> dict:
@@ -111,6 +114,12 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
                                             "smtp.password_env (default PDPACKET_SMTP_PASSWORD) or in the system "
                                             "keyring (`keyring set pdpacket-smtp USER`)",
                                             line=loaded.lines.get("smtp.password"))])
+    signing = loaded.data.get("signing")
+    if isinstance(signing, dict) and "password" in signing:
+        raise InvalidSettingsError([Finding(str(path), "signing.password", "a password is never read from the "
+                                            "settings file: remove it, and put the certificate's password in the "
+                                            "environment variable named by signing.password_env (default "
+                                            "PDPACKET_SIGNING_PASSWORD)", line=loaded.lines.get("signing.password"))])
     # Values over a limit (a line break in an office's name would end up in an e-mail header) are
     # reported, and left out of what the schema checks.
     checked = limits.check(loaded.data, limits.SETTINGS, _check().schema, str(path), loaded.lines, path.parent)
@@ -175,7 +184,16 @@ def _from_document(path: Path | None, doc: dict, offices: dict) -> Settings:
         image_dpi=(doc.get("images") or {}).get("dpi", 300),
         jpeg_quality=(doc.get("images") or {}).get("jpeg_quality", 85),
         attorneys=list((doc.get("approval") or {}).get("attorneys") or []),
+        signing_pkcs12=_beside(path, (doc.get("signing") or {}).get("pkcs12")),
+        signing_password_env=(doc.get("signing") or {}).get("password_env") or "PDPACKET_SIGNING_PASSWORD",
     )
+
+
+def _beside(path: Path | None, name: str | None) -> Path | None:
+    """A file the settings name, relative to the settings file."""
+    if not name:
+        return None
+    return path.parent / name if path is not None and not Path(name).is_absolute() else Path(name)
 
 
 def _decide_days(detained: dict) -> int:

@@ -219,6 +219,8 @@ def check(filing, limit_mb, split_parts, settings_file):
     summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
                + (f" ({checked.bytes_saved / MB:.1f} MB saved by downsampling images)" if checked.bytes_saved else "")
                + (", checked against its manifest" if checked.with_manifest else ""))
+    if checked.signature.startswith(("no ", "digital signature: valid")):
+        click.echo(f"{filing}: {checked.signature}")
     if report.errors:
         raise FilingCheckError(f"{summary}: {len(report.errors)} problem(s)")
     click.echo(f"{summary}: OK" + (f" ({len(report.warnings)} warning(s))" if report.warnings else ""))

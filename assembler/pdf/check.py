@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from assembler.casefile.settings import load_settings
 from assembler.errors import InputFileError
 from assembler.options import NO_OPTIONS, CommandOptions
-from assembler.pdf import preflight, split
+from assembler.pdf import pades, preflight, split
 from assembler.vocab import MB
 
 
@@ -25,6 +25,7 @@ class FilingCheck:
     with_manifest: bool
     parts: list[Path] = field(default_factory=list)
     bytes_saved: int | None = None  # by downsampling the image exhibits, as the build's manifest records it
+    signature: str = "no digital signature"  # pdf/pades.py: "digital signature: valid, signed by ..."
 
 
 def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool = False,
@@ -44,7 +45,11 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
     with _quiet_pdf_library():
         report = preflight.check_filing(filing, manifest, limit)
     saved = ((manifest or {}).get("filing") or {}).get("image_bytes_saved")
-    result = FilingCheck(report, manifest is not None, bytes_saved=saved if isinstance(saved, int) else None)
+    signature = pades.read_signature(filing)
+    if signature.signed and not signature.intact:
+        report.error(f"{signature.line()}: build it again (or ask the sender for the file as signed)")
+    result = FilingCheck(report, manifest is not None, bytes_saved=saved if isinstance(saved, int) else None,
+                         signature=signature.line())
     too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
         reader = PdfReader(filing)

@@ -113,7 +113,9 @@ def _active_content(reader: PdfReader, report: CheckReport) -> None:
     if "/EmbeddedFiles" in names:
         report.warn("the file has embedded (attached) files, which many systems strip: file them as exhibits")
     form = root.get("/AcroForm")
-    if form is not None and form.get_object().get("/Fields"):
+    # A digital signature (pdf/pades.py) is a form field too, but one with nothing to fill in.
+    fields = (form.get_object().get("/Fields") or []) if form is not None else []
+    if any(f.get_object().get("/FT") != "/Sig" for f in fields):
         report.warn("the file has fillable form fields: flatten them so the values print and cannot change")
 
 
