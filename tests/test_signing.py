@@ -200,6 +200,17 @@ def test_each_signer_gets_a_cover_naming_their_documents_then_every_page_of_them
         assert ("PAGES TO SIGN" in cover_text) != spanish
 
 
+def test_a_cover_counts_its_pages_in_good_grammar(signed, decoded):
+    """A walk-through: a signer of one page read "The 1 pages after this one" ("Las 1 páginas")."""
+    packet_pages = [re.sub(r"\s+", " ", p) for p in _pages(signed["packet"].file)]
+    covers = [packet_pages[n] for n, (_, [code], _) in enumerate(decoded) if code.document == "cover"]
+    assert covers and not any(re.search(r"\b1 (pages|páginas)\b", text) for text in covers)
+    singles = [text for text in covers if "The page after this one is the document listed here" in text
+               or "La página que sigue a esta es el documento de esta lista" in text]
+    plurals = [text for text in covers if re.search(r"The \d+ pages after this one|Las \d+ páginas que siguen", text)]
+    assert singles and plurals  # sample 1 has both: a one-page declaration and the respondent's three pages
+
+
 def test_the_declarant_who_needed_an_interpreter_reads_the_cover_in_spanish(signed):
     d = next(d for d in signed["data"]["declarations"] if d.get("interpreter"))
     section = next(s for s in signed["packet"].sections if s.name == d["declarant"])
