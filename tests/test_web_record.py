@@ -78,3 +78,14 @@ def test_what_cannot_be_recorded_says_why_in_plain_words_and_records_nothing(mai
     assert c.post(f"/case/{NAME}/record/sent", data={"method": "mail", "date": TODAY}).status_code == 403
     assert c.post(f"/case/{NAME}/record/other", data={"csrf": token}).status_code == 404
     assert not (mailed / "pdpacket.db").exists()
+
+
+def test_a_decision_over_the_limit_is_refused_and_leaves_nothing(mailed, tmp_path, monkeypatch):
+    from assembler.web import record
+    monkeypatch.setattr(record, "DECISION_LIMIT_MB", 0)
+    c = client(mailed)
+    r = c.post(f"/case/{NAME}/record/answer", data={"csrf": csrf_token(TOKEN), "outcome": "granted", "date": TODAY},
+               files={"decision": ("decision.pdf", b"%PDF-1.4 x" * 10, "application/pdf")})
+    assert r.status_code == 400 and "the decision is over 0 MB" in r.text
+    assert not (mailed / "pdpacket.db").exists()
+    assert not [p for p in (mailed / NAME).iterdir() if p.name.startswith(".decision-")]

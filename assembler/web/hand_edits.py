@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from assembler import api
 from assembler.errors import InputFileError, PdpacketError
+from assembler.web import uploads
 from assembler.web.state import require_csrf, state_of
 
 UPLOAD_LIMIT_MB = 50
@@ -114,13 +115,10 @@ async def change(request: Request) -> Response:
         if item is None or isinstance(item, str) or not item.filename:
             raise EditRefused("choose the edited Word file to upload")
         uploaded = private / "upload.docx"
-        size = 0
-        with open(uploaded, "wb") as fh:
-            while chunk := await item.read(1024 * 1024):
-                size += len(chunk)
-                if size > UPLOAD_LIMIT_MB * 1024 * 1024:
-                    raise EditRefused(f"the file is over {UPLOAD_LIMIT_MB} MB: is it the right document?")
-                fh.write(chunk)
+        try:
+            await uploads.receive(item, uploaded, UPLOAD_LIMIT_MB)
+        except uploads.UploadRefused as exc:
+            raise EditRefused(f"{exc.message}: is it the right document?") from None
         replaced: Path | None = await run_in_threadpool(put_back, folder, options, document, uploaded)
         return _back(name, f"your edited {document} is in the case; the next build uses it"
                      + (f" (the previous copy is kept as {replaced.name})" if replaced else ""))

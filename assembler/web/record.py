@@ -95,13 +95,10 @@ async def _decision(item, private: Path) -> Path | None:
     if item is None or isinstance(item, str) or not item.filename:
         return None
     target = private / uploads.clean_name(item.filename)
-    size = 0
-    with open(target, "wb") as fh:
-        while chunk := await item.read(1024 * 1024):
-            size += len(chunk)
-            if size > DECISION_LIMIT_MB * 1024 * 1024:
-                raise RecordRefused(f"the decision is over {DECISION_LIMIT_MB} MB: scan it at a lower resolution")
-            fh.write(chunk)
+    try:
+        size = await uploads.receive(item, target, DECISION_LIMIT_MB)
+    except uploads.UploadRefused:
+        raise RecordRefused(f"the decision is over {DECISION_LIMIT_MB} MB: scan it at a lower resolution") from None
     if size == 0:
         raise RecordRefused(f"'{item.filename}' is empty (0 bytes): choose the file again")
     return target

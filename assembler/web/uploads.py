@@ -96,6 +96,19 @@ def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) ->
         shutil.rmtree(private, ignore_errors=True)
 
 
+async def receive(item, target: Path, limit_mb: int) -> int:
+    """A form's uploaded file (Starlette's UploadFile) written to `target`, read a megabyte at a time; its
+    size, or UploadRefused when it grows over `limit_mb` (the caller's folder is removed with what is there)."""
+    size = 0
+    with open(target, "wb") as fh:
+        while chunk := await item.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit_mb * MB:
+                raise UploadRefused(f"the file is over {limit_mb} MB")
+            fh.write(chunk)
+    return size
+
+
 def case_files(case_dir: Path) -> list[str]:
     """The files in exhibits/ that a case can name, as it names them."""
     folder = case_dir / EXHIBITS_DIR
