@@ -92,6 +92,10 @@ def write_manifest(manifest: dict, path: Path) -> None:
 SENDING_ONLY = ("email", "rules")  # office fields no template prints: how a request travels
 
 
+# How `changes` names the signed pages read back since a build (sign/packet.py tells it from the rest).
+SIGNED_PAGES_CHANGED = "the signed pages read back (signed/): build again to put them in the filing"
+
+
 def content_key(case: Case, settings: Settings, templates_dir: Path | None = None) -> str:
     """A hash of what the filing prints, wherever the case folder is: files inside it by their path in it,
     the firm's own (a form beside the settings, the templates) by their bytes alone, so a case folder
@@ -134,7 +138,7 @@ def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path 
     signed_pages = [name for name in changed if name.startswith("signed/")]
     found += [f"the exhibit file {name}" for name in changed if name not in signed_pages]
     if signed_pages:
-        found.append("the signed pages read back (signed/): build again to put them in the filing")
+        found.append(SIGNED_PAGES_CHANGED)
     was = (manifest.get("settings_file") or {}).get("sha256")
     if not found and was != (sha256(settings.path) if settings.path else None):
         found.append(f"the settings file {settings.path or '(none now)'} (the attorney, page numbers or office)")

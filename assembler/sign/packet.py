@@ -28,13 +28,13 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.settings import Settings
 from assembler.convert import soffice
 from assembler.documents import choose, signers
-from assembler.documents import signed as signed_pages
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
 from assembler.errors import InputFileError, OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, draft_mark, raster, scanned
+from assembler.pdf.manifest import SIGNED_PAGES_CHANGED
 from assembler.progress import Progress
 from assembler.send.built import Built, load_built
 from assembler.sign import place
@@ -96,7 +96,7 @@ def current_signatures(case: Case, settings: Settings, out: Path, templates_dir:
     # Signed pages read since the build change the filing, not the text signed: the next reading (another
     # signer's scans) and a packet printed again need no build in between (their hashes are the generated
     # pages'). Changes are named by send/built.changes with the file's path in the case folder.
-    changed = [c for c in built.changed if not (signed_since and f" {signed_pages.FOLDER}/" in c)]
+    changed = [c for c in built.changed if not (signed_since and c == SIGNED_PAGES_CHANGED)]
     if changed:
         raise InputFileError(f"{case.shown}: the case changed since the filing in {out} was built "
                              f"({'; '.join(changed)}): build it {how.format(build=build)}")
