@@ -65,6 +65,16 @@ def write_case(folder: Path, data=None, text: str | None = None, name="case.yaml
     return folder
 
 
+def cases_folder(tmp_path: Path, **cases: dict) -> Path:
+    """A cases folder beside the samples' firm settings, with a case folder for each name given."""
+    root = tmp_path / "cases"
+    root.mkdir()
+    copy_firm_settings(root)
+    for name, data in cases.items():
+        write_case(root / name, data)
+    return root
+
+
 class Result:
     """What the `run` fixture returns: the exit code and the captured output."""
 

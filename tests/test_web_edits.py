@@ -12,17 +12,13 @@ import pytest
 import yaml
 from docx import Document
 
-from helpers import copy_firm_settings, minimal, write_case
+from helpers import cases_folder, minimal
 from test_web_http import client, csrf
 
 
 @pytest.fixture
 def cases(tmp_path) -> Path:
-    root = tmp_path / "cases"
-    root.mkdir()
-    copy_firm_settings(root)
-    write_case(root / "tenzin", minimal())
-    return root
+    return cases_folder(tmp_path, tenzin=minimal())
 
 
 def letter_of(page: str) -> str:

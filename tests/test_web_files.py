@@ -8,18 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import copy_firm_settings, make_pdf, minimal, write_case
+from helpers import cases_folder, make_pdf, minimal
 from test_web_http import client, csrf, leftovers, upload
 
 
 @pytest.fixture
 def cases(tmp_path) -> Path:
-    root = tmp_path / "cases"
-    root.mkdir()
-    copy_firm_settings(root)
-    write_case(root / "tenzin", minimal())
-    write_case(root / "okoro", minimal(**{"respondent.family_names": "Okoro"}))
-    return root
+    return cases_folder(tmp_path, tenzin=minimal(), okoro=minimal(**{"respondent.family_names": "Okoro"}))
 
 @pytest.fixture
 def named(cases) -> Path:

@@ -17,7 +17,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import copy_firm_settings, form_of, make_pdf, minimal, write_case
+from helpers import cases_folder, form_of, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is the only one answered
@@ -25,15 +25,10 @@ BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is
 
 @pytest.fixture
 def cases(tmp_path) -> Path:
-    root = tmp_path / "cases"
-    root.mkdir()
-    copy_firm_settings(root)
-    write_case(root / "tenzin", minimal())
     detained = minimal(**{"respondent.detained": "true", "respondent.detention_facility": "Broadview", "respondent.detained_since": "2026-10-08",
                           "respondent.family_names": "Okoro", "respondent.a_number": "A123456789"})
-    write_case(root / "okoro", detained)
-    write_case(root / "broken", minimal(**{"respondent.date_of_birth": "2090-01-01", "respondent.family_names": "Ruiz"}))
-    return root
+    return cases_folder(tmp_path, tenzin=minimal(), okoro=detained,
+                        broken=minimal(**{"respondent.date_of_birth": "2090-01-01", "respondent.family_names": "Ruiz"}))
 
 
 def client(root: Path, login: bool = True) -> TestClient:
