@@ -19,7 +19,7 @@ from assembler.casefile.forms import FillChecks
 from assembler.casefile.read import CASE_FILE_NAMES, LoadedFile, find_case_file, load_file, outside_folder
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.settings import Settings, load_settings
-from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
+from assembler.casefile.views import HasSections
 from assembler.errors import Finding, HasFindings, InputFileError, InvalidCaseError
 from assembler.options import NO_OPTIONS, CommandOptions
 
@@ -34,7 +34,7 @@ def _check() -> SchemaCheck:
 
 
 @dataclass
-class Case(HasFindings):
+class Case(HasSections, HasFindings):
     dir: Path
     file: Path
     data: dict = field(default_factory=dict)
@@ -50,27 +50,8 @@ class Case(HasFindings):
     def all_findings(self) -> list[Finding]:
         return self.problems
 
-    # Typed views of the sections most read (casefile/views.py), of a checked case's data; made on each
-    # read, so they always show `data` as it is.
-    @property
-    def respondent(self) -> Respondent:
-        return Respondent.of(self.data)
-
-    @property
-    def proceedings(self) -> Proceedings:
-        return Proceedings.of(self.data)
-
-    @property
-    def request(self) -> Request:
-        return Request.of(self.data)
-
-    @property
-    def service(self) -> Service:
-        return Service.of(self.data)
-
-    @property
-    def attorney(self) -> Attorney:
-        return Attorney.of(self.data)
+    def section_source(self) -> dict:
+        return self.data  # the typed views (views.HasSections) read the checked data
 
 
 def today() -> date:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import difflib
 import os
 from datetime import date, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assembler.casefile import legal, limits, sections
 from assembler.casefile.forms import FillChecks, missing_forms, resolve_forms
-from assembler.casefile.views import Attorney, Proceedings, Request, Respondent, Service
+from assembler.casefile.views import HasSections
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
@@ -38,33 +37,15 @@ def signed_in_us(signed: dict) -> bool:
     return signed["country"].strip().lower() in US_PLACES
 
 
-class Checker:
+class Checker(HasSections):
     def __init__(self, doc: dict, case_dir: Path, settings: Any, file: str, lines: dict, today: date) -> None:
         # settings: the Settings; None where only the files a case names are checked (exhibit_file_problem)
         self.doc, self.case_dir, self.settings = doc, case_dir, settings
         self.file, self.lines, self.today = file, lines, today
         self.problems: list[Finding] = []
 
-    # The sections the rules read most, typed (made when first read: exhibit_file_problem reads none).
-    @cached_property
-    def respondent(self) -> Respondent:
-        return Respondent.of(self.doc)
-
-    @cached_property
-    def proceedings(self) -> Proceedings:
-        return Proceedings.of(self.doc)
-
-    @cached_property
-    def request(self) -> Request:
-        return Request.of(self.doc)
-
-    @cached_property
-    def service(self) -> Service:
-        return Service.of(self.doc)
-
-    @cached_property
-    def attorney(self) -> Attorney:
-        return Attorney.of(self.doc)
+    def section_source(self) -> dict:
+        return self.doc  # the typed views (views.HasSections), made when read: exhibit_file_problem reads none
 
     def add(self, path: str, message: str, severity: Severity = Severity.error) -> None:
         line = self.lines.get(path)

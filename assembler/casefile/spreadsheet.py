@@ -70,18 +70,29 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise InputFileError(f"{path}: cannot be read as an Excel workbook ({exc}): save it again as .xlsx") from exc
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    book.close()
-    if not rows:
+    try:
+        result = sheet_rows(book.worksheets[0])
+    finally:
+        book.close()
+    if result is None:
         raise InputFileError(f"{path}: the first sheet is empty: its first row names the fields")
+    return result
+
+
+def sheet_rows(sheet: Any) -> list[tuple[int, dict[str, str]]] | None:
+    """A worksheet's rows below its header row, as (row number, {header: cell text}) for the rows that
+    hold anything (the XLSX spreadsheet and each sheet of the workbook); None for a sheet without even
+    a header row."""
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        return None
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    result = []
+    found = []
     for number, cells in enumerate(rows[1:], start=2):
         row = {h: cell_text(c) for h, c in zip(header, cells, strict=False) if h and c is not None and cell_text(c)}
         if row:
-            result.append((number, row))
-    return result
+            found.append((number, row))
+    return found
 
 
 def cell_text(value: Any) -> str:

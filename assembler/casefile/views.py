@@ -114,3 +114,32 @@ class Attorney(_Section):
 
 
 VIEWS: tuple[type[_Section], ...] = (Respondent, Proceedings, Request, Service, Attorney)
+
+
+class HasSections:
+    """The typed views of a case document's five sections, for a class that holds the document
+    (a Case its checked `data`, the rules' Checker its `doc`). Made on each read, so a view always
+    shows the document as it is now."""
+
+    def section_source(self) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def respondent(self) -> Respondent:
+        return Respondent.of(self.section_source())
+
+    @property
+    def proceedings(self) -> Proceedings:
+        return Proceedings.of(self.section_source())
+
+    @property
+    def request(self) -> Request:
+        return Request.of(self.section_source())
+
+    @property
+    def service(self) -> Service:
+        return Service.of(self.section_source())
+
+    @property
+    def attorney(self) -> Attorney:
+        return Attorney.of(self.section_source())

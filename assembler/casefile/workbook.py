@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assembler.casefile.spreadsheet import NAME_COLUMNS, cell_text, data_to_row, read_rows, row_to_data
+from assembler.casefile.spreadsheet import NAME_COLUMNS, data_to_row, read_rows, row_to_data, sheet_rows
 from assembler.errors import Finding, InputFileError
 
 CASES = "Cases"
@@ -123,22 +123,9 @@ def _workbook_sheets(path: Path) -> dict[str, list[tuple[int, dict[str, str]]]] 
         if CASES.lower() not in named:
             return None
         wanted = [CASES, *SHEET_NAMES]
-        return {name: _rows(named[name.lower()]) for name in wanted if name.lower() in named}
+        return {name: sheet_rows(named[name.lower()]) or [] for name in wanted if name.lower() in named}
     finally:
         book.close()
-
-
-def _rows(sheet: Any) -> list[tuple[int, dict[str, str]]]:
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows:
-        return []
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    found = []
-    for number, cells in enumerate(rows[1:], start=2):
-        row = {h: cell_text(c) for h, c in zip(header, cells, strict=False) if h and c is not None and cell_text(c)}
-        if row:
-            found.append((number, row))
-    return found
 
 
 def case_data(case: SheetCase) -> tuple[dict, list[Finding], dict[str, str]]:

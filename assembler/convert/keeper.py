@@ -106,15 +106,24 @@ def spawn(binary: str, idle_seconds: float) -> None:
         os.close(log)
 
 
-def kill(home: Path) -> int | None:
-    """Kill the recorded keeper (hung, or running another LibreOffice) and wait until it is gone;
-    its LibreOffice's helper sees its pipe close and kills LibreOffice. Returns the PID killed."""
+def _signal_recorded(home: Path, signum: int) -> tuple[int, str] | None:
+    """Send `signum` to the recorded keeper; its PID and its run folder's tag, or None when none is recorded."""
     pid = recorded(home)
     if pid is None:
         return None
     tag = (home / PID).read_text()
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signum)
+    return pid, tag
+
+
+def kill(home: Path) -> int | None:
+    """Kill the recorded keeper (hung, or running another LibreOffice) and wait until it is gone;
+    its LibreOffice's helper sees its pipe close and kills LibreOffice. Returns the PID killed."""
+    sent = _signal_recorded(home, signal.SIGKILL)
+    if sent is None:
+        return None
+    pid, tag = sent
     deadline = time.monotonic() + 5
     while not workspace.is_gone(tag) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -125,12 +134,10 @@ def kill(home: Path) -> int | None:
 def stop(home: Path, timeout: float = 10.0) -> int | None:
     """Stop the keeper (SIGTERM: it stops its LibreOffice and removes its files), kill it if it does not.
     Returns its PID, or None when none ran."""
-    pid = recorded(home)
-    if pid is None:
+    sent = _signal_recorded(home, signal.SIGTERM)
+    if sent is None:
         return None
-    tag = (home / PID).read_text()
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+    pid, tag = sent
     deadline = time.monotonic() + timeout
     while not workspace.is_gone(tag):
         if time.monotonic() > deadline:
