@@ -103,3 +103,11 @@ def test_a_numbers_in_the_message_use_plain_hyphens_an_inbox_search_finds(tmp_pa
     body = drafter.body(1, 1, [Attachment("X.pdf", b"0", 1, ["Request letter"])])
     assert "A087-654-321" in body and "\u2011" not in body and "\u00a0" not in body
     assert "\u2011" not in drafter.subject(1, 1)
+
+
+@pytest.mark.parametrize("court", ["Houston", "Houston Immigration Court"])
+def test_the_body_names_the_court_as_typed_in_a_sentence_that_reads_either_way(tmp_path, court):
+    data = minimal(**{"service.method": "email", "proceedings.court": court, "proceedings.judge": "Hon. Ruth Ames"})
+    body = _drafter(_folder(tmp_path, data)).body(1, 1, [])
+    # it said "before the Houston (Hon. Ruth Ames)" when the court was typed as its city
+    assert f"whose case is pending at {court} before Hon. Ruth Ames, we ask" in " ".join(body.split())
