@@ -214,6 +214,9 @@ def test_an_approval_goes_stale_when_the_case_changes_and_says_what_changed(case
     r = run("email", case)
     assert r.code == ExitCode.not_ready
     assert "out of date" in r.err and "December 3, 2026 -> December 4, 2026" in r.err and "pdpacket approve" in r.err
+    due = run("status", case).out
+    # one step: approve --build makes the final filing (it listed "build again" as a step of its own)
+    assert "approves the filing and builds it again" in due and "--build" in due and "build again (`" not in due
 
 
 # --- the send gate -------------------------------------------------------------------------------

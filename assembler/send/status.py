@@ -164,9 +164,10 @@ def _steps(ready: gate.Readiness, case_dir: Path) -> list[str]:
     if ready.missing or ready.outdated:
         steps.append(f"collect {len(ready.missing) + len(ready.outdated)} signature(s) in ink "
                      f"(`{command('sign', case_dir)}`, then `{command('signed', case_dir, 'SCAN...')}`)")
-    if ready.approval:
-        steps.append(f"the attorney approves the filing (`{command('approve', case_dir, '--as', 'NAME')}`)")
-    if ready.not_in_filing or ready.approval:
+    if ready.approval:  # approve --build makes the final filing too: one step, not two
+        steps.append(f"the attorney approves the filing and builds it again "
+                     f"(`{command('approve', case_dir, '--as', 'NAME', '--build')}`)")
+    elif ready.not_in_filing:
         steps.append(f"build again (`{command('build', case_dir)}`)")
     return steps
 
