@@ -79,6 +79,19 @@ def deferred() -> Iterator[None]:
             signal.raise_signal(noted[0])  # now, to the handler it was meant for
 
 
+def stopped_by(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C, SIGTERM or SIGHUP during whose handling `exc` was raised, if any: the signal, not
+    a failure of the cleanup it started, says how the run ends (its exit code, 130/143/129)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt) and not isinstance(cause, DeadlinePassed):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
+
+
 def exit_code(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one word for a run ended by `exc` (KeyboardInterrupt or Stopped)."""
     signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT

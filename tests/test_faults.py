@@ -155,6 +155,31 @@ def test_ctrl_c_caught_inside_generated_code_still_exits_130(tmp_path):
     assert proc.stderr.strip().endswith("interrupted") and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_error_in_the_cleanup_after_sighup_still_ends_the_run_as_the_signal_says(tmp_path, verbose):
+    # Seen once in CI (ci-32): a build stopped by SIGHUP while LibreOffice was stuck exited 1 with
+    # "internal error" instead of 129: an error raised while stopping replaced the signal's exception.
+    folder = write_case(tmp_path / "c")
+    (tmp_path / "hungup.py").write_text(
+        "import signal\n"
+        "import assembler.api as api\n"
+        "from assembler import cli, stopping\n"
+        "def boom(*a, **k):\n"
+        "    try:\n"
+        "        raise stopping.Stopped(signal.SIGHUP)\n"
+        "    finally:\n"
+        "        raise ValueError('I/O operation on closed file')\n"
+        "api.build = boom\n"
+        f"cli.main([*{['-v'] if verbose else []!r}, 'build', {str(folder)!r}, '-q'])\n")
+    proc = subprocess.run([sys.executable, "-m", "hungup"], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PDPACKET_TODAY": "2026-11-28",
+                                           "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
+    assert proc.returncode == 129, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("stopped (SIGHUP") and "ValueError: I/O operation on closed file" in last
+    assert ("Traceback" in proc.stderr) == verbose
+
+
 @pytest.mark.libreoffice
 def test_ctrl_c_while_a_conversion_waits_for_libreoffice_stops_at_once(tmp_path):
     # The letter goes to LibreOffice while the rest is rendered (convert/renders.py Ahead); here

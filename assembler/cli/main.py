@@ -29,6 +29,13 @@ def main(argv=None):
         exc.show()
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the boundary: every failure ends in its message and exit code
+        stop = stopping.stopped_by(exc)
+        if stop is not None:  # an error in the cleanup after Ctrl-C, SIGTERM or SIGHUP: the signal ends the run
+            if verbose:
+                traceback.print_exc()
+            code, word = stopping.exit_code(stop)
+            click.echo(f"{word} (and while stopping: {BUG}: {type(exc).__name__}: {exc})", err=True)
+            _exit_interrupted(code)
         told = said(exc)
         if verbose and not told.problems:  # a list of problems says it all; a traceback would not help
             traceback.print_exc()
