@@ -123,8 +123,11 @@ def _compress(data: bytes, dpi: int, quality: int) -> tuple[_Result, bytes | Non
     with pdf:
         if pdf.is_encrypted:  # saving would drop or change its encryption: the build's reader deals with it
             return result, None, len(pdf.pages)
-        uses = image_uses(pdf)
-        masks = _soft_masks(pdf, uses)
+        try:
+            uses = image_uses(pdf)
+            masks = _soft_masks(pdf, uses)
+        except Exception:  # noqa: BLE001 - a page tree or resources qpdf cannot walk: the exhibit as it came
+            return result, None, len(pdf.pages)
         for objgen in sorted(uses):
             use = uses[objgen]
             image = pdf.get_object(objgen)
@@ -136,7 +139,10 @@ def _compress(data: bytes, dpi: int, quality: int) -> tuple[_Result, bytes | Non
         if not result.images:
             return result, None, len(pdf.pages)
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False)
+        try:
+            pdf.save(out, deterministic_id=True, compress_streams=True, fix_metadata_version=False)
+        except (pikepdf.PdfError, ValueError, OSError):  # damage elsewhere qpdf cannot write: the exhibit as it came
+            return _Result(damaged=result.damaged), None, len(pdf.pages)
         return result, out.getvalue(), len(pdf.pages)
 
 
