@@ -27,6 +27,7 @@ from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
 from assembler.casefile.settings import Settings
+from assembler.convert.cache import Cache
 from assembler.convert.ocr import Ocr
 from assembler.convert.renders import Ahead, LibreOffice, PartPdf, Render, cache_saying, convert_renders, step_saying
 from assembler.documents import choose, confidential, edits, signed, signers
@@ -90,6 +91,7 @@ class Planned:
     prefix: str  # makes file names unique in a LibreOffice run shared with other cases
     names: Names | None = None  # None: the filing's (Names.of_filing)
     ocr: Ocr | None = None  # reads the scanned exhibits while LibreOffice converts (None: OCR off)
+    cache: Cache | None = None  # the cache of converted PDFs, for the PDF exhibits' downsampled copies (None: off)
     approval: approval.State | None = None  # the filing's: a draft has no "/s/" and a DRAFT mark; None: not asked
 
     def __post_init__(self):

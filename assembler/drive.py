@@ -60,6 +60,7 @@ class Run:
         planned = build.plan_build(case, settings, out, self.work / folder, self.progress,
                                    self.options.templates_dir, **how)
         planned.ocr = self.ocr_for(settings)
+        planned.cache = converted_cache(settings, self.options)
         self.planned.append(planned)
         return planned
 

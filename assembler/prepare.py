@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pypdf import PdfReader
 
 from assembler.casefile.offices import size_limit_mb as office_size_limit
-from assembler.convert import exhibits
+from assembler.convert import compress, exhibits
 from assembler.documents.plan import Part, PartKey, keyed, with_parts
 from assembler.errors import FilingCheckError, Finding, InvalidCaseError
 from assembler.files import sha256
@@ -36,6 +36,7 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
     made: dict[PartKey, Part] = {}
     office_docs: dict[Path, PartKey] = {}
     inputs: list[Path] = []
+    settings = planned.settings
     for key, s, part in keyed(planned.sections):
         if part.source is None or part.kind == PartKind.form:  # forms: prepare_forms
             continue
@@ -44,17 +45,24 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
         i = key[1]
         if suffix == ".pdf":
             reader = open_pdf(part.source, part.label, notices)
+            # Its images above images.dpi downsampled in a copy (a 600-dpi scan need not split the filing);
+            # OCR reads the copy. The same pages: the text check reads the exhibit as it came.
+            lighter = compress.compress_pdf(part.source, exhibit_dir / f"tab-{s.tab}-{i}-{settings.image_dpi}dpi.pdf",
+                                            part.label, settings.image_dpi, settings.jpeg_quality, planned.cache)
+            notices += lighter.notices
             # open_pdf decoded every content stream: the text check reads them now, not the filing's copies
-            made[key] = replace(part, pdf=part.source, pages=len(reader.pages),  # counted here, not again
-                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
+            made[key] = replace(part, pdf=lighter.pdf, pages=len(reader.pages),  # counted here, not again
+                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)),
+                                bytes_saved=lighter.bytes_saved, images_downsampled=lighter.images)
         elif suffix in exhibits.IMAGE_SUFFIXES:
             # A photo (or each frame of a TIFF) is a page of picture: no text until OCR reads it.
             # Downsampled first (images.dpi): a phone photo need not split the filing; OCR reads the copy.
             image, saved = exhibits.fit_image(part.source, exhibit_dir / f"fit-{s.tab}-{i}",
-                                              planned.settings.image_dpi, planned.settings.jpeg_quality)
+                                              settings.image_dpi, settings.jpeg_quality)
             pdf = exhibits.image_to_pdf(image, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
             pages = len(PdfReader(pdf).pages)
-            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved)
+            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved,
+                                images_downsampled=1 if saved else 0)
         elif suffix in exhibits.OFFICE_SUFFIXES:
             # A copy with a unique name: soffice names its outputs by base name.
             copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
@@ -131,7 +139,9 @@ def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> 
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
     assembled.manifest["filing"]["searchable_pages"] = assembled.pages - len(untexted)
+    # Image exhibits and PDF exhibits' images together: `pdpacket check` says "images: N downsampled, X MB saved".
     assembled.manifest["filing"]["image_bytes_saved"] = sum(p.bytes_saved for s in sections for p in s.parts)
+    assembled.manifest["filing"]["images_downsampled"] = sum(p.images_downsampled for s in sections for p in s.parts)
     return check_pdf(assembled.filing, assembled.manifest, limit, split_parts, planned.output.title,
                      text_pages=exhibit_pages, untexted=untexted, ocr_ran=planned.ocr is not None)
 

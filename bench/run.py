@@ -28,6 +28,8 @@ plus `qpdf --empty --pages` merging those PDFs with the case's PDF exhibits.
    commands: at most 0.5x, no LibreOffice started).
 8. OCR of scanned exhibits (bench/ocr.py): cost per page against plain `ocrmypdf` over the same
    pages (at most 1.1x); a warm-cache rebuild of sample 4 with OCR against --no-ocr (at most 1.05x).
+9. compression of PDF exhibits (bench/compression.py): sample 1 with a 12-megapixel photo wrapped as a
+   PDF, and with a 600 dpi colour scan, against the same with a 300 dpi scan (at most 1.2x each).
 10. signed pages (bench/reading.py): 100 scanned pages (150 dpi JPEG) of sample 1's signing
    packet read by `pdpacket signed` (at most 0.2 s a page); sample 1's filing with its signed
    pages against without (at most 1.3x).
@@ -53,6 +55,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import compression
 import ocr
 import reading
 import rebuild
@@ -443,6 +446,8 @@ def main() -> int:
         results["stopping"] = stopping.measure(8 if quick else 24)
         print("8. OCR ...", flush=True)
         results["ocr"] = ocr.measure(2 if quick else 4)
+        print("9. compression ...", flush=True)
+        results["compress"] = compression.measure()
         print("10. signed pages ...", flush=True)
         results["signed_pages"] = reading.measure(work)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -471,6 +476,7 @@ def main() -> int:
     for line in stopping.report(results["stopping"]):
         print(line)
     print("\n".join(ocr.report(results["ocr"])))
+    print("\n".join(compression.report(results["compress"])))
     print("\n".join(reading.report(results["signed_pages"])))
     print(f"\nwritten to {RESULTS} (a shared machine makes these noisy: compare ratios, not seconds)")
     return 0

@@ -65,4 +65,4 @@ def test_the_build_downsamples_a_phone_photo_and_reports_the_bytes_saved(run, tm
     saved = manifest["filing"]["image_bytes_saved"]
     assert 0 < saved < photo.stat().st_size
     check = run("check", next((tmp_path / "out").glob("*.pdf")))
-    assert f"({saved / 1024 / 1024:.1f} MB saved by downsampling images)" in check.out
+    assert f"(images: 1 downsampled, {saved / 1024 / 1024:.1f} MB saved)" in check.out

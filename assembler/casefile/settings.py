@@ -63,7 +63,7 @@ class Settings:
     ocr: bool = True
     ocr_page_timeout: float = 120
     ocr_languages: dict = field(default_factory=dict)
-    image_dpi: int = 300  # image exhibits finer than this on their page are downsampled (convert/exhibits.py)
+    image_dpi: int = 300  # exhibits' images finer than this on their page are downsampled (convert/exhibits.py, compress.py)
     jpeg_quality: int = 85
     attorneys: list[str] = field(default_factory=list)  # who may approve a filing (pdpacket approve); []: anyone
     # The approved filing's digital signature (pdf/pades.py): the PKCS#12 file (absolute), None: not signed.

@@ -204,7 +204,7 @@ def batch(source, out, jobs, force, validate_only, exhibits_dir, settings_file, 
 @settings_option
 def check(filing, limit_mb, split_parts, settings_file):
     """Preflight a filing: opens, Letter pages, text, active content, size, manifest."""
-    from assembler.api import check_filing
+    from assembler.api import check_filing, images_saying
     from assembler.errors import FilingCheckError
 
     checked = check_filing(filing, limit_mb, split_parts, CommandOptions.of(settings_file))
@@ -216,8 +216,9 @@ def check(filing, limit_mb, split_parts, settings_file):
     plural = "" if report.pages == 1 else "s"
     pages = (f"{report.pages} page{plural}, searchable: {report.searchable} of {report.pages} page{plural}, "
              if report.pages else "")
+    images = images_saying(checked)
     summary = (f"{filing}: {pages}{report.size_bytes / MB:.1f} MB"
-               + (f" ({checked.bytes_saved / MB:.1f} MB saved by downsampling images)" if checked.bytes_saved else "")
+               + (f" ({images})" if images else "")
                + (", checked against its manifest" if checked.with_manifest else ""))
     if checked.signature.startswith(("no ", "digital signature: valid")):
         click.echo(f"{filing}: {checked.signature}")

@@ -66,6 +66,7 @@ def open_cache(limit_mb: float = DEFAULT_MB, no_cache: bool = False) -> Cache | 
 class Entry:
     pdf: bytes
     pages: int
+    extra: dict = field(default_factory=dict)  # what the writer kept beside the PDF (compress.py: its report)
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,11 @@ class Cache:
         self.used.add(key)
         return entry
 
-    def put(self, key: str, pdf: bytes, pages: int) -> None:
-        """Keep `pdf` under `key`. A cache that cannot be written (a full disk, a read-only home)
-        costs the next build a conversion, never this build its filing."""
-        header = json.dumps({"format": FORMAT, "sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf),
-                             "pages": pages}, sort_keys=True).encode()
+    def put(self, key: str, pdf: bytes, pages: int, extra: dict | None = None) -> None:
+        """Keep `pdf` under `key` (with `extra`, a small JSON mapping, in its header). A cache that cannot be
+        written (a full disk, a read-only home) costs the next build a conversion, never this build its filing."""
+        meta = {"format": FORMAT, "sha256": hashlib.sha256(pdf).hexdigest(), "size": len(pdf), "pages": pages}
+        header = json.dumps({**meta, "extra": extra} if extra else meta, sort_keys=True).encode()
         try:
             self._ensure_folder()
             atomic.write_bytes(self.path(key), header + b"\n" + pdf, mode=0o600)
@@ -177,7 +178,8 @@ def _parse(data: bytes) -> Entry | None:
     if (not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("size") != len(pdf)
             or meta.get("sha256") != hashlib.sha256(pdf).hexdigest() or not isinstance(meta.get("pages"), int)):
         return None
-    return Entry(pdf, meta["pages"])
+    extra = meta.get("extra")
+    return Entry(pdf, meta["pages"], extra if isinstance(extra, dict) else {})
 
 
 _PART = re.compile(r"^\..+\.(\d+)-\d+-\d+\.part$")  # atomic.py's temporary name: its writer's pid

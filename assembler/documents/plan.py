@@ -35,7 +35,8 @@ class Part:
     last: int = 0
     untexted: tuple[int, ...] | None = None  # an exhibit PDF's pages (0-based) that draw no text, when read
     language: str | None = None  # what an exhibit or translation is written in (its OCR languages)
-    bytes_saved: int = 0  # by downsampling an image exhibit to the settings' resolution
+    bytes_saved: int = 0  # by downsampling an exhibit's images to the settings' resolution
+    images_downsampled: int = 0  # how many (an image exhibit: one; a PDF: those of its images above the setting)
 
 
 @dataclass(frozen=True)

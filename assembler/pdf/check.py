@@ -24,7 +24,8 @@ class FilingCheck:
     report: preflight.CheckReport
     with_manifest: bool
     parts: list[Path] = field(default_factory=list)
-    bytes_saved: int | None = None  # by downsampling the image exhibits, as the build's manifest records it
+    bytes_saved: int | None = None  # by downsampling the exhibits' images, as the build's manifest records it
+    images_downsampled: int | None = None  # how many (None: a manifest from before it counted them)
     signature: str = "no digital signature"  # pdf/pades.py: "digital signature: valid, signed by ..."
 
 
@@ -44,12 +45,13 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         return FilingCheck(report, False)
     with _quiet_pdf_library():
         report = preflight.check_filing(filing, manifest, limit)
-    saved = ((manifest or {}).get("filing") or {}).get("image_bytes_saved")
+    recorded = (manifest or {}).get("filing") or {}
+    saved, images = recorded.get("image_bytes_saved"), recorded.get("images_downsampled")
     signature = pades.read_signature(filing)
     if signature.signed and not signature.intact:
         report.error(f"{signature.line()}: build it again (or ask the sender for the file as signed)")
     result = FilingCheck(report, manifest is not None, bytes_saved=saved if isinstance(saved, int) else None,
-                         signature=signature.line())
+                         images_downsampled=images if isinstance(images, int) else None, signature=signature.line())
     too_big = [f for f in report.errors if f.kind == "size"]
     if too_big and split_parts:
         reader = PdfReader(filing)
@@ -58,6 +60,15 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         result.parts = split.split(filing, units, int(limit * MB), str(title))
         report.findings = [f for f in report.findings if f not in too_big]
     return result
+
+
+def images_saying(check: FilingCheck) -> str | None:
+    """"images: 3 downsampled, 4.2 MB saved" (image exhibits and PDF exhibits' images together), or None
+    when nothing was downsampled or the filing has no manifest saying it."""
+    if not check.bytes_saved:
+        return None
+    count = f"{check.images_downsampled} downsampled, " if check.images_downsampled else ""
+    return f"images: {count}{check.bytes_saved / MB:.1f} MB saved"
 
 
 _KINDS = {"jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image", "docx": "a Word or OpenDocument file",

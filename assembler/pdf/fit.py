@@ -63,6 +63,12 @@ def _is_letter(width: float, height: float) -> bool:
     return abs(width - LETTER[0]) < TOLERANCE and abs(height - LETTER[1]) < TOLERANCE
 
 
+def letter_scale(width: float, height: float) -> float:
+    """How much fit_to_letter scales a page whose visible area, upright, is `width` x `height` points
+    (1: a Letter page, or a smaller one, which is centred, never enlarged)."""
+    return 1.0 if _is_letter(width, height) else min(1.0, LETTER[0] / width, LETTER[1] / height)
+
+
 def letter_area(page: PageObject) -> tuple[float, float, float, float]:
     """Where fit_to_letter will put the page's visible area, in the page's coordinates after it:
     x, y, width, height in points. Call it before fit_to_letter (it counts the page's /Rotate)."""
@@ -72,7 +78,7 @@ def letter_area(page: PageObject) -> tuple[float, float, float, float]:
         width, height = height, width
     if _is_letter(width, height):  # left as it is
         return float(box.left), float(box.bottom), width, height
-    scale = min(1.0, LETTER[0] / width, LETTER[1] / height)
+    scale = letter_scale(width, height)
     return (LETTER[0] - width * scale) / 2, (LETTER[1] - height * scale) / 2, width * scale, height * scale
 
 
@@ -102,7 +108,7 @@ def fit_to_letter(writer: PdfWriter, page: PageObject) -> bool:
         if left or bottom or page.mediabox != box:
             page.mediabox = RectangleObject(box)
         return False
-    scale = min(1.0, LETTER[0] / width, LETTER[1] / height)
+    scale = letter_scale(width, height)
     dx = (LETTER[0] - width * scale) / 2 - left * scale
     dy = (LETTER[1] - height * scale) / 2 - bottom * scale
     prefix = (f"q {_num(scale)} 0 0 {_num(scale)} {_num(dx)} {_num(dy)} cm "
