@@ -62,9 +62,10 @@ if TYPE_CHECKING:
     from assembler.sign.approve import Approved
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
+    from assembler.sign.view import SigningView
 
 __all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing",
-           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
            "bring_back_edit", "set_edit_aside", "status", "template_filters",
@@ -160,6 +161,14 @@ def approval_view(case: Path, options: CommandOptions = NO_OPTIONS) -> ApprovalV
     except PdpacketError:
         not_ready = []  # nothing built, or a damaged manifest: the Build page says so
     return ApprovalView(state.current, state.line(), list(ctx.settings.attorneys), not_ready)
+
+
+def signing_view(case: Path, options: BuildOptions | None = None) -> SigningView:
+    """For the web app's Signatures page: who signs what in the current build, each ink signature signed,
+    missing or outdated (assembler/sign/view.py); `problem` says why no packet can be printed now."""
+    from assembler.sign.view import signing_view as view
+
+    return view(Path(case), options)
 
 
 def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,
