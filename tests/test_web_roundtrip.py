@@ -6,7 +6,9 @@ file as it is (comments, key order, quoting kept), never rebuilt from the post.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -387,3 +389,44 @@ def test_no_encounters_known_writes_an_empty_immigration_history_and_unticking_b
     assert yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"] == []
     assert save(c, "t", {**form_of(c, "t"), "immigration_history._none": [""]}).status_code == 303
     assert "immigration_history" not in yaml.safe_load(file.read_text(encoding="utf-8"))
+
+
+def test_consent_risks_are_checkboxes_of_the_firms_list_and_a_key_not_in_it_is_kept(tmp_path):
+    """Issue 26: consent.risks was a text box of keys; now one checkbox a risk of the firm's list (the settings'
+    consent.risks, else the shipped list), labelled with its meaning, storing its key."""
+    from assembler import resources
+
+    root = tmp_path / "cases"
+    write_case(root / "t", minimal(**{"consent.risks": ["expedited_removal", "deportation_of_relatives"]}))
+    file = root / "t" / "case.yaml"
+    c = client(root)
+    page = c.get("/case/t").text
+    shipped = resources.data("consent_risks")
+    for key, meaning in shipped.items():
+        label = re.escape(meaning[:1].upper() + meaning[1:])
+        assert re.search(rf'<input type="checkbox" name="consent.risks" value="{key}"[^>]*> {label}</label>',
+                         html.unescape(page))  # the meaning is the label, the key the value
+    assert re.search(r'value="expedited_removal" checked>', page)
+    assert re.search(r'value="arrest_after_dismissal" >', page)  # not discussed: unticked
+    assert 'value="deportation_of_relatives" checked> deportation_of_relatives (not in the firm' in page
+    # unchanged, the file is byte for byte the same (the unknown key kept)
+    before = file.read_bytes()
+    assert save(c, "t", form_of(c, "t")).status_code == 303
+    assert file.read_bytes() == before
+    # ticking one more stores its key; the key not in the list stays
+    form = form_of(c, "t")
+    form["consent.risks"] = [*form["consent.risks"], "arrest_after_dismissal"]
+    assert save(c, "t", form).status_code == 303
+    risks = yaml.safe_load(file.read_text(encoding="utf-8"))["consent"]["risks"]
+    assert sorted(risks) == ["arrest_after_dismissal", "deportation_of_relatives", "expedited_removal"]
+
+
+def test_the_firms_own_consent_risks_are_the_checkboxes(tmp_path):
+    root = tmp_path / "cases"
+    root.mkdir()
+    (root / "pdpacket.yaml").write_text("consent:\n  risks:\n    travel: leaving the United States may bar a return\n",
+                                        encoding="utf-8")
+    write_case(root / "t", minimal(**{"consent.risks": ["travel"]}))
+    page = client(root).get("/case/t").text
+    assert 'value="travel" checked> Leaving the United States may bar a return</label>' in page
+    assert 'value="expedited_removal"' not in page

@@ -102,7 +102,8 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
     try:
         settings = api.case_settings(folder, st.config.options)
         choices = {"office": office_choices(settings.offices),
-                   "template_set": {name: name for name in sorted(settings.template_sets)}}
+                   "template_set": {name: name for name in sorted(settings.template_sets)},
+                   "risks": {str(k): str(v) for k, v in settings.consent_risks.items()}}  # key -> its meaning
         defaults = {"attorney": settings.attorney or {}}
     except PdpacketError as exc:
         choices, defaults = {}, {}

@@ -95,8 +95,9 @@ def make_field(key: str, rules: dict) -> Field:
             f.children = [make_field(k, r) for k, r in item["schema"].items()]
             if meta.get("none_known"):
                 f.none_option, f.none_label = True, str(meta["none_known"])
-        elif item.get("allowed"):
-            f.kind, f.allowed = "checks", [str(a) for a in item["allowed"]]
+        elif item.get("allowed") or meta.get("checks"):
+            # meta.checks: the choices are the firm's (the case's settings: the page's `choices`), not the schema's.
+            f.kind, f.allowed = "checks", [str(a) for a in item.get("allowed") or []]
         elif rules.get("coerce") == "lines":
             f.kind = "lines"
         elif isinstance(f.example, list) and any(_sentence(e) or " " in str(e) for e in f.example):
