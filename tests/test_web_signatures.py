@@ -200,7 +200,7 @@ def test_a_page_left_unsigned_warns_that_it_looks_unsigned(built, case):
     c = client(case)
     r = _upload(c, [("unsigned.png", _png(built["pages"][wanted[0]].image), "image/png")], check=True)
     report = _text(c.get(r.headers["location"]).text, "reading")
-    assert "Looks unsigned: page" in report and "check unsigned.png page 1" in report
+    assert "Warning: page 1 looks unsigned" in report and "check unsigned.png page 1" in report
 
 
 def test_a_page_signed_on_an_outdated_text_is_refused_in_words(built, case):
