@@ -490,3 +490,18 @@ def test_the_signing_round_in_the_browser_prints_the_pages_and_reads_the_signed_
         assert pg.evaluate("document.documentElement.scrollWidth") <= 400
     finally:
         narrow.close()
+
+
+def test_a_long_message_id_of_a_sending_does_not_widen_the_build_page_at_400_pixels(browser, server, sample_case):
+    """Issue 26 (cosmetic): after Send, the Build page lists each message's Message-ID, one long word that made
+    the page 600 px wide on a phone. The banner is the one build.html renders after a sending."""
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server.url}/case/{sample_case}/build?token={TOKEN}")
+        pg.evaluate("""() => document.querySelector('main').insertAdjacentHTML('afterbegin',
+            '<div class="banner ok" id="send-result"><p><strong>Sent</strong></p><ul><li>1 of 1: ' +
+            '<code>&lt;177123456789.12345.9876543210123456789@pdpacket.garcia-lopez.example.org&gt;</code></li></ul></div>')""")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 400
+    finally:
+        context.close()
