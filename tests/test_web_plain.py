@@ -98,6 +98,8 @@ def test_every_hint_under_a_field_is_in_the_web_apps_words():
             yield from hints(f.children)
     found = dict(hints(form.case_fields()))
     assert len(found) > 20
+    assert found["immigration_history"] == ("Every known encounter with immigration authorities, check-in and prior "
+                                            "order, each with its date and source")  # its switch says "none"
     assert {key: (text, wrong(text)) for key, text in found.items() if wrong(text)} == {}
 
 

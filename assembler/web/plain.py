@@ -114,6 +114,7 @@ def plain(message: str) -> str:
 def hint(text: str) -> str:
     """A schema hint under its field: advice that only makes sense in the file or at the command line
     (a command to run, `- kind: g28`) is left out; the rest in words."""
+    text = re.sub(r";? ?write [\w.\[\]]+: (?:none|\[\])[^;]*", "", text)  # the form has its "none known" switch
     if "`" in text:
         text = re.split(r"[;:(]?[^;:(]*`", text, maxsplit=1)[0].rstrip(" ;:,(")
     text = _drop_hint(text)
