@@ -117,6 +117,9 @@ def test_the_page_lists_each_signer_with_documents_pages_and_states(built, monke
         assert f'href="/case/{CASE}/signatures/packet.pdf?signer={n}" download>Download {name}’s pages only' in page
     # linked from the case page and the Build page
     assert f'href="/case/{CASE}/signatures"' in c.get(f"/case/{CASE}").text
+    twin = c.get(f"/case/{CASE}/signatures.json").json()["signing"]  # the page's JSON twin says the same
+    assert [s["name"] for s in twin["signers"]] == signers and twin["problem"] == ""
+    assert {g["state"] for s in twin["signers"] for g in s["signatures"]} == {"missing"}
     build = c.get(f"/case/{CASE}/build").text
     assert re.search(r'id="signatures">Awaiting signatures: \d+ of \d+', build)
     assert f'<a href="/case/{CASE}/signatures" id="signatures-link">' in build

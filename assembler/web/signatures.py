@@ -13,6 +13,7 @@ its build) leaves nothing behind, and a scan no page was taken from is not kept.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -25,7 +26,7 @@ from pypdf import PdfReader, PdfWriter
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assembler import api
@@ -72,6 +73,13 @@ async def signatures_page(request: Request, problem: str = "", status: int = 200
     job = st.builds.get(name)
     return st.page(request, "signatures.html", status=status, name=name, view=view, why=why, report=report,
                    problem=problem, building=bool(job and job.active), states=STATE_WORDS)
+
+
+async def signatures_json(request: Request) -> Response:
+    """The page's JSON twin: who signs what and where each signature stands (null when nothing is built)."""
+    st = state_of(request)
+    view, why = await run_in_threadpool(_view, st.case_dir(request.path_params["name"]), _options(st))
+    return JSONResponse({"signing": dataclasses.asdict(view) if view else None, "problem": why})
 
 
 # --- the signing packet ------------------------------------------------------------------------------------
@@ -278,6 +286,7 @@ async def upload_scans(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/case/{name}/signatures", signatures_page, methods=["GET"]),
+        Route("/case/{name}/signatures.json", signatures_json),
         Route("/case/{name}/signatures", upload_scans, methods=["POST"]),
         Route("/case/{name}/signatures/packet.pdf", packet_download, methods=["GET"]),
     ]
