@@ -59,12 +59,14 @@ from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import Role
 
 if TYPE_CHECKING:
+    from assembler.send.ledger import Event as LedgerEvent
     from assembler.sign.approve import Approved
     from assembler.sign.packet import Packet
     from assembler.sign.read import Reading
+    from assembler.sign.view import SigningView
 
-__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
-           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
+           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
            "bring_back_edit", "set_edit_aside", "status", "template_filters",
@@ -162,6 +164,14 @@ def approval_view(case: Path, options: CommandOptions = NO_OPTIONS) -> ApprovalV
     return ApprovalView(state.current, state.line(), list(ctx.settings.attorneys), not_ready)
 
 
+def signing_view(case: Path, options: BuildOptions | None = None) -> SigningView:
+    """For the web app's Signatures page: who signs what in the current build, each ink signature signed,
+    missing or outdated (assembler/sign/view.py); `problem` says why no packet can be printed now."""
+    from assembler.sign.view import signing_view as view
+
+    return view(Path(case), options)
+
+
 def read_signed(case: Path, scans: list[Path], out: Path | None = None, dry_run: bool = False,
                 options: BuildOptions | None = None) -> Reading:
     """`pdpacket signed`: the signed pages of scans and photos, found by their page codes, checked against the
@@ -238,6 +248,23 @@ def case_status(case_dir: Path, options: CommandOptions = NO_OPTIONS) -> CaseSta
     finally:
         if ledger is not None:
             ledger.close()
+
+
+def case_history(case_dir: Path, options: CommandOptions = NO_OPTIONS) -> list[LedgerEvent]:
+    """The ledger's rows of one case (its A-number and its folder: a copy has its own), oldest first; [] when
+    there is no ledger yet (it is read, never started). An invalid case raises InvalidCaseError."""
+    from assembler.send.ledger import Ledger, ledger_path
+
+    case_dir = Path(case_dir)
+    case = validate_case(case_dir, options)
+    ledger = Ledger.open(ledger_path(load_settings(options.settings_file, case_dir), case_dir.resolve().parent),
+                         create=False)
+    if ledger is None:
+        return []
+    try:
+        return ledger.case_events(case.respondent.a_number, case.dir).own
+    finally:
+        ledger.close()
 
 
 def check_case_data(case_dir: Path, data: dict, options: CommandOptions = NO_OPTIONS,

@@ -184,7 +184,7 @@ def form_of(c, case="tenzin") -> dict[str, list[str]]:
     for m in re.finditer(r'<input type="(?:text|date|hidden)" name="([^"]+)" value="([^"]*)"', form):
         data.setdefault(html.unescape(m[1]), []).append(html.unescape(m[2]))
     for m in re.finditer(r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked', form):
-        data.setdefault(m[1], []).append(m[2])
+        data.setdefault(html.unescape(m[1]), []).append(html.unescape(m[2]))  # as a browser posts them
     for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
         data[html.unescape(m[1])] = [html.unescape(m[2].removeprefix("\n"))]  # as HTML parsers do
     for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):

@@ -7,6 +7,7 @@ context a fresh profile. The server runs in a thread of this process.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
@@ -369,7 +370,8 @@ def sample_case(server) -> str:
 
 def test_every_page_passes_axe_core(page, server, sample_case):
     pages = ["/", "/new", "/templates", "/settings", f"/case/{sample_case}", f"/case/{sample_case}/build",
-             f"/case/{sample_case}/files", f"/case/{sample_case}/record", f"/case/{sample_case}/edits"]
+             f"/case/{sample_case}/files", f"/case/{sample_case}/record", f"/case/{sample_case}/edits",
+             f"/case/{sample_case}/signatures"]
     found = {}
     for path in pages:
         page.goto(server.url + path)
@@ -407,7 +409,7 @@ def test_at_400_pixels_nothing_overflows_and_the_cases_are_cards(browser, server
     pg.goto(f"{server.url}/?token={TOKEN}")
     try:
         for path in ["/", "/new", "/settings", f"/case/{sample_case}", f"/case/{sample_case}/build", f"/case/{sample_case}/files",
-                     f"/case/{sample_case}/record", f"/case/{sample_case}/edits"]:
+                     f"/case/{sample_case}/record", f"/case/{sample_case}/edits", f"/case/{sample_case}/signatures"]:
             pg.goto(server.url + path)
             assert pg.evaluate("document.documentElement.scrollWidth") <= 400, path
             assert pg.evaluate("document.querySelector('header.top').getBoundingClientRect().height") <= 100, path
@@ -434,3 +436,72 @@ def test_a_new_entrys_id_is_made_from_its_title_until_one_is_typed(page, server)
     page.click('[data-path="declarations"] button[data-add]')
     page.fill('[name="declarations[0].declarant"]', "María José García López")
     assert page.input_value('[name="declarations[0].id"]') == "decl-maria-jose-garcia-lopez"
+
+
+# --- the signing round from the browser (issue 26 with issue 23) ---------------------------------------------
+
+@pytest.mark.libreoffice
+def test_the_signing_round_in_the_browser_prints_the_pages_and_reads_the_signed_scans(browser, page, server, tmp_path):
+    """Sample 1 built unsigned; its signing packet downloaded from the Signatures page, every signature page signed
+    with a drawn stroke (tools/simulate_signing.py), uploaded as phone photos and a scanned PDF, read back."""
+    import random
+
+    import img2pdf
+
+    from assembler.api import build
+    sys.path.insert(0, str(REPO / "tools"))
+    from simulate_signing import jpeg, packet_pages, sign, signature_pages
+
+    name = "signing-round"
+    folder = server.root / name
+    shutil.copytree(REPO / "samples" / "1-garcia-lopez", folder, ignore=shutil.ignore_patterns("out", "signed", "approval.json"))
+    build(folder)
+    page.goto(f"{server.url}/case/{name}/build")
+    page.click("#signatures-link")
+    page.wait_for_url(f"{server.url}/case/{name}/signatures")
+    assert re.search(r"0 of \d+ signatures in ink signed", page.inner_text("#signed-count"))
+    assert _axe_violations(page) == []
+    with page.expect_download() as download:
+        page.click("#packet-all")
+    packet = tmp_path / "packet.pdf"
+    download.value.save_as(packet)
+    pages = packet_pages(packet, tmp_path / "png")
+    required = json.loads((folder / "out" / "manifest.json").read_text(encoding="utf-8"))["signatures"]["required"]
+    wanted = signature_pages(pages, required)
+    rng = random.Random(5)
+    photos = [jpeg(sign(pages[i], rng).rotate(90, expand=True), tmp_path / f"photo-{n}.jpg", 50)
+              for n, i in enumerate(wanted[:2])]
+    scanned = tmp_path / "scanner.pdf"
+    scanned.write_bytes(img2pdf.convert([jpeg(sign(pages[i], rng), tmp_path / f"s{i}.jpg", 70) for i in wanted[2:]]))
+    page.set_input_files("#scans-input", [str(p) for p in [*photos, scanned]])
+    page.click("#scans-button")
+    page.wait_for_selector("#reading", timeout=240_000)
+    report = page.inner_text("#reading")
+    assert report.count("signed (from scans/") == len(wanted), report
+    assert "missing" not in report and "Pages not taken" not in report
+    assert f"{len(wanted)} of {len(wanted)} signatures in ink signed" in page.inner_text("#signed-count")
+    assert _axe_violations(page) == []
+    assert sorted(p.name for p in (folder / "scans").iterdir()) == ["photo-0.jpg", "photo-1.jpg", "scanner.pdf"]
+    narrow = browser.new_context(viewport={"width": 400, "height": 800})
+    try:
+        pg = narrow.new_page()
+        pg.goto(f"{server.url}/case/{name}/signatures?token={TOKEN}")
+        pg.wait_for_selector("#who-signs")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 400
+    finally:
+        narrow.close()
+
+
+def test_a_long_message_id_of_a_sending_does_not_widen_the_build_page_at_400_pixels(browser, server, sample_case):
+    """Issue 26 (cosmetic): after Send, the Build page lists each message's Message-ID, one long word that made
+    the page 600 px wide on a phone. The banner is the one build.html renders after a sending."""
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{server.url}/case/{sample_case}/build?token={TOKEN}")
+        pg.evaluate("""() => document.querySelector('main').insertAdjacentHTML('afterbegin',
+            '<div class="banner ok" id="send-result"><p><strong>Sent</strong></p><ul><li>1 of 1: ' +
+            '<code>&lt;177123456789.12345.9876543210123456789@pdpacket.garcia-lopez.example.org&gt;</code></li></ul></div>')""")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 400
+    finally:
+        context.close()

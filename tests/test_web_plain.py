@@ -98,6 +98,8 @@ def test_every_hint_under_a_field_is_in_the_web_apps_words():
             yield from hints(f.children)
     found = dict(hints(form.case_fields()))
     assert len(found) > 20
+    assert found["immigration_history"] == ("Every known encounter with immigration authorities, check-in and prior "
+                                            "order, each with its date and source")  # its switch says "none"
     assert {key: (text, wrong(text)) for key, text in found.items() if wrong(text)} == {}
 
 
@@ -115,3 +117,52 @@ def test_a_new_case_opens_with_a_checklist_to_fill_not_errors(tmp_path):
 def test_the_general_list_names_fields_in_words(tmp_path: Path):
     assert plain.where("exhibits[1].translation.file") == "Exhibits 2 › Translation › File"
     assert plain.where("respondent.a_number") == "Respondent › A-number"
+
+
+# --- the send gate's and the approval's messages (issue 26, with issue 23's signing round) --------------------
+
+COMMAND = re.compile(r"\bpdpacket [a-z]+|--[a-z]")
+
+
+def _gate_and_approval_messages(case_dir: Path) -> list[str]:
+    """Every wording of the send gate, the approval line and the refusals of `approve`, for a folder whose name
+    needs quoting in a shell."""
+    from assembler.pdf.approval import State
+    from assembler.send.gate import Readiness
+    from assembler.send.status import _steps
+
+    draft = State(case_dir, None, False)
+    stale = State(case_dir, {"approved_by": "Daniel Okafor", "approved_at": "2026-11-20T10:00:00"}, False,
+                  ("hearing date: June 15, 2027 -> June 15, 2028",))
+    named = "Declaration of Sofía García, page 1 (filing page 10): Sofía García (declarant)"
+    ready = Readiness(case_dir, draft.line(), [named], [named], [named])
+    messages = [draft.line(), stale.line(), *ready.problems(), *_steps(ready, case_dir)]
+    messages.append("x.pdf: not sent: not ready: " + "; and ".join(ready.problems()) + "; for an internal review only, "
+                    f"`pdpacket email {case_dir} --unsigned-draft` writes a marked draft that is never sent")
+    return messages
+
+
+def test_the_gate_and_the_approval_say_what_to_do_in_words_with_links(tmp_path):
+    case_dir = tmp_path / "Pineda Castro Lucia"
+    messages = _gate_and_approval_messages(case_dir)
+    assert any("`pdpacket sign" in m for m in messages) and any("`pdpacket approve" in m for m in messages)
+    for message in messages:
+        shown = str(plain.linked(message, "pineda"))
+        words = re.sub(r"<[^>]+>", "", shown)
+        assert wrong(words) == [] and not COMMAND.search(words), (message, shown)
+        assert str(case_dir) not in words
+    gate = str(plain.linked(messages[-1], "pineda"))
+    assert '(on <a href="/case/pineda/signatures">the Signatures page</a>)' in gate
+    assert '(on <a href="/case/pineda/build">the Build page</a>)' in gate
+    assert 'with the <a href="/case/pineda/build#approval">Approve button on the Build page</a>' in gate
+    assert "internal review" not in gate  # the web app makes no unsigned draft: nothing to point to
+
+
+def test_the_approvals_refusals_name_no_option_nor_key():
+    unknown = ("--as Bob Smith: not one of the attorneys who may approve in /firm/pdpacket.yaml (approval.attorneys: "
+               "Daniel Okafor): give one of them, or have the firm add the name there")
+    assert str(plain.linked(unknown, "c")) == ("Bob Smith is not one of the attorneys who may approve in "
+                                               "/firm/pdpacket.yaml (Daniel Okafor): give one of them, or have the "
+                                               "firm add the name there")
+    empty = "--as: give the name of the attorney who read the filing and approves it"
+    assert str(plain.linked(empty, "c")) == "give the name of the attorney who read the filing and approves it"

@@ -89,3 +89,21 @@ def test_a_decision_over_the_limit_is_refused_and_leaves_nothing(mailed, tmp_pat
     assert r.status_code == 400 and "the decision is over 0 MB" in r.text
     assert not (mailed / "pdpacket.db").exists()
     assert not [p for p in (mailed / NAME).iterdir() if p.name.startswith(".decision-")]
+
+
+def test_the_record_page_lists_the_sendings_and_answers_already_recorded_for_this_case_only(mailed, tmp_path):
+    c = client(mailed)
+    assert "Nothing yet: no sending and no answer recorded for this case." in c.get(f"/case/{NAME}/record").text
+    api.log_sent(mailed / NAME, date.fromisoformat(TODAY) - timedelta(days=3), "mail", note="USPS certified 9407")
+    decision = make_pdf(tmp_path / "decision.pdf", text="Granted")
+    api.log_response(mailed / NAME, "partial", date.fromisoformat(TODAY), None, decision)
+    # a copy of the folder (a new client's case started from this one) has its own history
+    write_case(mailed / "copy", minimal(**{"service.method": "mail", "respondent.family_names": "Pineda Castro"}))
+    page = html.unescape(c.get(f"/case/{NAME}/record").text)
+    recorded = page[page.index('id="recorded"'): page.index("</section>", page.index('id="recorded"'))]
+    sent_day = (date.fromisoformat(TODAY) - timedelta(days=3)).isoformat()
+    assert f"<strong>{sent_day}</strong>: Sent by mail · USPS certified 9407" in recorded
+    assert f"<strong>{TODAY}</strong>: Answer: Granted in part · <a href=" in recorded
+    assert recorded.index(sent_day) < recorded.index("Answer:")  # oldest first
+    assert "responses/" in recorded
+    assert "Nothing yet" in c.get("/case/copy/record").text

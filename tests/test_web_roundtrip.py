@@ -6,7 +6,9 @@ file as it is (comments, key order, quoting kept), never rebuilt from the post.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from assembler.web.changes import get, split
 from assembler.web.form import case_fields, schema_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import PARAGRAPHS, SENTENCE, valid_cases
-from helpers import SAMPLES, changed_paths, copy_firm_settings, form_of, minimal, write_case
+from helpers import DELETE, SAMPLES, changed_paths, copy_firm_settings, form_of, minimal, write_case
 
 TOKEN = "roundtrip-token"
 
@@ -346,3 +348,85 @@ def test_numbers_and_booleans_of_a_case_json_are_editable_and_kept(tmp_path):
     assert form["request.bond_amount"] == ["3000"] and form["respondent.detained"] == ["false"]
     assert save(c, "t", form).headers["location"].endswith("saved=same")
     assert file.read_bytes() == before
+
+
+def test_no_encounters_known_writes_an_empty_immigration_history_and_unticking_brings_the_entries_back(tmp_path):
+    """Issue 26: the schema wants a list and "none" is written []: the form has a switch for it that hides the
+    entries; a case file with [] is saved back unchanged, an entry replaces it, unticking with none left clears it."""
+    root = tmp_path / "cases"
+    write_case(root / "t", minimal(**{"immigration_history": DELETE}))
+    file = root / "t" / "case.yaml"
+    c = client(root)
+    page = c.get("/case/t").text
+    assert 'data-hides> No encounters with immigration known</label>' in page
+    assert '<div class="items" >' in page  # nothing known either way: the entries are offered
+    form = form_of(c, "t")
+    assert save(c, "t", {**form, "immigration_history._none": ["", "none"]}).status_code == 303
+    assert "immigration_history: []" in file.read_text(encoding="utf-8")
+    assert yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"] == []
+    # shown ticked, its entries hidden; saved again unchanged, the file is byte for byte the same
+    page = c.get("/case/t").text
+    assert 'value="none" checked data-none data-hides>' in page and '<div class="items" hidden>' in page
+    before = file.read_bytes()
+    assert save(c, "t", form_of(c, "t")).status_code == 303
+    assert file.read_bytes() == before
+    # an entry (the switch unticked by adding it) replaces []
+    entry = {"immigration_history._order": ["new"], "immigration_history._none": [""],
+             "immigration_history[0].date": ["2025-04-12"], "immigration_history[0].kind": ["encounter"],
+             "immigration_history[0].description": ["Stopped at the border"],
+             "immigration_history[0].source": ["Form I-213"]}
+    ticked_with_entry = save(c, "t", {**form_of(c, "t"), **entry, "immigration_history._none": ["", "none"]})
+    assert ticked_with_entry.status_code == 400
+    assert "tick \"No encounters with immigration known\" only when there are no entries" in \
+        ticked_with_entry.text.replace("&#34;", '"')
+    assert save(c, "t", {**form_of(c, "t"), **entry}).status_code == 303
+    history = yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"]
+    assert history == [{"date": dt.date(2025, 4, 12), "kind": "encounter", "description": "Stopped at the border",
+                        "source": "Form I-213"}]
+    # back to none known, then unticked with no entry: the list is to fill again, not silently "none"
+    emptied = {**form_of(c, "t"), "immigration_history._order": [""], "immigration_history._none": ["", "none"]}
+    assert save(c, "t", emptied).status_code == 303
+    assert yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"] == []
+    assert save(c, "t", {**form_of(c, "t"), "immigration_history._none": [""]}).status_code == 303
+    assert "immigration_history" not in yaml.safe_load(file.read_text(encoding="utf-8"))
+
+
+def test_consent_risks_are_checkboxes_of_the_firms_list_and_a_key_not_in_it_is_kept(tmp_path):
+    """Issue 26: consent.risks was a text box of keys; now one checkbox a risk of the firm's list (the settings'
+    consent.risks, else the shipped list), labelled with its meaning, storing its key."""
+    from assembler import resources
+
+    root = tmp_path / "cases"
+    write_case(root / "t", minimal(**{"consent.risks": ["expedited_removal", "deportation_of_relatives"]}))
+    file = root / "t" / "case.yaml"
+    c = client(root)
+    page = c.get("/case/t").text
+    shipped = resources.data("consent_risks")
+    for key, meaning in shipped.items():
+        label = re.escape(meaning[:1].upper() + meaning[1:])
+        assert re.search(rf'<input type="checkbox" name="consent.risks" value="{key}"[^>]*> {label}</label>',
+                         html.unescape(page))  # the meaning is the label, the key the value
+    assert re.search(r'value="expedited_removal" checked>', page)
+    assert re.search(r'value="arrest_after_dismissal" >', page)  # not discussed: unticked
+    assert 'value="deportation_of_relatives" checked> deportation_of_relatives (not in the firm' in page
+    # unchanged, the file is byte for byte the same (the unknown key kept)
+    before = file.read_bytes()
+    assert save(c, "t", form_of(c, "t")).status_code == 303
+    assert file.read_bytes() == before
+    # ticking one more stores its key; the key not in the list stays
+    form = form_of(c, "t")
+    form["consent.risks"] = [*form["consent.risks"], "arrest_after_dismissal"]
+    assert save(c, "t", form).status_code == 303
+    risks = yaml.safe_load(file.read_text(encoding="utf-8"))["consent"]["risks"]
+    assert sorted(risks) == ["arrest_after_dismissal", "deportation_of_relatives", "expedited_removal"]
+
+
+def test_the_firms_own_consent_risks_are_the_checkboxes(tmp_path):
+    root = tmp_path / "cases"
+    root.mkdir()
+    (root / "pdpacket.yaml").write_text("consent:\n  risks:\n    travel: leaving the United States may bar a return\n",
+                                        encoding="utf-8")
+    write_case(root / "t", minimal(**{"consent.risks": ["travel"]}))
+    page = client(root).get("/case/t").text
+    assert 'value="travel" checked> Leaving the United States may bar a return</label>' in page
+    assert 'value="expedited_removal"' not in page

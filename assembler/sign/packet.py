@@ -56,6 +56,8 @@ class Section:
     language: str
     signatures: list[dict] = field(default_factory=list)  # the manifest's records, ink only
     documents: list[dict] = field(default_factory=list)  # the manifest's documents this signer signs, in filing order
+    first_page: int = 0  # this section's pages in the packet, from 1 (set as the packet is made): one signer's part
+    last_page: int = 0
 
 
 @dataclass
@@ -195,6 +197,7 @@ def _body(case: Case, filing: Path, found: list[Section], covers: list[PdfReader
     a_number = re.sub(r"\D", "", case.data["respondent"]["a_number"])
     filing_bytes = filing.read_bytes()
     for section, cover in zip(found, covers, strict=True):
+        section.first_page = len(pagecodes) + 1
         for i, page in enumerate(cover.pages):
             writer.add_page(page)
             pagecodes.append(codes.PageCode(a_number, "cover", i + 1, len(cover.pages), section.copy,
@@ -213,6 +216,7 @@ def _body(case: Case, filing: Path, found: list[Section], covers: list[PdfReader
                 pagecodes.append(codes.PageCode(a_number, doc["id"], n + 1, total, section.copy,
                                                 doc["page_text_sha256"][n], doc["first_page"] + n))
                 marks.append([mark] if n + 1 in own else [])
+        section.last_page = len(pagecodes)
     return writer, pagecodes, marks
 
 

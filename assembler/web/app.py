@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases, editor, exhibit_files, hand_edits, record, security, settings_page
+from assembler.web import cases, editor, exhibit_files, hand_edits, record, security, settings_page, signatures
 from assembler.web.security import Guard
 from assembler.web.state import HERE, Config, State, require_csrf, state_of
 
@@ -155,6 +155,7 @@ def create_app(config: Config) -> Guard:
         *editor.routes(),
         *exhibit_files.routes(),
         *record.routes(),
+        *signatures.routes(),
         *hand_edits.routes(),
         *settings_page.routes(),
         Route("/case/{name}/file/{path:path}", file_download),

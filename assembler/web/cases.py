@@ -185,7 +185,7 @@ def send_available(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -
         return (f"This case is served by {method}, not e-mail: send it that way, then record it on the page "
                 "\"3. Record a sending or an answer\".")
     if not (settings.smtp or {}).get("host"):
-        return ("No outgoing mail server in the settings: add smtp.host (and smtp.user) to pdpacket.yaml, "
+        return ("No outgoing mail server in the settings: fill in \"Outgoing mail server\" on the Settings page, "
                 "or send the e-mail draft from your own mail program.")
     manifest = last_manifest(folder)
     filing = (manifest or {}).get("filing", {}).get("file", "")

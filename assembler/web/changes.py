@@ -20,8 +20,8 @@ from assembler.web.form import (
     FormProblem,
     editable_paths,
     from_answer,
-    is_none_word,
     join,
+    says_none,
     schema_path,
     unchanged,
     walk_paths,
@@ -109,17 +109,18 @@ def _list(f: Field, old, npath: str, opath: str | None, answers, rendered, out: 
     if f.none_option and f"{npath}._none" in answers:  # its hidden input is always posted with it
         none = "none" in answers[f"{npath}._none"]
     else:
-        none = f.none_option and is_none_word(old) and not origins
+        none = says_none(f, old) and not origins
     if none and origins:
-        out.problems.append(FormProblem(npath, "tick \"None known\" only when there are no entries: remove them, "
-                                               "or untick it"))
+        out.problems.append(FormProblem(npath, f"tick \"{f.none_label or 'None known'}\" only when there are no "
+                                               "entries: remove them, or untick it"))
         return
     elif none:
-        if not is_none_word(old):
-            out.ops.append(Set(npath, "none"))
+        if not says_none(f, old):
+            out.ops.append(Set(npath, [] if f.none_label else "none"))
         return
     elif not origins:
-        if old not in (None, []) and posted:
+        # Unticking "none known" with no entry left: the list is to fill again (for [] as for "none").
+        if posted and (old not in (None, []) or (f.none_label and old == [] and f"{npath}._none" in answers)):
             out.ops.append(Set(npath, DELETE))
         return
     elif origins != list(range(len(old_items))) or not isinstance(old, list):

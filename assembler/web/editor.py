@@ -36,7 +36,7 @@ def install_helpers(env) -> None:
     env.globals.update(shown=form.shown, join=form.join, item_caption=item_caption, INDEX=form.INDEX,
                        singular=singular, TABBED=TABBED, label=form.label, form_hint=form_hint,
                        has_content=has_content, fits=form.fits, as_written=form.shown_as_written,
-                       is_none_word=form.is_none_word, FIELDS=FIELDS,
+                       is_none_word=form.is_none_word, says_none=form.says_none, FIELDS=FIELDS,
                        has_problem=lambda found: any(not (f.is_error and plain.to_fill(f.message)) for f in found))
     env.tests["match_iso"] = _iso_date
 
@@ -102,7 +102,8 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
     try:
         settings = api.case_settings(folder, st.config.options)
         choices = {"office": office_choices(settings.offices),
-                   "template_set": {name: name for name in sorted(settings.template_sets)}}
+                   "template_set": {name: name for name in sorted(settings.template_sets)},
+                   "risks": {str(k): str(v) for k, v in settings.consent_risks.items()}}  # key -> its meaning
         defaults = {"attorney": settings.attorney or {}}
     except PdpacketError as exc:
         choices, defaults = {}, {}

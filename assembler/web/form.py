@@ -48,6 +48,9 @@ class Field:
     children: list[Field] = field(default_factory=list)  # a group's fields, or a list's item fields
     optional_group: bool = False  # a nullable mapping: left out when all its fields are empty
     none_option: bool = False  # a list that may instead say "none" (type: [list, string])
+    # A list whose "none" is the empty list (`immigration_history: []`): its switch's words (the schema's
+    # meta.none_known), and its entries hidden while it is ticked.
+    none_label: str = ""
 
     @property
     def label(self) -> str:
@@ -90,8 +93,11 @@ def make_field(key: str, rules: dict) -> Field:
         if item.get("type") == "dict":
             f.kind = "list"
             f.children = [make_field(k, r) for k, r in item["schema"].items()]
-        elif item.get("allowed"):
-            f.kind, f.allowed = "checks", [str(a) for a in item["allowed"]]
+            if meta.get("none_known"):
+                f.none_option, f.none_label = True, str(meta["none_known"])
+        elif item.get("allowed") or meta.get("checks"):
+            # meta.checks: the choices are the firm's (the case's settings: the page's `choices`), not the schema's.
+            f.kind, f.allowed = "checks", [str(a) for a in item.get("allowed") or []]
         elif rules.get("coerce") == "lines":
             f.kind = "lines"
         elif isinstance(f.example, list) and any(_sentence(e) or " " in str(e) for e in f.example):
@@ -226,6 +232,13 @@ def is_none_word(value) -> bool:
         return isinstance(value, str) and COERCERS["none_or_list"](value) == "none"
     except ValueError:
         return False
+
+
+def says_none(f: Field, value) -> bool:
+    """Whether a list's value is its "none known": "none" for a list or keyword, [] for a list whose none is empty."""
+    if f.none_label:
+        return value == []
+    return f.none_option and is_none_word(value)
 
 
 def fits(f: Field, value) -> bool:

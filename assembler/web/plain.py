@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
 
 from assembler import api
 from assembler.errors import PdpacketError
@@ -111,9 +114,54 @@ def plain(message: str) -> str:
 def hint(text: str) -> str:
     """A schema hint under its field: advice that only makes sense in the file or at the command line
     (a command to run, `- kind: g28`) is left out; the rest in words."""
+    text = re.sub(r";? ?write [\w.\[\]]+: (?:none|\[\])[^;]*", "", text)  # the form has its "none known" switch
     if "`" in text:
         text = re.split(r"[;:(]?[^;:(]*`", text, maxsplit=1)[0].rstrip(" ;:,(")
     text = _drop_hint(text)
     text = text.replace(" in quotes", "")
     text = _outside_quotes(text, lambda t: _SNAKE.sub(lambda m: m[0].replace("_", " "), t))
     return text[:1].upper() + text[1:]
+
+
+# --- the commands the library's messages name, as links to the page that does the same -------------------------
+
+_COMMAND = re.compile(r"`pdpacket ([a-z-]+)[^`]*`")
+# What the web app has for each command: (the page, its words in a sentence); None: nothing to say in the browser.
+_PAGES: dict[str, tuple[str, str, str] | None] = {
+    "sign": ("signatures", "on ", "the Signatures page"),
+    "signed": ("signatures", "on ", "the Signatures page"),
+    "build": ("build", "on ", "the Build page"),
+    "approve": ("build#approval", "with the ", "Approve button on the Build page"),
+    "edit": ("edits", "on ", "the Hand edits page"),
+    "log": ("record", "on ", "the Record page"),
+    "email": ("build", "on ", "the Build page"),
+    "send": ("build", "on ", "the Build page"),
+}
+_DRAFT_CLAUSE = re.compile(r";? ?for an internal review only, `[^`]*` writes a marked draft that is never sent")
+_TWICE = re.compile(r"\x00(\d+)\x00, then \x00(\d+)\x00")
+
+
+def linked(message: str, name: str) -> Markup:
+    """`message` in the web app's words, each command it names (`pdpacket sign 'CASE'`) turned into a link to the
+    page of case `name` that does the same ("on the Signatures page"); escaped, ready for a page."""
+    message = _DRAFT_CLAUSE.sub("", message)  # the web app makes no unsigned drafts: nothing to point to
+    message = message.replace(" (CASE/signed/)", "").replace("--as NAME", "").replace("--as: ", "")
+    message = re.sub(r"^--as (.+?): not one of", r"\1 is not one of", message).replace("(approval.attorneys: ", "(")
+    message = re.sub(r"\bwith (`pdpacket )", r"\1", message)  # "build it first with `...`": "on the Build page"
+    targets: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        found = _PAGES.get(m[1])
+        if found is None:
+            return "\x01"
+        page, before, words = found
+        link = Markup('{}<a href="/case/{}/{}">{}</a>').format(before, quote(name), page, words)
+        if link not in targets:
+            targets.append(link)
+        return f"\x00{targets.index(link)}\x00"
+
+    held = _COMMAND.sub(hold, message)
+    held = _TWICE.sub(lambda m: f"\x00{m[1]}\x00" if m[1] == m[2] else m[0], held)  # "(sign, then signed)": one page
+    held = re.sub(r" ?\(\x01\)|\x01", "", held)
+    text = escape(plain(held))
+    return Markup(re.sub(r"\x00(\d+)\x00", lambda m: str(targets[int(m[1])]), str(text)))

@@ -43,13 +43,38 @@ class RecordRefused(ValueError):
         self.message = message
 
 
+def history(folder: Path, options: api.CommandOptions) -> list[dict]:
+    """What the ledger holds of this case's sendings and answers, oldest first, in the page's words."""
+    try:
+        events = api.case_history(folder, options)
+    except PdpacketError:
+        return []  # an invalid case or a damaged ledger: the page's head says so
+    rows = []
+    for e in events:
+        if e.kind == "send":
+            part = f" (message {e.message_number} of {e.message_total})" if (e.message_total or 0) > 1 else ""
+            what = f"Sent by e-mail with pdpacket{part}" + (f" to {', '.join(e.recipients)}" if e.recipients else "")
+        elif e.kind == "sent-other":
+            what = f"Sent {METHODS.get(e.method or '', e.method or 'another way').lower()}"
+        elif e.kind == "response":
+            what = f"Answer: {OUTCOMES.get(e.outcome or '', e.outcome or '')}"
+        else:
+            continue  # builds, drafts and approvals are the Build page's
+        file = e.file if e.kind == "response" and e.file else ""
+        rows.append({"day": e.day, "what": what, "note": e.note or "", "file": file, "by": e.user,
+                     "at": (e.at or "")[:16].replace("T", " ")})
+    return rows
+
+
 async def record_page(request: Request, problem: str = "", status: int = 200) -> Response:
     st = state_of(request)
     name = request.path_params["name"]
     folder = st.case_dir(name)
     row = await run_in_threadpool(cases.case_status, folder, st.config.options)
+    recorded = await run_in_threadpool(history, folder, st.config.options)
     return st.page(request, "record.html", status=status, name=name, row=row, methods=METHODS, outcomes=OUTCOMES,
-                   today=date.today().isoformat(), problem=problem, done=request.query_params.get("done", ""))
+                   today=date.today().isoformat(), problem=problem, done=request.query_params.get("done", ""),
+                   recorded=recorded)
 
 
 async def record(request: Request) -> Response:

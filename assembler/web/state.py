@@ -48,11 +48,12 @@ class State:
         # the answer to the POST is a redirect, so reloading that page cannot send again.
         self.sent: dict[str, tuple[dict, int]] = {}
         self.approved: dict[str, tuple[dict, int]] = {}  # what the last press of Approve did, likewise
+        self.read_back: dict[str, dict] = {}  # the report of the signed scans last read (Signatures page), likewise
         self.csrf = security.csrf_token(config.token)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(version=__version__, csrf=self.csrf)
         # Every message a page shows, in the web app's words (plain.py); `fill`: a value still to type.
-        self.templates.env.filters.update(plain=plain.plain, where=plain.where)
+        self.templates.env.filters.update(plain=plain.plain, where=plain.where, linked=plain.linked)
         self.templates.env.tests["to_fill"] = plain.to_fill
 
     def case_dir(self, name: str) -> Path:

@@ -254,6 +254,14 @@ function thumbFor(input) {
   }
 }
 
+// A list whose "none known" is written [] (immigration history): its entries hidden while that is ticked,
+// back (as they were) when it is unticked.
+function showEntries(box) {
+  const list = box.closest("[data-list]");
+  list.querySelector(":scope > .items").hidden = box.checked;
+  list.querySelector(":scope > button[data-add]").hidden = box.checked;
+}
+
 function setUpCaseForm() {
   form = document.getElementById("case-form");
   if (!form) return;
@@ -261,7 +269,11 @@ function setUpCaseForm() {
   updateTabs();
   form.addEventListener("click", listClick);
   form.addEventListener("input", e => { followTitle(e); changed(); });
-  form.addEventListener("change", e => { if (e.target.matches("input[data-thumb]")) thumbFor(e.target); changed(); });
+  form.addEventListener("change", e => {
+    if (e.target.matches("input[data-thumb]")) thumbFor(e.target);
+    if (e.target.matches("input[data-hides]")) showEntries(e.target);
+    changed();
+  });
   form.querySelectorAll("img.thumb").forEach(img => img.addEventListener("error", () => { img.hidden = true; }));
   form.addEventListener("submit", () => { dirty = false; });
   window.addEventListener("beforeunload", e => { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
