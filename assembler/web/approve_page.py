@@ -6,14 +6,17 @@ Once approved, the final filing is built at once ("/s/" signatures, no DRAFT mar
 """
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web.state import require_csrf
+from assembler.web.state import State, build_page_action
 
 CONFIRM = "I have read this filing and approve it for filing and service; my /s/ signature may be printed on it."
 
@@ -28,26 +31,16 @@ def _approve(folder, name: str, options: api.CommandOptions) -> dict:
 
 async def approve(request: Request) -> Response:
     """Record the approval, then start the build of the final filing."""
-    st = request.app.state.pdpacket
-    name = request.path_params["name"]
-    folder = st.case_dir(name)
-    form = await request.form()
-    await require_csrf(request, form)
-    job = st.builds.get(name)
-    if job and job.active:
-        said = {"ok": False, "message": "A build of this case is running: approve the filing once it has finished "
-                                        "and you have read it."}
-    elif form.get("confirm") != "on":
-        said = {"ok": False, "message": f"Not approved: tick “{CONFIRM}” to approve the filing."}
-    else:
+    async def act(st: State, name: str, folder: Path, form: Any) -> dict:
+        if form.get("confirm") != "on":
+            return {"ok": False, "message": f"Not approved: tick “{CONFIRM}” to approve the filing."}
         said = await run_in_threadpool(_approve, folder, str(form.get("as") or ""), st.config.options)
         if said["ok"]:
             st.builds.start(name, folder)  # the final filing, built now
-    code = 200 if said["ok"] else 409
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(said, status_code=code)
-    st.approved[name] = (said, code)
-    return RedirectResponse(f"/case/{name}/build", status_code=303)
+        return said
+
+    return await build_page_action(request, "A build of this case is running: approve the filing once it has "
+                                            "finished and you have read it.", act, lambda st: st.approved)
 
 
 def routes() -> list[Route]:

@@ -5,6 +5,7 @@ import dataclasses
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from assembler.errors import PdpacketError
 from assembler.web import cases
 from assembler.web.approve_page import CONFIRM
 from assembler.web.jobs import STEP_WORDS
-from assembler.web.state import require_csrf
+from assembler.web.state import State, build_page_action, require_csrf
 
 
 def last_build(folder: Path) -> dict | None:
@@ -94,26 +95,16 @@ def _send(folder: Path, options: api.CommandOptions, again: bool) -> dict:
 
 
 async def send(request: Request) -> Response:
-    """Send the built filing by e-mail (in a worker: the SMTP server may be slow), then show what happened."""
-    st = request.app.state.pdpacket
-    name = request.path_params["name"]
-    folder = st.case_dir(name)
-    form = await request.form()
-    await require_csrf(request, form)
-    job = st.builds.get(name)
-    if job and job.active:
-        sent = {"ok": False, "message": "A build of this case is running: send once it has finished.", "problems": []}
-    else:
+    """Send the built filing by e-mail (in a worker: the SMTP server may be slow), then show what happened.
+    With "send again" ticked, a reload of the POST's own answer would e-mail the office twice: hence
+    post, redirect, get (state.build_page_action)."""
+    async def act(st: State, name: str, folder: Path, form: Any) -> dict:
         blocked = await run_in_threadpool(cases.send_available, folder, st.config.options)
-        sent = ({"ok": False, "message": blocked, "problems": []} if blocked else
+        return ({"ok": False, "message": blocked, "problems": []} if blocked else
                 await run_in_threadpool(_send, folder, st.config.options, form.get("again") == "on"))
-    code = 200 if sent["ok"] else 409
-    if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(sent, status_code=code)
-    # Post, redirect, get: the browser then shows a page it can reload without sending again
-    # (with "send again" ticked, a reload of the POST's own answer would e-mail the office twice).
-    st.sent[name] = (sent, code)
-    return RedirectResponse(f"/case/{name}/build", status_code=303)
+
+    return await build_page_action(request, "A build of this case is running: send once it has finished.", act,
+                                   lambda st: st.sent)
 
 
 async def start_build(request: Request) -> Response:

@@ -2,12 +2,13 @@
 `request.app.state.pdpacket`, and the CSRF check the handlers that change something make."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from assembler import __version__, api
@@ -77,3 +78,23 @@ async def require_csrf(request: Request, form=None) -> None:
     given = request.headers.get("x-csrf-token") or (form.get("csrf") if form is not None else None)
     if not security.check_csrf(state_of(request).config.token, given):
         raise HTTPException(403, "the form has expired or came from another site: reload the page and try again")
+
+
+async def build_page_action(request: Request, busy: str, act: Callable[[State, str, Path, object], Awaitable[dict]],
+                            answers: Callable[[State], dict[str, tuple[dict, int]]]) -> Response:
+    """A button of the Build page (Approve, Send): refused while a build of the case runs, else `act`;
+    its answer as JSON, or kept in `answers` for the Build page to show after a redirect (post,
+    redirect, get: a reload must not approve or send again)."""
+    st = request.app.state.pdpacket
+    name = request.path_params["name"]
+    folder = st.case_dir(name)
+    form = await request.form()
+    await require_csrf(request, form)
+    job = st.builds.get(name)
+    said = ({"ok": False, "message": busy, "problems": []} if job and job.active
+            else await act(st, name, folder, form))
+    code = 200 if said["ok"] else 409
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(said, status_code=code)
+    answers(st)[name] = (said, code)
+    return RedirectResponse(f"/case/{name}/build", status_code=303)
