@@ -61,8 +61,14 @@ test: install docs
 
 # The tests that start neither LibreOffice nor a wheel build, in seconds. PDPACKET_SOFFICE
 # points at a stand-in that fails: a LibreOffice test left without its marker fails loudly.
+# -n auto: one pytest worker a core (pytest-xdist; every test works in its own tmp_path).
+# HYPOTHESIS_PROFILE=fast: a tenth of each property test's examples (tests/helpers.py `examples`).
+# PYTHONDONTWRITEBYTECODE= (empty: off): the test modules' rewritten asserts and pdpacket's own bytecode
+# are cached in __pycache__ between runs; set in the environment, every worker and every `python -m
+# assembler` a test starts compiled them again (about 6 s of CPU a worker).
 test-fast: install
-	PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice $(VENV)/bin/pytest -q -m "not libreoffice and not slow"
+	PYTHONDONTWRITEBYTECODE= HYPOTHESIS_PROFILE=fast PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice \
+	  $(VENV)/bin/pytest -q -n auto -m "not libreoffice and not slow"
 
 # ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts), mypy, and import-linter (the
 # layers of docs/developer/architecture.md: no import from a lower layer to a higher one); in pyproject.toml.

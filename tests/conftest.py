@@ -9,11 +9,13 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from assembler.cli import main
-from helpers import SAMPLES, TODAY, Result, tree_hashes
+from helpers import FAST_EXAMPLES, SAMPLES, TODAY, Result, tree_hashes
 
 # CI must not fail on a new random draw (nothing would land): examples are derived from
-# the test's name. HYPOTHESIS_PROFILE=explore draws new ones and shrinks what fails.
+# the test's name. HYPOTHESIS_PROFILE=explore draws new ones and shrinks what fails; "fast"
+# (`make test-fast`) draws as "ci" does, fewer of them (helpers.examples).
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("fast", hypothesis_settings.get_profile("ci"), max_examples=FAST_EXAMPLES)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

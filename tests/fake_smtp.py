@@ -91,7 +91,9 @@ class _Conversation(socketserver.StreamRequestHandler):
 def serve(port: int, point: str | None = None, at: int = 2) -> FakeSMTP:
     """Start one in a thread; `stop` it."""
     server = FakeSMTP(port, point, at)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for serve_forever to look at its flag, once per poll_interval: the default 0.5 s
+    # was half a second of every test's teardown.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return server
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import html
+import os
 import re
 from pathlib import Path
 
@@ -19,6 +20,20 @@ FAKES = Path(__file__).resolve().parent / "fakes"
 # The samples' hearing dates lie after this day; pinning it keeps the suite
 # meaningful whatever day it runs.
 TODAY = "2026-11-28"
+
+# --- property tests (hypothesis) --------------------------------------------------------
+
+# `make test-fast` selects the hypothesis profile "fast" (tests/conftest.py): a tenth of each property
+# test's examples, at least FAST_EXAMPLES (all of them if it has fewer); `make test` the profile "ci",
+# every example. A test's own @settings(max_examples=...) outranks any profile, so those tests ask here.
+FAST_EXAMPLES = 10
+FAST = os.environ.get("HYPOTHESIS_PROFILE") == "fast"
+
+
+def examples(thorough: int) -> int:
+    """max_examples for a property test that draws `thorough` examples in the full tier."""
+    return max(min(thorough, FAST_EXAMPLES), thorough // 10) if FAST else thorough
+
 
 # --- case data ----------------------------------------------------------------------
 

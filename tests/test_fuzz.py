@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assembler.casefile.read import load_file
-from helpers import MINIMAL, REPO, SAMPLES, copy_firm_settings
+from helpers import MINIMAL, REPO, SAMPLES, copy_firm_settings, examples
 
 # What validate may answer: valid, invalid case, invalid settings, an unreadable input file.
 VALIDATE_CODES = {0, 3, 4, 5}
@@ -232,7 +232,7 @@ def write_mutant(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(number=st.integers(0, 2**32 - 1))
 def test_validate_ends_with_a_documented_code_whatever_the_case_file_holds(run, seed_folders, number):
@@ -296,7 +296,7 @@ def test_build_ends_with_a_documented_code_on_cases_that_validate(seed_folders, 
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, (i, seed, done.stderr[-3000:])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(number=st.integers(0, 2**32 - 1))
 def test_validate_ends_with_a_documented_code_whatever_the_settings_file_holds(run, tmp_path_factory, number):

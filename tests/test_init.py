@@ -16,6 +16,7 @@ from assembler.api import InitAnswers, init_settings
 from assembler.casefile.settings import load_settings
 from assembler.cli import main
 from assembler.errors import ExitCode
+from helpers import examples
 
 FLAGS = ["--no-input", "--firm", "Smith & Sons: LLP", "--attorney", "Ana Ruiz", "--bar-number", "0123",
          "--bar-state", "TX", "--phone", "(713) 555-0100", "--attorney-email", "ana@smith.example",
@@ -155,7 +156,7 @@ _text = st.text(alphabet=string.ascii_letters + string.digits + " &<>:#'\"-,.Ã©Ã
     .map(lambda s: " ".join(s.split())).filter(bool)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(firm=_text, name=_text, bar=st.from_regex(r"[0-9A-Z]{1,10}", fullmatch=True), address=st.lists(_text, max_size=3),
        office=st.sampled_from(["houston", "miami", "new_york_city", ""]),
        email=st.sampled_from(["", "pd@office.example"]), port=st.one_of(st.none(), st.integers(1, 65535)))

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from assembler.cli import main
 from assembler.errors import ExitCode
-from helpers import minimal
+from helpers import examples, minimal
 
 HOSTILE = st.one_of(
     st.text(max_size=60),
@@ -63,7 +63,7 @@ def _write(folder: Path, data) -> Path:
     return folder
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=cases())
 def test_validate_never_crashes(data, capsys, tmp_path_factory):
     folder = _write(tmp_path_factory.mktemp("case"), data)

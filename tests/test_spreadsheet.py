@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from assembler.casefile.spreadsheet import data_to_row, read_rows, row_to_data, write_rows
 from assembler.errors import InputFileError
 from case_strategies import valid_cases
+from helpers import examples
 
 
 def _csv(tmp_path, text: str, encoding="utf-8"):
@@ -156,7 +157,7 @@ def _pruned(value):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(valid_cases(), min_size=1, max_size=2))
 def test_cases_exported_to_rows_read_back_as_the_same_data(tmp_path, suffix, cases):
     sheet = write_rows(tmp_path / f"cases{suffix}", [data_to_row(c, f"case-{i}") for i, c in enumerate(cases)])

@@ -15,7 +15,7 @@ from assembler import resources
 from assembler.casefile.schema import SchemaCheck
 from assembler.casefile.views import VIEWS, Attorney, Proceedings, Request, Respondent, Service
 from case_strategies import valid_cases
-from helpers import minimal
+from helpers import examples, minimal
 
 SCHEMA = resources.load_schema("case")
 # What Cerberus's type names hold once normalize.py has coerced a value (dates stay ISO text).
@@ -72,7 +72,7 @@ def test_absent_optional_fields_read_as_their_defaults():
     assert r.full_name == doc["respondent"]["family_names"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=valid_cases())
 def test_generated_cases_read_the_same_through_the_views(data):
     document, problems = SchemaCheck(SCHEMA).run(data, "case.yaml", {})

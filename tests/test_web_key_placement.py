@@ -28,7 +28,7 @@ from assembler.web.changes import get
 from assembler.web.form import Field, case_fields, join, schema_path, split_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import SENTENCE, valid_cases
-from helpers import SAMPLES, changed_paths, copy_firm_settings, form_of, minimal
+from helpers import SAMPLES, changed_paths, copy_firm_settings, examples, form_of, minimal
 
 TOKEN = "placement-token"
 SAMPLE_1 = next(SAMPLES.glob("1-*")) / "case.yaml"
@@ -329,7 +329,7 @@ def test_300_generated_files_get_added_keys_by_their_siblings(tmp_path, case):
     added_keys_sit_by_their_siblings(tmp_path, case)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES)
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES)
 @given(case=commented_cases())
 def test_generated_files_get_added_keys_by_their_siblings_and_keep_every_line(tmp_path, case):
     added_keys_sit_by_their_siblings(tmp_path, case)

@@ -23,7 +23,7 @@ from assembler.web.changes import get, split
 from assembler.web.form import case_fields, schema_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import PARAGRAPHS, SENTENCE, valid_cases
-from helpers import DELETE, SAMPLES, changed_paths, copy_firm_settings, form_of, minimal, write_case
+from helpers import DELETE, SAMPLES, changed_paths, copy_firm_settings, examples, form_of, minimal, write_case
 
 TOKEN = "roundtrip-token"
 
@@ -190,7 +190,7 @@ def test_200_generated_cases_keep_every_byte_but_the_field_changed(generated, da
     keeps_every_byte_but_the_field_changed(generated, data, style, choice)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=valid_cases(), style=STYLES, choice=st.data())
 def test_generated_cases_keep_every_byte_but_the_field_changed(generated, data, style, choice):
     keeps_every_byte_but_the_field_changed(generated, data, style, choice)

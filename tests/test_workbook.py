@@ -16,7 +16,7 @@ from assembler.casefile.workbook import case_data, read_cases, write_workbook
 from assembler.errors import ExitCode, InputFileError
 from assembler.options import NO_OPTIONS
 from case_strategies import valid_cases
-from helpers import SAMPLES, make_pdf, minimal
+from helpers import SAMPLES, examples, make_pdf, minimal
 
 
 def _book(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -228,7 +228,7 @@ def _read_back(path: Path) -> list[tuple[str, dict]]:
     return back
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(valid_cases(), min_size=1, max_size=3))
 def test_cases_written_into_the_workbook_read_back_as_the_same_data(tmp_path, cases):
     path = write_workbook(tmp_path / "cases.xlsx", [(f"case-{i}", c) for i, c in enumerate(cases)])

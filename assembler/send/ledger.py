@@ -16,9 +16,12 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assembler.casefile.settings import Settings
 from assembler.errors import InputFileError
+
+if TYPE_CHECKING:  # a type only: the settings' module brings Cerberus, python-docx and the schemas (0.4 s)
+    from assembler.casefile.settings import Settings
 
 FILE_NAME = "pdpacket.db"
 APP_ID = 0x70647063  # "pdpc": marks the file as a pdpacket ledger
