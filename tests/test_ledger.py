@@ -226,6 +226,25 @@ def test_a_ledger_of_schema_1_opens_keeps_its_rows_and_takes_new_ones(tmp_path):
                      "VALUES ('A1', 'c', 'approved?', 'x', 'x', 'u')")
 
 
+def test_a_ledger_of_schema_3_gains_approved_at_and_keeps_its_rows(tmp_path):
+    """Version 4 adds the column naming when the approval a sending rests on was given (send/dated.py)."""
+    db = tmp_path / "pdpacket.db"
+    with Ledger.open(db) as ledger:
+        ledger.record(Event("A087654321", "c", "approve", "2026-11-27", "ab" * 32, approved_by="Daniel Okafor",
+                            content_key="k1"))
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("ALTER TABLE events DROP COLUMN approved_at")  # the table as version 3 made it
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Ledger.open(db) as ledger:
+        ledger.record(Event("A087654321", "c", "send", "2026-11-28", "ab" * 32, approved_by="Daniel Okafor",
+                            content_key="k1", approved_at="2026-11-27T16:00:00+00:00"))
+        approve, send = ledger.events()
+    assert (approve.id, approve.approved_by, approve.approved_at) == (1, "Daniel Okafor", None)
+    assert (send.id, send.approved_at) == (2, "2026-11-27T16:00:00+00:00")
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 4
+
+
 def test_a_ledger_of_schema_1_takes_approvals_after_its_migration_ids_kept(tmp_path):
     """Version 3 copies the table to allow `approve` rows: the old rows keep their ids and the next
     id follows the last one (AUTOINCREMENT's counter survives the copy)."""

@@ -104,10 +104,11 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
 
 # --- the service date -----------------------------------------------------------------
 
-def served_on(ctx: Context, built: Built, day: date, templates_dir: Path | None = None) -> Built:
+def served_on(ctx: Context, built: Built, day: date, templates_dir: Path | None = None,
+              note: str | None = None) -> Built:
     """The built filing dated `day` (dated.py): the same when it says that day, else built again from the
-    case with that service date (the case file untouched) into the same folder, and recorded as a build.
-    From here on `ctx.case` is the case as served on `day`."""
+    case with that service date (the case file untouched) into the same folder, recorded as a build, and
+    `note` (else dated.rebuilt_note) said. From here on `ctx.case` is the case as served on `day`."""
     served = dated.dated(ctx.case, day)
     if dated.needs_dating(built, day) or built.changed:
         from assembler import drive
@@ -115,7 +116,7 @@ def served_on(ctx: Context, built: Built, day: date, templates_dir: Path | None 
         templates_dir = templates_dir or getattr(ctx.options, "templates_dir", None)
         how = BuildOptions(settings_file=ctx.options.settings_file, templates_dir=templates_dir,
                            split_parts=bool(built.manifest.get("parts")))
-        note = dated.rebuilt_note(built, ctx.case, day)
+        note = note or dated.rebuilt_note(built, ctx.case, day)
         result = drive.build_filing(served, ctx.settings, built.out, how)
         ctx.case = served
         record_build(ctx, result.filing, templates_dir)

@@ -55,8 +55,11 @@ def _date_served_filing(ctx: Context, built: Built, day: date, method: str) -> B
                          f"certifies service by {planned} (service.method in {ctx.case.file.name}), not by {method}: "
                          f"correct service.method, build again (`{command('build', ctx.case.dir)}`) and log it again")
     else:
-        built = served_on(ctx, built, day)
-        ctx.notes.append(f"the filing on file, its certificate of service dated {day.isoformat()}: {built.filing}")
+        where = f"the filing on file, its certificate of service dated {day.isoformat()}: {built.filing}"
+        dated_before = not dated.needs_dating(built, day)
+        built = served_on(ctx, built, day, note=where)
+        if dated_before:  # not built again: still say where it is
+            ctx.notes.append(where)
     return built
 
 
