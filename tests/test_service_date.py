@@ -205,3 +205,15 @@ def test_a_service_date_still_to_come_in_the_case_file_is_a_warning_at_build_not
             in result.err)
     assert "the certificate will be dated when it is sent" in result.err
     assert "December 3, 2026" in _certificate(_texts(case / "out" / FILING))  # as the case file says
+
+
+def test_log_sent_by_another_method_than_the_certificate_says_is_recorded_and_the_filing_kept(run, cases):
+    case = cases / "mailed"
+    before = (case / "out" / FILING).read_bytes()
+    result = run("log", case, "--sent", "--method", "hand", "--date", "2026-11-27")
+    assert result.code == 0, result.err
+    assert ("its certificate of service was not dated 2026-11-27: it certifies service by mail (service.method in "
+            "case.yaml), not by hand: correct service.method, build again") in result.err
+    assert (case / "out" / FILING).read_bytes() == before
+    [logged] = _events(cases, Kind.sent_other)
+    assert (logged.method, logged.day) == ("hand", "2026-11-27")

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from assembler.casefile.case import Case, today
-from assembler.errors import InvalidCaseError
+from assembler.errors import InvalidCaseError, command
 from assembler.pdf.manifest import service_date, with_service_date
 from assembler.send.built import Built
 from assembler.send.ledger import Event, Kind
@@ -44,6 +45,21 @@ def built_date(built: Built) -> str | None:
 
 def needs_dating(built: Built, day: date) -> bool:
     return built_date(built) != day.isoformat()
+
+
+def hand_edited(built: Built) -> list[str]:
+    """The copies edited by hand (CASE/edits/) the built filing used: their text is the user's, dates
+    included, and a rebuild cannot date them anew."""
+    return [e["file"] for e in built.manifest.get("edits") or [] if e.get("file")]
+
+
+def hand_edited_refusal(built: Built, case: Case, day: date) -> str:
+    """Why a filing with hand-edited copies is not dated anew, and the way to send it dated right."""
+    files = hand_edited(built)
+    return (f"{built.filing.name} uses the copies edited by hand {', '.join(files)}, whose text pdpacket cannot "
+            f"date {day.isoformat()}: set service.date to {day.isoformat()} in {case.file.name}, bring the copies up "
+            f"to date (`{command('edit', case.dir, Path(files[0]).stem, '--refresh')}`, then your edits again), "
+            "build and send it that day")
 
 
 def first_built(events: list[Event], built: Built) -> date | None:

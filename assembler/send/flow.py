@@ -113,6 +113,9 @@ def served_on(ctx: Context, built: Built, day: date, templates_dir: Path | None 
     if dated.needs_dating(built, day) or built.changed:
         from assembler import drive
 
+        if dated.hand_edited(built):
+            raise NotSentError(f"{built.filing.name}: not sent: {dated.hand_edited_refusal(built, ctx.case, day)}")
+
         templates_dir = templates_dir or getattr(ctx.options, "templates_dir", None)
         how = BuildOptions(settings_file=ctx.options.settings_file, templates_dir=templates_dir,
                            split_parts=bool(built.manifest.get("parts")))

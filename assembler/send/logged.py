@@ -50,6 +50,9 @@ def _date_served_filing(ctx: Context, built: Built, day: date, method: str) -> B
         ctx.notes.append(f"warning: {built.filing}: its certificate of service was not dated {day.isoformat()}: "
                          f"{', '.join(built.changed)} changed since it was built, and a filing built now would not be "
                          "the one served; the filing on file keeps its date")
+    elif dated.hand_edited(built) and dated.needs_dating(built, day):
+        ctx.notes.append(f"warning: {built.filing}: its certificate of service was not dated {day.isoformat()}: "
+                         f"{dated.hand_edited_refusal(built, ctx.case, day)}")
     elif planned != method:
         ctx.notes.append(f"warning: {built.filing}: its certificate of service was not dated {day.isoformat()}: it "
                          f"certifies service by {planned} (service.method in {ctx.case.file.name}), not by {method}: "
