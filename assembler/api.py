@@ -48,8 +48,10 @@ from assembler.pdf.fill import starter_fill
 from assembler.pdf.forms import FormField, read_fields
 from assembler.progress import Progress
 from assembler.send import flow
+from assembler.send.dated import dated
 from assembler.send.firm import InitDone, init_settings
-from assembler.send.flow import Drafts, Sent, log_response, log_sent, send_case, write_drafts
+from assembler.send.flow import Drafts, Sent, send_case, write_drafts
+from assembler.send.logged import log_response, log_sent
 from assembler.send.smtp import keyring_ready
 from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
@@ -84,6 +86,8 @@ def build(case_path: Path, out: Path | None = None, options: BuildOptions | None
     if options.strict:
         _refuse_warnings(ctx.case, edit_findings(ctx.case, ctx.settings, options.templates_dir))
     out = Path(out) if out else ctx.case.dir / "out"
+    if options.email:  # drafts are dated the day they are made, their filing too (send/dated.py)
+        ctx.case = dated(ctx.case, today())
     result = drive.build_filing(ctx.case, ctx.settings, out, options, progress)
     try:
         flow.record_build(ctx, result.filing, options.templates_dir)

@@ -45,7 +45,10 @@ def _one(spec: CaseSpec, o: Outcome, case_out: Path, cases_folder: Path, options
         record_build(ctx, Path(o.output), options.templates_dir)
     if options.email:
         try:
-            o.email = " ".join(p.name for p in drafts_for(ctx, case_out, templates_dir=options.templates_dir).files)
+            # A batch's drafts carry the filings it built, dated as their case files say: dating each anew
+            # would build every case twice (`pdpacket email CASE` dates one on the day it is drafted).
+            made = drafts_for(ctx, case_out, templates_dir=options.templates_dir, redate=False)
+            o.email = " ".join(p.name for p in made.files)
         except PdpacketError as exc:
             o.email = f"no draft: {exc.message}"
     with ctx.ledger(announce=options.email) as ledger:

@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader
 
 from assembler import output, prepare
-from assembler.casefile.case import Case
+from assembler.casefile.case import Case, future_service_date
 from assembler.casefile.forms import resolve_forms
 from assembler.casefile.offices import office_warnings
 from assembler.casefile.rules import resolve_case_path
@@ -428,7 +428,7 @@ def check_and_place(assembled: Assembled, out: Path, split_parts: bool, progress
     progress.step("write")
     found = planned.case.warnings + planned.template_warnings + [
         Finding(planned.case.shown, "", n, Severity.warning) for n in notices] + office_warnings(planned.case) + \
-        law_warnings(planned.case, planned.settings)
+        law_warnings(planned.case, planned.settings) + future_service_date(planned.case)
     return output.move_into_place(planned.staging, out, BuildResult(
         assembled.filing, manifest_path, assembled.docx_dir, assembled.pages, found,
         edited=[e.shown for e in used]), planned.output.docx, planned.output.manifest)

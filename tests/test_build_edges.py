@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
 from assembler.errors import ExitCode
-from helpers import fake_soffice, index_ranges, make_docx, make_pdf, minimal, page_texts, tab_pages, write_case
+from helpers import TODAY, fake_soffice, index_ranges, make_docx, make_pdf, minimal, page_texts, tab_pages, write_case
 
 
 def _case_with_exhibits(folder: Path, count: int, **changes) -> Path:
@@ -304,7 +304,7 @@ def test_no_progress_lines_when_not_a_terminal(run, tmp_path):
     settings.write_text("offices: {chicago: {verified_on: 2026-11-01}}\n"
                         "law: {entries: {citation.administrative_closure.immigration_judge: {checked_on: 2026-11-01}}}\n",
                         encoding="utf-8")
-    data = minimal(**{"proceedings.judge": "Hon. A. Judge",
+    data = minimal(**{"proceedings.judge": "Hon. A. Judge", "service.date": TODAY,  # a date ahead warns
                       "proceedings.next_hearing": {"date": "2027-03-01", "type": "master"}})
     data["forms"] = [{"kind": "g28", "file": "g28.pdf"}]  # without one, validate warns
     make_pdf(tmp_path / "c" / "g28.pdf", text="Form G-28, signed")

@@ -217,13 +217,32 @@ def test_a_ledger_of_schema_1_opens_keeps_its_rows_and_takes_new_ones(tmp_path):
     assert (send.message_number, send.delivery, send.send_round) == (None, None, None)  # the whole filing went
     assert (new.id, new.message_number, new.message_total, new.delivery, new.send_round) == (3, 1, 2, "uncertain", "r1")
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     with pytest.raises(sqlite3.IntegrityError):  # the new column checks what it holds, as `kind` does
         conn.execute("INSERT INTO events (a_number, case_path, kind, at, day, user, delivery) "
                      "VALUES ('A1', 'c', 'send', 'x', 'x', 'u', 'maybe')")
     with pytest.raises(sqlite3.IntegrityError):  # the copied table still checks the kind of row
         conn.execute("INSERT INTO events (a_number, case_path, kind, at, day, user) "
                      "VALUES ('A1', 'c', 'approved?', 'x', 'x', 'u')")
+
+
+def test_a_ledger_of_schema_3_gains_approved_at_and_keeps_its_rows(tmp_path):
+    """Version 4 adds the column naming when the approval a sending rests on was given (send/dated.py)."""
+    db = tmp_path / "pdpacket.db"
+    with Ledger.open(db) as ledger:
+        ledger.record(Event("A087654321", "c", "approve", "2026-11-27", "ab" * 32, approved_by="Daniel Okafor",
+                            content_key="k1"))
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("ALTER TABLE events DROP COLUMN approved_at")  # the table as version 3 made it
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Ledger.open(db) as ledger:
+        ledger.record(Event("A087654321", "c", "send", "2026-11-28", "ab" * 32, approved_by="Daniel Okafor",
+                            content_key="k1", approved_at="2026-11-27T16:00:00+00:00"))
+        approve, send = ledger.events()
+    assert (approve.id, approve.approved_by, approve.approved_at) == (1, "Daniel Okafor", None)
+    assert (send.id, send.approved_at) == (2, "2026-11-27T16:00:00+00:00")
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_a_ledger_of_schema_1_takes_approvals_after_its_migration_ids_kept(tmp_path):
@@ -299,7 +318,8 @@ def test_log_refuses_a_date_in_the_future(run, tmp_path, monkeypatch, flags):
     decision.write_bytes(b"%PDF-1.4 the office agrees")
     extra = ("--file", decision) if "--response" in flags else ()
     result = run("log", folder / "c", *flags, "--date", "2026-11-29", *extra)
-    assert result.code == ExitCode.usage
+    # a service date given at sending is the case's service.date (send/dated.py); an answer's is an option's
+    assert result.code == (ExitCode.invalid_case if "--sent" in flags else ExitCode.usage)
     assert "--date 2026-11-29 is in the future (today is 2026-11-28)" in result.err
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert not (folder / "pdpacket.db").exists() and not (folder / "c" / "responses").exists()

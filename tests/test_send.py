@@ -67,7 +67,8 @@ def built_cases(tmp_path_factory):
     root = tmp_path_factory.mktemp("send") / "cases"
     root.mkdir()
     _settings(root, _free_port())
-    data = minimal(**{"service.method": "email"})
+    # Served today as built: sending does not date it anew (test_service_date.py tests that).
+    data = minimal(**{"service.method": "email", "service.date": TODAY})
     data["exhibits"] = [{"id": f"scan{n}", "file": f"scan{n}.pdf", "title": f"Scan {n}"} for n in range(1, 4)]
     case = write_case(root / "big", data)
     for n in range(1, 4):
@@ -209,7 +210,7 @@ def test_drafts_are_byte_identical_when_written_again(run, cases):
     first = {p.name: p.read_bytes() for p in out.glob("*.eml")}
     assert run("email", cases / "big").code == 0
     assert {p.name: p.read_bytes() for p in out.glob("*.eml")} == first
-    assert _parse(first[min(first)])["Date"] == "Thu, 03 Dec 2026 12:00:00 +0000"
+    assert _parse(first[min(first)])["Date"] == "Sat, 28 Nov 2026 12:00:00 +0000"  # the day it is drafted
     assert [e.kind for e in _ledger(cases)] == ["build", "draft", "draft"]
 
 
@@ -219,12 +220,12 @@ def test_one_draft_when_the_filing_fits_and_old_drafts_go(run, cases):
     settings = yaml.safe_load((cases / "pdpacket.yaml").read_text())
     settings["offices"]["chicago"]["rules"]["max_attachment_mb"] = 5
     (cases / "pdpacket.yaml").write_text(yaml.safe_dump(settings))
-    result = run("email", cases / "big", "--date", "2026-12-05")
+    result = run("email", cases / "big", "--date", "2026-11-28T09:30:00+00:00")
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.glob("*.eml")) == ["TENZIN_A087654321_PD-request.eml"]
     m = _parse((out / "TENZIN_A087654321_PD-request.eml").read_bytes())
     assert _pdfs(m) == [("TENZIN_A087654321_PD-request.pdf", (out / "TENZIN_A087654321_PD-request.pdf").read_bytes())]
-    assert m["Date"] == "Sat, 05 Dec 2026 12:00:00 +0000"
+    assert m["Date"] == "Sat, 28 Nov 2026 09:30:00 +0000"
 
 
 def test_sample_one_makes_a_draft_to_its_fictional_office_address(run, sample1_build, tmp_path):

@@ -16,7 +16,7 @@ from assembler.documents import edits, feeds
 from assembler.documents.context import DERIVED, context_tree
 from assembler.documents.variables import walk
 from assembler.errors import ExitCode
-from helpers import SAMPLES, approve_case, make_pdf, minimal, page_texts, write_case
+from helpers import SAMPLES, TODAY, approve_case, make_pdf, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -225,12 +225,25 @@ def test_a_stale_hand_edited_letter_is_not_sent(run, tmp_path):
     assert not list((folder / "out").glob("*.eml"))
     status = run("status", folder.parent)
     assert "due: bring edits/01-request-letter.docx up to date" in status.out
-    # brought up to date, approved by the attorney (test_approval.py) and built again, it goes
+    # brought up to date, approved by the attorney (test_approval.py) and built again...
     assert run("edit", folder, "01-request-letter", "--refresh").code == 0
     approve_case(folder)
     rebuilt = run("build", folder, "-q")
     assert rebuilt.code == 0 and "out of date" not in rebuilt.err
     assert "June 15, 2028" in page_texts(next((folder / "out").glob("*.pdf")))[0]
+    # ...its sending would date it anew (service date 2026-12-03 in the case file), which a copy edited by
+    # hand cannot be: refused, saying how to send it dated right (send/dated.py)
+    refused = run("email", folder)
+    assert refused.code == ExitCode.not_sent
+    assert ("uses the copies edited by hand edits/01-request-letter.docx, whose text pdpacket cannot date 2026-11-28: "
+            "set service.date to 2026-11-28 in case.yaml, bring the copies up to date") in refresh_line(refused.err)
+    assert not list((folder / "out").glob("*.eml"))
+    # served today as the case file says, the copy made again, approved and built: it goes
+    data["service"]["date"] = TODAY
+    write_case(folder, data)
+    assert run("edit", folder, "01-request-letter", "--refresh").code == 0
+    approve_case(folder)
+    assert run("build", folder, "-q").code == 0
     drafted = run("email", folder)
     assert drafted.code == 0, drafted.err
 

@@ -22,6 +22,7 @@ from assembler.casefile.settings import Settings, load_settings
 from assembler.casefile.views import HasSections
 from assembler.errors import Finding, HasFindings, InputFileError, InvalidCaseError
 from assembler.options import NO_OPTIONS, CommandOptions
+from assembler.vocab import Severity
 
 _CHECK: SchemaCheck | None = None
 
@@ -58,6 +59,21 @@ def today() -> date:
     """The date rules are checked against; PDPACKET_TODAY pins it (tests, reproducible builds)."""
     pinned = os.environ.get("PDPACKET_TODAY")
     return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def future_service_date(case: Case) -> list[Finding]:
+    """A warning when the case file's service date is still to come. Not an error: a build dates the
+    certificate of service and the letter as the case file says (the samples' dates are fixed and must
+    build on any day), and `send`, `email` and `log --sent` date the filing anew on the day it is
+    served (send/dated.py)."""
+    day = (case.data.get("service") or {}).get("date") if isinstance(case.data, dict) else None
+    now = today()
+    if not day or str(day) <= now.isoformat():
+        return []
+    return [Finding(case.shown, "service.date", f"{day} is still to come (today is {now.isoformat()}): this build's "
+                    "certificate of service and letter say so; the certificate will be dated when it is sent "
+                    "(`pdpacket send` or `email` date it that day; for mail or hand, `pdpacket log --sent`)",
+                    Severity.warning)]
 
 
 def case_settings(case_path: Path, options: CommandOptions = NO_OPTIONS) -> Settings:

@@ -23,7 +23,8 @@ out_option = click.option("-o", "--out", type=click.Path(file_okay=False, path_t
 @click.argument("case", type=click.Path(path_type=Path))
 @out_option
 @click.option("--date", "when", default=None, metavar="WHEN",
-              help="The drafts' Date (YYYY-MM-DD or an ISO time; default: the letter's date, 12:00 UTC).")
+              help="The drafts' Date (YYYY-MM-DD or an ISO time; default: today, 12:00 UTC), the service date "
+                   "their filing is dated with (built again when it says another day); never ahead of today.")
 @click.option("--unsigned-draft", is_flag=True,
               help="For internal review only: a draft marked UNSIGNED DRAFT in its subject and body "
                    "(OUT/<filing>_UNSIGNED-DRAFT.eml), written even though the filing is not approved or not "
@@ -31,7 +32,8 @@ out_option = click.option("-o", "--out", type=click.Path(file_okay=False, path_t
 @settings_option
 def email(case, out, when, unsigned_draft, settings_file):
     """Write the e-mail draft(s) carrying the built filing to the office (OUT/<filing>.eml), once the attorney
-    approved the filing and every signature in ink is in."""
+    approved the filing and every signature in ink is in. The drafts are dated the day they are made: the
+    certificate of service and the letter carry that date (the filing is built again if it says another)."""
     from assembler.api import write_drafts
 
     drafts = write_drafts(case, out, CommandOptions.of(settings_file), when, unsigned_draft=unsigned_draft)
@@ -60,7 +62,9 @@ def email(case, out, when, unsigned_draft, settings_file):
 def send(case, out, again, possibly_sent, dry_run, unsigned_draft, settings_file):
     """Send the built filing to the office through the firm's SMTP server, recording each message as the
     server accepts it; run again after a failure, it sends the messages not yet accepted. Refused while the
-    filing is a draft (not approved) or a signature in ink is missing (exit 15)."""
+    filing is a draft (not approved) or a signature in ink is missing (exit 15). The certificate of service and
+    the letter carry the day it is sent: a filing dated another day is built again first (the case file is
+    not changed; the approval holds)."""
     from assembler.api import send_case
 
     sent = send_case(case, out, CommandOptions.of(settings_file), again=again, dry_run=dry_run,
@@ -81,13 +85,16 @@ def send(case, out, again, possibly_sent, dry_run, unsigned_draft, settings_file
               help="How it was sent (with --sent).")
 @click.option("--response", type=click.Choice(["granted", "denied", "partial", "no-response"]),
               help="Record the office's answer.")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When (default: today).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="When (default: today). With --sent --method mail or hand, the built filing's certificate of "
+                   "service is dated that day (the filing is built again).")
 @click.option("--note", default=None, help="A short note kept with the event.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="The decision (with --response), copied into CASE/responses/.")
 @settings_option
 def log(case, sent, method, response, day, note, file, settings_file):
-    """Record in the ledger a request sent by other means, or the office's answer."""
+    """Record in the ledger a request sent by other means, or the office's answer. Served by mail or by hand,
+    the built filing is built again with its certificate of service dated the day of service."""
     from assembler.api import log_response, log_sent
 
     if sent == bool(response):

@@ -16,14 +16,14 @@ given: approving, then building twice, gives the same bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assembler import atomic
 from assembler.documents import signers
 from assembler.errors import InputFileError, OutputError, command
-from assembler.pdf.manifest import changes, content_key
+from assembler.pdf.manifest import changes, content_key, service_date, with_service_date
 
 if TYPE_CHECKING:
     from assembler.casefile.case import Case
@@ -117,7 +117,10 @@ def _what_changed(case: Case, settings: Settings, approval: dict, templates_dir:
     if printed and case_file in found:
         from assembler.documents import feeds
 
-        named = [str(c) for c in feeds.changes(feeds.Record(**printed), printed_record(case, settings))]
+        # Compared as served on the day the approval saw: a new service date is no change to an approval.
+        day = approval.get("service_date")
+        as_approved = replace(case, data=with_service_date(case.data, day)) if day else case
+        named = [str(c) for c in feeds.changes(feeds.Record(**printed), printed_record(as_approved, settings))]
         if named:
             at = found.index(case_file)
             found[at:at + 1] = named
@@ -160,7 +163,7 @@ def make(case: Case, settings: Settings, manifest: dict, by: str, at: str) -> di
     """approval.json's content for `manifest`'s build (current: the caller checked), approved by `by` at `at`."""
     printed = printed_record(case, settings)
     return {"format": FORMAT, "approved_by": by, "approved_at": at, "content_key": manifest["content_key"],
-            "filing_sha256": manifest["filing"]["sha256"],
+            "filing_sha256": manifest["filing"]["sha256"], "service_date": service_date(case.data),
             "build": {k: manifest.get(k) for k in BUILD_FIELDS},
             "printed": {"used": printed.used, "also": printed.also, "shown": printed.shown}}
 

@@ -80,6 +80,9 @@ def build_manifest(*, case: Case, settings: Settings, inputs: list[Path], templa
                      for s in sections],
         "filing": {"file": filing.name, "sha256": sha256(filing), "pages": pages,
                    "size_bytes": filing.stat().st_size, "first_label": labels[0], "last_label": labels[-1]},
+        # The date the certificate of service and the letter carry: the case file's, or the day of the
+        # sending when send/email/log dated the filing anew (send/dated.py); content_key leaves it out.
+        "service_date": service_date(case.data),
     }
 
 
@@ -96,13 +99,34 @@ SENDING_ONLY = ("email", "rules")  # office fields no template prints: how a req
 SIGNED_PAGES_CHANGED = "the signed pages read back (signed/): build again to put them in the filing"
 
 
+def service_date(data: dict) -> str | None:
+    """The service date of a case's data (ISO), the letter's date too (documents/context.py letter_date)."""
+    found = (data.get("service") or {}).get("date")
+    return None if found is None else str(found)
+
+
+def undated(data: dict) -> dict:
+    """The case data without its service date: what an approval is given for. The attorney approves the
+    text; the date is a fact of the sending (send/dated.py dates the filing when it is served), so a filing
+    dated anew keeps its approval, and any other change still makes the approval stale."""
+    if not isinstance(data.get("service"), dict) or "date" not in data["service"]:
+        return data
+    return {**data, "service": {k: v for k, v in data["service"].items() if k != "date"}}
+
+
+def with_service_date(data: dict, day: str) -> dict:
+    """The case data served on `day` (ISO): a copy, `data` untouched."""
+    return {**data, "service": {**(data.get("service") or {}), "date": day}}
+
+
 def content_key(case: Case, settings: Settings, templates_dir: Path | None = None) -> str:
     """A hash of what the filing prints, wherever the case folder is: files inside it by their path in it,
     the firm's own (a form beside the settings, the templates) by their bytes alone, so a case folder
-    copied or moved with its firm's folder keeps its key (and its approval, pdf/approval.py)."""
+    copied or moved with its firm's folder keeps its key (and its approval, pdf/approval.py). The service
+    date is left out (`undated`): the one place that makes an approval survive a filing dated at sending."""
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     office = {k: v for k, v in (case.office or {}).items() if k not in SENDING_ONLY}
-    parts = [__version__, json.dumps(case.data, sort_keys=True, default=str),
+    parts = [__version__, json.dumps(undated(case.data), sort_keys=True, default=str),
              json.dumps(settings.page_numbers, sort_keys=True), json.dumps(office, sort_keys=True, default=str)]
     parts += [f"{_inside(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
     parts += [f"{role}={sha256(c.path)}" for role, c in sorted(choices.items())]

@@ -14,16 +14,14 @@ from assembler import atomic
 from assembler.casefile.case import Case, case_settings, today
 from assembler.casefile.settings import Settings
 from assembler.documents.edits import stale_in_manifest
-from assembler.errors import ExitCode, FilingCheckError, InputFileError, OutputError, PdpacketError, UsageError, command
+from assembler.errors import ExitCode, FilingCheckError, OutputError, PdpacketError, UsageError, command
 from assembler.files import sha256
-from assembler.options import NO_OPTIONS, CommandOptions
+from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.pdf import approval, preflight
-from assembler.send import delivery, draft, gate, office, smtp
+from assembler.send import dated, delivery, draft, gate, office, smtp
 from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
 from assembler.validate import validate_case
-
-RESPONSES_DIR = "responses"
 
 
 class NotSentError(PdpacketError):
@@ -38,11 +36,12 @@ class Context:
     settings: Settings
     notes: list[str] = field(default_factory=list)  # for stderr: a new ledger started, stale inputs...
     cases_folder: Path | None = None  # where the ledger is looked for (default: the folder holding the case)
+    options: CommandOptions = NO_OPTIONS  # as the command was given them: a filing dated anew is built with them
 
     @classmethod
     def load(cls, case_path: Path, options: CommandOptions, strict: bool = False) -> Context:
         settings = case_settings(Path(case_path), options)  # read once: validation uses them too
-        return cls(validate_case(Path(case_path), options, strict, settings), settings)
+        return cls(validate_case(Path(case_path), options, strict, settings), settings, options=options)
 
     @property
     def a_number(self) -> str:
@@ -59,14 +58,29 @@ class Context:
 
     def record(self, event: Event, announce: bool = True) -> Event:
         with self.ledger(announce) as ledger:
-            event.case_path = _shown(self.case.dir, ledger.path.parent)
+            event.case_path = shown(self.case.dir, ledger.path.parent)
             return ledger.record(event)
 
     def event(self, kind: str, **fields) -> Event:
         return Event(self.a_number, "", kind, fields.pop("day", None) or today().isoformat(), **fields)
 
+    def own_events(self) -> list[Event]:
+        """The case's ledger rows, the ledger only read (none yet: no rows)."""
+        opened = Ledger.open(ledger_path(self.settings, self.cases_folder or self.case.dir.parent), create=False)
+        if opened is None:
+            return []
+        with opened as ledger:
+            return ledger.case_events(self.a_number, self.case.dir).own
 
-def _shown(path: Path, base: Path) -> str:
+    def approval_fields(self, templates_dir: Path | None = None) -> dict:
+        """The approval a filing sent (or drafted) rests on, for its ledger rows; {} when none holds."""
+        found = approval.state(self.case, self.settings, templates_dir)
+        if not found.current or found.approval is None:
+            return {}
+        return {k: found.approval.get(k) for k in ("approved_by", "approved_at", "content_key")}
+
+
+def shown(path: Path, base: Path) -> str:
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
@@ -80,12 +94,40 @@ def record_build(ctx: Context, filing: Path, templates_dir: Path | None = None) 
     manifest = json.loads((filing.parent / "manifest.json").read_text(encoding="utf-8"))
     manifest["content_key"] = content_key(ctx.case, ctx.settings, templates_dir)
     _write_manifest(filing.parent, manifest)
-    ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"],
-                         file=_shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
+    ctx.record(ctx.event(Kind.build, filing_sha256=manifest["filing"]["sha256"], content_key=manifest["content_key"],
+                         file=shown(filing, ctx.case.dir), output=str(filing.parent.resolve())), announce=False)
     if (manifest.get("approval") or {}).get("state") == "draft":  # the filing's build, not the court papers'
         state = approval.state(ctx.case, ctx.settings, templates_dir)
         if state.approval is not None:  # stale: say what changed (a case never approved is a draft, quietly)
             ctx.notes.append(f"{filing.name}: {state.line()}")
+
+
+# --- the service date -----------------------------------------------------------------
+
+def served_on(ctx: Context, built: Built, day: date, templates_dir: Path | None = None,
+              note: str | None = None) -> Built:
+    """The built filing dated `day` (dated.py): the same when it says that day, else built again from the
+    case with that service date (the case file untouched) into the same folder, recorded as a build, and
+    `note` (else dated.rebuilt_note) said. From here on `ctx.case` is the case as served on `day`."""
+    served = dated.dated(ctx.case, day)
+    if dated.needs_dating(built, day) or built.changed:
+        from assembler import drive
+
+        if dated.hand_edited(built):
+            raise NotSentError(f"{built.filing.name}: not sent: {dated.hand_edited_refusal(built, ctx.case, day)}")
+
+        templates_dir = templates_dir or getattr(ctx.options, "templates_dir", None)
+        how = BuildOptions(settings_file=ctx.options.settings_file, templates_dir=templates_dir,
+                           split_parts=bool(built.manifest.get("parts")))
+        note = note or dated.rebuilt_note(built, ctx.case, day)
+        result = drive.build_filing(served, ctx.settings, built.out, how)
+        ctx.case = served
+        record_build(ctx, result.filing, templates_dir)
+        ctx.notes.append(note)
+        built = load_built(served, ctx.settings, built.out, templates_dir)
+        _require_current_edits(ctx, built)  # a copy edited by hand keeps the date it was edited with
+    ctx.case = served
+    return built
 
 
 # --- drafts --------------------------------------------------------------------------
@@ -105,22 +147,31 @@ def write_drafts(case_path: Path, out: Path | None = None, options: CommandOptio
 
 
 def drafts_for(ctx: Context, out: Path, when: str | date | None = None, templates_dir: Path | None = None,
-               unsigned_draft: bool = False) -> Drafts:
+               unsigned_draft: bool = False, redate: bool = True) -> Drafts:
     """The e-mail drafts of the built filing, once it is approved and signed (send/gate.py); with
     `unsigned_draft`, a marked draft for internal review instead, whatever its state: a file of its own
-    (<filing>_UNSIGNED-DRAFT.eml), not in the manifest's drafts, not in the ledger."""
+    (<filing>_UNSIGNED-DRAFT.eml), not in the manifest's drafts, not in the ledger.
+    A draft is dated the day it is made, or `when`: with `redate`, the filing it carries is built again
+    with that service date when it says another (dated.py); a batch's drafts keep their build's date."""
     office.require_email_route(ctx.case, ctx.settings)  # before anything else: the most likely thing to fix
     built = load_built(ctx.case, ctx.settings, out, templates_dir)
     if not unsigned_draft:
         _require_current_edits(ctx, built)
-    if built.changed:
-        ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
-                         "the draft carries the old filing; build again before sending")
+    moment = draft.date_of(when)
+    day = moment.date() if moment else today()
+    if moment is not None and not unsigned_draft:
+        dated.require_servable(ctx.case, day, f"--date {when}", built,
+                               dated.first_built(ctx.own_events(), built))
     if unsigned_draft:
+        _old_filing_warning(ctx, built)
         return _unsigned_draft(ctx, built, when, templates_dir)
     gate.require_ready(ctx.case, ctx.settings, built, templates_dir)
-    messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=draft.date_of(when),
-                             templates_dir=templates_dir)
+    if redate:  # the approval holds (checked just now): a filing built again from these inputs is approved
+        built = served_on(ctx, built, day, templates_dir)
+        gate.require_ready(ctx.case, ctx.settings, built, templates_dir)
+    else:
+        _old_filing_warning(ctx, built)
+    messages = draft.compose(ctx.case, ctx.settings, built, draft=True, when=moment, templates_dir=templates_dir)
     names = draft.draft_names(built.filing, len(messages))
     files = [out / n for n in names]
     try:
@@ -139,8 +190,15 @@ def drafts_for(ctx: Context, out: Path, when: str | date | None = None, template
                           "permissions") from exc
     recipients = messages[0].recipients
     ctx.record(ctx.event(Kind.draft, filing_sha256=built.sha256, message_ids=[m.message_id for m in messages],
-                         recipients=recipients, method="email", file=", ".join(_shown(f, ctx.case.dir) for f in files)))
+                         recipients=recipients, method="email", file=", ".join(shown(f, ctx.case.dir) for f in files),
+                         **ctx.approval_fields(templates_dir)))
     return Drafts(files, recipients, ctx.notes)
+
+
+def _old_filing_warning(ctx: Context, built: Built) -> None:
+    if built.changed:
+        ctx.notes.append(f"warning: {', '.join(built.changed)} changed since {built.filing.name} was built: "
+                         "the draft carries the old filing; build again before sending")
 
 
 def _unsigned_draft(ctx: Context, built: Built, when: str | date | None, templates_dir: Path | None) -> Drafts:
@@ -210,6 +268,7 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
         whom = f" to {', '.join(e.recipients)}" if e.recipients else ""
         raise NotSentError(f"{ctx.case.file}: not sent: this case ({ctx.a_number}) was already sent on {e.day} "
                            f"by {e.method}{whom} (ledger {ledger.path}, by {e.user}): pass --again to send it again")
+    built = _dated_for_sending(ctx, built, found, again, dry_run)
     messages = _outgoing(ctx, built)
     again_with = command("send", case_path, *(("-o", out) if out else ()))
     plan = delivery.plan(events, messages, built.sha256, again, possibly_sent, again_with)
@@ -219,13 +278,15 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
         ctx.notes.append(f"{'would send' if dry_run else 'sending'} {plan.note}")
     if dry_run:
         return Sent(plan.messages, str(server), True, ctx.notes)
+    rests_on = ctx.approval_fields()
     with ctx.ledger() as ledger:
         def row(m: draft.Message, state: str) -> None:
             # Each message is recorded the moment its fate is known: a connection lost later keeps it.
             event = ctx.event(Kind.send, filing_sha256=built.sha256, message_ids=[m.message_id],
-                              recipients=m.recipients, method="email", file=_shown(built.filing, ctx.case.dir),
-                              message_number=m.number, message_total=m.total, delivery=state, send_round=plan.round)
-            event.case_path = _shown(ctx.case.dir, ledger.path.parent)
+                              recipients=m.recipients, method="email", file=shown(built.filing, ctx.case.dir),
+                              message_number=m.number, message_total=m.total, delivery=state, send_round=plan.round,
+                              **rests_on)
+            event.case_path = shown(ctx.case.dir, ledger.path.parent)
             try:
                 ledger.record(event)
             except LedgerError as exc:
@@ -246,6 +307,25 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
             tail = delivery.failure_tail(accepted, exc.uncertain, len(messages), again_with, office.cc(ctx.settings))
             raise smtp.SendError(f"{exc.message}; {tail}", exc.accepted, exc.uncertain) from exc
     return Sent(plan.messages, str(server), False, ctx.notes)
+
+
+def _dated_for_sending(ctx: Context, built: Built, found: delivery.Round | None, again: bool,
+                       dry_run: bool) -> Built:
+    """The filing dated today, the day it is served (dated.py), checked again as it now is. A sending
+    left unfinished goes on with the filing its first messages carried, dated the day it began."""
+    day = today()
+    if found is not None and not found.complete and not again and found.filing_sha256 == built.sha256:
+        ctx.case = dated.dated(ctx.case, date.fromisoformat(dated.built_date(built) or day.isoformat()))
+        return built
+    if dry_run:  # nothing is built or recorded: say what sending would do
+        if dated.needs_dating(built, day):
+            ctx.notes.append(f"would build {built.filing.name} again with the service date {day.isoformat()} "
+                             "(the day it is sent) before sending it")
+        return built
+    built = served_on(ctx, built, day)
+    gate.require_ready(ctx.case, ctx.settings, built)
+    _require_preflight(built)
+    return built
 
 
 def _outgoing(ctx: Context, built: Built) -> list[draft.Message]:
@@ -289,59 +369,3 @@ def _require_preflight(built: Built) -> None:
     if report.errors:
         raise FilingCheckError(f"{built.filing}: not sent: it fails its check: "
                                + "; ".join(f.message for f in report.errors) + " (see `pdpacket check`)")
-
-
-# --- what happened outside pdpacket ---------------------------------------------------
-
-def log_sent(case_path: Path, day: date | None, method: str, options: CommandOptions = NO_OPTIONS,
-             note: str | None = None, out: Path | None = None) -> tuple[Event, list[str]]:
-    when = _day(day, "the day the request was sent")
-    ctx = Context.load(case_path, options)
-    sha = None
-    try:
-        built = load_built(ctx.case, ctx.settings, Path(out) if out else ctx.case.dir / "out")
-        sha = built.sha256
-    except InputFileError:
-        pass  # a request prepared elsewhere can be recorded too
-    event = ctx.record(ctx.event(Kind.sent_other, day=when, method=method, note=note, filing_sha256=sha))
-    return event, ctx.notes
-
-
-def log_response(case_path: Path, outcome: str, day: date | None, note: str | None = None, file: Path | None = None,
-                 options: CommandOptions = NO_OPTIONS) -> tuple[Event, list[str]]:
-    when = _day(day, "the day the answer is dated")
-    ctx = Context.load(case_path, options)
-    copied = _keep_decision(ctx.case.dir, Path(file), when, outcome) if file else None
-    event = ctx.record(ctx.event(Kind.response, day=when, outcome=outcome, note=note,
-                                 file=_shown(copied, ctx.case.dir) if copied else None))
-    return event, ctx.notes
-
-
-def _day(value: date | None, what: str) -> str:
-    """The event's day: today by default; never a day still to come (a typo that would make `status`
-    count from it), before anything is read or written."""
-    now = today()
-    if value and value > now:
-        raise UsageError(f"--date {value.isoformat()} is in the future (today is {now.isoformat()}): "
-                         f"give {what}, or leave --date out for today")
-    return (value or now).isoformat()
-
-
-def _keep_decision(case_dir: Path, file: Path, day: str, outcome: str) -> Path:
-    """Copy the office's decision into CASE/responses/ (never over another file)."""
-    if not file.is_file():
-        raise InputFileError(f"{file}: no such file: check the path of the decision")
-    folder = case_dir / RESPONSES_DIR
-    target = folder / f"{day}_{outcome}_{file.name}"
-    n = 1
-    while target.exists() and sha256(target) != sha256(file):
-        n += 1
-        target = folder / f"{day}_{outcome}_{file.stem}-{n}{file.suffix}"
-    if target.exists():
-        return target
-    try:
-        folder.mkdir(exist_ok=True)
-        atomic.copy(file, target)
-    except OSError as exc:
-        raise OutputError(f"cannot copy {file} into {folder}: {exc.strerror}: check the folder's permissions") from exc
-    return target

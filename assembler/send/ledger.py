@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # a type only: the settings' module brings Cerberus, python-d
 
 FILE_NAME = "pdpacket.db"
 APP_ID = 0x70647063  # "pdpc": marks the file as a pdpacket ledger
-VERSION = 3  # 2: a send row per numbered message (message_number, message_total, delivery, send_round); 3: approvals
+VERSION = 4  # 2: a send row per numbered message (message_number, message_total, delivery, send_round); 3: approvals;
+# 4: approved_at, so a send or draft row names the approval it rests on (approved_by, approved_at, content_key)
 BUSY_SECONDS = 30
 
 
@@ -73,7 +74,7 @@ def _table(name: str, kinds: tuple[str, ...]) -> str:
         method TEXT, outcome TEXT, note TEXT, file TEXT, output TEXT,
         message_number INTEGER, message_total INTEGER,
         delivery TEXT CHECK (delivery IN ({', '.join(repr(d) for d in DELIVERIES)})), send_round TEXT,
-        approved_by TEXT, content_key TEXT)"""
+        approved_by TEXT, content_key TEXT, approved_at TEXT)"""
 
 
 _INDEX = "CREATE INDEX events_case ON events (a_number, id)"
@@ -90,6 +91,9 @@ _to_3 = [
     "ALTER TABLE events_3 RENAME TO events",
     _INDEX,
 ]
+
+# Version 4's column: added as it is (a ledger copied to version 3 by this pdpacket has it already).
+_ADDED_IN_4 = ("approved_at", "ALTER TABLE events ADD COLUMN approved_at TEXT")
 
 # What each column holds: see Event. The ids of one case's events grow with time.
 _SCHEMA = [
@@ -125,8 +129,10 @@ class Event:
     message_total: int | None = None
     delivery: str | None = None
     send_round: str | None = None
-    approved_by: str | None = None  # an `approve` row: the attorney's name as given (--as)
-    content_key: str | None = None  # an `approve` row: the inputs approved (pdf/approval.py)
+    approved_by: str | None = None  # an `approve` row: the attorney's name as given (--as); a send or draft
+    content_key: str | None = None  # row: the approval it rests on; the inputs approved (pdf/approval.py); a build
+    # row: the key of the inputs it was built from (send/dated.py finds when a text was first built by it)
+    approved_at: str | None = None  # a send, draft or sent-other row: when that approval was given
     user: str = ""
     at: str = ""
     id: int = 0
@@ -297,6 +303,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if conn.execute("PRAGMA user_version").fetchone()[0] < 3:
         for statement in _to_3:
             conn.execute(statement)
+    column, statement = _ADDED_IN_4
+    if column not in {r[1] for r in conn.execute("PRAGMA table_info(events)")}:
+        conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {VERSION}")
 
 

@@ -94,8 +94,9 @@ async def record(request: Request) -> Response:
             method = str(submitted.get("method") or "")
             if method not in METHODS:
                 raise RecordRefused("choose how the request was sent")
-            event, _ = await run_in_threadpool(api.log_sent, folder, day, method, st.config.options, note)
-            done = f"Recorded: sent {METHODS[method].lower()} on {event.day}"
+            event, notes = await run_in_threadpool(api.log_sent, folder, day, method, st.config.options, note)
+            # Served by mail or hand: where the filing dated that day is, or why it was not dated anew.
+            done = "; ".join([f"Recorded: sent {METHODS[method].lower()} on {event.day}", *notes])
         else:
             outcome = str(submitted.get("outcome") or "")
             if outcome not in OUTCOMES:
