@@ -15,6 +15,7 @@ rounds alone, into the saved "rebuild".
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -28,6 +29,32 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "pdpacket"
 RECORDING = ROOT / "tests" / "fakes" / "recording-soffice"
 LETTER_FIELD = "exercise prosecutorial discretion and move to dismiss these proceedings."
+
+
+STAGES_CHILD = r'''
+import json, sys, time
+started = time.monotonic()
+from pathlib import Path
+from assembler import kept
+from assembler.api import build, BuildOptions
+imported = time.monotonic() - started
+timings = build(Path(sys.argv[1]), Path(sys.argv[2]), BuildOptions(keep=sys.argv[3] == "keep")).timings
+print(json.dumps({"imports": imported, **timings, "kept_hits": kept.counts["hits"], "kept_misses": kept.counts["misses"]}))
+'''
+
+
+def stages(case: Path, out: Path, env: dict, keep: bool = False) -> dict:
+    """One build's stages (s): the build as `pdpacket build` makes it (api.build, the cache and, with `keep`,
+    the keeper of `env`), in a fresh process, with the time its imports took and how many results it took
+    from what earlier builds kept (kept.py). Not the CLI's own process: that prints no timings."""
+    done = subprocess.run([sys.executable, "-c", STAGES_CHILD, case, out, "keep" if keep else "no"], env=env,
+                          check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(done.stdout)
+
+
+def _median_stages(rows: list[dict]) -> dict:
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    return {k: round(statistics.median(r.get(k, 0.0) for r in rows), 3) for k in keys}
 
 
 def measure(case: Path, work: Path, floor: float, runs: int = 5) -> dict:
@@ -53,9 +80,20 @@ def measure(case: Path, work: Path, floor: float, runs: int = 5) -> dict:
         case_file.write_text(text.replace(LETTER_FIELD, LETTER_FIELD.replace("these", f"these {i + 2}")),
                              encoding="utf-8")
         changed.append(build(f"rebuild-changed{i}"))
+    # Where each kind of rebuild's time goes: the same builds again, each in a process that reports its stages.
+    case_file.write_text(text, encoding="utf-8")
+    build("rebuild-back")  # the case as it was: the cache holds every document again
+    same_stages = [stages(case, work / f"rebuild-stages-same{i}", env) for i in range(min(runs, 5))]
+    changed_stages = []
+    for i in range(min(runs, 5)):
+        case_file.write_text(text.replace(LETTER_FIELD, LETTER_FIELD.replace("these", f"these {i + 100}")),
+                             encoding="utf-8")
+        changed_stages.append(stages(case, work / f"rebuild-stages-changed{i}", env))
+    case_file.write_text(text, encoding="utf-8")
     same_s = [t for t, _ in unchanged]
     changed_s = [t for t, _ in changed]
-    return {"floor_s": round(floor, 2), "first_build_s": round(first, 2),
+    return {"stages_unchanged_s": _median_stages(same_stages), "stages_one_field_s": _median_stages(changed_stages),
+            "floor_s": round(floor, 2), "first_build_s": round(first, 2),
             "unchanged_s": _spread(same_s), "unchanged_ratio": round(statistics.median(same_s) / floor, 2),
             "unchanged_target_max": 0.25, "unchanged_libreoffice_starts": sum(n for _, n in unchanged),
             "one_field_s": _spread(changed_s), "one_field_ratio": round(statistics.median(changed_s) / floor, 2),
@@ -100,6 +138,11 @@ def measure_keeper(case: Path, work: Path, floor: float, runs: int = 7) -> dict:
             own.append(build(f"keeper-own{i}", "--no-keep"))
             change(2 * i + 3)
             kept.append(build(f"keeper-changed{i}"))
+        keeper_stages = []  # where such a rebuild's time goes (stages): the same again, reporting its stages
+        for i in range(min(runs, 5)):
+            change(1000 + i)
+            keeper_stages.append(stages(case, work / f"keeper-stages{i}", env, keep=True))
+        case_file.write_text(text, encoding="utf-8")
     finally:
         subprocess.run([BIN, "keeper", "stop"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(runtime, ignore_errors=True)
@@ -110,7 +153,8 @@ def measure_keeper(case: Path, work: Path, floor: float, runs: int = 7) -> dict:
             "one_field_s": _spread([t for t, _ in kept]), "one_field_ratio": _spread(kept_ratios),
             "one_field_target_max": 0.5, "one_field_libreoffice_starts": [n for _, n in kept],
             "own_libreoffice_s": _spread([t for t, _ in own]), "own_libreoffice_ratio": _spread(own_ratios),
-            "own_libreoffice_starts": [n for _, n in own], "runs": runs}
+            "own_libreoffice_starts": [n for _, n in own], "stages_one_field_s": _median_stages(keeper_stages),
+            "runs": runs}
 
 
 def report(r: dict) -> list[str]:
@@ -125,7 +169,15 @@ def report(r: dict) -> list[str]:
             f"{'<= 0.25x':>10}  (LibreOffice starts: {r['unchanged_libreoffice_starts']})",
             f"{'1. sample 1, CLI rebuild, one letter field changed':48} "
             f"{r['one_field_s']['median']:>7.2f} s / {r['floor_s']:.2f} s = {r['one_field_ratio']:.2f}x "
-            f"{'<= 0.5x':>10}"]
+            f"{'<= 0.5x':>10}"] + stage_lines(r)
+
+
+def stage_lines(r: dict) -> list[str]:
+    """Where the time of each kind of rebuild goes, stage by stage (medians, s)."""
+    rows = [("nothing changed", r.get("stages_unchanged_s")), ("one letter field", r.get("stages_one_field_s")),
+            ("one letter field, keeper", (r.get("keeper") or {}).get("stages_one_field_s"))]
+    return [f"   stages, {label}: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                                               for k, v in st.items()) for label, st in rows if st]
 
 
 def _spread(times: list[float]) -> dict:
@@ -133,8 +185,6 @@ def _spread(times: list[float]) -> dict:
 
 
 if __name__ == "__main__":
-    import json
-
     import run  # bench/ is the script's folder, first on sys.path
 
     runs = int(next((a for a in sys.argv[1:] if a.isdigit()), 5))
