@@ -3,7 +3,8 @@
 A rebuild with nothing changed converts nothing, yet Python redid the same work on the same bytes every
 time: the font programs a PDF/A filing embeds (fontTools, about 0.5 s), the pages pdftoppm renders to
 see where a stamp may go, the signed scans turned 1-bit, the text of each signable document, the
-template check, the schemas' own check (Cerberus). Each such result is kept here under the sha256 of
+template check, the schemas' own check (Cerberus), the renders (docxtpl) and the record of what fed
+them, the forms filled and flattened. Each such result is kept here under the sha256 of
     what it was computed from (the bytes of the files, the arguments),
     the code that computed it: pdpacket's own modules (their size and time: any edit or upgrade of
         pdpacket changes every key) and, where a library or a program does the work, its identity
@@ -65,6 +66,12 @@ def bypassed(really: bool = True) -> Iterator[None]:
         yield
     finally:
         _bypassed.reset(token)
+
+
+def active() -> bool:
+    """Whether results are kept now: callers that read files only to make a key ask first (a cold build
+    with the cache off pays nothing for it)."""
+    return not _bypassed.get() and folder() is not None
 
 
 def remember(kind: str, inputs: Iterable[bytes | str], compute: Callable[[], bytes]) -> bytes:

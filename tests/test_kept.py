@@ -247,3 +247,77 @@ def test_a_documents_page_texts_are_read_again_only_when_its_pdf_changed(store, 
     make_pdf(pdf, pages=3, text="Changed letter")
     assert [t.strip() for t in pdf_page_texts()(part)] == ["Changed letter page 2", "Changed letter page 3"]
     assert len(reads) == 4
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+def test_a_document_is_rendered_again_only_when_its_template_or_context_changed(store, tmp_path, monkeypatch):
+    from markupsafe import Markup
+
+    from assembler.documents import render as rendering
+
+    template = make_docx(tmp_path / "letter.docx", "Dear {{ name }}, see {{ 'lease'|tab }}.")
+    loads = counting(monkeypatch, rendering, "load_template")
+    env = rendering.make_environment({"lease": "K"})
+
+    def rendered(context: dict, title: str = "Letter", env=env) -> bytes:
+        out = tmp_path / "out.docx"
+        rendering.render(template, context, env, out, title, "An Attorney")
+        return out.read_bytes()
+
+    first = rendered({"name": "Ana"})
+    assert rendered({"name": "Ana"}) == first and len(loads) == 1, "the same inputs: rendered once, same bytes"
+    rendered({"name": "Bea"})
+    rendered({"name": "Ana"}, title="Another title")
+    rendered({"name": "Ana"}, env=rendering.make_environment({"lease": "L"}))  # the tabs the filters cite
+    assert len(loads) == 4, "another context, title or tab letter: rendered again"
+    make_docx(template, "Dear {{ name }}.")
+    rendered({"name": "Ana"})
+    assert len(loads) == 5, "a changed template: rendered again"
+    rendered({"name": Markup("<b>Ana</b>")})
+    rendered({"name": Markup("<b>Ana</b>")})
+    assert len(loads) == 7, "a context of other than plain data is rendered every time"
+
+
+def test_what_fed_a_render_is_written_into_it_again_only_when_it_changed(store, tmp_path, monkeypatch):
+    import zipfile
+
+    from assembler.documents import edits
+    from assembler.documents.feeds import Record
+
+    source = make_docx(tmp_path / "render.docx", "Dear Ana,").read_bytes()
+    opened = counting(monkeypatch, zipfile, "ZipFile")
+
+    def recorded(record: Record) -> bytes:
+        copy = tmp_path / "copy.docx"
+        copy.write_bytes(source)  # each build renders it anew
+        edits.record_input(copy, record)
+        return copy.read_bytes()
+
+    first = recorded(Record(used={"respondent.given_names": "h1"}, shown={"respondent.given_names": "Ana"}))
+    rewritten = len(opened)
+    again = recorded(Record(used={"respondent.given_names": "h1"}, shown={"respondent.given_names": "Ana"}))
+    assert again == first and len(opened) == rewritten, "the same document and record: not rewritten"
+    other = recorded(Record(used={"respondent.given_names": "h2"}, shown={"respondent.given_names": "Bea"}))
+    assert other != first and len(opened) > rewritten
+    assert b"Bea" in zipfile.ZipFile(tmp_path / "copy.docx").read("docProps/custom.xml")
+
+
+def test_a_form_is_filled_again_only_when_its_file_or_values_changed(store, tmp_path, monkeypatch):
+    from assembler.pdf import forms
+
+    form = tmp_path / "g28.pdf"
+    form.write_bytes((Path(__file__).parent.parent / "samples" / "g28-stand-in.pdf").read_bytes())
+    flattened = counting(monkeypatch, forms, "flatten")
+
+    def filled(values: dict) -> bytes:
+        out = tmp_path / "filled.pdf"
+        notices: list[str] = []
+        forms.fill_and_flatten(form, values, out, "Form G-28", notices)
+        assert notices == []
+        return out.read_bytes()
+
+    first = filled({"Attorney_Name": "Daniel Okafor"})
+    assert filled({"Attorney_Name": "Daniel Okafor"}) == first and len(flattened) == 1
+    assert filled({"Attorney_Name": "Another Attorney"}) != first and len(flattened) == 2
+    assert "Another Attorney" in PdfReader(tmp_path / "filled.pdf").pages[0].extract_text()

@@ -267,6 +267,8 @@ def pdf_page_texts() -> Callable[[Part], list[str]]:
 
     def texts(part: Part) -> list[str]:
         assert part.pdf is not None  # every part has its PDF once converted
+        if not kept.active():
+            return extracted(part)
         if part.pdf not in digests:
             digests[part.pdf] = hashlib.sha256(Path(part.pdf).read_bytes()).hexdigest()
         return kept.remember_json("page texts", [digests[part.pdf], f"{part.offset} {part.pages}",

@@ -104,6 +104,8 @@ class InkCheck:
 
 def _render(pdf: Path, first: int, last: int) -> list[_Grey]:
     """Pages first..last (0-based) of `pdf` as grey pixels at DPI, as a reader sees them (rotation applied)."""
+    if not kept.active():
+        return _pgm_pages(_pdftoppm(pdf, first, last))
     pgm = kept.remember("pdftoppm grey", [pdf.read_bytes(), f"{first} {last} {DPI}", kept.program("pdftoppm")],
                         lambda: zlib.compress(_pdftoppm(pdf, first, last)))
     return _pgm_pages(zlib.decompress(pgm))

@@ -84,6 +84,8 @@ def one_bit(image: Image.Image) -> bytes:
 def signed_page(scans: Sequence[Scan]) -> bytes:
     """one_bit(signed_image(scans)), kept between builds (kept.py) by the signed PDFs' bytes and the boxes:
     decoding, merging and G4-coding a page takes about 30 ms, and a rebuild lays the same scans again."""
+    if not kept.active():
+        return one_bit(signed_image(scans))
     inputs: list[bytes | str] = [kept.library("PIL"), kept.library("img2pdf")]
     try:
         for file, box in scans:
