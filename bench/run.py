@@ -283,7 +283,7 @@ def one_packet(work: Path) -> dict:
 
 def batch(work: Path, n: int, rounds: int) -> dict:
     """The batch against as many builds of today and against its floor (bench/batch_vs_builds.py)."""
-    return batch_vs_builds.measure(n, 2, rounds, work / "batch")
+    return {**batch_vs_builds.measure(n, 2, rounds, work / "batch"), "note": batch_vs_builds.note(n, rounds)}
 
 
 SCALE_CHILD = r'''
@@ -385,10 +385,8 @@ def main() -> int:
         print("1. sample 1 ...", flush=True)
         results["sample1"] = sample1(work)
         print("7. rebuilds ...", flush=True)
-        results["rebuild"] = rebuild.measure(copy_of_samples(work / "samples-rebuild"), work,
-                                             results["sample1"]["floor_s"])
-        results["rebuild"]["keeper"] = rebuild.measure_keeper(copy_of_samples(work / "samples-keeper"), work,
-                                                              results["sample1"]["floor_s"])
+        results["rebuild"] = rebuild.measure(copy_of_samples(work / "samples-rebuild"), work)
+        results["rebuild"]["keeper"] = rebuild.measure_keeper(copy_of_samples(work / "samples-keeper"), work)
         print("2. one packet ...", flush=True)
         results["one_packet"] = one_packet(work)
         print("4. scale ...", flush=True)
