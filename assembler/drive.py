@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assembler import build, output, stopping, workspace
+from assembler import build, kept, output, stopping, workspace
 from assembler.casefile.case import Case
 from assembler.casefile.settings import Settings
 from assembler.convert import cache as cache_module
@@ -115,7 +115,8 @@ def drive(stages: Callable[[Run], R], options: BuildOptions, progress: Progress,
                         run.lo = own.enter_context(libreoffice(settings, work, cache, lazy, keep=options.keep))
                         run.lo.start()  # unless early.py foresaw every document in the cache
                     deadline = own.enter_context(stopping.limit(settings.deadline, lambda: _stop_all(run)))
-                result = stages(run)
+                with kept.bypassed(options.no_cache):  # --no-cache: every result computed again too
+                    result = stages(run)
             finally:
                 for planned in run.planned:
                     build.abandon(planned)

@@ -64,10 +64,13 @@ def test_a_rebuild_with_nothing_changed_starts_no_libreoffice_and_gives_the_same
     assert cold_starts >= 1
     stored = builds.entries()
     assert stored, "the cold build filled the cache"
+    results = set(builds.cache.glob("*.kept"))  # font programs, rendered pages, texts, checks (kept.py)
+    assert results, "the cold build kept what it derived from files"
     warm, warm_starts = builds.build(sample1, tmp_path / "out2")
     assert warm == cold, "a filing from the cache is the filing LibreOffice makes"
     assert warm_starts == 0, "nothing changed: LibreOffice was not needed, so not started"
     assert builds.entries() == stored
+    assert set(builds.cache.glob("*.kept")) == results, "and it computed nothing new"
     bypassed, bypassed_starts = builds.build(sample1, tmp_path / "out3", "--no-cache")
     assert (bypassed, bypassed_starts >= 1) == (cold, True)
 

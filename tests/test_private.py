@@ -64,6 +64,23 @@ def test_cerberus_errors_is_a_tree_with_paths_and_codes():
     assert leaf.code == cerr.REQUIRED_FIELD.code
 
 
+def test_cerberus_trust_schema_spares_a_validator_the_check_of_its_schema(monkeypatch):
+    import cerberus.schema
+
+    schema = {"respondent": {"type": "dict", "schema": {"a_number": {"required": True, "type": "string"}}},
+              "notes": {"type": "list", "schema": {"type": "string"}}}
+    checked: list = []
+    real = cerberus.schema.DefinitionSchema._validate
+    monkeypatch.setattr(cerberus.schema.DefinitionSchema, "_validate", lambda self, s: (checked.append(1), real(self, s)))
+    cerberus.Validator.clear_caches()
+    private.cerberus_trust_schema(cerberus.Validator, schema)
+    validator = cerberus.Validator(schema)
+    assert not validator.validate({"respondent": {}, "notes": ["a", 2]})
+    assert checked == [], "neither the schema nor, while normalizing, a field's rules were checked"
+    assert validator.errors == {"notes": [{1: ["must be of string type"]}],
+                                "respondent": [{"a_number": ["required field"]}]}
+
+
 def test_header_footer_element_is_the_root_of_the_header_part():
     document = docx.Document()
     header = document.sections[0].header

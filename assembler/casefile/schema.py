@@ -15,10 +15,11 @@ from typing import Any
 import cerberus
 from cerberus import errors as cerr
 
+from assembler import kept
 from assembler.casefile import normalize
 from assembler.casefile.read import yaml_quoted
 from assembler.errors import Finding
-from assembler.private import cerberus_errors
+from assembler.private import cerberus_errors, cerberus_trust_schema
 
 # Cerberus finds coercers by method name (_normalize_coerce_<name>) when the
 # class is created, so they must be in the class body, not added later.
@@ -81,8 +82,24 @@ class SchemaCheck:
     def validator(self) -> cerberus.Validator:
         validator = getattr(self._local, "validator", None)
         if validator is None:
-            validator = self._local.validator = _Validator(copy.deepcopy(self.schema))
+            validator = self._local.validator = self._build()
         return validator
+
+    def _build(self) -> cerberus.Validator:
+        """A validator of the schema. Cerberus checks the schema itself first (0.1-0.2 s for the case
+        schema, every command): that it passed is kept between commands (kept.py), by the schema as read
+        (its text) and Cerberus's identity, and a schema that passed before is not checked again."""
+        built: list[cerberus.Validator] = []
+
+        def check() -> bytes:
+            built.append(_Validator(copy.deepcopy(self.schema)))  # raises SchemaError for a wrong schema
+            return b"checked"
+
+        kept.remember("cerberus schema checked", [repr(self.schema), kept.library("cerberus")], check)
+        if built:
+            return built[0]
+        cerberus_trust_schema(_Validator, self.schema)
+        return _Validator(copy.deepcopy(self.schema))
 
     def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
         validator = self.validator

@@ -27,7 +27,8 @@ email_option = click.option("--email", is_flag=True,
 
 no_cache_option = click.option(
     "--no-cache", "no_cache", is_flag=True,
-    help="Convert every document with LibreOffice, neither using nor filling the cache of converted PDFs.")
+    help="Convert every document with LibreOffice (and redo what builds keep: template checks, font subsets...), "
+         "neither using nor filling the cache of converted PDFs.")
 
 
 no_ocr_option = click.option(

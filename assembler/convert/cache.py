@@ -22,6 +22,9 @@ marks it used (its mtime), and past the settings' bound (cache.converted_mb, def
 least recently used go. Several builds may share the folder at once: a file that vanishes
 between listing and reading is a miss, nothing more.
 
+Results derived from files (font programs, rendered pages, the template check...) are kept in the
+same folder, under the same bound, by kept.py, which lies below the pipeline's steps that use it.
+
 Stdlib only: convert/early.py asks memo.py (which uses this) before the library's imports.
 """
 from __future__ import annotations
@@ -36,24 +39,14 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler import atomic
+from assembler import atomic, kept
+from assembler.kept import ENV, OFF, folder  # one folder for converted PDFs and kept results
 
-ENV = "PDPACKET_CACHE"
-OFF = ("off", "none", "0", "no", "false")
+__all__ = ["DEFAULT_MB", "ENV", "FORMAT", "OFF", "SUFFIX", "Cache", "Entry", "Summary", "clear", "folder",
+           "fonts_identity", "info", "libreoffice_identity", "open_cache"]
 DEFAULT_MB = 500
 FORMAT = 1
 SUFFIX = ".pdf"
-
-
-def folder() -> Path | None:
-    """The cache folder, or None when PDPACKET_CACHE turns the cache off."""
-    chosen = os.environ.get(ENV, "").strip()
-    if chosen.lower() in OFF:
-        return None
-    if chosen:
-        return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pdpacket" / "converted"
 
 
 def open_cache(limit_mb: float = DEFAULT_MB, no_cache: bool = False) -> Cache | None:
@@ -213,7 +206,8 @@ def _entries(where: Path) -> list[tuple[Path, int, float]]:
     except OSError:
         return []
     for item in listing:
-        if item.name.endswith(SUFFIX) and not item.name.startswith("."):
+        # Kept results (kept.py) share the folder, the bound and `cache clear` with the converted PDFs.
+        if item.name.endswith((SUFFIX, kept.SUFFIX)) and not item.name.startswith("."):
             try:
                 st = item.stat()
             except OSError:

@@ -22,6 +22,7 @@ import jinja2
 from jinja2 import meta, nodes
 from lxml import etree
 
+from assembler import kept
 from assembler.documents.context import ROLE_ONLY, context_tree
 from assembler.documents.render import load_template, make_environment
 from assembler.documents.variables import ANY, Var
@@ -82,8 +83,11 @@ def check_template(path: Path, role: str | None = None, custom: dict | None = No
 
 
 def template_names(path: Path) -> frozenset[str]:
-    """The top-level variables a template uses (and `tabs` when it cites exhibits)."""
-    return _parse(path).names
+    """The top-level variables a template uses (and `tabs` when it cites exhibits); kept between commands
+    by the template's bytes (kept.py), as the check is: a rebuild parses no template it read before."""
+    data = path.read_bytes()
+    return frozenset(kept.remember_json("template names", [data], lambda: sorted(
+        _parse_bytes(path.name, data, hashlib.sha256(data).hexdigest()).names)))
 
 
 def template_trees(path: Path) -> tuple[nodes.Template, ...]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from assembler import atomic
+from assembler import atomic, kept
 from assembler.documents import feeds, typography
 from assembler.documents.feeds import Change, Record
 from assembler.errors import Finding, PdpacketError, command
@@ -143,7 +143,14 @@ def record_input(docx: Path, record: Record) -> None:
              **{f"{PREFIX}{k}": v for k, v in sorted(record.used.items())},
              **{f"{PREFIX}{ALSO}{k}": v for k, v in sorted(record.also.items())},
              **{f"{PREFIX}{SHOWN}{k}": v for k, v in sorted(record.shown.items())}}
-    with zipfile.ZipFile(docx) as z:
+    # A function of the document's bytes and the properties: kept between builds (kept.py), as the render is.
+    data = docx.read_bytes()
+    docx.write_bytes(kept.remember("record input", [data, json.dumps(props, sort_keys=True, ensure_ascii=False)],
+                                   lambda: _with_properties(data, props)))
+
+
+def _with_properties(data: bytes, props: dict[str, str]) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
         members = [(i, z.read(i.filename)) for i in z.infolist()]
     names = [i.filename for i, _ in members]
     out = []
@@ -167,7 +174,7 @@ def record_input(docx: Path, record: Record) -> None:
                 else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, blob)
-    docx.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _custom_xml(existing: bytes | None, props: dict[str, str]) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-from assembler import resources
+from assembler import kept, resources
 from assembler.documents import typography
 from assembler.documents.check import template_trees, walk_loop
 from assembler.documents.context import HEARING_TYPES, SERVICE_METHODS, context_tree
@@ -68,12 +68,16 @@ def describe(changes: list[Change]) -> str:
 
 def template_paths(template: Path) -> frozenset[str]:
     """Every variable path the template reads, e.g. office.name, request.favorable_factors[].title."""
-    digest = hashlib.sha256(template.read_bytes()).hexdigest()
+    data = template.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     if digest not in _PATHS:  # by content, as check.py parses: a build renders each template many times
-        used = _Used(frozenset(_tree().fields))
-        for tree in template_trees(template):
-            used.visit(tree, {})
-        _PATHS[digest] = frozenset(used.found)
+        def visited() -> list[str]:
+            used = _Used(frozenset(_tree().fields))
+            for tree in template_trees(template):
+                used.visit(tree, {})
+            return sorted(used.found)
+        # Kept between commands too (kept.py), as the template check is: a rebuild parses no template again.
+        _PATHS[digest] = frozenset(kept.remember_json("template paths", [data], visited))
     return _PATHS[digest]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import threading
 import zipfile
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2.sandbox import SandboxedEnvironment
 
+from assembler import kept
 from assembler.casefile.limits import DOC_PROPERTY_MAX
 from assembler.casefile.normalize import paragraphs as split_paragraphs
 from assembler.documents import typography
@@ -60,6 +62,8 @@ class _DocumentEnvironment(SandboxedEnvironment):
     The code Jinja generates depends on the source, the autoescape setting and which
     filters exist (with how they are called), not on what the filters do: so the key."""
 
+    kept_key: dict | None = None  # set by make_environment: the tabs its filters cite (render's kept key)
+
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:  # Jinja's signature
         if self.overlayed or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
@@ -90,6 +94,7 @@ def make_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
 
     env.filters.update(longdate=longdate, words=typography.in_words, a_number=typography.a_number, lines=lines, paragraphs=paragraphs,
                        cite=cite, tab=lambda i: tabs.get(i, ""), sentence=typography.sentence)
+    env.kept_key = dict(tabs)  # what, besides pdpacket's code, its filters give: part of a kept render's key
     return env
 
 
@@ -168,7 +173,64 @@ def load_template(path: Path | bytes) -> DocxTemplate:
 
 def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, title: str,
            author: str, signature_image: Path | None = None, compress: bool = True) -> Path:
-    """Render `template` into `out`. `compress=False` for documents only LibreOffice reads (faster)."""
+    """Render `template` into `out`. `compress=False` for documents only LibreOffice reads (faster).
+
+    A render is a function of the template's bytes, the context, the environment's filters (the tabs),
+    the title, the author, the signature image and `compress`: the bytes are kept between builds
+    (kept.py) under all of them, so a rebuild renders only the documents whose inputs changed (sample 1's
+    24 renders take about 0.25 s). A context holding anything but plain data (text, numbers, true/false,
+    none, lists and mappings with text keys) is rendered every time: its key could not be exact."""
+    inputs = _render_inputs(template, context, env, title, author, signature_image, compress)
+    if inputs is None:
+        data = _rendered(template, context, env, title, author, signature_image, compress)
+    else:
+        data = kept.remember("render", inputs, lambda: _rendered(template, context, env, title, author,
+                                                                  signature_image, compress))
+    out.write_bytes(data)
+    return out
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON that tells every plain type apart (a tuple from a list, 1.0 from 1); _NotPlain for
+    anything else. Exact types: a str subclass (Jinja's Markup) renders otherwise than a str."""
+    kind = type(value)
+    if value is None or kind in (str, bool, int):
+        return value
+    if kind is float:
+        return {"f": repr(value)}
+    if kind is dict:
+        if any(type(k) is not str for k in value):
+            raise _NotPlain
+        return {"d": [[k, _plain(v)] for k, v in value.items()]}  # in order: a template may loop over it
+    if kind in (list, tuple):
+        return {"l" if kind is list else "t": [_plain(v) for v in value]}
+    raise _NotPlain
+
+
+def _render_inputs(template: Path, context: dict, env: SandboxedEnvironment, title: str, author: str,
+                   signature_image: Path | None, compress: bool) -> list[bytes | str] | None:
+    """The key of a kept render, or None when it cannot be exact (an environment of another maker, a
+    context with other than plain data, a file that cannot be read: the render says what is wrong)."""
+    filters = getattr(env, "kept_key", None)
+    if filters is None or not kept.active() or env.overlayed or env.autoescape is not True:  # not make_environment's as it made it
+        return None
+    try:
+        encoded = json.dumps(_plain({"context": context, "filters": filters}), ensure_ascii=False,
+                             separators=(",", ":"))
+        image = signature_image.read_bytes() if signature_image is not None else b"no image"
+        data = template.read_bytes()
+    except (_NotPlain, OSError):
+        return None
+    return [data, encoded, title, author, image, f"compress {compress}", kept.library("docxtpl"),
+            kept.library("docx"), kept.library("jinja2"), kept.library("lxml")]
+
+
+def _rendered(template: Path, context: dict, env: SandboxedEnvironment, title: str, author: str,
+              signature_image: Path | None, compress: bool) -> bytes:
     try:
         tpl = load_template(template)
         ctx = dict(context)
@@ -192,8 +254,7 @@ def render(template: Path, context: dict, env: SandboxedEnvironment, out: Path, 
     # Set after rendering: autoescape would double-escape them through Jinja.
     props = tpl.docx.core_properties
     props.title, props.author, props.last_modified_by = _property(title), _property(author), "pdpacket"
-    out.write_bytes(_package_bytes(tpl, compress))
-    return out
+    return _package_bytes(tpl, compress)
 
 
 def _property(text: str) -> str:

@@ -43,6 +43,7 @@ def fill_environment(tabs: dict[str, str]) -> SandboxedEnvironment:
     env.autoescape = False
     env.filters["lines"] = lambda value: "\n".join(str(v) for v in value) if isinstance(value, (list, tuple)) \
         else str(value or "")
+    env.kept_key = None  # type: ignore[attr-defined]  # its filters changed: nothing rendered with it is kept (render.py)
     return env
 
 

@@ -12,6 +12,8 @@ values are part of the page and nobody can change them afterwards.
 """
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
+from assembler import kept
 from assembler.errors import InputFileError
 from assembler.pdf.fit import flatten_annotations
 from assembler.pdf.read import open_pdf
@@ -173,16 +176,37 @@ def choose_value(field: FormField, text: str) -> str:
 def fill_and_flatten(path: Path, values: dict[str, str], out: Path, label: str,
                      notices: list[str] | None = None) -> Path:
     """Write `out`: the form at `path` with `values` ({qualified name: value from choose_value}),
-    every field drawn into its page and no form left."""
-    writer = PdfWriter(clone_from=open_pdf(path, label, notices))
-    unknown = sorted(set(values) - {f.name for f in fields_of(writer)})
-    if unknown:  # validate checked the names; the form changed since then
-        raise InputFileError(f"{label} has no field named {', '.join(unknown)}: run `pdpacket validate` again")
-    fill(writer, values)
-    flatten(writer)
-    with open(out, "wb") as fh:
-        writer.write(fh)
+    every field drawn into its page and no form left.
+
+    The filled form, and what reading the form said (`notices`), are kept between builds (kept.py) by the
+    form's bytes, the values and the label: a rebuild fills only a form whose file or values changed."""
+    def compute() -> bytes:
+        said: list[str] = []
+        writer = PdfWriter(clone_from=open_pdf(path, label, said))
+        unknown = sorted(set(values) - {f.name for f in fields_of(writer)})
+        if unknown:  # validate checked the names; the form changed since then
+            raise InputFileError(f"{label} has no field named {', '.join(unknown)}: run `pdpacket validate` again")
+        fill(writer, values)
+        flatten(writer)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return json.dumps({"notices": said}, ensure_ascii=False).encode() + b"\n" + buffer.getvalue()
+
+    inputs = _form_inputs(path, values, label) if kept.active() else None
+    data = compute() if inputs is None else kept.remember("filled form", inputs, compute)
+    header, _, pdf = data.partition(b"\n")
+    if notices is not None:
+        notices.extend(json.loads(header)["notices"])
+    out.write_bytes(pdf)
     return out
+
+
+def _form_inputs(path: Path, values: dict[str, str], label: str) -> list[bytes | str] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # open_pdf says what is wrong with the file
+    return [data, json.dumps(values, sort_keys=True, ensure_ascii=False), label, kept.library("pypdf")]
 
 
 def fill(writer: PdfWriter, values: dict[str, str]) -> None:

@@ -11,15 +11,19 @@ with pypdf's visitor, because most exhibits are scans: their footers are pixels 
 image, which no text reader sees, and forms draw rules, boxes and logos as paths; text
 positions also come out wrong through form XObjects (flattened fields) and Type 3 fonts.
 One pdftoppm call renders a part's pages (all of sample 1's 46 pages take about 0.2 s
-at 30 dpi); the pages go to pdftoppm's standard output, nothing is written to disk.
+at 30 dpi); the pages go to pdftoppm's standard output, nothing is written to disk. The pixels
+are kept between builds (kept.py, compressed: a few KB a page), by the PDF's bytes, the pages,
+the resolution and pdftoppm's identity: a rebuild renders only the parts that changed.
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from assembler import kept
 from assembler.errors import MissingDependencyError
 
 DPI = 30  # 7-point text is still two or three pixels tall, and antialiasing keeps thin strokes grey
@@ -100,6 +104,15 @@ class InkCheck:
 
 def _render(pdf: Path, first: int, last: int) -> list[_Grey]:
     """Pages first..last (0-based) of `pdf` as grey pixels at DPI, as a reader sees them (rotation applied)."""
+    if not kept.active():
+        return _pgm_pages(_pdftoppm(pdf, first, last))
+    pgm = kept.remember("pdftoppm grey", [pdf.read_bytes(), f"{first} {last} {DPI}", kept.program("pdftoppm")],
+                        lambda: zlib.compress(_pdftoppm(pdf, first, last)))
+    return _pgm_pages(zlib.decompress(pgm))
+
+
+def _pdftoppm(pdf: Path, first: int, last: int) -> bytes:
+    """pdftoppm's PGM images of pages first..last, checked to be all there."""
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise MissingDependencyError("page numbers were stamped without checking that they cover nothing of the "
@@ -111,12 +124,11 @@ def _render(pdf: Path, first: int, last: int) -> list[_Grey]:
     except subprocess.TimeoutExpired:
         raise MissingDependencyError(f"page numbers were stamped on {pdf.name} without checking that they cover "
                                      f"nothing: pdftoppm took more than {TIMEOUT} s to render it") from None
-    pages = _pgm_pages(done.stdout)
-    if len(pages) != last - first + 1:
+    if len(_pgm_pages(done.stdout)) != last - first + 1:
         raise MissingDependencyError(f"page numbers were stamped on {pdf.name} without checking that they cover "
                                      f"nothing: pdftoppm could not render it "
                                      f"({done.stderr.decode(errors='replace').strip()[-300:]})")
-    return pages
+    return done.stdout
 
 
 def _pgm_pages(data: bytes) -> list[_Grey]:

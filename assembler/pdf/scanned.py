@@ -28,6 +28,7 @@ from PIL import Image, ImageChops
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
+from assembler import kept
 from assembler.errors import InputFileError
 from assembler.pdf.stamp import footprint
 from assembler.private import add_object
@@ -80,11 +81,25 @@ def one_bit(image: Image.Image) -> bytes:
                            engine=img2pdf.Engine.internal)  # no random /ID (sign/read.py says why)
 
 
+def signed_page(scans: Sequence[Scan]) -> bytes:
+    """one_bit(signed_image(scans)), kept between builds (kept.py) by the signed PDFs' bytes and the boxes:
+    decoding, merging and G4-coding a page takes about 30 ms, and a rebuild lays the same scans again."""
+    if not kept.active():
+        return one_bit(signed_image(scans))
+    inputs: list[bytes | str] = [kept.library("PIL"), kept.library("img2pdf")]
+    try:
+        for file, box in scans:
+            inputs += [file.read_bytes(), repr(box)]
+    except OSError:
+        return one_bit(signed_image(scans))  # whose error names the file and the fix
+    return kept.remember("signed scan 1-bit", inputs, lambda: one_bit(signed_image(scans)))
+
+
 def lay_scan(writer: PdfWriter, page: PageObject, scans: Sequence[Scan], legend: str | None = None) -> None:
     """Draw the signed scan(s) over `page` (a page of `writer`, the generated page), on its whole crop box; the
     page's own content stays under it (its text is the filing's text layer). `legend`: the filing's, stamped
     on every page (stamp.py)."""
-    scan = PdfReader(io.BytesIO(one_bit(signed_image(scans))))
+    scan = PdfReader(io.BytesIO(signed_page(scans)))
     xobjects = scan.pages[0]["/Resources"]["/XObject"]  # type: ignore[index]  # img2pdf writes one image
     image = next(iter(xobjects.values())).get_object().clone(writer)
     # A page's resources are often shared by the pages of its document (one LibreOffice conversion): the scan

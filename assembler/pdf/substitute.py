@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fontTools import agl, subset
+# fontTools' Adobe Glyph List (about 0.1 s to import: it parses the list), subsetter and font reader
+# (about 90 ms) are imported only when what they give is not kept yet (kept.py): _glyph_text, _subset.
 from fontTools.encodings.MacRoman import MacRoman
 from fontTools.encodings.StandardEncoding import StandardEncoding
-from fontTools.ttLib import TTFont
 
+from assembler import kept
 from assembler.pdf.fonts import liberation
 
 if TYPE_CHECKING:
@@ -32,11 +35,42 @@ FAMILIES = {"helvetica": "LiberationSans", "arial": "LiberationSans", "arialmt":
             "times": "LiberationSerif", "timesnewroman": "LiberationSerif", "timesnewromanps": "LiberationSerif",
             "timesnewromanpsmt": "LiberationSerif", "courier": "LiberationMono", "couriernew": "LiberationMono",
             "couriernewpsmt": "LiberationMono"}
-WIN_ANSI = [agl.UV2AGL.get(ord(bytes([c]).decode("cp1252", errors="replace")), ".notdef") if c >= 32 else ".notdef"
-            for c in range(256)]
-BASES = {"/WinAnsiEncoding": WIN_ANSI, "/MacRomanEncoding": MacRoman, "/StandardEncoding": StandardEncoding}
 # /Flags (PDF 32000-1:2008, table 123)
 FIXED, SERIF, NONSYMBOLIC, ITALIC = 1, 2, 32, 64
+
+
+@functools.cache
+def _glyph_table() -> tuple[list[str], dict[str, str]]:
+    """WinAnsi's glyph names by code, and the text of every glyph name the three base encodings use, as the
+    Adobe Glyph List (fontTools.agl) says; kept between commands by fontTools' identity."""
+    def compute() -> dict:
+        from fontTools import agl
+
+        win_ansi = [agl.UV2AGL.get(ord(bytes([c]).decode("cp1252", errors="replace")), ".notdef") if c >= 32
+                    else ".notdef" for c in range(256)]
+        return {"win_ansi": win_ansi,
+                "text": {name: agl.toUnicode(name) for name in {*win_ansi, *MacRoman, *StandardEncoding}}}
+    table = kept.remember_json("adobe glyph list", [kept.library("fontTools")], compute)
+    return table["win_ansi"], table["text"]
+
+
+def win_ansi() -> list[str]:
+    """The glyph name of each code 0-255 in WinAnsiEncoding (".notdef" where none)."""
+    return _glyph_table()[0]
+
+
+def _glyph_text(name: str) -> str:
+    """The text a glyph name stands for (fontTools.agl.toUnicode), from the table for the usual names."""
+    found = _glyph_table()[1].get(name)
+    if found is None:  # a /Differences name outside the base encodings ("uni20AC", "a12"...)
+        from fontTools import agl
+
+        found = agl.toUnicode(name)
+    return found
+
+
+def _bases() -> dict[str, list[str]]:
+    return {"/WinAnsiEncoding": win_ansi(), "/MacRomanEncoding": MacRoman, "/StandardEncoding": StandardEncoding}
 
 
 def liberation_name(base_font: str) -> str | None:
@@ -64,10 +98,10 @@ def glyph_names(font: pikepdf.Object) -> list[str]:
     names = list(StandardEncoding)  # the standard fonts' built-in encoding
     differences = None
     if isinstance(encoding, pikepdf.Dictionary):
-        names = list(BASES.get(str(encoding.get("/BaseEncoding", "/StandardEncoding")), StandardEncoding))
+        names = list(_bases().get(str(encoding.get("/BaseEncoding", "/StandardEncoding")), StandardEncoding))
         differences = encoding.get("/Differences")
     elif encoding is not None:
-        names = list(BASES.get(str(encoding), StandardEncoding))
+        names = list(_bases().get(str(encoding), StandardEncoding))
     code = 0
     for item in differences or []:
         if isinstance(item, int):
@@ -81,16 +115,32 @@ def glyph_names(font: pikepdf.Object) -> list[str]:
 
 @functools.cache
 def _program(file_name: str) -> tuple[bytes, dict]:
-    """The Liberation font cut down to what WinAnsi, MacRoman and Standard encodings reach, and its metrics."""
-    unicodes = {ord(ch) for name in {*WIN_ANSI, *MacRoman, *StandardEncoding}
-                for ch in agl.toUnicode(name) if name != ".notdef"}
+    """The Liberation font cut down to what WinAnsi, MacRoman and Standard encodings reach, and its metrics.
+
+    Cutting it takes fontTools about 0.25 s a style: the result is kept between builds (kept.py), by the
+    font file's bytes and fontTools' identity."""
+    path = liberation(file_name)
+    data = kept.remember("liberation subset", [path.read_bytes(), kept.library("fontTools")], lambda: _subset(path))
+    header, _, program = data.partition(b"\n")
+    metrics = json.loads(header)
+    metrics["widths"] = {int(cp): width for cp, width in metrics["widths"].items()}  # JSON keys are text
+    return program, metrics
+
+
+def _subset(path: Path) -> bytes:
+    """The cut-down font program after one JSON line of its metrics."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    unicodes = {ord(ch) for name in {*win_ansi(), *MacRoman, *StandardEncoding}
+                for ch in _glyph_text(name) if name != ".notdef"}
     options = subset.Options()
     options.glyph_names = True  # /Differences name glyphs; keep the post table's names
     options.notdef_outline = True
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's timestamps, which fontTools cannot cut
-    font = TTFont(str(liberation(file_name)), recalcTimestamp=False)  # no date: the same bytes every build
+    font = TTFont(str(path), recalcTimestamp=False)  # no date: the same bytes every build
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
@@ -107,7 +157,7 @@ def _program(file_name: str) -> tuple[bytes, dict]:
         "cap": round(getattr(font["OS/2"], "sCapHeight", 700) * scale),
         "italic_angle": float(font["post"].italicAngle),
     }
-    return buffer.getvalue(), metrics
+    return json.dumps(metrics, sort_keys=True).encode() + b"\n" + buffer.getvalue()
 
 
 def embed_substitutes(pdf: pikepdf.Pdf) -> int:
@@ -116,6 +166,7 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> int:
     import pikepdf
 
     programs: dict[str, object] = {}  # one embedded program per Liberation file, shared by its fonts
+    winansi = win_ansi()
     replaced = 0
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font":
@@ -136,12 +187,12 @@ def embed_substitutes(pdf: pikepdf.Pdf) -> int:
         first, last = (min(codes), max(codes)) if codes else (32, 32)
         widths = []
         for code in range(first, last + 1):
-            text = agl.toUnicode(names[code]) if names[code] != ".notdef" else ""
+            text = _glyph_text(names[code]) if names[code] != ".notdef" else ""
             widths.append(metrics["widths"].get(ord(text[0]), metrics["notdef"]) if len(text) == 1
                           else metrics["notdef"])
         differences = pikepdf.Array()
         for code in codes:
-            if names[code] != WIN_ANSI[code] and agl.toUnicode(names[code]):
+            if names[code] != winansi[code] and _glyph_text(names[code]):
                 differences.append(code)
                 differences.append(pikepdf.Name("/" + names[code]))
         flags = NONSYMBOLIC | (FIXED if "Mono" in target else 0) | (SERIF if "Serif" in target else 0) | (
