@@ -338,3 +338,24 @@ def test_a_case_changed_since_its_build_is_refused_and_nothing_is_written(signed
     assert result.code == 5
     assert "changed since" in result.err and "build it again" in result.err
     assert not target.exists()
+
+
+def test_a_declaration_dated_before_the_packet_is_printed_is_named_with_the_field_to_change(signed, run, tmp_path,
+                                                                                          monkeypatch):
+    # Walking the round: a packet printed on the 7th for a declaration dated the 4th was signed, read back,
+    # approved and sent mis-dated ("Executed on December 4") with no word from any command.
+    notes = signed["packet"].notes  # printed on TODAY, 2026-11-28; sample 1's four declarations are dated before
+    declarants = [d["declarant"] for d in signed["data"]["declarations"]]
+    assert len(notes) == len(declarants)
+    for note, d, i in zip(notes, signed["data"]["declarations"], range(len(declarants)), strict=True):
+        day = d["signed"]["date"]
+        assert note.path == f"declarations[{i}].signed.date" and "cannot be signed that day" in note.message
+        assert f"Executed on {day:%B} {day.day}, {day.year}" in note.message and d["declarant"] in note.message
+    monkeypatch.setenv("PDPACKET_TODAY", "2026-11-18")  # the day Robert Chen's is dated: nothing to say of his
+    monkeypatch.setenv("PDPACKET_LEDGER", str(tmp_path / "ledger.db"))
+    monkeypatch.delenv("PDPACKET_SETTINGS", raising=False)
+    result = run("sign", signed["case"], "-o", tmp_path / "p.pdf")
+    assert result.code == 0, result.err
+    assert "Robert Chen's declaration" not in result.err
+    assert "Sofía García's declaration prints \"Executed on November 20, 2026\": Sofía García must sign it on that day" \
+        in result.err

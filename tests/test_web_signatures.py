@@ -120,6 +120,10 @@ def test_the_page_lists_each_signer_with_documents_pages_and_states(built, monke
     twin = c.get(f"/case/{CASE}/signatures.json").json()["signing"]  # the page's JSON twin says the same
     assert [s["name"] for s in twin["signers"]] == signers and twin["problem"] == ""
     assert {g["state"] for s in twin["signers"] for g in s["signatures"]} == {"missing"}
+    # sample 1's declarations are dated before TODAY: each is named, in words, before the packet is printed
+    dating = _text(page, "dating")
+    assert dating.count("cannot be signed that day") == 4, dating  # its four declarations
+    assert "signed.date" not in dating and "Declarations 1" in dating, dating
     build = c.get(f"/case/{CASE}/build").text
     assert re.search(r'id="signatures">Awaiting signatures: \d+ of \d+', build)
     assert f'<a href="/case/{CASE}/signatures" id="signatures-link">' in build

@@ -16,6 +16,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -23,7 +24,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
 from assembler import atomic, drive
-from assembler.casefile.case import Case, case_settings, validate_case
+from assembler.casefile.case import Case, case_settings, today, validate_case
 from assembler.casefile.forms import resolve_forms
 from assembler.casefile.settings import Settings
 from assembler.convert import soffice
@@ -31,14 +32,14 @@ from assembler.documents import choose, signers
 from assembler.documents.context import build_context
 from assembler.documents.plan import plan
 from assembler.documents.render import make_environment, render
-from assembler.errors import InputFileError, OutputError, command
+from assembler.errors import Finding, InputFileError, OutputError, command
 from assembler.options import BuildOptions
 from assembler.pdf import codes, draft_mark, raster, scanned
 from assembler.pdf.manifest import SIGNED_PAGES_CHANGED
 from assembler.progress import Progress
 from assembler.send.built import Built, load_built
 from assembler.sign import place
-from assembler.vocab import SIGNING_ROLES, Role
+from assembler.vocab import SIGNING_ROLES, Role, Severity
 
 # The cover's template for a signer's language; any other language gets the English one.
 COVER_ROLES = {"Spanish": Role.signing_cover_es}
@@ -65,6 +66,7 @@ class Packet:
     file: Path
     pages: int
     sections: list[Section]
+    notes: list[Finding] = field(default_factory=list)  # what the paralegal must know before handing it out
 
 
 def sections(record: dict) -> list[Section]:
@@ -295,4 +297,33 @@ def sign(case_path: Path, out: Path | None = None, target: Path | None = None, o
     def packet(run: drive.Run) -> Packet:
         return make_packet(case, settings, out, target, run.work, run.office, options.templates_dir)
 
-    return drive.drive(packet, options, progress or Progress(False), out, case=case, settings=settings)
+    made = drive.drive(packet, options, progress or Progress(False), out, case=case, settings=settings)
+    made.notes = executed_on_notes(case, {sig["document"] for s in made.sections for sig in s.signatures}, today())
+    return made
+
+
+def executed_on_notes(case: Case, to_sign: set[str], day: date) -> list[Finding]:
+    """A declaration prints the day it is executed ("Executed on ...", 28 U.S.C. 1746) from the case's
+    signed.date: a day before these pages are printed cannot be the day it is signed, and a later day
+    is the day the declarant must sign it. Found walking through the signing round: a packet printed
+    on the 7th for a declaration dated the 4th went out signed and mis-dated, with no word from any command.
+    to_sign: the manifest's document ids still to be signed in ink."""
+    notes = []
+    for i, d in enumerate(case.data.get("declarations") or []):
+        if f"declaration:{d['id']}" not in to_sign:
+            continue
+        printed, field_path = date.fromisoformat(d["signed"]["date"]), f"declarations[{i}].signed.date"
+        said = f"{d['declarant']}'s declaration prints \"Executed on {longdate(printed)}\""
+        if printed < day:
+            notes.append(Finding(case.shown, field_path, f"{said}, before these pages were printed ({longdate(day)}): "
+                                 f"it cannot be signed that day. Set {field_path} to the day {d['declarant']} will "
+                                 "sign, build again and print the pages again", Severity.warning))
+        elif printed > day:
+            notes.append(Finding(case.shown, field_path, f"{said}: {d['declarant']} must sign it on that day (or set "
+                                 f"{field_path} to the day they will sign, build again and print the pages again)",
+                                 Severity.warning))
+    return notes
+
+
+def longdate(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"  # plain spaces: a message, not a page (typography.longdate)

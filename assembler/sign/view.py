@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assembler.casefile.case import case_settings, validate_case
+from assembler.casefile.case import case_settings, today, validate_case
 from assembler.documents import signed as record_mod
 from assembler.documents import signers
-from assembler.errors import PdpacketError
+from assembler.errors import Finding, PdpacketError
 from assembler.options import BuildOptions
-from assembler.sign.packet import current_signatures, sections
+from assembler.sign.packet import current_signatures, executed_on_notes, sections
 
 SIGNED, MISSING, OUTDATED = "signed", "missing", "outdated"
 
@@ -42,6 +42,7 @@ class SigningView:
     problem: str = ""  # why no signing packet can be printed now (not built, changed since), "" when it can
     signers: list[Signer] = field(default_factory=list)  # who signs in ink, in filing order
     electronic: list[tuple[str, str]] = field(default_factory=list)  # (name, document) typed as "/s/" by the build
+    notes: list[Finding] = field(default_factory=list)  # a declaration still to sign dated another day than today
 
     @property
     def total(self) -> int:
@@ -71,6 +72,7 @@ def signing_view(case_path: Path, options: BuildOptions | None = None) -> Signin
     docs = {d["id"]: d.get("label") or d["title"] for d in record.get("documents", [])}
     entries = {(e["document"], e["page"], e["role"]): e for e in record_mod.read_record(case.dir)["pages"]
                if isinstance(e, dict) and {"document", "page", "role", "file"} <= e.keys()}
+    unsigned: set[str] = set()
     for section in sections(record):
         signer = Signer(section.copy, section.name, section.language)
         for sig in section.signatures:
@@ -81,6 +83,9 @@ def signing_view(case_path: Path, options: BuildOptions | None = None) -> Signin
             signer.signatures.append(Signature(docs.get(sig["document"], sig["document"]), sig["page"],
                                                sig["filing_page"], sig.get("role") or "", state, source))
         view.signers.append(signer)
+        unsigned.update(sig["document"] for sig, g in zip(section.signatures, signer.signatures, strict=True)
+                        if g.state != SIGNED)
+    view.notes = executed_on_notes(case, unsigned, today())
     view.electronic = [(s["signer"], docs.get(s["document"], s["document"])) for s in record.get("required", [])
                        if s["kind"] == signers.SignKind.electronic]
     return view
