@@ -430,3 +430,30 @@ def test_the_firms_own_consent_risks_are_the_checkboxes(tmp_path):
     page = client(root).get("/case/t").text
     assert 'value="travel" checked> Leaving the United States may bar a return</label>' in page
     assert 'value="expedited_removal"' not in page
+
+
+@pytest.mark.parametrize("change", ["none known", "last entry removed"])
+def test_the_comment_after_a_list_the_form_replaces_stays_in_the_file(tmp_path, change):
+    # Walking through sample 3: ticking "No encounters with immigration known" saved immigration_history: []
+    # and lost the two comment lines the user wrote above consent: (ruamel keeps them on the list's last scalar)
+    root = tmp_path / "cases"
+    copy_firm_settings(root)
+    shutil.copytree(SAMPLES / "3-minimal", root / "m", ignore=shutil.ignore_patterns("out", "signed"))
+    file = root / "m" / "case.yaml"
+    before = file.read_text(encoding="utf-8")
+    comment = before[before.index("# The client's informed consent"):before.index("consent:\n")]
+    assert comment.count("\n# ") + 1 == 2  # the two lines, as the sample has them
+    c = client(root)
+    form = form_of(c, "m")
+    if change == "none known":
+        form = {**form, "immigration_history._order": [""], "immigration_history._none": ["", "none"]}
+    else:  # sample 3 has one entry: a second one, then the last removed
+        entry = {"immigration_history._order": ["0", "new"], "immigration_history[1].date": ["2025-04-12"],
+                 "immigration_history[1].kind": ["encounter"], "immigration_history[1].description": ["Stopped"],
+                 "immigration_history[1].source": ["Form I-213"]}
+        assert save(c, "m", {**form, **entry}).status_code == 303
+        assert comment in file.read_text(encoding="utf-8")
+        form = {**form_of(c, "m"), "immigration_history._order": ["0"]}
+    assert save(c, "m", form).status_code == 303
+    after = file.read_text(encoding="utf-8")
+    assert comment + "consent:\n" in after, after[after.index("immigration_history"):][:600]

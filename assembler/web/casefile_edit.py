@@ -30,11 +30,12 @@ from ruamel.yaml.scalarstring import (
 
 from assembler.casefile.normalize import COERCERS
 from assembler.casefile.read import load_file
-from assembler.web import yaml_place
+from assembler.web import trailing, yaml_place
 from assembler.web.changes import (
     DELETE,
     Changes,
     Order,
+    Set,
     apply_plain,
     changes_of,
     get,
@@ -237,19 +238,39 @@ def _short(value) -> str:
 def apply_tree(tree: CommentedMap, changes: Changes, fields: list[Field]) -> None:
     """Make the changes in the file's own tree: every other node, comment and style stays as it was."""
     by_path = dict(walk_paths(fields))
+    # The comment after each top-level section the changes touch (the lines above the next section), if the
+    # changes drop it with the list item or the list that held it, is put back after the section as it ends
+    # up (web/trailing.py): lines the user wrote are never lost by a save.
+    kept, order = {}, list(tree)
+    for key in dict.fromkeys(split(op.path)[0] for op in changes.ops):
+        token = trailing.last_comment(tree.get(key)) if isinstance(key, str) else None
+        if token is not None:
+            kept[key] = token
     for op in changes.ops:
-        parts = split(op.path)
-        if isinstance(op, Order):
-            seq = get(tree, parts)
-            if isinstance(seq, CommentedSeq):
-                _reorder(seq, op.origins)
-            else:
-                put(tree, parts, CommentedSeq([CommentedMap() for _ in op.origins]), fields, CommentedMap)
-        elif op.value is DELETE:
-            remove(tree, parts, fields)
+        _apply_one(tree, op, split(op.path), fields, by_path)
+    for key, token in kept.items():
+        if key in tree and trailing.holds(tree[key], token):
+            continue
+        if key in tree:
+            trailing.put(tree, key, token)
+        else:  # the section went: its comment follows the section that was before it, still above the next one
+            before = [k for k in order[: order.index(key)] if k in tree] if key in order else []
+            if before:
+                trailing.put(tree, before[-1], token)
+
+
+def _apply_one(tree: CommentedMap, op: Set | Order, parts: list[str | int], fields: list[Field], by_path: dict) -> None:
+    if isinstance(op, Order):
+        seq = get(tree, parts)
+        if isinstance(seq, CommentedSeq):
+            _reorder(seq, op.origins)
         else:
-            f = by_path.get(schema_path(op.path), Field("", "text"))
-            put(tree, parts, _to_yaml(op.value, get(tree, parts), f), fields, CommentedMap)
+            put(tree, parts, CommentedSeq([CommentedMap() for _ in op.origins]), fields, CommentedMap)
+    elif op.value is DELETE:
+        remove(tree, parts, fields)
+    else:
+        f = by_path.get(schema_path(op.path), Field("", "text"))
+        put(tree, parts, _to_yaml(op.value, get(tree, parts), f), fields, CommentedMap)
 
 
 def _reorder(seq: CommentedSeq, origins: list[int | None]) -> None:
