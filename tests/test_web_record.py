@@ -107,3 +107,20 @@ def test_the_record_page_lists_the_sendings_and_answers_already_recorded_for_thi
     assert recorded.index(sent_day) < recorded.index("Answer:")  # oldest first
     assert "responses/" in recorded
     assert "Nothing yet" in c.get("/case/copy/record").text
+
+
+@pytest.mark.libreoffice
+def test_a_filing_that_does_not_say_the_service_recorded_is_a_warning_not_a_success(mailed):
+    # Walking through the web app: recorded by hand while the certificate says mail, the warning showed in the
+    # green "Recorded" banner, run into it, with the filing's whole path on the disk
+    api.build(mailed / NAME)
+    c = client(mailed)
+    r = c.post(f"/case/{NAME}/record/sent", data={"csrf": csrf_token(TOKEN), "method": "hand", "date": TODAY})
+    assert r.status_code == 303
+    assert len(events(mailed, Kind.sent_other)) == 1  # recorded all the same: the sending happened
+    page = c.get(r.headers["location"]).text
+    done = page[page.index('id="record-done"'):].split("</p>", 1)[0]
+    warn = html.unescape(page[page.index('id="record-warn"'):].split("</div>", 1)[0])
+    assert f"Recorded: sent by hand on {TODAY}" in done and "certificate" not in done
+    assert "The filing's certificate of service was not dated" in warn and "certifies service by mail" in warn
+    assert str(mailed) not in page and "`" not in warn and "pdpacket build" not in warn and ".pdf" not in warn, warn

@@ -5,6 +5,8 @@ page the web app printed that command for the user to copy.
 """
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 from datetime import date
@@ -66,6 +68,8 @@ def history(folder: Path, options: api.CommandOptions) -> list[dict]:
     return rows
 
 
+_FILING = re.compile(r"^[^:]+\.pdf: its certificate")  # the filing's path: the page is the case's own
+
 async def record_page(request: Request, problem: str = "", status: int = 200) -> Response:
     st = state_of(request)
     name = request.path_params["name"]
@@ -74,6 +78,7 @@ async def record_page(request: Request, problem: str = "", status: int = 200) ->
     recorded = await run_in_threadpool(history, folder, st.config.options)
     return st.page(request, "record.html", status=status, name=name, row=row, methods=METHODS, outcomes=OUTCOMES,
                    today=date.today().isoformat(), problem=problem, done=request.query_params.get("done", ""),
+                   warn=[w for w in request.query_params.get("warn", "").split("\n") if w],
                    recorded=recorded)
 
 
@@ -95,8 +100,13 @@ async def record(request: Request) -> Response:
             if method not in METHODS:
                 raise RecordRefused("choose how the request was sent")
             event, notes = await run_in_threadpool(api.log_sent, folder, day, method, st.config.options, note)
-            # Served by mail or hand: where the filing dated that day is, or why it was not dated anew.
-            done = "; ".join([f"Recorded: sent {METHODS[method].lower()} on {event.day}", *notes])
+            # Served by mail or hand: where the filing dated that day is, or why it was not dated anew (a
+            # warning, shown as one: recorded, but the filing on file does not say that day).
+            shown = [n.replace(f"{folder}{os.sep}", "") for n in notes]  # the case's own files by their names in it
+            done = "; ".join([f"Recorded: sent {METHODS[method].lower()} on {event.day}",
+                              *(n for n in shown if not n.startswith("warning: "))])
+            warn = "\n".join(_FILING.sub("The filing's certificate", n.removeprefix("warning: "))
+                             for n in shown if n.startswith("warning: "))
         else:
             outcome = str(submitted.get("outcome") or "")
             if outcome not in OUTCOMES:
@@ -104,6 +114,7 @@ async def record(request: Request) -> Response:
             decision = await _decision(submitted.get("decision"), private)
             event, _ = await run_in_threadpool(api.log_response, folder, outcome, day, note, decision,
                                                st.config.options)
+            warn = ""
             done = f"Recorded: {OUTCOMES[outcome].lower()} on {event.day}" + (
                 f", the decision kept as {event.file}" if event.file else "")
     except RecordRefused as exc:
@@ -113,7 +124,8 @@ async def record(request: Request) -> Response:
     finally:
         await submitted.close()
         shutil.rmtree(private, ignore_errors=True)
-    return RedirectResponse(f"/case/{name}/record?done={quote(done)}", status_code=303)
+    return RedirectResponse(f"/case/{name}/record?done={quote(done)}" + (f"&warn={quote(warn)}" if warn else ""),
+                            status_code=303)
 
 
 async def _decision(item, private: Path) -> Path | None:
