@@ -505,3 +505,18 @@ def test_a_long_message_id_of_a_sending_does_not_widen_the_build_page_at_400_pix
         assert pg.evaluate("document.documentElement.scrollWidth") <= 400
     finally:
         context.close()
+
+
+def test_at_1280_pixels_a_long_entry_summary_does_not_widen_the_case_page(browser, server, sample_case):
+    # Walking through the web app: sample 1's case page was 1342 px wide in a 1280 px window, every card cut
+    # at its right edge: an immigration-history entry's one-line summary did not shrink
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(f"{server.url}/?token={TOKEN}")
+    try:
+        pg.goto(f"{server.url}/case/{sample_case}")
+        widest = pg.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 1280)
+            .slice(0, 6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 1280, widest
+    finally:
+        context.close()
