@@ -257,6 +257,9 @@ def test_all_pages_accepted_exit_0_and_a_dry_run_writes_nothing(env, run, tmp_pa
     result = run("signed", case, *files)
     assert result.code == 0, result.err
     assert _report(result) == _report(dry)
+    # the next step is said: the filing has the signed pages only once built again (the dry run writes none)
+    assert "next: build again to put them into the filing (`pdpacket build" in result.err
+    assert "next:" not in dry.err
     status = run("status", case)
     line = next(x.strip() for x in status.out.splitlines() if "awaiting signatures" in x)
     ink = len([s for s in env["manifest"]["signatures"]["required"] if s["kind"] == "ink"])

@@ -168,6 +168,8 @@ def signed(case, scans, dry_run, out, settings_file, templates_dir):
         click.echo(f"dry run: {pages} signed page(s) would go into {reading.folder}; nothing written")
     else:
         click.echo(f"{pages} signed page(s) written to {reading.folder}" if pages else "no signed page written")
+        if pages:  # what the paralegal does next: the filing has them only once built again
+            click.echo(f"next: build again to put them into the filing (`{command('build', Path(case))}`)", err=True)
     if not reading.ok:
         raise InputFileError(f"{len(reading.refused)} page(s) refused, {len(reading.unreadable)} unreadable: see above")
 
