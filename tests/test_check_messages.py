@@ -60,3 +60,6 @@ def test_the_scan_warning_names_the_exhibit(run, tmp_path):
     assert "Tab B, exhibit photo_id (ex/id-scan.pdf), filing pages 7\u20138, has no searchable text (a scan?)" \
         in result.err
     assert "lease" not in result.err
+    # OCR off by the environment (the tests' PDPACKET_OCR=off): the warning names every switch, not --no-ocr alone
+    assert "OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or PDPACKET_OCR=off)" \
+        in result.err

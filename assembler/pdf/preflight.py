@@ -185,7 +185,8 @@ def _text(pages: Sequence[PageObject], report: CheckReport, only: list[int] | di
         blank = [n for n in numbers if not has_text(pages[n - 1])]
     report.searchable = len(pages) - len(blank)  # pages left out of `only` are the build's own: text
     hint = ("even after OCR (a photo, a blank page, or too faint to read)" if ocr_ran else
-            "(a scan?): build it with OCR on (without --no-ocr) if the reader should be able to search it")
+            "(a scan?): OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or "
+            "PDPACKET_OCR=off): build it with OCR on if the reader should be able to search it")
     if blank and isinstance(only, dict):
         by_exhibit: dict[str, list[int]] = {}
         for number in blank:
@@ -197,8 +198,10 @@ def _text(pages: Sequence[PageObject], report: CheckReport, only: list[int] | di
             report.warn(f"{exhibit}, {where}, has no searchable text {hint}")
         return
     if blank:
-        report.warn(f"page(s) {page_list(blank)} have no searchable text (scans?): run OCR on those exhibits "
-                    "if the reader should be able to search them, e.g. `ocrmypdf in.pdf out.pdf`")
+        # `check` of a filing: pdpacket's own build reads exhibits with OCR; a filing made elsewhere needs it too
+        report.warn(f"page(s) {page_list(blank)} have no searchable text (scans?): build the filing with OCR on "
+                    "(pdpacket does it for every exhibit unless it is turned off) if the reader should be able to "
+                    "search them")
 
 
 def _against_manifest(reader: PdfReader, manifest: dict, report: CheckReport) -> None:
