@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import cases_folder, form_of, make_pdf, minimal, write_case
+from helpers import SAMPLES, cases_folder, form_of, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is the only one answered
@@ -591,3 +592,13 @@ def test_the_office_is_chosen_by_its_city_not_by_a_key(cases):
     assert ("chicago", "Chicago") in options
     assert shown == sorted(shown, key=str.lower) and not any("_" in text for text in shown)
     assert "pdpacket offices" not in page and "A key from" not in page
+
+
+def test_a_word_exhibit_asks_for_no_picture_and_a_pdf_one_does(tmp_path):
+    # Walking through the web app: sample 1's case page asked a picture of exhibits/church-letter.docx on
+    # every load, and got a 404 (an error in the browser's console each time)
+    root = tmp_path / "cases"
+    shutil.copytree(SAMPLES / "1-garcia-lopez", root / "g", ignore=shutil.ignore_patterns("out", "signed"))
+    page = client(root).get("/case/g").text
+    assert "/thumb/exhibits/church-letter.docx" not in page
+    assert "/thumb/exhibits/passport.pdf" in page
