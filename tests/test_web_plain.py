@@ -166,3 +166,29 @@ def test_the_approvals_refusals_name_no_option_nor_key():
                                                "firm add the name there")
     empty = "--as: give the name of the attorney who read the filing and approves it"
     assert str(plain.linked(empty, "c")) == "give the name of the attorney who read the filing and approves it"
+
+
+def test_the_builds_warnings_on_the_firms_law_and_office_data_say_what_to_do_in_words():
+    # Walking the web app: the Build page showed "record the day in the settings (law: entries: ...: checked on:
+    # YYYY-MM-DD); pdpacket law lists every entry" and "pdpacket.yaml under Offices › New york city › Verified on"
+    from datetime import date
+
+    from assembler.casefile import law, offices
+    from assembler.web.plain import linked
+
+    entries = {"citation.dismissal.immigration_judge": {"text": "8 C.F.R. § 1239.2(c)", "source": "8 C.F.R. § 1239.2(c)"},
+               "citation.old": {"text": "8 C.F.R. § 1003.1", "source": "eCFR", "checked_on": "2024-01-02"}}
+    found = law.warnings("case.yaml", list(entries), entries, date(2026, 12, 7), 12)
+    office = {"key": "new_york_city", "name": "Office of the Chief Counsel, New York City", "address": ["26 Federal Plaza"],
+              "email": "pd@occ.example", "verified_on": None,
+              "provenance": {"address": "public transcription", "email": "public transcription"}}
+    unchecked = offices.unverified(office, None, "case.yaml")
+    messages = [f.message for f in found] + ([unchecked.message] if unchecked else [])
+    assert len(messages) == 3, messages
+    for message in messages:
+        shown = str(linked(message, "g"))
+        assert wrong(shown) == [] and "pdpacket" not in shown and "YYYY" not in shown, shown
+    assert "the law the filing cites (8 C.F.R. § 1239.2(c)) has never been checked against its source" in \
+        str(linked(messages[0], "g"))
+    assert "was last checked 2024-01-02" in str(linked(messages[1], "g"))
+    assert "record the day you checked it on the Settings page" in str(linked(messages[2], "g"))

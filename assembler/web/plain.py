@@ -30,6 +30,13 @@ _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _DOTTED = re.compile(r"\b(?:respondent|proceedings|request|attorney|service|consent|court|declarations|exhibits|forms"
                      r"|immigration_history|offices|law|smtp|filing|signing|cache)(?:\[\d+\])?(?:\.[a-z0-9_]+(?:\[\d+\])?)+")
 _QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
+# The build's warnings on the firm's data (casefile/law.py, casefile/offices.py) name its settings file's keys
+# and commands: in the browser, what to do and where (walking the web app found them on the Build page).
+_LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source|was last "
+                  r"checked [^:]+): verify it against its source \((?P<source>.*)\), then record the day in the "
+                  r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
+_OFFICE_CHECKED = re.compile(r"then set the day you checked it (?:with `pdpacket init`)? *or in the firm's settings file "
+                             r"\(pdpacket\.yaml\) under offices\.[a-z0-9_]+\.verified_on")  # linked() drops the command first
 
 
 def to_fill(message: str) -> bool:
@@ -88,6 +95,11 @@ def _outside_quotes(message: str, change) -> str:
 
 
 def plain(message: str) -> str:
+    law = _LAW.match(message)
+    if law:
+        return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
+                f"({law['source']}) and records the day it was checked in the firm's settings file")
+    message = _OFFICE_CHECKED.sub("then record the day you checked it on the Settings page", message)
     if message.startswith("is required but missing"):
         example = _EXAMPLE.match(message)
         return f"to fill, e.g. {example[1]}" if example else "to fill"
