@@ -14,7 +14,7 @@ from assembler import api
 from assembler.casefile.read import load_file
 from assembler.web import form, plain
 from assembler.web.cases import finding_json
-from helpers import MINIMAL, SAMPLES
+from helpers import MINIMAL, SAMPLES, copy_firm_settings
 from test_web_http import client
 
 QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"")
@@ -192,3 +192,26 @@ def test_the_builds_warnings_on_the_firms_law_and_office_data_say_what_to_do_in_
         str(linked(messages[0], "g"))
     assert "was last checked 2024-01-02" in str(linked(messages[1], "g"))
     assert "record the day you checked it on the Settings page" in str(linked(messages[2], "g"))
+
+
+@pytest.mark.libreoffice
+def test_every_warning_of_building_the_samples_is_in_the_web_apps_words(tmp_path, monkeypatch):
+    """The Build page shows the build's warnings (issue 26 point 3: no YAML or CLI words in any web message): the
+    four samples built with the firm's settings they come with (the warnings on unchecked offices and law, which
+    need none, are the test above)."""
+    import shutil
+
+    from assembler.web.plain import linked
+
+    monkeypatch.delenv("PDPACKET_SETTINGS", raising=False)
+    copy_firm_settings(tmp_path)
+    bad = {}
+    for sample in sorted(SAMPLES.glob("*/case.yaml")):
+        case = tmp_path / sample.parent.name
+        shutil.copytree(sample.parent, case, ignore=shutil.ignore_patterns("out", "signed", "approval.json"))
+        for w in api.build(case).warnings:
+            shown = str(linked(w.message, case.name))
+            found = wrong(shown) + [word for word in ("pdpacket", "--", "YYYY", "settings (") if word in shown]
+            if found:
+                bad[shown] = found
+    assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())

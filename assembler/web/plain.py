@@ -35,6 +35,7 @@ _QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 _LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source|was last "
                   r"checked [^:]+): verify it against its source \((?P<source>.*)\), then record the day in the "
                   r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
+_OCR_OFF = "OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or PDPACKET_OCR=off)"  # pdf/preflight
 _OFFICE_CHECKED = re.compile(r"then set the day you checked it (?:with `pdpacket init`)? *or in the firm's settings file "
                              r"\(pdpacket\.yaml\) under offices\.[a-z0-9_]+\.verified_on")  # linked() drops the command first
 
@@ -100,6 +101,7 @@ def plain(message: str) -> str:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
                 f"({law['source']}) and records the day it was checked in the firm's settings file")
     message = _OFFICE_CHECKED.sub("then record the day you checked it on the Settings page", message)
+    message = message.replace(_OCR_OFF, "OCR was off for this build (in the firm's settings, or on this computer)")
     if message.startswith("is required but missing"):
         example = _EXAMPLE.match(message)
         return f"to fill, e.g. {example[1]}" if example else "to fill"
