@@ -261,3 +261,18 @@ def test_the_build_pages_gate_and_approval_say_what_to_do_with_links_not_command
     assert "`" not in text and not re.search(r"\bpdpacket (sign|signed|build|approve|email|send)\b", text)
     assert f'<a href="/case/{CASE}/build#approval">Approve button on the Build page</a>' in main
     assert f'<a href="/case/{CASE}/signatures">the Signatures page</a>' in main
+
+
+def test_with_every_ink_signature_in_the_approval_box_does_not_say_they_are_awaited(tmp_path, monkeypatch):
+    # Walking the web app: with both signatures read back and the filing built again, the Approval box still said
+    # "Signatures in ink are still awaited (awaiting signatures: 0 of 4; 2 signed in ink ...)"
+    from assembler.api import build
+
+    _env(monkeypatch, tmp_path)
+    root = tmp_path / "cases"
+    copy_firm_settings(root)
+    shutil.copytree(SAMPLES / "1-garcia-lopez", root / CASE, ignore=shutil.ignore_patterns("out", "approval.json"))
+    build(root / CASE)  # sample 1 as it ships, signed in ink, not approved
+    page = client(root).get(f"/case/{CASE}/build").text
+    assert re.search(r'id="signatures">Awaiting signatures: 0 of \d+', page), page[:3000]
+    assert 'id="approve-early"' not in page and 'id="approve-form"' in page
