@@ -237,3 +237,12 @@ def approve_case(case_dir: Path, by: str = "Daniel Okafor", settings_file: Path 
     case = validate_case(Path(case_dir), options, False, settings)
     manifest = {"content_key": content_key(case, settings), "filing": {"sha256": None}}
     return approval.write(case.dir, approval.make(case, settings, manifest, by, "2026-12-01T12:00:00+00:00"))
+
+
+def isolated_env(mp, root: Path) -> None:
+    """A test's own day, no firm settings from the environment, and its own config folder and ledger under
+    `root` (mp: a pytest.MonkeyPatch, for a fixture or a test)."""
+    mp.setenv("PDPACKET_TODAY", TODAY)
+    mp.delenv("PDPACKET_SETTINGS", raising=False)
+    mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
+    mp.setenv("PDPACKET_LEDGER", str(root / "pdpacket.db"))

@@ -136,21 +136,27 @@ def test_stale_work_folders_of_dead_processes_are_swept(tmp_path, monkeypatch):
     assert not stale.exists() and mine.exists()
 
 
+def _build_with(tmp_path: Path, boom: str, options: list[str] | None = None) -> subprocess.CompletedProcess:
+    """`pdpacket [options] build` of a minimal case in a process of its own (as `pdpacket` runs: with -m), with
+    api.build replaced by the function `boom` that `boom`'s source defines."""
+    folder = write_case(tmp_path / "c")
+    (tmp_path / "faulty_build.py").write_text(
+        "import assembler.api as api\n"
+        "from assembler import cli\n"
+        f"{boom}"
+        "api.build = boom\n"
+        f"cli.main([*{options or []!r}, 'build', {str(folder)!r}, '-q'])\n")
+    return subprocess.run([sys.executable, "-m", "faulty_build"], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PDPACKET_TODAY": "2026-11-28",
+                                           "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
+
+
 def test_ctrl_c_caught_inside_generated_code_still_exits_130(tmp_path):
     # CPython 3.11 remembers a KeyboardInterrupt that left code run by exec() of a string
     # (dataclasses makes its methods so: Ctrl-C during an import lands there) and, run with
     # -m as `pdpacket` is, killed the process with SIGINT at exit instead of returning 130
     # (seen in CI: returncode -2).
-    folder = write_case(tmp_path / "c")
-    (tmp_path / "interrupting.py").write_text(
-        "import assembler.api as api\n"
-        "from assembler import cli\n"
-        "def boom(*a, **k): exec('raise KeyboardInterrupt')\n"
-        "api.build = boom\n"
-        f"cli.main(['build', {str(folder)!r}, '-q'])\n")
-    proc = subprocess.run([sys.executable, "-m", "interrupting"], cwd=REPO, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PDPACKET_TODAY": "2026-11-28",
-                                           "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
+    proc = _build_with(tmp_path, "def boom(*a, **k): exec('raise KeyboardInterrupt')\n")
     assert proc.returncode == ExitCode.interrupted, proc.stderr
     assert proc.stderr.strip().endswith("interrupted") and "Traceback" not in proc.stderr
 
@@ -159,21 +165,14 @@ def test_ctrl_c_caught_inside_generated_code_still_exits_130(tmp_path):
 def test_an_error_in_the_cleanup_after_sighup_still_ends_the_run_as_the_signal_says(tmp_path, verbose):
     # Seen once in CI (ci-32): a build stopped by SIGHUP while LibreOffice was stuck exited 1 with
     # "internal error" instead of 129: an error raised while stopping replaced the signal's exception.
-    folder = write_case(tmp_path / "c")
-    (tmp_path / "hungup.py").write_text(
-        "import signal\n"
-        "import assembler.api as api\n"
-        "from assembler import cli, stopping\n"
-        "def boom(*a, **k):\n"
-        "    try:\n"
-        "        raise stopping.Stopped(signal.SIGHUP)\n"
-        "    finally:\n"
-        "        raise ValueError('I/O operation on closed file')\n"
-        "api.build = boom\n"
-        f"cli.main([*{['-v'] if verbose else []!r}, 'build', {str(folder)!r}, '-q'])\n")
-    proc = subprocess.run([sys.executable, "-m", "hungup"], cwd=REPO, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PDPACKET_TODAY": "2026-11-28",
-                                           "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"})
+    proc = _build_with(tmp_path, "import signal\n"
+                                 "from assembler import stopping\n"
+                                 "def boom(*a, **k):\n"
+                                 "    try:\n"
+                                 "        raise stopping.Stopped(signal.SIGHUP)\n"
+                                 "    finally:\n"
+                                 "        raise ValueError('I/O operation on closed file')\n",
+                       ["-v"] if verbose else [])
     assert proc.returncode == 129, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("stopped (SIGHUP") and "ValueError: I/O operation on closed file" in last

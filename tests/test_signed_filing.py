@@ -19,19 +19,12 @@ from pypdf.generic import NameObject, RectangleObject
 from reportlab.pdfgen import canvas
 
 from assembler.pdf.stamp import number_box
-from helpers import REPO, SAMPLES, TODAY, copy_firm_settings
+from helpers import REPO, SAMPLES, copy_firm_settings, isolated_env
 
 sys.path.insert(0, str(REPO / "tools"))
 from simulate_signing import packet_pages, sign_all  # the simulated signing, as make_samples uses it
 
 SAMPLE = "1-garcia-lopez"
-
-
-def _env(mp: pytest.MonkeyPatch, root: Path) -> None:
-    mp.setenv("PDPACKET_TODAY", TODAY)
-    mp.delenv("PDPACKET_SETTINGS", raising=False)
-    mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
-    mp.setenv("PDPACKET_LEDGER", str(root / "pdpacket.db"))
 
 
 def _filing(case: Path) -> Path:
@@ -51,7 +44,7 @@ def signed_case(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("signed-filing")
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, root)
+        isolated_env(mp, root)
         copy_firm_settings(root)
         case = root / SAMPLE
         shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out", "signed"))
@@ -172,7 +165,7 @@ def test_the_manifest_says_which_signatures_are_in_the_filing_from_a_scan(signed
 def test_a_rebuild_with_no_change_is_byte_identical(signed_case, monkeypatch):
     from assembler.api import build
 
-    _env(monkeypatch, signed_case["root"])
+    isolated_env(monkeypatch, signed_case["root"])
     first = _filing(signed_case["case"]).read_bytes()
     assert _scanned(PdfReader(io.BytesIO(first)))  # built with its signed pages
     build(signed_case["case"])
@@ -184,7 +177,7 @@ def test_a_rebuild_with_no_change_is_byte_identical(signed_case, monkeypatch):
 def test_a_page_signed_on_an_outdated_text_is_not_used(signed_case, monkeypatch):
     from assembler.api import build
 
-    _env(monkeypatch, signed_case["root"])
+    isolated_env(monkeypatch, signed_case["root"])
     case = signed_case["root"] / "outdated"
     shutil.copytree(signed_case["case"], case)
     yaml_file = case / "case.yaml"
@@ -208,7 +201,7 @@ def test_a_page_signed_on_an_outdated_text_is_not_used(signed_case, monkeypatch)
 def test_sample_1_ships_signed_and_builds_with_its_signed_pages(tmp_path, monkeypatch):
     from assembler.api import build
 
-    _env(monkeypatch, tmp_path)
+    isolated_env(monkeypatch, tmp_path)
     copy_firm_settings(tmp_path)
     case = tmp_path / SAMPLE
     shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out"))
@@ -234,7 +227,7 @@ def test_after_the_signed_build_the_packet_and_a_new_reading_see_the_generated_p
     from assembler.api import read_signed, sign_packet
     from assembler.sign.read import UNSIGNED
 
-    _env(monkeypatch, signed_case["root"])
+    isolated_env(monkeypatch, signed_case["root"])
     packet = sign_packet(signed_case["case"], target=signed_case["root"] / "again.pdf")
     assert all("/PdpSignedScan" not in _images(page) for page in PdfReader(packet.file).pages)
     again = read_signed(signed_case["case"], signed_case["scans"], dry_run=True)
@@ -250,7 +243,7 @@ def test_a_second_signers_scans_are_read_without_building_in_between(signed_case
     from assembler.api import case_settings, read_signed, validate_case
     from assembler.send.built import load_built
 
-    _env(monkeypatch, signed_case["root"])
+    isolated_env(monkeypatch, signed_case["root"])
     case = signed_case["root"] / "two-readings"
     shutil.copytree(signed_case["case"], case, ignore=shutil.ignore_patterns("signed"))
     first = read_signed(case, signed_case["scans"][:1])

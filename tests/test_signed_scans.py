@@ -21,7 +21,7 @@ from PIL import Image, ImageChops, ImageDraw
 from pypdf import PdfReader
 
 from assembler.pdf import codes
-from helpers import REPO, SAMPLES, TODAY, copy_firm_settings
+from helpers import REPO, SAMPLES, copy_firm_settings, isolated_env
 
 sys.path.insert(0, str(REPO / "tools"))
 from simulate_signing import PacketPage, jpeg, noisy, sign, signature_pages  # the simulated signing (tools/)
@@ -29,13 +29,6 @@ from simulate_signing import packet_pages as _pages
 
 SAMPLE = "1-garcia-lopez"
 DPI = 150
-
-
-def _env(mp: pytest.MonkeyPatch, root: Path) -> None:
-    mp.setenv("PDPACKET_TODAY", TODAY)
-    mp.delenv("PDPACKET_SETTINGS", raising=False)
-    mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
-    mp.setenv("PDPACKET_LEDGER", str(root / "pdpacket.db"))
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +39,7 @@ def packet(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("signed")
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, root)
+        isolated_env(mp, root)
         copy_firm_settings(root)
         case = root / SAMPLE
         shutil.copytree(SAMPLES / SAMPLE, case, ignore=shutil.ignore_patterns("out", "signed"))  # sample 1 unsigned
@@ -58,7 +51,7 @@ def packet(tmp_path_factory):
 
 @pytest.fixture
 def env(packet, monkeypatch):
-    _env(monkeypatch, packet["root"])
+    isolated_env(monkeypatch, packet["root"])
     return packet
 
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from helpers import REPO, SAMPLES, TODAY, copy_firm_settings
+from helpers import REPO, SAMPLES, copy_firm_settings, isolated_env
 from test_web_http import client, csrf
 
 sys.path.insert(0, str(REPO / "tools"))
@@ -25,13 +25,6 @@ from simulate_signing import jpeg, packet_pages, sign, signature_pages  # the si
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 CASE = "garcia"
-
-
-def _env(mp: pytest.MonkeyPatch, root: Path) -> None:
-    mp.setenv("PDPACKET_TODAY", TODAY)
-    mp.delenv("PDPACKET_SETTINGS", raising=False)
-    mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
-    mp.setenv("PDPACKET_LEDGER", str(root / "pdpacket.db"))
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +35,7 @@ def built(tmp_path_factory):
     base = tmp_path_factory.mktemp("websign")
     root = base / "cases"
     with pytest.MonkeyPatch.context() as mp:
-        _env(mp, base)
+        isolated_env(mp, base)
         copy_firm_settings(root)
         shutil.copytree(SAMPLES / "1-garcia-lopez", root / CASE,
                         ignore=shutil.ignore_patterns("out", "signed", "approval.json"))
@@ -59,7 +52,7 @@ def built(tmp_path_factory):
 @pytest.fixture
 def case(built, tmp_path, monkeypatch) -> Path:
     """A fresh cases folder holding a copy of the built case (a test may change it)."""
-    _env(monkeypatch, built["base"])
+    isolated_env(monkeypatch, built["base"])
     root = tmp_path / "cases"
     copy_firm_settings(root)
     shutil.copytree(built["root"] / CASE, root / CASE)
@@ -102,7 +95,7 @@ def _leftovers(folder: Path) -> list[str]:
 # --- who signs what, and the packet ------------------------------------------------------------------------
 
 def test_the_page_lists_each_signer_with_documents_pages_and_states(built, monkeypatch):
-    _env(monkeypatch, built["base"])  # the case as built, in the ledger of its build (read only)
+    isolated_env(monkeypatch, built["base"])  # the case as built, in the ledger of its build (read only)
     c = client(built["root"])
     page = c.get(f"/case/{CASE}/signatures").text
     ink = [s for s in built["required"] if s["kind"] == "ink"]
@@ -254,7 +247,7 @@ def test_a_file_that_is_no_scan_is_refused_and_leaves_nothing(built, case):
 # --- the Build page's messages: plain words with links (point 2) -------------------------------------------
 
 def test_the_build_pages_gate_and_approval_say_what_to_do_with_links_not_commands(built, monkeypatch):
-    _env(monkeypatch, built["base"])
+    isolated_env(monkeypatch, built["base"])
     page = client(built["root"]).get(f"/case/{CASE}/build").text
     main = page[page.index("<main"):]
     text = re.sub(r"<[^>]+>", " ", main)
@@ -268,7 +261,7 @@ def test_with_every_ink_signature_in_the_approval_box_does_not_say_they_are_awai
     # "Signatures in ink are still awaited (awaiting signatures: 0 of 4; 2 signed in ink ...)"
     from assembler.api import build
 
-    _env(monkeypatch, tmp_path)
+    isolated_env(monkeypatch, tmp_path)
     root = tmp_path / "cases"
     copy_firm_settings(root)
     shutil.copytree(SAMPLES / "1-garcia-lopez", root / CASE, ignore=shutil.ignore_patterns("out", "approval.json"))
