@@ -382,6 +382,12 @@ def test_every_page_passes_axe_core(page, server, sample_case):
 
 
 def test_the_upload_control_is_reached_and_used_by_keyboard_with_a_visible_focus(page, server, sample_case, tmp_path):
+    # The listener is on before the page loads: Playwright turns Chromium's file-chooser
+    # interception on without waiting for a reply when the first listener is added, so
+    # a listener added just before the key press raced it (CI, stop 30: the key opened
+    # a native dialog nobody saw, and expect_file_chooser waited 60 s for nothing).
+    chosen: list = []
+    page.on("filechooser", lambda chooser: chosen.append(chooser))
     page.goto(f"{server.url}/case/{sample_case}")
     page.focus('[data-path="declarations"] button[data-add]')
     for _ in range(6):
@@ -391,9 +397,13 @@ def test_the_upload_control_is_reached_and_used_by_keyboard_with_a_visible_focus
     assert page.evaluate("document.activeElement.id") == "file-input"
     outline = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
     assert outline not in ("none", "")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(make_pdf(tmp_path / "Keyboard only.pdf")))
+    page.keyboard.press("Space")
+    for _ in range(100):
+        if chosen:
+            break
+        page.wait_for_timeout(100)
+    assert chosen, "Space on the focused upload control opened no file chooser"
+    chosen[0].set_files(str(make_pdf(tmp_path / "Keyboard only.pdf")))
     page.wait_for_function("""() => [...document.querySelectorAll('input[name$=".file"]')]
                                   .some(i => i.value === 'exhibits/Keyboard-only.pdf')""")
     assert (server.root / sample_case / "exhibits" / "Keyboard-only.pdf").is_file()
