@@ -215,3 +215,117 @@ def test_every_warning_of_building_the_samples_is_in_the_web_apps_words(tmp_path
             if found:
                 bad[shown] = found
     assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+# --- the case page and the New case page in a paralegal's words (issue 26 point 3, the web walk-through) ------
+
+from html.parser import HTMLParser  # noqa: E402
+
+PAGE_WORDS = {
+    "the case file": re.compile(r"case file", re.I),
+    "the settings file": re.compile(r"settings file", re.I),
+    "a key": re.compile(r"\bkeys?\b", re.I),
+    "a relative path": re.compile(r"relative to", re.I),
+    "a backtick": re.compile(r"`"),
+    "a snake_case token": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", re.I),
+}
+
+
+class _Shown(HTMLParser):
+    """What a reader sees on a page: its texts (not scripts, nor what the user typed into a text box), the
+    placeholders and titles, and each option of a list with the value it stands for."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self.options: list[tuple[str, str]] = []  # (value, the words shown for it)
+        self._hidden = 0
+        self._option: list | None = None
+        self._firms = False  # inside the office or template set list: the firm's own names, from its data
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "style", "textarea", "pre"):
+            self._hidden += 1
+        if tag == "select":
+            self._firms = a.get("name") in ("office", "template_set")
+        if tag == "option" and a.get("value") and not self._firms:
+            self._option = [a["value"], ""]
+        if tag == "input" and a.get("type") == "checkbox" and a.get("value") not in (None, "", "none"):
+            self._option = [a["value"], ""]
+        for name in ("placeholder", "title", "aria-label"):
+            if a.get(name):
+                self.texts.append(a[name])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "textarea", "pre"):
+            self._hidden -= 1
+        if tag in ("option", "label") and self._option:
+            self.options.append((self._option[0], " ".join(self._option[1].split())))
+            self._option = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[1] += data
+        if not self._hidden and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def _typed(node) -> set[str]:
+    """Every text of the case data: what the user wrote may be shown as written ('decl_respondent')."""
+    if isinstance(node, dict):
+        return set().union(*(_typed(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_typed(v) for v in node)) if node else set()
+    return {str(node)} if node not in (None, "") else set()
+
+
+def _file_words(page: str, typed: set[str]) -> dict[str, set[str]]:
+    shown = _Shown()
+    shown.feed(page)
+    bad: dict[str, set[str]] = {}
+    for text in shown.texts:
+        outside = text
+        for value in sorted(typed, key=len, reverse=True):
+            outside = outside.replace(value, "''")
+        for name, pattern in PAGE_WORDS.items():
+            if pattern.search(outside):
+                bad.setdefault(text, set()).add(name)
+    for value, words in shown.options:
+        from_key = value.replace("_", " ")[:1].upper() + value.replace("_", " ")[1:]
+        if words.strip() == from_key and value not in typed:
+            bad.setdefault(f"option {value}: {words}", set()).add("a label made from its key")
+    return bad
+
+
+def test_the_case_page_and_the_new_case_page_are_in_a_paralegals_words(tmp_path):
+    import shutil
+
+    root = tmp_path / "cases"
+    api.new_case(root / "fresh")
+    for sample in sorted(SAMPLES.glob("*/case.yaml")):
+        shutil.copytree(sample.parent, root / sample.parent.name, ignore=shutil.ignore_patterns("out", "signed"))
+    c = client(root)
+    pages = {"/new": set()}
+    for case in sorted(p for p in root.iterdir() if p.is_dir()):
+        pages[f"/case/{case.name}"] = _typed(load_file(case / "case.yaml").data) if (case / "case.yaml").exists() else set()
+    assert len(pages) == 6
+    bad = {}
+    for url, typed in pages.items():
+        page = c.get(url).text
+        assert "<select" in page or url == "/new"  # the page is the form: a test that sees nothing cannot fail
+        bad.update({f"{url}: {text}": names for text, names in _file_words(page, typed).items()})
+    assert bad == {}, "\n".join(f"{k}  <- {v}" for k, v in bad.items())
+
+
+def test_the_page_check_sees_file_words_and_labels_made_from_keys():
+    # the check above, on the phrases the walk-through met: it must catch each of them
+    page = ('<div class="hint">Set it in the case file or once for the firm in the settings file</div>'
+            '<div class="hint">The risks discussed, keys of the firm\'s list</div><div>A path relative to the case folder'
+            '</div><select><option value="nta_not_filed">Nta not filed</option><option value="g28">G28</option></select>'
+            '<div>g28, eoir_28 or disposition</div><label><input type="checkbox" value="eservice"> Eservice</label>')
+    bad = _file_words(page, set())
+    assert set(bad) == {"Set it in the case file or once for the firm in the settings file",
+                        "The risks discussed, keys of the firm's list", "A path relative to the case folder",
+                        "option nta_not_filed: Nta not filed", "option g28: G28", "g28, eoir_28 or disposition",
+                        "option eservice: Eservice"}

@@ -51,15 +51,20 @@ class Field:
     # A list whose "none" is the empty list (`immigration_history: []`): its switch's words (the schema's
     # meta.none_known), and its entries hidden while it is ticked.
     none_label: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # an allowed value -> its words (the schema's meta.web.labels)
 
     @property
     def label(self) -> str:
         return label(self.key)
 
+    def option(self, value: str) -> str:
+        """The words an allowed value is shown with ("Form EOIR-28 (...)", never "Eoir 28")."""
+        return self.labels.get(value) or label(value)
+
 
 def label(key: str) -> str:
     words = key.replace("_", " ")
-    fixed = {"a number": "A-number", "eoir id": "EOIR ID", "nta": "NTA"}
+    fixed = {"a number": "A-number", "eoir id": "EOIR ID", "nta": "NTA", "english": "English"}
     for word, better in fixed.items():
         words = re.sub(rf"\b{word}\b", better, words)
     return words[:1].upper() + words[1:]
@@ -71,8 +76,12 @@ def _sentence(example) -> bool:
 
 def make_field(key: str, rules: dict) -> Field:
     meta = rules.get("meta") or {}
-    f = Field(key, "text", required=bool(rules.get("required")), hint=meta.get("hint", ""),
-              example=meta.get("example"), default=rules.get("default"), coerce=rules.get("coerce"))
+    # meta.web: how the web app words the field where the schema's hint and example speak of the file
+    # (the checks and `pdpacket new` keep those): its hint ("" for none), example and the allowed values' labels.
+    web = meta.get("web") or {}
+    f = Field(key, "text", required=bool(rules.get("required")), hint=web.get("hint", meta.get("hint", "")),
+              example=web.get("example", meta.get("example")), default=rules.get("default"),
+              coerce=rules.get("coerce"), labels=dict(web.get("labels") or {}))
     kind = rules.get("type")
     if isinstance(kind, list):
         item = rules.get("schema") or {}
@@ -98,6 +107,7 @@ def make_field(key: str, rules: dict) -> Field:
         elif item.get("allowed") or meta.get("checks"):
             # meta.checks: the choices are the firm's (the case's settings: the page's `choices`), not the schema's.
             f.kind, f.allowed = "checks", [str(a) for a in item.get("allowed") or []]
+            f.labels = dict(((item.get("meta") or {}).get("web") or {}).get("labels") or f.labels)
         elif rules.get("coerce") == "lines":
             f.kind = "lines"
         elif isinstance(f.example, list) and any(_sentence(e) or " " in str(e) for e in f.example):
