@@ -53,6 +53,7 @@ async def build_page(request: Request) -> Response:
     job = st.builds.get(name)
     return st.page(request, "build.html", status=max(status, approve_status), name=name, row=row, last=last,
                    job=job, steps=STEP_WORDS, send_blocked=blocked or _not_ready(view), sent=sent, approval=view,
+                   not_ready=[] if blocked or view is None else view.not_ready,
                    approved=approved, confirm=CONFIRM)
 
 
@@ -67,7 +68,17 @@ def _not_ready(view: api.ApprovalView | None) -> str | None:
     """Why Send is not offered: the filing is a draft, or a signature in ink is missing (send/gate.py)."""
     if view is None or not view.not_ready:
         return None
-    return "Not ready to send: " + "; and ".join(view.not_ready)
+    return "Not ready to send: " + "; ".join(view.not_ready)  # the button's title; the page lists them
+
+
+_SECURITY = {"none": "without encryption (no TLS)", "starttls": "encrypted (STARTTLS)", "tls": "encrypted (TLS)"}
+
+
+def server_words(server: str) -> str:
+    """"host:port (none)" (send/smtp.py Server) as the page says it: "host:port, without encryption (no TLS)"."""
+    host, _, security = server.partition(" (")
+    words = _SECURITY.get(security.rstrip(")"))
+    return f"{host}, {words}" if words else server
 
 
 _sending: set[Path] = set()  # cases being sent: a second press meanwhile must not send twice
@@ -89,7 +100,7 @@ def _send(folder: Path, options: api.CommandOptions, again: bool) -> dict:
     finally:
         with _sending_lock:
             _sending.discard(key)
-    return {"ok": True, "server": result.server, "recipients": result.messages[0].recipients,
+    return {"ok": True, "server": server_words(result.server), "recipients": result.messages[0].recipients,
             "messages": [{"number": m.number, "total": m.total, "message_id": m.message_id} for m in result.messages],
             "notes": result.notes}
 

@@ -59,6 +59,13 @@ def finding_json(f: Finding) -> dict:
             "file": f.file, "where": plain.where(f.path), "fill": f.is_error and plain.to_fill(f.message)}
 
 
+def hyphenated(a_number: str) -> str:
+    """A201234567 -> A201-234-567, as the filing and the rest of the web app write it (the case list showed
+    the stored form); the search still finds it typed without hyphens (`matches` compares digits)."""
+    m = re.fullmatch(r"A(\d{3})(\d{3})(\d{3})", a_number)
+    return f"A{m[1]}-{m[2]}-{m[3]}" if m else a_number
+
+
 def case_folders(root: Path) -> list[Path]:
     """Sub-folders of the cases folder that hold a case file (links leading elsewhere are not followed)."""
     found = []
@@ -95,7 +102,7 @@ def case_status(folder: Path, options: api.CommandOptions = api.NO_OPTIONS, ledg
         return row
     data = case.data
     row.problems, row.warnings = case.problems, len(case.warnings)
-    row.a_number = data["respondent"]["a_number"]
+    row.a_number = hyphenated(data["respondent"]["a_number"])
     row.detained = bool(data["respondent"].get("detained"))
     hearing = data["proceedings"].get("next_hearing") or {}
     row.next_hearing, row.hearing_type = hearing.get("date", ""), hearing.get("type", "")

@@ -126,12 +126,18 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "conflict": None, "saved": None, **extra}
 
 
+def office_label(office: dict) -> str:
+    """An office by what tells it apart, from its data: its city and, for a sub-office, its own name
+    ("Miami, Krome detained docket" beside "Miami"), never the key."""
+    name = str(office.get("name") or office.get("key", "").replace("_", " "))
+    return name.removeprefix("Office of the Chief Counsel, ")
+
+
 def office_choices(offices: dict) -> dict[str, str]:
     """key -> what the office list shows, by city: "Los Angeles, Adelanto detained docket", never the key
     (a select jumps to the city typed, so the list is searchable by keyboard)."""
     def shown(key: str) -> str:
-        name = str((offices[key] or {}).get("name") or key.replace("_", " "))
-        return name.removeprefix("Office of the Chief Counsel, ")
+        return office_label({"key": key, **(offices[key] or {})})
     return {key: shown(key) for key in sorted(offices, key=lambda k: shown(k).lower())}
 
 

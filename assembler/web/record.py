@@ -45,6 +45,22 @@ class RecordRefused(ValueError):
         self.message = message
 
 
+_SYSTEM_ACCOUNTS = {"root", "system", "administrator", "nobody", "daemon", "www-data"}
+
+
+def person(user: str | None) -> str | None:
+    """Who recorded an event, for the page: a person's account name, or None for a system account (the web
+    app run as root, a service): "recorded on this computer" then, not "by root". The ledger keeps it as is."""
+    if not user or user.lower() in _SYSTEM_ACCOUNTS:
+        return None
+    try:
+        import pwd  # not on Windows
+
+        return None if 0 < pwd.getpwnam(user).pw_uid < 1000 else user  # Linux's system accounts
+    except (ImportError, KeyError):
+        return user
+
+
 def history(folder: Path, options: api.CommandOptions) -> list[dict]:
     """What the ledger holds of this case's sendings and answers, oldest first, in the page's words."""
     try:
@@ -63,7 +79,7 @@ def history(folder: Path, options: api.CommandOptions) -> list[dict]:
         else:
             continue  # builds, drafts and approvals are the Build page's
         file = e.file if e.kind == "response" and e.file else ""
-        rows.append({"day": e.day, "what": what, "note": e.note or "", "file": file, "by": e.user,
+        rows.append({"day": e.day, "what": what, "note": e.note or "", "file": file, "by": person(e.user),
                      "at": (e.at or "")[:16].replace("T", " ")})
     return rows
 

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from assembler import api
 from assembler.errors import InvalidSettingsError, PdpacketError
+from assembler.web import editor
 from assembler.web.state import require_csrf, state_of
 
 TEXT_FIELDS = ("firm", "attorney_name", "bar_number", "bar_state", "eoir_id", "phone", "attorney_email",
@@ -29,7 +30,9 @@ def _field_of(path: str) -> str:
 
 
 def _offices() -> list[dict]:
-    return [{"key": k, "city": o["city"] or "", "name": o["name"]} for k, o in sorted(api.office_directory().items())]
+    # labelled by what tells two offices of one city apart ("Miami" and "Miami, Krome detained docket")
+    return [{"key": k, "city": o["city"] or "", "name": o["name"], "label": editor.office_label({"key": k, **o})}
+            for k, o in sorted(api.office_directory().items())]
 
 
 def _context(st, answers: api.InitAnswers, errors: dict[str, str], saved: list[str]) -> dict:
