@@ -448,6 +448,25 @@ def test_a_new_entrys_id_is_made_from_its_title_until_one_is_typed(page, server)
     assert page.input_value('[name="declarations[0].id"]') == "decl-maria-jose-garcia-lopez"
 
 
+def test_a_file_uploaded_but_never_saved_is_added_as_an_exhibit_in_one_click(page, server):
+    """Issue 26: a file dropped on the upload zone, the page then left unsaved, sat in the folder with no exhibit."""
+    folder = server.root / "left"
+    write_case(folder, minimal())
+    make_pdf(folder / "exhibits" / "lease.pdf")
+    page.goto(f"{server.url}/case/left")
+    page.click('button[data-add-exhibit="exhibits/lease.pdf"]')
+    assert page.input_value('[name="exhibits[0].file"]') == "exhibits/lease.pdf"
+    assert page.evaluate("document.activeElement.name") == "exhibits[0].title"  # what to do next: its title
+    assert page.query_selector("#unused-files") is None  # offered once
+    page.keyboard.type("Lease of the family home")
+    page.click("#save")
+    page.wait_for_selector("text=Saved.")
+    data = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    assert [(e["file"], e["title"]) for e in data["exhibits"]] == [("exhibits/lease.pdf", "Lease of the family home")]
+    page.goto(f"{server.url}/case/left")
+    assert page.query_selector("button[data-add-exhibit]") is None
+
+
 # --- the signing round from the browser (issue 26 with issue 23) ---------------------------------------------
 
 @pytest.mark.libreoffice

@@ -92,3 +92,20 @@ def test_the_settings_pages_office_list_labels_each_office_apart(tmp_path):
     assert len(options) > 20
     labels = [label for _, label in options]
     assert len(set(labels)) == len(labels), sorted(label for label in labels if labels.count(label) > 1)
+
+
+def test_a_file_uploaded_but_never_saved_in_an_exhibit_is_offered_as_one(tmp_path):
+    from helpers import make_pdf
+
+    data = minimal()
+    data["exhibits"] = [{"id": "lease", "file": "exhibits/lease.pdf", "title": "Lease",
+                         "translation": None}]
+    root = cases_folder(tmp_path, okoro=data)
+    make_pdf(root / "okoro" / "exhibits" / "lease.pdf")
+    make_pdf(root / "okoro" / "exhibits" / "left-behind.pdf")  # dropped on the upload zone, the form never saved
+    c = client(root)
+    page = html.unescape(c.get("/case/okoro").text)
+    assert "exhibits/left-behind.pdf is in the case folder but not in the filing:" in page
+    assert '<button type="button" class="small" data-add-exhibit="exhibits/left-behind.pdf">Add it as an exhibit' in page
+    assert 'data-add-exhibit="exhibits/lease.pdf"' not in page  # the file an exhibit names is not offered
+    assert len(re.findall(r"data-add-exhibit=", page)) == 1

@@ -121,9 +121,28 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "origins": extra.pop("origins", {}),
             "placed_under": placed_under,
             "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
+            "unused_files": unused_files(folder, data),
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
             "conflict": None, "saved": None, **extra}
+
+
+def unused_files(folder: Path, data) -> list[str]:
+    """The files in exhibits/ that nothing in the case names: uploaded, then the page left unsaved. The case
+    page offers each as an exhibit (a file no entry uses never reaches the filing)."""
+    named = {str(v).strip().removeprefix("./") for v in _texts(data)}
+    return [f for f in uploads.case_files(folder) if f not in named]
+
+
+def _texts(node):
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from _texts(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _texts(v)
+    elif isinstance(node, str):
+        yield node
 
 
 def office_label(office: dict) -> str:

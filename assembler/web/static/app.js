@@ -196,16 +196,36 @@ async function upload(files) {
     const li = document.createElement("li");
     li.className = r.ok ? "ok" : "error";
     if (r.ok && list && !used.has(r.name)) {
-      const item = addItem(list);
-      const set = (key, value) => { const el = item.querySelector(`[name$="].${key}"]`); if (el) el.value = value; return el; };
-      set("id", slug(r.name)).dataset.auto = "1";  // follows the title once one is typed
-      set("file", r.name).dispatchEvent(new Event("change", {bubbles: true}));
+      addExhibit(list, r.name);
       li.textContent = `${r.file}: added as ${r.name}. Give it a title below, then Save.`;
     } else {
       li.textContent = r.ok ? `${r.file}: added as ${r.name}.` : r.message;
     }
     results.appendChild(li);
   }
+  changed();
+}
+
+function addExhibit(list, name) {
+  const item = addItem(list);
+  const set = (key, value) => { const el = item.querySelector(`[name$="].${key}"]`); if (el) el.value = value; return el; };
+  set("id", slug(name)).dataset.auto = "1";  // follows the title once one is typed
+  set("file", name).dispatchEvent(new Event("change", {bubbles: true}));
+  return item;
+}
+
+// A file uploaded earlier but never saved in an exhibit (the page was left unsaved): one click gives it its entry.
+function addUnusedFile(event) {
+  const button = event.target.closest("button[data-add-exhibit]");
+  const list = document.querySelector('[data-list="exhibits"]');
+  if (!button || !list) return;
+  const item = addExhibit(list, button.dataset.addExhibit);
+  const offer = button.closest("li");
+  const box = offer.parentElement;
+  offer.remove();
+  if (!box.children.length) box.remove();
+  const title = item.querySelector('[name$="].title"]');
+  if (title) title.focus();  // the next thing to do: give it a title
   changed();
 }
 
@@ -236,6 +256,7 @@ function followTitle(e) {
 function setUpDropzone() {
   const zone = document.getElementById("dropzone");
   if (!zone) return;
+  zone.addEventListener("click", addUnusedFile);
   zone.addEventListener("dragover", e => { e.preventDefault(); zone.classList.add("over"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", e => { e.preventDefault(); zone.classList.remove("over"); if (e.dataTransfer.files.length) upload(e.dataTransfer.files); });
