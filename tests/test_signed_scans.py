@@ -109,6 +109,21 @@ def _report(result) -> dict[tuple[str, str], str]:
     return out
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_tool_signs_a_real_packet_from_the_command_line_and_pdpacket_reads_it(env, run, tmp_path):
+    """tools/simulate_signing.py CASE PACKET --out FOLDER: one JPEG a page to sign, read back by `pdpacket signed`."""
+    case = _copy_case(env, "from-the-tool")
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "simulate_signing.py"), str(case), str(env["packet"]),
+                           "--out", str(tmp_path / "scans")], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.splitlines()]
+    assert len(written) == len(_signing(env)) and all(p.suffix == ".jpg" and p.is_file() for p in written)
+    result = run("signed", case, *written)
+    assert result.code == 0, result.err
+    assert "missing" not in result.out.lower()
+
+
 # --- a damaged stack -----------------------------------------------------------------------------------
 
 @pytest.mark.libreoffice

@@ -109,3 +109,9 @@ def test_a_file_uploaded_but_never_saved_in_an_exhibit_is_offered_as_one(tmp_pat
     assert '<button type="button" class="small" data-add-exhibit="exhibits/left-behind.pdf">Add it as an exhibit' in page
     assert 'data-add-exhibit="exhibits/lease.pdf"' not in page  # the file an exhibit names is not offered
     assert len(re.findall(r"data-add-exhibit=", page)) == 1
+
+
+def test_a_case_served_electronically_is_said_so_in_words_not_by_its_key(tmp_path):
+    root = cases_folder(tmp_path, okoro=minimal(**{"service.method": "eservice", "service.system": "ECAS"}))
+    page = html.unescape(client(root).get("/case/okoro/build").text)
+    assert "served by electronic service, not e-mail" in page and "eservice" not in page

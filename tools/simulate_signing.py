@@ -4,12 +4,24 @@ a hand-drawn-looking stroke above each signature line, saved as the JPEGs a phon
 Used by the tests (tests/test_signed_scans.py, tests/test_signed_filing.py), by
 tools/make_samples.py (sample 1 ships signed) and by the reading benchmark (bench/reading.py).
 Every person is fictional; the strokes are drawn with Pillow, never a real signature.
+
+From the command line (a signing round to try `pdpacket signed` or the Signatures page on):
+
+    .venv/bin/python tools/simulate_signing.py CASE PACKET --out FOLDER [--seed N] [--quality Q] [--noisy]
+
+CASE is a built case folder (its out/manifest.json lists who signs where), PACKET the signing packet
+`pdpacket sign CASE` made; each page to sign is written signed to FOLDER as page-N.jpg.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +104,69 @@ def sign_all(pages: list[PacketPage], required: list[dict], folder: Path, seed: 
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     return [jpeg(sign(pages[i], rng), folder / f"page-{i}.jpg", quality) for i in signature_pages(pages, required)]
+
+
+# --- the command line ------------------------------------------------------------------------------------------
+
+class Refused(Exception):
+    """A mistake in what the command was given: one line on stderr, exit 2."""
+
+
+def _required(case: Path) -> list[dict]:
+    manifest = case / "out" / "manifest.json"
+    if not manifest.is_file():
+        raise Refused(f"{manifest}: not found: build the case first (pdpacket build '{case}'), "
+                      f"then make its signing packet (pdpacket sign '{case}')")
+    try:
+        required = json.loads(manifest.read_text(encoding="utf-8"))["signatures"]["required"]
+    except (ValueError, KeyError, TypeError):
+        raise Refused(f"{manifest}: no list of signatures in it: build the case again with this pdpacket") from None
+    if not any(s.get("kind") == "ink" for s in required):
+        raise Refused(f"{manifest}: nobody signs this filing in ink: there is nothing to sign")
+    return required
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="simulate_signing.py",
+        description="Sign a case's signing packet with drawn strokes (fictional, never a real signature) and "
+                    "save each signed page as a scanner's JPEG, for trying `pdpacket signed` or the web app's "
+                    "Signatures page.")
+    parser.add_argument("case", type=Path, help="the built case folder (its out/manifest.json says who signs where)")
+    parser.add_argument("packet", type=Path, help="the signing packet PDF that `pdpacket sign CASE` made")
+    parser.add_argument("-o", "--out", type=Path, required=True,
+                        help="the folder for the signed pages (page-N.jpg); made if missing, files in it kept")
+    parser.add_argument("--seed", type=int, default=7, help="the strokes' random seed (default 7: the same strokes "
+                                                             "every run)")
+    parser.add_argument("--quality", type=int, default=75, choices=range(10, 101), metavar="10-100",
+                        help="JPEG quality (default 75; the tests go down to 40)")
+    parser.add_argument("--noisy", action="store_true", help="add a cheap scanner's grain and blur")
+    args = parser.parse_args(argv)
+    try:
+        if not args.packet.is_file():
+            raise Refused(f"{args.packet}: not found: make it with pdpacket sign '{args.case}'")
+        for tool in ("pdftoppm", "pdftotext"):
+            if not shutil.which(tool):
+                raise Refused(f"{tool} is not installed: install poppler-utils (make system-deps)")
+        required = _required(args.case)
+        args.out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="simulate-signing-") as tmp:
+            try:
+                pages = packet_pages(args.packet, Path(tmp) / "png")
+            except (ValueError, subprocess.CalledProcessError):
+                raise Refused(f"{args.packet}: not a signing packet pdpacket made (a page without its code)") from None
+            rng = random.Random(args.seed)
+            wanted = signature_pages(pages, required)
+            if not wanted:
+                raise Refused(f"{args.packet}: none of its pages is one {args.case} signs: is it this case's packet?")
+            for i in wanted:
+                image = sign(pages[i], rng)
+                print(jpeg(noisy(image) if args.noisy else image, args.out / f"page-{i}.jpg", args.quality))
+    except Refused as exc:
+        print(f"simulate_signing.py: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -189,7 +189,8 @@ def send_available(folder: Path, options: api.CommandOptions = api.NO_OPTIONS) -
         return "Fix the case first: sending needs a valid case."
     method = case.data["service"]["method"]
     if method != "email":
-        return (f"This case is served by {method}, not e-mail: send it that way, then record it on the page "
+        how = {"eservice": "electronic service"}.get(method, method)  # the form's "Electronic service (e.g. ECAS)"
+        return (f"This case is served by {how}, not e-mail: send it that way, then record it on the page "
                 "\"3. Record a sending or an answer\".")
     if not (settings.smtp or {}).get("host"):
         return ("No outgoing mail server in the settings: fill in \"Outgoing mail server\" on the Settings page, "
