@@ -228,6 +228,7 @@ PAGE_WORDS = {
     "a relative path": re.compile(r"relative to", re.I),
     "a backtick": re.compile(r"`"),
     "a snake_case token": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", re.I),
+    "a YAML boolean": re.compile(r"\b(?:true|false) when\b", re.I),  # the form's choice reads Yes / No
 }
 
 
