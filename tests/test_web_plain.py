@@ -228,6 +228,7 @@ PAGE_WORDS = {
     "a relative path": re.compile(r"relative to", re.I),
     "a backtick": re.compile(r"`"),
     "a snake_case token": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", re.I),
+    "a file's name": re.compile(r"\b[\w-]+\.ya?ml\b", re.I),
     "a YAML boolean": re.compile(r"\b(?:true|false) when\b", re.I),  # the form's choice reads Yes / No
 }
 
@@ -314,10 +315,11 @@ def test_the_case_page_and_the_new_case_page_are_in_a_paralegals_words(tmp_path)
     for case in sorted(p for p in root.iterdir() if p.is_dir()):
         pages[f"/case/{case.name}"] = _typed(load_file(case / "case.yaml").data) if (case / "case.yaml").exists() else set()
     assert len(pages) == 7
+    pages["/"] = set().union(*pages.values(), {str(root)})  # the case list shows what was typed, and where
     bad = {}
     for url, typed in pages.items():
         page = c.get(url).text
-        assert "<select" in page or url == "/new"  # the page is the form: a test that sees nothing cannot fail
+        assert "<select" in page or url in ("/new", "/")  # the page is the form: a test that sees nothing cannot fail
         assert url != "/case/odd" or 'class="as-written"' in page
         bad.update({f"{url}: {text}": names for text, names in _file_words(page, typed).items()})
     assert bad == {}, "\n".join(f"{k}  <- {v}" for k, v in bad.items())
