@@ -52,7 +52,11 @@ from assembler.send.dated import dated
 from assembler.send.firm import InitDone, init_settings
 from assembler.send.flow import Drafts, Sent, send_case, write_drafts
 from assembler.send.logged import log_response, log_sent
-from assembler.send.smtp import keyring_ready
+from assembler.send.passwords import NoPassword, keyring_ready
+from assembler.send.passwords import Status as PasswordStatus
+from assembler.send.passwords import remove as remove_smtp_password
+from assembler.send.passwords import status as smtp_password_status
+from assembler.send.passwords import store as store_smtp_password
 from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
@@ -70,7 +74,8 @@ if TYPE_CHECKING:
 __all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
-           "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
+           "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",
+           "remove_smtp_password", "smtp_password_status", "store_smtp_password", "run_batch", "send_case", "start_edit", "StartedEdit",
            "bring_back_edit", "set_edit_aside", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 

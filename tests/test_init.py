@@ -80,7 +80,8 @@ def test_answers_typed_at_the_prompts_make_a_file_the_loader_accepts(tmp_path):
         ("smtp.smith.example", 587, "starttls", "ana@smith.example")
     text = (tmp_path / "pdpacket.yaml").read_text()
     assert "secret-pw" not in text and "password" not in load_settings(tmp_path / "pdpacket.yaml").smtp
-    assert "PDPACKET_SMTP_PASSWORD" in result.stderr  # no keyring here: where the password goes instead
+    # No keyring here: kept in a file only this user can read, outside the settings file.
+    assert "The SMTP password of ana@smith.example is kept in a file only" in result.stderr
 
 
 def test_flags_alone_write_the_file_with_a_comment_on_every_key(tmp_path):
