@@ -14,11 +14,11 @@ from assembler import batch as batch_mod
 from assembler import drive
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
-from assembler.casefile import law, rules
+from assembler.casefile import firm_setup, law, rules
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, today
 from assembler.casefile.firm_setup import Answers as InitAnswers
-from assembler.casefile.firm_setup import UnknownOffice, find_office, office_directory
+from assembler.casefile.firm_setup import LawCheck, UnknownOffice, find_office, office_directory
 from assembler.casefile.firm_setup import read_answers as settings_answers
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from assembler.sign.view import SigningView
 
 __all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
-           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "law_entries", "record_law_check", "LawCheck", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",
            "remove_smtp_password", "smtp_password_status", "store_smtp_password", "run_batch", "send_case", "start_edit", "StartedEdit",
@@ -405,6 +405,19 @@ def law_table(options: CommandOptions = NO_OPTIONS, case: Path | None = None) ->
     s = load_settings(options.settings_file, case)
     return [law.describe(key, entry, s.law_changed.get(key), today(), s.law_stale_after_months)
             for key, entry in sorted(s.law.items())]
+
+
+def law_entries(options: CommandOptions = NO_OPTIONS) -> list[dict]:
+    """The law table as data for the web app's Law page: each entry's fields, whether it is stale (and
+    why), and what the firm changed."""
+    s = load_settings(options.settings_file)
+    return [{"key": key, **entry, "stale": law.staleness(entry, today(), s.law_stale_after_months),
+             "changed": s.law_changed.get(key) or []} for key, entry in sorted(s.law.items())]
+
+
+def record_law_check(settings_file: Path, check: firm_setup.LawCheck) -> Path:
+    """Record in `settings_file` that an attorney checked a law entry against its source (law: entries:)."""
+    return firm_setup.record_law_check(settings_file, check)
 
 
 def case_settings(case: Path, options: CommandOptions = NO_OPTIONS) -> Settings:

@@ -224,7 +224,12 @@ def write_settings(folder: Path, answers: Answers, force: bool = False) -> Path:
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder: create it first, or name the folder that holds your cases")
     existing = target.read_text(encoding="utf-8") if target.exists() else None
-    text = settings_text(answers, existing)
+    return _write_checked(target, settings_text(answers, existing))
+
+
+def _write_checked(target: Path, text: str) -> Path:
+    """Replace `target` with `text` once the settings loader accepts it; nothing written otherwise."""
+    folder = target.parent
     probe = folder / f".{SETTINGS_FILE_NAME}.{os.getpid()}.check"
     try:
         probe.write_text(text, encoding="utf-8")
@@ -242,3 +247,44 @@ def write_settings(folder: Path, answers: Answers, force: bool = False) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
     return target
+
+
+@dataclass
+class LawCheck:
+    """An attorney's check of one law entry against its source (the web app's Law page): the day, who,
+    and optionally the corrected text and source. Written over the shipped entry under law: entries:."""
+
+    key: str
+    checked_on: str
+    checked_by: str
+    text: str = ""
+    source: str = ""
+
+
+def record_law_check(target: Path, check: LawCheck) -> Path:
+    """Write `check` into the settings file `target` (created when missing) under law: entries: KEY,
+    keeping every other key and comment of the file; refused, with nothing written, when the loader
+    refuses the result."""
+    target = Path(target)
+    y = _yaml()
+    doc = y.load(target.read_text(encoding="utf-8")) if target.is_file() else None
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+        doc.yaml_set_start_comment(HEADER)
+    law = doc.get("law")
+    if not isinstance(law, CommentedMap):
+        law = doc["law"] = CommentedMap()
+    entries = law.get("entries")
+    if not isinstance(entries, CommentedMap):
+        entries = law["entries"] = CommentedMap()
+    entry = entries.get(check.key)
+    if not isinstance(entry, CommentedMap):
+        entry = entries[check.key] = CommentedMap()
+    for name in ("text", "source"):
+        if getattr(check, name):
+            entry[name] = getattr(check, name)
+    # The attorney read the entry at its source: checked that day, by that person, and so verified.
+    entry["checked_on"], entry["checked_by"], entry["verified"] = check.checked_on, check.checked_by, True
+    out = io.StringIO()
+    y.dump(doc, out)
+    return _write_checked(target, out.getvalue())

@@ -99,7 +99,7 @@ def plain(message: str) -> str:
     law = _LAW.match(message)
     if law:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
-                f"({law['source']}) and records the day it was checked in the firm's settings file")
+                f"({law['source']}) and records the day it was checked on the Law page")
     message = _OFFICE_CHECKED.sub("then record the day you checked it on the Settings page", message)
     message = message.replace(_OCR_OFF, "OCR was off for this build (in the firm's settings, or on this computer)")
     if message.startswith("is required but missing"):
@@ -177,5 +177,5 @@ def linked(message: str, name: str) -> Markup:
     held = _COMMAND.sub(hold, message)
     held = _TWICE.sub(lambda m: f"\x00{m[1]}\x00" if m[1] == m[2] else m[0], held)  # "(sign, then signed)": one page
     held = re.sub(r" ?\(\x01\)|\x01", "", held)
-    text = escape(plain(held))
+    text = escape(plain(held)).replace("on the Law page", Markup('on the <a href="/law">Law page</a>'))
     return Markup(re.sub(r"\x00(\d+)\x00", lambda m: str(targets[int(m[1])]), str(text)))
