@@ -89,10 +89,35 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
                                 default="", hide_input=True, show_default=False) or None
     if verified_on and not office_email:
         raise UsageError("--verified-on is the day the office's e-mail was checked: give --office-email too")
-    done = api.init_settings(Path(folder), answers, force=force, password=password)
+    done = _write_asking_again(Path(folder), answers, force, password, ask)
     click.echo(f"wrote {done.path}")
     for note in done.notes:
         click.echo(note, err=True)
+
+
+# A settings path the loader names -> the question that answers it: a refused answer is asked again.
+_ASKED_FOR = {"attorney.name": "attorney_name", "attorney.bar_number": "bar_number", "attorney.bar_state": "bar_state",
+              "attorney.eoir_id": "eoir_id", "attorney.firm": "firm", "attorney.phone": "phone",
+              "attorney.email": "attorney_email", "smtp.host": "smtp_host", "smtp.user": "smtp_user"}
+
+
+def _write_asking_again(folder: Path, answers, force: bool, password: str | None, ask: bool):
+    """init_settings; when init asks questions and the loader refuses answers, those questions are asked
+    again (with the reason) instead of losing every answer; with --no-input it fails as before."""
+    from assembler import api
+    from assembler.errors import InvalidSettingsError
+
+    questions = {name: question for _flag, name, question in QUESTIONS + SMTP_QUESTIONS}
+    while True:
+        try:
+            return api.init_settings(folder, answers, force=force, password=password)
+        except InvalidSettingsError as exc:
+            again = [(p, _ASKED_FOR.get(p.path)) for p in exc.problems]
+            if not ask or not again or any(name is None for _p, name in again):
+                raise
+            for problem, name in again:
+                click.echo(f"{questions[name]}: {problem.message}", err=True)
+                setattr(answers, name, _answer(None, questions[name], True))
 
 
 def _answer(given, question: str, ask: bool, default: str | None = None) -> str:
