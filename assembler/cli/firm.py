@@ -112,10 +112,10 @@ def _write_asking_again(folder: Path, answers, force: bool, password: str | None
         try:
             return api.init_settings(folder, answers, force=force, password=password)
         except InvalidSettingsError as exc:
-            again = [(p, _ASKED_FOR.get(p.path)) for p in exc.problems]
-            if not ask or not again or any(name is None for _p, name in again):
+            names = [_ASKED_FOR.get(p.path) for p in exc.problems]
+            if not ask or not names or None in names:
                 raise
-            for problem, name in again:
+            for problem, name in zip(exc.problems, [n for n in names if n is not None], strict=True):
                 click.echo(f"{questions[name]}: {problem.message}", err=True)
                 setattr(answers, name, _answer(None, questions[name], True))
 
