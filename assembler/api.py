@@ -355,7 +355,8 @@ def new_case(folder: Path, options: CommandOptions = NO_OPTIONS) -> list[Path]:
         raise OutputError(f"{folder} already exists and is not empty: choose a new folder name")
     settings = load_settings(options.settings_file, folder)
     try:
-        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney))
+        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney),
+                                 office=firm_setup.firm_office(settings.path))
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror}") from exc
 

@@ -111,3 +111,13 @@ def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
     field = r.text[r.text.index('data-path="verified_on"'):]
     assert "last week" in field[:field.index("</div>")].split("<ul", 1)[1]
     assert not (tmp_path / "pdpacket.yaml").exists()
+
+
+def test_the_web_new_case_starts_with_the_office_chosen_on_this_page(tmp_path):
+    c = _client(tmp_path)
+    assert c.post("/settings", data=_form(c.get("/settings").text) | {"attorney_name": "Ana Ruiz",
+                                                                      "office": "Houston"}).status_code == 303
+    r = c.post("/new", data={"csrf": _form(c.get("/settings").text)["csrf"], "name": "Garcia Lopez"})
+    assert r.status_code == 303, r.text
+    import yaml
+    assert yaml.safe_load((tmp_path / "garcia-lopez" / "case.yaml").read_text())["office"] == "houston"

@@ -46,11 +46,13 @@ COMMENTS = {
     "offices": "what your firm has checked about the offices it files with (`pdpacket offices`)",
     "office.email": "the office's e-mail address for requests, as the office publishes it (ice.gov)",
     "office.verified_on": "the day your firm checked this e-mail and the office's address, YYYY-MM-DD",
-    "smtp": "the outgoing mail server for `pdpacket send`; its password: the keyring or PDPACKET_SMTP_PASSWORD",
+    "smtp": "the outgoing mail server for `pdpacket send`; its password: `pdpacket smtp-password` (never here)",
     "smtp.host": "the server's name, e.g. smtp.firm.example",
     "smtp.port": "587 for starttls, 465 for tls",
     "smtp.security": "starttls, tls or none",
     "smtp.user": "the login name on that server",
+    "approval": "who may approve a filing before it is sent (`pdpacket approve --as NAME`)",
+    "approval.attorneys": "the attorneys who may approve; add the firm's other attorneys",
 }
 ATTORNEY_KEYS = ("name", "bar_number", "bar_state", "eoir_id", "firm", "address", "phone", "email")
 SMTP_KEYS = ("host", "port", "security", "user")
@@ -157,6 +159,15 @@ def read_answers(folder: Path) -> Answers:
     return out
 
 
+def firm_office(settings_path: Path | None) -> str:
+    """The office the firm files with most, as init and the Settings page wrote it (a key of the office
+    directory), or "" when the settings name none: a new case starts with it."""
+    if settings_path is None or Path(settings_path).name != SETTINGS_FILE_NAME:
+        return ""
+    office = read_answers(Path(settings_path).parent).office
+    return office if office in office_directory() else ""
+
+
 def _s(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -181,6 +192,11 @@ def settings_text(answers: Answers, existing: str | None = None) -> str:
         if answers.verified_on or "verified_on" in office:
             _put(office, "verified_on", answers.verified_on or office.get("verified_on"), "office")
     _set_section(doc, "smtp", answers.smtp(), "smtp")
+    if answers.attorney_name:  # the attorney who signs the requests approves them (sign/approve.py reads the list)
+        approval = _section(doc, "approval")
+        approvers = list(approval.get("attorneys") or [])
+        if answers.attorney_name not in approvers:
+            _put(approval, "attorneys", [*approvers, answers.attorney_name], "approval")
     out = io.StringIO()
     y.dump(doc, out)
     return out.getvalue()
