@@ -14,11 +14,11 @@ from assembler import batch as batch_mod
 from assembler import drive
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
-from assembler.casefile import law, rules
+from assembler.casefile import firm_setup, law, rules
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, today
 from assembler.casefile.firm_setup import Answers as InitAnswers
-from assembler.casefile.firm_setup import UnknownOffice, find_office, office_directory
+from assembler.casefile.firm_setup import LawCheck, UnknownOffice, find_office, office_directory
 from assembler.casefile.firm_setup import read_answers as settings_answers
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
@@ -52,7 +52,11 @@ from assembler.send.dated import dated
 from assembler.send.firm import InitDone, init_settings
 from assembler.send.flow import Drafts, Sent, send_case, write_drafts
 from assembler.send.logged import log_response, log_sent
-from assembler.send.smtp import keyring_ready
+from assembler.send.passwords import NoPassword, keyring_ready
+from assembler.send.passwords import Status as PasswordStatus
+from assembler.send.passwords import remove as remove_smtp_password
+from assembler.send.passwords import status as smtp_password_status
+from assembler.send.passwords import store as store_smtp_password
 from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
@@ -68,9 +72,10 @@ if TYPE_CHECKING:
     from assembler.sign.view import SigningView
 
 __all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
-           "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
+           "check_templates", "export_templates", "law_table", "law_entries", "record_law_check", "LawCheck", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
-           "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
+           "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",
+           "remove_smtp_password", "smtp_password_status", "store_smtp_password", "run_batch", "send_case", "start_edit", "StartedEdit",
            "bring_back_edit", "set_edit_aside", "status", "template_filters",
            "template_variables", "validate_case", "write_drafts"]
 
@@ -350,7 +355,8 @@ def new_case(folder: Path, options: CommandOptions = NO_OPTIONS) -> list[Path]:
         raise OutputError(f"{folder} already exists and is not empty: choose a new folder name")
     settings = load_settings(options.settings_file, folder)
     try:
-        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney))
+        return scaffold.new_case(folder, attorney_in_settings=bool(settings.attorney),
+                                 office=firm_setup.firm_office(settings.path))
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror}") from exc
 
@@ -400,6 +406,19 @@ def law_table(options: CommandOptions = NO_OPTIONS, case: Path | None = None) ->
     s = load_settings(options.settings_file, case)
     return [law.describe(key, entry, s.law_changed.get(key), today(), s.law_stale_after_months)
             for key, entry in sorted(s.law.items())]
+
+
+def law_entries(options: CommandOptions = NO_OPTIONS) -> list[dict]:
+    """The law table as data for the web app's Law page: each entry's fields, whether it is stale (and
+    why), and what the firm changed."""
+    s = load_settings(options.settings_file)
+    return [{"key": key, **entry, "stale": law.staleness(entry, today(), s.law_stale_after_months),
+             "changed": s.law_changed.get(key) or []} for key, entry in sorted(s.law.items())]
+
+
+def record_law_check(settings_file: Path, check: firm_setup.LawCheck) -> Path:
+    """Record in `settings_file` that an attorney checked a law entry against its source (law: entries:)."""
+    return firm_setup.record_law_check(settings_file, check)
 
 
 def case_settings(case: Path, options: CommandOptions = NO_OPTIONS) -> Settings:

@@ -80,7 +80,8 @@ def test_answers_typed_at_the_prompts_make_a_file_the_loader_accepts(tmp_path):
         ("smtp.smith.example", 587, "starttls", "ana@smith.example")
     text = (tmp_path / "pdpacket.yaml").read_text()
     assert "secret-pw" not in text and "password" not in load_settings(tmp_path / "pdpacket.yaml").smtp
-    assert "PDPACKET_SMTP_PASSWORD" in result.stderr  # no keyring here: where the password goes instead
+    # No keyring here: kept in a file only this user can read, outside the settings file.
+    assert "The SMTP password of ana@smith.example is kept in a file only" in result.stderr
 
 
 def test_flags_alone_write_the_file_with_a_comment_on_every_key(tmp_path):
@@ -197,3 +198,14 @@ def test_a_folder_that_does_not_exist_is_refused_before_any_question(tmp_path):
     assert result.exit_code == ExitCode.output_not_writable
     assert "no such folder: create it first" in result.stderr and "Firm name" not in result.stdout
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_refused_answer_is_asked_again_and_the_others_are_kept(tmp_path):
+    """The CLI walk: one bad answer (an e-mail without @) lost every answer typed before it."""
+    typed = "\n".join(["Clinic", "Ana Ruiz", "0123", "TX", "", "555-1234", "ana at clinic", "1 Main St", "",
+                       "", "", "ana@clinic.example", ""])
+    result = _init(tmp_path, input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Attorney's e-mail address: 'ana at clinic' is not an address an e-mail can be sent to" in result.stderr
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert (s.attorney["firm"], s.attorney["name"], s.attorney["email"]) == ("Clinic", "Ana Ruiz", "ana@clinic.example")

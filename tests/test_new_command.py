@@ -105,3 +105,18 @@ def test_the_commands_new_suggests_are_quoted_for_the_shell(run, tmp_path):
     readme = (folder / "README.md").read_text()
     for command in re.findall(r"`(pdpacket [a-z]+ [^`]*)`", readme):
         assert shlex.split(command)[2] == folder.name, command
+
+
+def test_a_new_case_starts_with_the_firms_office_and_its_attorney_approves(run, tmp_path):
+    """The CLI walk: init asked for the office used most, and every new case still started without one."""
+    from assembler.casefile.settings import load_settings
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    assert run("init", cases, "--no-input", "--attorney", "Ana Ruiz", "--office", "Houston").code == ExitCode.ok
+    assert load_settings(cases / "pdpacket.yaml").attorneys == ["Ana Ruiz"]  # approval.attorneys
+    assert run("new", cases / "garcia").code == ExitCode.ok
+    data = yaml.safe_load((cases / "garcia" / "case.yaml").read_text(encoding="utf-8"))
+    assert data["office"] == "houston" and "attorney" not in data  # the attorney comes from the settings
+    result = run("validate", cases / "garcia")
+    assert "office" not in [line.split(":")[0].strip() for line in result.err.splitlines()]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+import getpass
 import io
 import json
+import os
 import random
 import shutil
 import socket
 import sys
 import threading
 import types
+from pathlib import Path
 
 import pytest
 import yaml
@@ -381,11 +384,35 @@ def test_the_password_comes_from_the_environment_or_the_keyring(run, cases, smtp
     result = run("send", cases / "big")
     if source == "none":
         assert result.code == ExitCode.send_failed
-        assert "no password for the SMTP user dokafor: set the environment variable PDPACKET_SMTP_PASSWORD" in result.err
+        assert "no password for the SMTP user dokafor: set it with `pdpacket smtp-password`" in result.err
+        assert "or set the environment variable PDPACKET_SMTP_PASSWORD" in result.err
         assert inbox.received == []
     else:
         assert result.code == 0, result.err
         assert len(inbox.received) >= 3
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a test server on 127.0.0.1
+def test_smtp_password_keeps_it_in_a_file_only_this_user_reads_without_a_keyring(run, cases, smtp_server,
+                                                                                  monkeypatch):
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keyring package, as on a Debian server
+    settings = yaml.safe_load((cases / "pdpacket.yaml").read_text())
+    settings["smtp"]["user"] = "dokafor"
+    (cases / "pdpacket.yaml").write_text(yaml.safe_dump(settings))
+    inbox = smtp_server(authenticator=_auth, auth_require_tls=False, auth_required=True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    result = run("smtp-password", cases, "--stdin")
+    assert result.code == 0, result.err
+    kept = Path(os.environ["XDG_CONFIG_HOME"]) / "pdpacket" / "smtp-passwords.json"
+    assert f"is kept in a file only {getpass.getuser()} can read ({kept})" in result.out
+    assert kept.stat().st_mode & 0o777 == 0o600 and kept.parent.stat().st_mode & 0o777 == 0o700
+    assert "s3cret" not in (cases / "pdpacket.yaml").read_text()
+    result = run("send", cases / "big")
+    assert result.code == 0, result.err
+    assert len(inbox.received) >= 3
+    assert run("smtp-password", cases, "--remove").code == 0
+    assert "No SMTP password is kept for dokafor" in run("smtp-password", cases, "--show-status").out
+    assert not kept.exists()
 
 
 def test_a_password_in_the_settings_file_is_refused(run, cases):

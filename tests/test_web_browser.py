@@ -369,7 +369,7 @@ def sample_case(server) -> str:
 
 
 def test_every_page_passes_axe_core(page, server, sample_case):
-    pages = ["/", "/new", "/templates", "/settings", f"/case/{sample_case}", f"/case/{sample_case}/build",
+    pages = ["/", "/new", "/templates", "/settings", "/law", f"/case/{sample_case}", f"/case/{sample_case}/build",
              f"/case/{sample_case}/files", f"/case/{sample_case}/record", f"/case/{sample_case}/edits",
              f"/case/{sample_case}/signatures"]
     found = {}
@@ -418,7 +418,7 @@ def test_at_400_pixels_nothing_overflows_and_the_cases_are_cards(browser, server
     pg = context.new_page()
     pg.goto(f"{server.url}/?token={TOKEN}")
     try:
-        for path in ["/", "/new", "/settings", f"/case/{sample_case}", f"/case/{sample_case}/build", f"/case/{sample_case}/files",
+        for path in ["/", "/new", "/settings", "/law", f"/case/{sample_case}", f"/case/{sample_case}/build", f"/case/{sample_case}/files",
                      f"/case/{sample_case}/record", f"/case/{sample_case}/edits", f"/case/{sample_case}/signatures"]:
             pg.goto(server.url + path)
             assert pg.evaluate("document.documentElement.scrollWidth") <= 400, path

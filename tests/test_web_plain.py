@@ -4,6 +4,7 @@ checks over the samples, the minimal case and a new case, each field emptied or 
 from __future__ import annotations
 
 import copy
+import html
 import re
 import time
 from pathlib import Path
@@ -211,7 +212,9 @@ def test_every_warning_of_building_the_samples_is_in_the_web_apps_words(tmp_path
         shutil.copytree(sample.parent, case, ignore=shutil.ignore_patterns("out", "signed", "approval.json"))
         for w in api.build(case).warnings:
             shown = str(linked(w.message, case.name))
-            found = wrong(shown) + [word for word in ("pdpacket", "--", "YYYY", "settings (") if word in shown]
+            # "pdpacket" names a command; "the pdpacket project", who transcribed the law data, is a source.
+            source = shown.replace("the pdpacket project", "the project")
+            found = wrong(source) + [word for word in ("pdpacket", "--", "YYYY", "settings (") if word in source]
             if found:
                 bad[shown] = found
     assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
@@ -336,3 +339,32 @@ def test_the_page_check_sees_file_words_and_labels_made_from_keys():
                         "The risks discussed, keys of the firm's list", "A path relative to the case folder",
                         "option nta_not_filed: Nta not filed", "option g28: G28", "g28, eoir_28 or disposition",
                         "option eservice: Eservice"}
+
+
+def test_the_missing_g28_says_what_a_paralegal_can_do_in_the_web_app():
+    """Walking the web app: "the firm's settings can hold the file and its fill mapping once", with no page for it
+    (pdpacket ships no G-28 nor its fill mapping: the firm supplies both)."""
+    from assembler.casefile.forms import missing_forms
+    from helpers import minimal
+
+    [(_path, message, _error)] = missing_forms({**minimal(), "attorney": {"name": "Ana Ruiz"}}, None)
+    shown = html.unescape(str(plain.linked(message, "tenzin")))
+    assert "fill mapping" not in shown and "settings" not in shown and wrong(shown) == []
+    assert "add the signed G-28 as an exhibit of the kind G-28" in shown
+    assert "ask the firm's administrator" in shown and "Forms" in shown
+
+
+WEB_WORDS = re.compile(r"settings file|domain brief", re.I)
+
+
+def test_no_page_of_the_web_app_speaks_of_a_settings_file_or_a_domain_brief(tmp_path):
+    """Extends the rule above to whole pages: a paralegal has the Settings and Law pages, not a file."""
+    from helpers import minimal, write_case
+
+    copy_firm_settings(tmp_path)
+    write_case(tmp_path / "tenzin", minimal(**{"attorney": {"name": "Ana Ruiz"}, "service.method": "email"}))
+    c = client(tmp_path)
+    for path in ("/", "/settings", "/law", "/templates", "/new", "/case/tenzin", "/case/tenzin/build",
+                 "/case/tenzin/signatures", "/case/tenzin/record"):
+        text = re.sub(r"<code>.*?</code>", "", c.get(path).text)  # the file's name, shown as a path, is a path
+        assert not WEB_WORDS.search(text), (path, WEB_WORDS.search(text)[0])

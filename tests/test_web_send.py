@@ -5,13 +5,17 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import os
+import re
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from starlette.testclient import TestClient
 
 from assembler import api
@@ -296,3 +300,63 @@ def test_the_approve_form_warns_while_signatures_in_ink_are_awaited(unbuilt, mon
     assert 'id="approve-early"' in page and "Tom Baker" in page
     row.signatures = "signatures: all 1 in the filing"
     assert 'id="approve-early"' not in client(unbuilt).get("/case/tenzin/build").text
+
+
+# --- the SMTP password, set on the Settings page (issue 26, friction 1 of the web walk) ------------------------
+
+def _settings_form(page: str) -> dict[str, str]:
+    """The settings form as a browser submits it (its text fields, its selects)."""
+    form = page[page.index('<form method="post" action="/settings"'): page.index("</form>")]
+    data = {html.unescape(m[1]): html.unescape(m[2]) for m in
+            re.finditer(r'<input type="(?:text|email|date|number|hidden)" name="([^"]+)" value="([^"]*)"', form)}
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
+        data[m[1]] = html.unescape(m[2])
+    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
+        data[m[1]] = re.search(r'<option value="([^"]*)"\s*selected', m[2])[1]
+    return data
+
+
+def _login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"paralegal", b"s3cret")
+    return AuthResult(success=ok)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a test server on 127.0.0.1
+def test_a_password_set_on_the_settings_page_sends_and_removed_there_is_asked_for(cases, monkeypatch):
+    """A Debian server has no system keyring: the page could not take the password, and said only to set an
+    environment variable for whoever starts pdpacket."""
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keyring package at all, as on this machine
+    port = _free_port()
+    _settings(cases, port)
+    doc = yaml.safe_load((cases / "pdpacket.yaml").read_text())
+    doc["smtp"]["user"] = "paralegal"
+    (cases / "pdpacket.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port, authenticator=_login, auth_require_tls=False,
+                            auth_required=True)
+    controller.start()
+    try:
+        c = client(cases)
+        page = html.unescape(c.get("/settings").text)
+        assert "No password is set for paralegal" in page and "PDPACKET_SMTP_PASSWORD" not in page
+        r = c.post("/settings", data=_settings_form(page) | {"smtp_password": "s3cret"})
+        assert r.status_code == 303, r.text
+        page = html.unescape(c.get("/settings").text)
+        assert "A password is set for paralegal: kept for this computer's user" in page and "s3cret" not in page
+        kept = Path(os.environ["XDG_CONFIG_HOME"]) / "pdpacket" / "smtp-passwords.json"
+        assert kept.stat().st_mode & 0o777 == 0o600 and "s3cret" not in (cases / "pdpacket.yaml").read_text()
+        r = send(c, "tenzin")
+        assert "Sent</strong>" in r.text, r.text
+        assert len(controller.handler.received) == 1
+
+        r = c.post("/settings", data=_settings_form(page) | {"remove_password": "on"})
+        assert r.status_code == 303, r.text
+        page = html.unescape(c.get("/settings").text)
+        assert "No password is set for paralegal" in page and not kept.exists()  # the only password kept: no file left
+        r = send(c, "tenzin", again="on")
+        text = html.unescape(r.text)
+        assert "Not sent:" in text and "No password is set for the mail login paralegal: set it on the Settings page" in text
+        assert "`" not in text and "environment variable" not in text
+        assert len(controller.handler.received) == 1
+    finally:
+        controller.stop()

@@ -111,3 +111,27 @@ def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
     field = r.text[r.text.index('data-path="verified_on"'):]
     assert "last week" in field[:field.index("</div>")].split("<ul", 1)[1]
     assert not (tmp_path / "pdpacket.yaml").exists()
+
+
+def test_the_web_new_case_starts_with_the_office_chosen_on_this_page(tmp_path):
+    c = _client(tmp_path)
+    assert c.post("/settings", data=_form(c.get("/settings").text) | {"attorney_name": "Ana Ruiz",
+                                                                      "office": "Houston"}).status_code == 303
+    r = c.post("/new", data={"csrf": _form(c.get("/settings").text)["csrf"], "name": "Garcia Lopez"})
+    assert r.status_code == 303, r.text
+    import yaml
+    assert yaml.safe_load((tmp_path / "garcia-lopez" / "case.yaml").read_text())["office"] == "houston"
+
+
+def test_the_page_says_where_the_password_is_kept_and_that_the_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "keyring", None)  # no keyring here, as on a Debian server
+    c = _client(tmp_path)
+    form = _form(c.get("/settings").text) | {"smtp_host": "smtp.x.example", "smtp_user": "ana@x.example"}
+    assert c.post("/settings", data=form | {"smtp_password": "pw-123"}).status_code == 303
+    monkeypatch.setenv("PDPACKET_SMTP_PASSWORD", "other")
+    page = html.unescape(c.get("/settings").text)
+    assert "A password is set for ana@x.example: kept for this computer's user" in page
+    assert "in a file only" in page and "pw-123" not in page
+    assert "The environment variable PDPACKET_SMTP_PASSWORD is set where pdpacket" in " ".join(page.split())
+    r = c.post("/settings", data=form | {"smtp_user": "", "smtp_host": "", "smtp_password": "pw"})
+    assert r.status_code == 400 and "Enter the login name this password goes with" in r.text

@@ -46,11 +46,13 @@ COMMENTS = {
     "offices": "what your firm has checked about the offices it files with (`pdpacket offices`)",
     "office.email": "the office's e-mail address for requests, as the office publishes it (ice.gov)",
     "office.verified_on": "the day your firm checked this e-mail and the office's address, YYYY-MM-DD",
-    "smtp": "the outgoing mail server for `pdpacket send`; its password: the keyring or PDPACKET_SMTP_PASSWORD",
+    "smtp": "the outgoing mail server for `pdpacket send`; its password: `pdpacket smtp-password` (never here)",
     "smtp.host": "the server's name, e.g. smtp.firm.example",
     "smtp.port": "587 for starttls, 465 for tls",
     "smtp.security": "starttls, tls or none",
     "smtp.user": "the login name on that server",
+    "approval": "who may approve a filing before it is sent (`pdpacket approve --as NAME`)",
+    "approval.attorneys": "the attorneys who may approve; add the firm's other attorneys",
 }
 ATTORNEY_KEYS = ("name", "bar_number", "bar_state", "eoir_id", "firm", "address", "phone", "email")
 SMTP_KEYS = ("host", "port", "security", "user")
@@ -157,6 +159,15 @@ def read_answers(folder: Path) -> Answers:
     return out
 
 
+def firm_office(settings_path: Path | None) -> str:
+    """The office the firm files with most, as init and the Settings page wrote it (a key of the office
+    directory), or "" when the settings name none: a new case starts with it."""
+    if settings_path is None or Path(settings_path).name != SETTINGS_FILE_NAME:
+        return ""
+    office = read_answers(Path(settings_path).parent).office
+    return office if office in office_directory() else ""
+
+
 def _s(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -181,6 +192,11 @@ def settings_text(answers: Answers, existing: str | None = None) -> str:
         if answers.verified_on or "verified_on" in office:
             _put(office, "verified_on", answers.verified_on or office.get("verified_on"), "office")
     _set_section(doc, "smtp", answers.smtp(), "smtp")
+    if answers.attorney_name:  # the attorney who signs the requests approves them (sign/approve.py reads the list)
+        approval = _section(doc, "approval")
+        approvers = list(approval.get("attorneys") or [])
+        if answers.attorney_name not in approvers:
+            _put(approval, "attorneys", [*approvers, answers.attorney_name], "approval")
     out = io.StringIO()
     y.dump(doc, out)
     return out.getvalue()
@@ -224,7 +240,12 @@ def write_settings(folder: Path, answers: Answers, force: bool = False) -> Path:
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder: create it first, or name the folder that holds your cases")
     existing = target.read_text(encoding="utf-8") if target.exists() else None
-    text = settings_text(answers, existing)
+    return _write_checked(target, settings_text(answers, existing))
+
+
+def _write_checked(target: Path, text: str) -> Path:
+    """Replace `target` with `text` once the settings loader accepts it; nothing written otherwise."""
+    folder = target.parent
     probe = folder / f".{SETTINGS_FILE_NAME}.{os.getpid()}.check"
     try:
         probe.write_text(text, encoding="utf-8")
@@ -242,3 +263,44 @@ def write_settings(folder: Path, answers: Answers, force: bool = False) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
     return target
+
+
+@dataclass
+class LawCheck:
+    """An attorney's check of one law entry against its source (the web app's Law page): the day, who,
+    and optionally the corrected text and source. Written over the shipped entry under law: entries:."""
+
+    key: str
+    checked_on: str
+    checked_by: str
+    text: str = ""
+    source: str = ""
+
+
+def record_law_check(target: Path, check: LawCheck) -> Path:
+    """Write `check` into the settings file `target` (created when missing) under law: entries: KEY,
+    keeping every other key and comment of the file; refused, with nothing written, when the loader
+    refuses the result."""
+    target = Path(target)
+    y = _yaml()
+    doc = y.load(target.read_text(encoding="utf-8")) if target.is_file() else None
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+        doc.yaml_set_start_comment(HEADER)
+    law = doc.get("law")
+    if not isinstance(law, CommentedMap):
+        law = doc["law"] = CommentedMap()
+    entries = law.get("entries")
+    if not isinstance(entries, CommentedMap):
+        entries = law["entries"] = CommentedMap()
+    entry = entries.get(check.key)
+    if not isinstance(entry, CommentedMap):
+        entry = entries[check.key] = CommentedMap()
+    for name in ("text", "source"):
+        if getattr(check, name):
+            entry[name] = getattr(check, name)
+    # The attorney read the entry at its source: checked that day, by that person, and so verified.
+    entry["checked_on"], entry["checked_by"], entry["verified"] = check.checked_on, check.checked_by, True
+    out = io.StringIO()
+    y.dump(doc, out)
+    return _write_checked(target, out.getvalue())

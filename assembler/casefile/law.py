@@ -18,7 +18,7 @@ from assembler import resources
 from assembler.errors import Finding
 from assembler.vocab import Severity
 
-FIELDS = ("kind", "text", "authority", "source", "quote", "checked_on", "verified", "note", "applies_to",
+FIELDS = ("kind", "text", "authority", "source", "quote", "checked_on", "checked_by", "verified", "note", "applies_to",
           "remaining", "applies", "contested", "refuses")
 REQUIRED = ("text", "authority", "source")  # an entry a firm adds must say what, by what, and from where
 STALE_AFTER_MONTHS = 6
@@ -152,7 +152,8 @@ def describe(key: str, entry: dict, changed: list[str] | None, today: date, mont
     out = [key, f"  {entry['text']}", f"  authority: {entry['authority']}", f"  source: {entry['source']}"]
     if entry.get("quote"):  # the words read at the source, so a reader can check them without the page
         out.append(f"  quote: \"{entry['quote']}\"")
-    out.append(f"  checked: {checked} ({status}{'; STALE: ' + stale if stale else ''})")
+    by = f" by {entry['checked_by']}" if entry.get("checked_by") else ""
+    out.append(f"  checked: {checked}{by} ({status}{'; STALE: ' + stale if stale else ''})")
     if entry.get("note"):
         out.append(f"  note: {entry['note']}")
     if entry.get("contested"):

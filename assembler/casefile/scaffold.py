@@ -101,7 +101,7 @@ def _field(out: list[str], name: str, rules: dict, indent: str, commented: bool,
     out.append(f"{lead}{name}:{value}  # {_about(rules, required, example=not value.strip(' []'))}")
 
 
-def case_yaml(attorney_in_settings: bool = False) -> str:
+def case_yaml(attorney_in_settings: bool = False, office: str = "") -> str:
     schema = resources.load_schema("case")
     out = [CASE_HEADER.rstrip("\n")]
     for name, rules in schema.items():
@@ -109,15 +109,18 @@ def case_yaml(attorney_in_settings: bool = False) -> str:
         if name == "attorney" and attorney_in_settings:
             out.append("# attorney: the firm's settings file gives it; a field set here replaces the settings' one")
             rules = {**rules, "required": False}
+        if name == "office" and office:  # the firm's office (init, the Settings page): most cases go there
+            out.append(f"office: {office}  # the firm's usual office, from its settings; change it for a case filed elsewhere")
+            continue
         _field(out, name, rules, "", False)
     return "\n".join(out) + "\n"
 
 
-def new_case(folder: Path, attorney_in_settings: bool) -> list[Path]:
+def new_case(folder: Path, attorney_in_settings: bool, office: str = "") -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "exhibits").mkdir(exist_ok=True)
     written = [folder / "case.yaml", folder / "README.md"]
-    written[0].write_text(case_yaml(attorney_in_settings), encoding="utf-8")
+    written[0].write_text(case_yaml(attorney_in_settings, office), encoding="utf-8")
     written[1].write_text(README.format(name=folder.name, validate=command("validate", folder.name),
                                             build=command("build", folder.name),
                                             edit=command("edit", folder.name, "01-request-letter")), encoding="utf-8")

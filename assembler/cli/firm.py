@@ -42,7 +42,8 @@ def _options(command):
 @click.option("--office-email", default=None,
               help="That office's e-mail for requests, as the office publishes it (empty: set it once checked).")
 @click.option("--verified-on", default=None, metavar="YYYY-MM-DD", help="The day your firm checked that e-mail and address.")
-@click.option("--smtp-password-stdin", is_flag=True, help="Read the SMTP password from standard input (kept in the keyring).")
+@click.option("--smtp-password-stdin", is_flag=True,
+              help="Read the SMTP password from standard input (kept for you on this computer, not in the file).")
 @click.option("--no-input", is_flag=True, help="Ask nothing: what no flag gives is left out.")
 @click.option("--force", is_flag=True, help="Change an existing pdpacket.yaml (only the keys init asks about).")
 def init(folder, address, office, office_email, verified_on, smtp_password_stdin, no_input, force, **given):
@@ -84,14 +85,39 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
     if smtp_password_stdin:
         password = sys.stdin.readline().rstrip("\r\n") or None
     elif ask and answers.smtp_user:
-        password = click.prompt("SMTP password (kept in the system keyring, never in the file; empty: skip)",
+        password = click.prompt("SMTP password (kept for you on this computer, never in the file; empty: skip)",
                                 default="", hide_input=True, show_default=False) or None
     if verified_on and not office_email:
         raise UsageError("--verified-on is the day the office's e-mail was checked: give --office-email too")
-    done = api.init_settings(Path(folder), answers, force=force, password=password)
+    done = _write_asking_again(Path(folder), answers, force, password, ask)
     click.echo(f"wrote {done.path}")
     for note in done.notes:
         click.echo(note, err=True)
+
+
+# A settings path the loader names -> the question that answers it: a refused answer is asked again.
+_ASKED_FOR = {"attorney.name": "attorney_name", "attorney.bar_number": "bar_number", "attorney.bar_state": "bar_state",
+              "attorney.eoir_id": "eoir_id", "attorney.firm": "firm", "attorney.phone": "phone",
+              "attorney.email": "attorney_email", "smtp.host": "smtp_host", "smtp.user": "smtp_user"}
+
+
+def _write_asking_again(folder: Path, answers, force: bool, password: str | None, ask: bool):
+    """init_settings; when init asks questions and the loader refuses answers, those questions are asked
+    again (with the reason) instead of losing every answer; with --no-input it fails as before."""
+    from assembler import api
+    from assembler.errors import InvalidSettingsError
+
+    questions = {name: question for _flag, name, question in QUESTIONS + SMTP_QUESTIONS}
+    while True:
+        try:
+            return api.init_settings(folder, answers, force=force, password=password)
+        except InvalidSettingsError as exc:
+            names = [_ASKED_FOR.get(p.path) for p in exc.problems]
+            if not ask or not names or None in names:
+                raise
+            for problem, name in zip(exc.problems, [n for n in names if n is not None], strict=True):
+                click.echo(f"{questions[name]}: {problem.message}", err=True)
+                setattr(answers, name, _answer(None, questions[name], True))
 
 
 def _answer(given, question: str, ask: bool, default: str | None = None) -> str:
@@ -133,3 +159,41 @@ def _office(query: str | None, ask: bool) -> str:
                 raise
             click.echo(exc.message, err=True)
             query = None
+
+
+@cli.command("smtp-password")
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input, not a prompt.")
+@click.option("--remove", is_flag=True, help="Forget the password kept on this computer.")
+@click.option("--show-status", is_flag=True, help="Only say whether a password is kept, and where.")
+def smtp_password(folder, from_stdin, remove, show_status):
+    """Set, replace or remove the password of the SMTP login named in FOLDER/pdpacket.yaml (default: this
+    folder). It is kept for you on this computer (the system keyring, or a file only you can read), never in
+    the settings file; the environment variable PDPACKET_SMTP_PASSWORD, when set, wins over it."""
+    from assembler import api
+    from assembler.errors import UsageError
+
+    target = Path(folder) / "pdpacket.yaml"  # the file init writes; else looked up as for any command
+    settings = api.case_settings(Path(folder), api.CommandOptions.of(target if target.is_file() else None))
+    user = (settings.smtp or {}).get("user")
+    if not user:
+        raise UsageError(f"{Path(folder) / 'pdpacket.yaml'}: smtp.user: no SMTP login is set, so there is no password "
+                         "to keep: set the login first (`pdpacket init --force`, or the web app's Settings page)")
+    env = settings.smtp.get("password_env") or "PDPACKET_SMTP_PASSWORD"
+    if remove:
+        found = api.remove_smtp_password(user)
+        click.echo(f"The SMTP password of {user} is no longer kept on this computer" if found else
+                   f"No SMTP password was kept for {user} on this computer")
+    elif not show_status:
+        secret = sys.stdin.readline().rstrip("\r\n") if from_stdin else \
+            click.prompt(f"SMTP password of {user}", hide_input=True, confirmation_prompt=True, default="",
+                         show_default=False)
+        if not secret:
+            raise UsageError("no password given: nothing was changed")
+        click.echo(f"The SMTP password of {user} is kept {api.store_smtp_password(user, secret)}")
+    status = api.smtp_password_status(user, env)
+    if show_status:
+        click.echo(f"The SMTP password of {user} is kept {status.where}" if status.kept else
+                   f"No SMTP password is kept for {user} on this computer")
+    if status.env_set:
+        click.echo(f"Note: the environment variable {env} is set here, and wins over the kept password", err=True)

@@ -1,15 +1,12 @@
 """Handing messages to the firm's SMTP server: the only network pdpacket uses, to the host the user names.
 
 The password comes from the environment variable named by smtp.password_env
-(default PDPACKET_SMTP_PASSWORD) or from the system keyring (the optional
-`keyring` package, service "pdpacket-smtp", the user's name), never from the
-settings file.
+(default PDPACKET_SMTP_PASSWORD) or from where pdpacket keeps it for this
+computer's user (send/passwords.py), never from the settings file.
 """
 from __future__ import annotations
 
-import importlib
 import ipaddress
-import os
 import re
 import smtplib
 import ssl
@@ -19,9 +16,9 @@ from pathlib import Path
 
 from assembler.casefile.settings import Settings
 from assembler.errors import ExitCode, Finding, InvalidSettingsError, PdpacketError
+from assembler.send import passwords
 from assembler.send.draft import Message
 
-KEYRING_SERVICE = "pdpacket-smtp"
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
@@ -94,39 +91,9 @@ def _loopback(host: str) -> bool:
 
 
 def password(settings: Settings, user: str) -> str:
-    env = settings.smtp.get("password_env") or "PDPACKET_SMTP_PASSWORD"
-    if os.environ.get(env):
-        return os.environ[env]
-    try:
-        keyring = importlib.import_module("keyring")
-        stored = keyring.get_password(KEYRING_SERVICE, user)
-    except ImportError:
-        stored = None
-    except Exception as exc:  # keyring backends raise their own kinds
-        raise SendError(f"the system keyring could not be read ({exc}): put the password in {env} instead") from exc
-    if stored:
-        return stored
-    raise SendError(f"no password for the SMTP user {user}: set the environment variable {env}, or store it in "
-                    f"the system keyring (`pip install keyring`, then `keyring set {KEYRING_SERVICE} {user}`)")
-
-
-def keyring_ready() -> bool:
-    """Whether a password can be kept in the system keyring here: the `keyring` package and a usable
-    backend (without one, keyring falls back to a backend that refuses every call)."""
-    try:
-        keyring = importlib.import_module("keyring")
-        return float(getattr(keyring.get_keyring(), "priority", 0)) > 0
-    except Exception:  # noqa: BLE001 - no package, or a backend that fails to load: not ready
-        return False
-
-
-def store_password(user: str, secret: str) -> None:
-    """Keep the SMTP password of `user` in the system keyring, where password() reads it."""
-    try:
-        importlib.import_module("keyring").set_password(KEYRING_SERVICE, user, secret)
-    except Exception as exc:  # keyring backends raise their own kinds
-        raise SendError(f"the system keyring refused the password ({exc}): set the environment variable "
-                        "PDPACKET_SMTP_PASSWORD instead") from exc
+    """The environment variable smtp.password_env when set, else what pdpacket keeps for this computer's user
+    (send/passwords.py: the system keyring, or a file only this user can read)."""
+    return passwords.read(user, settings.smtp.get("password_env") or passwords.DEFAULT_ENV)
 
 
 class _Progress:

@@ -19,7 +19,17 @@ from starlette.staticfiles import StaticFiles
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases, editor, exhibit_files, hand_edits, record, security, settings_page, signatures
+from assembler.web import (
+    cases,
+    editor,
+    exhibit_files,
+    hand_edits,
+    law_page,
+    record,
+    security,
+    settings_page,
+    signatures,
+)
 from assembler.web.security import Guard
 from assembler.web.state import HERE, Config, State, require_csrf, state_of
 
@@ -158,6 +168,7 @@ def create_app(config: Config) -> Guard:
         *signatures.routes(),
         *hand_edits.routes(),
         *settings_page.routes(),
+        *law_page.routes(),
         Route("/case/{name}/file/{path:path}", file_download),
         Route("/case/{name}/thumb/{path:path}", thumbnail),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -94,6 +94,9 @@ def _send(folder: Path, options: api.CommandOptions, again: bool) -> dict:
         _sending.add(key)
     try:
         result = api.send_case(folder, options=options, again=again)
+    except api.NoPassword as exc:  # its own words name a command: the browser has the Settings page instead
+        return {"ok": False, "problems": [], "message": f"No password is set for the mail login {exc.user}: set it "
+                "on the Settings page, under Sending e-mail, then press Send again."}
     except PdpacketError as exc:
         return {"ok": False, "message": exc.message,
                 "problems": [cases.finding_json(p) for p in getattr(exc, "problems", [])]}

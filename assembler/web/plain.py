@@ -35,9 +35,14 @@ _QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 _LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source|was last "
                   r"checked [^:]+): verify it against its source \((?P<source>.*)\), then record the day in the "
                   r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
+# casefile/forms.py's advice on a missing G-28 (pdpacket ships no G-28 nor a fill mapping: the firm supplies both).
+_G28_ADVICE = "add `- kind: g28` with its file (the firm's settings can hold the file and its fill mapping once)"
 _OCR_OFF = "OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or PDPACKET_OCR=off)"  # pdf/preflight
 _OFFICE_CHECKED = re.compile(r"then set the day you checked it (?:with `pdpacket init`)? *or in the firm's settings file "
                              r"\(pdpacket\.yaml\) under offices\.[a-z0-9_]+\.verified_on")  # linked() drops the command first
+
+# The web app has a Settings page, not a file to open: "the settings file" of the checks' words, in its words.
+_SETTINGS_FILE = re.compile(r"\b(?:the firm's |the |a |its )?settings file\b")
 
 
 def to_fill(message: str) -> bool:
@@ -99,7 +104,7 @@ def plain(message: str) -> str:
     law = _LAW.match(message)
     if law:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
-                f"({law['source']}) and records the day it was checked in the firm's settings file")
+                f"({law['source']}) and records the day it was checked on the Law page")
     message = _OFFICE_CHECKED.sub("then record the day you checked it on the Settings page", message)
     message = message.replace(_OCR_OFF, "OCR was off for this build (in the firm's settings, or on this computer)")
     if message.startswith("is required but missing"):
@@ -116,10 +121,11 @@ def plain(message: str) -> str:
     message = _SET_OFFICE.sub(lambda m: f"choose the office {_office(m[1])}", message)
     message = _QUOTED_KEY.sub(lambda m: _office(m[1]) if m[1] in _office_names() else m[0], message)
     message = _NONE_KNOWN.sub('choose "none known"', message)
-    message = message.replace("add `- kind: g28` with its file", "add a form of the kind G-28 with its file")
+    message = message.replace(_G28_ADVICE, "add the signed G-28 as an exhibit of the kind G-28, or ask the firm's "
+                              "administrator to set up the firm's G-28 for every case (the guide's Forms page)")
     message = _KEY_EXAMPLE.sub("e.g. ", message)
     message = _drop_hint(message)
-    message = message.replace("`", "")
+    message = _SETTINGS_FILE.sub("the firm's settings", message.replace("`", ""))
     message = _outside_quotes(message, lambda text: _SNAKE.sub(lambda m: m[0].replace("_", " "),
                                                                _DOTTED.sub(lambda m: where(m[0]), text)))
     return message
@@ -132,7 +138,7 @@ def hint(text: str) -> str:
     if "`" in text:
         text = re.split(r"[;:(]?[^;:(]*`", text, maxsplit=1)[0].rstrip(" ;:,(")
     text = _drop_hint(text)
-    text = text.replace(" in quotes", "")
+    text = _SETTINGS_FILE.sub("the firm's settings", text.replace(" in quotes", ""))
     text = _outside_quotes(text, lambda t: _SNAKE.sub(lambda m: m[0].replace("_", " "), t))
     return text[:1].upper() + text[1:]
 
@@ -177,5 +183,5 @@ def linked(message: str, name: str) -> Markup:
     held = _COMMAND.sub(hold, message)
     held = _TWICE.sub(lambda m: f"\x00{m[1]}\x00" if m[1] == m[2] else m[0], held)  # "(sign, then signed)": one page
     held = re.sub(r" ?\(\x01\)|\x01", "", held)
-    text = escape(plain(held))
+    text = escape(plain(held)).replace("on the Law page", Markup('on the <a href="/law">Law page</a>'))
     return Markup(re.sub(r"\x00(\d+)\x00", lambda m: str(targets[int(m[1])]), str(text)))

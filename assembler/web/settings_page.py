@@ -42,7 +42,20 @@ def _context(st, answers: api.InitAnswers, errors: dict[str, str], saved: list[s
             "office_label": office["name"] if office else answers.office,
             "office_address": "; ".join(office["address"]) if office else "",
             "path": st.root / "pdpacket.yaml", "other_settings": st.config.options.settings_file,
-            "keyring": api.keyring_ready()}
+            "password": _password(st, answers.smtp_user)}
+
+
+def _password(st, user: str) -> api.PasswordStatus | None:
+    """Whether a password is kept for the login, and where (the page never shows the password itself)."""
+    if not user:
+        return None
+    try:
+        own = st.root / "pdpacket.yaml"  # the file this page saves, unless the app was started with another
+        options = st.config.options if st.config.options.settings_file else api.CommandOptions.of(own)
+        env = (api.case_settings(st.root, options).smtp or {}).get("password_env") if own.is_file() else None
+    except PdpacketError:  # the page shows the settings' own problem; the default variable is as good here
+        env = None
+    return api.smtp_password_status(user, env or "PDPACKET_SMTP_PASSWORD")
 
 
 async def settings_page(request: Request) -> Response:
@@ -90,8 +103,12 @@ async def save_settings(request: Request) -> Response:
     if errors:
         return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
     password = str(form.get("smtp_password", "")) or None
+    remove = form.get("remove_password") == "on"
+    if (password or remove) and not answers.smtp_user:
+        errors["smtp_password"] = "Enter the login name this password goes with"
+        return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
     try:
-        await run_in_threadpool(api.init_settings, st.root, answers, True, password)
+        await run_in_threadpool(api.init_settings, st.root, answers, True, password, remove and not password)
     except InvalidSettingsError as exc:
         errors = {_field_of(p.path): p.message for p in exc.problems}
         return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
