@@ -75,3 +75,23 @@ def test_describe_keeps_the_quote_after_the_source():
     from datetime import date
     lines = law.describe("k", entry, None, date(2026, 12, 7), 6)
     assert lines.index('  quote: "the words"') == lines.index("  source: https://example.org/x") + 1
+
+
+def test_no_source_a_user_reads_speaks_of_the_projects_domain_brief():
+    # the CLI walk-through met "(pdpacket domain brief)" in the build's office warning: a paralegal
+    # cannot know what it is; the data says who collected it instead (comments may keep the term)
+    said = []
+    for name in ("offices.yaml", "courts.yaml", "law.yaml", "confidentiality.yaml", "consent_risks.yaml"):
+        doc = yaml.safe_load((Path(resources.__file__).parent / "data" / name).read_text(encoding="utf-8"))
+
+        def walk(node, where):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    walk(value, f"{where}.{key}")
+            elif isinstance(node, list):
+                for i, value in enumerate(node):
+                    walk(value, f"{where}[{i}]")
+            elif isinstance(node, str) and "domain brief" in node:
+                said.append(where)
+        walk(doc, name)
+    assert said == []

@@ -191,7 +191,7 @@ def test_the_manifest_and_every_build_record_the_office_and_its_source(filings):
     _, manifest, warnings = filings["3-minimal"]
     office = manifest["office"]
     assert office["key"] == "chicago" and office["address"] == ["55 E Monroe St, Suite 1400", "Chicago, IL 60603"]
-    assert office["address_source"] == {"source": "public transcription, undated (pdpacket domain brief)",
+    assert office["address_source"] == {"source": "public transcription, undated, as collected by the pdpacket project",
                                         "source_date": "2026-11-28"}
     assert office["verified_on"] is None and office["service"]["method"] == "mail"
     assert any("the address of the Office of the Chief Counsel, Chicago printed in the filing (55 E Monroe St" in w
