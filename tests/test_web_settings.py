@@ -135,3 +135,23 @@ def test_the_page_says_where_the_password_is_kept_and_that_the_environment_wins(
     assert "The environment variable PDPACKET_SMTP_PASSWORD is set where pdpacket" in " ".join(page.split())
     r = c.post("/settings", data=form | {"smtp_user": "", "smtp_host": "", "smtp_password": "pw"})
     assert r.status_code == 400 and "Enter the login name this password goes with" in r.text
+
+
+def test_the_page_does_not_warn_of_another_file_when_serve_was_given_this_one(tmp_path, monkeypatch):
+    # seen on the page: `serve cases --settings cases/pdpacket.yaml` (a relative path to the very file the page
+    # saves) showed "the cases use that one, not the file this page saves"
+    from assembler.options import CommandOptions
+
+    root = tmp_path / "cases"
+    root.mkdir()
+    (root / "pdpacket.yaml").write_text("firm:\n  name: Okafor & Reyes LLP\n", encoding="utf-8")
+    (tmp_path / "elsewhere.yaml").write_text("firm:\n  name: Other LLP\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    pages = {}
+    for given in ("cases/pdpacket.yaml", "elsewhere.yaml"):
+        c = TestClient(create_app(Config(root, TOKEN, options=CommandOptions.of(given))), base_url=BASE,
+                       follow_redirects=False)
+        c.get(f"/?token={TOKEN}")
+        pages[given] = c.get("/settings").text
+    assert "was started with the firm" not in pages["cases/pdpacket.yaml"]
+    assert "was started with the firm" in pages["elsewhere.yaml"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,8 +42,17 @@ def _context(st, answers: api.InitAnswers, errors: dict[str, str], saved: list[s
     return {"answers": answers, "errors": errors, "saved": saved, "offices": _offices(),
             "office_label": office["name"] if office else answers.office,
             "office_address": "; ".join(office["address"]) if office else "",
-            "path": st.root / "pdpacket.yaml", "other_settings": st.config.options.settings_file,
+            "path": st.root / "pdpacket.yaml", "other_settings": _other(st),
             "password": _password(st, answers.smtp_user)}
+
+
+def _other(st) -> Path | None:
+    """The settings file `serve` was given, when it is not the one this page saves (a relative path to the
+    same file is the same file)."""
+    given = st.config.options.settings_file
+    if given is None or given.resolve() == (st.root / "pdpacket.yaml").resolve():
+        return None
+    return given
 
 
 def _password(st, user: str) -> api.PasswordStatus | None:
