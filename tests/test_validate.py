@@ -514,3 +514,19 @@ def test_a_dismissal_ground_must_be_a6_or_a7(run, tmp_path):
     data = minimal(**{"request.relief": ["dismissal"], "court": {"dismissal_ground": "a3"}})
     result = run("validate", write_case(tmp_path / "c", data))
     assert result.code == ExitCode.invalid_case and "court.dismissal_ground" in result.err
+
+
+def test_one_validator_checks_documents_in_a_row_each_on_its_own():
+    # The validator of a schema is built once and reused (assembler/casefile/schema.py): nothing of one
+    # document (its errors, its coerced values) may reach the next one's answer.
+    from assembler.casefile.schema import SchemaCheck
+
+    check = SchemaCheck({"name": {"type": "string", "required": True},
+                         "items": {"type": "list", "schema": {"type": "integer", "coerce": int}}})
+    first, problems = check.run({"items": ["1", "x"]}, "a.yaml", {})
+    assert sorted({p.path for p in problems}) == ["items[1]", "name"]
+    second, problems = check.run({"name": "B", "items": ["2"]}, "b.yaml", {})
+    assert problems == [] and second == {"name": "B", "items": [2]}
+    third, problems = check.run({"name": 5}, "c.yaml", {})
+    assert [(p.file, p.path) for p in problems] == [("c.yaml", "name")]
+    assert third == {"name": 5}
