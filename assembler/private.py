@@ -63,6 +63,14 @@ def cerberus_trust_schema(validator_class: Any, schema: dict) -> None:
         validator_class._valid_schemas.add((mapping_hash({field: rules}), types))
 
 
+def cerberus_plain_schema(validator: Any) -> None:
+    """Hold the validator's (checked, expanded) schema as a plain dict, as Cerberus's child validators hold
+    theirs: a root validator keeps it as a `DefinitionSchema`, which every `validate` copies (expanding and
+    hashing the whole schema again) and then re-checks field by field (`schema[field] = rules`), half of
+    the time of validating a case. Only for a validator whose schema passed its check (it was built)."""
+    validator._schema = validator.schema.schema
+
+
 def header_footer_element(part: Any) -> Any:
     """The XML element of a python-docx header or footer (None when the section has none of its own)."""
     return part._element

@@ -15,7 +15,7 @@ from docx import Document
 from assembler.casefile import limits
 from assembler.documents.render import make_environment, render
 from assembler.resources import templates_dir
-from helpers import copy_firm_settings, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, dump_yaml, make_pdf, minimal, write_case
 
 
 def _case(tmp_path: Path, name="c", **changes) -> Path:
@@ -161,7 +161,7 @@ def _settings(tmp_path: Path, **changes) -> Path:
     path = tmp_path / "firm" / "pdpacket.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.update(changes)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     return path
 
 

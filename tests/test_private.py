@@ -89,3 +89,25 @@ def test_header_footer_element_is_the_root_of_the_header_part():
     element = private.header_footer_element(header)
     assert element.tag.endswith("}hdr")
     assert "{{ respondent.full_name }}" in "".join(element.itertext())
+
+
+def test_cerberus_plain_schema_keeps_every_check_and_hashes_no_schema_while_validating(monkeypatch):
+    import cerberus.schema
+
+    schema = {"respondent": {"type": "dict", "schema": {"a_number": {"required": True, "type": "string"}}},
+              "notes": {"type": "list", "schema": {"type": "string"}},
+              "count": {"type": "integer", "coerce": int}}
+    document = {"respondent": {}, "notes": ["a", 2], "count": "7", "extra": 1}
+    reference = cerberus.Validator(schema)
+    assert not reference.validate(document)
+    validator = cerberus.Validator(schema)
+    private.cerberus_plain_schema(validator)
+    hashed: list = []
+    real = cerberus.schema.mapping_hash
+    monkeypatch.setattr(cerberus.schema, "mapping_hash", lambda m: (hashed.append(1), real(m))[1])
+    assert not validator.validate(document)
+    assert hashed == [], "the schema was hashed again while validating a document"
+    assert validator.errors == reference.errors
+    assert validator.document == reference.document
+    assert validator.validate({"respondent": {"a_number": "A1"}, "notes": [], "count": "3"})
+    assert validator.document["count"] == 3

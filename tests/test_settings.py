@@ -138,6 +138,7 @@ def test_settings_and_cases_checked_at_once_in_threads_each_get_their_own_answer
 
     expected = [settings(good), settings(bad), case(0)]
     assert expected[0] == "valid" and expected[1] and expected[2] == []
+    # 16 rounds: with one validator shared between the threads, 5 runs of 5 failed (48 rounds took 3 times as long)
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: [settings(good), settings(bad), case(i)], range(48)))
+        answers = list(pool.map(lambda i: [settings(good), settings(bad), case(i)], range(16)))
     assert all(a == expected for a in answers)

@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from assembler.errors import ExitCode
+from assembler.errors import ExitCode, InvalidCaseError
 from helpers import DELETE, SAMPLES, minimal, write_case
 
 
@@ -419,17 +419,29 @@ def test_a_yaml_alias_bomb_is_refused_quickly(run, tmp_path):
 
 @pytest.mark.parametrize("text", ["a: &x [*x]\n", "a: &x {b: *x}\n"])
 def test_a_yaml_alias_that_contains_itself_is_refused(tmp_path, text):
-    # In a process of its own with a timeout: the C parser hands back the aliased node itself,
-    # and a walk over the tree that did not remember what it had seen never ended.
-    import subprocess
-    import sys
+    # The C parser hands back the aliased node itself, and a walk over the tree that did not remember what
+    # it had seen never ended: in a thread with a deadline, so that a hang fails the test instead of the run.
+    import threading
 
-    from helpers import REPO
+    from assembler.api import validate_case
+
     folder = write_case(tmp_path / "c", text=text)
-    result = subprocess.run([sys.executable, "-m", "assembler", "validate", str(folder)], cwd=REPO,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == ExitCode.invalid_case
-    assert "YAML aliases (*name) are not supported" in result.stderr
+    outcome: list = []
+
+    def validate() -> None:
+        try:
+            validate_case(folder)
+            outcome.append(None)
+        except Exception as exc:  # what it raised is the test's to judge, below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=validate, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "validate did not end: the walk over the aliased node does not stop"
+    [error] = outcome
+    assert isinstance(error, InvalidCaseError) and error.exit_code == ExitCode.invalid_case
+    assert "YAML aliases (*name) are not supported" in " ".join(p.render() for p in error.problems)
 
 
 @pytest.mark.parametrize("name, text", [("case.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n"),
@@ -514,3 +526,19 @@ def test_a_dismissal_ground_must_be_a6_or_a7(run, tmp_path):
     data = minimal(**{"request.relief": ["dismissal"], "court": {"dismissal_ground": "a3"}})
     result = run("validate", write_case(tmp_path / "c", data))
     assert result.code == ExitCode.invalid_case and "court.dismissal_ground" in result.err
+
+
+def test_one_validator_checks_documents_in_a_row_each_on_its_own():
+    # The validator of a schema is built once and reused (assembler/casefile/schema.py): nothing of one
+    # document (its errors, its coerced values) may reach the next one's answer.
+    from assembler.casefile.schema import SchemaCheck
+
+    check = SchemaCheck({"name": {"type": "string", "required": True},
+                         "items": {"type": "list", "schema": {"type": "integer", "coerce": int}}})
+    first, problems = check.run({"items": ["1", "x"]}, "a.yaml", {})
+    assert sorted({p.path for p in problems}) == ["items[1]", "name"]
+    second, problems = check.run({"name": "B", "items": ["2"]}, "b.yaml", {})
+    assert problems == [] and second == {"name": "B", "items": [2]}
+    third, problems = check.run({"name": 5}, "c.yaml", {})
+    assert [(p.file, p.path) for p in problems] == [("c.yaml", "name")]
+    assert third == {"name": 5}

@@ -19,7 +19,7 @@ from assembler import kept
 from assembler.casefile import normalize
 from assembler.casefile.read import yaml_quoted
 from assembler.errors import Finding
-from assembler.private import cerberus_errors, cerberus_trust_schema
+from assembler.private import cerberus_errors, cerberus_plain_schema, cerberus_trust_schema
 
 # Cerberus finds coercers by method name (_normalize_coerce_<name>) when the
 # class is created, so they must be in the class body, not added later.
@@ -82,7 +82,9 @@ class SchemaCheck:
     def validator(self) -> cerberus.Validator:
         validator = getattr(self._local, "validator", None)
         if validator is None:
-            validator = self._local.validator = self._build()
+            validator = self._build()
+            cerberus_plain_schema(validator)  # its schema checked once, not again at every document
+            self._local.validator = validator
         return validator
 
     def _build(self) -> cerberus.Validator:
