@@ -14,6 +14,7 @@ from assembler.cli.group import (
     strict_option,
     templates_option,
 )
+from assembler import unchanged
 from assembler.errors import ExitCode, command
 from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import MB
@@ -54,15 +55,13 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, n
         result = build_case(case, out, options, progress=Progress(False if quiet else None))
     finally:
         early.discard()  # when the build failed before taking it over
-    for name in result.edited:
-        click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
-    for problem in result.warnings:
-        click.echo(problem.render(), err=True)
-    for note in result.notes:
-        click.echo(note, err=True)
-    click.echo(f"{result.filing} ({result.pages} pages)")
-    for part in result.parts + result.drafts:
-        click.echo(f"{part}")
+    lines = unchanged.said(result)  # the same words whether it built or found nothing changed (start.py)
+    for line in lines["stderr"]:
+        click.echo(line, err=True)
+    if result.unchanged_since:
+        click.echo(unchanged.since_line(result.unchanged_since, result.filing), err=True)
+    for line in lines["stdout"]:
+        click.echo(line)
 
 
 @cli.command()
