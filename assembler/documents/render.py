@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import threading
 import zipfile
 from collections import OrderedDict
@@ -219,14 +220,40 @@ def _render_inputs(template: Path, context: dict, env: SandboxedEnvironment, tit
     if filters is None or not kept.active() or env.overlayed or env.autoescape is not True:  # not make_environment's as it made it
         return None
     try:
+        data = template.read_bytes()
+        names = _names_read(template, data)
+        if names is not None:  # only what the template reads: a change elsewhere renders it not again
+            context = {"read": {k: context[k] for k in names if k in context},
+                       "absent": [k for k in names if k not in context]}
         encoded = json.dumps(_plain({"context": context, "filters": filters}), ensure_ascii=False,
                              separators=(",", ":"))
         image = signature_image.read_bytes() if signature_image is not None else b"no image"
-        data = template.read_bytes()
     except (_NotPlain, OSError):
         return None
     return [data, encoded, title, author, image, f"compress {compress}", kept.library("docxtpl"),
             kept.library("docx"), kept.library("jinja2"), kept.library("lxml")]
+
+
+_TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+
+
+def _names_read(template: Path, data: bytes) -> list[str] | None:
+    """The top-level context names the template reads (check.template_names: body, headers and footers),
+    sorted; None when a tag stands in another part (a footnote: docxtpl renders it, the names miss it) or
+    the template does not open: the whole context is the key then."""
+    def tags_elsewhere() -> bool:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return any(n.endswith(".xml") and not _TEMPLATE_PARTS.fullmatch(n)
+                           and (b"{{" in (part := z.read(n)) or b"{%" in part) for n in z.namelist())
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return True
+
+    if kept.remember_json("template tags elsewhere", [data], tags_elsewhere):
+        return None
+    from assembler.documents.check import template_names  # check.py renders with this module's loader
+
+    return sorted(template_names(template))
 
 
 def _rendered(template: Path, context: dict, env: SandboxedEnvironment, title: str, author: str,
