@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from assembler.sign.read import Reading
     from assembler.sign.view import SigningView
 
-__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
+__all__ = ["build_said", "approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
            "check_templates", "export_templates", "law_table", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "run_batch", "send_case", "start_edit", "StartedEdit",
@@ -105,6 +105,15 @@ def build_key(case_path: Path, out: Path | None, options: BuildOptions) -> dict:
     return unchanged.key(Path(case_path), Path(out) if out else None, options.settings_file, options.templates_dir,
                          strict=options.strict, split_parts=options.split_parts, email=options.email,
                          no_ocr=options.no_ocr, keep=options.keep)
+
+
+def build_said(result: BuildResult) -> dict[str, list[str]]:
+    """What `pdpacket build` prints of a result ("stderr", "stdout" lines): the same whether it built or found
+    nothing changed (said again before the imports by start.py, from the record)."""
+    lines = unchanged.said(result)
+    if result.unchanged_since:
+        lines["stderr"].append(unchanged.since_line(result.unchanged_since, result.filing))
+    return lines
 
 
 def _as_recorded(found: dict) -> BuildResult:

@@ -143,7 +143,7 @@ def _hook(event: str, args: tuple) -> None:
                 if path is not None and os.path.isfile(path):
                     for rec in list(_active):
                         rec.saw(path)
-    except Exception:  # noqa: BLE001,S110 - an audit hook that raises would fail the build's open()
+    except Exception:  # noqa: BLE001 - an audit hook that raises would fail the build's open()
         pass
 
 
@@ -154,7 +154,7 @@ def note_today() -> None:
 
 
 @contextlib.contextmanager
-def recording(case: Path, out: Path, skip: list[Path]) -> Iterator[Recorder]:
+def recording(case: Path, out: Path, skip: list[Path | str]) -> Iterator[Recorder]:
     """Within it, what the build reads is recorded. `skip`: folders whose files are not inputs (the output
     folder, the caches, the temporary folders)."""
     global _hooked
@@ -224,9 +224,9 @@ def save(rec: Recorder, out: Path, key: dict, result: Any, previous: dict) -> No
                 if name != RECORD and not name.startswith("."):
                     outputs[path] = _entry(path, _stat(path), None, False)
         for module in list(sys.modules.values()):  # the libraries imported before the build began
-            path = getattr(module, "__file__", None)
-            if path and path not in inputs and not _stdlib(path):
-                inputs[path] = _entry(path, _stat(path), None, True)
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and file not in inputs and not _stdlib(file):
+                inputs[file] = _entry(file, _stat(file), None, True)
         listed = {d: _listing(d) for d in sorted(rec.listed)
                   if not _system(d + "/") and not d.startswith(str(out)) and d != tempfile.gettempdir()}
         data = {"format": FORMAT, "identity": _identity(), "key": key,

@@ -14,7 +14,6 @@ from assembler.cli.group import (
     strict_option,
     templates_option,
 )
-from assembler import unchanged
 from assembler.errors import ExitCode, command
 from assembler.options import BuildOptions, CommandOptions
 from assembler.vocab import MB
@@ -49,17 +48,15 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, n
                               no_cache=no_cache, no_ocr=no_ocr, keep=not no_keep)
     early.start(case, options)  # LibreOffice boots while the library is imported and the case read
     try:
-        from assembler.api import Progress
+        from assembler.api import Progress, build_said
         from assembler.api import build as build_case
 
         result = build_case(case, out, options, progress=Progress(False if quiet else None))
     finally:
         early.discard()  # when the build failed before taking it over
-    lines = unchanged.said(result)  # the same words whether it built or found nothing changed (start.py)
+    lines = build_said(result)  # the same words whether it built or found nothing changed (start.py)
     for line in lines["stderr"]:
         click.echo(line, err=True)
-    if result.unchanged_since:
-        click.echo(unchanged.since_line(result.unchanged_since, result.filing), err=True)
     for line in lines["stdout"]:
         click.echo(line)
 
