@@ -1,6 +1,6 @@
 """A rebuild with nothing changed: told in a blink, before the library is imported (issue 25).
 
-A full build records beside its output (`OUT/.pdpacket-build.json`) everything its result came from, and
+A full build records beside its output (`OUT/.last-build.json`) everything its result came from, and
 the next `pdpacket build` (or api.build) of the same case into the same folder compares it with now:
     what the build read: every file it opened (the case file, exhibits, forms, signed scans, hand edits,
         templates, settings, the firm's law and office data, pdpacket's code and data, the libraries), seen
@@ -38,7 +38,7 @@ from typing import Any
 
 from assembler import __version__
 
-RECORD = ".pdpacket-build.json"
+RECORD = ".last-build.json"
 FORMAT = 1
 # Environment variables that can change what a build makes or says (PDPACKET_* all of them).
 KEY_ENV = ("PATH", "HOME", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_TIME", "LC_MESSAGES",

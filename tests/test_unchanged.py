@@ -163,7 +163,7 @@ def test_another_day_builds_again(case):
     """A build asks for the day (validation checks dates against it; letters print it): the record says
     which; the fast path holds on that day only."""
     case.settled()
-    record = case.out / ".pdpacket-build.json"
+    record = case.out / ".last-build.json"
     data = json.loads(record.read_text(encoding="utf-8"))
     assert data["today"] == TODAY
     data["today"] = "2026-11-27"  # as if built yesterday
@@ -173,7 +173,7 @@ def test_another_day_builds_again(case):
 
 def test_pdpackets_code_and_data_are_inputs(case):
     case.settled()
-    record = case.out / ".pdpacket-build.json"
+    record = case.out / ".last-build.json"
     data = json.loads(record.read_text(encoding="utf-8"))
     law = [p for p in data["inputs"] if "/assembler/data/" in p]
     assert law, "pdpacket's data files are fingerprinted"
