@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 import sysconfig
 import tempfile
@@ -53,8 +54,9 @@ _BUF = 1 << 20
 class Recorder:
     """What one full build touched: paths with their stat when first seen (None: absent then)."""
 
-    def __init__(self, skip: list[str], *prefixes: str) -> None:
-        self.skip = tuple(s.rstrip("/") + "/" for s in skip if s) + prefixes
+    def __init__(self, skip: list[str], case_dir: str = "/nonexistent") -> None:
+        self.skip = tuple(s.rstrip("/") + "/" for s in skip if s)
+        self.case = case_dir.rstrip("/") + "/"  # the user's own files: never skipped (but the output folder)
         self.read: dict[str, list[int] | None] = {}
         self.written: set[str] = set()
         self.listed: set[str] = set()
@@ -65,6 +67,10 @@ class Recorder:
 
     def skipped(self, path: str) -> bool:
         if path.startswith(self.skip) or "/__pycache__/" in path:
+            return True
+        if path.startswith(self.case):
+            return False
+        if _RUNS.match(path):
             return True
         if self.made:
             parent = os.path.dirname(path.rstrip("/"))
@@ -80,6 +86,9 @@ class Recorder:
                 self.read.setdefault(path, _stat(path))
 
 
+# The temporary folders of pdpacket's runs (workspace.py: pdpacket-PID-random), this one's and others'
+# (a build looks for what dead runs left), are no input; a folder of another name there may be the user's.
+_RUNS = re.compile(re.escape(os.path.join(tempfile.gettempdir(), "pdpacket-")) + r"\d+-[^/]+/")
 _active: list[Recorder] = []
 why = ""  # why the last save() wrote no record (tests read it)
 _hooked = False
@@ -161,10 +170,7 @@ def recording(case: Path, out: Path, skip: list[Path | str]) -> Iterator[Recorde
     if not _hooked:  # once per process: audit hooks cannot be removed (the web app builds many times)
         sys.addaudithook(_hook)
         _hooked = True
-    # The temporary folders of pdpacket's runs (workspace.py), this one's and others' (a build looks for
-    # what dead runs left), are no input.
-    runs = os.path.join(tempfile.gettempdir(), "pdpacket-")
-    rec = Recorder([str(Path(p).resolve()) for p in skip] + ["/proc", "/dev", "/sys", "/run"], runs)
+    rec = Recorder([str(Path(p).resolve()) for p in skip] + ["/proc", "/dev", "/sys", "/run"], str(_case_dir(case)))
     _walk(rec, _case_dir(case))
     _walk(rec, _PACKAGE)
     _active.append(rec)
