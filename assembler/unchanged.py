@@ -156,6 +156,13 @@ def _hook(event: str, args: tuple) -> None:
         pass
 
 
+def note_folder(folder: Path) -> None:
+    """The build asked whether a file is in `folder` (a template of a role): a file that appears there
+    later is a change, as its listing shows (the audit hook sees no such question)."""
+    for rec in list(_active):
+        rec.listed.add(os.path.abspath(folder))
+
+
 def note_today() -> None:
     """casefile/case.py's today() was asked: the build depends on the day."""
     for rec in list(_active):
@@ -173,6 +180,11 @@ def recording(case: Path, out: Path, skip: list[Path | str]) -> Iterator[Recorde
     rec = Recorder([str(Path(p).resolve()) for p in skip] + ["/proc", "/dev", "/sys", "/run"], str(_case_dir(case)))
     _walk(rec, _case_dir(case))
     _walk(rec, _PACKAGE)
+    # The settings files a build would take if they appeared (casefile/lookup.py: beside the case's
+    # folder, then the user's): absent now, their appearing is a change.
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    for candidate in (_case_dir(case).parent / "pdpacket.yaml", Path(config_home) / "pdpacket" / "settings.yaml"):
+        rec.saw(str(candidate))
     _active.append(rec)
     try:
         yield rec

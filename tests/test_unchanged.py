@@ -145,6 +145,50 @@ def test_a_changed_template_builds_again(case, tmp_path):
     assert "A SENTENCE THE FIRM ADDED TO ITS LETTER." in " ".join(page_texts(case.filing()))
 
 
+def test_a_template_that_appears_in_a_templates_folder_builds_again(case, tmp_path):
+    """The build only asked whether declaration.docx was in the --templates folder (it was not): one put
+    there later overrides the default's, so the folder's listing is an input."""
+    from docx import Document
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(REPO / "templates" / "letter.docx", templates / "letter.docx")
+    case.build("--templates", str(templates))
+    assert SAID in case.build("--templates", str(templates)).stderr
+    declaration = Document(str(REPO / "templates" / "declaration.docx"))
+    declaration.add_paragraph("THE FIRM'S OWN DECLARATION TEMPLATE.")
+    declaration.save(str(templates / "declaration.docx"))
+    assert SAID not in case.build("--templates", str(templates)).stderr
+    assert "THE FIRM'S OWN DECLARATION TEMPLATE." in " ".join(page_texts(case.filing()))
+
+
+def test_a_settings_file_that_appears_where_the_build_looked_builds_again(case):
+    """No --settings, no PDPACKET_SETTINGS: the build took the user's settings file after looking for a
+    pdpacket.yaml beside the case's folder; one made there later comes first, so it is a change."""
+    lone = case.root / "lone"
+    user = case.root / "xdg-lone" / "pdpacket"
+    if not lone.exists():
+        shutil.copytree(case.dir, lone / "1-garcia-lopez")
+        user.mkdir(parents=True)
+        shutil.copy(case.root / "cases" / "pdpacket.yaml", user / "settings.yaml")
+        shutil.copy(case.root / "cases" / "g28-stand-in.pdf", user / "g28-stand-in.pdf")
+    (lone / "pdpacket.yaml").unlink(missing_ok=True)
+    folder = lone / "1-garcia-lopez"
+    env = {**case.env, "XDG_CONFIG_HOME": str(case.root / "xdg-lone")}
+
+    def build() -> str:
+        done = subprocess.run([sys.executable, "-m", "assembler", "build", str(folder), "-q"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    build()
+    assert SAID in build()
+    shutil.copy(case.root / "cases" / "g28-stand-in.pdf", lone / "g28-stand-in.pdf")
+    (lone / "pdpacket.yaml").write_text((user / "settings.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert SAID not in build()
+
+
 def test_changed_settings_options_or_environment_build_again(case):
     case.settled()
     settings = case.root / "cases" / "pdpacket.yaml"
