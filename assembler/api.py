@@ -5,14 +5,13 @@ user can fix, and returns plain data for the caller to show.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assembler import batch as batch_mod
-from assembler import drive, unchanged
+from assembler import drive, recorded
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
 from assembler.casefile import law, rules
@@ -59,7 +58,7 @@ from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.validate import check_case
 from assembler.validate import validate_case as load_valid_case
-from assembler.vocab import Role, Severity
+from assembler.vocab import Role
 
 if TYPE_CHECKING:
     from assembler.send.ledger import Event as LedgerEvent
@@ -85,45 +84,11 @@ def build(case_path: Path, out: Path | None = None, options: BuildOptions | None
     its result, as recorded, without building (`unchanged_since` says when it was built); `no_cache` always
     builds."""
     options = options or BuildOptions()
-    key = build_key(case_path, out, options)
-    target = Path(out) if out else unchanged.default_out(Path(case_path))
-    if not options.no_cache:
-        found = unchanged.unchanged(target, key)
-        if found is not None:
-            return _as_recorded(found)
-    previous = unchanged.forget(target)
-    skip = [target, *(p for p in (converted_cache.folder(), os.environ.get("XDG_RUNTIME_DIR")) if p)]
-    with unchanged.recording(Path(case_path), target, skip) as seen:
-        result = _build(case_path, out, options, progress)
-    unchanged.save(seen, target, key, result, previous)
-    return result
+    return recorded.build_or_recorded(Path(case_path), Path(out) if out else None, options,
+                                      lambda: _build(case_path, out, options, progress))
 
 
-def build_key(case_path: Path, out: Path | None, options: BuildOptions) -> dict:
-    """What names a build besides the files it reads (unchanged.key): the same from the CLI's first moments
-    (start.py) as here."""
-    return unchanged.key(Path(case_path), Path(out) if out else None, options.settings_file, options.templates_dir,
-                         strict=options.strict, split_parts=options.split_parts, email=options.email,
-                         no_ocr=options.no_ocr, keep=options.keep)
-
-
-def build_said(result: BuildResult) -> dict[str, list[str]]:
-    """What `pdpacket build` prints of a result ("stderr", "stdout" lines): the same whether it built or found
-    nothing changed (said again before the imports by start.py, from the record)."""
-    lines = unchanged.said(result)
-    if result.unchanged_since:
-        lines["stderr"].append(unchanged.since_line(result.unchanged_since, result.filing))
-    return lines
-
-
-def _as_recorded(found: dict) -> BuildResult:
-    r = found["result"]
-    warnings = [Finding(**{**w, "severity": Severity(w["severity"])}) for w in r["warnings"]]
-    return BuildResult(filing=Path(r["filing"]), manifest=Path(r["manifest"]), docx_dir=Path(r["docx_dir"]),
-                       pages=r["pages"], warnings=warnings, timings={"unchanged": 1.0},
-                       parts=[Path(p) for p in r["parts"]], edited=list(r["edited"]),
-                       drafts=[Path(p) for p in r["drafts"]], notes=list(r["notes"]),
-                       unchanged_since=found["built_at"])
+build_said = recorded.said_lines
 
 
 def _build(case_path: Path, out: Path | None, options: BuildOptions, progress: Progress | None) -> BuildResult:
