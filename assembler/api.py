@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assembler import batch as batch_mod
-from assembler import drive
+from assembler import drive, recorded
 from assembler.batch import FAILED, BatchFailed, Outcome, summarize
 from assembler.batch_ledger import after_batch
 from assembler.casefile import firm_setup, law, rules
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from assembler.sign.read import Reading
     from assembler.sign.view import SigningView
 
-__all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
+__all__ = ["build_said", "approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
            "check_templates", "export_templates", "law_table", "law_entries", "record_law_check", "LawCheck", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",
@@ -83,8 +83,20 @@ __all__ = ["approve", "ApprovalView", "approval_view", "cache_clear", "cache_inf
 def build(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,
           progress: Progress | None = None) -> BuildResult:
     """Build one case; record the build in the ledger; with `options.email`, write the e-mail drafts beside
-    the filing. `options.lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with."""
+    the filing. `options.lo`: a LibreOffice kept by a long-lived caller (the web app's pool) to convert with.
+
+    When nothing the last build into the same folder came from or made has changed since (unchanged.py),
+    its result, as recorded, without building (`unchanged_since` says when it was built); `no_cache` always
+    builds."""
     options = options or BuildOptions()
+    return recorded.build_or_recorded(Path(case_path), Path(out) if out else None, options,
+                                      lambda: _build(case_path, out, options, progress))
+
+
+build_said = recorded.said_lines
+
+
+def _build(case_path: Path, out: Path | None, options: BuildOptions, progress: Progress | None) -> BuildResult:
     progress = progress or Progress(False)
     progress.step("validate")
     ctx = flow.Context.load(Path(case_path), options)

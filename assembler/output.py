@@ -38,6 +38,7 @@ class BuildResult:
     drafts: list[Path] = field(default_factory=list)  # e-mail drafts (--email)
     notes: list[str] = field(default_factory=list)  # what the ledger and the drafts had to say
     files: list[Path] = field(default_factory=list)  # the court papers: one file per submission (court_files.py)
+    unchanged_since: str | None = None  # not built: nothing changed since the build of that time (unchanged.py)
 
 
 def filing_name(data: dict) -> str:

@@ -14,18 +14,19 @@ from pathlib import Path
 _GLOBAL_FLAGS = {"-v", "--verbose"}
 _VALUE_OPTIONS = {"-o": "out", "--out": "out", "--settings": "settings", "--templates": "templates"}
 _FLAGS = {"--strict", "-q", "--quiet", "--split", "--email", "--no-cache", "--no-ocr", "--no-keep"}
+_LONG = {"-q": "--quiet", "-v": "--verbose"}
 _HELP = {"--help", "-h", "--version"}  # these load no PDF code
 
 
-def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bool, bool] | None:
-    """(case, settings file, templates folder, --no-cache, --no-keep) of a plain `pdpacket build` command line,
-    else None."""
+def build_command(args: list[str]) -> dict | None:
+    """The parts of a plain `pdpacket build` command line: case, out, settings, templates (Paths or None) and
+    the flags given (their long names), else None."""
     rest = list(args)
     while rest and rest[0] in _GLOBAL_FLAGS:
         rest.pop(0)
     if not rest or rest.pop(0) != "build":
         return None
-    case, values, no_cache, no_keep = None, {}, False, False
+    case, values, flags = None, {}, set()
     while rest:
         arg = rest.pop(0)
         name, eq, value = arg.partition("=")
@@ -36,16 +37,39 @@ def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bo
                 return None
             values[_VALUE_OPTIONS[arg]] = rest.pop(0)
         elif arg in _FLAGS or arg in _GLOBAL_FLAGS:
-            no_cache = no_cache or arg == "--no-cache"
-            no_keep = no_keep or arg == "--no-keep"
+            flags.add(_LONG.get(arg, arg))
         elif arg.startswith("-") or case is not None:
             return None  # --help, an unknown option, a second argument: click will say
         else:
             case = arg
     if case is None:
         return None
-    settings, templates = values.get("settings"), values.get("templates")
-    return Path(case), Path(settings) if settings else None, Path(templates) if templates else None, no_cache, no_keep
+    paths = {k: Path(values[k]) if values.get(k) else None for k in ("out", "settings", "templates")}
+    return {"case": Path(case), **paths, "flags": flags}
+
+
+def build_arguments(args: list[str]) -> tuple[Path, Path | None, Path | None, bool, bool] | None:
+    """(case, settings file, templates folder, --no-cache, --no-keep) of a plain `pdpacket build` command line,
+    else None."""
+    found = build_command(args)
+    if found is None:
+        return None
+    flags = found["flags"]
+    return found["case"], found["settings"], found["templates"], "--no-cache" in flags, "--no-keep" in flags
+
+
+def unchanged_build(found: dict) -> bool:
+    """A rebuild with nothing changed since the last build into the same folder: said, and True
+    (unchanged.py), before click, the library and LibreOffice; --no-cache always builds."""
+    from assembler import unchanged
+
+    flags = found["flags"]
+    if "--no-cache" in flags:
+        return False
+    key = unchanged.key(found["case"], found["out"], found["settings"], found["templates"],
+                        strict="--strict" in flags, split_parts="--split" in flags, email="--email" in flags,
+                        no_ocr="--no-ocr" in flags, keep="--no-keep" not in flags)
+    return unchanged.replay(found["out"] or unchanged.default_out(found["case"]), key)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
 
     stopping.install()  # SIGTERM/SIGHUP during the imports below end the run as cleanly as later
     try:
+        command = build_command(sys.argv[1:] if argv is None else argv)
+        if command is not None and unchanged_build(command):
+            sys.stdout.flush()
+            sys.exit(0)
         found = build_arguments(sys.argv[1:] if argv is None else argv)
         if found is not None:
             from assembler.convert import early

@@ -7,6 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from assembler import unchanged
 from assembler.api import build
 from helpers import SAMPLES, index_ranges, outline_titles, page_texts, tab_pages, tree_hashes
 
@@ -167,7 +168,7 @@ def test_word_copies_and_manifest_inputs(sample1):
 def test_no_staging_or_temporary_files_are_left(sample1):
     result, _, _ = sample1
     assert sorted(p.name for p in result.filing.parent.iterdir()) == sorted(
-        [result.filing.name, "docx", "manifest.json"])
+        [result.filing.name, "docx", "manifest.json", unchanged.RECORD])  # the record of what it came from
 
 
 def test_two_builds_are_byte_identical(sample1, tmp_path):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from assembler import resources
+from assembler import resources, unchanged
 from assembler.casefile import limits, rules
 from assembler.casefile.examples import is_under, stand_in
 from assembler.casefile.forms import FillChecks
@@ -57,6 +57,7 @@ class Case(HasSections, HasFindings):
 
 def today() -> date:
     """The date rules are checked against; PDPACKET_TODAY pins it (tests, reproducible builds)."""
+    unchanged.note_today()  # a rebuild on another day is a full one (unchanged.py)
     pinned = os.environ.get("PDPACKET_TODAY")
     return date.fromisoformat(pinned) if pinned else date.today()
 

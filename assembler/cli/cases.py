@@ -48,21 +48,17 @@ def build(case, out, settings_file, strict, quiet, templates_dir, split_parts, n
                               no_cache=no_cache, no_ocr=no_ocr, keep=not no_keep)
     early.start(case, options)  # LibreOffice boots while the library is imported and the case read
     try:
-        from assembler.api import Progress
+        from assembler.api import Progress, build_said
         from assembler.api import build as build_case
 
         result = build_case(case, out, options, progress=Progress(False if quiet else None))
     finally:
         early.discard()  # when the build failed before taking it over
-    for name in result.edited:
-        click.echo(f"from {name} (edited by hand, used instead of a render)", err=True)
-    for problem in result.warnings:
-        click.echo(problem.render(), err=True)
-    for note in result.notes:
-        click.echo(note, err=True)
-    click.echo(f"{result.filing} ({result.pages} pages)")
-    for part in result.parts + result.drafts:
-        click.echo(f"{part}")
+    lines = build_said(result)  # the same words whether it built or found nothing changed (start.py)
+    for line in lines["stderr"]:
+        click.echo(line, err=True)
+    for line in lines["stdout"]:
+        click.echo(line)
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assembler import kept
+from assembler import kept, unchanged
 from assembler.documents.check import CUSTOM, check_template, template_names
 from assembler.errors import Finding, TemplateError, errors_of, warnings_of
 from assembler.resources import templates_dir
@@ -51,6 +51,8 @@ def choose(settings: Settings, case_data: dict | None = None, override: Path | N
     """The file of each role (of `roles`: a filing's, or the court papers'; default every role)."""
     chosen = {}
     places = folders(settings, case_data, override)
+    for folder, _ in places:  # a template that appears in one later changes the build (unchanged.py)
+        unchanged.note_folder(folder)
     for role in Role if roles is None else roles:
         for folder, source in places:
             candidate = folder / f"{role}.docx"

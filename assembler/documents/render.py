@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import threading
 import zipfile
 from collections import OrderedDict
@@ -19,6 +20,7 @@ from types import CodeType
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from docx import Document
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
@@ -219,14 +221,50 @@ def _render_inputs(template: Path, context: dict, env: SandboxedEnvironment, tit
     if filters is None or not kept.active() or env.overlayed or env.autoescape is not True:  # not make_environment's as it made it
         return None
     try:
+        data = template.read_bytes()
+        names = _names_read(data, env)
+        if names is not None:  # only what the template reads: a change elsewhere renders it not again
+            context = {"read": {k: context[k] for k in names if k in context},
+                       "absent": [k for k in names if k not in context]}
         encoded = json.dumps(_plain({"context": context, "filters": filters}), ensure_ascii=False,
                              separators=(",", ":"))
         image = signature_image.read_bytes() if signature_image is not None else b"no image"
-        data = template.read_bytes()
     except (_NotPlain, OSError):
         return None
     return [data, encoded, title, author, image, f"compress {compress}", kept.library("docxtpl"),
             kept.library("docx"), kept.library("jinja2"), kept.library("lxml")]
+
+
+_TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+
+
+def _names_read(data: bytes, env: SandboxedEnvironment) -> list[str] | None:
+    """The top-level context names the template reads (in its body, headers and footers),
+    sorted; None when a tag stands in another part (a footnote: docxtpl renders it, the names miss it) or
+    the template does not open: the whole context is the key then. Which names a template reads depends on
+    its bytes alone (`env`: only for its filters to be known when the names are found)."""
+    def tags_elsewhere() -> bool:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return any(n.endswith(".xml") and not _TEMPLATE_PARTS.fullmatch(n)
+                           and (b"{{" in (part := z.read(n)) or b"{%" in part) for n in z.namelist())
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return True
+
+    def names() -> list[str] | None:
+        if tags_elsewhere():
+            return None
+        try:  # each part parsed alone, as docxtpl renders it: a name one part sets is still read in another
+            tpl = DocxTemplate(io.BytesIO(data))
+            tpl.init_docx()
+            parts = [tpl.get_xml()] + [tpl.get_part_xml(part) for uri in (tpl.HEADER_URI, tpl.FOOTER_URI)
+                                       for _, part in tpl.get_headers_footers(uri)]
+            return sorted(set().union(*(jinja2.meta.find_undeclared_variables(env.parse(tpl.patch_xml(xml)))
+                                        for xml in parts)))
+        except Exception:  # noqa: BLE001 - a template that does not parse: the render says what is wrong
+            return None
+
+    return kept.remember_json("template names read", [data], names)
 
 
 def _rendered(template: Path, context: dict, env: SandboxedEnvironment, title: str, author: str,
