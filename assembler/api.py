@@ -18,13 +18,14 @@ from assembler.casefile import firm_setup, law, rules
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.case import Case, today
 from assembler.casefile.firm_setup import Answers as InitAnswers
-from assembler.casefile.firm_setup import LawCheck, UnknownOffice, find_office, office_directory
+from assembler.casefile.firm_setup import LawCheck, UnknownOffice, find_office, office_directory, record_law_check
 from assembler.casefile.firm_setup import read_answers as settings_answers
 from assembler.casefile.offices import OfficeView
 from assembler.casefile.read import LoadedFile
 from assembler.casefile.settings import Settings, load_settings
-from assembler.convert import cache as converted_cache
 from assembler.convert.cache import Summary as CacheSummary
+from assembler.convert.cache import clear as cache_clear  # `pdpacket cache clear`: every converted PDF kept
+from assembler.convert.cache import info as cache_info  # `pdpacket cache info`: where, how many, how many bytes
 from assembler.convert.office import LibreOfficePool
 from assembler.court import court_papers
 from assembler.documents import choose
@@ -117,12 +118,6 @@ def _build(case_path: Path, out: Path | None, options: BuildOptions, progress: P
     return result
 
 
-def cache_info() -> CacheSummary:
-    """`pdpacket cache info`: where the cache of converted PDFs is, how many entries, how many bytes
-    (folder None: turned off by PDPACKET_CACHE)."""
-    return converted_cache.info()
-
-
 def keeper_status() -> str:
     """`pdpacket keeper status`: whether the LibreOffice kept between commands runs, in one line."""
     from assembler.convert import keeper
@@ -135,11 +130,6 @@ def keeper_stop() -> str:
     from assembler.convert import keeper
 
     return keeper.stop_line()
-
-
-def cache_clear() -> CacheSummary:
-    """`pdpacket cache clear`: remove every converted PDF kept; returns what there was."""
-    return converted_cache.clear()
 
 
 def sign_packet(case: Path, out: Path | None = None, target: Path | None = None,
@@ -426,11 +416,6 @@ def law_entries(options: CommandOptions = NO_OPTIONS) -> list[dict]:
     s = load_settings(options.settings_file)
     return [{"key": key, **entry, "stale": law.staleness(entry, today(), s.law_stale_after_months),
              "changed": s.law_changed.get(key) or []} for key, entry in sorted(s.law.items())]
-
-
-def record_law_check(settings_file: Path, check: firm_setup.LawCheck) -> Path:
-    """Record in `settings_file` that an attorney checked a law entry against its source (law: entries:)."""
-    return firm_setup.record_law_check(settings_file, check)
 
 
 def case_settings(case: Path, options: CommandOptions = NO_OPTIONS) -> Settings:
