@@ -260,7 +260,7 @@ def test_a_value_the_form_cannot_show_is_read_only_and_kept(tmp_path):
     c = client(root)
     page = c.get("/case/t").text
     assert 'name="respondent.given_names"' not in page and 'name="request.criminal_history._order"' not in page
-    assert "it is kept as it is when you save" in page and "second: Yangchen" in page
+    assert "it stays as it is when you save" in page and "second: Yangchen" in page
     form = form_of(c, "t")
     form["respondent.language"] = ["Tibetan"]
     form["respondent.given_names"] = ["Forged"]  # not rendered: ignored
