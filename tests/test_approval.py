@@ -431,3 +431,32 @@ def test_sample_1_ships_signed_and_approved_and_builds_its_final_filing(sample1_
     assert any("/s/ Daniel Okafor" in t for t in texts)
     ink = [s for s in manifest["signatures"]["required"] if s["kind"] == "ink"]
     assert ink and all(s[gate.IN_FILING] == "signed" for s in ink)
+
+
+@pytest.mark.libreoffice
+def test_sample_1_ships_approved_for_the_code_as_it_is(sample1_build):
+    # the CLI walk-through: `make demo` on a fresh clone built sample 1 as a DRAFT, its shipped approval stale
+    # since the office data's wording changed; the docs show it final. Any change to what the filing is made
+    # of fails here: run tools/make_samples.py's approve_sample_1 again, as the attorney would approve again.
+    said = [f.message for f in sample1_build.result.warnings]
+    assert not [m for m in said if "draft" in m.lower()], said
+    text = "".join(page.extract_text() for page in PdfReader(sample1_build.result.filing).pages[:4])
+    assert "/s/ Daniel Okafor" in text and "DRAFT" not in text
+
+
+def test_a_stale_approval_names_the_firms_files_by_name_wherever_the_folders_were(tmp_path):
+    # the same walk: "changed since: the exhibit file /tmp/clone/samples/g28-stand-in.pdf; the exhibit file
+    # /work/wt/integrate/samples/g28-stand-in.pdf": one file, the same bytes, named by two machines' paths
+    from assembler.casefile.case import case_settings, validate_case
+    from assembler.options import NO_OPTIONS
+    from assembler.pdf.manifest import changes
+
+    shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "1-garcia-lopez", ignore=shutil.ignore_patterns("out"))
+    for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
+        shutil.copy(SAMPLES / name, tmp_path)
+    case_dir = tmp_path / "1-garcia-lopez"
+    record = json.loads((case_dir / "approval.json").read_text(encoding="utf-8"))["build"]
+    record["content_key"] = "stale"  # as if anything had changed: the list of what changed is what is read
+    settings = case_settings(case_dir, NO_OPTIONS)
+    found = changes(validate_case(case_dir, NO_OPTIONS, False, settings), settings, record)
+    assert not [f for f in found if "g28-stand-in.pdf" in f or str(tmp_path) in f], found

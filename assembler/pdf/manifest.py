@@ -139,6 +139,11 @@ def _inside(path: Path, case_dir: Path) -> str:
     return f"firm:{path.name}" if shown == str(path) else shown
 
 
+def _recorded(path: str) -> str:
+    """An input's path as a manifest recorded it, named as `_inside` names it."""
+    return f"firm:{Path(path).name}" if Path(path).is_absolute() else path
+
+
 def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path | None = None) -> list[str]:
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     inputs = case_inputs(case, settings)
@@ -155,12 +160,15 @@ def changes(case: Case, settings: Settings, manifest: dict, templates_dir: Path 
         found.append("pdpacket's version")
     if (manifest.get("case_file") or {}).get("sha256") != case.source_sha256:
         found.append(f"the case file {case.file.name}")
-    before = {i["path"]: i["sha256"] for i in manifest.get("inputs") or []}
-    now = {relative(p, case.dir): sha256(p) for p in inputs if p.is_file()}
+    # Named as content_key names them: a firm's file (outside the case folder, recorded by its absolute path
+    # where it was built) by its name, so a copied or moved folder does not list it as changed from elsewhere.
+    before = {_recorded(i["path"]): i["sha256"] for i in manifest.get("inputs") or []}
+    now = {_inside(p, case.dir): sha256(p) for p in inputs if p.is_file()}
     changed = [name for name in sorted(set(before) | set(now)) if before.get(name) != now.get(name)]
     # The signed pages read back (documents/signed.py FOLDER) are inputs too, but not exhibits: said once.
     signed_pages = [name for name in changed if name.startswith("signed/")]
-    found += [f"the exhibit file {name}" for name in changed if name not in signed_pages]
+    found += [f"the firm's file {name.removeprefix('firm:')}" if name.startswith("firm:") else f"the exhibit file {name}"
+              for name in changed if name not in signed_pages]
     if signed_pages:
         found.append(SIGNED_PAGES_CHANGED)
     was = (manifest.get("settings_file") or {}).get("sha256")
