@@ -340,11 +340,25 @@ def test_a_case_changed_since_its_build_is_refused_and_nothing_is_written(signed
     assert not target.exists()
 
 
+def test_a_translators_certificate_dated_before_the_packet_is_printed_is_named_with_the_field_to_change(signed):
+    # The CLI walk-through: the translator signed on the 8th a certificate dated the 25th of the month before
+    # ("Date: November 25, 2026"), and `sign` warned of the declarations only.
+    notes = [n for n in signed["packet"].notes if n.path.startswith("exhibits")]
+    dated = [(i, e) for i, e in enumerate(signed["data"]["exhibits"]) if (e.get("translation") or {}).get("translator", {}).get("date")]
+    assert dated  # sample 1's birth certificate translation is dated 2026-11-18, before TODAY
+    assert [n.path for n in notes] == [f"exhibits[{i}].translation.translator.date" for i, _ in dated]
+    for note, (_, e) in zip(notes, dated, strict=True):
+        day = e["translation"]["translator"]["date"]
+        assert f"Date: {day:%B} {day.day}, {day.year}" in note.message and "cannot sign it that day" in note.message
+        assert e["translation"]["translator"]["name"] in note.message
+
+
 def test_a_declaration_dated_before_the_packet_is_printed_is_named_with_the_field_to_change(signed, run, tmp_path,
                                                                                           monkeypatch):
     # Walking the round: a packet printed on the 7th for a declaration dated the 4th was signed, read back,
     # approved and sent mis-dated ("Executed on December 4") with no word from any command.
-    notes = signed["packet"].notes  # printed on TODAY, 2026-11-28; sample 1's four declarations are dated before
+    # printed on TODAY, 2026-11-28; sample 1's four declarations are dated before
+    notes = [n for n in signed["packet"].notes if n.path.startswith("declarations")]
     declarants = [d["declarant"] for d in signed["data"]["declarations"]]
     assert len(notes) == len(declarants)
     for note, d, i in zip(notes, signed["data"]["declarations"], range(len(declarants)), strict=True):

@@ -307,6 +307,7 @@ def executed_on_notes(case: Case, to_sign: set[str], day: date) -> list[Finding]
     signed.date: a day before these pages are printed cannot be the day it is signed, and a later day
     is the day the declarant must sign it. Found walking through the signing round: a packet printed
     on the 7th for a declaration dated the 4th went out signed and mis-dated, with no word from any command.
+    The translator's certificate, when its date is set, is held to the same rule.
     to_sign: the manifest's document ids still to be signed in ink."""
     notes = []
     for i, d in enumerate(case.data.get("declarations") or []):
@@ -322,6 +323,23 @@ def executed_on_notes(case: Case, to_sign: set[str], day: date) -> list[Finding]
             notes.append(Finding(case.shown, field_path, f"{said}: {d['declarant']} must sign it on that day (or set "
                                  f"{field_path} to the day they will sign, build again and print the pages again)",
                                  Severity.warning))
+    # The translator's certificate (8 CFR 1003.33) prints its own date the same way: the CLI walk-through's
+    # translator signed on the 8th a certificate dated the 25th of the month before, and no command said so.
+    for i, e in enumerate(case.data.get("exhibits") or []):
+        translator = (e.get("translation") or {}).get("translator") or {}
+        if f"translator_certificate:{e['id']}" not in to_sign or not translator.get("date"):
+            continue  # undated: it prints the service date, which sending sets (send/dated.py)
+        printed, field_path = date.fromisoformat(str(translator["date"])), f"exhibits[{i}].translation.translator.date"
+        said = f"the certificate of translation of {e['title']} prints \"Date: {longdate(printed)}\""
+        who = translator.get("name") or "the translator"
+        if printed < day:
+            notes.append(Finding(case.shown, field_path, f"{said}, before these pages were printed ({longdate(day)}): "
+                                 f"{who} cannot sign it that day. Set {field_path} to the day {who} will sign (or "
+                                 "leave it empty to print the day of service), build again and print the pages "
+                                 "again", Severity.warning))
+        elif printed > day:
+            notes.append(Finding(case.shown, field_path, f"{said}: {who} must sign it on that day (or set {field_path} "
+                                 "to the day they will sign, build again and print the pages again)", Severity.warning))
     return notes
 
 
