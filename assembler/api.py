@@ -61,7 +61,7 @@ from assembler.send.passwords import store as store_smtp_password
 from assembler.send.status import FIELDS as STATUS_FIELDS
 from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
-from assembler.validate import check_case
+from assembler.validate import check_case, filing_notes
 from assembler.validate import validate_case as load_valid_case
 from assembler.vocab import Role
 
@@ -78,7 +78,7 @@ __all__ = ["build_said", "approve", "ApprovalView", "approval_view", "cache_clea
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",
            "remove_smtp_password", "smtp_password_status", "store_smtp_password", "run_batch", "send_case", "start_edit", "StartedEdit",
            "bring_back_edit", "set_edit_aside", "status", "template_filters",
-           "template_variables", "validate_case", "write_drafts"]
+           "template_variables", "validate_case", "filing_notes", "write_drafts"]
 
 
 def build(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,

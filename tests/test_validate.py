@@ -15,16 +15,33 @@ def test_every_sample_is_valid(run, sample):
     result = run("validate", SAMPLES / sample)
     assert result.code == 0, result.err
     assert "valid" in result.out
-    # The minimal sample has no judge and no hearing: the letter leaves them out, and says so.
-    said = [line for line in result.err.splitlines() if "is not given: the letter" not in line]
-    assert said == [] and (sample == "3-minimal" or result.err == ""), result.err
+    # The minimal sample has no judge and no hearing: the letter leaves them out, and says so. What the firm
+    # has to check (the office's data, the law entries the filing relies on) is said as a build says it.
+    firms = ("law entry", "Office of the Chief Counsel", "is still to come")
+    said = [line for line in result.err.splitlines() if not any(f in line for f in firms)]
+    assert [line for line in said if "is not given: the letter" not in line] == [], result.err
+    assert sample == "3-minimal" or said == [], result.err
+
+
+def test_validate_says_what_a_build_would_say_of_the_law_and_the_office(run):
+    # the CLI walk-through: `validate` said "valid", then every `build` warned of a law entry never checked
+    result = run("validate", SAMPLES / "1-garcia-lopez")
+    assert result.code == 0, result.err
+    law = [line for line in result.err.splitlines() if "the law entry 'citation.dismissal.immigration_judge'" in line]
+    assert len(law) == 1 and "the attorney verifies it against its source" in law[0] and "Law page" in law[0]
+    assert "Office of the Chief Counsel, New York City" in result.err
+    count = len(result.err.splitlines())
+    assert result.out.strip().endswith(f"case.yaml: valid ({count} warning(s))")
+    assert run("validate", SAMPLES / "1-garcia-lopez", "--strict").code == 0  # the firm's to check, as build --strict
 
 
 def test_a_valid_case_exits_zero(run, tmp_path):
     result = run("validate", write_case(tmp_path / "c"))
     assert result.code == ExitCode.ok
-    # The minimal case has no Form G-28, no judge and no hearing: warnings, not errors (test_forms.py).
-    assert result.out.strip().endswith("case.yaml: valid (3 warning(s))")
+    # The minimal case has no Form G-28, no judge and no hearing: warnings, not errors (test_forms.py); then
+    # the office's data unchecked by the firm and the service date to come, as a build says.
+    assert result.out.strip().endswith("case.yaml: valid (5 warning(s))")
+    assert "Office of the Chief Counsel" in result.err and "is still to come" in result.err
 
 
 def test_all_problems_are_reported_at_once_with_paths_and_lines(run, tmp_path):

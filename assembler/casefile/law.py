@@ -128,10 +128,10 @@ def warnings(shown: str, used: list[str], entries: dict, today: date, months: in
     for key in used:
         why = staleness(entries[key], today, months)
         if why:
-            found.append(Finding(shown, "", f"the law entry '{key}' ({entries[key]['text']}) {why}: verify it "
-                                            f"against its source ({entries[key]['source']}), then record the day "
-                                            f"in the settings (law: entries: {key}: checked_on: YYYY-MM-DD); "
-                                            "`pdpacket law` lists every entry", Severity.warning))
+            found.append(Finding(shown, "", f"the law entry '{key}' ({entries[key]['text']}) {why}: the attorney "
+                                            f"verifies it against its source ({entries[key]['source']}), then records "
+                                            f"the day in the settings (law: entries: {key}: checked_on: YYYY-MM-DD, "
+                                            "or on the web app's Law page); `pdpacket law` lists every entry", Severity.warning))
     return found
 
 

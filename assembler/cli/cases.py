@@ -25,12 +25,15 @@ from assembler.vocab import MB
 @strict_option
 def validate(case, settings_file, strict):
     """Check a case folder (or case file) and report every problem."""
-    from assembler.api import validate_case
+    from assembler.api import case_settings, filing_notes, validate_case
 
-    result = validate_case(case, CommandOptions.of(settings_file), strict=strict)
-    for problem in result.problems:
+    options = CommandOptions.of(settings_file)
+    result = validate_case(case, options, strict=strict)
+    notes = filing_notes(result, case_settings(result.dir, options))
+    for problem in result.problems + notes:
         click.echo(problem.render(), err=True)
-    click.echo(f"{result.file}: valid" + (f" ({len(result.warnings)} warning(s))" if result.warnings else ""))
+    count = len(result.warnings) + len(notes)
+    click.echo(f"{result.file}: valid" + (f" ({count} warning(s))" if count else ""))
 
 
 @cli.command()
