@@ -639,3 +639,19 @@ def test_a_translation_is_chosen_among_the_uploaded_files_or_moved_there_after_a
     page.wait_for_function("""() => document.querySelector('[name="exhibits[0].file"]').value === 'exhibits/lease-2.pdf'""")
     assert page.query_selector('[name="exhibits[1].file"]') is None  # no entry made for it
     assert _axe_violations(page) == []
+
+
+def test_an_id_made_from_a_long_title_ends_on_a_whole_word_and_a_saved_one_never_follows(page, server):
+    """Issue 26: the id of "Federal income tax returns 2023 to 2025" was cut to `federal-income-tax-returns-2023-to`."""
+    folder = server.root / "picks-ids"
+    _picks_case(folder)
+    page.goto(f"{server.url}/case/picks-ids")
+    page.click('[data-path="exhibits"] button[data-add]')
+    page.fill('[name="exhibits[1].title"]', "Federal income tax returns 2023 to 2025")
+    assert page.input_value('[name="exhibits[1].id"]') == "federal-income-tax-returns-2023-to-2025"
+    page.fill('[name="exhibits[1].title"]', "Letter of the Harris County Community Supervision and Corrections Department")
+    made = page.input_value('[name="exhibits[1].id"]')
+    assert made.startswith("letter-of-the-harris-county") and len(made) <= 48
+    assert made.rsplit("-", 1)[-1] not in ("of", "the", "and", "to")  # no dangling little word
+    page.fill('[name="exhibits[0].title"]', "Lease of the family home, 2024 renewal")
+    assert page.input_value('[name="exhibits[0].id"]') == "lease-2024"  # saved: factors cite it

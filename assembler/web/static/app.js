@@ -381,10 +381,21 @@ function addUnusedFile(event) {
 // --- ids made from titles: a new entry's id follows its title (a declaration's, its declarant) until
 // an id is typed by hand; ids already saved never change (factors cite them) ---
 
+// An id stops at a whole word within 40 characters, and not on a little word ("...-2023-to"): a long title
+// gives its first words, a short one all of them.
+const LITTLE = new Set(["a", "an", "and", "the", "of", "to", "for", "from", "in", "on", "at", "by", "with", "or",
+                        "de", "del", "la", "el", "los", "las", "y", "e", "en", "por", "para"]);
+
 function idFrom(text, prefix) {
-  const words = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").slice(0, 6).join("-");
-  return words ? prefix + words : "";
+  const all = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").filter(Boolean);
+  const kept = [];
+  for (const word of all) {
+    if (kept.length && [...kept, word].join("-").length > 40) break;
+    kept.push(word.slice(0, 40));
+  }
+  while (kept.length > 1 && kept.length < all.length && LITTLE.has(kept[kept.length - 1])) kept.pop();
+  return kept.length ? prefix + kept.join("-") : "";
 }
 
 function followTitle(e) {
