@@ -258,6 +258,11 @@ function fileSelects() {
 }
 
 function refreshFiles(files) {
+  const datalist = document.getElementById("case-files");  // what a typed path (a signature image) is offered
+  if (datalist) {
+    datalist.innerHTML = "";
+    for (const name of files) { const o = document.createElement("option"); o.value = name; datalist.appendChild(o); }
+  }
   for (const select of fileSelects()) {
     const value = select.value;
     for (const o of [...select.options]) if (o.value && files.includes(o.value)) o.remove();
