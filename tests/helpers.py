@@ -209,7 +209,7 @@ def form_of(c, case="tenzin") -> dict[str, list[str]]:
         data.setdefault(html.unescape(m[1]), []).append(html.unescape(m[2]))  # as a browser posts them
     for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
         data[html.unescape(m[1])] = [html.unescape(m[2].removeprefix("\n"))]  # as HTML parsers do
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
+    for m in re.finditer(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, flags=re.S):
         chosen = re.search(r'<option value="([^"]*)"\s*selected', m[2])
         data[m[1]] = [html.unescape(chosen[1]) if chosen else ""]
     return data

@@ -172,7 +172,7 @@ def test_a_criminal_history_entry_without_its_disposition_exhibit(run, tmp_path)
     data = minimal(**{"request.criminal_history": [entry]})
     result = run("validate", write_case(tmp_path / "c", data))
     assert result.code == 0
-    assert "request.criminal_history[0].disposition_exhibit: warning: name the exhibit" in result.err
+    assert "request.criminal_history[0].disposition_exhibit: warning: choose the exhibit that holds the certified disposition (disposition_exhibit: the exhibit's id)" in result.err
     s = _settings(tmp_path / "s.yaml", offices={"chicago": {"rules": {"requires": ["certified_dispositions"]}}})
     strict = run("validate", "--settings", s, write_case(tmp_path / "d", data))
     assert strict.code == ExitCode.invalid_case

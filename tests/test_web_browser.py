@@ -404,7 +404,7 @@ def test_the_upload_control_is_reached_and_used_by_keyboard_with_a_visible_focus
         page.wait_for_timeout(100)
     assert chosen, "Space on the focused upload control opened no file chooser"
     chosen[0].set_files(str(make_pdf(tmp_path / "Keyboard only.pdf")))
-    page.wait_for_function("""() => [...document.querySelectorAll('input[name$=".file"]')]
+    page.wait_for_function("""() => [...document.querySelectorAll('[name$=".file"]')]
                                   .some(i => i.value === 'exhibits/Keyboard-only.pdf')""")
     assert (server.root / sample_case / "exhibits" / "Keyboard-only.pdf").is_file()
     # a link reached by Tab shows where the focus is
@@ -549,3 +549,109 @@ def test_at_1280_pixels_a_long_entry_summary_does_not_widen_the_case_page(browse
         assert pg.evaluate("document.documentElement.scrollWidth") <= 1280, widest
     finally:
         context.close()
+
+
+# --- exhibits chosen, not typed (issue 26 point 3: references and translations) ---------------------------------
+
+def _picks_case(folder: Path) -> None:
+    data = minimal()
+    data["exhibits"] = [{"id": "lease-2024", "file": "exhibits/lease.pdf", "title": "Lease of the family home"}]
+    data["request"]["favorable_factors"] = [{"title": "Home", "text": "X", "exhibits": ["lease-2024", "gone-id"]}]
+    data["request"]["criminal_history"] = [{"offense": "DWI", "date": "2015-06-01", "disposition": "Convicted",
+                                            "explanation": "E."}]
+    write_case(folder, data)
+    make_pdf(folder / "exhibits" / "lease.pdf")
+
+
+def _ref_choices(page, path: str) -> dict[str, tuple[str, bool, bool]]:
+    """A pick-list's boxes: id -> (the words shown, ticked, flagged as not in the case)."""
+    found = page.evaluate("""(path) => Object.fromEntries([...document.querySelectorAll(
+        `[data-path="${path}"] input[type=checkbox]`)].map(b => [b.value,
+        [b.closest('label').textContent.trim(), b.checked, b.closest('label').classList.contains('missing')]]))""", path)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def test_a_factors_exhibits_are_chosen_by_title_and_follow_the_page(page, server):
+    """Issue 26: a factor's exhibits were ids typed by hand (`letter-of-harris-county-community-supervision`)."""
+    folder = server.root / "picks-refs"
+    _picks_case(folder)
+    page.goto(f"{server.url}/case/picks-refs")
+    refs = "request.favorable_factors[0].exhibits"
+    shown = _ref_choices(page, refs)
+    assert shown["lease-2024"][:2] == ("Lease of the family home", True)
+    assert shown["gone-id"][1:] == (True, True)  # a reference to nothing: kept, ticked, flagged
+    assert "gone-id" in shown["gone-id"][0]
+    # an exhibit added on the page is offered at once, by its title
+    page.click('[data-path="exhibits"] button[data-add]')
+    page.fill('[name="exhibits[1].title"]', "Birth certificate of Sofía")
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-path="request.favorable_factors[0].exhibits"] label')]
+                                  .some(l => l.textContent.includes('Birth certificate of Sofía'))""")
+    page.check(f'[data-path="{refs}"] input[value="birth-certificate-of-sofia"]')
+    # an exhibit's id renamed: the ticked reference follows it
+    page.fill('[name="exhibits[0].id"]', "lease")
+    assert _ref_choices(page, refs)["lease"][1] is True
+    # the disposition exhibit: a select of the exhibits by title
+    select = '[name="request.criminal_history[0].disposition_exhibit"]'
+    assert page.evaluate(f"document.querySelector('{select}').tagName") == "SELECT"
+    page.select_option(select, label="Lease of the family home")
+    make_pdf(folder / "exhibits" / "birth.pdf")
+    page.goto(f"{server.url}/case/picks-refs")  # nothing saved yet: the page is left (the dialog accepted)
+    page.select_option(select, label="Lease of the family home")
+    page.check(f'[data-path="{refs}"] input[value="gone-id"]')  # already ticked: stays
+    page.click("#save")
+    page.wait_for_selector("text=Saved.")
+    data = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    assert data["request"]["criminal_history"][0]["disposition_exhibit"] == "lease-2024"
+    assert data["request"]["favorable_factors"][0]["exhibits"] == ["lease-2024", "gone-id"]  # never dropped
+    assert _axe_violations(page) == []
+
+
+def test_a_removed_exhibit_stays_visible_and_flagged_where_it_was_cited(page, server):
+    folder = server.root / "picks-removed"
+    _picks_case(folder)
+    page.goto(f"{server.url}/case/picks-removed")
+    page.click('[data-path="exhibits[0]"] button[data-remove]')
+    shown = _ref_choices(page, "request.favorable_factors[0].exhibits")
+    assert shown["lease-2024"][1:] == (True, True)
+    select = '[name="request.criminal_history[0].disposition_exhibit"]'
+    assert page.evaluate(f"[...document.querySelector('{select}').options].map(o => o.textContent)") == ["— none chosen —"]
+
+
+def test_a_translation_is_chosen_among_the_uploaded_files_or_moved_there_after_an_upload(page, server, tmp_path):
+    """Issue 26: the translation's file was a typed path, and uploading it made a second exhibit."""
+    folder = server.root / "picks-tr"
+    _picks_case(folder)
+    page.goto(f"{server.url}/case/picks-tr")
+    translation = '[name="exhibits[0].translation.file"]'
+    assert page.evaluate(f"document.querySelector('{translation}').tagName") == "SELECT"
+    assert page.evaluate("document.querySelector('[name=\"exhibits[0].file\"]').tagName") == "SELECT"
+    page.set_input_files("#file-input", str(make_pdf(tmp_path / "lease-english.pdf")))
+    page.wait_for_selector('[name="exhibits[1].file"]')
+    assert page.evaluate("document.activeElement.name") == "exhibits[1].title"  # what to do next
+    offer = "#upload-results select[data-translation-of]"
+    page.select_option(offer, label="Lease of the family home")
+    page.click("#upload-results button[data-move-translation]")
+    assert page.query_selector('[name="exhibits[1].file"]') is None  # the extra entry is gone
+    assert page.input_value(translation) == "exhibits/lease-english.pdf"
+    assert page.evaluate("document.querySelector('[data-path=\"exhibits[0].translation\"]').open") is True
+    # the file of any entry can also be uploaded right where it is chosen
+    page.set_input_files('[data-path="exhibits[0].file"] input[type=file]', str(make_pdf(tmp_path / "lease-2.pdf")))
+    page.wait_for_function("""() => document.querySelector('[name="exhibits[0].file"]').value === 'exhibits/lease-2.pdf'""")
+    assert page.query_selector('[name="exhibits[1].file"]') is None  # no entry made for it
+    assert _axe_violations(page) == []
+
+
+def test_an_id_made_from_a_long_title_ends_on_a_whole_word_and_a_saved_one_never_follows(page, server):
+    """Issue 26: the id of "Federal income tax returns 2023 to 2025" was cut to `federal-income-tax-returns-2023-to`."""
+    folder = server.root / "picks-ids"
+    _picks_case(folder)
+    page.goto(f"{server.url}/case/picks-ids")
+    page.click('[data-path="exhibits"] button[data-add]')
+    page.fill('[name="exhibits[1].title"]', "Federal income tax returns 2023 to 2025")
+    assert page.input_value('[name="exhibits[1].id"]') == "federal-income-tax-returns-2023-to-2025"
+    page.fill('[name="exhibits[1].title"]', "Letter of the Harris County Community Supervision and Corrections Department")
+    made = page.input_value('[name="exhibits[1].id"]')
+    assert made.startswith("letter-of-the-harris-county") and len(made) <= 48
+    assert made.rsplit("-", 1)[-1] not in ("of", "the", "and", "to")  # no dangling little word
+    page.fill('[name="exhibits[0].title"]', "Lease of the family home, 2024 renewal")
+    assert page.input_value('[name="exhibits[0].id"]') == "lease-2024"  # saved: factors cite it

@@ -602,3 +602,16 @@ def test_a_word_exhibit_asks_for_no_picture_and_a_pdf_one_does(tmp_path):
     page = client(root).get("/case/g").text
     assert "/thumb/exhibits/church-letter.docx" not in page
     assert "/thumb/exhibits/passport.pdf" in page
+
+
+def test_a_missing_disposition_exhibit_is_asked_for_by_choosing_it_not_by_its_id(tmp_path):
+    """Issue 26: the warning said "name the exhibit that holds the certified disposition (its id)"; the page
+    has a select of the exhibits by title now."""
+    data = minimal()
+    data["request"]["criminal_history"] = [{"offense": "DWI", "date": "2015-06-01", "disposition": "Convicted",
+                                            "explanation": "E."}]
+    page = client(cases_folder(tmp_path, dwi=data)).get("/case/dwi").text
+    box = page[page.index('data-path="request.criminal_history[0].disposition_exhibit"'):]
+    box = box[:box.index("</ul>")]
+    assert "choose the exhibit that holds the certified disposition" in box
+    assert "its id" not in box and "name the exhibit" not in box

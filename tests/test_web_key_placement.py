@@ -77,7 +77,7 @@ def test_a_new_case_gets_language_and_a_factors_exhibits_at_their_templates(tmp_
     before = case_yaml()
     file.write_text(before, encoding="utf-8")
     save_answers(file, {"respondent.language": ["Spanish"], **FACTOR,
-                        "request.favorable_factors[0].exhibits": ["lease, tax_returns"]})
+                        "request.favorable_factors[0].exhibits": ["", "lease", "tax_returns"]})
     after = file.read_text(encoding="utf-8")
     language = line_index(before, "  # language: Spanish  # optional\n")
     exhibits = line_index(before, "      # exhibits: [lease]  # optional; ids of exhibits or declarations\n")

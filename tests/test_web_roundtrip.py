@@ -66,7 +66,10 @@ def test_changing_only_the_judge_keeps_the_criminal_history(cases):
 def test_the_criminal_history_is_shown_as_entries(cases):
     page = client(cases).get("/case/2-pierre-louis-detained").text
     assert 'value="Driving under the influence, first offense"' in page
-    assert 'name="request.criminal_history[0].disposition_exhibit" value="disposition"' in page
+    # the disposition exhibit is chosen among the exhibits by title (issue 26), the file keeping its id
+    chosen = re.search(r'<select name="request\.criminal_history\[0\]\.disposition_exhibit"[^>]*>.*?'
+                       r'<option value="disposition" selected>([^<]*)</option>', page, flags=re.S)
+    assert chosen and "(no exhibit" not in chosen[1]
     assert 'value="2016 conviction for driving under the influence"' in page
 
 

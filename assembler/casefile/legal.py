@@ -173,12 +173,14 @@ def _criminal_history(c: Checker, office: dict | None) -> None:
         path = f"request.criminal_history[{i}].disposition_exhibit"
         ref = entry.get("disposition_exhibit")
         if not ref:
-            message = "name the exhibit that holds the certified disposition (its id)"
+            # The file names it by id (said in the closing parenthesis, which the web app drops: its page
+            # offers the exhibits by title, so there the message reads "choose the exhibit ...").
+            message = "choose the exhibit that holds the certified disposition"
             if required:
                 c.add(path, f"{message}: the office '{office['key']}' requires certified dispositions "  # type: ignore[index]
-                            "(its rules in the settings)")
+                            "(its rules in the settings; disposition_exhibit: the exhibit's id)")
             else:
-                c.warn(path, message)
+                c.warn(path, f"{message} (disposition_exhibit: the exhibit's id)")
         elif ref not in ids:
             close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "cite the id of an exhibit"

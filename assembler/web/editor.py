@@ -122,9 +122,32 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "placed_under": placed_under,
             "choices": choices, "defaults": defaults, "files": uploads.case_files(folder), "tabs": tabs_of(data),
             "unused_files": unused_files(folder, data),
+            "refs": references(data), "exhibit_refs": references(data, ("exhibits",)), "MISSING_REF": MISSING_REF,
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
             "conflict": None, "saved": None, **extra}
+
+
+# The words beside a reference to an id that no entry has (app.js shows the same).
+MISSING_REF = "no exhibit or declaration has this id now: untick it to remove it"
+
+
+def references(data, lists=("exhibits", "declarations")) -> list[tuple[str, str]]:
+    """What a factor or a criminal history entry can cite, as the page offers it: (id, the words shown),
+    an exhibit by its title, a declaration by its declarant (app.js words entries added on the page the same)."""
+    out = []
+    for key in lists:
+        entries = data.get(key) if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"].strip():
+                continue
+            if key == "exhibits":
+                words = str(entry.get("title") or "").strip() or entry["id"]
+            else:
+                who = str(entry.get("declarant") or "").strip()
+                words = f"Declaration of {who}" if who else entry["id"]
+            out.append((entry["id"].strip(), words))
+    return out
 
 
 def unused_files(folder: Path, data) -> list[str]:

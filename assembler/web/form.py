@@ -7,6 +7,8 @@ the form without web code. How a field is shown follows from its rules:
 - `coerce: date` -> a date picker; `allowed` -> a select (a list with `allowed`: check boxes);
 - `type: boolean` -> a select Yes / No / (not set), so "not set" stays possible;
 - a text whose example is a sentence (ends with a full stop) -> a text area;
+- `meta.web.pick`: a reference chosen, not typed: `refs` (a list of exhibit or declaration ids) -> check
+  boxes of the case's exhibits and declarations by title, `exhibit` (one exhibit id) -> a select of them;
 - a list of texts: `coerce: lines` one item a line; sentence examples one item a
   paragraph (blank line between); anything else (ids) separated by commas;
 - a mapping -> a fieldset; a list of mappings -> a repeated group (add, remove, reorder);
@@ -38,7 +40,7 @@ INDEX = "__i__"  # the index in a repeated group's blank item, replaced by the p
 @dataclass
 class Field:
     key: str
-    kind: str  # text, textarea, date, select, checks, bool, lines, paragraphs, ids, group, list, freeform
+    kind: str  # text, textarea, date, select, checks, refs, ref, bool, lines, paragraphs, ids, group, list, freeform
     required: bool = False
     hint: str = ""
     example: object = None
@@ -83,7 +85,12 @@ def make_field(key: str, rules: dict) -> Field:
               example=web.get("example", meta.get("example")), default=rules.get("default"),
               coerce=rules.get("coerce"), labels=dict(web.get("labels") or {}))
     kind = rules.get("type")
-    if isinstance(kind, list):
+    pick = web.get("pick")
+    if pick == "refs" and kind == "list":
+        f.kind = "refs"  # ids of the case's exhibits and declarations, ticked by title (the file keeps the ids)
+    elif pick == "exhibit" and kind == "string":
+        f.kind = "ref"
+    elif isinstance(kind, list):
         item = rules.get("schema") or {}
         if sorted(kind) == ["list", "string"] and item.get("type") == "dict" and isinstance(item.get("schema"), dict):
             f.kind, f.none_option = "list", True
@@ -153,7 +160,9 @@ def schema_path(path: str) -> str:
 def shown(f: Field, value) -> object:
     """The value as its input shows it (raw case data is text, lists and mappings)."""
     if value is None:
-        return [] if f.kind == "checks" else ""
+        return [] if f.kind in ("checks", "refs") else ""
+    if f.kind == "refs":
+        return ["" if v is None else str(v) for v in (value if isinstance(value, list) else [value])]
     if f.kind == "checks":
         items = value if isinstance(value, list) else [value]
         return [_keyword(v) for v in items]
@@ -198,7 +207,7 @@ def split_path(path: str) -> list[str | int]:
 
 def from_answer(f: Field, values: list[str], path: str) -> object:
     """One input's answer as raw case data (text, list of texts, mapping), or None when empty."""
-    if f.kind == "checks":
+    if f.kind in ("checks", "refs"):
         chosen = [v for v in values if v.strip()]
         return chosen or None
     value = _lines(values[-1] if values else "")
@@ -262,7 +271,7 @@ def fits(f: Field, value) -> bool:
             f.none_option and is_none_word(value))
     if f.kind == "freeform":
         return isinstance(value, dict) and _plain_tree(value)
-    if f.kind in ("checks", "lines", "paragraphs", "ids"):
+    if f.kind in ("checks", "refs", "lines", "paragraphs", "ids"):
         return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
     return _scalar(value) and f.kind != "readonly"
 
@@ -306,7 +315,7 @@ def _lines(text: str) -> str:
 
 def unchanged(f: Field, values: list[str], old) -> bool:
     """Whether the answer is what the page showed for `old` (so the file keeps `old` as it is written)."""
-    if f.kind == "checks":
+    if f.kind in ("checks", "refs"):
         was = shown(f, old)
         return sorted(v for v in values if v.strip()) == sorted(v for v in (was if isinstance(was, list) else []) if v)
     return _lines(values[-1] if values else "") == _lines(str(shown(f, old)))

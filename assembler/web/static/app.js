@@ -79,6 +79,7 @@ function listClick(event) {
     renumber(list);
     updateTabs();
   }
+  refreshRefs();
   changed();
 }
 
@@ -187,23 +188,175 @@ async function upload(files) {
     return;
   }
   const answer = await response.json();
-  const datalist = document.getElementById("case-files");
-  datalist.innerHTML = "";
-  for (const name of answer.files) { const o = document.createElement("option"); o.value = name; datalist.appendChild(o); }
+  refreshFiles(answer.files);
   const list = document.querySelector('[data-list="exhibits"]');
-  const used = new Set([...form.querySelectorAll('input[data-thumb]')].map(i => i.value));
+  const used = new Set([...form.querySelectorAll('[data-thumb]')].map(i => i.value));
+  let first = null;
   for (const r of answer.results) {
     const li = document.createElement("li");
     li.className = r.ok ? "ok" : "error";
     if (r.ok && list && !used.has(r.name)) {
-      addExhibit(list, r.name);
+      const item = addExhibit(list, r.name);
+      first = first || item;
       li.textContent = `${r.file}: added as ${r.name}. Give it a title below, then Save.`;
+      offerTranslation(li, item, r.name);
     } else {
       li.textContent = r.ok ? `${r.file}: added as ${r.name}.` : r.message;
     }
     results.appendChild(li);
   }
+  refreshRefs();
+  const title = first && first.querySelector('[name$="].title"]');
+  if (title) title.focus();  // the next thing to do: give it a title
   changed();
+}
+
+// The uploaded file may be the translation of an exhibit (a birth certificate's): one click moves it into
+// that exhibit's Translation and removes the entry the upload made.
+function offerTranslation(li, item, file) {
+  const others = [...form.querySelectorAll('[data-list="exhibits"] > .items > .item')].filter(i => i !== item);
+  if (!others.length) return;
+  const label = document.createElement("label");
+  label.append(" It is the translation of ");
+  const select = document.createElement("select");
+  select.dataset.translationOf = "";
+  for (const other of others) {
+    const o = document.createElement("option");
+    const title = other.querySelector('[name$="].title"]'), id = other.querySelector('[name$="].id"]');
+    o.textContent = (title && title.value.trim()) || (id && id.value) || "an exhibit without a title";
+    o.item = other;
+    select.appendChild(o);
+  }
+  label.appendChild(select);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "small";
+  button.dataset.moveTranslation = "";
+  button.textContent = "Move it there";
+  button.addEventListener("click", () => {
+    const target = select.selectedOptions[0] && select.selectedOptions[0].item;
+    if (!target || !target.isConnected) return;
+    const list = item.closest("[data-list]");
+    const details = target.querySelector(`details[data-path="${CSS.escape(target.dataset.path)}.translation"]`);
+    if (details) details.open = true;
+    const box = target.querySelector('select[name$="].translation.file"]');
+    if (box) { box.value = file; box.dispatchEvent(new Event("change", {bubbles: true})); }
+    if (item.isConnected) { item.remove(); renumber(list); updateTabs(); }
+    li.textContent = `${file}: now the translation of ${select.selectedOptions[0].textContent}. Fill in its translator, then Save.`;
+    refreshRefs();
+    changed();
+    if (box) box.focus();
+  });
+  li.append(" ", label, " ", button);
+}
+
+// --- files chosen, not typed: every file field is a select of the uploaded files ---
+
+function fileSelects() {
+  const inTemplates = [...document.querySelectorAll("template")].flatMap(t => [...t.content.querySelectorAll("select[data-files]")]);
+  return [...document.querySelectorAll("select[data-files]"), ...inTemplates];
+}
+
+function refreshFiles(files) {
+  const datalist = document.getElementById("case-files");  // what a typed path (a signature image) is offered
+  if (datalist) {
+    datalist.innerHTML = "";
+    for (const name of files) { const o = document.createElement("option"); o.value = name; datalist.appendChild(o); }
+  }
+  for (const select of fileSelects()) {
+    const value = select.value;
+    for (const o of [...select.options]) if (o.value && files.includes(o.value)) o.remove();
+    const kept = [...select.options].filter(o => o.value).map(o => o.value);  // a path as the case names it
+    for (const name of files) {
+      const o = document.createElement("option");
+      o.value = name;
+      o.textContent = name.replace(/^.*\//, "");
+      select.appendChild(o);
+    }
+    for (const o of [...select.options]) if (kept.includes(o.value)) select.appendChild(o);
+    select.value = value;
+  }
+}
+
+async function uploadHere(input) {
+  const field = input.closest(".field");
+  const select = field.querySelector("select[data-files]");
+  const note = field.querySelector(".upload-note");
+  const data = new FormData();
+  data.append("csrf", CSRF());
+  for (const f of input.files) data.append("files", f, f.name);
+  note.textContent = "Uploading…";
+  const response = await post(`/case/${encodeURIComponent(form.dataset.case)}/upload`, data);
+  if (!response.ok) {
+    note.textContent = (await response.json().catch(() => ({}))).error || `The upload failed (${response.status}).`;
+    return;
+  }
+  const answer = await response.json();
+  refreshFiles(answer.files);
+  const done = answer.results.find(r => r.ok);
+  note.textContent = done ? `${done.file}: uploaded as ${done.name}.` : answer.results.map(r => r.message).join(" ");
+  if (done) { select.value = done.name; select.dispatchEvent(new Event("change", {bubbles: true})); }
+  input.value = "";
+}
+
+// --- references chosen, not typed: a factor's exhibits, a disposition exhibit, ticked or chosen by title ---
+
+const MISSING_REF = "no exhibit or declaration has this id now: untick it to remove it";
+
+function caseEntries() {
+  const entries = [];
+  for (const input of form.querySelectorAll('[name$="].id"]')) {
+    const m = input.name.match(/^(exhibits|declarations)\[(\d+)\]\.id$/);
+    const id = input.value.trim();
+    if (!m || !id) continue;
+    const words = form.querySelector(`[name="${m[1]}[${m[2]}].${m[1] === "exhibits" ? "title" : "declarant"}"]`);
+    const text = words ? words.value.trim() : "";
+    entries.push({id, exhibit: m[1] === "exhibits", words: m[1] === "exhibits" ? text || id : (text ? `Declaration of ${text}` : id)});
+  }
+  return entries;
+}
+
+function refreshRefs() {
+  if (!form) return;
+  // An id changed on the page (typed, or following its title): what cited the old id follows it.
+  const renamed = {};
+  for (const input of form.querySelectorAll('[name$="].id"]')) {
+    const now = input.value.trim(), before = input.dataset.prev;
+    if (before && now && before !== now) renamed[before] = now;
+    if (now) input.dataset.prev = now;  // an id emptied to be retyped: what cited it follows the new one
+  }
+  const entries = caseEntries();
+  const known = new Set(entries.map(e => e.id));
+  for (const box of form.querySelectorAll("[data-refs]")) {
+    const ticked = [...box.querySelectorAll("input[type=checkbox]:checked")].map(b => renamed[b.value] || b.value);
+    const holder = box.querySelector(".ref-boxes");
+    holder.innerHTML = "";
+    const add = (id, words, missing) => {
+      const label = document.createElement("label");
+      label.className = "check wide" + (missing ? " missing" : "");
+      const input = document.createElement("input");
+      Object.assign(input, {type: "checkbox", name: box.dataset.path, value: id, checked: ticked.includes(id)});
+      label.append(input, " " + words);
+      holder.appendChild(label);
+    };
+    for (const e of entries) add(e.id, e.words, false);
+    for (const id of ticked) if (id && !known.has(id)) add(id, `${id} (${MISSING_REF})`, true);
+    box.querySelector(".no-refs").hidden = holder.children.length > 0;
+  }
+  for (const select of form.querySelectorAll("select[data-ref]")) {
+    const value = renamed[select.value] || select.value;
+    select.innerHTML = "";
+    const add = (id, words, missing) => {
+      const o = document.createElement("option");
+      o.value = id; o.textContent = words;
+      if (missing) o.className = "missing";
+      select.appendChild(o);
+    };
+    add("", "— none chosen —", false);
+    for (const e of entries) if (e.exhibit) add(e.id, e.words, false);
+    if (value && !entries.some(e => e.exhibit && e.id === value)) add(value, `${value} (no exhibit has this id now)`, true);
+    select.value = value;
+  }
 }
 
 function addExhibit(list, name) {
@@ -220,6 +373,7 @@ function addUnusedFile(event) {
   const list = document.querySelector('[data-list="exhibits"]');
   if (!button || !list) return;
   const item = addExhibit(list, button.dataset.addExhibit);
+  refreshRefs();
   const offer = button.closest("li");
   const box = offer.parentElement;
   offer.remove();
@@ -232,10 +386,21 @@ function addUnusedFile(event) {
 // --- ids made from titles: a new entry's id follows its title (a declaration's, its declarant) until
 // an id is typed by hand; ids already saved never change (factors cite them) ---
 
+// An id stops at a whole word within 40 characters, and not on a little word ("...-2023-to"): a long title
+// gives its first words, a short one all of them.
+const LITTLE = new Set(["a", "an", "and", "the", "of", "to", "for", "from", "in", "on", "at", "by", "with", "or",
+                        "de", "del", "la", "el", "los", "las", "y", "e", "en", "por", "para"]);
+
 function idFrom(text, prefix) {
-  const words = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").slice(0, 6).join("-");
-  return words ? prefix + words : "";
+  const all = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").split("-").filter(Boolean);
+  const kept = [];
+  for (const word of all) {
+    if (kept.length && [...kept, word].join("-").length > 40) break;
+    kept.push(word.slice(0, 40));
+  }
+  while (kept.length > 1 && kept.length < all.length && LITTLE.has(kept[kept.length - 1])) kept.pop();
+  return kept.length ? prefix + kept.join("-") : "";
 }
 
 function followTitle(e) {
@@ -289,9 +454,15 @@ function setUpCaseForm() {
   document.querySelectorAll("[data-list]").forEach(renumber);
   updateTabs();
   form.addEventListener("click", listClick);
-  form.addEventListener("input", e => { followTitle(e); changed(); });
+  refreshRefs();  // notes each id as the page shows it, so a rename is followed
+  form.addEventListener("input", e => {
+    followTitle(e);
+    if (/^(exhibits|declarations)\[\d+\]\.(id|title|declarant)$/.test(e.target.name || "")) refreshRefs();
+    changed();
+  });
   form.addEventListener("change", e => {
-    if (e.target.matches("input[data-thumb]")) thumbFor(e.target);
+    if (e.target.matches("input[data-upload-here]") && e.target.files.length) { uploadHere(e.target); return; }
+    if (e.target.matches("[data-thumb]")) thumbFor(e.target);
     if (e.target.matches("input[data-hides]")) showEntries(e.target);
     changed();
   });
