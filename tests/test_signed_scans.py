@@ -119,6 +119,8 @@ def test_the_tool_signs_a_real_packet_from_the_command_line_and_pdpacket_reads_i
     assert done.returncode == 0, done.stderr
     written = [Path(line) for line in done.stdout.splitlines()]
     assert len(written) == len(_signing(env)) and all(p.suffix == ".jpg" and p.is_file() for p in written)
+    # named by the packet's page as a person counts them, from 1 (the CLI walk-through met page-1.jpg for page 2)
+    assert [p.name for p in written] == [f"page-{i + 1}.jpg" for i in _signing(env)]
     result = run("signed", case, *written)
     assert result.code == 0, result.err
     assert "missing" not in result.out.lower()

@@ -100,10 +100,10 @@ def jpeg(image: Image.Image, path: Path, quality: int = 40) -> Path:
 
 def sign_all(pages: list[PacketPage], required: list[dict], folder: Path, seed: int = 7,
              quality: int = 75) -> list[Path]:
-    """Each signature page of the packet signed and saved as a JPEG in `folder` (page-N.jpg, N its packet index)."""
+    """Each signature page of the packet signed and saved as a JPEG in `folder` (page-N.jpg, N its page in the packet, from 1)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    return [jpeg(sign(pages[i], rng), folder / f"page-{i}.jpg", quality) for i in signature_pages(pages, required)]
+    return [jpeg(sign(pages[i], rng), folder / f"page-{i + 1}.jpg", quality) for i in signature_pages(pages, required)]
 
 
 # --- the command line ------------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise Refused(f"{args.packet}: none of its pages is one {args.case} signs: is it this case's packet?")
             for i in wanted:
                 image = sign(pages[i], rng)
-                print(jpeg(noisy(image) if args.noisy else image, args.out / f"page-{i}.jpg", args.quality))
+                print(jpeg(noisy(image) if args.noisy else image, args.out / f"page-{i + 1}.jpg", args.quality))
     except Refused as exc:
         print(f"simulate_signing.py: {exc}", file=sys.stderr)
         return 2
