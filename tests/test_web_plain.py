@@ -480,3 +480,13 @@ def test_the_law_page_puts_what_needs_a_check_first_and_the_firms_check_before_t
     pending = page[page.index('id="stage_rule.pending"'):]
     pending = pending[:pending.index("</article>")]
     assert '<a href="#citation.stay_of_removal.final_order">' in pending
+
+
+def test_counts_are_proper_plurals(tmp_path):
+    from helpers import DELETE, minimal, write_case
+
+    write_case(tmp_path / "tenzin", minimal(**{"respondent.a_number": DELETE, "respondent.date_of_birth": DELETE,
+                                               "service.method": "email"}))
+    c = client(tmp_path)
+    listing = c.get("/").text
+    assert re.search(r"\b\d+ problems to fix", listing) and "(s)" not in listing
