@@ -490,3 +490,21 @@ def test_counts_are_proper_plurals(tmp_path):
     c = client(tmp_path)
     listing = c.get("/").text
     assert re.search(r"\b\d+ problems to fix", listing) and "(s)" not in listing
+
+
+def test_the_immigration_history_warning_names_the_switch_as_it_reads():
+    from assembler.casefile import sections  # noqa: F401  (the warning's own words)
+    from helpers import DELETE, minimal
+
+    messages = [f.message for f in api.check_case_data(Path("/c"), minimal(immigration_history=DELETE),
+                                                       api.NO_OPTIONS, "case.yaml") if f.path == "immigration_history"]
+    assert messages
+    shown = [plain.plain(m) for m in messages]
+    assert all('"No encounters with immigration known"' in s and '"none known"' not in s for s in shown), shown
+    # every switch with its own words is named by them in the messages (the form reads them from the schema)
+    def labels(fields):
+        for f in fields:
+            if f.none_label:
+                yield f.key, f.none_label
+            yield from labels(f.children)
+    assert dict(labels(form.case_fields())) == plain._SWITCH
