@@ -141,7 +141,7 @@ def test_status_lists_every_case_most_urgent_first(run, tmp_path, monkeypatch):
     by = {r["case"]: r for r in rows}
     assert by["detained"]["due"] == "build and send the request" and by["detained"]["detained"] is True
     assert by["overdue"]["due"] == "follow up: no answer 58 days after sending"
-    assert by["hearing_close"]["due"] == "hearing in 12 day(s) and no answer; no answer yet (follow up on 2026-12-25)"
+    assert by["hearing_close"]["due"] == "hearing in 12 days and no answer; no answer yet (follow up on 2026-12-25)"
     assert by["waiting"]["due"] == "no answer yet (follow up on 2026-12-20)"
     assert (by["answered"]["response"], by["answered"]["due"]) == ("granted", "")
     assert (by["waiting"]["sent"], by["waiting"]["method"]) == ("2026-11-20", "mail")

@@ -25,7 +25,7 @@ def test_the_law_page_lists_every_entry_with_its_source_and_whether_it_was_check
     entry = page[page.index(f'id="{KEY}"'):]
     entry = entry[:entry.index("</article>")]
     assert "8 C.F.R. § 1239.2(c), on the grounds of 8 C.F.R. § 239.2(a)" in entry
-    assert "Checked</dt><dd>never" in entry and "not verified" in entry and "has never been checked" in entry
+    assert "Not yet checked against its source" in entry and "has never been checked" in entry
     assert "domain brief" not in page
     assert 'href="/law"' in c.get("/settings").text  # reached from the Settings page
 

@@ -377,3 +377,134 @@ def test_the_settings_pages_choices_are_in_words(tmp_path):
     assert "<select" in page
     bad = {k: v for k, v in _file_words(page, set()).items() if k.startswith("option ")}
     assert bad == {}
+
+
+# --- every page in words: no file, path, key or research trail (brief words, the paralegal's walk) -----------
+
+PATH_WORDS = {
+    "a settings file's name": re.compile(r"pdpacket\.ya?ml|\.json\b", re.I),
+    "a folder path": re.compile(r"(?:^|\s|\()(?:/|\.\.\./|…/)[\w.-]{2,}/"),  # not "/s/ Daniel Okafor"
+    # (the exhibit file fields' examples, "exhibits/birth-certificate.pdf", are the branch picks' to reword)
+    "a case folder's subfolder": re.compile(r"\b(?:responses|out/docx)/"),
+    "a law entry's key": re.compile(r"\b(?:bond|citation|court|policy|stage_rule)\.[a-z_]+"),
+    "the project's research trail": re.compile(r"Not verified on \d|not among the stored pages|stored copies"),
+    "name: value": re.compile(r"name: value"),
+    "a backtick or code word": re.compile(r"`|<code>exhibits</code>"),
+}
+
+
+def _page_text(page: str) -> str:
+    # the project's own note on a law entry is kept whole, folded under its own heading: not the page's words
+    page = re.sub(r'<details class="project-note">.*?</details>', "", page, flags=re.S)
+    shown = _Shown()
+    shown.feed(page)
+    return "\n".join(shown.texts)
+
+
+def _path_words(text: str, root: Path) -> list[str]:
+    found = [name for name, pattern in PATH_WORDS.items() if pattern.search(text)]
+    return found + (["the cases folder's path"] if str(root) in text else [])
+
+
+def test_no_page_names_a_file_a_path_or_a_key(tmp_path):
+    from assembler.web.security import csrf_token
+    from helpers import make_pdf, minimal, write_case
+    from test_web_http import TOKEN
+
+    copy_firm_settings(tmp_path)
+    write_case(tmp_path / "tenzin", minimal(**{"attorney": {"name": "Ana Ruiz"}, "service.method": "mail",
+                                               "custom": {"matter_number": "2026-0142"}}))
+    c = client(tmp_path)
+    api.log_sent(tmp_path / "tenzin", None, "hand")
+    decision = make_pdf(tmp_path / "occ decision.pdf", text="Granted").read_bytes()
+    r = c.post("/case/tenzin/record/answer", data={"csrf": csrf_token(TOKEN), "outcome": "granted",
+                                                   "date": api.today().isoformat()},
+               files={"decision": ("occ decision.pdf", decision, "application/pdf")})
+    assert r.status_code == 303
+    c.post("/law", data={"csrf": csrf_token(TOKEN), "key": "citation.termination.board", "checked_on": "2026-11-20",
+                         "checked_by": "Ana Ruiz", "text": "", "source": ""})
+    bad = {}
+    for path in ("/", "/settings", "/settings?saved=1", "/law", "/templates", "/new", "/case/tenzin",
+                 "/case/tenzin/build", "/case/tenzin/signatures", "/case/tenzin/record", r.headers["location"],
+                 "/case/tenzin/edits"):
+        page = c.get(path)
+        assert page.status_code == 200, path
+        text = _page_text(page.text)
+        if path == "/":  # the case list says where the cases are: the folder the user chose to serve
+            text = text.replace(str(tmp_path), "")
+        if _path_words(text, tmp_path):
+            bad[path] = [line for line in text.splitlines() if _path_words(line, tmp_path)]
+    assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
+    record = c.get("/case/tenzin/record").text
+    assert re.search(r'<a href="/case/tenzin/file/responses/[^"]+">The decision \(granted\)', record)
+
+
+def test_the_page_check_sees_paths_keys_and_the_research_trail():
+    root = Path("/srv/cases")
+    for line in ("Saved in /srv/cases/pdpacket.yaml", "see bond.present_without_admission", "as chosen by …/pdpacket.yaml",
+                 "Not verified on 2026-12-07: the text was not among the stored pages", "One name: value a line",
+                 "responses/2026-12-08_granted_occ.pdf", "(/root/.config/pdpacket/smtp-passwords.json)"):
+        assert _path_words(line, root), line
+
+
+def test_the_service_date_says_which_day_to_type_and_that_sending_dates_it():
+    hints = {f.key: plain.hint(f.hint) for f in form.case_fields() if f.key == "service" for f in f.children}
+    assert "sending it by e-mail dates" in hints["date"] and "recorded on the Record page dates them on the day entered there" in hints["date"]
+
+
+def test_settings_say_the_mail_goes_from_the_attorneys_address(tmp_path):
+    copy_firm_settings(tmp_path)
+    page = client(tmp_path).get("/settings").text
+    assert "sent from the attorney's e-mail address" in page
+
+
+def test_the_law_page_puts_what_needs_a_check_first_and_the_firms_check_before_the_projects_note(tmp_path):
+    from assembler.web.security import csrf_token
+    from test_web_http import TOKEN
+
+    c = client(tmp_path)
+    r = c.post("/law", data={"csrf": csrf_token(TOKEN), "key": "citation.termination.board",
+                             "checked_on": "2026-11-20", "checked_by": "Ana Ruiz", "text": "", "source": ""})
+    assert r.status_code == 303
+    page = c.get("/law").text
+    entries = re.findall(r'<article class="[^"]*law-entry[^"]*" id="([^"]+)" data-needs-check="(\w+)"', page)
+    assert len(entries) > 20
+    flags = [needs for _key, needs in entries]
+    assert flags == sorted(flags, key=lambda f: f != "yes") and "yes" in flags and "no" in flags
+    board = page[page.index('id="citation.termination.board"'):]
+    board = board[:board.index("</article>")]
+    assert "Checked by Ana Ruiz on 2026-11-20" in board
+    assert board.index("Checked by Ana Ruiz") < board.index("How the pdpacket project checked it")
+    assert "written before the firm's check" in board
+    assert "Not verified on 2026-12-07" in board  # the project's note, kept whole, folded
+    pending = page[page.index('id="stage_rule.pending"'):]
+    pending = pending[:pending.index("</article>")]
+    assert '<a href="#citation.stay_of_removal.final_order">' in pending
+
+
+def test_counts_are_proper_plurals(tmp_path):
+    from helpers import DELETE, minimal, write_case
+
+    write_case(tmp_path / "tenzin", minimal(**{"respondent.a_number": DELETE, "respondent.date_of_birth": DELETE,
+                                               "service.method": "email"}))
+    c = client(tmp_path)
+    listing = c.get("/").text
+    assert re.search(r"\b\d+ problems to fix", listing) and "(s)" not in listing
+
+
+def test_the_immigration_history_warning_names_the_switch_as_it_reads():
+    from assembler.casefile import sections  # noqa: F401  (the warning's own words)
+    from helpers import DELETE, minimal
+
+    messages = [f.message for f in api.check_case_data(Path("/c"), minimal(immigration_history=DELETE),
+                                                       api.NO_OPTIONS, "case.yaml") if f.path == "immigration_history"]
+    assert messages
+    shown = [plain.plain(m) for m in messages]
+    assert all('"No encounters with immigration known"' in s and '"none known"' not in s for s in shown), shown
+    # every switch with its own words is named by them in the messages (the form reads them from the schema)
+    def labels(fields):
+        for f in fields:
+            if f.none_label:
+                yield f.key, f.none_label
+            yield from labels(f.children)
+    assert dict(labels(form.case_fields())) == plain._SWITCH

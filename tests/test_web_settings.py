@@ -46,7 +46,7 @@ def test_the_page_saves_a_new_settings_file_the_loader_accepts(tmp_path):
     assert s.attorney["firm"] == "Smith & Sons <LLP>" and s.attorney["address"] == ["1 Main St", "Houston, TX 77002"]
     assert "houston" in (tmp_path / "pdpacket.yaml").read_text() and s.smtp["port"] == 587
     page = c.get("/settings?saved=1").text
-    assert "Saved to" in page and "Smith &amp; Sons &lt;LLP&gt;" in page
+    assert "Saved for every case in this folder." in page and "Smith &amp; Sons &lt;LLP&gt;" in page
     assert "The e-mail of this office is not set: check it on ice.gov" in page  # what to do next, in plain words
 
 
@@ -130,8 +130,8 @@ def test_the_page_says_where_the_password_is_kept_and_that_the_environment_wins(
     assert c.post("/settings", data=form | {"smtp_password": "pw-123"}).status_code == 303
     monkeypatch.setenv("PDPACKET_SMTP_PASSWORD", "other")
     page = html.unescape(c.get("/settings").text)
-    assert "A password is set for ana@x.example: kept for this computer's user" in page
-    assert "in a file only" in page and "pw-123" not in page
+    assert "A password is set for ana@x.example: kept on this computer for the user" in page
+    assert "readable by that user only" in page and "smtp-passwords" not in page and "pw-123" not in page
     assert "The environment variable PDPACKET_SMTP_PASSWORD is set where pdpacket" in " ".join(page.split())
     r = c.post("/settings", data=form | {"smtp_user": "", "smtp_host": "", "smtp_password": "pw"})
     assert r.status_code == 400 and "Enter the login name this password goes with" in r.text
@@ -153,5 +153,5 @@ def test_the_page_does_not_warn_of_another_file_when_serve_was_given_this_one(tm
                        follow_redirects=False)
         c.get(f"/?token={TOKEN}")
         pages[given] = c.get("/settings").text
-    assert "was started with the firm" not in pages["cases/pdpacket.yaml"]
-    assert "was started with the firm" in pages["elsewhere.yaml"]
+    assert "was started with other firm settings" not in pages["cases/pdpacket.yaml"]
+    assert "was started with other firm settings" in pages["elsewhere.yaml"]

@@ -73,6 +73,10 @@ class StatusList:
     cases: list[CaseStatus]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def case_folders(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise InputFileError(f"{folder}: no such folder: name the folder that holds the case folders")
@@ -151,7 +155,7 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
             if days < 0:
                 items.append((hearing, "the hearing passed without an answer: record the outcome (pdpacket log)"))
             elif days <= int(settings.follow_up.get("hearing_days", 21)):
-                items.append((now, f"hearing in {days} day(s) and no answer"))
+                items.append((now, f"hearing in {_count(days, 'day')} and no answer"))
     items.sort()
     st.due = [text for _, text in items]
     st.due_on = items[0][0].isoformat() if items else ""
@@ -162,7 +166,7 @@ def _steps(ready: gate.Readiness, case_dir: Path) -> list[str]:
     """What is due before sending, in short (`send` names every signature)."""
     steps = []
     if ready.missing or ready.outdated:
-        steps.append(f"collect {len(ready.missing) + len(ready.outdated)} signature(s) in ink "
+        steps.append(f"collect {_count(len(ready.missing) + len(ready.outdated), 'signature')} in ink "
                      f"(`{command('sign', case_dir)}`, then `{command('signed', case_dir, 'SCAN...')}`)")
     if ready.approval:  # approve --build makes the final filing too: one step, not two
         steps.append(f"the attorney approves the filing and builds it again "

@@ -119,12 +119,22 @@ async def thumbnail(request: Request) -> Response:
 
 # --- templates -------------------------------------------------------------------------------------
 
+def _source_words(source: str) -> str:
+    """Where a template comes from, in words (documents/choose.py names the folders for the CLI)."""
+    if source == "default":
+        return "pdpacket's own"
+    if source.startswith("case set"):
+        return f"the firm's template set {source.removeprefix('case set ')}"
+    return "the firm's templates"
+
+
 def _templates_report(st: State) -> dict:
     report: dict = {"settings": str(st.config.firm_settings or ""), "roles": [], "findings": [], "error": ""}
     firm = api.CommandOptions.of(st.config.firm_settings)  # the cases folder's settings, without a case
     try:
         chosen = api.list_templates(firm)
-        report["roles"] = [{"role": str(role), "source": c.source, "path": str(c.path)} for role, c in chosen.items()]
+        report["roles"] = [{"role": str(role), "source": _source_words(c.source), "path": str(c.path),
+                            "name": c.path.name} for role, c in chosen.items()]
         report["findings"] = [cases.finding_json(f) for f in api.check_templates(None, firm)]
     except PdpacketError as exc:
         report["error"] = exc.message

@@ -93,7 +93,7 @@ def case_status(folder: Path, options: api.CommandOptions = api.NO_OPTIONS, ledg
     except InvalidCaseError as exc:
         row.problems = exc.problems
         row.errors, row.warnings = len(errors_of(exc.problems)), len(warnings_of(exc.problems))
-        row.note = f"{row.errors} problem(s) to fix"
+        row.note = f"{row.errors} problem{'' if row.errors == 1 else 's'} to fix"
         row.due = "fix the case data"
         row.detained = str(respondent.get("detained") or "").strip().lower() in ("true", "yes")
         return row

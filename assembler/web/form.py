@@ -225,7 +225,7 @@ def from_answer(f: Field, values: list[str], path: str) -> object:
         except yaml.YAMLError:
             parsed = None
         if not isinstance(parsed, dict):
-            raise FormProblem(path, "write one 'name: value' a line, e.g. matter_number: 2026-0142")
+            raise FormProblem(path, "put each on its own line: a name, a colon, then its value, e.g. Matter number: 2026-0142")
         return parsed
     else:
         value = value.strip() if f.kind != "textarea" else value.strip("\n").rstrip()

@@ -4,8 +4,10 @@ written into the firm's settings (law: entries:) by the same writer as the Setti
 comments and other keys. A build's warning about law never checked links here."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -21,6 +23,48 @@ def _target(st):
     return st.config.options.settings_file or st.root / "pdpacket.yaml"
 
 
+def _label(text: str, limit: int = 90) -> str:
+    """An entry named by its own words, cut at a word when long (a link to it, in another entry's note)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _linked(note: str, texts: dict[str, str]) -> Markup:
+    """The note with each other entry's key ("see bond.present_without_admission") as a link to that entry,
+    labelled by its text: the key is the law table's name for it, not a reader's."""
+    if not texts:
+        return Markup(escape(note))
+    keys = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(texts, key=len, reverse=True)) + r")\b")
+    out, at = [], 0
+    for m in keys.finditer(note):
+        out += [escape(note[at:m.start()]), Markup('<a href="#{}">“{}”</a>').format(m[1], _label(texts[m[1]]))]
+        at = m.end()
+    return Markup("").join([*out, escape(note[at:])])
+
+
+def shown(entries: list[dict]) -> list[dict]:
+    """The entries as the page shows them: those that need a check first (never checked, not verified, or
+    checked too long ago), each with its checked state in words; the project's own note (how it read the
+    source) kept whole for a folded section, said to come before the firm's check when the firm recorded one."""
+    texts = {e["key"]: e["text"] for e in entries}
+    out = []
+    for e in entries:
+        changed = e.get("changed") or []
+        firm = e.get("checked_by") and ("checked_on" in changed or changed == ["added"])
+        if firm:
+            state = f"Checked by {e['checked_by']} on {e['checked_on']}"
+        elif e.get("verified"):
+            state = f"Checked against its source by the pdpacket project on {e['checked_on']}"
+        elif e.get("checked_on"):
+            state = f"Written down {e['checked_on']}, not yet checked against its source"
+        else:
+            state = "Not yet checked against its source"
+        own_note = "note" in changed or changed == ["added"]
+        out.append({**e, "state": state, "firm_checked": bool(firm), "needs_check": bool(e.get("stale")) or not
+                    e.get("verified"), "firm_note": _linked(e["note"], texts) if own_note and e.get("note") else "",
+                    "project_note": _linked(e["note"], texts) if e.get("note") and not own_note else ""})
+    return sorted(out, key=lambda e: not e["needs_check"])  # stable: the table's order within each group
+
+
 async def _page(request: Request, status: int = 200, errors: dict | None = None, typed: dict | None = None,
                 saved: str = "") -> Response:
     st = state_of(request)
@@ -30,7 +74,7 @@ async def _page(request: Request, status: int = 200, errors: dict | None = None,
         problem = ""
     except PdpacketError as exc:  # the settings file has a problem: the Settings page and a build say which
         entries, problem = [], exc.message
-    return st.page(request, "law.html", status=status, entries=entries, problem=problem, errors=errors or {},
+    return st.page(request, "law.html", status=status, entries=shown(entries), problem=problem, errors=errors or {},
                    typed=typed or {}, saved=saved, today=api.today().isoformat())
 
 

@@ -20,7 +20,9 @@ from assembler.errors import PdpacketError
 _MISSING = re.compile(r"^(?:must not be empty|is required but missing|is required at this stage|needs at least 1 entry)\b")
 _EXAMPLE = re.compile(r"^is required but missing: add it, e\.g\. [\w.\[\]]+: ('(?:[^']|'')*'|\"[^\"]*\"|\S+).*$")
 _SHAPES = (" (lines starting with -)", " (fields indented below it)")
-_NONE_KNOWN = re.compile(r"\bwrite [\w.\[\]]+: (?:none|\[\])")
+_NONE_KNOWN = re.compile(r"\bwrite ([\w.\[\]]+): (?:none|\[\])")
+# The words of a list's "none known" switch where the form says more than "None known" (schema meta none_known).
+_SWITCH = {"immigration_history": "No encounters with immigration known"}
 _KEY_EXAMPLE = re.compile(r"\be\.g\. [a-z_]+: ")
 _SET_OFFICE = re.compile(r"\bset office: ([a-z0-9_]+)")
 _SERVICE_EMAIL = re.compile(r"write it as service\.email, or set offices\.[a-z0-9_]+\.email in the firm's settings file")
@@ -120,7 +122,7 @@ def plain(message: str) -> str:
                                  message)
     message = _SET_OFFICE.sub(lambda m: f"choose the office {_office(m[1])}", message)
     message = _QUOTED_KEY.sub(lambda m: _office(m[1]) if m[1] in _office_names() else m[0], message)
-    message = _NONE_KNOWN.sub('choose "none known"', message)
+    message = _NONE_KNOWN.sub(lambda m: f'tick "{_SWITCH.get(m[1], "None known")}"', message)
     message = message.replace(_G28_ADVICE, "add the signed G-28 as an exhibit of the kind G-28, or ask the firm's "
                               "administrator to set up the firm's G-28 for every case (the guide's Forms page)")
     message = _KEY_EXAMPLE.sub("e.g. ", message)

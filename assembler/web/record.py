@@ -79,7 +79,8 @@ def history(folder: Path, options: api.CommandOptions) -> list[dict]:
         else:
             continue  # builds, drafts and approvals are the Build page's
         file = e.file if e.kind == "response" and e.file else ""
-        rows.append({"day": e.day, "what": what, "note": e.note or "", "file": file, "by": person(e.user),
+        label = f"The decision ({OUTCOMES.get(e.outcome or '', e.outcome or '').lower()})" if file else ""
+        rows.append({"day": e.day, "what": what, "note": e.note or "", "file": file, "label": label, "by": person(e.user),
                      "at": (e.at or "")[:16].replace("T", " ")})
     return rows
 
@@ -132,7 +133,7 @@ async def record(request: Request) -> Response:
                                                st.config.options)
             warn = ""
             done = f"Recorded: {OUTCOMES[outcome].lower()} on {event.day}" + (
-                f", the decision kept as {event.file}" if event.file else "")
+                ", the decision kept with the case (a link below)" if event.file else "")
     except RecordRefused as exc:
         return await record_page(request, exc.message, 400)
     except PdpacketError as exc:
