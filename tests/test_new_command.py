@@ -50,7 +50,7 @@ def test_uncommenting_an_optional_section_gives_a_well_formed_entry(run, tmp_pat
             break
         block.append(line.replace("# ", "", 1).split("  # ")[0])
     data = yaml.safe_load("\n".join(block))
-    assert data["exhibits"][0]["id"] == "birth_cert_child"
+    assert data["exhibits"][0]["id"] == "birth-cert-child"
     assert data["exhibits"][0]["translation"]["translator"]["name"] == "Lucía Fernández"
 
 
