@@ -65,7 +65,9 @@ def test_answers_typed_at_the_prompts_make_a_file_the_loader_accepts(tmp_path):
                        "1 Main St", "Houston, TX 77002", "",  # the address, ended by an empty line
                        "Houstn",  # a typo: asked again, with the nearest names
                        "Houston", "pd@houston.example", "",  # the date checked: today, offered
-                       "smtp.smith.example", "", "", "ana@smith.example", "secret-pw", ""])
+                       "smtp.smith.example", "", "", "ana@smith.example",
+                       "secret-typo", "secret-pw", "secret-pw", "secret-pw",  # asked twice; not alike: asked again
+                       ""])
     result = _init(tmp_path, input=typed)
     assert result.exception is None, result.output
     assert result.exit_code == 0
@@ -82,6 +84,8 @@ def test_answers_typed_at_the_prompts_make_a_file_the_loader_accepts(tmp_path):
     assert "secret-pw" not in text and "password" not in load_settings(tmp_path / "pdpacket.yaml").smtp
     # No keyring here: kept in a file only this user can read, outside the settings file.
     assert "The SMTP password of ana@smith.example is kept in a file only" in result.stderr
+    from assembler.send import passwords
+    assert passwords.read("ana@smith.example") == "secret-pw"  # the one typed twice alike
 
 
 def test_flags_alone_write_the_file_with_a_comment_on_every_key(tmp_path):

@@ -85,8 +85,10 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
     if smtp_password_stdin:
         password = sys.stdin.readline().rstrip("\r\n") or None
     elif ask and answers.smtp_user:
+        # Asked twice, as `smtp-password` asks (the CLI walk-through: a typo here showed only at the first send).
         password = click.prompt("SMTP password (kept for you on this computer, never in the file; empty: skip)",
-                                default="", hide_input=True, show_default=False) or None
+                                default="", hide_input=True, show_default=False,
+                                confirmation_prompt="The SMTP password again") or None
     if verified_on and not office_email:
         raise UsageError("--verified-on is the day the office's e-mail was checked: give --office-email too")
     done = _write_asking_again(Path(folder), answers, force, password, ask)
