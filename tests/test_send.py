@@ -288,6 +288,7 @@ def test_dry_run_sends_and_records_nothing(run, cases, smtp_server):
     result = run("send", cases / "big", "--dry-run")
     assert result.code == 0, result.err
     assert result.out.count("would send") >= 3 and "to pd-requests@occ-chicago.example" in result.out
+    assert " from " in result.out.splitlines()[0]  # who it goes from, before a first real sending (CLI walk)
     assert inbox.received == [] and [e.kind for e in _ledger(cases)] == ["build"]
 
 

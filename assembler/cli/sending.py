@@ -74,8 +74,11 @@ def send(case, out, again, possibly_sent, dry_run, unsigned_draft, settings_file
     for m in sent.messages:
         files = ", ".join(f"{a.name} ({len(a.data) / MB:.1f} MB)" for a in m.attachments)
         verb = "would send" if dry_run else "sent"
-        click.echo(f"{verb} {m.number} of {m.total} to {', '.join(m.recipients)} via {sent.server}: "
-                   f"{m.message['Subject']} [{files}]")
+        # From and Cc said too: what a paralegal checks before a first real sending (the CLI walk-through)
+        to, cc = ([a.addr_spec for a in m.message[h].addresses] if m.message[h] else [] for h in ("To", "Cc"))
+        copies = f" (cc {', '.join(cc)})" if cc else ""
+        click.echo(f"{verb} {m.number} of {m.total} from {m.message['From']} to {', '.join(to)}{copies} via "
+                   f"{sent.server}: {m.message['Subject']} [{files}]")
 
 
 @cli.command()
