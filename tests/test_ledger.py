@@ -147,6 +147,16 @@ def test_status_lists_every_case_most_urgent_first(run, tmp_path, monkeypatch):
     assert (by["waiting"]["sent"], by["waiting"]["method"]) == ("2026-11-20", "mail")
 
 
+def test_a_granted_request_before_a_hearing_to_come_asks_for_the_court_papers(run, tmp_path, monkeypatch):
+    # the CLI and web walk-throughs: "granted", then "due: nothing" above a hearing still on the calendar
+    folder = _cases(tmp_path, monkeypatch, c=minimal(**{"proceedings.next_hearing": {"date": "2027-03-09", "type": "master"}}))
+    assert run("log", folder / "c", "--sent", "--method", "mail", "--date", "2026-11-02").code == 0
+    assert run("log", folder / "c", "--response", "granted", "--date", "2026-11-20").code == 0
+    [row] = json.loads(_status(run, folder, "--json").out)["cases"]
+    assert row["due"].startswith("the office agreed: prepare the court papers for the hearing on 2027-03-09")
+    assert "pdpacket court" in row["due"]
+
+
 def test_status_follows_the_settings_and_prints_csv_and_text(run, tmp_path, monkeypatch):
     folder = _cases(tmp_path, monkeypatch, c=minimal())
     (folder / "pdpacket.yaml").write_text(yaml.safe_dump({"follow_up": {"after_days": 5}}))

@@ -15,7 +15,7 @@ from assembler import api
 from assembler.casefile.read import load_file
 from assembler.web import form, plain
 from assembler.web.cases import finding_json
-from helpers import MINIMAL, SAMPLES, copy_firm_settings, write_case
+from helpers import MINIMAL, SAMPLES, copy_firm_settings, minimal, write_case
 from test_web_http import client
 
 QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"")
@@ -508,3 +508,16 @@ def test_the_immigration_history_warning_names_the_switch_as_it_reads():
                 yield f.key, f.none_label
             yield from labels(f.children)
     assert dict(labels(form.case_fields())) == plain._SWITCH
+
+
+def test_the_case_list_asks_for_the_court_papers_after_a_grant_in_words(tmp_path):
+    # the walk-throughs: "answered: granted", then nothing due above a hearing still on the calendar; the
+    # list says what is due in the web app's words (its commands were shown as typed before)
+    from datetime import date
+
+    write_case(tmp_path / "c", minimal(**{"proceedings.next_hearing": {"date": "2027-03-09", "type": "master"}}))
+    api.log_sent(tmp_path / "c", date(2026, 11, 2), "portal")
+    api.log_response(tmp_path / "c", "granted", date(2026, 11, 20))
+    page = html.unescape(client(tmp_path).get("/").text)
+    assert "prepare the court papers for the hearing on 2027-03-09" in page
+    assert "pdpacket court" not in page and "`" not in page

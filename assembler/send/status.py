@@ -156,6 +156,11 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
                 items.append((hearing, "the hearing passed without an answer: record the outcome (pdpacket log)"))
             elif days <= int(settings.follow_up.get("hearing_days", 21)):
                 items.append((now, f"hearing in {_count(days, 'day')} and no answer"))
+    elif st.response == "granted" and hearing is not None and hearing >= now:
+        # The office agreed and the case is still before the court: the court papers are what is left to do
+        # (the walk-throughs read "due: nothing" above a hearing still on the calendar).
+        items.append((now, f"the office agreed: prepare the court papers for the hearing on {hearing.isoformat()} "
+                           f"(`{command('court', st.case)}`)"))
     items.sort()
     st.due = [text for _, text in items]
     st.due_on = items[0][0].isoformat() if items else ""
