@@ -90,6 +90,8 @@ def test_staleness_counts_months_and_a_year_alone_counts_from_its_start():
     assert "more than 6 months" in law.staleness({"checked_on": "2026-06-06"}, today, 6)
     assert "more than 6 months" in law.staleness({"checked_on": "2026"}, date(2026, 7, 2), 6)
     assert law.staleness({"checked_on": None}, today, 6) == "has never been checked against its source"
+    assert law.staleness({"checked_on": "2026-06-07", "verified": False}, today, 6) == \
+        "has never been checked against its source (its source is dated 2026-06-07)"
 
 
 def test_the_build_warning_names_each_stale_entry_the_filing_uses(tmp_path):
@@ -100,7 +102,9 @@ def test_the_build_warning_names_each_stale_entry_the_filing_uses(tmp_path):
     settings = load_settings(None, case.dir)
     [warning] = law_warnings(case, settings)
     assert "'citation.termination.immigration_judge'" in warning.message
-    assert "more than 6 months ago" in warning.message
+    # the 2024 is its source's date, not a check's (the web walk read "written down 2024, not yet checked"
+    # above "this rule was last checked 2024"): said as never checked
+    assert "has never been checked against its source (its source is dated 2024)" in warning.message
     fresh = _settings(tmp_path / "s.yaml", law={"stale_after_months": 3, "entries": {
         "citation.termination.immigration_judge": {"checked_on": "2026-10-01"}}})
     assert law_warnings(case, load_settings(fresh, None)) == []

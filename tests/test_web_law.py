@@ -74,3 +74,15 @@ def test_after_the_check_is_recorded_the_next_build_no_longer_warns_and_the_warn
 def test_the_shipped_law_data_speaks_of_no_domain_brief():
     text = (REPO / "assembler" / "data" / "law.yaml").read_text()
     assert not re.search(r"domain brief", text)
+
+
+def test_every_heading_is_a_finished_sentence_and_no_rule_is_both_unchecked_and_last_checked(tmp_path):
+    # the web re-walk: three headings read "... no pending proceedings to {what}", and a rule read "Written down
+    # 2025, not yet checked against its source" above "This rule was last checked 2025, more than 6 months ago"
+    page = html.unescape(client(tmp_path).get("/law").text)
+    headings = re.findall(r"<h3>(.*?)</h3>", page, flags=re.S)
+    assert len(headings) > 20
+    assert [h for h in headings if "{" in h or h[:1].islower()] == []
+    assert "no pending proceedings to dismiss, close, terminate, continue, stipulate in or recalendar" in page
+    for entry in re.findall(r"<article.*?</article>", page, flags=re.S):
+        assert not ("not yet checked against its source" in entry and "was last checked" in entry), entry[:300]

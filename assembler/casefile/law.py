@@ -53,7 +53,8 @@ def merge(own: dict | None, origin: str | None) -> tuple[dict[str, dict], dict[s
                                         "shipped entries; check the key's spelling)"))
                 continue
             changed[key] = ["added"]
-        entries[key] = {**entries.get(key, {"verified": False, "checked_on": None}), **fields,
+        firm_check = {"verified": True} if "checked_on" in fields else {}  # the firm's day of its check against the source
+        entries[key] = {**entries.get(key, {"verified": False, "checked_on": None}), **firm_check, **fields,
                         "origin": str(origin)}
     for key, fields in (own or {}).items():
         checked = (fields or {}).get("checked_on")
@@ -90,6 +91,8 @@ def staleness(entry: dict, today: date, months: int) -> str | None:
     checked = checked_date(entry.get("checked_on"))
     if checked is None:
         return "has never been checked against its source"
+    if entry.get("verified") is False:  # shipped unverified: checked_on is its source's date, not a check's
+        return f"has never been checked against its source (its source is dated {entry['checked_on']})"
     if add_months(checked, months) < today:
         return f"was last checked {entry['checked_on']}, more than {months} months ago"
     return None

@@ -41,11 +41,22 @@ def _linked(note: str, texts: dict[str, str]) -> Markup:
     return Markup("").join([*out, escape(note[at:])])
 
 
+def heading(entry: dict) -> str:
+    """An entry's text as a heading: a stage rule's {what} (the verb of each relief it applies to, filled in
+    when validation says it) named by those verbs, and a capital first letter (the web re-walk read the raw
+    "{what}" and lower-case fragments)."""
+    verbs = list(dict.fromkeys(v for stages in (entry.get("applies") or {}).values() if isinstance(stages, dict)
+                               for v in stages.values()))
+    what = (", ".join(verbs[:-1]) + " or " + verbs[-1]) if len(verbs) > 1 else (verbs[0] if verbs else "act on")
+    text = str(entry["text"]).replace("{what}", what)
+    return text[:1].upper() + text[1:]
+
+
 def shown(entries: list[dict]) -> list[dict]:
     """The entries as the page shows them: those that need a check first (never checked, not verified, or
     checked too long ago), each with its checked state in words; the project's own note (how it read the
     source) kept whole for a folded section, said to come before the firm's check when the firm recorded one."""
-    texts = {e["key"]: e["text"] for e in entries}
+    texts = {e["key"]: heading(e) for e in entries}
     out = []
     for e in entries:
         changed = e.get("changed") or []
@@ -59,7 +70,7 @@ def shown(entries: list[dict]) -> list[dict]:
         else:
             state = "Not yet checked against its source"
         own_note = "note" in changed or changed == ["added"]
-        out.append({**e, "state": state, "firm_checked": bool(firm), "needs_check": bool(e.get("stale")) or not
+        out.append({**e, "heading": heading(e), "state": state, "firm_checked": bool(firm), "needs_check": bool(e.get("stale")) or not
                     e.get("verified"), "firm_note": _linked(e["note"], texts) if own_note and e.get("note") else "",
                     "project_note": _linked(e["note"], texts) if e.get("note") and not own_note else ""})
     return sorted(out, key=lambda e: not e["needs_check"])  # stable: the table's order within each group

@@ -34,7 +34,7 @@ _DOTTED = re.compile(r"\b(?:respondent|proceedings|request|attorney|service|cons
 _QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 # The build's warnings on the firm's data (casefile/law.py, casefile/offices.py) name its settings file's keys
 # and commands: in the browser, what to do and where (walking the web app found them on the Build page).
-_LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source|was last "
+_LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source(?: \([^)]*\))?|was last "
                   r"checked [^:]+): the attorney verifies it against its source \((?P<source>.*)\), then records the day in the "
                   r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
 # casefile/forms.py's advice on a missing G-28 (pdpacket ships no G-28 nor a fill mapping: the firm supplies both).
