@@ -521,3 +521,17 @@ def test_the_case_list_asks_for_the_court_papers_after_a_grant_in_words(tmp_path
     page = html.unescape(client(tmp_path).get("/").text)
     assert "prepare the court papers for the hearing on 2027-03-09" in page
     assert "pdpacket court" not in page and "`" not in page
+
+
+def test_an_id_the_page_makes_from_its_title_is_not_marked_for_the_user_to_fill(tmp_path):
+    # the web re-walk: "Id *", required, above "made from the title when left empty", with a hint allowing
+    # letters, digits and - while the id made from an upload held an _
+    import shutil
+
+    shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "c", ignore=shutil.ignore_patterns("out", "signed"))
+    page = client(tmp_path).get("/case/c").text
+    for name in ("exhibits[0].id", "declarations[0].id"):
+        at = page.index(f'name="{name}"')
+        field = page[page.rindex('<div class="field', 0, at):page.index("</div>", at)]
+        assert "req" not in field, field
+    assert "- and _ only" in page and "Letters, digits and - only" not in page

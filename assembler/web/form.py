@@ -81,7 +81,9 @@ def make_field(key: str, rules: dict) -> Field:
     # meta.web: how the web app words the field where the schema's hint and example speak of the file
     # (the checks and `pdpacket new` keep those): its hint ("" for none), example and the allowed values' labels.
     web = meta.get("web") or {}
-    f = Field(key, "text", required=bool(rules.get("required")), hint=web.get("hint", meta.get("hint", "")),
+    # web.made: the page makes the value when it is left empty (an id from its title): not for the user to fill
+    f = Field(key, "text", required=bool(rules.get("required")) and not web.get("made"),
+              hint=web.get("hint", meta.get("hint", "")),
               example=web.get("example", meta.get("example")), default=rules.get("default"),
               coerce=rules.get("coerce"), labels=dict(web.get("labels") or {}))
     kind = rules.get("type")
