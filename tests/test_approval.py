@@ -451,3 +451,28 @@ def test_a_stale_approval_names_the_firms_files_by_name_wherever_the_folders_wer
     settings = case_settings(case_dir, NO_OPTIONS)
     found = changes(validate_case(case_dir, NO_OPTIONS, False, settings), settings, record)
     assert not [f for f in found if "g28-stand-in.pdf" in f or str(tmp_path) in f], found
+
+
+def test_the_court_papers_section_filled_after_a_grant_leaves_the_filings_approval_as_it_was(tmp_path):
+    # the CLI walk-through: granted, then `status` asked for the court papers; filling court: for `pdpacket
+    # court` turned the sent filing into a stale draft ("court facts: changed") though no filing page prints it
+    from assembler.casefile.case import case_settings, validate_case
+    from assembler.options import NO_OPTIONS
+    from assembler.pdf.manifest import content_key
+
+    shutil.copytree(SAMPLES / "1-garcia-lopez", tmp_path / "c", ignore=shutil.ignore_patterns("out"))
+    for name in ("pdpacket.yaml", "g28-stand-in.pdf"):
+        shutil.copy(SAMPLES / name, tmp_path)
+
+    def key(**changes):
+        data = yaml.safe_load((SAMPLES / "1-garcia-lopez" / "case.yaml").read_text(encoding="utf-8"))
+        for path, value in changes.items():
+            section, field = path.split(".")
+            data[section][field] = value
+        (tmp_path / "c" / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        settings = case_settings(tmp_path / "c", NO_OPTIONS)
+        return content_key(validate_case(tmp_path / "c", NO_OPTIONS, False, settings), settings)
+
+    before = key()
+    assert key(**{"court.facts": "Other facts for the joint motion.", "court.waive_appeal": False}) == before
+    assert key(**{"request.summary": "Another summary of the request."}) != before  # the letter prints it

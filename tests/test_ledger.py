@@ -154,7 +154,7 @@ def test_a_granted_request_before_a_hearing_to_come_asks_for_the_court_papers(ru
     assert run("log", folder / "c", "--response", "granted", "--date", "2026-11-20").code == 0
     [row] = json.loads(_status(run, folder, "--json").out)["cases"]
     assert row["due"].startswith("the office agreed: prepare the court papers for the hearing on 2027-03-09")
-    assert "pdpacket court" in row["due"]
+    assert f"pdpacket court {folder / 'c'}" in row["due"]  # the folder's path: pasted anywhere, it works
 
 
 def test_status_follows_the_settings_and_prints_csv_and_text(run, tmp_path, monkeypatch):

@@ -192,3 +192,12 @@ def test_the_code_goes_where_the_top_band_is_blank_and_else_the_page_is_shrunk()
     band_inked = blank.copy()
     ImageDraw.Draw(band_inked).rectangle([0, 50, 611, 60], fill=0)
     assert codes.place(band_inked, code).scale < 1
+
+
+def test_a_signer_is_promised_instructions_only_in_a_language_a_cover_ships_in():
+    # the web walk-through: "Nguyễn Thị Lan (instructions in Vietnamese)" on the Signatures page, and the
+    # packet's cover was English (only Spanish has its own cover)
+    from assembler.sign.view import Signer
+
+    assert Signer(1, "Nguyễn Thị Lan", "Vietnamese").instructions == "English"
+    assert Signer(2, "Carlos Mejía", "Spanish").instructions == "Spanish"

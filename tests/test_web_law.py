@@ -86,3 +86,16 @@ def test_every_heading_is_a_finished_sentence_and_no_rule_is_both_unchecked_and_
     assert "no pending proceedings to dismiss, close, terminate, continue, stipulate in or recalendar" in page
     for entry in re.findall(r"<article.*?</article>", page, flags=re.S):
         assert not ("not yet checked against its source" in entry and "was last checked" in entry), entry[:300]
+
+
+def test_a_rule_the_firm_checked_says_nowhere_that_it_is_not_checked(tmp_path):
+    # the last web walk: "Checked by Minh Tran on 2026-12-08", and under it "Source: 8 C.F.R. § 1239.2(c), as
+    # transcribed by the pdpacket project, not yet checked against the official text": the source named its state
+    copy_firm_settings(tmp_path)
+    c = client(tmp_path)
+    assert _record(c, checked_on="2026-11-27", checked_by="Ana Ruiz").status_code in (200, 303)
+    page = html.unescape(c.get("/law").text)
+    entry = page[page.index(f'id="{KEY}"'):]
+    entry = entry[:entry.index("</article>")]
+    assert "Checked by Ana Ruiz" in entry
+    assert not re.search(r"not (yet )?checked|never been checked", entry), entry

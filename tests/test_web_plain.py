@@ -519,7 +519,8 @@ def test_the_case_list_asks_for_the_court_papers_after_a_grant_in_words(tmp_path
     api.log_sent(tmp_path / "c", date(2026, 11, 2), "portal")
     api.log_response(tmp_path / "c", "granted", date(2026, 11, 20))
     page = html.unescape(client(tmp_path).get("/").text)
-    assert "prepare the court papers for the hearing on 2027-03-09" in page
+    assert "the attorney prepares the court papers (with the command line, as the guide's Court papers page says) " \
+        "for the hearing on 2027-03-09" in page  # the web app makes none: who does, and where it is explained
     assert "pdpacket court" not in page and "`" not in page
 
 
@@ -535,3 +536,19 @@ def test_an_id_the_page_makes_from_its_title_is_not_marked_for_the_user_to_fill(
         field = page[page.rindex('<div class="field', 0, at):page.index("</div>", at)]
         assert "req" not in field, field
     assert "- and _ only" in page and "Letters, digits and - only" not in page
+
+
+def test_a_language_the_text_recognition_lacks_is_said_without_its_package_or_a_root_command():
+    # the last web walk: "... Tesseract's data for vie is not installed, so OCR read it without: install it with
+    # apt-get install tesseract-ocr-vie (as root) and build again" on the Build page
+    from assembler.convert import ocr
+
+    said = [ocr.INSTALL, "Tesseract", "tesseract-ocr", "as root", "vie", "OCR"]
+    missing = ("exhibit birth (exhibits/giay-khai-sinh.pdf) is in Vietnamese, but Tesseract's data for vie is not "
+               f"installed, so OCR read it without: install it with `{ocr.INSTALL} tesseract-ocr-vie` (as root) and "
+               "build again")
+    unknown = ("exhibit birth (exhibits/x.pdf): pdpacket knows no Tesseract language for 'Klingon', so OCR read it as "
+               "English only: name its Tesseract code in the settings (ocr.languages: {Klingon: CODE})")
+    for message in (missing, unknown):
+        shown = plain.plain(message)
+        assert [w for w in said if w in shown] == [] and "text recognition" in shown, shown

@@ -267,6 +267,11 @@ def _names_read(data: bytes, env: SandboxedEnvironment) -> list[str] | None:
     return kept.remember_json("template names read", [data], names)
 
 
+def names_read(template: Path) -> list[str] | None:
+    """The top-level context names a template reads, or None when that cannot be known (see _names_read)."""
+    return _names_read(template.read_bytes(), make_environment({}))
+
+
 def _rendered(template: Path, context: dict, env: SandboxedEnvironment, title: str, author: str,
               signature_image: Path | None, compress: bool) -> bytes:
     try:

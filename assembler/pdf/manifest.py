@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from assembler import __version__
 from assembler.casefile.offices import manifest_record
-from assembler.documents import choose
+from assembler.documents import choose, render
 from assembler.documents.citations import law_record
 from assembler.files import relative, sha256
 from assembler.vocab import FILING_ROLES
@@ -126,7 +126,14 @@ def content_key(case: Case, settings: Settings, templates_dir: Path | None = Non
     date is left out (`undated`): the one place that makes an approval survive a filing dated at sending."""
     choices = choose.choose(settings, case.data, templates_dir, FILING_ROLES)
     office = {k: v for k, v in (case.office or {}).items() if k not in SENDING_ONLY}
-    parts = [__version__, json.dumps(undated(case.data), sort_keys=True, default=str),
+    data = undated(case.data)
+    # The court papers' own section (court:) is filled in after the office agrees: it changes the filing, and
+    # so its approval, only when a filing template reads it (the CLI walk-through's sent and granted filing
+    # turned into a stale draft when the paralegal then filled court: for `pdpacket court`).
+    if "court" in data and all((names := render.names_read(c.path)) is not None and "court" not in names
+                               for c in choices.values()):
+        data = {k: v for k, v in data.items() if k != "court"}
+    parts = [__version__, json.dumps(data, sort_keys=True, default=str),
              json.dumps(settings.page_numbers, sort_keys=True), json.dumps(office, sort_keys=True, default=str)]
     parts += [f"{_inside(p, case.dir)}={sha256(p)}" for p in case_inputs(case, settings)]
     parts += [f"{role}={sha256(c.path)}" for role, c in sorted(choices.items())]

@@ -117,11 +117,13 @@ def case_status(name: str, case: Case, settings: Settings, of_case: CaseEvents, 
         st.method = sends[-1].method or ""
     if answers:
         st.response, st.response_date = answers[-1].outcome or "", answers[-1].day
-    _due(st, settings, today(), parse_date(hearing) if hearing else None)
+    _due(st, settings, today(), parse_date(hearing) if hearing else None, case.dir)
     return st
 
 
-def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) -> None:
+def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None, case_dir: Path) -> None:
+    # Commands name the case folder by its path, as every other hint does (the CLI walk-through pasted
+    # "pdpacket court ferreira", the folder's bare name, and got "no such case folder").
     items: list[tuple[date, str]] = []
     if st.sent:
         pass  # by pdpacket or by other means: what is due now depends on the answer
@@ -135,7 +137,7 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
     elif st.changed:
         items.append((now, "build again (inputs changed since the build), then send"))
     elif st.stale_edits:
-        refresh = "; ".join(f"`{command('edit', st.case, Path(f).name.removesuffix('.docx'), '--refresh')}`"
+        refresh = "; ".join(f"`{command('edit', case_dir, Path(f).name.removesuffix('.docx'), '--refresh')}`"
                             for f in st.stale_edits)
         items.append((now, f"bring {' and '.join(st.stale_edits)} up to date (edited by hand before the case "
                            f"changed: {refresh}), build again, then send"))
@@ -160,7 +162,7 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None) ->
         # The office agreed and the case is still before the court: the court papers are what is left to do
         # (the walk-throughs read "due: nothing" above a hearing still on the calendar).
         items.append((now, f"the office agreed: prepare the court papers for the hearing on {hearing.isoformat()} "
-                           f"(`{command('court', st.case)}`)"))
+                           f"(`{command('court', case_dir)}`)"))
     items.sort()
     st.due = [text for _, text in items]
     st.due_on = items[0][0].isoformat() if items else ""

@@ -14,7 +14,7 @@ from assembler.documents import signed as record_mod
 from assembler.documents import signers
 from assembler.errors import Finding, PdpacketError
 from assembler.options import BuildOptions
-from assembler.sign.packet import current_signatures, executed_on_notes, sections
+from assembler.sign.packet import COVER_ROLES, current_signatures, executed_on_notes, sections
 
 SIGNED, MISSING, OUTDATED = "signed", "missing", "outdated"
 
@@ -35,6 +35,12 @@ class Signer:
     name: str
     language: str
     signatures: list[Signature] = field(default_factory=list)
+
+    @property
+    def instructions(self) -> str:
+        """The language of the signer's cover page: theirs when a cover in it ships (COVER_ROLES), else
+        English (the web walk-through was promised Vietnamese instructions and printed an English cover)."""
+        return self.language if self.language in COVER_ROLES else "English"
 
 
 @dataclass

@@ -39,6 +39,12 @@ _LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never be
                   r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
 # casefile/forms.py's advice on a missing G-28 (pdpacket ships no G-28 nor a fill mapping: the firm supplies both).
 _G28_ADVICE = "add `- kind: g28` with its file (the firm's settings can hold the file and its fill mapping once)"
+# convert/ocr.py's notes on languages the text recognition cannot read here: the package and the root command are
+# for whoever installs pdpacket, not for the paralegal reading the Build page (the last web walk-through).
+_OCR_DATA = re.compile(r"^(?P<label>.+) is in (?P<lang>.+?), but Tesseract's data for \S+ is not installed, so OCR "
+                       r"read it without: install it with .+ and build again$")
+_OCR_UNKNOWN = re.compile(r"^(?P<label>.+): pdpacket knows no Tesseract language for '(?P<lang>.+)', so OCR read it "
+                          r"as English only: .+$")
 _OCR_OFF = "OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or PDPACKET_OCR=off)"  # pdf/preflight
 _OFFICE_CHECKED = re.compile(r"then set the day you checked it (?:with `pdpacket init`)? *or in the firm's settings file "
                              r"\(pdpacket\.yaml\) under offices\.[a-z0-9_]+\.verified_on")  # linked() drops the command first
@@ -103,6 +109,15 @@ def _outside_quotes(message: str, change) -> str:
 
 
 def plain(message: str) -> str:
+    ocr = _OCR_DATA.match(message) or _OCR_UNKNOWN.match(message)
+    if ocr:
+        return (f"{ocr['label']} is in {ocr['lang']}, which this computer cannot yet read in scans, so its searchable "
+                f"text was made without it: ask whoever installed pdpacket to add {ocr['lang']} text recognition, "
+                "then build again")
+    # send/status.py's next step after a grant: the web app makes no court papers; the command line does
+    message = message.replace("the office agreed: prepare the court papers",
+                              "the office agreed: the attorney prepares the court papers (with the command line, as "
+                              "the guide's Court papers page says)")
     law = _LAW.match(message)
     if law:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
