@@ -114,6 +114,12 @@ def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, P
         inputs.append(spec.file)
         if not spec.fill:
             made[key] = replace(part, pdf=spec.file, pages=len(open_pdf(spec.file, part.label, notices).pages))
+            blank = pdf_forms.blank_text_fields(spec.file, part.label)
+            if blank:  # the CLI walk-through's blank G-28 went out unsigned with only "fields were flattened"
+                notices.append(f"{part.label}: its {blank} text field(s) are all empty and no fill mapping fills "
+                               f"them, so it goes into the filing blank: fill and sign the form before adding it, "
+                               f"or give it a fill mapping ({spec.fill_where}; `pdpacket forms fields "
+                               f"{spec.named}` lists its fields), then build again")
             continue
         env = env or fill.fill_environment(planned.context["tabs"])
         fields = {f.name: f for f in pdf_forms.read_fields(spec.file, part.label)}

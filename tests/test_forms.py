@@ -286,3 +286,14 @@ def test_the_sample_g28_is_in_the_samples_and_not_an_official_form():
     fields = fields_by_name(SAMPLES / "g28-stand-in.pdf")
     assert {"Attorney_Name", "Client_ANumber", "Eligibility_Attorney", "Appearance_Agency"} <= set(fields)
     assert "STAND-IN FOR FORM G-28" in page_texts(SAMPLES / "g28-stand-in.pdf")[0]
+
+
+@pytest.mark.libreoffice
+def test_a_blank_form_without_a_fill_mapping_is_warned_about(run, tmp_path):
+    # the CLI walk-through: a blank G-28 added under forms: without a mapping went into the filing blank and
+    # unsigned, and the build said only "16 form field(s) or annotation(s) were flattened into the page"
+    folder = form_case(tmp_path)
+    result = run("build", folder, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    [line] = [line for line in result.err.splitlines() if "are all empty" in line]
+    assert "its 3 text field(s) are all empty and no fill mapping fills them" in line and "forms[0].fill" in line

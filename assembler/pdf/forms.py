@@ -152,6 +152,14 @@ def read_fields(path: Path, label: str) -> list[FormField]:
     return fields_of(open_pdf(path, label))
 
 
+def blank_text_fields(path: Path, label: str) -> int:
+    """How many text fields the form has when not one of them holds a value (0 when one does, or it has
+    none): a blank form put in the filing as it is (no fill mapping) goes out blank and unsigned."""
+    fields = (open_pdf(path, label).get_fields() or {}).values()
+    text = [f for f in fields if f.get("/FT") == "/Tx"]
+    return 0 if any(str(f.get("/V") or "").strip() for f in text) else len(text)
+
+
 def choose_value(field: FormField, text: str) -> str:
     """The value to set for the rendered text of a `fill:` entry; ValueError says why it cannot be."""
     if field.kind == "text":
