@@ -213,3 +213,18 @@ def test_a_refused_answer_is_asked_again_and_the_others_are_kept(tmp_path):
     assert "Attorney's e-mail address: 'ana at clinic' is not an address an e-mail can be sent to" in result.stderr
     s = load_settings(tmp_path / "pdpacket.yaml")
     assert (s.attorney["firm"], s.attorney["name"], s.attorney["email"]) == ("Clinic", "Ana Ruiz", "ana@clinic.example")
+
+
+def test_a_mistyped_security_port_or_day_is_asked_again_and_nothing_is_lost(tmp_path):
+    # the last CLI walk-through: "STARTTLS" at the security question and "none" at the port were an internal
+    # error (a KeyError, a ValueError) that wrote nothing; "12/07/2026" for the day checked was not refused
+    typed = "\n".join(["Smith & Sons", "Ana Ruiz", "0123", "TX", "", "555-1234", "ana@smith.example",
+                       "1 Main St", "",
+                       "Houston", "pd@houston.example", "12/07/2026", "2026-12-07",
+                       "smtp.smith.example", "STARTTLS-ish", "STARTTLS", "none", "2587", "", ""])
+    result = _init(tmp_path, input=typed)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "internal error" not in result.output + result.stderr
+    s = load_settings(tmp_path / "pdpacket.yaml")
+    assert (s.smtp["host"], s.smtp["security"], s.smtp["port"]) == ("smtp.smith.example", "starttls", 2587)
+    assert s.offices["houston"]["verified_on"] == "2026-12-07"

@@ -28,10 +28,16 @@ SMTP_QUESTIONS = [
 
 def _options(command):
     for flag, name, question in reversed(QUESTIONS + SMTP_QUESTIONS):
-        kind = click.IntRange(1, 65535) if name == "smtp_port" else \
-            click.Choice(["starttls", "tls", "none"]) if name == "smtp_security" else str
+        kind = _KINDS.get(name, str)
         command = click.option(flag, name, type=kind, default=None, help=question + ".")(command)
     return command
+
+
+# Answers checked as they are typed, and asked again when refused (the last CLI walk-through's "STARTTLS" at the
+# security question and "none" at the port were an internal error that lost every answer).
+_KINDS = {"smtp_port": click.IntRange(1, 65535),
+          "smtp_security": click.Choice(["starttls", "tls", "none"], case_sensitive=False)}
+_DAY = click.DateTime(["%Y-%m-%d"])
 
 
 @cli.command()
@@ -71,7 +77,7 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
                                        "checked yet)", ask)
         if answers.office_email:  # a date only the user gives: pdpacket never says an address was checked
             answers.verified_on = _answer(verified_on, "The day you checked that e-mail and the address above "
-                                          "(YYYY-MM-DD)", ask, api.today().isoformat() if ask else None)
+                                          "(YYYY-MM-DD)", ask, api.today().isoformat() if ask else None, _DAY)
     for _flag, name, question in SMTP_QUESTIONS:
         if name != "smtp_host" and not answers.smtp_host:
             break
@@ -79,7 +85,7 @@ def init(folder, address, office, office_email, verified_on, smtp_password_stdin
         # No login offered by default: a server that takes mail without one (a relay inside the firm, a test
         # server) must be answerable with an empty line; the attorney's e-mail kept it from ever being empty.
         default = {"smtp_security": "starttls", "smtp_port": port}.get(name)
-        value = _answer(given[name], question, ask, default)
+        value = _answer(given[name], question, ask, default, _KINDS.get(name))
         setattr(answers, name, int(value) if name == "smtp_port" and value else value)
     password = None
     if smtp_password_stdin:
@@ -122,12 +128,14 @@ def _write_asking_again(folder: Path, answers, force: bool, password: str | None
                 setattr(answers, name, _answer(None, questions[name], True))
 
 
-def _answer(given, question: str, ask: bool, default: str | None = None) -> str:
+def _answer(given, question: str, ask: bool, default: str | None = None, kind: click.ParamType | None = None) -> str:
     if given is not None:
         return str(given).strip()
     if not ask:  # a flag not given is left out (the loader's own defaults apply)
         return ""
-    return str(click.prompt(question, default="" if default is None else default, show_default=default is not None)).strip()
+    value = click.prompt(question, default="" if default is None else default, show_default=default is not None,
+                         type=kind)
+    return value.date().isoformat() if hasattr(value, "date") else str(value).strip()
 
 
 def _lines(question: str) -> list[str]:
