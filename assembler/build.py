@@ -201,15 +201,17 @@ def plan_build(case: Case, settings: Settings, out: Path, work: Path, progress: 
     progress.step("check templates")
     choices = choose.choose(settings, case.data, templates_dir, roles)
     template_warnings = choose.require_valid(choices)
-    staging = output.prepare(out)
     filing_sections, tabs = plan(case.data, case.dir, resolve_forms(case.data, case.dir, settings.forms,
                                                                           settings.path))
     assert case.office is not None, "plan_build needs a validated case"
     (work / "render").mkdir(parents=True)
+    context = build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law)
+    approved = approval.state(case, settings, templates_dir) if sections is None else None
+    # The staging folder last: a signal before Planned is returned left it where the driver cannot remove it.
+    staging = output.prepare(out)
     return Planned(case, settings, choices, template_warnings, filing_sections if sections is None else sections,
-                   build_context(case.data, case.office, tabs, settings.decide_days, law=settings.law), make_environment(tabs),
-                   _signature_path(case), work, staging, prefix, names,
-                   approval=approval.state(case, settings, templates_dir) if sections is None else None)
+                   context, make_environment(tabs), _signature_path(case), work, staging, prefix, names,
+                   approval=approved)
 
 
 def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None = None,
