@@ -271,7 +271,7 @@ def render_documents(planned: Planned, progress: Progress, ahead: Ahead | None =
         notices += edits.unused(copies, f"{INDEX_NAME}.docx")
     progress.step("prepare exhibits")
     made, inputs = prepare.prepare_forms(planned, notices)
-    exhibit_parts, office_docs, exhibit_inputs = prepare.prepare_exhibits(planned, notices)
+    exhibit_parts, office_docs, exhibit_inputs = prepare.prepare_exhibits(planned, notices, made)
     changes |= made | exhibit_parts
     for doc, key in office_docs.items():
         part = part_at(planned.sections, key)

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from assembler.build import Assembled, Planned, Rendered
 
 
-def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, Part], dict[Path, PartKey],
-                                                                    list[Path]]:
+def prepare_exhibits(planned: Planned, notices: list[str], forms: dict[PartKey, Part] | None = None,
+                     ) -> tuple[dict[PartKey, Part], dict[Path, PartKey], list[Path]]:
     """The case's own files: a PDF as it is (its pages counted, and which draw no text), an image made
     a PDF, a Word or OpenDocument file copied for LibreOffice. Returns the parts with their PDFs, the
     documents to convert, and the case's files used."""
@@ -71,7 +71,7 @@ def prepare_exhibits(planned: Planned, notices: list[str]) -> tuple[dict[PartKey
     if planned.signature:
         inputs.append(planned.signature)
     if planned.ocr is not None:
-        for key, part in made.items():
+        for key, part in {**(forms or {}), **made}.items():  # a scanned form too (prepare_forms)
             if part.untexted and part.pdf is not None:
                 notices += planned.ocr.submit((planned.prefix, key), part.pdf, part.label, part.language, part.pages)
         planned.ocr.start()  # reads while LibreOffice converts
@@ -113,7 +113,10 @@ def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, P
             continue
         inputs.append(spec.file)
         if not spec.fill:
-            made[key] = replace(part, pdf=spec.file, pages=len(open_pdf(spec.file, part.label, notices).pages))
+            reader = open_pdf(spec.file, part.label, notices)
+            # A form signed on paper comes back a scan: its pages are read (and OCR'd) as an exhibit's are.
+            made[key] = replace(part, pdf=spec.file, pages=len(reader.pages),
+                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
             blank = pdf_forms.blank_text_fields(spec.file, part.label)
             if blank:  # the CLI walk-through's blank G-28 went out unsigned with only "fields were flattened"
                 notices.append(f"{part.label}: its {blank} text field(s) are all empty and no fill mapping fills "
@@ -140,8 +143,9 @@ def final_check(assembled: Assembled, split_parts: bool, progress: Progress) -> 
     planned, sections = assembled.plan, assembled.sections
     # The exhibits' pages as read before stamping (after OCR): the page stamp is text, and would make a
     # photo's page count as searchable. Scans and photos alike: the reader cannot search either.
-    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" for s in sections for p in s.parts
-                     if p.source is not None and p.untexted is not None for n in range(p.first, p.last + 1)}
+    exhibit_pages = {n: f"Tab {s.tab}, {p.label}" if s.tab else p.label for s in sections for p in s.parts
+                     if (p.source is not None or p.form is not None) and p.untexted is not None
+                     for n in range(p.first, p.last + 1)}
     limit = office_size_limit(planned.settings.size_limit_mb, planned.case.office)  # the office's own, if smaller
     untexted = {p.first + i for s in sections for p in s.parts if p.untexted for i in p.untexted}
     assembled.manifest["filing"]["searchable_pages"] = assembled.pages - len(untexted)

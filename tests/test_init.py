@@ -122,6 +122,16 @@ def test_an_existing_file_is_refused_without_force_and_kept_whole_with_it(tmp_pa
     assert s.attorney["name"] == "Ana Ruiz" and s.email["cc"] == ["docket@smith.example"]
 
 
+def test_yes_to_the_one_office_init_suggests_takes_it(tmp_path):
+    """The CLI walk answered "y" to "Did you mean Newark?" and was told no office was found for 'y'."""
+    typed = "\n".join(["Smith", "Ana Ruiz", "", "", "", "", "", "",  # firm, attorney, bar, state, email..., no address
+                       "Newrak", "y", "", "", "", "", "", "", "", "", ""])
+    result = _init(tmp_path, input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Did you mean Newark?" in result.stderr and "'y'" not in result.stderr
+    assert "  newark:  # the office used most" in (tmp_path / "pdpacket.yaml").read_text()
+
+
 def test_an_unknown_office_flag_names_the_nearest_and_writes_nothing(tmp_path):
     result = _init(tmp_path, "--no-input", "--office", "San Antonoi")
     assert result.exit_code == ExitCode.usage

@@ -105,6 +105,8 @@ def test_the_commands_new_suggests_are_quoted_for_the_shell(run, tmp_path):
     readme = (folder / "README.md").read_text()
     for command in re.findall(r"`(pdpacket [a-z]+ [^`]*)`", readme):
         assert shlex.split(command)[2] == folder.name, command
+    # the commands name the folder by its name: the README says where they work (the CLI walk ran them inside it)
+    assert "opened in the folder\nthat holds this one" in readme and "full path" in readme
 
 
 def test_a_new_case_starts_with_the_firms_office_and_its_attorney_approves(run, tmp_path):

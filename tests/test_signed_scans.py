@@ -431,6 +431,6 @@ def test_a_signature_counts_as_signed_only_while_its_page_holds_the_builds_text(
     now = signed.signed_now(tmp_path, sigs)
     assert now == {("declaration:d1", "declarant", "Ana")}
     assert signers.summary(sigs, now).line() == ("awaiting signatures: 1 of 2: Luz (Declaration of Ana); "
-                                                 "1 signed in ink (CASE/signed/)")
+                                                 "1 signed in ink (kept in the case folder's signed/ folder)")
     sigs["documents"][0]["page_text_sha256"][0] = "c" * 64  # the text changed and the case was built again
     assert signed.signed_now(tmp_path, sigs) == set()

@@ -32,7 +32,9 @@ CASE_HEADER = """\
 README = """\
 # {name}
 
-A case folder for pdpacket.
+A case folder for pdpacket. The commands below are run in a terminal opened in the folder
+that holds this one (the cases folder); from anywhere else, give this folder's full path
+instead of its name.
 
 1. Fill in `case.yaml` (every field marked REQUIRED; the others are optional).
 2. Put the exhibits (PDF, JPEG, PNG, TIFF, HEIC, DOCX, ODT) in `exhibits/` and list them

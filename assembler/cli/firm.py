@@ -154,6 +154,7 @@ def _office(query: str | None, ask: bool) -> str:
     from assembler.errors import UsageError
 
     offices = api.office_directory()
+    suggested: list[str] = []  # what the last "Did you mean ...?" offered: "y" takes it when it was one office
     while True:
         if query is None:
             if not ask:
@@ -162,12 +163,15 @@ def _office(query: str | None, ask: bool) -> str:
                                  show_default=False)
         if not query.strip():
             return ""
+        if len(suggested) == 1 and query.strip().casefold() in ("y", "yes"):
+            query = suggested[0]
         try:
             return api.find_office(query, offices)
         except UsageError as exc:
             if not ask:
                 raise
             click.echo(exc.message, err=True)
+            suggested = list(getattr(exc, "near", []))
             query = None
 
 

@@ -130,8 +130,11 @@ def plan(data: dict, case_dir: Path, forms: list[FormSpec] | None = None) -> tup
 
 
 def form_sections(forms: list[FormSpec]) -> list[Section]:
+    def label(spec: FormSpec) -> str:  # "Form G-28 (...)", never "form Form G-28 (...)"
+        return spec.label if spec.label.startswith("Form ") else f"form {spec.label}"
+
     return [Section(f"{FORM_KEY}{spec.index}", spec.title, parts=[
-        Part(PartKind.form, f"form {spec.label}", source=spec.file, ref=str(spec.index), form=spec)])
+        Part(PartKind.form, label(spec), source=spec.file, ref=str(spec.index), form=spec)])
         for spec in forms if spec.file is not None]
 
 

@@ -300,7 +300,7 @@ class Summary:
         names = "; ".join(f"{name} ({', '.join(docs)})" for name, docs in self.awaiting)
         text = f"awaiting signatures: {self.count} of {self.total}" + (f": {names}" if names else "")
         if self.signed:
-            text += f"; {self.signed} signed in ink (CASE/signed/)"
+            text += f"; {self.signed} signed in ink (kept in the case folder's signed/ folder)"
         if self.electronic:
             text += (f"; {len(self.electronic)} electronic (/s/ {', '.join(dict.fromkeys(self.electronic))}) "
                      "typed by the build")

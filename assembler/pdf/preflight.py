@@ -141,10 +141,12 @@ def _sizes(pages: Sequence[PageObject], report: CheckReport) -> None:
 
 SHOW_TEXT = re.compile(rb"(?<![A-Za-z])(Tj|TJ|'|\")(?![A-Za-z])")
 STAMP_MARK = f"/{STAMP_PREFIX}".encode()  # the stamp's font: its stream is the stamp
+# The DRAFT line is a watermark artifact in a stream of its own (pdf/draft_mark.py MARKER): not the page's text.
+WATERMARK = b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC"
 
 
 def has_text(page: PageObject) -> bool:
-    """Whether the page draws any text (OCR layers included), apart from pdpacket's page stamp.
+    """Whether the page draws any text (OCR layers included), apart from pdpacket's page stamp and DRAFT mark.
 
     Looks for text-showing operators in the decompressed content and forms:
     extracting the text itself costs about 10 ms a dense page, this well under 1."""
@@ -156,7 +158,7 @@ def has_text(page: PageObject) -> bool:
         streams = list(contents) if isinstance(contents, list) else [contents]
         for stream in streams:
             data = stream.get_object().get_data()
-            if STAMP_MARK not in data and SHOW_TEXT.search(data):
+            if STAMP_MARK not in data and not data.startswith(WATERMARK) and SHOW_TEXT.search(data):
                 return True
         return _forms_have_text(page.get("/Resources"), depth=0)
     except Exception:  # noqa: BLE001 - unreadable content counts as no text

@@ -182,7 +182,7 @@ def linked(message: str, name: str) -> Markup:
     """`message` in the web app's words, each command it names (`pdpacket sign 'CASE'`) turned into a link to the
     page of case `name` that does the same ("on the Signatures page"); escaped, ready for a page."""
     message = _DRAFT_CLAUSE.sub("", message)  # the web app makes no unsigned drafts: nothing to point to
-    message = message.replace(" (CASE/signed/)", "").replace("--as NAME", "").replace("--as: ", "")
+    message = message.replace(" (kept in the case folder's signed/ folder)", "").replace("--as NAME", "").replace("--as: ", "")
     message = re.sub(r"^--as (.+?): not one of", r"\1 is not one of", message).replace("(approval.attorneys: ", "(")
     message = re.sub(r"\bwith (`pdpacket )", r"\1", message)  # "build it first with `...`": "on the Build page"
     targets: list[str] = []
