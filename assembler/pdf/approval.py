@@ -134,7 +134,7 @@ def _moving(case: Case, settings: Settings, approval: dict, templates_dir: Path 
     return (f"the {' and '.join(FORM_NAMES[k] for k in kinds)} under \"forms:\" in {case.file.name} puts it in "
             f"the PD request filing, which was approved without it: it is for the court papers: move its entry "
             f"(the lines from \"- kind: {kinds[0]}\") from \"forms:\" to a list \"forms:\" under \"court:\"; "
-            "the filing's approval then holds again, and `pdpacket court` puts the form on top of the motions")
+            "the filing's approval then holds again, and the court papers put the form on top of the motions")
 
 
 def _what_changed(case: Case, settings: Settings, approval: dict, templates_dir: Path | None) -> list[str]:
