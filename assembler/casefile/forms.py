@@ -108,7 +108,7 @@ def moved_to_court(data: dict) -> dict | None:
     moving = [f for f in form_items(data) if _kind(f.get("kind")) in APPEARANCE_KINDS]
     if not moving:
         return None
-    court = data.get("court") if isinstance(data.get("court"), dict) else {}
+    court = data["court"] if isinstance(data.get("court"), dict) else {}
     return {**data, "forms": [f for f in form_items(data) if f not in moving],
             "court": {**court, "forms": [*form_items(data, COURT), *moving]}}
 
