@@ -17,13 +17,13 @@ from pathlib import Path
 
 from assembler import build, court_files, drive
 from assembler.casefile.case import Case
-from assembler.casefile.forms import court_forms
+from assembler.casefile.forms import court_forms, moved_to_court
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import court as papers
 from assembler.documents.context import full_name
 from assembler.documents.court import MOTIONS, court_reliefs, court_variables, plan_court
-from assembler.errors import Finding, InvalidCaseError
+from assembler.errors import Finding, InputFileError, InvalidCaseError
 from assembler.options import BuildOptions
 from assembler.output import BuildResult
 from assembler.pdf import approval
@@ -69,9 +69,13 @@ def court_papers_of(case: Case, settings: Settings, out: Path, options: BuildOpt
     court, blanks = court_variables(case.data, settings.courts)
     forms = court_forms(case.data, case.dir, settings.forms, settings.path)
     blanks += papers.warnings(case.data, forms, case.file.name)
-    moved = approval.state(case, settings, options.templates_dir).moving
-    if moved:
-        blanks.append(("forms", moved))
+    if moved_to_court(case.data) is not None:  # counsel's EOIR-28 in the request's forms: put there after the approval?
+        try:
+            moving = approval.state(case, settings, options.templates_dir).moving
+        except InputFileError:  # an unreadable approval.json: the filing's business (build, status), not the court's
+            moving = ""
+        if moving:
+            blanks.append(("forms", moving))
     # Court papers carry plain page numbers: a firm's Bates numbering belongs to its PD filings.
     settings = dataclasses.replace(settings, page_numbers={})
 

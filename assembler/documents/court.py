@@ -187,7 +187,7 @@ def warnings(data: dict, forms: list[FormSpec], case_file: str = "case.yaml") ->
                                    f"\"court:\", add a list \"forms:\" with one entry \"- kind: {form}\" and "
                                    f"\"file: forms/{form}.pdf\" (the form's PDF, put in the case folder), then "
                                    "run this command again. It goes in the court papers only, never in the PD "
-                                   "request filing, which stays as it was sent"))
+                                   "request filing, which stays as it is"))
     return found
 
 
