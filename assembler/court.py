@@ -17,14 +17,16 @@ from pathlib import Path
 
 from assembler import build, court_files, drive
 from assembler.casefile.case import Case
+from assembler.casefile.forms import court_forms, moved_to_court
 from assembler.casefile.normalize import format_a_number
 from assembler.casefile.settings import Settings, load_settings
 from assembler.documents import court as papers
 from assembler.documents.context import full_name
 from assembler.documents.court import MOTIONS, court_reliefs, court_variables, plan_court
-from assembler.errors import Finding, InvalidCaseError
+from assembler.errors import Finding, InputFileError, InvalidCaseError
 from assembler.options import BuildOptions
 from assembler.output import BuildResult
+from assembler.pdf import approval
 from assembler.progress import Progress
 from assembler.validate import validate_case
 from assembler.vocab import COURT_PAPER_ROLES, Severity
@@ -65,12 +67,20 @@ def court_papers_of(case: Case, settings: Settings, out: Path, options: BuildOpt
     if missing:
         raise InvalidCaseError([Finding(case.shown, path, message) for path, message in missing])
     court, blanks = court_variables(case.data, settings.courts)
-    blanks += papers.warnings(case.data)
+    forms = court_forms(case.data, case.dir, settings.forms, settings.path)
+    blanks += papers.warnings(case.data, forms, case.file.name)
+    if moved_to_court(case.data) is not None:  # counsel's EOIR-28 in the request's forms: put there after the approval?
+        try:
+            moving = approval.state(case, settings, options.templates_dir).moving
+        except InputFileError:  # an unreadable approval.json: the filing's business (build, status), not the court's
+            moving = ""
+        if moving:
+            blanks.append(("forms", moving))
     # Court papers carry plain page numbers: a firm's Bates numbering belongs to its PD filings.
     settings = dataclasses.replace(settings, page_numbers={})
 
     def court_files_of(run: drive.Run) -> BuildResult:
-        planned = run.plan(case, settings, out, sections=plan_court(case.data, court), names=court_names(case.data),
+        planned = run.plan(case, settings, out, sections=plan_court(case.data, court, forms), names=court_names(case.data),
                            roles=COURT_PAPER_ROLES)
         planned.context["court"] = court
         rendered = build.render_documents(planned, run.progress)

@@ -107,16 +107,22 @@ def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, P
     env = None
     made: dict[PartKey, Part] = {}
     inputs: list[Path] = []
+    done: dict[str, Part] = {}  # the court papers carry each form once per motion: read and filled once
     for key, _, part in keyed(planned.sections):
         spec = part.form
         if part.kind != PartKind.form or spec is None or spec.file is None:
+            continue
+        if spec.path in done:
+            made[key] = replace(part, pdf=done[spec.path].pdf, pages=done[spec.path].pages,
+                                untexted=done[spec.path].untexted)
             continue
         inputs.append(spec.file)
         if not spec.fill:
             reader = open_pdf(spec.file, part.label, notices)
             # A form signed on paper comes back a scan: its pages are read (and OCR'd) as an exhibit's are.
-            made[key] = replace(part, pdf=spec.file, pages=len(reader.pages),
-                                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
+            made[key] = done[spec.path] = replace(
+                part, pdf=spec.file, pages=len(reader.pages),
+                untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)))
             blank = pdf_forms.blank_text_fields(spec.file, part.label)
             if blank:  # the CLI walk-through's blank G-28 went out unsigned with only "fields were flattened"
                 notices.append(f"{part.label}: its {blank} text field(s) are all empty and no fill mapping fills "
@@ -130,10 +136,10 @@ def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, P
         if errors:  # validate reports these; here only if the form changed since
             raise InvalidCaseError([Finding(planned.case.shown, fill.fill_path(spec, e.field),
                                             fill.fill_error_text(spec, e)) for e in errors])
-        target = planned.work / "forms" / f"form-{spec.index}.pdf"
+        target = planned.work / "forms" / f"{spec.where}-{spec.index}.pdf"
         target.parent.mkdir(exist_ok=True)
         pdf = pdf_forms.fill_and_flatten(spec.file, values, target, part.label, notices)
-        made[key] = replace(part, pdf=pdf, pages=len(PdfReader(pdf).pages))
+        made[key] = done[spec.path] = replace(part, pdf=pdf, pages=len(PdfReader(pdf).pages))
     return made, inputs
 
 

@@ -106,3 +106,15 @@ def test_only_the_case_s_exhibit_files_can_be_touched(named):
     assert (named / "case.yaml").exists() and (named.parent / "okoro" / "case.yaml").exists()
     assert c.get("/case/tenzin/files/chmod", params={"file": "exhibits/lease.pdf"}).status_code == 404
     assert c.post("/case/tenzin/files/chmod", data={"file": "exhibits/lease.pdf", "csrf": csrf()}).status_code == 404
+
+
+def test_a_file_the_court_papers_forms_name_is_never_deleted(cases):
+    # issue 26: the court papers' own forms (court.forms) name files too
+    folder = cases / "tenzin"
+    data = minimal(**{"court.forms": [{"kind": "eoir28", "file": "exhibits/eoir28.pdf"}]})
+    (folder / "case.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    make_pdf(folder / "exhibits" / "eoir28.pdf")
+    r = client(cases).post("/case/tenzin/files/delete", data={"file": "exhibits/eoir28.pdf", "csrf": csrf()})
+    assert r.status_code == 409
+    assert "is named by the court papers' form 'eoir28'" in html.unescape(r.text)
+    assert (folder / "exhibits" / "eoir28.pdf").exists()

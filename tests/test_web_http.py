@@ -552,6 +552,26 @@ def test_the_form_has_the_immigration_history_consent_and_court_sections_and_kee
     assert saved["consent"]["risks"] == ["arrest_after_dismissal", "expedited_removal", "losing_cancellation"]
 
 
+def test_the_court_papers_forms_show_in_the_court_section_in_words_and_are_kept_on_save(cases):
+    # issue 26: the court papers' own forms (court.forms), apart from the request's forms
+    file = cases / "tenzin" / "case.yaml"
+    make_pdf(cases / "tenzin" / "forms" / "eoir28.pdf")
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data["court"] = {"facts": "USCIS approved the petition.", "forms": [{"kind": "eoir28", "file": "forms/eoir28.pdf"}]}
+    file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    c = client(cases)
+    page = c.get("/case/tenzin").text
+    assert re.search(r'<select name="court\.forms\[0\]\.kind">.*?<option value="eoir28" selected>Form EOIR-28 '
+                     r'\(appearance before the immigration court\)</option>', page, flags=re.S)
+    assert '<option value="g28"' not in page[page.index('name="court.forms[0].kind"'):][:600]  # not a court's form
+    assert "The forms filed with the court papers only, never with the request" in page
+    r = c.post("/case/tenzin/save", data={**form_of(c), "csrf": csrf()})
+    assert r.status_code == 303, r.text
+    saved = yaml.safe_load(file.read_text(encoding="utf-8"))
+    assert saved["court"]["forms"] == [{"kind": "eoir28", "file": "forms/eoir28.pdf"}]
+    assert "forms" not in saved or not any(f.get("kind") == "eoir28" for f in saved["forms"])
+
+
 # --- a broken case does not take the list down ------------------------------------------------------
 
 def test_a_case_with_a_path_over_the_system_limit_shows_as_broken_and_the_list_still_loads(cases):

@@ -119,7 +119,7 @@ def test_keys_after_a_blank_line_and_later_templates_go_after_their_own_template
     assert inserted(before, after) == [
         (below("  # detained_since:"), ["  detained_since: 2026-10-08\n"]),
         (below("  # final_order_by:"), ["  final_order_by: board\n"]),
-        (below("  # facts: \"USCIS"), ["court:\n", "  dismissal_ground: a7\n"]),
+        (below("      # fill: {FamilyName"), ["court:\n", "  dismissal_ground: a7\n"]),  # court's template ends with forms
         (below("# template_set:"), ["template_set: asylum\n"]),
     ]
 

@@ -137,7 +137,11 @@ def _gate_and_approval_messages(case_dir: Path) -> list[str]:
                   ("hearing date: June 15, 2027 -> June 15, 2028",))
     named = "Declaration of Sofía García, page 1 (filing page 10): Sofía García (declarant)"
     ready = Readiness(case_dir, draft.line(), [named], [named], [named])
-    messages = [draft.line(), stale.line(), *ready.problems(), *_steps(ready, case_dir)]
+    moving = State(case_dir, stale.approval, False, (), 'the Form EOIR-28 under "forms:" in case.yaml puts it in the PD '
+                   'request filing, which was approved without it: it is for the court papers: move its entry (the '
+                   'lines from "- kind: eoir28") from "forms:" to a list "forms:" under "court:"; the filing\'s '
+                   'approval then holds again, and the court papers put the form on top of the motions')
+    messages = [draft.line(), stale.line(), moving.line(), *ready.problems(), *_steps(ready, case_dir)]
     messages.append("x.pdf: not sent: not ready: " + "; and ".join(ready.problems()) + "; for an internal review only, "
                     f"`pdpacket email {case_dir} --unsigned-draft` writes a marked draft that is never sent")
     return messages
@@ -157,6 +161,9 @@ def test_the_gate_and_the_approval_say_what_to_do_in_words_with_links(tmp_path):
     assert '(on <a href="/case/pineda/build">the Build page</a>)' in gate
     assert 'with the <a href="/case/pineda/build#approval">Approve button on the Build page</a>' in gate
     assert "internal review" not in gate  # the web app makes no unsigned draft: nothing to point to
+    moved = str(plain.linked(messages[2], "pineda"))  # issue 26: the EOIR-28 that belongs to the court papers
+    assert "the Form EOIR-28 among the Forms of the request puts it in the PD request filing" in moved
+    assert "move it from the Forms section to the Forms of the Court section, then save" in moved
 
 
 def test_the_approvals_refusals_name_no_option_nor_key():

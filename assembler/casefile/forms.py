@@ -1,6 +1,11 @@
 """A case's official forms (G-28, EOIR-28, EOIR-27, others) as case data: which file each one is, with
 which fill mapping (the case's, or the firm's for its kind), and which forms a case should carry.
-Filling them, and checking that their fill expressions work, is pdf/fill.py's business."""
+Filling them, and checking that their fill expressions work, is pdf/fill.py's business.
+
+Two lists hold them: `forms:` (the PD request filing's, after the request letter) and `court: forms:`
+(the court papers', on top of each motion: counsel's EOIR-28 or EOIR-27). The court papers' forms are
+kept apart because they come after the office has agreed, when the filing has been sent: in `forms:`
+they would change the sent filing, and so its approval (the CLI walk-through's EOIR-28)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -16,13 +21,16 @@ FORM_TITLES = {
 }
 FORM_NAMES = {"g28": "Form G-28", "eoir28": "Form EOIR-28", "eoir27": "Form EOIR-27"}
 JOIN_MOTION_RELIEF = ("join_motion_to_reopen", "join_motion_to_recalendar_and_terminate")
+FILING = "forms"  # where each list is, as a Finding's path names it
+COURT = "court.forms"
+APPEARANCE_KINDS = ("eoir28", "eoir27")  # counsel's appearance before the court (eoir28) or the Board (eoir27)
 BOARD_STAGES = {"appeal_pending"}  # proceedings.stage values at which the case is before the Board
 AFTER_ORDER_STAGES = {"final_order", "motion_to_reopen"}  # after a final order: proceedings.final_order_by says whose
 @dataclass(frozen=True)
 class FormSpec:
     """One form of a case, with its file and fill mapping resolved against the settings."""
 
-    index: int  # position in the case's `forms:` list
+    index: int  # position in its list (`where`)
     kind: str
     title: str
     file: Path | None  # None when neither the case nor the settings name one
@@ -32,32 +40,77 @@ class FormSpec:
     # Who signs it by hand, on which page: ({role, page, where}, ...), the case's list or the firm's
     # (documents/signers.py reads them). A case's own file without a list: nobody (a form signed already).
     signers: tuple[dict, ...] = ()
+    where: str = FILING  # its list: the filing's (forms) or the court papers' (court.forms)
+
+    @property
+    def path(self) -> str:
+        """Its entry, as a Finding's path names it: forms[0], court.forms[1]."""
+        return f"{self.where}[{self.index}]"
 
     @property
     def label(self) -> str:
         return f"{FORM_NAMES.get(self.kind, self.title)} ({self.named})"
 
 
+def form_items(data: dict, where: str = FILING) -> list:
+    """The entries of one list of forms as the case writes them: `forms` or `court.forms`."""
+    if where == COURT:
+        court = data.get("court")
+        return list((court.get("forms") if isinstance(court, dict) else None) or [])
+    return list(data.get("forms") or [])
+
+
 def resolve_forms(data: dict, case_dir: Path, settings_forms: dict | None = None,
-                  settings_path: Path | None = None) -> list[FormSpec]:
-    """The case's forms, each with its file and fill mapping (the case's, or the settings' for its kind)."""
+                  settings_path: Path | None = None, where: str = FILING) -> list[FormSpec]:
+    """The case's forms of one list (the filing's by default, or the court papers' `court.forms`), each
+    with its file and fill mapping (the case's, or the settings' for its kind)."""
     specs = []
-    for i, item in enumerate(data.get("forms") or []):
+    for i, item in enumerate(form_items(data, where)):
         kind = item["kind"]
         firm = (settings_forms or {}).get(kind) or {}
         title = item.get("title") or firm.get("title") or FORM_TITLES.get(kind, "Form")
         if item.get("file"):
             specs.append(FormSpec(i, kind, title, case_dir / item["file"], item["file"], dict(item.get("fill") or {}),
-                                  f"forms[{i}].fill", tuple(item.get("signers") or ())))
+                                  f"{where}[{i}].fill", tuple(item.get("signers") or ()), where))
         elif firm.get("file"):
-            where = f"forms.{kind}.fill in {settings_path or 'the settings'}"
+            firm_where = f"forms.{kind}.fill in {settings_path or 'the settings'}"
             fill = {**(firm.get("fill") or {}), **(item.get("fill") or {})}
             signers = item.get("signers") if item.get("signers") is not None else firm.get("signers")
             specs.append(FormSpec(i, kind, title, Path(firm["file"]), firm.get("file_named", firm["file"]), fill,
-                                  f"forms[{i}].fill" if item.get("fill") else where, tuple(signers or ())))
+                                  f"{where}[{i}].fill" if item.get("fill") else firm_where, tuple(signers or ()),
+                                  where))
         else:
-            specs.append(FormSpec(i, kind, title, None, "", dict(item.get("fill") or {}), f"forms[{i}].fill"))
+            specs.append(FormSpec(i, kind, title, None, "", dict(item.get("fill") or {}), f"{where}[{i}].fill",
+                                  where=where))
     return specs
+
+
+def court_forms(data: dict, case_dir: Path, settings_forms: dict | None = None,
+                settings_path: Path | None = None) -> list[FormSpec]:
+    """The forms on top of each court paper's submission: the case's `court.forms`; a case file written
+    before that list existed, with counsel's EOIR-28 (EOIR-27 at the Board) in `forms:`, has that one
+    taken from there (it stays in the filing too, as it was sent)."""
+    own = resolve_forms(data, case_dir, settings_forms, settings_path, COURT)
+    if any(spec.kind in APPEARANCE_KINDS for spec in own):
+        return own
+    kind = appearance_kind(data)
+    return own + [spec for spec in resolve_forms(data, case_dir, settings_forms, settings_path) if spec.kind == kind]
+
+
+def appearance_kind(data: dict) -> str:
+    """The form by which counsel appears where the case is: EOIR-27 before the Board, else EOIR-28."""
+    return "eoir27" if at_board(data) else "eoir28"
+
+
+def moved_to_court(data: dict) -> dict | None:
+    """The case data with counsel's appearance form(s) (EOIR-28, EOIR-27) moved from `forms:` to the end of
+    `court.forms`, as a paralegal would move them; None when `forms:` holds none."""
+    moving = [f for f in form_items(data) if _kind(f.get("kind")) in APPEARANCE_KINDS]
+    if not moving:
+        return None
+    court = data["court"] if isinstance(data.get("court"), dict) else {}
+    return {**data, "forms": [f for f in form_items(data) if f not in moving],
+            "court": {**court, "forms": [*form_items(data, COURT), *moving]}}
 
 
 def office_requires(data: dict, office: dict | None, form: str) -> bool:

@@ -49,8 +49,10 @@ class Fields:
 CASE = Fields(
     text=("request.summary", "request.facts", "request.conclusion", "request.favorable_factors[].text",
           "request.negative_factors[].text", "request.criminal_history[].explanation",
-          "declarations[].paragraphs", "declarations[].paragraphs[]", "forms[].fill.*", "custom.**"),
-    paths=("exhibits[].file", "exhibits[].translation.file", "attorney.signature.image", "forms[].file"),
+          "declarations[].paragraphs", "declarations[].paragraphs[]", "forms[].fill.*", "court.forms[].fill.*",
+          "custom.**"),
+    paths=("exhibits[].file", "exhibits[].translation.file", "attorney.signature.image", "forms[].file",
+           "court.forms[].file"),
     ids=("declarations[].id", "exhibits[].id"),
     emails=("attorney.email", "service.email"),
 )

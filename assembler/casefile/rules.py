@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assembler.casefile import legal, limits, sections
-from assembler.casefile.forms import FillChecks, missing_forms, resolve_forms
+from assembler.casefile.forms import COURT, FILING, FillChecks, FormSpec, form_items, missing_forms, resolve_forms
 from assembler.casefile.views import HasSections
 from assembler.errors import Finding
 from assembler.vocab import Severity
@@ -285,27 +285,33 @@ def _forms(c: Checker, fill_checks: FillChecks) -> None:
     office = c.settings.offices.get(c.doc["office"])
     for path, message, is_error in missing_forms(c.doc, office):
         c.add(path, message, Severity.error if is_error else Severity.warning)
-    specs = resolve_forms(c.doc, c.case_dir, getattr(c.settings, "forms", {}), c.settings.path)
     usable = []
-    for spec in specs:
-        i = spec.index
-        if spec.kind == "other" and not c.doc["forms"][i].get("title"):
-            c.add(f"forms[{i}].title", "name the form (title: ...): it is its line in the index and its bookmark")
-        if spec.file is None:
-            c.add(f"forms[{i}].file", f"name the form's PDF (file: forms/{spec.kind}.pdf, inside the case folder), "
-                                      f"or set it once for the firm: forms: {{{spec.kind}: {{file: ...}}}} in the "
-                                      "settings")
-        elif c.doc["forms"][i].get("file"):
-            before = len(c.problems)
-            _file(c, f"forms[{i}].file", spec.named, {".pdf": "pdf"})
-            if len(c.problems) == before:
+    for where in (FILING, COURT):  # the filing's forms, then the court papers' (court.forms)
+        items = form_items(c.doc, where)
+        for spec in resolve_forms(c.doc, c.case_dir, getattr(c.settings, "forms", {}), c.settings.path, where):
+            if _form_usable(c, spec, items[spec.index]):
                 usable.append(spec)
-        elif not spec.file.is_file():
-            c.add(f"forms[{i}]", f"the settings' form file for {spec.kind} ({spec.file}) does not exist: fix "
-                                 f"forms.{spec.kind}.file in {c.settings.path}")
-        else:
-            usable.append(spec)
     if office is not None and any(spec.fill for spec in usable):
         for fill_check in fill_checks:
             for path, message in fill_check(c.doc, c.case_dir, office, usable):
                 c.add(path, message)
+
+
+def _form_usable(c: Checker, spec: FormSpec, item: dict) -> bool:
+    """Check one form's entry; whether its file can be read (and its fill mapping checked)."""
+    if spec.kind == "other" and not item.get("title"):
+        c.add(f"{spec.path}.title", "name the form (title: ...): it is its line in the index and its bookmark")
+    if spec.file is None:
+        c.add(f"{spec.path}.file", f"name the form's PDF (file: forms/{spec.kind}.pdf, inside the case folder), "
+                                   f"or set it once for the firm: forms: {{{spec.kind}: {{file: ...}}}} in the "
+                                   "settings")
+    elif item.get("file"):
+        before = len(c.problems)
+        _file(c, f"{spec.path}.file", spec.named, {".pdf": "pdf"})
+        return len(c.problems) == before
+    elif not spec.file.is_file():
+        c.add(spec.path, f"the settings' form file for {spec.kind} ({spec.file}) does not exist: fix "
+                         f"forms.{spec.kind}.file in {c.settings.path}")
+    else:
+        return True
+    return False

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assembler.casefile.forms import at_board
+from assembler.casefile.forms import COURT as COURT_FORMS
+from assembler.casefile.forms import FORM_NAMES, FormSpec, appearance_kind, at_board
 from assembler.casefile.normalize import paragraphs
 from assembler.documents.citations import CFR, CITATIONS, REOPEN_CITATIONS, SECTION, Stage
 from assembler.documents.context import full_name
@@ -168,20 +169,25 @@ def problems(data: dict) -> list[tuple[str, str]]:
     return []
 
 
-def warnings(data: dict) -> list[tuple[str, str]]:
-    """(field path, warning) about the court papers of a valid case."""
+def warnings(data: dict, forms: list[FormSpec], case_file: str = "case.yaml") -> list[tuple[str, str]]:
+    """(field path, warning) about the court papers of a valid case; `forms` are the ones on top of each
+    motion (casefile/forms.py court_forms), `case_file` the case file as the user knows it."""
     found = []
     own = data.get("court") or {}
     if "dismissal" in court_reliefs(data) and not own.get("facts"):
         found.append(("court.facts", "the motion to dismiss states only who the respondent is and where the case "
                                      "stands: add court.facts, the facts behind its ground, in a sentence or two"))
-    kinds = {(x.get("kind") or "").replace("_", "") for x in [*(data.get("forms") or []),
-                                                                *(data.get("exhibits") or [])]}
-    form, where = ("eoir27", "the Board") if at_board(data) else ("eoir28", "the immigration court")
+    kinds = {spec.kind for spec in forms} | {(x.get("kind") or "").replace("_", "") for x in data.get("exhibits") or []}
+    form = appearance_kind(data)
     if court_reliefs(data) and form not in kinds:
-        name = "Form EOIR-27" if form == "eoir27" else "Form EOIR-28"
-        found.append(("forms", f"counsel must be of record before {where} to file these motions ({name}): file "
-                               f"the {name} first, or add `- kind: {form}` to the forms once it is signed"))
+        where = "the Board" if form == "eoir27" else "the immigration court"
+        found.append((COURT_FORMS, f"counsel must be of record before {where} to file these motions "
+                                   f"({FORM_NAMES[form]}): unless it is on file with {where} already, put the "
+                                   f"signed {FORM_NAMES[form]} on top of the motions: in {case_file}, under "
+                                   f"\"court:\", add a list \"forms:\" with one entry \"- kind: {form}\" and "
+                                   f"\"file: forms/{form}.pdf\" (the form's PDF, put in the case folder), then "
+                                   "run this command again. It goes in the court papers only, never in the PD "
+                                   "request filing, which stays as it is"))
     return found
 
 
@@ -191,12 +197,16 @@ def submissions(data: dict) -> list[str]:
     return court_reliefs(data)
 
 
-def plan_court(data: dict, court: dict) -> list[Section]:
-    """For each relief with a motion: the joint motion behind its cover page, then (when the court
-    takes one) the proposed order."""
+def plan_court(data: dict, court: dict, forms: list[FormSpec] | None = None) -> list[Section]:
+    """For each relief with a motion: its forms on top (counsel's EOIR-28: `forms`, from casefile/forms.py
+    court_forms), the joint motion behind its cover page, then (when the court takes one) the proposed
+    order. Each submission is filed alone, so each carries the forms."""
     sections = []
     for relief in court_reliefs(data):
         title = MOTIONS[relief].title
+        sections += [Section(f"court:{relief}:form:{spec.where}[{spec.index}]", spec.title, parts=[
+            Part(PartKind.form, f"form {spec.label}", source=spec.file, ref=str(spec.index), form=spec)])
+            for spec in forms or [] if spec.file is not None]
         sections.append(Section(f"court:{relief}:motion", title, parts=[
             Part(PartKind.court_cover, f"cover page of the {title.lower()}", ref=relief),
             Part(PartKind.joint_motion, title.lower(), ref=relief)]))

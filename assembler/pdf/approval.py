@@ -65,6 +65,9 @@ class State:
     approval: dict | None  # approval.json as read; None: never approved
     current: bool
     changed: tuple[str, ...] = ()  # when stale: what changed since the approval, in plain words
+    # When stale only because counsel's EOIR-28/EOIR-27 was added to the filing's forms: how to move it
+    # to the court papers' (casefile/forms.py moved_to_court), which makes the approval hold again.
+    moving: str = ""
 
     @property
     def draft(self) -> bool:
@@ -86,6 +89,8 @@ class State:
         if self.approval is None:
             return (f"draft: not approved: the attorney reads the built filing, then approves it ({approve}); "
                     "until then it carries a DRAFT mark and no /s/ signature")
+        if self.moving:  # not for the attorney to approve again: the form is in the wrong list
+            return f"draft: the approval by {self.by} on {self.on} is out of date: {self.moving}"
         return (f"draft: the approval by {self.by} on {self.on} is out of date, changed since: "
                 f"{'; '.join(self.changed)}: the attorney reads the filing built now and approves it again ({approve})")
 
@@ -105,7 +110,31 @@ def state(case: Case, settings: Settings, templates_dir: Path | None = None) -> 
         return State(case.dir, approval, False, (f"{exc.filename} (cannot be read)",))
     if key == approval["content_key"]:
         return State(case.dir, approval, True)
+    moving = _moving(case, settings, approval, templates_dir)
+    if moving:
+        return State(case.dir, approval, False, (moving,), moving)
     return State(case.dir, approval, False, tuple(_what_changed(case, settings, approval, templates_dir)))
+
+
+def _moving(case: Case, settings: Settings, approval: dict, templates_dir: Path | None) -> str:
+    """Why the approval is stale, and the fix, when that is counsel's EOIR-28 (EOIR-27) put in the filing's
+    `forms:` after the approval (as `pdpacket court` once asked): the same case with it in `court.forms`
+    has the approved key. "" otherwise."""
+    from assembler.casefile.forms import APPEARANCE_KINDS, FORM_NAMES, form_items, moved_to_court
+
+    moved = moved_to_court(case.data)
+    if moved is None:
+        return ""
+    try:
+        if content_key(replace(case, data=moved), settings, templates_dir) != approval["content_key"]:
+            return ""
+    except OSError:
+        return ""
+    kinds = list(dict.fromkeys(f["kind"] for f in form_items(case.data) if f.get("kind") in APPEARANCE_KINDS))
+    return (f"the {' and '.join(FORM_NAMES[k] for k in kinds)} under \"forms:\" in {case.file.name} puts it in "
+            f"the PD request filing, which was approved without it: it is for the court papers: move its entry "
+            f"(the lines from \"- kind: {kinds[0]}\") from \"forms:\" to a list \"forms:\" under \"court:\"; "
+            "the filing's approval then holds again, and the court papers put the form on top of the motions")
 
 
 def _what_changed(case: Case, settings: Settings, approval: dict, templates_dir: Path | None) -> list[str]:

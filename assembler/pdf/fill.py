@@ -103,9 +103,9 @@ def fill_error_text(spec: FormSpec, error: FillError) -> str:
 
 def fill_path(spec: FormSpec, field_name: str) -> str:
     """Where a field's expression is written, for a Finding's path."""
-    if spec.fill_where.startswith("forms["):
+    if spec.fill_where.startswith(spec.path):
         return f"{spec.fill_where}.{field_name}"
-    return f"forms[{spec.index}]"
+    return spec.path
 
 
 def check_fills(data: dict, case_dir: Path, office: dict, specs: list[FormSpec]) -> list[tuple[str, str]]:
@@ -120,11 +120,11 @@ def check_fills(data: dict, case_dir: Path, office: dict, specs: list[FormSpec])
         try:
             fields = {f.name: f for f in pdf_forms.read_fields(spec.file, spec.label)}
         except InputFileError as exc:
-            problems.append((f"forms[{spec.index}]", exc.message))
+            problems.append((spec.path, exc.message))
             continue
         _, errors = render_fill(spec, fields, context, env)
         for error in errors:
-            where = "" if spec.fill_where.startswith("forms[") else f" (in {spec.fill_where})"
+            where = "" if spec.fill_where.startswith(spec.path) else f" (in {spec.fill_where})"
             problems.append((fill_path(spec, error.field), fill_error_text(spec, error) + where))
     return problems
 

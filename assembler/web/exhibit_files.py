@@ -43,9 +43,11 @@ def _names(raw: dict) -> dict[str, list[str]]:
         translation = entry.get("translation")
         if isinstance(translation, dict) and isinstance(translation.get("file"), str):
             found.setdefault(translation["file"], []).append(f"the translation of exhibit '{title}'")
-    for form in raw.get("forms") or []:
-        if isinstance(form, dict) and isinstance(form.get("file"), str):
-            found.setdefault(form["file"], []).append(f"form '{form.get('kind') or form['file']}'")
+    court = raw["court"] if isinstance(raw.get("court"), dict) else {}
+    for forms, whose in ((raw.get("forms"), "form"), (court.get("forms"), "the court papers' form")):
+        for form in forms if isinstance(forms, list) else []:
+            if isinstance(form, dict) and isinstance(form.get("file"), str):
+                found.setdefault(form["file"], []).append(f"{whose} '{form.get('kind') or form['file']}'")
     return found
 
 

@@ -108,12 +108,20 @@ def _outside_quotes(message: str, change) -> str:
     return "".join(piece if _QUOTED.fullmatch(piece) else change(piece) for piece in _QUOTED.split(message))
 
 
+_MOVE_FORM = re.compile(r'move its entry \(the lines from "- kind: \w+"\) from "forms:" to a list "forms:" under '
+                        r'"court:"')
+_FORM_IN_FILING = re.compile(r'(Form EOIR-2[78](?: and Form EOIR-2[78])?) under "forms:" in [^ ]+')
+
+
 def plain(message: str) -> str:
     ocr = _OCR_DATA.match(message) or _OCR_UNKNOWN.match(message)
     if ocr:
         return (f"{ocr['label']} is in {ocr['lang']}, which this computer cannot yet read in scans, so its searchable "
                 f"text was made without it: ask whoever installed pdpacket to add {ocr['lang']} text recognition, "
                 "then build again")
+    # pdf/approval.py's EOIR-28 in the request's forms that belongs to the court papers' (issue 26), in the form's words
+    message = _MOVE_FORM.sub("move it from the Forms section to the Forms of the Court section, then save", message)
+    message = _FORM_IN_FILING.sub(r"\1 among the Forms of the request", message)
     # send/status.py's next step after a grant: the web app makes no court papers; the command line does
     message = message.replace("the office agreed: prepare the court papers",
                               "the office agreed: the attorney prepares the court papers (with the command line, as "
