@@ -155,6 +155,12 @@ def test_a_granted_request_before_a_hearing_to_come_asks_for_the_court_papers(ru
     [row] = json.loads(_status(run, folder, "--json").out)["cases"]
     assert row["due"].startswith("the office agreed: prepare the court papers for the hearing on 2027-03-09")
     assert f"pdpacket court {folder / 'c'}" in row["due"]  # the folder's path: pasted anywhere, it works
+    (folder / "c" / "out").mkdir()
+    (folder / "c" / "out" / "court-manifest.json").write_text("{}")  # what `pdpacket court` leaves
+    [row] = json.loads(_status(run, folder, "--json").out)["cases"]
+    assert row["due"].startswith("the office agreed: the court papers were prepared on 2026-")
+    assert f"(in {folder / 'c' / 'out'}): the attorney files them with the court before the hearing on 2027-03-09" \
+        in row["due"] and "pdpacket court" not in row["due"]
 
 
 def test_status_follows_the_settings_and_prints_csv_and_text(run, tmp_path, monkeypatch):

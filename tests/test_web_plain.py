@@ -529,6 +529,10 @@ def test_the_case_list_asks_for_the_court_papers_after_a_grant_in_words(tmp_path
     assert "the attorney prepares the court papers (with the command line, as the guide's Court papers page says) " \
         "for the hearing on 2027-03-09" in page  # the web app makes none: who does, and where it is explained
     assert "pdpacket court" not in page and "`" not in page
+    (tmp_path / "c" / "out").mkdir()
+    (tmp_path / "c" / "out" / "court-manifest.json").write_text("{}")  # the attorney ran `pdpacket court`
+    page = html.unescape(client(tmp_path).get("/").text)
+    assert "the court papers were prepared on 2026-" in page and "(in /" not in page
 
 
 def test_an_id_the_page_makes_from_its_title_is_not_marked_for_the_user_to_fill(tmp_path):

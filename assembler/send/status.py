@@ -117,11 +117,14 @@ def case_status(name: str, case: Case, settings: Settings, of_case: CaseEvents, 
         st.method = sends[-1].method or ""
     if answers:
         st.response, st.response_date = answers[-1].outcome or "", answers[-1].day
-    _due(st, settings, today(), parse_date(hearing) if hearing else None, case.dir)
+    papers = folder / "court-manifest.json"  # `pdpacket court` writes it beside the filing
+    _due(st, settings, today(), parse_date(hearing) if hearing else None, case.dir,
+         (papers.parent, _mtime_day(papers)) if papers.is_file() else None)
     return st
 
 
-def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None, case_dir: Path) -> None:
+def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None, case_dir: Path,
+         court_papers: tuple[Path, str] | None = None) -> None:
     # Commands name the case folder by its path, as every other hint does (the CLI walk-through pasted
     # "pdpacket court ferreira", the folder's bare name, and got "no such case folder").
     items: list[tuple[date, str]] = []
@@ -158,6 +161,11 @@ def _due(st: CaseStatus, settings: Settings, now: date, hearing: date | None, ca
                 items.append((hearing, "the hearing passed without an answer: record the outcome (pdpacket log)"))
             elif days <= int(settings.follow_up.get("hearing_days", 21)):
                 items.append((now, f"hearing in {_count(days, 'day')} and no answer"))
+    elif st.response == "granted" and hearing is not None and hearing >= now and court_papers:
+        # Once made, the papers are not asked for again (the court-forms walk-through read "prepare" after `court`)
+        items.append((now, f"the office agreed: the court papers were prepared on {court_papers[1]} (in "
+                           f"{court_papers[0]}): the attorney files them with the court before the hearing on "
+                           f"{hearing.isoformat()}"))
     elif st.response == "granted" and hearing is not None and hearing >= now:
         # The office agreed and the case is still before the court: the court papers are what is left to do
         # (the walk-throughs read "due: nothing" above a hearing still on the calendar).

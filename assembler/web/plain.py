@@ -126,6 +126,8 @@ def plain(message: str) -> str:
     message = message.replace("the office agreed: prepare the court papers",
                               "the office agreed: the attorney prepares the court papers (with the command line, as "
                               "the guide's Court papers page says)")
+    message = re.sub(r"the court papers were prepared on (\S+) \(in [^)]*\)", r"the court papers were prepared on \1",
+                     message)  # the folder: the command line's business
     law = _LAW.match(message)
     if law:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
