@@ -253,3 +253,15 @@ def isolated_env(mp, root: Path) -> None:
     mp.delenv("PDPACKET_SETTINGS", raising=False)
     mp.setenv("XDG_CONFIG_HOME", str(root / "xdg"))
     mp.setenv("PDPACKET_LEDGER", str(root / "pdpacket.db"))
+
+
+def settings_form(page: str) -> dict[str, str]:
+    """The web app's Settings form as a browser submits it (its text fields, its selects)."""
+    form = page[page.index('<form method="post" action="/settings"'): page.index("</form>")]
+    data = {html.unescape(m[1]): html.unescape(m[2]) for m in
+            re.finditer(r'<input type="(?:text|email|date|number|hidden)" name="([^"]+)" value="([^"]*)"', form)}
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
+        data[m[1]] = html.unescape(m[2])
+    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
+        data[m[1]] = re.search(r'<option value="([^"]*)"\s*selected', m[2])[1]
+    return data

@@ -6,7 +6,6 @@ import email
 import email.policy
 import html
 import os
-import re
 import shutil
 import socket
 import sys
@@ -22,7 +21,7 @@ from assembler import api
 from assembler.send.ledger import Kind, Ledger
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import TODAY, approve_case, minimal, write_case
+from helpers import TODAY, approve_case, minimal, settings_form, write_case
 
 TOKEN = "test-token-456"
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
@@ -306,18 +305,6 @@ def test_the_approve_form_warns_while_signatures_in_ink_are_awaited(unbuilt, mon
 
 # --- the SMTP password, set on the Settings page (issue 26, friction 1 of the web walk) ------------------------
 
-def _settings_form(page: str) -> dict[str, str]:
-    """The settings form as a browser submits it (its text fields, its selects)."""
-    form = page[page.index('<form method="post" action="/settings"'): page.index("</form>")]
-    data = {html.unescape(m[1]): html.unescape(m[2]) for m in
-            re.finditer(r'<input type="(?:text|email|date|number|hidden)" name="([^"]+)" value="([^"]*)"', form)}
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
-        data[m[1]] = html.unescape(m[2])
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
-        data[m[1]] = re.search(r'<option value="([^"]*)"\s*selected', m[2])[1]
-    return data
-
-
 def _login(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"paralegal", b"s3cret")
     return AuthResult(success=ok)
@@ -341,7 +328,7 @@ def test_a_password_set_on_the_settings_page_sends_and_removed_there_is_asked_fo
         c = client(cases)
         page = html.unescape(c.get("/settings").text)
         assert "No password is set for paralegal" in page and "PDPACKET_SMTP_PASSWORD" not in page
-        r = c.post("/settings", data=_settings_form(page) | {"smtp_password": "s3cret"})
+        r = c.post("/settings", data=settings_form(page) | {"smtp_password": "s3cret"})
         assert r.status_code == 303, r.text
         page = html.unescape(c.get("/settings").text)
         assert "A password is set for paralegal: kept on this computer for the user" in page and "s3cret" not in page
@@ -351,7 +338,7 @@ def test_a_password_set_on_the_settings_page_sends_and_removed_there_is_asked_fo
         assert "Sent</strong>" in r.text, r.text
         assert len(controller.handler.received) == 1
 
-        r = c.post("/settings", data=_settings_form(page) | {"remove_password": "on"})
+        r = c.post("/settings", data=settings_form(page) | {"remove_password": "on"})
         assert r.status_code == 303, r.text
         page = html.unescape(c.get("/settings").text)
         assert "No password is set for paralegal" in page and not kept.exists()  # the only password kept: no file left

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from assembler.casefile.settings import load_settings
 from assembler.web.app import Config, create_app
-from helpers import REPO
+from helpers import REPO, settings_form
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8765"  # the only Host the app answers
@@ -22,21 +22,9 @@ def _client(root: Path) -> TestClient:
     return c
 
 
-def _form(page: str) -> dict[str, str]:
-    """The settings form as a browser submits it."""
-    form = page[page.index('<form method="post" action="/settings"'): page.index("</form>")]
-    data = {html.unescape(m[1]): html.unescape(m[2]) for m in
-            re.finditer(r'<input type="(?:text|email|date|number|hidden)" name="([^"]+)" value="([^"]*)"', form)}
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, flags=re.S):
-        data[m[1]] = html.unescape(m[2])
-    for m in re.finditer(r'<select name="([^"]+)">(.*?)</select>', form, flags=re.S):
-        data[m[1]] = re.search(r'<option value="([^"]*)"\s*selected', m[2])[1]
-    return data
-
-
 def test_the_page_saves_a_new_settings_file_the_loader_accepts(tmp_path):
     c = _client(tmp_path)
-    form = _form(c.get("/settings").text) | {
+    form = settings_form(c.get("/settings").text) | {
         "firm": "Smith & Sons <LLP>", "address": "1 Main St\nHouston, TX 77002", "attorney_name": "Ana Ruiz",
         "bar_number": "0123", "bar_state": "TX", "phone": "555-0100", "attorney_email": "ana@smith.example",
         "office": "Houston", "smtp_host": "smtp.smith.example", "smtp_user": "ana@smith.example"}
@@ -56,7 +44,7 @@ def test_a_file_loaded_and_saved_unchanged_keeps_every_value_and_key(tmp_path):
     (tmp_path / "g28-stand-in.pdf").write_bytes((REPO / "samples" / "g28-stand-in.pdf").read_bytes())
     before = load_settings(tmp_path / "pdpacket.yaml")
     c = _client(tmp_path)
-    form = _form(c.get("/settings").text)
+    form = settings_form(c.get("/settings").text)
     assert form["attorney_name"] == "Daniel Okafor" and form["office"] == "Office of the Chief Counsel, New York City"
     assert c.post("/settings", data=form).status_code == 303
     after = load_settings(tmp_path / "pdpacket.yaml")
@@ -67,7 +55,7 @@ def test_a_file_loaded_and_saved_unchanged_keeps_every_value_and_key(tmp_path):
 
 def test_an_unknown_office_is_refused_with_the_nearest_names_and_nothing_is_written(tmp_path):
     c = _client(tmp_path)
-    r = c.post("/settings", data=_form(c.get("/settings").text) | {"office": "Houstn", "attorney_name": "Ana Ruiz"})
+    r = c.post("/settings", data=settings_form(c.get("/settings").text) | {"office": "Houstn", "attorney_name": "Ana Ruiz"})
     assert r.status_code == 400
     assert "No office found for “Houstn”. Did you mean Boston or Houston?" in r.text
     assert "`" not in re.sub(r"<code>.*?</code>", "", r.text)  # no command-line words in the page's messages
@@ -76,7 +64,7 @@ def test_an_unknown_office_is_refused_with_the_nearest_names_and_nothing_is_writ
 
 def test_a_value_the_loader_refuses_is_shown_at_its_field(tmp_path):
     c = _client(tmp_path)
-    r = c.post("/settings", data=_form(c.get("/settings").text) | {"attorney_email": "not an address"})
+    r = c.post("/settings", data=settings_form(c.get("/settings").text) | {"attorney_email": "not an address"})
     assert r.status_code == 400
     field = r.text[r.text.index('data-path="attorney_email"'):]
     assert "is not an address an e-mail can be sent to" in field[:field.index("</div>")]
@@ -87,7 +75,7 @@ def test_saving_needs_the_form_token_and_the_json_twin_shows_the_answers(tmp_pat
     c = _client(tmp_path)
     assert c.post("/settings", data={"firm": "X"}).status_code == 403
     assert not (tmp_path / "pdpacket.yaml").exists()
-    c.post("/settings", data=_form(c.get("/settings").text) | {"firm": "X & Y"})
+    c.post("/settings", data=settings_form(c.get("/settings").text) | {"firm": "X & Y"})
     assert c.get("/settings.json").json()["answers"]["firm"] == "X & Y"
 
 
@@ -95,7 +83,7 @@ def test_an_office_chosen_from_the_list_by_its_name_is_that_office(tmp_path):
     """Miami's name is part of Krome's ("..., Miami, Krome detained docket"): the list's value must still
     pick Miami alone."""
     c = _client(tmp_path)
-    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+    r = c.post("/settings", data=settings_form(c.get("/settings").text) | {
         "office": "Office of the Chief Counsel, Miami", "office_email": "pd@miami.example", "verified_on": "2026-11-20"})
     assert r.status_code == 303, r.text
     s = load_settings(tmp_path / "pdpacket.yaml")
@@ -105,7 +93,7 @@ def test_an_office_chosen_from_the_list_by_its_name_is_that_office(tmp_path):
 
 def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
     c = _client(tmp_path)
-    r = c.post("/settings", data=_form(c.get("/settings").text) | {
+    r = c.post("/settings", data=settings_form(c.get("/settings").text) | {
         "office": "Houston", "office_email": "pd@houston.example", "verified_on": "last week"})
     assert r.status_code == 400
     field = r.text[r.text.index('data-path="verified_on"'):]
@@ -115,9 +103,9 @@ def test_a_bad_date_checked_is_shown_at_its_field(tmp_path):
 
 def test_the_web_new_case_starts_with_the_office_chosen_on_this_page(tmp_path):
     c = _client(tmp_path)
-    assert c.post("/settings", data=_form(c.get("/settings").text) | {"attorney_name": "Ana Ruiz",
+    assert c.post("/settings", data=settings_form(c.get("/settings").text) | {"attorney_name": "Ana Ruiz",
                                                                       "office": "Houston"}).status_code == 303
-    r = c.post("/new", data={"csrf": _form(c.get("/settings").text)["csrf"], "name": "Garcia Lopez"})
+    r = c.post("/new", data={"csrf": settings_form(c.get("/settings").text)["csrf"], "name": "Garcia Lopez"})
     assert r.status_code == 303, r.text
     import yaml
     assert yaml.safe_load((tmp_path / "garcia-lopez" / "case.yaml").read_text())["office"] == "houston"
@@ -126,7 +114,7 @@ def test_the_web_new_case_starts_with_the_office_chosen_on_this_page(tmp_path):
 def test_the_page_says_where_the_password_is_kept_and_that_the_environment_wins(tmp_path, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "keyring", None)  # no keyring here, as on a Debian server
     c = _client(tmp_path)
-    form = _form(c.get("/settings").text) | {"smtp_host": "smtp.x.example", "smtp_user": "ana@x.example"}
+    form = settings_form(c.get("/settings").text) | {"smtp_host": "smtp.x.example", "smtp_user": "ana@x.example"}
     assert c.post("/settings", data=form | {"smtp_password": "pw-123"}).status_code == 303
     monkeypatch.setenv("PDPACKET_SMTP_PASSWORD", "other")
     page = html.unescape(c.get("/settings").text)
