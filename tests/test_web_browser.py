@@ -697,12 +697,12 @@ def test_the_translation_offer_is_made_only_to_exhibits_that_can_take_one_with_n
     page.goto(f"{server.url}/case/offer-tr")
     page.set_input_files("#file-input", str(make_pdf(tmp_path / "Pay stub.pdf")))
     page.wait_for_selector('[name="exhibits[2].file"]')
-    results = page.inner_text("#upload-results")
-    assert "exhibits/" not in results and "Pay stub.pdf: added as a new exhibit (kept as the file Pay-stub.pdf)" in results
     offer = "#upload-results select[data-translation-of]"
     assert page.input_value(offer) == ""  # nothing chosen in advance
     options = page.evaluate(f"[...document.querySelector('{offer}').options].map(o => o.textContent)")
     assert options == ["— not a translation —", "Lease of the family home"]  # the birth certificate has one
+    results = page.inner_text("#upload-results")
+    assert "exhibits/" not in results and "Pay stub.pdf: added as a new exhibit (kept as the file Pay-stub.pdf)" in results
     assert page.is_disabled("#upload-results button[data-move-translation]")
     page.select_option(offer, label="Lease of the family home")
     assert not page.is_disabled("#upload-results button[data-move-translation]")
