@@ -393,6 +393,8 @@ def test_the_build_pages_messages_link_its_own_approve_button_and_the_law_entry(
     on_build = str(plain.linked(approve, "c", "build"))
     assert 'with the <a href="#approval">Approve button on this page</a>' in on_build, on_build
     assert "on the Build page" not in on_build
+    rebuild = str(plain.linked("the filing is older than the case: build again with `pdpacket build 'c'`", "c", "build"))
+    assert 'on <a href="#build-form">this page</a>' in rebuild and "Build page" not in rebuild, rebuild
     elsewhere = str(plain.linked(approve, "c"))
     assert '<a href="/case/c/build#approval">Approve button on the Build page</a>' in elsewhere
     from datetime import date

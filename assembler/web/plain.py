@@ -196,7 +196,9 @@ _TWICE = re.compile(r"\x00(\d+)\x00, then \x00(\d+)\x00")
 
 
 # A link to a page the reader is on says so: the Build page's messages named "the Approve button on the Build page".
-_HERE = {"build#approval": ("with the ", "Approve button on this page")}
+_HERE = {"build#approval": ("with the ", "Approve button on this page", "approval"),
+         "build": ("on ", "this page", "build-form"), "email": ("on ", "this page", "send-form"),
+         "send": ("on ", "this page", "send-form")}
 
 
 def linked(message: str, name: str, here: str = "") -> Markup:
@@ -215,9 +217,9 @@ def linked(message: str, name: str, here: str = "") -> Markup:
         if found is None:
             return "\x01"
         page, before, words = found
-        if here and page.partition("#")[0] == here and page in _HERE:
-            before, words = _HERE[page]
-            link = Markup('{}<a href="#{}">{}</a>').format(before, page.partition("#")[2], words)
+        if here and page.partition("#")[0] == here and (page if "#" in page else m[1]) in _HERE:
+            before, words, anchor = _HERE[page if "#" in page else m[1]]
+            link = Markup('{}<a href="#{}">{}</a>').format(before, anchor, words)
         else:
             link = Markup('{}<a href="/case/{}/{}">{}</a>').format(before, quote(name), page, words)
         if link not in targets:
