@@ -506,7 +506,7 @@ def test_the_signing_round_in_the_browser_prints_the_pages_and_reads_the_signed_
     page.click("#scans-button")
     page.wait_for_selector("#reading", timeout=240_000)
     report = page.inner_text("#reading")
-    assert report.count("signed (from scans/") == len(wanted), report
+    assert report.count("signed (from ") == len(wanted) and "scans/" not in report, report
     assert "missing" not in report and "Pages not taken" not in report
     assert f"{len(wanted)} of {len(wanted)} signatures in ink signed" in page.inner_text("#signed-count")
     assert _axe_violations(page) == []
@@ -655,3 +655,76 @@ def test_an_id_made_from_a_long_title_ends_on_a_whole_word_and_a_saved_one_never
     assert made.rsplit("-", 1)[-1] not in ("of", "the", "and", "to")  # no dangling little word
     page.fill('[name="exhibits[0].title"]', "Lease of the family home, 2024 renewal")
     assert page.input_value('[name="exhibits[0].id"]') == "lease-2024"  # saved: factors cite it
+
+
+# --- the re-walk's frictions (issue 26, points 3 and 4): skip links, the translation offer, words not paths --
+
+def test_skip_links_take_a_keyboard_past_the_header_and_the_form_and_show_when_focused(page, server, sample_case):
+    page.goto(f"{server.url}/case/{sample_case}")
+    page.keyboard.press("Tab")  # the page's first stop
+    assert page.evaluate("document.activeElement.id") == "skip-files"
+    box = page.evaluate("(() => { const r = document.activeElement.getBoundingClientRect();"
+                        " return [r.left, r.top, r.width, r.height]; })()")
+    assert box[0] >= 0 and box[1] >= 0 and box[2] > 20 and box[3] > 10, box  # visible while focused
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") not in ("none", "")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file-input"  # one Tab away, not ~187
+    page.goto(f"{server.url}/case/{sample_case}")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip-form"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('section') && document.activeElement.closest('section').id") \
+        == "section-respondent"
+    page.keyboard.press("Escape")
+    page.focus("#case-form input[type=text]")  # away from the links: they are out of sight again
+    hidden = page.evaluate("[...document.querySelectorAll('.skip')].map(a => a.getBoundingClientRect().right)")
+    assert all(right <= 0 for right in hidden), hidden
+
+
+def test_the_translation_offer_is_made_only_to_exhibits_that_can_take_one_with_none_chosen(page, server, tmp_path):
+    folder = server.root / "offer-tr"
+    data = minimal()
+    data["exhibits"] = [
+        {"id": "acta", "file": "exhibits/acta.pdf", "title": "Birth certificate of Sofía",
+         "translation": {"file": "exhibits/acta-en.pdf", "translator": {"name": "Ana Ruiz"}}},
+        {"id": "lease-2024", "file": "exhibits/lease.pdf", "title": "Lease of the family home"}]
+    write_case(folder, data)
+    for name in ("acta.pdf", "acta-en.pdf", "lease.pdf"):
+        make_pdf(folder / "exhibits" / name)
+    page.goto(f"{server.url}/case/offer-tr")
+    page.set_input_files("#file-input", str(make_pdf(tmp_path / "Pay stub.pdf")))
+    page.wait_for_selector('[name="exhibits[2].file"]')
+    offer = "#upload-results select[data-translation-of]"
+    assert page.input_value(offer) == ""  # nothing chosen in advance
+    options = page.evaluate(f"[...document.querySelector('{offer}').options].map(o => o.textContent)")
+    assert options == ["— not a translation —", "Lease of the family home"]  # the birth certificate has one
+    results = page.inner_text("#upload-results")
+    assert "exhibits/" not in results and "Pay stub.pdf: added as a new exhibit (kept as the file Pay-stub.pdf)" in results
+    assert page.is_disabled("#upload-results button[data-move-translation]")
+    page.select_option(offer, label="Lease of the family home")
+    assert not page.is_disabled("#upload-results button[data-move-translation]")
+    assert _axe_violations(page) == []
+    # where no exhibit can take a translation, no offer is made
+    folder = server.root / "offer-none"
+    write_case(folder, minimal())
+    page.goto(f"{server.url}/case/offer-none")
+    page.set_input_files("#file-input", str(make_pdf(tmp_path / "lease.pdf")))
+    page.wait_for_selector('[name="exhibits[0].file"]')
+    assert page.query_selector(offer) is None
+
+
+def test_removing_an_entry_asks_about_it_by_its_title_not_its_id(page, server):
+    folder = server.root / "remove-words"
+    _picks_case(folder)
+    said: list[str] = []
+    page.on("dialog", lambda dialog: said.append(dialog.message))
+    page.goto(f"{server.url}/case/remove-words")
+    page.click('[data-path="exhibits[0]"] button[data-remove]')
+    assert said and "Lease of the family home" in said[-1] and "lease-2024" not in said[-1], said
+    page.click('[data-path="exhibits"] button[data-add]')
+    page.fill('[name="exhibits[0].title"]', "Pay stubs, 2026")
+    page.click('[data-path="exhibits[0]"] button[data-remove]')
+    assert "Pay stubs, 2026" in said[-1] and "pay-stubs" not in said[-1], said

@@ -105,7 +105,7 @@ def test_a_file_uploaded_but_never_saved_in_an_exhibit_is_offered_as_one(tmp_pat
     make_pdf(root / "okoro" / "exhibits" / "left-behind.pdf")  # dropped on the upload zone, the form never saved
     c = client(root)
     page = html.unescape(c.get("/case/okoro").text)
-    assert "exhibits/left-behind.pdf is in the case folder but not in the filing:" in page
+    assert "The file left-behind.pdf is among the case's files but not in the filing:" in page
     assert '<button type="button" class="small" data-add-exhibit="exhibits/left-behind.pdf">Add it as an exhibit' in page
     assert 'data-add-exhibit="exhibits/lease.pdf"' not in page  # the file an exhibit names is not offered
     assert len(re.findall(r"data-add-exhibit=", page)) == 1

@@ -87,7 +87,7 @@ def test_a_rename_onto_a_taken_name_or_to_another_kind_of_file_changes_nothing_i
     c = client(named.parent)
     before = (named / "case.yaml").read_bytes()
     r = c.post("/case/tenzin/files/rename", data={"file": "exhibits/lease.pdf", "new_name": "taken.pdf", "csrf": csrf()})
-    assert r.status_code == 409 and "exhibits/taken.pdf is already in the case folder" in r.text
+    assert r.status_code == 409 and "the file taken.pdf is already among the case's files" in html.unescape(r.text)
     assert (named / "case.yaml").read_bytes() == before
     assert (named / "exhibits" / "lease.pdf").exists()
     # a new ending never changes what kind of file it is: validate checks the content against the name

@@ -214,7 +214,7 @@ def test_uploads_get_the_checks_validate_makes(cases, tmp_path):
     c = client(cases)
     assert upload(c, "lease.pdf", pdf).json()["results"][0]["ok"]
     refused = {
-        "lease.pdf": (pdf, "exhibits/lease.pdf is already in the case folder: to use it, add an exhibit"),
+        "lease.pdf": (pdf, "the file lease.pdf is already among the case's files: to use it, add an exhibit"),
         "photo.jpg": (pdf, "'photo.jpg' is named .jpg but it is really a PDF file: rename it to match"),
         "empty.pdf": (b"", "'empty.pdf' is empty (0 bytes): copy the document again"),
         "notes.txt": (b"hello", "'notes.txt' is not a kind of file a filing can hold"),

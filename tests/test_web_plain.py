@@ -357,8 +357,60 @@ def test_the_missing_g28_says_what_a_paralegal_can_do_in_the_web_app():
     [(_path, message, _error)] = missing_forms({**minimal(), "attorney": {"name": "Ana Ruiz"}}, None)
     shown = html.unescape(str(plain.linked(message, "tenzin")))
     assert "fill mapping" not in shown and "settings" not in shown and wrong(shown) == []
-    assert "add the signed G-28 as an exhibit of the kind G-28" in shown
     assert "ask the firm's administrator" in shown and "Forms" in shown
+    # issue 26, the re-walk: done as said ("as an exhibit of the kind G-28"), the G-28 became the filing's last tab,
+    # while a form goes right after the letter with no tab: the message points to the Forms section's "+ Add form"
+    assert "exhibit" not in shown, shown
+    linked = str(plain.linked(message, "tenzin"))
+    assert '<a href="/case/tenzin#section-forms">the Forms section</a> with its \u201c+ Add form\u201d button' in linked
+    page = client_page_add_form_label()
+    assert "+ Add form" in page  # the button the message names reads so on the case page
+
+
+def client_page_add_form_label() -> str:
+    import tempfile
+
+    root = Path(tempfile.mkdtemp())
+    write_case(root / "c", minimal())
+    return client(root).get("/case/c").text
+
+
+def test_the_cli_still_says_where_the_g28_goes_in_the_case_file():
+    from assembler.casefile.forms import missing_forms
+
+    [(_path, message, _error)] = missing_forms({**minimal(), "attorney": {"name": "Ana Ruiz"}}, None)
+    assert "`- kind: g28`" in message  # validate and the CLI keep pointing to forms:
+
+
+def test_a_choice_still_to_make_names_no_key_as_its_example():
+    # issue 26, the re-walk: a new form's Kind said "to fill, e.g. 'g28'" above a list reading "Form G-28 (...)"
+    data = minimal()
+    data["forms"] = [{"file": None}]
+    found = {f.path: plain.plain(f.message) for f in api.check_case_data(Path("/c"), data, api.NO_OPTIONS, "case.yaml")}
+    assert found["forms[0].kind"] == "to fill: choose one"
+    # a text field keeps its example
+    assert plain.plain("is required but missing: add it, e.g. title: 'Lease' (its line in the index)") == \
+        "to fill, e.g. 'Lease'"
+
+
+def test_the_build_pages_messages_link_its_own_approve_button_and_the_law_entry():
+    # issue 26, the re-walk: on the Build page, "with the Approve button on the Build page"; the Law link opened
+    # the Law page's top, not the rule
+    approve = "not approved yet: an attorney reads it, then `pdpacket approve 'c' --as NAME`"
+    on_build = str(plain.linked(approve, "c", "build"))
+    assert 'with the <a href="#approval">Approve button on this page</a>' in on_build, on_build
+    assert "on the Build page" not in on_build
+    rebuild = str(plain.linked("the filing is older than the case: build again with `pdpacket build 'c'`", "c", "build"))
+    assert 'on <a href="#build-form">this page</a>' in rebuild and "Build page" not in rebuild, rebuild
+    elsewhere = str(plain.linked(approve, "c"))
+    assert '<a href="/case/c/build#approval">Approve button on the Build page</a>' in elsewhere
+    from datetime import date
+
+    from assembler.casefile import law
+    entries = {"citation.dismissal.immigration_judge": {"text": "8 C.F.R. § 1239.2(c)", "source": "eCFR"}}
+    [warning] = law.warnings("case.yaml", list(entries), entries, date(2026, 12, 7), 12)
+    shown = str(plain.linked(warning.message, "c", "build"))
+    assert 'on the <a href="/law#citation.dismissal.immigration_judge">Law page</a>' in shown, shown
 
 
 WEB_WORDS = re.compile(r"settings file|domain brief", re.I)
@@ -392,7 +444,7 @@ PATH_WORDS = {
     "a settings file's name": re.compile(r"pdpacket\.ya?ml|\.json\b", re.I),
     "a folder path": re.compile(r"(?:^|\s|\()(?:/|\.\.\./|…/)[\w.-]{2,}/"),  # not "/s/ Daniel Okafor"
     # (the exhibit file fields' examples, "exhibits/birth-certificate.pdf", are the branch picks' to reword)
-    "a case folder's subfolder": re.compile(r"\b(?:responses|out/docx)/"),
+    "a case folder's subfolder": re.compile(r"\b(?:responses|out/docx|exhibits|scans|signed)/"),
     "a law entry's key": re.compile(r"\b(?:bond|citation|court|policy|stage_rule)\.[a-z_]+"),
     "the project's research trail": re.compile(r"Not verified on \d|not among the stored pages|stored copies"),
     "name: value": re.compile(r"name: value"),
@@ -431,14 +483,21 @@ def test_no_page_names_a_file_a_path_or_a_key(tmp_path):
     c.post("/law", data={"csrf": csrf_token(TOKEN), "key": "citation.termination.board", "checked_on": "2026-11-20",
                          "checked_by": "Ana Ruiz", "text": "", "source": ""})
     bad = {}
-    for path in ("/", "/settings", "/settings?saved=1", "/law", "/templates", "/new", "/case/tenzin",
-                 "/case/tenzin/build", "/case/tenzin/signatures", "/case/tenzin/record", r.headers["location"],
-                 "/case/tenzin/edits"):
-        page = c.get(path)
+    # the re-walk (issue 26): the cases folder's path on the list, "exhibits/lease.pdf added" after an upload, the
+    # exhibit files page and its confirmations named files by their path in the case folder
+    make_pdf(tmp_path / "tenzin" / "exhibits" / "lease.pdf")
+    uploaded = c.post("/case/tenzin/upload", data={"csrf": csrf_token(TOKEN)},
+                      files={"files": ("Pay stub.pdf", make_pdf(tmp_path / "stub.pdf").read_bytes(), "application/pdf")})
+    assert uploaded.status_code == 200 and "Pay-stub.pdf" in uploaded.text
+    pages = {path: c.get(path) for path in (
+        "/", "/settings", "/settings?saved=1", "/law", "/templates", "/new", "/case/tenzin", "/case/tenzin/build",
+        "/case/tenzin/signatures", "/case/tenzin/record", r.headers["location"], "/case/tenzin/edits",
+        "/case/tenzin/files", "/case/tenzin/files/delete?file=exhibits/lease.pdf",
+        "/case/tenzin/files/rename?file=exhibits/lease.pdf")}
+    pages["upload"] = uploaded
+    for path, page in pages.items():
         assert page.status_code == 200, path
         text = _page_text(page.text)
-        if path == "/":  # the case list says where the cases are: the folder the user chose to serve
-            text = text.replace(str(tmp_path), "")
         if _path_words(text, tmp_path):
             bad[path] = [line for line in text.splitlines() if _path_words(line, tmp_path)]
     assert bad == {}, "\n".join(f"{k}: {v}" for k, v in bad.items())
@@ -563,3 +622,17 @@ def test_a_language_the_text_recognition_lacks_is_said_without_its_package_or_a_
     for message in (missing, unknown):
         shown = plain.plain(message)
         assert [w for w in said if w in shown] == [] and "text recognition" in shown, shown
+
+
+def test_the_forms_section_speaks_of_forms_not_of_custom_fields_or_keys(tmp_path):
+    # issue 26, the re-walk: the Forms section's hint read "kind, file, and optionally fill", and its Fill box
+    # carried the Custom fields' "e.g. Matter number: 2026-0142"
+    write_case(tmp_path / "c", minimal(forms=[{"kind": "g28", "file": "forms/g28.pdf"}]))
+    page = client(tmp_path).get("/case/c").text
+    forms = page[page.index('id="section-forms"'):page.index('id="section-service"')]
+    forms = re.sub(r"<template>.*?</template>", "", forms, flags=re.S)
+    hints = [html.unescape(h) for h in re.findall(r'<div class="hint">([^<]*)</div>', forms)]
+    assert hints and not [h for h in hints if "Matter number" in h or "optionally fill" in h or wrong(h)], hints
+    assert any("right after the request letter" in h for h in hints), hints
+    custom = page[page.index('id="section-custom"'):]
+    assert "Matter number: 2026-0142" in custom  # the Custom fields keep their own example

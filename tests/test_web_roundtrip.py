@@ -353,6 +353,35 @@ def test_numbers_and_booleans_of_a_case_json_are_editable_and_kept(tmp_path):
     assert file.read_bytes() == before
 
 
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_a_yes_or_no_answer_is_saved_as_a_boolean_not_a_quoted_word(tmp_path, suffix):
+    # issue 26, the re-walk: "Detained: Yes" was saved as detained: 'true', a text where the schema says boolean
+    root = tmp_path / "cases"
+    data = minimal(**{"respondent.detained": DELETE, "respondent.detention_facility": "Adelanto ICE Processing Center",
+                      "respondent.detained_since": "2026-10-01"})
+    if suffix == "yaml":
+        write_case(root / "t", data)
+    else:
+        (root / "t").mkdir(parents=True)
+        (root / "t" / "case.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    file = root / "t" / f"case.{suffix}"
+    c = client(root)
+    form = form_of(c, "t")
+    form["respondent.detained"] = ["true"]
+    assert save(c, "t", form).headers["location"].endswith("saved=yes")
+    text = file.read_text(encoding="utf-8")
+    saved = yaml.safe_load(text) if suffix == "yaml" else json.loads(text)
+    assert saved["respondent"]["detained"] is True, text
+    form = form_of(c, "t")
+    assert form["respondent.detained"] == ["true"]
+    form["respondent.detained"] = ["false"]
+    assert save(c, "t", form).headers["location"].endswith("saved=yes")
+    text = file.read_text(encoding="utf-8")
+    saved = yaml.safe_load(text) if suffix == "yaml" else json.loads(text)
+    assert saved["respondent"]["detained"] is False, text
+    assert save(c, "t", form_of(c, "t")).headers["location"].endswith("saved=same")
+
+
 def test_no_encounters_known_writes_an_empty_immigration_history_and_unticking_brings_the_entries_back(tmp_path):
     """Issue 26: the schema wants a list and "none" is written []: the form has a switch for it that hides the
     entries; a case file with [] is saved back unchanged, an entry replaces it, unticking with none left clears it."""

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from assembler import api
 from assembler.errors import PdpacketError
-from assembler.web import cases
+from assembler.web import cases, signatures
 from assembler.web.approve_page import CONFIRM
 from assembler.web.jobs import STEP_WORDS
 from assembler.web.state import State, build_page_action, require_csrf
@@ -50,11 +50,12 @@ async def build_page(request: Request) -> Response:
     last = await run_in_threadpool(last_build, folder)
     blocked = await run_in_threadpool(cases.send_available, folder, st.config.options)
     view = await run_in_threadpool(_approval, folder, st.config.options) if last else None
+    dating = await run_in_threadpool(signatures.dating_notes, folder, st.config.options) if last else []
     job = st.builds.get(name)
     return st.page(request, "build.html", status=max(status, approve_status), name=name, row=row, last=last,
                    job=job, steps=STEP_WORDS, send_blocked=blocked or _not_ready(view), sent=sent, approval=view,
                    not_ready=[] if blocked or view is None else view.not_ready,
-                   approved=approved, confirm=CONFIRM)
+                   approved=approved, confirm=CONFIRM, dating=dating)
 
 
 def _approval(folder: Path, options: api.CommandOptions) -> api.ApprovalView | None:

@@ -22,7 +22,7 @@ from assembler import api
 from assembler.casefile.read import find_case_file, outside_folder
 from assembler.documents.context import tab_letter
 from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of, warnings_of
-from assembler.web import approve_page, build_pages, cases, form, plain, uploads
+from assembler.web import approve_page, build_pages, cases, form, plain, signatures, uploads
 from assembler.web.casefile_edit import Conflict, Refused, read_raw, save, sha256_of
 from assembler.web.changes import FIELDS, StaleForm, apply_plain, changes_of, rendered_of
 from assembler.web.state import require_csrf
@@ -67,13 +67,19 @@ def singular(label: str) -> str:
     return label[:-1] if label.endswith("s") else f"{label} entry"
 
 
+# The fields that name an entry in words, before any other; an id is never one (the re-walk's "Remove this
+# entry (birth-son)?" named an exhibit by the id the page had made).
+CAPTION_KEYS = ("title", "declarant", "name")
+
+
 def item_caption(f: form.Field, item) -> str:
-    """A few words that tell the items of a list apart: the first text the item holds."""
+    """A few words that tell the items of a list apart: its title (or declarant, name), else its first text."""
     if not isinstance(item, dict):
         return ""
-    for child in f.children:
+    texts = [c for c in f.children if c.kind in ("text", "textarea") and c.key != "id"]
+    for child in sorted(texts, key=lambda c: CAPTION_KEYS.index(c.key) if c.key in CAPTION_KEYS else len(CAPTION_KEYS)):
         value = item.get(child.key)
-        if child.kind in ("text", "textarea") and isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip():
             return value.strip()[:80]
     return ""
 
@@ -125,7 +131,7 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "refs": references(data), "exhibit_refs": references(data, ("exhibits",)), "MISSING_REF": MISSING_REF,
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
-            "conflict": None, "saved": None, **extra}
+            "conflict": None, "saved": None, "dating": [], **extra}
 
 
 # The words beside a reference to an id that no entry has (app.js shows the same).
@@ -209,10 +215,12 @@ async def edit_page(request: Request) -> Response:
 
     def load():
         file = case_file_of(folder)
-        return read_raw(file), findings_of(folder, st.config.options), sha256_of(file)
-    data, findings, base = await run_in_threadpool(load)
+        return (read_raw(file), findings_of(folder, st.config.options), sha256_of(file),
+                signatures.dating_notes(folder, st.config.options))
+    data, findings, base, dating = await run_in_threadpool(load)
     saved = request.query_params.get("saved")
-    return st.page(request, "edit.html", **edit_context(st, name, folder, data, findings, base, saved=saved))
+    return st.page(request, "edit.html", **edit_context(st, name, folder, data, findings, base, saved=saved,
+                                                        dating=dating))
 
 
 async def case_json(request: Request) -> Response:

@@ -73,7 +73,7 @@ def delete(folder: Path, case_file: Path, name: str) -> None:
     path = _existing(folder, name)
     users = _names(read_raw(case_file)).get(name)
     if users:
-        raise FileRefused(f"{name} is named by {' and '.join(users)}: choose another file there or remove that "
+        raise FileRefused(f"the file {Path(name).name} is named by {' and '.join(users)}: choose another file there or remove that "
                           "entry, save the case, then delete the file")
     path.unlink()
 
@@ -92,7 +92,7 @@ def rename(folder: Path, case_file: Path, name: str, new_name: str) -> str:
     try:
         os.link(path, target)  # never replaces a file of that name
     except FileExistsError:
-        raise FileRefused(f"{relative} is already in the case folder: choose another name") from None
+        raise FileRefused(f"the file {clean} is already among the case's files: choose another name") from None
     try:
         if case_file.is_file():
             rename_value(case_file, name, relative)

@@ -54,6 +54,8 @@ class Field:
     # meta.none_known), and its entries hidden while it is ticked.
     none_label: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # an allowed value -> its words (the schema's meta.web.labels)
+    # A mapping typed as lines: how to write them (meta.web.lines; the Custom fields' words unless the field has its own)
+    lines_hint: str = "Each on its own line: a name, a colon, then its value, e.g. Matter number: 2026-0142"
 
     @property
     def label(self) -> str:
@@ -86,6 +88,8 @@ def make_field(key: str, rules: dict) -> Field:
               hint=web.get("hint", meta.get("hint", "")),
               example=web.get("example", meta.get("example")), default=rules.get("default"),
               coerce=rules.get("coerce"), labels=dict(web.get("labels") or {}))
+    if web.get("lines"):
+        f.lines_hint = str(web["lines"])
     kind = rules.get("type")
     pick = web.get("pick")
     if pick == "refs" and kind == "list":
@@ -208,7 +212,8 @@ def split_path(path: str) -> list[str | int]:
 
 
 def from_answer(f: Field, values: list[str], path: str) -> object:
-    """One input's answer as raw case data (text, list of texts, mapping), or None when empty."""
+    """One input's answer as raw case data (text, list of texts, mapping, a yes/no as a boolean), or None when
+    empty."""
     if f.kind in ("checks", "refs"):
         chosen = [v for v in values if v.strip()]
         return chosen or None
@@ -229,6 +234,10 @@ def from_answer(f: Field, values: list[str], path: str) -> object:
         if not isinstance(parsed, dict):
             raise FormProblem(path, "put each on its own line: a name, a colon, then its value, e.g. Matter number: 2026-0142")
         return parsed
+    elif f.kind == "bool":
+        # A YAML boolean where the schema says boolean: saved as the text 'true' it read as a quoted word.
+        value = value.strip()
+        return {"true": True, "false": False}.get(value, value or None)
     else:
         value = value.strip() if f.kind != "textarea" else value.strip("\n").rstrip()
         return value or None

@@ -34,7 +34,7 @@ _DOTTED = re.compile(r"\b(?:respondent|proceedings|request|attorney|service|cons
 _QUOTED = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 # The build's warnings on the firm's data (casefile/law.py, casefile/offices.py) name its settings file's keys
 # and commands: in the browser, what to do and where (walking the web app found them on the Build page).
-_LAW = re.compile(r"^the law entry '[^']+' \((?P<text>.*)\) (?P<why>has never been checked against its source(?: \([^)]*\))?|was last "
+_LAW = re.compile(r"^the law entry '(?P<key>[^']+)' \((?P<text>.*)\) (?P<why>has never been checked against its source(?: \([^)]*\))?|was last "
                   r"checked [^:]+): the attorney verifies it against its source \((?P<source>.*)\), then records the day in the "
                   r"settings \(law: entries: [^)]*\); *(?:`pdpacket law`)? *lists every entry$")  # linked() drops the command first
 # casefile/forms.py's advice on a missing G-28 (pdpacket ships no G-28 nor a fill mapping: the firm supplies both).
@@ -48,6 +48,12 @@ _OCR_UNKNOWN = re.compile(r"^(?P<label>.+): pdpacket knows no Tesseract language
 _OCR_OFF = "OCR was off for this build (--no-ocr, ocr: {enabled: false} in the settings, or PDPACKET_OCR=off)"  # pdf/preflight
 _OFFICE_CHECKED = re.compile(r"then set the day you checked it (?:with `pdpacket init`)? *or in the firm's settings file "
                              r"\(pdpacket\.yaml\) under offices\.[a-z0-9_]+\.verified_on")  # linked() drops the command first
+
+# The values allowed, closing a missing field's message ("... e.g. kind: 'g28' (g28, eoir28, eoir27 or other)"): the
+# form offers them in a list with their own words, so the example names a key the page never shows.
+_CHOICES = re.compile(r"e\.g\. [\w.\[\]]+: '?([\w-]+)'? \((?:[\w-]+, )*[\w-]+ or [\w-]+\)$")
+# Where the case page's Forms section is named: linked() makes it a link to that section.
+FORMS_SECTION = "the Forms section"
 
 # The web app has a Settings page, not a file to open: "the settings file" of the checks' words, in its words.
 _SETTINGS_FILE = re.compile(r"\b(?:the firm's |the |a |its )?settings file\b")
@@ -72,6 +78,12 @@ def _office(key: str) -> str:
 
 _WORDS = {"soffice": "LibreOffice", "smtp": "Outgoing mail (SMTP)", "a_number": "A-number", "email": "E-mail",
           "eoir_id": "EOIR ID", "nta": "NTA"}
+
+
+def filename(path: str) -> str:
+    """A file of the case by the name the user sees in it ("lease.pdf"), not its path in the case folder
+    ("exhibits/lease.pdf"): the re-walk met folder paths on the case, files and upload pages."""
+    return str(path).replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def where(path: str) -> str:
@@ -135,6 +147,8 @@ def plain(message: str) -> str:
     message = _OFFICE_CHECKED.sub("then record the day you checked it on the Settings page", message)
     message = message.replace(_OCR_OFF, "OCR was off for this build (in the firm's settings, or on this computer)")
     if message.startswith("is required but missing"):
+        if _CHOICES.search(message):  # a list to choose from: its value's key is no example (the kind 'g28')
+            return "to fill: choose one"
         example = _EXAMPLE.match(message)
         return f"to fill, e.g. {example[1]}" if example else "to fill"
     if message.startswith("is required at this stage: "):
@@ -148,7 +162,10 @@ def plain(message: str) -> str:
     message = _SET_OFFICE.sub(lambda m: f"choose the office {_office(m[1])}", message)
     message = _QUOTED_KEY.sub(lambda m: _office(m[1]) if m[1] in _office_names() else m[0], message)
     message = _NONE_KNOWN.sub(lambda m: f'tick "{_SWITCH.get(m[1], "None known")}"', message)
-    message = message.replace(_G28_ADVICE, "add the signed G-28 as an exhibit of the kind G-28, or ask the firm's "
+    # A form goes right after the letter with no tab (the guide's Forms page): added as an exhibit, the G-28 became
+    # the filing's last tab (the last walk-through). The Forms section of the case page is where it goes.
+    message = message.replace(_G28_ADVICE, f"add the signed G-28 in {FORMS_SECTION} with its \u201c+ Add form\u201d "
+                              "button (a form goes right after the letter, with no tab of its own), or ask the firm's "
                               "administrator to set up the firm's G-28 for every case (the guide's Forms page)")
     message = _KEY_EXAMPLE.sub("e.g. ", message)
     message = _drop_hint(message)
@@ -188,9 +205,17 @@ _DRAFT_CLAUSE = re.compile(r";? ?for an internal review only, `[^`]*` writes a m
 _TWICE = re.compile(r"\x00(\d+)\x00, then \x00(\d+)\x00")
 
 
-def linked(message: str, name: str) -> Markup:
+# A link to a page the reader is on says so: the Build page's messages named "the Approve button on the Build page".
+_HERE = {"build#approval": ("with the ", "Approve button on this page", "approval"),
+         "build": ("on ", "this page", "build-form"), "email": ("on ", "this page", "send-form"),
+         "send": ("on ", "this page", "send-form")}
+
+
+def linked(message: str, name: str, here: str = "") -> Markup:
     """`message` in the web app's words, each command it names (`pdpacket sign 'CASE'`) turned into a link to the
-    page of case `name` that does the same ("on the Signatures page"); escaped, ready for a page."""
+    page of case `name` that does the same ("on the Signatures page"); escaped, ready for a page. `here`: the page
+    shown (its path under the case, "build"), whose own controls are linked within it."""
+    law = _LAW.match(message)
     message = _DRAFT_CLAUSE.sub("", message)  # the web app makes no unsigned drafts: nothing to point to
     message = message.replace(" (kept in the case folder's signed/ folder)", "").replace("--as NAME", "").replace("--as: ", "")
     message = re.sub(r"^--as (.+?): not one of", r"\1 is not one of", message).replace("(approval.attorneys: ", "(")
@@ -202,7 +227,11 @@ def linked(message: str, name: str) -> Markup:
         if found is None:
             return "\x01"
         page, before, words = found
-        link = Markup('{}<a href="/case/{}/{}">{}</a>').format(before, quote(name), page, words)
+        if here and page.partition("#")[0] == here and (page if "#" in page else m[1]) in _HERE:
+            before, words, anchor = _HERE[page if "#" in page else m[1]]
+            link = Markup('{}<a href="#{}">{}</a>').format(before, anchor, words)
+        else:
+            link = Markup('{}<a href="/case/{}/{}">{}</a>').format(before, quote(name), page, words)
         if link not in targets:
             targets.append(link)
         return f"\x00{targets.index(link)}\x00"
@@ -210,5 +239,9 @@ def linked(message: str, name: str) -> Markup:
     held = _COMMAND.sub(hold, message)
     held = _TWICE.sub(lambda m: f"\x00{m[1]}\x00" if m[1] == m[2] else m[0], held)  # "(sign, then signed)": one page
     held = re.sub(r" ?\(\x01\)|\x01", "", held)
-    text = escape(plain(held)).replace("on the Law page", Markup('on the <a href="/law">Law page</a>'))
+    # the Law page's entry the message is about, not the page's top (the walk-through scrolled for it)
+    anchor = "#" + quote(law["key"], safe="") if law else ""
+    text = escape(plain(held)).replace("on the Law page", Markup('on the <a href="/law{}">Law page</a>').format(anchor))
+    text = text.replace(FORMS_SECTION, Markup('<a href="/case/{}#section-forms">{}</a>').format(quote(name),
+                                                                                               FORMS_SECTION))
     return Markup(re.sub(r"\x00(\d+)\x00", lambda m: str(targets[int(m[1])]), str(text)))

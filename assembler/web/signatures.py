@@ -64,6 +64,14 @@ def _view(folder: Path, options: api.BuildOptions) -> tuple[api.SigningView | No
         return None, exc.message
 
 
+def dating_notes(folder: Path, options: api.CommandOptions) -> list:
+    """The signing dates the built filing prints wrongly for the day its pages are signed (a declaration's
+    "Executed on", a translator's date, before today), as the Signatures page says them: the case page and the
+    Build page say them too (the re-walk met them only on the Signatures page, after the pages were printed)."""
+    view, _why = _view(folder, api.BuildOptions.of(options.settings_file, getattr(options, "templates_dir", None)))
+    return list(view.notes) if view else []
+
+
 async def signatures_page(request: Request, problem: str = "", status: int = 200) -> Response:
     st = state_of(request)
     name = request.path_params["name"]
@@ -224,22 +232,23 @@ def read_scans(folder: Path, options: api.BuildOptions, got: list[tuple[str, Pat
     _unkeep(unused)
     if made and kept and not used:
         _drop_empty(folder / SCANS_DIR)
-    # Each scan named as the user knows it: scans/NAME when kept, else the name of the file they gave.
+    # Each scan named as the user knows it: its name as kept (a taken name gets a number), else the
+    # name of the file they gave; never its folder in the case (the re-walk read "signed (from scans/x.jpg)").
     given = {kept.get(p, p): g for g, p in got}
     shown: dict[str, str] = {}
     for path, name in given.items():
-        label = f"{SCANS_DIR}/{path.name}" if path in kept.values() and path not in unused else name
-        shown[str(path)] = shown[str(path.resolve())] = label
+        label = path.name if path in kept.values() and path not in unused else name
+        shown[f"{SCANS_DIR}/{path.name}"] = shown[str(path)] = shown[str(path.resolve())] = label
     return {"dry_run": dry_run, "signers": _by_signer(reading, shown),
             "refused": [_named(line, shown, folder) for line in reading.refused],
             "unreadable": [_named(line, shown, folder) for line in reading.unreadable],
             "accepted": len(reading.accepted), "other_pages": reading.other_pages,
-            "kept": sorted(f"{SCANS_DIR}/{p.name}" for p in kept.values() if p not in unused),
+            "kept": sorted(p.name for p in kept.values() if p not in unused),
             "not_kept": sorted(given for given, p in got if kept.get(p) in unused)}
 
 
 def _named(text: str, shown: dict[str, str], folder: Path) -> str:
-    """A line of the reading with each scan named as the user knows it: their file's name, or scans/NAME."""
+    """A line of the reading with each scan named as the user knows it: its file's name, never scans/NAME."""
     for path in sorted(shown, key=len, reverse=True):
         text = text.replace(path, shown[path])
     return text.replace(str(folder.resolve()) + os.sep, "").replace(str(folder) + os.sep, "")

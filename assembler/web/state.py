@@ -75,7 +75,8 @@ class State:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(version=__version__, csrf=self.csrf)
         # Every message a page shows, in the web app's words (plain.py); `fill`: a value still to type.
-        self.templates.env.filters.update(plain=plain.plain, where=plain.where, linked=plain.linked)
+        self.templates.env.filters.update(plain=plain.plain, where=plain.where, linked=plain.linked,
+                                          filename=plain.filename)
         self.templates.env.tests["to_fill"] = plain.to_fill
         self.templates.env.bytecode_cache = _COMPILED
 

@@ -68,7 +68,7 @@ def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) ->
     relative = f"{EXHIBITS_DIR}/{name}"
     final = folder / name
     if final.exists() or final.is_symlink():
-        raise UploadRefused(f"{relative} is already in the case folder: to use it, add an exhibit and choose it in its "
+        raise UploadRefused(f"the file {name} is already among the case's files: to use it, add an exhibit and choose it in its "
                             "File field; for a newer copy, rename or delete the old one under \"Rename or delete "
                             "exhibit files\", or rename your file")
     private = Path(tempfile.mkdtemp(prefix=".upload-", dir=folder))
@@ -90,7 +90,7 @@ def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) ->
         try:
             os.link(staged, final)  # fails if the name was taken meanwhile: never overwrites
         except FileExistsError:
-            raise UploadRefused(f"{relative} was just added by someone else: rename your file") from None
+            raise UploadRefused(f"the file {name} was just added by someone else: rename your file") from None
         return Stored(relative, size)
     finally:
         shutil.rmtree(private, ignore_errors=True)

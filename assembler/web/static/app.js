@@ -59,6 +59,15 @@ function addItem(list) {
   return item;
 }
 
+// An entry in words for a question about it: its title (or declarant, name) as typed now, never its id.
+function entryName(item) {
+  for (const key of ["title", "declarant", "name"]) {
+    const input = item.querySelector(`[name="${CSS.escape(item.dataset.path)}.${key}"]`);
+    if (input && input.value.trim()) return input.value.trim();
+  }
+  return item.querySelector(".caption").textContent.trim();
+}
+
 function listClick(event) {
   const button = event.target.closest("button[data-add], button[data-move], button[data-remove]");
   if (!button) return;
@@ -72,7 +81,7 @@ function listClick(event) {
     if (button.dataset.move === "up" && item.previousElementSibling) item.parentNode.insertBefore(item, item.previousElementSibling);
     else if (button.dataset.move === "down" && item.nextElementSibling) item.parentNode.insertBefore(item.nextElementSibling, item);
     else if (button.hasAttribute("data-remove")) {
-      const caption = item.querySelector(".caption").textContent.trim();
+      const caption = entryName(item);
       if (!confirm(`Remove this entry${caption ? ` (${caption})` : ""}? It is removed from the case file when you save.`)) return;
       item.remove();
     }
@@ -167,6 +176,17 @@ async function check() {
 
 // --- exhibits: upload by drag and drop, then an entry in the list for each new file ---
 
+// A file by its name, not its place in the case folder ("lease.pdf", not "exhibits/lease.pdf").
+function fileName(path) {
+  return path.replace(/^.*\//, "");
+}
+
+// What the upload did with a file, in words: its name as kept when that differs from the one chosen.
+function keptAs(r) {
+  const kept = fileName(r.name);
+  return kept === r.file ? "" : ` (kept as the file ${kept})`;
+}
+
 function slug(name) {
   return name.replace(/^.*\//, "").replace(/\.[^.]*$/, "").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "exhibit";
 }
@@ -198,10 +218,10 @@ async function upload(files) {
     if (r.ok && list && !used.has(r.name)) {
       const item = addExhibit(list, r.name);
       first = first || item;
-      li.textContent = `${r.file}: added as ${r.name}. Give it a title below, then Save.`;
+      li.textContent = `${r.file}: added as a new exhibit${keptAs(r)}. Give it a title below, then Save.`;
       offerTranslation(li, item, r.name);
     } else {
-      li.textContent = r.ok ? `${r.file}: added as ${r.name}.` : r.message;
+      li.textContent = r.ok ? `${r.file}: uploaded${keptAs(r)}.` : r.message;
     }
     results.appendChild(li);
   }
@@ -212,29 +232,44 @@ async function upload(files) {
 }
 
 // The uploaded file may be the translation of an exhibit (a birth certificate's): one click moves it into
-// that exhibit's Translation and removes the entry the upload made.
+// that exhibit's Translation and removes the entry the upload made. Offered only where it can be: among the
+// exhibits with a file of their own and no translation yet, none chosen in advance (the re-walk found it under
+// every upload, the first exhibit preselected: one careless click moved a lease into a birth certificate).
+function entryValue(item, key) {
+  const input = item.querySelector(`[name="${CSS.escape(item.dataset.path)}.${key}"]`);
+  return input ? input.value.trim() : "";
+}
+
 function offerTranslation(li, item, file) {
-  const others = [...form.querySelectorAll('[data-list="exhibits"] > .items > .item')].filter(i => i !== item);
+  const others = [...form.querySelectorAll('[data-list="exhibits"] > .items > .item')]
+    .filter(i => i !== item && entryValue(i, "file") && !entryValue(i, "translation.file"));
   if (!others.length) return;
   const label = document.createElement("label");
   label.append(" It is the translation of ");
   const select = document.createElement("select");
   select.dataset.translationOf = "";
-  for (const other of others) {
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = "— not a translation —";
+  select.appendChild(none);
+  others.forEach((other, n) => {
     const o = document.createElement("option");
-    const title = other.querySelector('[name$="].title"]'), id = other.querySelector('[name$="].id"]');
-    o.textContent = (title && title.value.trim()) || (id && id.value) || "an exhibit without a title";
+    o.value = String(n + 1);
+    o.textContent = entryValue(other, "title") || fileName(entryValue(other, "file"));
     o.item = other;
     select.appendChild(o);
-  }
+  });
+  select.value = "";
   label.appendChild(select);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "small";
   button.dataset.moveTranslation = "";
   button.textContent = "Move it there";
+  button.disabled = true;
+  select.addEventListener("change", () => { button.disabled = !select.value; });
   button.addEventListener("click", () => {
-    const target = select.selectedOptions[0] && select.selectedOptions[0].item;
+    const target = select.value && select.selectedOptions[0].item;
     if (!target || !target.isConnected) return;
     const list = item.closest("[data-list]");
     const details = target.querySelector(`details[data-path="${CSS.escape(target.dataset.path)}.translation"]`);
@@ -242,7 +277,7 @@ function offerTranslation(li, item, file) {
     const box = target.querySelector('select[name$="].translation.file"]');
     if (box) { box.value = file; box.dispatchEvent(new Event("change", {bubbles: true})); }
     if (item.isConnected) { item.remove(); renumber(list); updateTabs(); }
-    li.textContent = `${file}: now the translation of ${select.selectedOptions[0].textContent}. Fill in its translator, then Save.`;
+    li.textContent = `${fileName(file)}: now the translation of ${select.selectedOptions[0].textContent}. Fill in its translator, then Save.`;
     refreshRefs();
     changed();
     if (box) box.focus();
@@ -294,7 +329,7 @@ async function uploadHere(input) {
   const answer = await response.json();
   refreshFiles(answer.files);
   const done = answer.results.find(r => r.ok);
-  note.textContent = done ? `${done.file}: uploaded as ${done.name}.` : answer.results.map(r => r.message).join(" ");
+  note.textContent = done ? `${done.file}: uploaded${keptAs(done)}.` : answer.results.map(r => r.message).join(" ");
   if (done) { select.value = done.name; select.dispatchEvent(new Event("change", {bubbles: true})); }
   input.value = "";
 }
