@@ -163,7 +163,8 @@ def test_the_gate_and_the_approval_say_what_to_do_in_words_with_links(tmp_path):
     assert "internal review" not in gate  # the web app makes no unsigned draft: nothing to point to
     moved = str(plain.linked(messages[2], "pineda"))  # issue 26: the EOIR-28 that belongs to the court papers
     assert "the Form EOIR-28 among the Forms of the request puts it in the PD request filing" in moved
-    assert "move it from the Forms section to the Forms of the Court section, then save" in moved
+    assert "move it from the Forms section to the Forms of the Court section, then save" in re.sub(r"<[^>]+>", "", moved)
+    assert '<a href="/case/pineda#section-forms">the Forms section</a>' in moved
 
 
 def test_the_approvals_refusals_name_no_option_nor_key():
