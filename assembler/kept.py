@@ -172,6 +172,11 @@ def program(name: str) -> str:
     return f"program {name} {found} {_stat_of(os.path.realpath(found)) if found else '-'}"
 
 
+def file_identity(path: str) -> str:
+    """A file's identity without reading it: its path, size and time (missing: so said)."""
+    return f"file {path} {_stat_of(path)}"
+
+
 def _stat_of(path: str | None) -> str:
     if not path:
         return "?"

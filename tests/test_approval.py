@@ -476,3 +476,34 @@ def test_the_court_papers_section_filled_after_a_grant_leaves_the_filings_approv
     before = key()
     assert key(**{"court.facts": "Other facts for the joint motion.", "court.waive_appeal": False}) == before
     assert key(**{"request.summary": "Another summary of the request."}) != before  # the letter prints it
+
+
+def test_what_changed_since_the_approval_is_worked_out_again_only_when_what_it_depends_on_changed(monkeypatch, tmp_path):
+    # A build asks for its approval's state twice (its plan, then the ledger's note): the list of what
+    # changed, which remakes the whole templates' context, is worked out once for the same question
+    # (issue 25), and again for another content key, case data, office, approval or settings.
+    from types import SimpleNamespace
+
+    from assembler.pdf import approval as approval_mod
+
+    asked: list[str] = []
+    record = {"content_key": "approved-key", "approved_by": "A. Attorney"}
+    key = ["key-1"]
+    monkeypatch.setattr(approval_mod, "read", lambda folder: dict(record))
+    monkeypatch.setattr(approval_mod, "content_key", lambda case, settings, templates_dir=None: key[0])
+    monkeypatch.setattr(approval_mod, "_what_changed",
+                        lambda case, settings, found, templates_dir: asked.append(key[0]) or [f"changed {key[0]}"])
+    monkeypatch.setattr(approval_mod, "_last_changed", [], raising=False)
+    settings = SimpleNamespace()
+    case = SimpleNamespace(dir=tmp_path, data={"a": 1}, office={"name": "OCC"})
+
+    first = approval_mod.state(case, settings)
+    again = approval_mod.state(case, settings)
+    assert first.changed == again.changed == ("changed key-1",) and asked == ["key-1"]
+    key[0] = "key-2"  # a file, a template or the case data printed changed
+    assert approval_mod.state(case, settings).changed == ("changed key-2",) and asked == ["key-1", "key-2"]
+    approval_mod.state(SimpleNamespace(dir=tmp_path, data={"a": 2}, office={"name": "OCC"}), settings)
+    approval_mod.state(case, SimpleNamespace())  # other settings (their law, their forms)
+    record["approved_by"] = "B. Attorney"
+    approval_mod.state(case, settings)
+    assert asked == ["key-1", "key-2", "key-2", "key-2", "key-2"]

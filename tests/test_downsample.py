@@ -68,3 +68,18 @@ def test_the_build_downsamples_a_phone_photo_and_reports_the_bytes_saved(run, tm
     assert 0 < saved < photo.stat().st_size
     check = run("check", next((tmp_path / "out").glob("*.pdf")))
     assert f"(images: 1 downsampled, {saved / 1024 / 1024:.1f} MB saved)" in check.out
+
+
+@pytest.mark.parametrize("orientation, resized", [(6, False), (1, True)])
+def test_a_photo_is_measured_upright_as_its_exif_orientation_turns_it(tmp_path, orientation, resized):
+    # 3000x2000 stored sideways: upright (orientation 6) it is a portrait page at 273 dpi, within 300;
+    # as stored (orientation 1) it is a landscape photo at 353 dpi on the portrait page, above it.
+    # The size is read from the header, without decoding the photo (issue 25): the turn must count.
+    img = Image.new("RGB", (3000, 2000), (235, 232, 225))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    photo = tmp_path / "turned.jpg"
+    img.save(photo, format="JPEG", quality=90, exif=exif.tobytes())
+    fitted, saved = exhibits.fit_image(photo, tmp_path / "work", dpi=300, quality=85)
+    assert (fitted != photo) is resized
+    assert (saved > 0) is resized

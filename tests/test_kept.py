@@ -323,3 +323,57 @@ def test_a_form_is_filled_again_only_when_its_file_or_values_changed(store, tmp_
     assert filled({"Attorney_Name": "Daniel Okafor"}) == first and len(flattened) == 1
     assert filled({"Attorney_Name": "Another Attorney"}) != first and len(flattened) == 2
     assert "Another Attorney" in PdfReader(tmp_path / "filled.pdf").pages[0].extract_text()
+
+
+def test_what_tesseract_says_is_asked_again_only_when_it_or_its_language_data_changed(store, tmp_path, monkeypatch):
+    import os
+
+    from assembler.convert import ocr
+
+    bin_dir, data = tmp_path / "bin", tmp_path / "tessdata"
+    bin_dir.mkdir()
+    data.mkdir()
+    (data / "eng.traineddata").write_bytes(b"eng")
+    asked = tmp_path / "asked.txt"
+    fake = bin_dir / "tesseract"
+
+    def install(version: str) -> None:
+        fake.write_text(f'#!/bin/sh\necho "$1" >> {asked}\nif [ "$1" = --version ]; then echo "tesseract {version}"; '
+                        'else echo "List of available languages (2):"; ls "$TESSDATA_PREFIX" | sed "s/.traineddata//"; fi\n')
+        fake.chmod(0o755)
+    install("5.3.0")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(data))
+
+    def a_command() -> tuple[frozenset, str]:
+        ocr.tesseract_languages.cache_clear()  # what one process remembers
+        ocr.tools_identity.cache_clear()
+        kept.program.cache_clear()
+        asked.unlink(missing_ok=True)
+        return ocr.tesseract_languages(), ocr.tools_identity()
+
+    first = a_command()
+    assert first[0] == {"eng"} and "tesseract 5.3.0" in first[1]
+    assert asked.read_text().split() == ["--list-langs", "--version"]
+    assert a_command() == first and not asked.exists(), "asked again with nothing changed"
+    (data / "spa.traineddata").write_bytes(b"spa")
+    assert a_command()[0] == {"eng", "spa"}, "new language data: asked again"
+    install("5.4.1")
+    assert "tesseract 5.4.1" in a_command()[1], "another Tesseract: asked again"
+
+
+def test_a_photo_is_made_a_pdf_again_only_when_it_changed(store, tmp_path, monkeypatch):
+    import img2pdf
+
+    from assembler.convert import exhibits
+
+    converts = counting(monkeypatch, img2pdf, "convert")
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (300, 400), (200, 180, 160)).save(photo, format="JPEG")
+    first = exhibits.image_to_pdf(photo, tmp_path / "first.pdf", "exhibit photo").read_bytes()
+    again = exhibits.image_to_pdf(photo, tmp_path / "again.pdf", "exhibit photo").read_bytes()
+    assert len(converts) == 1, "the same photo: made a PDF once"
+    assert again == first and len(PdfReader(tmp_path / "again.pdf").pages) == 1
+    Image.new("RGB", (300, 400), (10, 20, 30)).save(photo, format="JPEG")
+    changed = exhibits.image_to_pdf(photo, tmp_path / "changed.pdf", "exhibit photo").read_bytes()
+    assert len(converts) == 2 and changed != first, "a changed photo: made again"

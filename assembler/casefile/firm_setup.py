@@ -14,15 +14,17 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from typing import TYPE_CHECKING
 
 from assembler import atomic, resources
 from assembler.casefile import offices as office_profiles
 from assembler.casefile.lookup import SETTINGS_FILE_NAME
 from assembler.casefile.settings import load_settings
 from assembler.errors import Finding, InvalidSettingsError, OutputError, UsageError
+
+if TYPE_CHECKING:  # ruamel.yaml is loaded by the functions that write settings: a build never does (issue 25)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 SECURITY_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
@@ -131,6 +133,8 @@ def find_office(query: str, offices: dict) -> str:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML()
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = 4096  # one line a value: a long firm name is not folded
@@ -175,6 +179,8 @@ def _s(value: object) -> str:
 def settings_text(answers: Answers, existing: str | None = None) -> str:
     """The settings file with `answers` set: a new, commented file, or `existing` with only the answered
     keys changed (its comments and other keys kept)."""
+    from ruamel.yaml.comments import CommentedMap
+
     y = _yaml()
     doc = y.load(existing) if existing else None
     if not isinstance(doc, CommentedMap):
@@ -203,6 +209,8 @@ def settings_text(answers: Answers, existing: str | None = None) -> str:
 
 
 def _section(doc: CommentedMap, name: str) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap
+
     if not isinstance(doc.get(name), CommentedMap):
         doc[name] = CommentedMap()
         # An end-of-line comment: a comment line above a key would belong to the previous section's
@@ -219,6 +227,8 @@ def _set_section(doc: CommentedMap, name: str, values: dict, prefix: str) -> Non
 
 
 def _put(section: CommentedMap, key: str, value: object, prefix: str) -> None:
+    from ruamel.yaml.comments import CommentedSeq
+
     new = key not in section
     if isinstance(value, list):
         seq = CommentedSeq(value)
@@ -281,6 +291,8 @@ def record_law_check(target: Path, check: LawCheck) -> Path:
     """Write `check` into the settings file `target` (created when missing) under law: entries: KEY,
     keeping every other key and comment of the file; refused, with nothing written, when the loader
     refuses the result."""
+    from ruamel.yaml.comments import CommentedMap
+
     target = Path(target)
     y = _yaml()
     doc = y.load(target.read_text(encoding="utf-8")) if target.is_file() else None

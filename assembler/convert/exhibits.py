@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import img2pdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from assembler import kept
 from assembler.errors import InputFileError
 from assembler.vocab import LETTER
 
@@ -48,6 +48,7 @@ def heic_to_jpeg(path: Path, out: Path, label: str) -> Path:
 
 ENOUGH = 1.05  # an image up to 5% above the setting is left as it is: resampling would gain nothing
 LOSSLESS = {".png", ".tif", ".tiff"}
+ORIENTATION = 0x0112  # the EXIF tag; 5 to 8 turn the picture a quarter (width and height swap)
 
 
 def fit_image(path: Path, work: Path, dpi: int, quality: int) -> tuple[Path, int]:
@@ -62,11 +63,11 @@ def fit_image(path: Path, work: Path, dpi: int, quality: int) -> tuple[Path, int
         with Image.open(path) as img:
             if getattr(img, "n_frames", 1) > 1:
                 return path, 0  # a multi-page TIFF: each frame a page, left to img2pdf
-            upright = ImageOps.exif_transpose(img)
-            width, height = upright.size
+            width, height = _upright_size(img)
             fit = min(LETTER[0] / 72 / width, LETTER[1] / 72 / height)  # inches a pixel on the page
             if 1 / fit <= dpi * ENOUGH:
                 return path, 0
+            upright = ImageOps.exif_transpose(img)
             size = (max(1, round(width * fit * dpi)), max(1, round(height * fit * dpi)))
             smaller = upright.convert("RGB" if upright.mode not in ("L", "1", "RGB") else upright.mode)
             smaller = smaller.convert("L") if smaller.mode == "1" else smaller  # resampled in grey, not dithered
@@ -84,12 +85,34 @@ def fit_image(path: Path, work: Path, dpi: int, quality: int) -> tuple[Path, int
     return (out, saved) if saved > 0 else (path, 0)
 
 
+def _upright_size(img: Image.Image) -> tuple[int, int]:
+    """The image's size once its EXIF orientation is applied, read from its header: exif_transpose decodes
+    every pixel (40 ms for a phone photo, each build), and a photo within the dpi needs only its size."""
+    width, height = img.size
+    return (height, width) if img.getexif().get(ORIENTATION) in (5, 6, 7, 8) else (width, height)
+
+
 def image_to_pdf(path: Path, out: Path, label: str) -> Path:
+    """The image at `path` as a one-page PDF at `out`. Kept between builds (kept.py) under the image's bytes
+    and img2pdf's and Pillow's identity: a rebuild neither converts an unchanged photo nor imports img2pdf."""
+    if path.suffix.lower() in (".heic", ".heif"):
+        out.write_bytes(_image_pdf(heic_to_jpeg(path, out.with_suffix(".jpg"), label), label))
+        return out
+    if not kept.active():
+        out.write_bytes(_image_pdf(path, label))
+        return out
+    image = path.read_bytes()
+    out.write_bytes(kept.remember("image pdf", [image, kept.library("img2pdf"), kept.library("PIL")],
+                                  lambda: _image_pdf(path, label)))
+    return out
+
+
+def _image_pdf(path: Path, label: str) -> bytes:
+    import img2pdf
+
     # Portrait Letter whatever the photo: the filing keeps one orientation; a landscape
     # photo is scaled to the page width instead.
     layout = img2pdf.get_layout_fun(LETTER, fit=img2pdf.FitMode.into, auto_orient=False)
-    if path.suffix.lower() in (".heic", ".heif"):
-        path = heic_to_jpeg(path, out.with_suffix(".jpg"), label)
     try:
         data = img2pdf.convert(str(path), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid,
                                nodate=True, engine=img2pdf.Engine.internal)
@@ -101,8 +124,7 @@ def image_to_pdf(path: Path, out: Path, label: str) -> Path:
         except Exception as exc:  # any failure here means an unusable image
             raise InputFileError(f"{label} is not an image pdpacket can read ({first}): "
                                  "open it and save it again as JPEG or PNG") from exc
-    out.write_bytes(data)
-    return out
+    return data
 
 
 def _lossless_png(path: Path) -> bytes:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from assembler import resources, workspace
+from assembler import kept, resources, workspace
 from assembler.convert.cache import Cache
 from assembler.convert.soffice import kill_group, private_temp
 from assembler.progress import Progress
@@ -35,6 +35,7 @@ ENGLISH = "eng"
 INSTALL = "apt-get install"
 ENV = "PDPACKET_OCR"  # "off": no OCR in any build of this environment (the test suite's default)
 OFF = ("off", "none", "0", "no", "false")
+DPKG_STATUS = "/var/lib/dpkg/status"  # rewritten by every package install: part of what Tesseract says
 
 
 def enabled() -> bool:
@@ -248,11 +249,10 @@ def tesseract_languages() -> frozenset[str]:
     binary = shutil.which("tesseract")
     if binary is None:
         return frozenset()
-    try:
-        listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
+    listed = _tesseract_says(binary, "--list-langs")
+    if listed is None:
         return frozenset()
-    return frozenset(line.strip() for line in listed.stdout.splitlines()[1:] if line.strip())
+    return frozenset(line.strip() for line in listed.splitlines()[1:] if line.strip())
 
 
 @functools.lru_cache(maxsize=1)
@@ -267,14 +267,33 @@ def tools_identity() -> str:
         parts = ["ocrmypdf ?"]
     binary = shutil.which("tesseract")
     if binary is not None:
-        try:
-            parts.append(subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30,
-                                        check=False).stdout.splitlines()[0])
-        except (OSError, subprocess.SubprocessError, IndexError):
-            parts.append("tesseract ?")
+        said = _tesseract_says(binary, "--version")
+        parts.append(said.splitlines()[0] if said else "tesseract ?")
+    parts += _language_data()
+    return "\n".join(parts)
+
+
+def _language_data() -> list[str]:
+    """The Tesseract language data files, each by name, size and time."""
     prefix = os.environ.get("TESSDATA_PREFIX")
+    parts = [f"TESSDATA_PREFIX={prefix}"] if prefix else []
     for folder in ([Path(prefix)] if prefix else list(Path("/usr/share/tesseract-ocr").glob("*/tessdata"))):
         for data in sorted(folder.glob("*.traineddata")):
             st = data.stat()
             parts.append(f"{data.name} {st.st_size} {st.st_mtime_ns}")
-    return "\n".join(parts)
+    return parts
+
+
+def _tesseract_says(binary: str, option: str) -> str | None:
+    """What `tesseract OPTION` prints (None: it would not run), kept between builds (kept.py): each build
+    asked it twice, about 0.1 s of a one-field rebuild on a loaded machine (issue 25). Kept under what its
+    answer depends on: the program, the language data and the system's installed packages (libtesseract
+    is upgraded apart from the program; dpkg's status file changes with every install)."""
+    def run() -> str | None:
+        try:
+            return subprocess.run([binary, option], capture_output=True, text=True, timeout=30, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    return kept.remember_json("tesseract says", [option, kept.program(binary), *_language_data(),
+                                                 kept.file_identity(DPKG_STATUS)], run)

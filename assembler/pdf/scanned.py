@@ -23,7 +23,6 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-import img2pdf
 from PIL import Image, ImageChops
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
@@ -73,6 +72,8 @@ def _image_of(file: Path) -> Image.Image:
 
 def one_bit(image: Image.Image) -> bytes:
     """A one-page PDF holding `image` in black and white (CCITT G4), at the image's own resolution on Letter."""
+    import img2pdf  # here: a rebuild takes the pages it made before (signed_page) and loads no img2pdf
+
     bits = image.point(lambda v: 255 if v >= INK else 0).convert("1")
     buffer = io.BytesIO()
     dpi = round(image.width / 8.5)

@@ -18,7 +18,7 @@ from assembler.errors import ExitCode, FilingCheckError, OutputError, PdpacketEr
 from assembler.files import sha256
 from assembler.options import NO_OPTIONS, BuildOptions, CommandOptions
 from assembler.pdf import approval, preflight
-from assembler.send import dated, delivery, draft, gate, office, smtp
+from assembler.send import dated, delivery, draft, gate, office
 from assembler.send.built import Built, content_key, load_built
 from assembler.send.ledger import Delivery, Event, Kind, Ledger, LedgerError, ledger_path
 from assembler.validate import validate_case
@@ -259,6 +259,8 @@ def send_case(case_path: Path, out: Path | None = None, options: CommandOptions 
     _require_current_edits(ctx, built)
     gate.require_ready(ctx.case, ctx.settings, built)
     _require_preflight(built)
+    from assembler.send import smtp  # here: smtplib and ssl are no part of a build's imports (issue 25)
+
     server = smtp.server(ctx.settings)
     with ctx.ledger() as ledger:
         events = ledger.case_events(ctx.a_number, ctx.case.dir).own
