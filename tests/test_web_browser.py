@@ -107,6 +107,12 @@ def wait_for_messages(pg, want: set[str]) -> dict[str, list[str]]:
     raise AssertionError(f"messages shown for {sorted(messages(pg))}, expected {sorted(want)}")
 
 
+def _upload(pg, last: int, *files) -> None:
+    """Drop `files` on the case page's upload control and wait for the entry of the last, exhibits[`last`]."""
+    pg.set_input_files("#file-input", [str(f) for f in files])
+    pg.wait_for_selector(f'[name="exhibits[{last}].file"]')
+
+
 # --- the whole way: an empty folder to a built filing, without a text editor ---------------------------------
 
 @pytest.mark.libreoffice
@@ -137,8 +143,7 @@ def test_a_case_from_scratch_to_a_built_filing(page, server, tmp_path):
     # Two exhibits dropped in: each gets an entry; the missing titles are shown next to the title fields.
     files = [make_pdf(tmp_path / "Lease 2024.pdf", pages=2, text="Lease"),
              make_pdf(tmp_path / "Asylum receipt.pdf", pages=1, text="Receipt")]
-    pg.set_input_files("#file-input", [str(f) for f in files])
-    pg.wait_for_selector('[name="exhibits[1].file"]')
+    _upload(pg, 1, *files)
     assert pg.input_value('[name="exhibits[0].file"]') == "exhibits/Lease-2024.pdf"
     assert pg.input_value('[name="exhibits[1].file"]') == "exhibits/Asylum-receipt.pdf"
     assert pg.input_value('[name="exhibits[1].id"]') == "asylum-receipt"
@@ -625,8 +630,7 @@ def test_a_translation_is_chosen_among_the_uploaded_files_or_moved_there_after_a
     translation = '[name="exhibits[0].translation.file"]'
     assert page.evaluate(f"document.querySelector('{translation}').tagName") == "SELECT"
     assert page.evaluate("document.querySelector('[name=\"exhibits[0].file\"]').tagName") == "SELECT"
-    page.set_input_files("#file-input", str(make_pdf(tmp_path / "lease-english.pdf")))
-    page.wait_for_selector('[name="exhibits[1].file"]')
+    _upload(page, 1, make_pdf(tmp_path / "lease-english.pdf"))
     assert page.evaluate("document.activeElement.name") == "exhibits[1].title"  # what to do next
     offer = "#upload-results select[data-translation-of]"
     page.select_option(offer, label="Lease of the family home")
@@ -695,8 +699,7 @@ def test_the_translation_offer_is_made_only_to_exhibits_that_can_take_one_with_n
     for name in ("acta.pdf", "acta-en.pdf", "lease.pdf"):
         make_pdf(folder / "exhibits" / name)
     page.goto(f"{server.url}/case/offer-tr")
-    page.set_input_files("#file-input", str(make_pdf(tmp_path / "Pay stub.pdf")))
-    page.wait_for_selector('[name="exhibits[2].file"]')
+    _upload(page, 2, make_pdf(tmp_path / "Pay stub.pdf"))
     offer = "#upload-results select[data-translation-of]"
     assert page.input_value(offer) == ""  # nothing chosen in advance
     options = page.evaluate(f"[...document.querySelector('{offer}').options].map(o => o.textContent)")
@@ -711,8 +714,7 @@ def test_the_translation_offer_is_made_only_to_exhibits_that_can_take_one_with_n
     folder = server.root / "offer-none"
     write_case(folder, minimal())
     page.goto(f"{server.url}/case/offer-none")
-    page.set_input_files("#file-input", str(make_pdf(tmp_path / "lease.pdf")))
-    page.wait_for_selector('[name="exhibits[0].file"]')
+    _upload(page, 0, make_pdf(tmp_path / "lease.pdf"))
     assert page.query_selector(offer) is None
 
 
