@@ -360,3 +360,18 @@ def test_court_papers_over_the_size_limit_are_split_at_document_boundaries(run, 
     assert [t for part in texts for t in part[1:]] == page_texts(whole)  # every page once, in order
     [manifest] = json.loads((tmp_path / "out" / "court-manifest.json").read_text())["files"]
     assert [p["file"] for p in manifest["parts"]] == [p.name for p in parts]
+
+
+def test_the_court_directory_names_the_city_and_state_of_the_offices_courts():
+    """The last CLI walk: Newark's court papers printed "IMMIGRATION COURT ____ (city, state)"; the directory held
+    four courts while the offices' table names a court for nearly every office."""
+    from assembler.casefile.settings import load_settings
+    from assembler.documents.court import find_court
+
+    courts = load_settings(None).courts
+    for name, (city, state) in {"Newark Immigration Court": ("Newark", "NJ"), "Houston": ("Houston", "TX"),
+                                "Dallas Immigration Court": ("Dallas", "TX"), "Seattle": ("Seattle", "WA")}.items():
+        found = find_court(name, courts)
+        assert found is not None and (found[1]["city"], found[1]["state"]) == (city, state), name
+    for entry in courts.values():  # each with where it comes from, and no street address nobody sourced
+        assert entry["source"] and entry["source_date"] and entry["address"] == []

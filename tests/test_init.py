@@ -132,6 +132,16 @@ def test_yes_to_the_one_office_init_suggests_takes_it(tmp_path):
     assert "  newark:  # the office used most" in (tmp_path / "pdpacket.yaml").read_text()
 
 
+def test_yes_to_two_suggested_offices_says_what_to_type(tmp_path):
+    """The re-walk: "Did you mean New York City or Newark?", "y", then a search for offices named like 'y'."""
+    typed = "\n".join(["Smith", "Ana Ruiz", "", "", "", "", "", "",
+                       "Nework", "y", "Newark", "", "", "", "", "", "", "", "", ""])
+    result = _init(tmp_path, input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Type the one you mean: " in result.stderr and "'y' names" not in result.stderr
+    assert "  newark:  # the office used most" in (tmp_path / "pdpacket.yaml").read_text()
+
+
 def test_an_unknown_office_flag_names_the_nearest_and_writes_nothing(tmp_path):
     result = _init(tmp_path, "--no-input", "--office", "San Antonoi")
     assert result.exit_code == ExitCode.usage
@@ -238,3 +248,7 @@ def test_a_mistyped_security_port_or_day_is_asked_again_and_nothing_is_lost(tmp_
     s = load_settings(tmp_path / "pdpacket.yaml")
     assert (s.smtp["host"], s.smtp["security"], s.smtp["port"]) == ("smtp.smith.example", "starttls", 2587)
     assert s.offices["houston"]["verified_on"] == "2026-12-07"
+    # refused in words a paralegal reads (the re-walk: "'none' is not a valid integer range")
+    assert "'STARTTLS-ish' is not one of the three: type starttls, tls or none" in result.output
+    assert "'none' is not a port: type the number your mail provider gives, e.g. 587" in result.output
+    assert "'12/07/2026' is not a day written year-month-day: type it like 2026-12-08" in result.output

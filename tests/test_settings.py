@@ -106,6 +106,8 @@ def test_a_firm_overrides_and_adds_offices_in_its_settings(run, tmp_path):
     assert "verified on 2026-10-02" in chicago
     assert "harlingen" in result.out and "OCC Harlingen sub-office" in result.out
     assert "source: firm settings" in result.out
+    assert "public transcription, undated, as collected by the pdpacket project, copied on 2026-11-28" in result.out
+    assert "undated, as collected by the pdpacket project, dated" not in result.out  # the re-walk: read as a contradiction
     data = minimal(office="harlingen")
     assert run("validate", "--settings", s, write_case(tmp_path / "c", data)).code == 0
 

@@ -373,3 +373,12 @@ def test_a_declaration_dated_before_the_packet_is_printed_is_named_with_the_fiel
     assert "Robert Chen's declaration" not in result.err
     assert "Sofía García's declaration prints \"Executed on November 20, 2026\": Sofía García must sign it on that day" \
         in result.err
+
+
+def test_sign_says_when_a_cover_is_not_in_the_signers_language():
+    """The re-walk: `sign` listed "Rafael ... (Portuguese)" above a cover all in English, and said nothing."""
+    from assembler.sign.packet import Section
+
+    note = Section(1, "Rafael Moreira", "Portuguese").cover_note
+    assert note == "the cover page is in English (none ships in Portuguese): have the interpreter read it to them"
+    assert Section(1, "Ana", "Spanish").cover_note == "" and Section(1, "Ana", "English").cover_note == ""

@@ -122,7 +122,8 @@ def find_office(query: str, offices: dict) -> str:
         return found[0]
     if found:
         listed = "; ".join(f"{k} ({offices[k]['name']})" for k in sorted(found))
-        raise UnknownOffice(f"'{query}' names {len(found)} offices: {listed}: give the key of the one you mean",
+        raise UnknownOffice(f"'{query}' names {len(found)} offices: {listed}: type the one you mean as listed "
+                            f"before its name (e.g. {sorted(found)[0]})",
                             [], sorted(found))
     words = {k: k for k in offices} | {(o.get("city") or "").casefold(): k for k, o in offices.items() if o.get("city")}
     near = difflib.get_close_matches(wanted, list(words), n=3, cutoff=0.6)

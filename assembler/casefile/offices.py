@@ -251,7 +251,9 @@ class OfficeView:
         out.append("rules: " + ("; ".join(x for x in said if x) or "none recorded"))
         if o["note"]:
             out.append(f"note: {o['note']}")
-        dated = f", dated {o['source_date']}" if o["source_date"] else ""
+        # An undated source's date is the day it was copied (offices.yaml): "undated ..., dated X" read as a contradiction
+        dated = "" if not o["source_date"] else f", copied on {o['source_date']}" if "undated" in (o["source"] or "") \
+            else f", dated {o['source_date']}"
         checked = f"verified on {o['verified_on']}" if o["verified_on"] else "unverified"
         out.append(f"source: {o['source'] or 'none recorded'}{dated}; {checked}")
         return out

@@ -131,6 +131,8 @@ def sign(case, target, out, settings_file, templates_dir):
     for section in packet.sections:
         docs = ", ".join(d.get("label") or d["title"] for d in section.documents)
         click.echo(f"{section.copy}. {section.name} ({section.language}): {docs}", err=True)
+        if section.cover_note:  # the re-walk: "(Portuguese)" above a cover all in English
+            click.echo(f"   {section.cover_note}", err=True)
     for note in packet.notes:
         click.echo(note.render(), err=True)
     click.echo(f"{packet.file} ({packet.pages} pages, {len(packet.sections)} signer(s))")

@@ -35,9 +35,43 @@ def _options(command):
 
 # Answers checked as they are typed, and asked again when refused (the last CLI walk-through's "STARTTLS" at the
 # security question and "none" at the port were an internal error that lost every answer).
-_KINDS = {"smtp_port": click.IntRange(1, 65535),
-          "smtp_security": click.Choice(["starttls", "tls", "none"], case_sensitive=False)}
-_DAY = click.DateTime(["%Y-%m-%d"])
+# Refusals in a paralegal's words, not click's ("'none' is not a valid integer range").
+class _Port(click.ParamType):
+    name = "port"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if text.isdigit() and 1 <= int(text) <= 65535:
+            return int(text)
+        self.fail(f"'{value}' is not a port: type the number your mail provider gives, e.g. 587 (starttls), "
+                  "465 (tls) or 25", param, ctx)
+
+
+class _Security(click.ParamType):
+    name = "security"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip().casefold()
+        if text in ("starttls", "tls", "none"):
+            return text
+        self.fail(f"'{value}' is not one of the three: type starttls, tls or none (your mail provider says which; "
+                  "most use starttls)", param, ctx)
+
+
+class _Day(click.ParamType):
+    name = "day"
+
+    def convert(self, value, param, ctx):
+        import datetime
+
+        try:
+            return datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"'{value}' is not a day written year-month-day: type it like 2026-12-08", param, ctx)
+
+
+_KINDS = {"smtp_port": _Port(), "smtp_security": _Security()}
+_DAY = _Day()
 
 
 @cli.command()
@@ -135,7 +169,7 @@ def _answer(given, question: str, ask: bool, default: str | None = None, kind: c
         return ""
     value = click.prompt(question, default="" if default is None else default, show_default=default is not None,
                          type=kind)
-    return value.date().isoformat() if hasattr(value, "date") else str(value).strip()
+    return value.isoformat() if hasattr(value, "isoformat") else str(value).strip()
 
 
 def _lines(question: str) -> list[str]:
@@ -163,7 +197,11 @@ def _office(query: str | None, ask: bool) -> str:
                                  show_default=False)
         if not query.strip():
             return ""
-        if len(suggested) == 1 and query.strip().casefold() in ("y", "yes"):
+        if suggested and query.strip().casefold() in ("y", "yes"):
+            if len(suggested) > 1:  # "y" is no office's name: say what to type instead of searching for "y"
+                click.echo(f"Type the one you mean: {' or '.join(suggested)}", err=True)
+                query = None
+                continue
             query = suggested[0]
         try:
             return api.find_office(query, offices)

@@ -60,6 +60,13 @@ class Section:
     first_page: int = 0  # this section's pages in the packet, from 1 (set as the packet is made): one signer's part
     last_page: int = 0
 
+    @property
+    def cover_note(self) -> str:
+        """What `sign` says of a cover that is not in the signer's language ("" when it is)."""
+        if self.language in COVER_ROLES or self.language == "English":
+            return ""
+        return f"the cover page is in English (none ships in {self.language}): have the interpreter read it to them"
+
 
 @dataclass
 class Packet:
