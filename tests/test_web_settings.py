@@ -62,6 +62,19 @@ def test_an_unknown_office_is_refused_with_the_nearest_names_and_nothing_is_writ
     assert not (tmp_path / "pdpacket.yaml").exists()
 
 
+def test_a_password_typed_on_a_refused_save_is_said_not_saved(tmp_path, monkeypatch):
+    """The web walk: a misspelt office sent the page back with an empty password box and "A password is set" (an
+    older one, of the same login): the send then failed with the old password."""
+    monkeypatch.setitem(__import__("sys").modules, "keyring", None)
+    c = _client(tmp_path)
+    form = settings_form(c.get("/settings").text) | {"smtp_host": "smtp.x.example", "smtp_user": "ana@x.example",
+                                                     "attorney_name": "Ana Ruiz", "smtp_password": "new-pw-1"}
+    r = c.post("/settings", data=form | {"office": "Bostn"})
+    assert r.status_code == 400 and "new-pw-1" not in r.text  # never echoed into the page
+    assert "The password you typed was not saved, because of the problem shown on this page" in html.unescape(r.text)
+    assert not (tmp_path / "pdpacket.yaml").exists()
+
+
 def test_a_value_the_loader_refuses_is_shown_at_its_field(tmp_path):
     c = _client(tmp_path)
     r = c.post("/settings", data=settings_form(c.get("/settings").text) | {"attorney_email": "not an address"})

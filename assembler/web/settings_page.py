@@ -110,9 +110,9 @@ async def save_settings(request: Request) -> Response:
             answers.office = typed
     if answers.verified_on and not answers.office_email:
         errors["verified_on"] = "This is the day the office's e-mail was checked: enter the e-mail too"
-    if errors:
-        return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
     password = str(form.get("smtp_password", "")) or None
+    if errors:
+        return st.page(request, "settings.html", status=400, **_context(st, answers, _unsaved(errors, password), []))
     remove = form.get("remove_password") == "on"
     if (password or remove) and not answers.smtp_user:
         errors["smtp_password"] = "Enter the login name this password goes with"
@@ -121,10 +121,20 @@ async def save_settings(request: Request) -> Response:
         await run_in_threadpool(api.init_settings, st.root, answers, True, password, remove and not password)
     except InvalidSettingsError as exc:
         errors = {_field_of(p.path): p.message for p in exc.problems}
-        return st.page(request, "settings.html", status=400, **_context(st, answers, errors, []))
+        return st.page(request, "settings.html", status=400, **_context(st, answers, _unsaved(errors, password), []))
     except PdpacketError as exc:
-        return st.page(request, "settings.html", status=400, **_context(st, answers, {"form": exc.message}, []))
+        return st.page(request, "settings.html", status=400,
+                       **_context(st, answers, _unsaved({"form": exc.message}, password), []))
     return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+def _unsaved(errors: dict[str, str], password: str | None) -> dict[str, str]:
+    """A typed password is never sent back into the page: say it was not kept (the web walk read "A password is
+    set" above an empty box after a refused save, and sent with another, older password)."""
+    if password:
+        errors.setdefault("smtp_password", "The password you typed was not saved, because of the problem shown on "
+                                           "this page: type it again when you save")
+    return errors
 
 
 def routes() -> list[Route]:
