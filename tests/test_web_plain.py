@@ -637,3 +637,17 @@ def test_the_forms_section_speaks_of_forms_not_of_custom_fields_or_keys(tmp_path
     assert any("right after the request letter" in h for h in hints), hints
     custom = page[page.index('id="section-custom"'):]
     assert "Matter number: 2026-0142" in custom  # the Custom fields keep their own example
+
+
+def test_a_send_refused_names_the_mail_servers_security_in_words_and_an_entry_by_its_files_name():
+    """The web walk: "not sent through 127.0.0.1:2591 (none)" (the setting's value), and an exhibit without a
+    title captioned "exhibits/certidao-nascimento.pdf"."""
+    from assembler.web import editor
+    from assembler.web import form as web_form
+
+    said = plain.plain("not sent through 127.0.0.1:2591 (none): the server refused the login of x (535 bad)")
+    assert said.startswith("not sent through 127.0.0.1:2591, without encryption (no TLS): the server refused")
+    exhibits = next(f for f in web_form.case_fields() if f.key == "exhibits")
+    assert editor.item_caption(exhibits, {"file": "exhibits/certidao.pdf"}) == "certidao.pdf"
+    assert editor.item_caption(exhibits, {"file": "exhibits/certidao.pdf", "title": "Birth certificate"}) == \
+        "Birth certificate"

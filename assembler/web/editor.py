@@ -79,8 +79,8 @@ def item_caption(f: form.Field, item) -> str:
     texts = [c for c in f.children if c.kind in ("text", "textarea") and c.key != "id"]
     for child in sorted(texts, key=lambda c: CAPTION_KEYS.index(c.key) if c.key in CAPTION_KEYS else len(CAPTION_KEYS)):
         value = item.get(child.key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:80]
+        if isinstance(value, str) and value.strip():  # a file by its name, never its folder (the web walk)
+            return (value.strip().rsplit("/", 1)[-1] if child.key == "file" else value.strip())[:80]
     return ""
 
 

@@ -125,6 +125,10 @@ _MOVE_FORM = re.compile(r'move its entry \(the lines from "- kind: \w+"\) from "
 _FORM_IN_FILING = re.compile(r'(Form EOIR-2[78](?: and Form EOIR-2[78])?) under "forms:" in [^ ]+')
 
 
+_NOT_SENT = re.compile(r"not sent through (\S+) \((none|starttls|tls)\)")
+_SECURITY_WORDS = {"none": "without encryption (no TLS)", "starttls": "encrypted (STARTTLS)", "tls": "encrypted (TLS)"}
+
+
 def plain(message: str) -> str:
     ocr = _OCR_DATA.match(message) or _OCR_UNKNOWN.match(message)
     if ocr:
@@ -140,6 +144,8 @@ def plain(message: str) -> str:
                               "the guide's Court papers page says)")
     message = re.sub(r"the court papers were prepared on (\S+) \(in [^)]*\)", r"the court papers were prepared on \1",
                      message)  # the folder: the command line's business
+    # send/smtp.py names the server "host:port (none)": its setting's value, in words as the Sent line says it
+    message = _NOT_SENT.sub(lambda m: f"not sent through {m[1]}, {_SECURITY_WORDS[m[2]]}", message)
     law = _LAW.match(message)
     if law:
         return (f"the law the filing cites ({law['text']}) {law['why']}: the attorney verifies it against its source "
