@@ -304,9 +304,9 @@ def _form_usable(c: Checker, spec: FormSpec, item: dict) -> bool:
     if spec.kind == "other" and not item.get("title"):
         c.add(f"{spec.path}.title", "name the form (title: ...): it is its line in the index and its bookmark")
     if spec.file is None:
-        c.add(f"{spec.path}.file", f"name the form's PDF (file: forms/{spec.kind}.pdf, inside the case folder), "
-                                   f"or set it once for the firm: forms: {{{spec.kind}: {{file: ...}}}} in the "
-                                   "settings")
+        c.add(f"{spec.path}.file", f"name the form's PDF or the scan of it signed (file: forms/{spec.kind}.pdf, "
+                                   "inside the case folder), or set it once for the firm: "
+                                   f"forms: {{{spec.kind}: {{file: ...}}}} in the settings")
     elif item.get("file"):
         before = len(c.problems)
         _file(c, f"{spec.path}.file", spec.named, FORM_KINDS)
