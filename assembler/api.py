@@ -63,7 +63,7 @@ from assembler.send.status import CaseStatus, StatusList
 from assembler.send.status import status as case_statuses
 from assembler.validate import check_case, filing_notes
 from assembler.validate import validate_case as load_valid_case
-from assembler.vocab import Role
+from assembler.vocab import IMAGE_SUFFIXES, Role
 
 if TYPE_CHECKING:
     from assembler.send.ledger import Event as LedgerEvent
@@ -426,10 +426,12 @@ def case_settings(case: Path, options: CommandOptions = NO_OPTIONS) -> Settings:
 # --- forms (G-28, EOIR-28, EOIR-27...) -----------------------------------------------------------
 
 def form_fields(form: Path) -> list[FormField]:
-    """The fillable fields of a PDF form: name, kind, allowed values, page."""
+    """The fillable fields of a PDF form: name, kind, allowed values, page (none for a picture of a form)."""
     form = Path(form)
     if not form.is_file():
         raise InputFileError(f"{form}: no such file: check the path")
+    if form.suffix.lower() in IMAGE_SUFFIXES:  # a form signed on paper and scanned: nothing to fill
+        return []
     return read_fields(form, str(form))
 
 

@@ -20,7 +20,7 @@ from assembler.pdf import fill, preflight, split
 from assembler.pdf import forms as pdf_forms
 from assembler.pdf.read import open_pdf
 from assembler.progress import Progress
-from assembler.vocab import MB, PartKind
+from assembler.vocab import IMAGE_SUFFIXES, MB, PartKind
 
 if TYPE_CHECKING:
     from assembler.build import Assembled, Planned, Rendered
@@ -54,15 +54,8 @@ def prepare_exhibits(planned: Planned, notices: list[str], forms: dict[PartKey, 
             made[key] = replace(part, pdf=lighter.pdf, pages=len(reader.pages),  # counted here, not again
                                 untexted=tuple(n for n, page in enumerate(reader.pages) if not preflight.has_text(page)),
                                 bytes_saved=lighter.bytes_saved, images_downsampled=lighter.images)
-        elif suffix in exhibits.IMAGE_SUFFIXES:
-            # A photo (or each frame of a TIFF) is a page of picture: no text until OCR reads it.
-            # Downsampled first (images.dpi): a phone photo need not split the filing; OCR reads the copy.
-            image, saved = exhibits.fit_image(part.source, exhibit_dir / f"fit-{s.tab}-{i}",
-                                              settings.image_dpi, settings.jpeg_quality)
-            pdf = exhibits.image_to_pdf(image, exhibit_dir / f"tab-{s.tab}-{i}.pdf", part.label)
-            pages = len(PdfReader(pdf).pages)
-            made[key] = replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved,
-                                images_downsampled=1 if saved else 0)
+        elif suffix in IMAGE_SUFFIXES:
+            made[key] = picture_pages(part, part.source, exhibit_dir, f"tab-{s.tab}-{i}", planned)
         elif suffix in exhibits.OFFICE_SUFFIXES:
             # A copy with a unique name: soffice names its outputs by base name.
             copy = exhibit_dir / f"{planned.prefix}tab-{s.tab}-{i}{suffix}"
@@ -76,6 +69,18 @@ def prepare_exhibits(planned: Planned, notices: list[str], forms: dict[PartKey, 
                 notices += planned.ocr.submit((planned.prefix, key), part.pdf, part.label, part.language, part.pages)
         planned.ocr.start()  # reads while LibreOffice converts
     return made, office_docs, inputs
+
+
+def picture_pages(part: Part, source: Path, folder: Path, name: str, planned: Planned) -> Part:
+    """A photo or scan (an image exhibit, a form signed on paper) made PDF pages: `part` with them. Each page
+    (a TIFF's frame) is a picture: no text until OCR reads it. Downsampled first (images.dpi): a phone photo
+    need not split the filing; OCR reads the copy."""
+    settings = planned.settings
+    image, saved = exhibits.fit_image(source, folder / f"fit-{name}", settings.image_dpi, settings.jpeg_quality)
+    pdf = exhibits.image_to_pdf(image, folder / f"{name}.pdf", part.label)
+    pages = len(PdfReader(pdf).pages)
+    return replace(part, pdf=pdf, pages=pages, untexted=tuple(range(pages)), bytes_saved=saved,
+                   images_downsampled=1 if saved else 0)
 
 
 def take_ocr(rendered: Rendered, progress: Progress) -> Rendered:
@@ -117,6 +122,14 @@ def prepare_forms(planned: Planned, notices: list[str]) -> tuple[dict[PartKey, P
                                 untexted=done[spec.path].untexted)
             continue
         inputs.append(spec.file)
+        if spec.picture:  # signed on paper and scanned or photographed: pages as an image exhibit's
+            if spec.fill:  # validate says so; here only if the settings changed since
+                where = f"{spec.path}.fill" if spec.fill_where.startswith(spec.path) else spec.path
+                raise InvalidCaseError([Finding(planned.case.shown, where, spec.picture_fill_text())])
+            folder = planned.work / "forms"
+            folder.mkdir(exist_ok=True)
+            made[key] = done[spec.path] = picture_pages(part, spec.file, folder, f"{spec.where}-{spec.index}", planned)
+            continue
         if not spec.fill:
             reader = open_pdf(spec.file, part.label, notices)
             # A form signed on paper comes back a scan: its pages are read (and OCR'd) as an exhibit's are.

@@ -66,4 +66,7 @@ class BatchStatus(StrEnum):
 
 
 MB = 1024 * 1024
+# The pictures a case may give where a document goes (an exhibit; a form signed on paper and scanned):
+# each becomes PDF pages (convert/exhibits.py), a TIFF a page per frame.
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"})
 LETTER = (612.0, 792.0)  # US Letter in points: every page of a filing  # sizes are given in MB (the courts' 25 MB means MiB in practice)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assembler.vocab import IMAGE_SUFFIXES
+
 FORM_TITLES = {
     "g28": "Form G-28, Notice of Entry of Appearance as Attorney or Accredited Representative",
     "eoir28": "Form EOIR-28, Notice of Entry of Appearance as Attorney or Representative Before the "
@@ -50,6 +52,18 @@ class FormSpec:
     @property
     def label(self) -> str:
         return f"{FORM_NAMES.get(self.kind, self.title)} ({self.named})"
+
+    @property
+    def picture(self) -> bool:
+        """Whether its file is a picture (a form signed on paper, scanned or photographed): it goes in as an
+        image exhibit does, and has no fields to fill."""
+        return self.file is not None and self.file.suffix.lower() in IMAGE_SUFFIXES
+
+    def picture_fill_text(self) -> str:
+        """What is wrong with a fill mapping on a picture, and how to fix it."""
+        fix = "remove its fill mapping, or name the fillable PDF form instead" if self.fill_where.startswith(
+            self.path) else f"remove its fill mapping ({self.fill_where}), or name a fillable PDF form there"
+        return f"{self.label} is a picture (a scan or a photo), which has no fields to fill: {fix}"
 
 
 def form_items(data: dict, where: str = FILING) -> list:

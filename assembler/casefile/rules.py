@@ -11,7 +11,7 @@ from assembler.casefile import legal, limits, sections
 from assembler.casefile.forms import COURT, FILING, FillChecks, FormSpec, form_items, missing_forms, resolve_forms
 from assembler.casefile.views import HasSections
 from assembler.errors import Finding
-from assembler.vocab import Severity
+from assembler.vocab import IMAGE_SUFFIXES, Severity
 
 if TYPE_CHECKING:
     from assembler.casefile.settings import Settings
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 EXHIBIT_KINDS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                  ".tiff": "tiff", ".docx": "docx", ".odt": "odt", ".heic": "heic", ".heif": "heic"}
 IMAGE_KINDS = {".png", ".jpg", ".jpeg"}
+# A form: a PDF, or a picture of the form signed on paper (put in as an image exhibit is); never a Word file.
+FORM_KINDS = {ext: kind for ext, kind in EXHIBIT_KINDS.items() if ext == ".pdf" or ext in IMAGE_SUFFIXES}
 MAGIC = {"pdf": [b"%PDF"], "jpeg": [b"\xff\xd8\xff"], "png": [b"\x89PNG\r\n\x1a\n"],
          "tiff": [b"II*\x00", b"MM\x00*"], "docx": [b"PK\x03\x04"], "odt": [b"PK\x03\x04"],
          "heic": []}
@@ -302,16 +304,25 @@ def _form_usable(c: Checker, spec: FormSpec, item: dict) -> bool:
     if spec.kind == "other" and not item.get("title"):
         c.add(f"{spec.path}.title", "name the form (title: ...): it is its line in the index and its bookmark")
     if spec.file is None:
-        c.add(f"{spec.path}.file", f"name the form's PDF (file: forms/{spec.kind}.pdf, inside the case folder), "
-                                   f"or set it once for the firm: forms: {{{spec.kind}: {{file: ...}}}} in the "
-                                   "settings")
+        c.add(f"{spec.path}.file", f"name the form's PDF or the scan of it signed (file: forms/{spec.kind}.pdf, "
+                                   "inside the case folder), or set it once for the firm: "
+                                   f"forms: {{{spec.kind}: {{file: ...}}}} in the settings")
     elif item.get("file"):
         before = len(c.problems)
-        _file(c, f"{spec.path}.file", spec.named, {".pdf": "pdf"})
-        return len(c.problems) == before
+        _file(c, f"{spec.path}.file", spec.named, FORM_KINDS)
+        return len(c.problems) == before and _fillable(c, spec)
     elif not spec.file.is_file():
         c.add(spec.path, f"the settings' form file for {spec.kind} ({spec.file}) does not exist: fix "
                          f"forms.{spec.kind}.file in {c.settings.path}")
     else:
-        return True
+        return _fillable(c, spec)
     return False
+
+
+def _fillable(c: Checker, spec: FormSpec) -> bool:
+    """A picture of a form (a scan) with a fill mapping: one error where the mapping is written (the case's
+    fill, or the form's entry for the firm's), not a PDF reader's "damaged" on a JPEG."""
+    if spec.picture and spec.fill:
+        c.add(f"{spec.path}.fill" if spec.fill_where.startswith(spec.path) else spec.path, spec.picture_fill_text())
+        return False
+    return True

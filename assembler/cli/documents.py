@@ -13,7 +13,7 @@ from assembler.cli.group import (
 )
 from assembler.errors import command
 from assembler.options import BuildOptions, CommandOptions
-from assembler.vocab import Role
+from assembler.vocab import IMAGE_SUFFIXES, Role
 
 
 @cli.group()
@@ -32,7 +32,10 @@ def forms_fields(form, as_yaml):
     if as_yaml:
         click.echo(starter_fill(form, fields), nl=False)
         return
-    if not fields:
+    if not fields and form.suffix.lower() in IMAGE_SUFFIXES:
+        click.echo(f"{form}: no form fields (a picture: a scan or a photo of a form, which goes into the filing "
+                   "as it is, a page per picture)", err=True)
+    elif not fields:
         click.echo(f"{form}: no form fields (a flat PDF: it goes into the filing as it is)", err=True)
         return
     for f in fields:

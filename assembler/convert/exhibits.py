@@ -16,7 +16,6 @@ from assembler import kept
 from assembler.errors import InputFileError
 from assembler.vocab import LETTER
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 OFFICE_SUFFIXES = {".docx", ".odt"}
 # A 600-dpi scan of a legal page is about 40 megapixels; Pillow refuses more than
 # 179 by default as a "decompression bomb". Exhibits are the user's own files:

@@ -30,6 +30,7 @@ from assembler.documents.plan import plan
 from assembler.documents.render import make_environment
 from assembler.errors import InputFileError, command
 from assembler.pdf import forms as pdf_forms
+from assembler.vocab import IMAGE_SUFFIXES
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -151,6 +152,8 @@ def starter_fill(form: Path, fields: list[pdf_forms.FormField]) -> str:
              f"    file: {json.dumps(str(form), ensure_ascii=False)}  # relative to the case folder"]
     if kind == "other":
         lines.append("    title: \"...\"  # its line in the index")
+    if Path(form).suffix.lower() in IMAGE_SUFFIXES:  # a scan of the signed form: no fields, no fill
+        return "\n".join(lines) + "\n"
     lines += ["    fill:  # keep the fields to fill; put an expression in quotes, e.g. \"{{ respondent.family_names }}\""]
     for f in fields:
         if not f.fillable:

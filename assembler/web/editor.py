@@ -316,12 +316,13 @@ async def upload(request: Request) -> Response:
     submitted = await request.form(max_files=50, max_fields=10)
     await require_csrf(request, submitted)
     results: list[dict] = []
+    slot = str(submitted.get("slot") or "")  # "form": to a form's file (the Forms section)
     for item in submitted.getlist("files"):
         if isinstance(item, str):
             continue
         chunks = iter(partial(item.file.read, 1024 * 1024), b"")
         try:
-            stored = await run_in_threadpool(uploads.store, folder, item.filename or "exhibit", chunks)
+            stored = await run_in_threadpool(uploads.store, folder, item.filename or "exhibit", chunks, None, slot)
         except uploads.UploadRefused as exc:
             results.append({"file": item.filename, "ok": False, "message": exc.message})
         else:

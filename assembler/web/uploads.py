@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assembler import api
-from assembler.casefile.rules import EXHIBIT_KINDS
+from assembler.casefile.rules import EXHIBIT_KINDS, FORM_KINDS
 from assembler.vocab import MB
 
 UPLOAD_LIMIT_MB = 100  # per request; the court's 25 MB is for the whole filing, which pdpacket checks
 EXHIBITS_DIR = "exhibits"
+FORM_SLOT = "form"  # an upload to a form's file: store(slot=...)
 THUMB_WIDTH = 240
 
 
@@ -53,11 +54,16 @@ class Stored:
     size: int
 
 
-def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None) -> Stored:
-    """Write an uploaded file into CASE/exhibits/, or raise UploadRefused saying why (nothing is left behind)."""
+def store(case_dir: Path, filename: str, chunks, limit_mb: int | None = None, slot: str = "") -> Stored:
+    """Write an uploaded file into CASE/exhibits/, or raise UploadRefused saying why (nothing is left behind).
+    `slot` "form": uploaded to a form's file (the Forms section), which takes a PDF or a picture of the signed
+    form, not a Word file: refused here rather than left behind for validate to refuse (the web walk's JPEG)."""
     limit_mb = limit_mb or UPLOAD_LIMIT_MB
     name = clean_name(filename)
     ext = Path(name).suffix.lower()
+    if slot == FORM_SLOT and ext not in FORM_KINDS:
+        raise UploadRefused(f"'{filename}' is not a kind of file a form can be: use a PDF, or a scan or photo of "
+                            "the signed form (JPEG, PNG, TIFF or HEIC)")
     if ext not in EXHIBIT_KINDS:
         raise UploadRefused(f"'{filename}' is not a kind of file a filing can hold: use "
                             f"{', '.join(sorted(set(EXHIBIT_KINDS)))}")

@@ -319,6 +319,7 @@ async function uploadHere(input) {
   const note = field.querySelector(".upload-note");
   const data = new FormData();
   data.append("csrf", CSRF());
+  if (input.dataset.slot) data.append("slot", input.dataset.slot);  // a form's: the server refuses a Word file
   for (const f of input.files) data.append("files", f, f.name);
   note.textContent = "Uploading…";
   const response = await post(`/case/${encodeURIComponent(form.dataset.case)}/upload`, data);
