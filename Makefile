@@ -55,8 +55,8 @@ demo: install
 # The browser tests drive a web app that, in use, is a process of its own: they run in a
 # pytest process of their own too, away from the state other tests leave in theirs.
 test: install docs
-	$(VENV)/bin/pytest -q --ignore=tests/test_web_browser.py
-	$(VENV)/bin/pytest -q tests/test_web_browser.py
+	$(VENV)/bin/pytest -q --ignore=tests/test_web_browser.py --ignore=tests/test_form_images_browser.py
+	$(VENV)/bin/pytest -q tests/test_web_browser.py tests/test_form_images_browser.py
 
 # The tests that start neither LibreOffice nor a wheel build, in seconds. PDPACKET_SOFFICE
 # points at a stand-in that fails: a LibreOffice test left without its marker fails loudly.
