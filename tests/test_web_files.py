@@ -116,5 +116,5 @@ def test_a_file_the_court_papers_forms_name_is_never_deleted(cases):
     make_pdf(folder / "exhibits" / "eoir28.pdf")
     r = client(cases).post("/case/tenzin/files/delete", data={"file": "exhibits/eoir28.pdf", "csrf": csrf()})
     assert r.status_code == 409
-    assert "is named by the court papers' form 'eoir28'" in html.unescape(r.text)
+    assert "is named by the Form EOIR-28 of the court papers" in html.unescape(r.text)  # never its key 'eoir28'
     assert (folder / "exhibits" / "eoir28.pdf").exists()

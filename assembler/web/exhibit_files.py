@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from assembler.web import form as web_form
 from assembler.web import uploads
 from assembler.web.casefile_edit import read_raw, rename_value
 from assembler.web.editor import case_file_of
@@ -44,11 +45,20 @@ def _names(raw: dict) -> dict[str, list[str]]:
         if isinstance(translation, dict) and isinstance(translation.get("file"), str):
             found.setdefault(translation["file"], []).append(f"the translation of exhibit '{title}'")
     court = raw["court"] if isinstance(raw.get("court"), dict) else {}
-    for forms, whose in ((raw.get("forms"), "form"), (court.get("forms"), "the court papers' form")):
+    for forms, whose in ((raw.get("forms"), ""), (court.get("forms"), " of the court papers")):
         for form in forms if isinstance(forms, list) else []:
             if isinstance(form, dict) and isinstance(form.get("file"), str):
-                found.setdefault(form["file"], []).append(f"{whose} '{form.get('kind') or form['file']}'")
+                found.setdefault(form["file"], []).append(_form_name(form) + whose)
     return found
+
+
+def _form_name(form: dict) -> str:
+    """"Form G-28", never its kind's key 'g28' (the web walk's files page): its title, else the kind's words."""
+    if form.get("title"):
+        return f"the form '{form['title']}'"
+    forms = next(f for f in web_form.case_fields() if f.key == "forms")
+    kind = next(c for c in forms.children if c.key == "kind")
+    return "the " + kind.option(str(form.get("kind") or "")).split(" (")[0]
 
 
 def listing(folder: Path, case_file: Path) -> list[CaseFile]:
