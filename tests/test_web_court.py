@@ -50,6 +50,12 @@ def test_the_court_papers_page_after_a_grant_says_what_goes_in_and_offers_the_bu
     assert re.search(r'id="court-button"[^>]*>\s*Prepare the court papers</button>', text)
     assert "granted on 2026-11-20" in text and "before the hearing on 2027-03-09" in text
     assert 'id="court-tab"' in c.get("/case/c/build").text  # a tab of the case once granted
+    # a motion to dismiss names its ground in the regulation's words, from the one table
+    dismiss = write_case(tmp_path / "d", minimal(**{"request.relief": ["dismissal"], "court": {
+        "dismissal_ground": "a6", "facts": "DHS agreed on 2026-11-20."}}))
+    text = html.unescape(c.get(f"/case/{dismiss.name}/court").text)
+    assert "Joint Motion to Dismiss Proceedings" in text and "DHS agreed on 2026-11-20." in text
+    assert "the notice to appear was improvidently issued (8\u00a0C.F.R.\u00a0\u00a7\u00a0239.2(a)(6))" in text
     # the list the form's "+ Add form" fills is where the page's link lands
     assert 'id="list-court-forms"' in c.get("/case/c").text
 

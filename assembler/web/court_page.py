@@ -24,8 +24,6 @@ from assembler.web import cases, security
 from assembler.web.state import require_csrf, state_of
 
 MANIFEST = "court-manifest.json"  # court.py writes it beside the filing, in out/
-GROUNDS = {"a6": "the notice to appear was improvidently issued",
-           "a7": "the circumstances of the case changed so that continuing is no longer in the government's interest"}
 FORM_WORDS = {"eoir28": "Form EOIR-28", "eoir27": "Form EOIR-27"}
 
 
@@ -79,9 +77,8 @@ def what_goes_in(folder: Path, options: api.CommandOptions) -> dict:
     own = case.data.get("court") or {}
     forms = [FORM_WORDS.get(str(f.get("kind")), str(f.get("title") or "a form"))
              for f in own.get("forms") or [] if isinstance(f, dict)]
-    ground = own.get("dismissal_ground")
     return {"error": "", "motions": api.court_motions(case.data), "facts": str(own.get("facts") or ""),
-            "ground": GROUNDS.get(str(ground), "") if ground else "", "waive_appeal": bool(own.get("waive_appeal")),
+            "ground": api.court_ground(case.data), "waive_appeal": bool(own.get("waive_appeal")),
             "forms": forms}
 
 
