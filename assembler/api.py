@@ -27,7 +27,7 @@ from assembler.convert.cache import Summary as CacheSummary
 from assembler.convert.cache import clear as cache_clear  # `pdpacket cache clear`: every converted PDF kept
 from assembler.convert.cache import info as cache_info  # `pdpacket cache info`: where, how many, how many bytes
 from assembler.convert.office import LibreOfficePool
-from assembler.court import court_papers
+from assembler.court import court_ground, court_motions, court_papers
 from assembler.documents import choose
 from assembler.documents.check import check_template
 from assembler.documents.context import ROLE_ONLY, context_tree
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from assembler.sign.read import Reading
     from assembler.sign.view import SigningView
 
-__all__ = ["build_said", "approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
+__all__ = ["build_said", "approve", "ApprovalView", "approval_view", "cache_clear", "cache_info", "keeper_status", "keeper_stop", "CacheSummary", "FAILED", "LibreOfficePool", "STATUS_FIELDS", "BatchFailed", "BuildOptions", "CommandOptions", "NO_OPTIONS", "Progress", "serve_conversions", "summarize", "BuildResult", "Case", "CaseStatus", "case_status", "case_history", "Drafts", "FilingCheck", "Outcome", "Sent", "StatusList", "build", "case_settings", "court_ground", "court_motions", "court_papers", "form_fields", "starter_fill", "check_case_data", "check_exhibit_file", "check_filing", "images_saying",
            "check_templates", "export_templates", "law_table", "law_entries", "record_law_check", "LawCheck", "SIGNATURES_NOTE", "sign_packet", "read_signed", "signing_view", "list_offices", "list_templates", "OfficeView", "log_response", "log_sent",
            "new_case", "new_spreadsheet", "init_settings", "InitDone", "InitAnswers", "office_directory", "find_office",
            "settings_answers", "today", "UnknownOffice", "keyring_ready", "NoPassword", "PasswordStatus",

@@ -44,6 +44,19 @@ def court_names(data: dict) -> build.Names:
     return build.Names(f"{family}_{data['respondent']['a_number']}", title, DOCX_DIR, MANIFEST)
 
 
+def court_motions(data: dict) -> list[str]:
+    """The titles of the motions in a valid case's court papers, one file each ("Joint Motion to Dismiss
+    Proceedings"): what the web app's Court papers page says they will hold."""
+    return [MOTIONS[relief].title for relief in court_reliefs(data)]
+
+
+def court_ground(data: dict) -> str:
+    """A motion to dismiss's ground in the regulation's words with its citation, from the one table
+    (documents/court.py); "" without one."""
+    found = papers.DISMISSAL_GROUNDS.get(str((data.get("court") or {}).get("dismissal_ground") or ""))
+    return f"{found[1]} ({found[0]})" if found else ""
+
+
 def court_papers(case_path: Path, out: Path | None = None, options: BuildOptions | None = None,
                  progress: Progress | None = None) -> BuildResult:
     """Write the court papers of a case folder (the `pdpacket court` command), by default beside its filing."""

@@ -376,7 +376,7 @@ def sample_case(server) -> str:
 def test_every_page_passes_axe_core(page, server, sample_case):
     pages = ["/", "/new", "/templates", "/settings", "/law", f"/case/{sample_case}", f"/case/{sample_case}/build",
              f"/case/{sample_case}/files", f"/case/{sample_case}/record", f"/case/{sample_case}/edits",
-             f"/case/{sample_case}/signatures"]
+             f"/case/{sample_case}/signatures", f"/case/{sample_case}/court"]
     found = {}
     for path in pages:
         page.goto(server.url + path)
@@ -730,3 +730,27 @@ def test_removing_an_entry_asks_about_it_by_its_title_not_its_id(page, server):
     page.fill('[name="exhibits[0].title"]', "Pay stubs, 2026")
     page.click('[data-path="exhibits[0]"] button[data-remove]')
     assert "Pay stubs, 2026" in said[-1] and "pay-stubs" not in said[-1], said
+
+
+@pytest.mark.libreoffice
+def test_after_a_grant_the_court_papers_are_prepared_with_one_button_and_listed(page, server):
+    # issue 26, the web walk after recording "granted": the due note spoke of the command line, and nothing
+    # in the web app made the court papers
+    from assembler import api
+
+    folder = write_case(server.root / "granted-court", minimal(**{"proceedings.next_hearing": {"date": "2027-03-09",
+                                                                                              "type": "master"}}))
+    api.log_sent(folder, datetime.date(2026, 11, 2), "portal")
+    api.log_response(folder, "granted", datetime.date(2026, 11, 20))
+    pg = page
+    pg.goto(f"{server.url}/case/{folder.name}/build")
+    pg.click("#next-court")  # the Build page's note points there
+    pg.wait_for_selector("#court-contents")
+    assert _axe_violations(pg) == []
+    pg.click("#court-button")
+    pg.wait_for_selector("#court-files", timeout=180_000)
+    links = pg.locator("#court-files a").all_text_contents()
+    assert links == ["TENZIN_A087654321_joint-motion-to-administratively-close.pdf"]
+    assert "Prepare the court papers again" in pg.inner_text("#court-button")
+    assert "the Forms of the Court section" in pg.inner_text("#court-warnings")
+    assert _axe_violations(pg) == []

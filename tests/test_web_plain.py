@@ -494,7 +494,7 @@ def test_no_page_names_a_file_a_path_or_a_key(tmp_path):
         "/", "/settings", "/settings?saved=1", "/law", "/templates", "/new", "/case/tenzin", "/case/tenzin/build",
         "/case/tenzin/signatures", "/case/tenzin/record", r.headers["location"], "/case/tenzin/edits",
         "/case/tenzin/files", "/case/tenzin/files/delete?file=exhibits/lease.pdf",
-        "/case/tenzin/files/rename?file=exhibits/lease.pdf")}
+        "/case/tenzin/files/rename?file=exhibits/lease.pdf", "/case/tenzin/court")}
     pages["upload"] = uploaded
     for path, page in pages.items():
         assert page.status_code == 200, path
@@ -585,9 +585,8 @@ def test_the_case_list_asks_for_the_court_papers_after_a_grant_in_words(tmp_path
     write_case(tmp_path / "c", minimal(**{"proceedings.next_hearing": {"date": "2027-03-09", "type": "master"}}))
     api.log_sent(tmp_path / "c", date(2026, 11, 2), "portal")
     api.log_response(tmp_path / "c", "granted", date(2026, 11, 20))
-    page = html.unescape(client(tmp_path).get("/").text)
-    assert "the attorney prepares the court papers (with the command line, as the guide's Court papers page says) " \
-        "for the hearing on 2027-03-09" in page  # the web app makes none: who does, and where it is explained
+    page = html.unescape(re.sub(r"<[^>]+>", "", client(tmp_path).get("/").text))
+    assert "the office agreed: prepare the court papers for the hearing on 2027-03-09" in page  # its page: test_web_court
     assert "pdpacket court" not in page and "`" not in page
     (tmp_path / "c" / "out").mkdir()
     (tmp_path / "c" / "out" / "court-manifest.json").write_text("{}")  # the attorney ran `pdpacket court`

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import uvicorn
@@ -21,6 +22,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from assembler import api  # noqa: E402
 from assembler.web.app import Config, create_app  # noqa: E402
 from assembler.web.server import bind  # noqa: E402
 
@@ -48,9 +50,11 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "cases"
         root.mkdir()
+        os.environ["PDPACKET_LEDGER"] = str(Path(tmp) / "ledger.db")  # the sending recorded below: not in yours
         cases_folder(root)
-        app = create_app(Config(root, TOKEN))
         sock = bind("127.0.0.1", 0)
+        # the app answers only to the address it listens on (security.Guard): its port, given
+        app = create_app(Config(root, TOKEN, port=sock.getsockname()[1]))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
         while not server.started:
@@ -84,6 +88,13 @@ def main(out: Path) -> None:
             page.screenshot(path=out / "conflict.png")
             page.goto(f"{url}/templates")
             page.screenshot(path=out / "templates.png")
+            # after the office agreed: the Court papers page, the joint motion made from the Build page's note
+            api.log_sent(root / "1-garcia-lopez", date(2026, 11, 28), "portal")
+            api.log_response(root / "1-garcia-lopez", "granted", date(2026, 11, 28))
+            page.goto(f"{url}/case/1-garcia-lopez/court")
+            page.click("#court-button")
+            page.wait_for_selector("#court-files", timeout=180_000)
+            page.screenshot(path=out / "court.png", full_page=True)
             browser.close()
         server.should_exit = True
     for shot in sorted(out.glob("*.png")):

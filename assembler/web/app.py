@@ -21,6 +21,7 @@ from assembler import api
 from assembler.errors import PdpacketError
 from assembler.web import (
     cases,
+    court_page,
     editor,
     exhibit_files,
     hand_edits,
@@ -175,6 +176,7 @@ def create_app(config: Config) -> Guard:
         *editor.routes(),
         *exhibit_files.routes(),
         *record.routes(),
+        *court_page.routes(),
         *signatures.routes(),
         *hand_edits.routes(),
         *settings_page.routes(),

@@ -55,7 +55,7 @@ async def build_page(request: Request) -> Response:
     return st.page(request, "build.html", status=max(status, approve_status), name=name, row=row, last=last,
                    job=job, steps=STEP_WORDS, send_blocked=blocked or _not_ready(view), sent=sent, approval=view,
                    not_ready=[] if blocked or view is None else view.not_ready,
-                   approved=approved, confirm=CONFIRM, dating=dating)
+                   approved=approved, confirm=CONFIRM, dating=dating, granted=row.response == "granted")
 
 
 def _approval(folder: Path, options: api.CommandOptions) -> api.ApprovalView | None:

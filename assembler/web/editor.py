@@ -25,6 +25,7 @@ from assembler.errors import Finding, InvalidCaseError, PdpacketError, errors_of
 from assembler.web import approve_page, build_pages, cases, form, plain, signatures, uploads
 from assembler.web.casefile_edit import Conflict, Refused, read_raw, save, sha256_of
 from assembler.web.changes import FIELDS, StaleForm, apply_plain, changes_of, rendered_of
+from assembler.web.court_page import granted_on
 from assembler.web.state import require_csrf
 
 # The lists whose items get tab letters, in the filing's order (see documents/plan.py).
@@ -131,7 +132,7 @@ def edit_context(st, name: str, folder: Path, data: dict, findings: list[Finding
             "refs": references(data), "exhibit_refs": references(data, ("exhibits",)), "MISSING_REF": MISSING_REF,
             "base_sha256": base, "sections": sections, "errors": len(errors_of(findings)), "fill": _to_fill(findings),
             "warnings": len(warnings_of(findings)), "upload_limit_mb": uploads.UPLOAD_LIMIT_MB,
-            "conflict": None, "saved": None, "dating": [], **extra}
+            "conflict": None, "saved": None, "dating": [], "granted": None, **extra}
 
 
 # The words beside a reference to an id that no entry has (app.js shows the same).
@@ -216,11 +217,12 @@ async def edit_page(request: Request) -> Response:
     def load():
         file = case_file_of(folder)
         return (read_raw(file), findings_of(folder, st.config.options), sha256_of(file),
-                signatures.dating_notes(folder, st.config.options))
-    data, findings, base, dating = await run_in_threadpool(load)
+                signatures.dating_notes(folder, st.config.options), granted_on(folder, st.config.options))
+    data, findings, base, dating, granted = await run_in_threadpool(load)
     saved = request.query_params.get("saved")
+    # after a grant, what is next is the court papers, not a build (the web walk read "build the filing")
     return st.page(request, "edit.html", **edit_context(st, name, folder, data, findings, base, saved=saved,
-                                                        dating=dating))
+                                                        dating=dating, granted=granted, court_tab=granted is not None))
 
 
 async def case_json(request: Request) -> Response:

@@ -30,6 +30,12 @@ STEP_WORDS = {
     "assemble": "Putting the filing together", "check the filing": "Checking the filing",
     "write": "Saving the filing",
 }
+# The court papers go through the same steps (court.py): the words that name the filing say "papers" there.
+COURT_STEP_WORDS = {**STEP_WORDS, "settle the index": "Numbering the pages", "assemble": "Putting the papers together",
+                    "check the filing": "Checking the papers", "write": "Saving the papers"}
+# A job still running after this long is given up as failed (a LibreOffice that hangs), so the page says so
+# and a new press can start again, rather than "Building…" for ever.
+DEADLINE = 600.0
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Job:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     filing: str = ""  # file name inside out/
+    files: list[str] = field(default_factory=list)  # the court papers' files inside out/
+    words: dict[str, str] = field(default_factory=lambda: STEP_WORDS)
     pages: int | None = None
     warnings: list[Finding] = field(default_factory=list)
     message: str = ""  # why it failed, as the CLI would say it
@@ -53,8 +61,8 @@ class Job:
     def to_json(self) -> dict:
         from assembler.web.cases import finding_json
         return {"case": self.case, "state": self.state, "step": self.step,
-                "step_text": STEP_WORDS.get(self.step, self.step), "fraction": round(self.fraction, 3),
-                "filing": self.filing, "pages": self.pages, "message": self.message,
+                "step_text": self.words.get(self.step, self.step), "fraction": round(self.fraction, 3),
+                "filing": self.filing, "files": self.files, "pages": self.pages, "message": self.message,
                 "warnings": [finding_json(w) for w in self.warnings],
                 "problems": [finding_json(p) for p in self.problems]}
 
@@ -80,6 +88,7 @@ class Builds:
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pdpacket-build")
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
+        self.court: dict[str, Job] = {}  # the court papers' jobs (court_page.py), apart from the builds
         self.options = options
         self.offices = api.LibreOfficePool(keep)
 
@@ -90,20 +99,43 @@ class Builds:
             if job is not None and job.active:
                 return job
             job = self.jobs[name] = Job(name)
-        self.pool.submit(self._run, job, folder)
+        self.pool.submit(self._run, job, folder, _build)
+        return job
+
+    def start_court(self, name: str, folder: Path) -> Job:
+        """Make the case's court papers (api.court_papers), unless that is queued or running already."""
+        with self.lock:
+            job = self._overdue(self.court.get(name))
+            if job is not None and job.active:
+                return job
+            job = self.court[name] = Job(name, words=COURT_STEP_WORDS)
+        self.pool.submit(self._run, job, folder, _court)
         return job
 
     def get(self, name: str) -> Job | None:
         with self.lock:
             return self.jobs.get(name)
 
-    def _run(self, job: Job, folder: Path) -> None:
+    def get_court(self, name: str) -> Job | None:
+        with self.lock:
+            return self._overdue(self.court.get(name))
+
+    def _overdue(self, job: Job | None) -> Job | None:
+        """The job, marked failed if it ran past its deadline (called with the lock held)."""
+        if job is not None and job.active and time.time() - job.started > DEADLINE:
+            job.state, job.finished = "failed", time.time()
+            job.message = (f"This did not finish within {int(DEADLINE // 60)} minutes, so it was given up: press the "
+                           "button again; if it stops again, ask whoever installed pdpacket to look at the terminal "
+                           "that runs it")
+        return job
+
+    def _run(self, job: Job, folder: Path, make) -> None:
         lo, settings = None, None
         try:
             settings = case_settings(folder, self.options)
             lo = self.offices.take(settings)
-            result = api.build(folder, options=api.BuildOptions(self.options.settings_file, lo=lo),
-                               progress=PublishingProgress(job, self.lock))
+            values = make(folder, api.BuildOptions(self.options.settings_file, lo=lo),
+                          PublishingProgress(job, self.lock))
         except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker; the page says so, stderr has the details
             told = said(exc)
             message = told.message
@@ -115,13 +147,15 @@ class Builds:
                 message += f" ({', '.join(files)})" if files else ""
             self._finish(job, "failed", message=message, problems=told.problems)
         else:
-            self._finish(job, "done", filing=result.filing.name, pages=result.pages, warnings=result.warnings)
+            self._finish(job, "done", **values)
         finally:
             if lo is not None and settings is not None:
                 self.offices.give_back(settings, lo)
 
     def _finish(self, job: Job, state: str, **values) -> None:
         with self.lock:
+            if not job.active:  # given up at its deadline: the page said so already
+                return
             for key, value in values.items():
                 setattr(job, key, value)
             job.state, job.finished = state, time.time()
@@ -131,3 +165,13 @@ class Builds:
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.offices.close()
+
+
+def _build(folder: Path, options: api.BuildOptions, progress: Progress) -> dict:
+    result = api.build(folder, options=options, progress=progress)
+    return {"filing": result.filing.name, "pages": result.pages, "warnings": result.warnings}
+
+
+def _court(folder: Path, options: api.BuildOptions, progress: Progress) -> dict:
+    result = api.court_papers(folder, options=options, progress=progress)
+    return {"files": [f.name for f in result.files], "pages": result.pages, "warnings": result.warnings}

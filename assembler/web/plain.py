@@ -55,6 +55,14 @@ _CHOICES = re.compile(r"e\.g\. [\w.\[\]]+: '?([\w-]+)'? \((?:[\w-]+, )*[\w-]+ or
 # Where the case page's Forms section is named: linked() makes it a link to that section.
 FORMS_SECTION = "the Forms section"
 
+# The court papers (court_page.py): what is due after a grant, and where counsel's EOIR-28 goes for them.
+_COURT_COMMAND = re.compile(r" \(`pdpacket court\b[^`]*`\)")
+_EOIR28_ADVICE = re.compile(r'in [^ ]+, under "court:", add a list "forms:" with one entry "- kind: \w+" and "file: '
+                            r'[^"]*" \(the form\'s PDF, put in the case folder\), then run this command again')
+COURT_FORMS_SECTION = "the Forms of the Court section"
+PREPARE = "prepare the court papers"
+_PREPARED = re.compile(r"the court papers were prepared on [\d-]+")
+
 # The web app has a Settings page, not a file to open: "the settings file" of the checks' words, in its words.
 _SETTINGS_FILE = re.compile(r"\b(?:the firm's |the |a |its )?settings file\b")
 
@@ -138,10 +146,11 @@ def plain(message: str) -> str:
     # pdf/approval.py's EOIR-28 in the request's forms that belongs to the court papers' (issue 26), in the form's words
     message = _MOVE_FORM.sub("move it from the Forms section to the Forms of the Court section, then save", message)
     message = _FORM_IN_FILING.sub(r"\1 among the Forms of the request", message)
-    # send/status.py's next step after a grant: the web app makes no court papers; the command line does
-    message = message.replace("the office agreed: prepare the court papers",
-                              "the office agreed: the attorney prepares the court papers (with the command line, as "
-                              "the guide's Court papers page says)")
+    # send/status.py's next step after a grant names `pdpacket court`: the web app has its Court papers page
+    # (linked() links the words to it), and documents/court.py's EOIR-28 advice speaks of the case file
+    message = _COURT_COMMAND.sub("", message)
+    message = _EOIR28_ADVICE.sub(f"add it in {COURT_FORMS_SECTION} with its \u201c+ Add form\u201d button, then "
+                                 f"{PREPARE} again", message)
     message = re.sub(r"the court papers were prepared on (\S+) \(in [^)]*\)", r"the court papers were prepared on \1",
                      message)  # the folder: the command line's business
     # send/smtp.py names the server "host:port (none)": its setting's value, in words as the Sent line says it
@@ -206,6 +215,7 @@ _PAGES: dict[str, tuple[str, str, str] | None] = {
     "log": ("record", "on ", "the Record page"),
     "email": ("build", "on ", "the Build page"),
     "send": ("build", "on ", "the Build page"),
+    "court": None,  # its words, "prepare the court papers", are the link (below)
 }
 _DRAFT_CLAUSE = re.compile(r";? ?for an internal review only, `[^`]*` writes a marked draft that is never sent")
 _TWICE = re.compile(r"\x00(\d+)\x00, then \x00(\d+)\x00")
@@ -250,4 +260,8 @@ def linked(message: str, name: str, here: str = "") -> Markup:
     text = escape(plain(held)).replace("on the Law page", Markup('on the <a href="/law{}">Law page</a>').format(anchor))
     text = text.replace(FORMS_SECTION, Markup('<a href="/case/{}#section-forms">{}</a>').format(quote(name),
                                                                                                FORMS_SECTION))
+    text = text.replace(COURT_FORMS_SECTION, Markup('<a href="/case/{}#list-court-forms">{}</a>').format(
+        quote(name), COURT_FORMS_SECTION))
+    papers = Markup('<a href="/case/{}/court" class="court-link">{{}}</a>').format(quote(name))
+    text = Markup(_PREPARED.sub(lambda m: papers.format(m[0]), str(text)).replace(PREPARE, papers.format(PREPARE)))
     return Markup(re.sub(r"\x00(\d+)\x00", lambda m: str(targets[int(m[1])]), str(text)))
