@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from assembler.documents.court import court_variables, find_court
 from assembler.errors import ExitCode
-from helpers import SAMPLES, make_docx, minimal, outline_titles, page_texts, write_case
+from helpers import REPO, SAMPLES, make_docx, minimal, outline_titles, page_texts, write_case
 
 
 def _text(pdf) -> str:
@@ -375,3 +375,19 @@ def test_the_court_directory_names_the_city_and_state_of_the_offices_courts():
         assert found is not None and (found[1]["city"], found[1]["state"]) == (city, state), name
     for entry in courts.values():  # each with where it comes from, and no street address nobody sourced
         assert entry["source"] and entry["source_date"] and entry["address"] == []
+
+
+def test_the_motions_grounds_and_closure_standard_are_read_from_the_law_data():
+    """Legal rules live in data with their source: the dismissal grounds and the closure standard were prose in
+    documents/court.py beside law.yaml entries that said the same and were never read."""
+    from assembler.casefile import law
+    from assembler.documents import citations, court
+
+    entries = law.shipped()
+    a7 = entries["court.dismissal.ground_a7"]
+    assert citations.DISMISSAL_GROUNDS["a7"][1].capitalize() in a7["quote"]
+    assert set(citations.DISMISSAL_GROUNDS) == {"a6", "a7"}
+    assert citations.CLOSURE_STANDARD == citations.printed(entries["court.administrative_closure.joint_standard"]["text"])
+    source = (REPO / "assembler" / "documents" / "court.py").read_text(encoding="utf-8")
+    assert "239.2(a)(" not in source and "1003.18(c)(3)" not in source and "clearly identified" not in source
+    assert court.DISMISSAL_GROUNDS is citations.DISMISSAL_GROUNDS

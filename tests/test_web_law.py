@@ -65,7 +65,7 @@ def test_after_the_check_is_recorded_the_next_build_no_longer_warns_and_the_warn
     warned = [w.message for w in api.build(case).warnings if "1239.2(c)" in w.message]
     assert warned, "the shipped entry is never checked: the build should warn"
     from assembler.web.plain import linked
-    assert '<a href="/law">Law page</a>' in str(linked(warned[0], "tenzin"))
+    assert '<a href="/law#citation.dismissal.immigration_judge">Law page</a>' in str(linked(warned[0], "tenzin"))  # to the rule
     c = client(root)
     assert _record(c, checked_on="2026-11-20", checked_by="Daniel Okafor").status_code == 303
     assert [w.message for w in api.build(case).warnings if "1239.2(c)" in w.message] == []

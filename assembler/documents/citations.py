@@ -51,9 +51,30 @@ def _reopen_citations(law: Mapping[str, dict]) -> dict[str, str]:
             for by in ("immigration_judge", "board") if f"citation.join_motion_to_reopen.{by}" in law}
 
 
+_GROUND = "court.dismissal.ground_"
+
+
+def _grounds(law: Mapping[str, dict]) -> dict[str, tuple[str, str]]:
+    """ground -> (citation, the regulation's words) from the law data's court.dismissal.ground_* entries: the
+    words are the entry's quote of the regulation, its paragraph number and closing "or" or full stop left out."""
+    found = {}
+    for key, entry in law.items():
+        if key.startswith(_GROUND) and entry.get("quote") and entry.get("authority"):
+            words = re.sub(r"^\(\d+\)\s*", "", entry["quote"].strip()).rstrip(".")
+            words = re.sub(r",?\s+or$", "", words)
+            found[key.removeprefix(_GROUND)] = (printed(entry["authority"]), words[:1].lower() + words[1:])
+    return found
+
+
+_SHIPPED = casefile_law.merge(None, None)[0]
 # The shipped tables (the court papers read these; the letter reads the firm's, with its overrides).
-CITATIONS: dict[str, dict[Stage, str]] = _citations(casefile_law.merge(None, None)[0])
-REOPEN_CITATIONS: dict[str, str] = _reopen_citations(casefile_law.merge(None, None)[0])
+CITATIONS: dict[str, dict[Stage, str]] = _citations(_SHIPPED)
+REOPEN_CITATIONS: dict[str, str] = _reopen_citations(_SHIPPED)
+# The grounds of 8 C.F.R. 239.2(a) a DHS motion to dismiss can rest on, and the standard a joint motion to close
+# is decided by: law data (court.* entries), never prose here.
+DISMISSAL_GROUNDS: dict[str, tuple[str, str]] = _grounds(_SHIPPED)
+CLOSURE_STANDARD: str | None = (printed(_SHIPPED["court.administrative_closure.joint_standard"]["text"])
+                                if "court.administrative_closure.joint_standard" in _SHIPPED else None)
 
 LABELS = {
     "dismissal": "Dismissal of the proceedings",

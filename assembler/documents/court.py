@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from assembler.casefile.forms import COURT as COURT_FORMS
 from assembler.casefile.forms import FORM_NAMES, FormSpec, appearance_kind, at_board
 from assembler.casefile.normalize import paragraphs
-from assembler.documents.citations import CFR, CITATIONS, REOPEN_CITATIONS, SECTION, Stage
+from assembler.documents.citations import CITATIONS, CLOSURE_STANDARD, DISMISSAL_GROUNDS, REOPEN_CITATIONS, Stage
 from assembler.documents.context import full_name
 from assembler.documents.plan import Part, Section
 from assembler.vocab import PartKind
@@ -54,18 +54,6 @@ MOTIONS = {
 # Recalendared to be terminated: the termination rule is the one the motion invokes.
 CITED_AS = {"join_motion_to_recalendar_and_terminate": "termination"}
 
-# The grounds of 8 C.F.R. § 239.2(a) a DHS motion to dismiss (8 C.F.R. § 1239.2(c)) can rest on
-# (the regulation's own words; the other grounds of 239.2(a) are not a discretionary request's).
-DISMISSAL_GROUNDS = {
-    "a6": (f"{CFR}{SECTION}\u00a0239.2(a)(6)", "the notice to appear was improvidently issued"),
-    "a7": (f"{CFR}{SECTION}\u00a0239.2(a)(7)", "circumstances of the case have changed after the notice to appear "
-                                               "was issued to such an extent that continuation is no longer in the "
-                                               "best interest of the government"),
-}
-# The 2024 rule (89 FR 46742): a joint motion to close is granted absent unusual, clearly identified reasons.
-CLOSURE_STANDARD = (f"Under {CFR}{SECTION}\u00a01003.18(c)(3), a motion to administratively close that the parties "
-                    "file jointly is to be granted unless there are unusual, clearly identified and supported "
-                    "reasons to deny it.")
 STAGE_FACTS = {
     "master_calendar": "These proceedings are pending before the Immigration Court on the master calendar.",
     "individual_calendar": "These proceedings are pending before the Immigration Court on the individual calendar.",
