@@ -559,3 +559,25 @@ def test_one_validator_checks_documents_in_a_row_each_on_its_own():
     third, problems = check.run({"name": 5}, "c.yaml", {})
     assert [(p.file, p.path) for p in problems] == [("c.yaml", "name")]
     assert third == {"name": 5}
+
+
+def test_a_validator_built_for_one_thread_serves_the_threads_after_it(monkeypatch):
+    # The web app answers each request in a worker thread that may be new: a validator per thread was built
+    # again for most requests (10-20 ms each for the case and the settings). Validators are lent out instead,
+    # one to a run at a time, and every run still gets its own answer.
+    import threading
+
+    from assembler.casefile.schema import SchemaCheck
+
+    check = SchemaCheck({"name": {"type": "string", "required": True}})
+    built = []
+    build = SchemaCheck._build
+    monkeypatch.setattr(SchemaCheck, "_build", lambda self: built.append(1) or build(self))
+    answers = []
+    for document in ({"name": "A"}, {}, {"name": 5}):
+        thread = threading.Thread(target=lambda d=document: answers.append(check.run(d, "a.yaml", {})))
+        thread.start()
+        thread.join()
+    assert len(built) == 1
+    assert [(doc, [p.path for p in problems]) for doc, problems in answers] == [
+        ({"name": "A"}, []), ({}, ["name"]), ({"name": 5}, ["name"])]
