@@ -15,6 +15,7 @@ paragraph rule itself is normalize.paragraphs.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class LoadedFile:
     lines: dict[str, int] = field(default_factory=dict)  # field path -> line number
     flow_mappings: set[str] = field(default_factory=set)  # paths written as {a: 1, b: 2}
     problems: list[Finding] = field(default_factory=list)
+    sha256: str = ""  # of the bytes read (what `data` was parsed from); "" when the file could not be read
 
 
 def find_case_file(case: Path) -> Path | None:
@@ -94,6 +96,7 @@ def load_file(path: Path, shown: str | None = None) -> LoadedFile:
     except OSError as exc:
         loaded.problems.append(Finding(shown, "", f"cannot read the file: {exc.strerror}"))
         return loaded
+    loaded.sha256 = hashlib.sha256(raw).hexdigest()
     text, problems = decode(raw, shown)
     loaded.problems += problems
     if text is None:

@@ -10,6 +10,7 @@ With none, the built-in defaults apply.
 from __future__ import annotations
 
 import copy
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,12 +91,40 @@ def _check() -> SchemaCheck:
     return _CHECK
 
 
+# Settings files checked in this process: (the file's path, the sha256 of the bytes read) -> the checked
+# document and the offices merged from it. Most commands, and every page of the web app, read the
+# settings again; checking them is the slow part (10 ms), and what they hold depends on nothing else
+# (the shipped data are read once a process; the folder, for the length of paths, is in the path).
+# Only what passed is kept; each caller gets copies of its own.
+_CHECKED: dict[tuple[str, str], tuple[dict, dict]] = {}
+_CHECKED_MAX = 16
+_CHECKED_LOCK = threading.Lock()
+
+
+def _remembered(key: tuple[str, str]) -> tuple[dict, dict] | None:
+    with _CHECKED_LOCK:
+        found = _CHECKED.get(key)
+    return copy.deepcopy(found) if found is not None else None
+
+
+def _remember(key: tuple[str, str], doc: dict, offices: dict) -> None:
+    kept = copy.deepcopy((doc, offices))
+    with _CHECKED_LOCK:
+        _CHECKED.pop(key, None)
+        _CHECKED[key] = kept
+        while len(_CHECKED) > _CHECKED_MAX:
+            del _CHECKED[next(iter(_CHECKED))]  # the oldest
+
+
 def load_settings(explicit: Path | None = None, case_dir: Path | None = None) -> Settings:
     path = find_settings_file(explicit, case_dir)
-    shipped = copy.deepcopy(resources.data("offices"))
     if path is None:
-        doc, _ = _check().run({}, "settings", {})
-        return _from_document(None, doc, office_profiles.merge(shipped, {}))
+        found = _remembered(("", ""))
+        if found is None:
+            doc, _ = _check().run({}, "settings", {})
+            found = doc, office_profiles.merge(copy.deepcopy(resources.data("offices")), {})
+            _remember(("", ""), *found)
+        return _from_document(None, *found)
     if not path.is_file():
         raise InvalidSettingsError([Finding(str(path), "", "settings file not found: check the path")],
                                    f"settings file not found: {path}")
@@ -106,6 +135,10 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
     if problems:
         raise InvalidSettingsError(problems)
     assert isinstance(loaded.data, dict)
+    key = (str(path), loaded.sha256)
+    found = _remembered(key)
+    if found is not None:
+        return _from_document(path, *found)
     renamed = office_profiles.renamed_fields(loaded.data, str(path), loaded.lines)
     smtp = loaded.data.get("smtp")
     if isinstance(smtp, dict) and "password" in smtp:
@@ -130,11 +163,12 @@ def load_settings(explicit: Path | None = None, case_dir: Path | None = None) ->
         problems = renamed + [p for p in problems if p.path not in {r.path for r in renamed}]
     if problems:
         raise InvalidSettingsError(problems)
-    offices = office_profiles.merge(shipped, doc.get("offices") or {})
+    offices = office_profiles.merge(copy.deepcopy(resources.data("offices")), doc.get("offices") or {})
     problems = office_profiles.problems(offices, str(path))
     problems += law_data.merge((doc.get("law") or {}).get("entries"), str(path))[2]
     if problems:
         raise InvalidSettingsError(problems)
+    _remember(key, doc, offices)
     return _from_document(path, doc, offices)
 
 
