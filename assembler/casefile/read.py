@@ -15,7 +15,6 @@ paragraph rule itself is normalize.paragraphs.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ class LoadedFile:
     lines: dict[str, int] = field(default_factory=dict)  # field path -> line number
     flow_mappings: set[str] = field(default_factory=set)  # paths written as {a: 1, b: 2}
     problems: list[Finding] = field(default_factory=list)
-    sha256: str = ""  # of the bytes read (what `data` was parsed from); "" when the file could not be read
 
 
 def find_case_file(case: Path) -> Path | None:
@@ -88,15 +86,15 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Finding]]:
             "save the file as UTF-8", line=line)]
 
 
-def load_file(path: Path, shown: str | None = None) -> LoadedFile:
+def load_file(path: Path, shown: str | None = None, raw: bytes | None = None) -> LoadedFile:
+    """The file read, or parsed from `raw` (its bytes as the caller read them)."""
     shown = shown or str(path)
     loaded = LoadedFile(path, None)
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         loaded.problems.append(Finding(shown, "", f"cannot read the file: {exc.strerror}"))
         return loaded
-    loaded.sha256 = hashlib.sha256(raw).hexdigest()
     text, problems = decode(raw, shown)
     loaded.problems += problems
     if text is None:
