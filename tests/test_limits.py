@@ -9,13 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from docx import Document
 
 from assembler.casefile import limits
 from assembler.documents.render import make_environment, render
 from assembler.resources import templates_dir
-from helpers import copy_firm_settings, dump_yaml, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, dump_yaml, load_yaml, make_pdf, minimal, write_case
 
 
 def _case(tmp_path: Path, name="c", **changes) -> Path:
@@ -159,7 +158,7 @@ def test_every_problem_is_still_reported_in_the_same_run(run, tmp_path):
 def _settings(tmp_path: Path, **changes) -> Path:
     copy_firm_settings(tmp_path / "firm")
     path = tmp_path / "firm" / "pdpacket.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(dump_yaml(data), encoding="utf-8")
     return path
