@@ -65,9 +65,11 @@ test: install docs
 # PYTHONDONTWRITEBYTECODE= (empty: off): the test modules' rewritten asserts and pdpacket's own bytecode
 # are cached in __pycache__ between runs; set in the environment, every worker and every `python -m
 # assembler` a test starts compiled them again (about 6 s of CPU a worker).
+# --ignore=tests/test_web_browser.py: every test of it is `slow` (its pytestmark), and collecting it imports
+# Playwright and uvicorn in each worker for nothing.
 test-fast: install
 	PYTHONDONTWRITEBYTECODE= HYPOTHESIS_PROFILE=fast PDPACKET_SOFFICE=$(CURDIR)/tests/fakes/forbidden-soffice \
-	  $(VENV)/bin/pytest -q -n auto -m "not libreoffice and not slow"
+	  $(VENV)/bin/pytest -q -n auto -m "not libreoffice and not slow" --ignore=tests/test_web_browser.py
 
 # ruff (pyflakes, import order, bugbear, pyupgrade, blind excepts), mypy, and import-linter (the
 # layers of docs/developer/architecture.md: no import from a lower layer to a higher one); in pyproject.toml.
