@@ -297,3 +297,21 @@ def test_a_blank_form_without_a_fill_mapping_is_warned_about(run, tmp_path):
     assert result.code == 0, result.err
     [line] = [line for line in result.err.splitlines() if "are all empty" in line]
     assert "its 3 text field(s) are all empty and no fill mapping fills them" in line and "forms[0].fill" in line
+
+
+def test_a_fill_expression_is_checked_against_the_variables_once_and_says_the_same_every_time(monkeypatch):
+    # Every validation checks every fill expression of the case's forms; building the tree of every variable
+    # for each took most of the time of validating a case with a filled G-28. The answer depends on the
+    # expression alone, and a caller that changes its list changes nobody else's.
+    from assembler.documents import check
+
+    built = []
+    tree = check.context_tree
+    monkeypatch.setattr(check, "context_tree", lambda: built.append(1) or tree())
+    source = "{{ respondent.given_name }} {{ 'x' if respondent.detained }}"
+    first = check.expression_problems(source)
+    first.append("changed by a caller")
+    second = check.expression_problems(source)
+    assert len(built) <= 1
+    assert second == first[:-1] and len(second) == 1 and "respondent.given_names" in second[0]
+    assert check.expression_problems("{{ respondent.family_names }}") == []

@@ -375,8 +375,16 @@ def _path(node: nodes.Node) -> str:
 def expression_problems(source: str) -> list[str]:
     """What is wrong with the variables of a template expression outside a Word file (a form's
     `fill:` value): unknown names and paths, with a did-you-mean. Syntax errors are left to rendering."""
+    return list(_expression_problems(source))
+
+
+@lru_cache(maxsize=1024)
+def _expression_problems(source: str) -> tuple[str, ...]:
+    """Kept by the expression alone: the variables it is checked against are pdpacket's own (the shipped case
+    schema, read once a process). Every validation checks every fill expression of the case's forms, and
+    building the variables' tree for each took most of the time of a validation with a filled G-28."""
     try:
         ast = make_environment({}).parse(source)
     except jinja2.TemplateSyntaxError:
-        return []
-    return [message for message, _ in _Names(context_tree(), "").check(ast)]
+        return ()
+    return tuple(message for message, _ in _Names(context_tree(), "").check(ast))
