@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import difflib
+import pickle
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -77,10 +78,16 @@ class SchemaCheck:
     each request in a worker thread that may be new, and a validator per thread was built again
     (10-20 ms for the case and the settings) for most requests."""
 
+    # The answers of the last runs, pickled, by the document (pickled: True and 1 are told apart), the file's
+    # name and its lines: a check depends on nothing else (the coercers are pure functions of the value), and
+    # the same case is checked again and again (the web app at every page, a command and the one it starts).
+    ANSWERS = 64
+
     def __init__(self, schema: dict):
         self.schema = schema
         self._free: list[cerberus.Validator] = []
         self._lock = threading.Lock()
+        self._answers: dict[tuple[str, bytes, bytes], bytes] = {}
 
     @property
     def validator(self) -> cerberus.Validator:
@@ -118,6 +125,29 @@ class SchemaCheck:
         return _Validator(copy.deepcopy(self.schema))
 
     def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
+        """The document as coerced, and every problem of it; the caller's own copies."""
+        try:
+            key: tuple[str, bytes, bytes] | None = (file, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
+                                                    pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+            key = None  # not a document read from a file: checked every time
+        if key is not None:
+            with self._lock:
+                found = self._answers.get(key)
+            if found is not None:
+                answer: tuple[dict, list[Finding]] = pickle.loads(found)  # only what was pickled below
+                return answer
+        answer = self._run(data, file, lines)
+        if key is not None:
+            kept = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            with self._lock:
+                self._answers.pop(key, None)
+                self._answers[key] = kept
+                while len(self._answers) > self.ANSWERS:
+                    del self._answers[next(iter(self._answers))]  # the oldest
+        return answer
+
+    def _run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
         with self._borrowed() as validator:
             ok = validator.validate(data)
             document = validator.document  # a new object at every run: safe to keep once it is given back
