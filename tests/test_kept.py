@@ -323,3 +323,22 @@ def test_a_form_is_filled_again_only_when_its_file_or_values_changed(store, tmp_
     assert filled({"Attorney_Name": "Daniel Okafor"}) == first and len(flattened) == 1
     assert filled({"Attorney_Name": "Another Attorney"}) != first and len(flattened) == 2
     assert "Another Attorney" in PdfReader(tmp_path / "filled.pdf").pages[0].extract_text()
+
+
+def test_the_names_a_template_reads_are_found_once_a_process_and_again_when_its_bytes_change(tmp_path, monkeypatch):
+    # The approval's key and the staleness check read every template of a case, again at every command and
+    # page, with the cache of converted PDFs off too: the names are kept by the template's bytes.
+    from docxtpl import DocxTemplate
+
+    from assembler.documents import render
+
+    opened = counting(monkeypatch, DocxTemplate, "init_docx")
+    template = make_docx(tmp_path / "letter.docx", "{{ respondent.family_names }} {{ office.name }}")
+    first = render.names_read(template)
+    assert first == ["office", "respondent"]
+    first.append("changed by a caller")
+    assert render.names_read(template) == ["office", "respondent"]
+    assert len(opened) == 1
+    make_docx(template, "{{ attorney.name }}")
+    assert render.names_read(template) == ["attorney"]
+    assert len(opened) == 2
