@@ -601,6 +601,7 @@ def test_a_document_checked_again_is_answered_from_the_last_check_and_a_changed_
     assert (document, problems) == ({"flag": True, "items": [1]}, [])
     document["items"].append(99)
     assert check.run({"flag": True, "items": ["1"]}, "a.yaml", {}) == ({"flag": True, "items": [1]}, [])
+    assert check.run({"flag": True, "items": ["1"]}, "c.yaml", {"flag": 2}) == ({"flag": True, "items": [1]}, [])
     assert len(validated) == 1
     assert [p.path for p in check.run({"flag": 1, "items": ["1"]}, "a.yaml", {})[1]] == ["flag"]
     assert [(p.file, p.line) for p in check.run({"flag": 1, "items": ["1"]}, "b.yaml", {"flag": 3})[1]] == [

@@ -78,9 +78,10 @@ class SchemaCheck:
     each request in a worker thread that may be new, and a validator per thread was built again
     (10-20 ms for the case and the settings) for most requests."""
 
-    # The answers of the last runs, pickled, by the document (pickled: True and 1 are told apart), the file's
-    # name and its lines: a check depends on nothing else (the coercers are pure functions of the value), and
-    # the same case is checked again and again (the web app at every page, a command and the one it starts).
+    # The answers of the last runs, pickled, by the document (pickled: True and 1 are told apart) and, for one
+    # with problems, the file's name and its lines (its findings name them): a check depends on nothing else
+    # (the coercers are pure functions of the value), and the same case is checked again and again (the web
+    # app at every page, a command and the one it starts, the same case data in another folder).
     ANSWERS = 64
 
     def __init__(self, schema: dict):
@@ -127,24 +128,24 @@ class SchemaCheck:
     def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
         """The document as coerced, and every problem of it; the caller's own copies."""
         try:
-            key: tuple[str, bytes, bytes] | None = (file, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
-                                                    pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL))
+            document = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            where = pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-            key = None  # not a document read from a file: checked every time
-        if key is not None:
-            with self._lock:
-                found = self._answers.get(key)
-            if found is not None:
-                answer: tuple[dict, list[Finding]] = pickle.loads(found)  # only what was pickled below
-                return answer
+            return self._run(data, file, lines)  # not a document read from a file: checked every time
+        passed, failed = ("", document, b""), (file, document, where)
+        with self._lock:
+            found = self._answers.get(passed) or self._answers.get(failed)
+        if found is not None:
+            answer: tuple[dict, list[Finding]] = pickle.loads(found)  # only what was pickled below
+            return answer
         answer = self._run(data, file, lines)
-        if key is not None:
-            kept = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            with self._lock:
-                self._answers.pop(key, None)
-                self._answers[key] = kept
-                while len(self._answers) > self.ANSWERS:
-                    del self._answers[next(iter(self._answers))]  # the oldest
+        key = failed if answer[1] else passed  # a document without problems: the same answer from any file
+        kept = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._answers.pop(key, None)
+            self._answers[key] = kept
+            while len(self._answers) > self.ANSWERS:
+                del self._answers[next(iter(self._answers))]  # the oldest
         return answer
 
     def _run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
