@@ -1,6 +1,7 @@
 """Fixtures and the hypothesis profile; shared non-fixture helpers live in helpers.py."""
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from dataclasses import dataclass
@@ -18,6 +19,15 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 hypothesis_settings.register_profile("fast", hypothesis_settings.get_profile("ci"), max_examples=FAST_EXAMPLES)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_finish(session):
+    """What collection imported (pdpacket, the libraries, the test modules) lives to the end of the session:
+    frozen, Python's cyclic garbage collector no longer walks it at every full collection. About 7% of the
+    fast tier's CPU, measured on five of its files. The collector still runs as often (a LibreOffice kept by
+    convert/warm.py is stopped by a finalizer when its owner is collected)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)

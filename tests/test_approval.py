@@ -25,7 +25,7 @@ from assembler.pdf import approval
 from assembler.pdf.draft_mark import TEXT as DRAFT_TEXT
 from assembler.pdf.draft_mark import mark_box, mark_draft
 from assembler.send.ledger import Ledger
-from helpers import SAMPLES, TODAY, approve_case, minimal, page_texts, write_case
+from helpers import SAMPLES, TODAY, approve_case, load_yaml, minimal, page_texts, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -465,7 +465,7 @@ def test_the_court_papers_section_filled_after_a_grant_leaves_the_filings_approv
         shutil.copy(SAMPLES / name, tmp_path)
 
     def key(**changes):
-        data = yaml.safe_load((SAMPLES / "1-garcia-lopez" / "case.yaml").read_text(encoding="utf-8"))
+        data = load_yaml((SAMPLES / "1-garcia-lopez" / "case.yaml").read_text(encoding="utf-8"))
         for path, value in changes.items():
             section, field = path.split(".")
             data[section][field] = value

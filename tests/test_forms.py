@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
-from assembler.errors import ExitCode
+from assembler.errors import ExitCode, InputFileError
 from assembler.pdf import forms as pdf_forms
 from helpers import SAMPLES, minimal, page_texts, write_case
 
@@ -297,3 +297,43 @@ def test_a_blank_form_without_a_fill_mapping_is_warned_about(run, tmp_path):
     assert result.code == 0, result.err
     [line] = [line for line in result.err.splitlines() if "are all empty" in line]
     assert "its 3 text field(s) are all empty and no fill mapping fills them" in line and "forms[0].fill" in line
+
+
+def test_a_fill_expression_is_checked_against_the_variables_once_and_says_the_same_every_time(monkeypatch):
+    # Every validation checks every fill expression of the case's forms; building the tree of every variable
+    # for each took most of the time of validating a case with a filled G-28. The answer depends on the
+    # expression alone, and a caller that changes its list changes nobody else's.
+    from assembler.documents import check
+
+    built = []
+    tree = check.context_tree
+    monkeypatch.setattr(check, "context_tree", lambda: built.append(1) or tree())
+    source = "{{ respondent.given_name }} {{ 'x' if respondent.detained }}"
+    first = check.expression_problems(source)
+    first.append("changed by a caller")
+    second = check.expression_problems(source)
+    assert len(built) <= 1
+    assert second == first[:-1] and len(second) == 1 and "respondent.given_names" in second[0]
+    assert check.expression_problems("{{ respondent.family_names }}") == []
+
+
+def test_a_forms_fields_are_read_once_a_process_and_again_when_its_bytes_change(tmp_path, monkeypatch):
+    # Every validation of a case with a fill mapping reads its form's fields, and the web app validates the
+    # case at most of its pages: they are kept by the file's path and bytes. Another form saved under the
+    # same name is read anew; a damaged one is refused every time.
+    opened = []
+    open_pdf = pdf_forms.open_pdf
+    monkeypatch.setattr(pdf_forms, "open_pdf", lambda *a, **k: opened.append(a[0]) or open_pdf(*a, **k))
+    form = fillable_pdf(tmp_path / "g-28.pdf")
+    first = pdf_forms.read_fields(form, "Form G-28")
+    first.clear()
+    assert [f.name for f in pdf_forms.read_fields(form, "Form G-28")][-1] == "Signer"
+    assert len(opened) == 1
+    fillable_pdf(form, second_page=False)
+    assert "Signer" not in fields_by_name(form)
+    assert len(opened) == 2
+    form.write_bytes(b"%PDF-1.4\n garbage\n")
+    for _ in range(2):
+        with pytest.raises(InputFileError):
+            pdf_forms.read_fields(form, "Form G-28")
+    assert len(opened) == 4

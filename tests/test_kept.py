@@ -377,3 +377,22 @@ def test_a_photo_is_made_a_pdf_again_only_when_it_changed(store, tmp_path, monke
     Image.new("RGB", (300, 400), (10, 20, 30)).save(photo, format="JPEG")
     changed = exhibits.image_to_pdf(photo, tmp_path / "changed.pdf", "exhibit photo").read_bytes()
     assert len(converts) == 2 and changed != first, "a changed photo: made again"
+
+
+def test_the_names_a_template_reads_are_found_once_a_process_and_again_when_its_bytes_change(tmp_path, monkeypatch):
+    # The approval's key and the staleness check read every template of a case, again at every command and
+    # page, with the cache of converted PDFs off too: the names are kept by the template's bytes.
+    from docxtpl import DocxTemplate
+
+    from assembler.documents import render
+
+    opened = counting(monkeypatch, DocxTemplate, "init_docx")
+    template = make_docx(tmp_path / "letter.docx", "{{ respondent.family_names }} {{ office.name }}")
+    first = render.names_read(template)
+    assert first == ["office", "respondent"]
+    first.append("changed by a caller")
+    assert render.names_read(template) == ["office", "respondent"]
+    assert len(opened) == 1
+    make_docx(template, "{{ attorney.name }}")
+    assert render.names_read(template) == ["attorney"]
+    assert len(opened) == 2

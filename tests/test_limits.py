@@ -9,13 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from docx import Document
 
 from assembler.casefile import limits
 from assembler.documents.render import make_environment, render
 from assembler.resources import templates_dir
-from helpers import copy_firm_settings, dump_yaml, make_pdf, minimal, write_case
+from helpers import copy_firm_settings, dump_yaml, load_yaml, make_pdf, minimal, write_case
 
 
 def _case(tmp_path: Path, name="c", **changes) -> Path:
@@ -159,7 +158,7 @@ def test_every_problem_is_still_reported_in_the_same_run(run, tmp_path):
 def _settings(tmp_path: Path, **changes) -> Path:
     copy_firm_settings(tmp_path / "firm")
     path = tmp_path / "firm" / "pdpacket.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(dump_yaml(data), encoding="utf-8")
     return path
@@ -220,3 +219,17 @@ def test_nesting_past_libyamls_limit_is_refused_without_parsing_again(tmp_path, 
     path = tmp_path / "case.yaml"
     path.write_text("respondent: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     assert [p.message for p in load_file(path).problems] == ["the file is nested too deeply to be a case file"]
+
+
+def test_the_kind_of_a_field_is_found_once_for_every_item_of_its_list(monkeypatch, tmp_path):
+    # A case holds hundreds of values: each was matched against every field pattern, half the time of this
+    # check. The kind of a field depends on its path alone (list indices aside), and is found once.
+    fields = limits.Fields(text=("notes[]",), paths=(), ids=("ids[]",), emails=())
+    looked_up = []
+    compiled = limits._compiled
+    monkeypatch.setattr(limits, "_compiled", lambda f: looked_up.append(f) or compiled(f))
+    data = {"notes": ["one\ntwo"] * 50, "ids": ["x" * 200, "ok"], "other": ["three\nfour"]}
+    checked = limits.check(data, fields, {}, "f.yaml", {}, tmp_path)
+    assert len(looked_up) == 3  # notes[], ids[], other[]
+    assert [f.path for f in checked.findings] == ["ids[0]", "other[0]"]  # an id too long; a break out of a text
+    assert checked.data["notes"] == data["notes"]

@@ -20,10 +20,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
 from assembler.casefile.settings import load_settings
 from assembler.errors import ExitCode, InvalidSettingsError
@@ -69,8 +65,13 @@ def make_pkcs12(path: Path, cn: str = "Daniel Okafor", days: int = 3650, start: 
 
 
 def validate_with_pyhanko(pdf: Path, ca: x509.Certificate):
-    """pyHanko's own validation, trusting the test CA: the status of the file's only signature."""
+    """pyHanko's own validation, trusting the test CA: the status of the file's only signature.
+    (pyHanko is imported here, not at the top: a pytest worker that runs no test of this file
+    does not pay for its import, a third of a second, when it collects it.)"""
     from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
 
     with pdf.open("rb") as f:
         sigs = PdfFileReader(f).embedded_signatures
@@ -98,6 +99,9 @@ def _sign(pdf: Path, folder: Path, **cert) -> str:
 # --- signing and reading a small PDF (no LibreOffice) ---------------------------------------------
 
 def test_a_signed_pdf_validates_with_pyhanko_names_the_signer_and_is_the_same_bytes_twice(firm, password, tmp_path):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
     folder, ca, _ = firm
     one, two = make_pdf(tmp_path / "one.pdf", pages=2), tmp_path / "two.pdf"
     shutil.copyfile(one, two)
@@ -216,6 +220,8 @@ def _filing(case: Path) -> Path:
 
 @pytest.mark.libreoffice
 def test_a_draft_is_never_signed_and_the_approved_build_is_signed_the_same_twice(signing_case, run):
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
     case, ca = signing_case
     assert run("build", case, "-q").code == 0
     draft = _filing(case)

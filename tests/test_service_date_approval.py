@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from assembler.casefile.case import case_settings, validate_case
 from assembler.options import CommandOptions
 from assembler.pdf import approval
-from helpers import approve_case, minimal, write_case
+from helpers import approve_case, load_yaml, minimal, write_case
 
 OFFICE = {"name": "Office of the Chief Counsel, Chicago", "address": ["55 E Monroe St", "Chicago, IL 60603"],
           "email": "pd-requests@occ-chicago.example"}
@@ -35,7 +35,7 @@ def _state(folder) -> approval.State:
 
 def _edit(folder, change) -> None:
     path = folder / "case.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

@@ -1,9 +1,10 @@
 """Firm settings: where they are found, what they change, how errors read."""
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from assembler.errors import ExitCode
+from assembler.errors import ExitCode, InvalidSettingsError
 from helpers import minimal, write_case
 
 
@@ -144,3 +145,36 @@ def test_settings_and_cases_checked_at_once_in_threads_each_get_their_own_answer
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda i: [settings(good), settings(bad), case(i)], range(16)))
     assert all(a == expected for a in answers)
+
+
+def test_a_settings_file_is_checked_once_a_process_and_again_when_its_bytes_change(tmp_path, monkeypatch):
+    # The web app reads the settings at every page and most commands more than once: the check (10 ms)
+    # is kept by the file's path and bytes. A change that keeps the file's size and time is read anew;
+    # what a caller does to its settings never reaches the next caller's.
+    import os
+
+    from assembler.casefile.schema import SchemaCheck
+    from assembler.casefile.settings import load_settings
+
+    runs = []
+    run_check = SchemaCheck.run
+    monkeypatch.setattr(SchemaCheck, "run", lambda self, *a: runs.append(a[1]) or run_check(self, *a))
+    path = _settings(tmp_path / "pdpacket.yaml", attorney={**FIRM, "name": "Ana Ruiz"}, soffice={"timeout": 60})
+    first = load_settings(path)
+    first.attorney["name"] = "changed by a caller"
+    first.offices.clear()
+    second = load_settings(path)
+    assert runs == [str(path.resolve())], "the same bytes: checked once"
+    assert second.attorney["name"] == "Ana Ruiz" and second.offices and second.soffice_timeout == 60
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("Ana Ruiz", "Eva Ruiz"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert load_settings(path).attorney["name"] == "Eva Ruiz"
+    assert len(runs) == 2
+    path.write_text(path.read_text(encoding="utf-8").replace("timeout: 60", "timeout: soon"), encoding="utf-8")
+    with pytest.raises(InvalidSettingsError) as refused:
+        load_settings(path)
+    assert {p.path for p in refused.value.problems} == {"soffice.timeout"}
+    assert load_settings(None).attorney == {}  # no file: the defaults, checked once too
+    assert load_settings(None).offices == second.offices

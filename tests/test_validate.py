@@ -559,3 +559,52 @@ def test_one_validator_checks_documents_in_a_row_each_on_its_own():
     third, problems = check.run({"name": 5}, "c.yaml", {})
     assert [(p.file, p.path) for p in problems] == [("c.yaml", "name")]
     assert third == {"name": 5}
+
+
+def test_a_validator_built_for_one_thread_serves_the_threads_after_it(monkeypatch):
+    # The web app answers each request in a worker thread that may be new: a validator per thread was built
+    # again for most requests (10-20 ms each for the case and the settings). Validators are lent out instead,
+    # one to a run at a time, and every run still gets its own answer.
+    import threading
+
+    from assembler.casefile.schema import SchemaCheck
+
+    check = SchemaCheck({"name": {"type": "string", "required": True}})
+    built = []
+    build = SchemaCheck._build
+    monkeypatch.setattr(SchemaCheck, "_build", lambda self: built.append(1) or build(self))
+    answers = []
+    for document in ({"name": "A"}, {}, {"name": 5}):
+        thread = threading.Thread(target=lambda d=document: answers.append(check.run(d, "a.yaml", {})))
+        thread.start()
+        thread.join()
+    assert len(built) == 1
+    assert [(doc, [p.path for p in problems]) for doc, problems in answers] == [
+        ({"name": "A"}, []), ({}, ["name"]), ({"name": 5}, ["name"])]
+
+
+def test_a_document_checked_again_is_answered_from_the_last_check_and_a_changed_one_is_checked(monkeypatch):
+    # The web app checks the same case at every page: the answer is kept by the document, its file's name
+    # and lines (the coercers depend on the value alone). True and 1 are equal in Python but not to the
+    # schema; what a caller does to its answer reaches no other caller.
+    import cerberus
+
+    from assembler.casefile.schema import SchemaCheck
+
+    check = SchemaCheck({"flag": {"type": "boolean"}, "items": {"type": "list", "schema": {"type": "integer",
+                                                                                           "coerce": int}}})
+    validated = []
+    validate = cerberus.Validator.validate
+    monkeypatch.setattr(cerberus.Validator, "validate", lambda self, *a, **k: validated.append(1) or
+                        validate(self, *a, **k))
+    document, problems = check.run({"flag": True, "items": ["1"]}, "a.yaml", {})
+    assert (document, problems) == ({"flag": True, "items": [1]}, [])
+    document["items"].append(99)
+    assert check.run({"flag": True, "items": ["1"]}, "a.yaml", {}) == ({"flag": True, "items": [1]}, [])
+    assert check.run({"flag": True, "items": ["1"]}, "c.yaml", {"flag": 2}) == ({"flag": True, "items": [1]}, [])
+    assert len(validated) == 1
+    assert [p.path for p in check.run({"flag": 1, "items": ["1"]}, "a.yaml", {})[1]] == ["flag"]
+    assert [(p.file, p.line) for p in check.run({"flag": 1, "items": ["1"]}, "b.yaml", {"flag": 3})[1]] == [
+        ("b.yaml", 3)]
+    assert check.run({"flag": False, "items": ["1", "2"]}, "a.yaml", {})[0] == {"flag": False, "items": [1, 2]}
+    assert len(validated) == 4

@@ -18,7 +18,7 @@ from assembler import resources
 from assembler.web import jobs, uploads
 from assembler.web.app import Config, create_app
 from assembler.web.security import csrf_token
-from helpers import SAMPLES, cases_folder, form_of, make_pdf, minimal, write_case
+from helpers import SAMPLES, cases_folder, form_of, load_yaml, make_pdf, minimal, write_case
 
 TOKEN = "test-token-123"
 BASE = "http://127.0.0.1:8765"  # where Config says the app listens: its Host is the only one answered
@@ -287,7 +287,7 @@ def test_saving_a_change_keeps_comments_order_and_untouched_values(cases):
     assert "  country_of_citizenship: Nepal\n  language: Tibetan\n" in text  # where the schema puts it
     assert "  summary: |\n    First paragraph.\n\n    Second paragraph.\n" in text
     assert "proceedings: {court: Chicago Immigration Court, stage: master_calendar}\n" in text
-    assert yaml.safe_load(text)["respondent"]["language"] == "Tibetan"
+    assert load_yaml(text)["respondent"]["language"] == "Tibetan"
 
 
 def test_a_file_changed_on_disk_is_not_overwritten(cases):
@@ -528,7 +528,7 @@ def test_the_web_pool_replaces_a_libreoffice_that_failed_and_lends_none_once_sto
 
 def test_the_form_has_the_immigration_history_consent_and_court_sections_and_keeps_them(cases):
     file = cases / "tenzin" / "case.yaml"
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data = load_yaml(file.read_text(encoding="utf-8"))
     data["immigration_history"] = [{"date": "2025-04-12", "kind": "encounter", "description": "Stopped by the police",
                                     "source": "Form I-213"}]
     file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -545,7 +545,7 @@ def test_the_form_has_the_immigration_history_consent_and_court_sections_and_kee
     form["immigration_history[0].source"] = ["Form I-213 (FOIA response)"]
     r = c.post("/case/tenzin/save", data={**form, "csrf": csrf()})
     assert r.status_code == 303, r.text
-    saved = yaml.safe_load(file.read_text(encoding="utf-8"))
+    saved = load_yaml(file.read_text(encoding="utf-8"))
     assert saved["immigration_history"] == [{"date": "2025-04-12", "kind": "encounter",
                                              "description": "Stopped by the police",
                                              "source": "Form I-213 (FOIA response)"}]

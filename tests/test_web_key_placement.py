@@ -28,7 +28,7 @@ from assembler.web.changes import get
 from assembler.web.form import Field, case_fields, join, schema_path, split_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import SENTENCE, valid_cases
-from helpers import SAMPLES, changed_paths, copy_firm_settings, examples, form_of, minimal
+from helpers import SAMPLES, changed_paths, copy_firm_settings, examples, form_of, load_yaml, minimal
 
 TOKEN = "placement-token"
 SAMPLE_1 = next(SAMPLES.glob("1-*")) / "case.yaml"
@@ -85,7 +85,7 @@ def test_a_new_case_gets_language_and_a_factors_exhibits_at_their_templates(tmp_
         (language + 1, ["  language: Spanish\n"]),
         (exhibits + 1, ["      exhibits:\n", "        - lease\n", "        - tax_returns\n"]),
     ]
-    data = yaml.safe_load(after)
+    data = load_yaml(after)
     assert data["respondent"]["language"] == "Spanish"
     assert data["request"]["favorable_factors"][0]["exhibits"] == ["lease", "tax_returns"]
 
@@ -346,7 +346,7 @@ def added_keys_sit_by_their_siblings(tmp_path: Path, case: tuple[str, dict[str, 
     after = file.read_text(encoding="utf-8")
 
     # The data: what was added, nothing else.
-    before_data, after_data = yaml.safe_load(text), yaml.safe_load(after)
+    before_data, after_data = load_yaml(text), load_yaml(after)
     for p, v in typed.items():
         assert str(get(after_data, split_path(p))).strip() == v
     assert changed_paths(before_data, after_data) == set(typed)

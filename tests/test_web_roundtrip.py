@@ -23,7 +23,17 @@ from assembler.web.changes import get, split
 from assembler.web.form import case_fields, schema_path, walk_paths
 from assembler.web.security import csrf_token
 from case_strategies import PARAGRAPHS, SENTENCE, valid_cases
-from helpers import DELETE, SAMPLES, changed_paths, copy_firm_settings, examples, form_of, minimal, write_case
+from helpers import (
+    DELETE,
+    SAMPLES,
+    changed_paths,
+    copy_firm_settings,
+    examples,
+    form_of,
+    load_yaml,
+    minimal,
+    write_case,
+)
 
 TOKEN = "roundtrip-token"
 
@@ -59,7 +69,7 @@ def test_changing_only_the_judge_keeps_the_criminal_history(cases):
     r = save(c, "2-pierre-louis-detained", data)
     assert r.status_code == 303 and r.headers["location"].endswith("saved=yes")
     after = file.read_text(encoding="utf-8")
-    assert changed_paths(yaml.safe_load(before), yaml.safe_load(after)) == {"proceedings.judge"}
+    assert changed_paths(load_yaml(before), load_yaml(after)) == {"proceedings.judge"}
     assert after == before.replace("judge: Hon. Peter Walsh", "judge: Hon. Maria Lopez")
 
 
@@ -93,7 +103,7 @@ def test_paragraphs_typed_in_the_form_are_saved_as_a_literal_block(tmp_path):
     assert save(c, "t", data).status_code == 303
     text = (root / "t" / "case.yaml").read_text(encoding="utf-8")
     assert "  facts: |\n    She arrived in 2019.\n\n    She applied for asylum\n    within one year.\n" in text
-    assert yaml.safe_load(text)["request"]["facts"] == "She arrived in 2019.\n\nShe applied for asylum\nwithin one year.\n"
+    assert load_yaml(text)["request"]["facts"] == "She arrived in 2019.\n\nShe applied for asylum\nwithin one year.\n"
 
 
 # --- a case file that is a link to a file outside its folder ----------------------------------------
@@ -170,8 +180,8 @@ def test_a_sample_post_missing_half_its_fields_changes_only_the_changed_one(case
     assert len(kept) < len(names)
     assert save(c, sample, kept).status_code == 303
     after = file.read_text(encoding="utf-8")
-    assert changed_paths(yaml.safe_load(before), yaml.safe_load(after)) == {target}
-    assert get(yaml.safe_load(after), split(target)) == "A new value, typed in the form"
+    assert changed_paths(load_yaml(before), load_yaml(after)) == {target}
+    assert get(load_yaml(after), split(target)) == "A new value, typed in the form"
 
 
 STYLES = st.sampled_from([{"default_flow_style": False}, {"default_flow_style": None},
@@ -222,8 +232,8 @@ def keeps_every_byte_but_the_field_changed(generated, data, style, choice):
     post[target] = [typed.replace("\n", "\r\n")]  # as browsers send line breaks
     r = save(c, "g", post)
     assert r.status_code == 303, r.text[:2000]
-    after = yaml.safe_load(file.read_text(encoding="utf-8"))
-    before = yaml.safe_load(text)
+    after = load_yaml(file.read_text(encoding="utf-8"))
+    before = load_yaml(text)
     if str(get(before, split(target))).strip() == typed:
         assert changed_paths(before, after) == set()
     else:
@@ -247,7 +257,7 @@ def test_a_criminal_history_entry_replaces_none_and_none_known_needs_no_entries(
     assert both.status_code == 400
     assert "tick \"None known\" only when there are no entries" in both.text.replace("&#34;", '"')
     assert save(c, "t", {**form, **entry}).status_code == 303
-    data = yaml.safe_load((root / "t" / "case.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((root / "t" / "case.yaml").read_text(encoding="utf-8"))
     assert data["request"]["criminal_history"] == [{
         "offense": "Shoplifting", "date": dt.date(2012, 3, 4), "disposition": "Dismissed",
         "explanation": "A misunderstanding.\n\nThe charge was dropped.\n"}]
@@ -395,7 +405,7 @@ def test_no_encounters_known_writes_an_empty_immigration_history_and_unticking_b
     form = form_of(c, "t")
     assert save(c, "t", {**form, "immigration_history._none": ["", "none"]}).status_code == 303
     assert "immigration_history: []" in file.read_text(encoding="utf-8")
-    assert yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"] == []
+    assert load_yaml(file.read_text(encoding="utf-8"))["immigration_history"] == []
     # shown ticked, its entries hidden; saved again unchanged, the file is byte for byte the same
     page = c.get("/case/t").text
     assert 'value="none" checked data-none data-hides>' in page and '<div class="items" hidden>' in page
@@ -412,15 +422,15 @@ def test_no_encounters_known_writes_an_empty_immigration_history_and_unticking_b
     assert "tick \"No encounters with immigration known\" only when there are no entries" in \
         ticked_with_entry.text.replace("&#34;", '"')
     assert save(c, "t", {**form_of(c, "t"), **entry}).status_code == 303
-    history = yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"]
+    history = load_yaml(file.read_text(encoding="utf-8"))["immigration_history"]
     assert history == [{"date": dt.date(2025, 4, 12), "kind": "encounter", "description": "Stopped at the border",
                         "source": "Form I-213"}]
     # back to none known, then unticked with no entry: the list is to fill again, not silently "none"
     emptied = {**form_of(c, "t"), "immigration_history._order": [""], "immigration_history._none": ["", "none"]}
     assert save(c, "t", emptied).status_code == 303
-    assert yaml.safe_load(file.read_text(encoding="utf-8"))["immigration_history"] == []
+    assert load_yaml(file.read_text(encoding="utf-8"))["immigration_history"] == []
     assert save(c, "t", {**form_of(c, "t"), "immigration_history._none": [""]}).status_code == 303
-    assert "immigration_history" not in yaml.safe_load(file.read_text(encoding="utf-8"))
+    assert "immigration_history" not in load_yaml(file.read_text(encoding="utf-8"))
 
 
 def test_consent_risks_are_checkboxes_of_the_firms_list_and_a_key_not_in_it_is_kept(tmp_path):
@@ -449,7 +459,7 @@ def test_consent_risks_are_checkboxes_of_the_firms_list_and_a_key_not_in_it_is_k
     form = form_of(c, "t")
     form["consent.risks"] = [*form["consent.risks"], "arrest_after_dismissal"]
     assert save(c, "t", form).status_code == 303
-    risks = yaml.safe_load(file.read_text(encoding="utf-8"))["consent"]["risks"]
+    risks = load_yaml(file.read_text(encoding="utf-8"))["consent"]["risks"]
     assert sorted(risks) == ["arrest_after_dismissal", "deportation_of_relatives", "expedited_removal"]
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +15,7 @@ from assembler.casefile.workbook import case_data, read_cases, write_workbook
 from assembler.errors import ExitCode, InputFileError
 from assembler.options import NO_OPTIONS
 from case_strategies import valid_cases
-from helpers import SAMPLES, examples, make_pdf, minimal
+from helpers import SAMPLES, examples, load_yaml, make_pdf, minimal
 
 
 def _book(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -236,7 +235,7 @@ def test_cases_written_into_the_workbook_read_back_as_the_same_data(tmp_path, ca
 
 
 def test_every_sample_case_round_trips_through_the_workbook(tmp_path):
-    samples = [(p.parent.name, yaml.safe_load(p.read_text(encoding="utf-8")))
+    samples = [(p.parent.name, load_yaml(p.read_text(encoding="utf-8")))
                for p in sorted(SAMPLES.glob("*/case.yaml"))]
     # Text as a person types it (YAML read dates and numbers as such; a cell holds text).
     samples = [(n, json.loads(json.dumps(d, default=str), parse_int=str, parse_float=str,

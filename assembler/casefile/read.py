@@ -86,11 +86,12 @@ def decode(raw: bytes, shown: str) -> tuple[str | None, list[Finding]]:
             "save the file as UTF-8", line=line)]
 
 
-def load_file(path: Path, shown: str | None = None) -> LoadedFile:
+def load_file(path: Path, shown: str | None = None, raw: bytes | None = None) -> LoadedFile:
+    """The file read, or parsed from `raw` (its bytes as the caller read them)."""
     shown = shown or str(path)
     loaded = LoadedFile(path, None)
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         loaded.problems.append(Finding(shown, "", f"cannot read the file: {exc.strerror}"))
         return loaded

@@ -6,8 +6,10 @@ normalize.py) runs first, so what comes back is the canonical document.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import pickle
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -68,24 +70,44 @@ def schema_at(schema: dict, parts: Iterable[str | int]) -> dict | None:
 
 
 class SchemaCheck:
-    """A validator built once per schema and thread (building one is the slow part).
+    """Validators of one schema, built once each (building one is the slow part) and lent out.
 
-    Per thread: a Cerberus validator keeps the document and the errors of its last
-    run on itself, so two threads sharing one (the web app validates while it builds)
-    read each other's errors."""
+    A Cerberus validator keeps the document and the errors of its last run on itself, so two threads
+    sharing one (the web app validates while it builds) read each other's errors: a run borrows a
+    validator no other run holds. They are kept for the process, not per thread: the web app answers
+    each request in a worker thread that may be new, and a validator per thread was built again
+    (10-20 ms for the case and the settings) for most requests."""
+
+    # The answers of the last runs, pickled, by the document (pickled: True and 1 are told apart) and, for one
+    # with problems, the file's name and its lines (its findings name them): a check depends on nothing else
+    # (the coercers are pure functions of the value), and the same case is checked again and again (the web
+    # app at every page, a command and the one it starts, the same case data in another folder).
+    ANSWERS = 64
 
     def __init__(self, schema: dict):
         self.schema = schema
-        self._local = threading.local()
+        self._free: list[cerberus.Validator] = []
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, bytes, bytes], bytes] = {}
 
     @property
     def validator(self) -> cerberus.Validator:
-        validator = getattr(self._local, "validator", None)
-        if validator is None:
-            validator = self._build()
-            cerberus_plain_schema(validator)  # its schema checked once, not again at every document
-            self._local.validator = validator
+        """A validator of the schema of the caller's own (raises SchemaError for a wrong schema)."""
+        validator = self._build()
+        cerberus_plain_schema(validator)  # its schema checked once, not again at every document
         return validator
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[cerberus.Validator]:
+        with self._lock:
+            validator = self._free.pop() if self._free else None
+        if validator is None:
+            validator = self.validator
+        try:
+            yield validator
+        finally:
+            with self._lock:
+                self._free.append(validator)
 
     def _build(self) -> cerberus.Validator:
         """A validator of the schema. Cerberus checks the schema itself first (0.1-0.2 s for the case
@@ -104,13 +126,37 @@ class SchemaCheck:
         return _Validator(copy.deepcopy(self.schema))
 
     def run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
-        validator = self.validator
-        ok = validator.validate(data)
-        document = validator.document
+        """The document as coerced, and every problem of it; the caller's own copies."""
+        try:
+            document = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            where = pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+            return self._run(data, file, lines)  # not a document read from a file: checked every time
+        passed, failed = ("", document, b""), (file, document, where)
+        with self._lock:
+            found = self._answers.get(passed) or self._answers.get(failed)
+        if found is not None:
+            answer: tuple[dict, list[Finding]] = pickle.loads(found)  # only what was pickled below
+            return answer
+        answer = self._run(data, file, lines)
+        key = failed if answer[1] else passed  # a document without problems: the same answer from any file
+        kept = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._answers.pop(key, None)
+            self._answers[key] = kept
+            while len(self._answers) > self.ANSWERS:
+                del self._answers[next(iter(self._answers))]  # the oldest
+        return answer
+
+    def _run(self, data: dict, file: str, lines: dict[str, int]) -> tuple[dict, list[Finding]]:
+        with self._borrowed() as validator:
+            ok = validator.validate(data)
+            document = validator.document  # a new object at every run: safe to keep once it is given back
+            errors = [] if ok else list(_leaves(cerberus_errors(validator)))
         if ok:
             return document, []
         problems = []
-        for err in _leaves(cerberus_errors(validator)):
+        for err in errors:
             path = path_str(err.document_path)
             line = lines.get(path) or lines.get(path_str(err.document_path[:-1]))
             problems.append(Finding(file, path, self._message(err), line=line))

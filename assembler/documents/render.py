@@ -8,6 +8,7 @@ from Python internals.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import re
@@ -238,11 +239,34 @@ def _render_inputs(template: Path, context: dict, env: SandboxedEnvironment, tit
 _TEMPLATE_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 
 
+# The names each template reads, by the sha256 of its bytes, for the process (as kept.py keeps them between
+# commands): the approval's key and the staleness check read every template of a case, and a command or
+# the web app's pages ask again for the same bytes.
+_NAMES: OrderedDict[bytes, tuple[str, ...] | None] = OrderedDict()
+_NAMES_MAX = 64
+_NAMES_LOCK = threading.Lock()
+
+
 def _names_read(data: bytes, env: SandboxedEnvironment) -> list[str] | None:
     """The top-level context names the template reads (in its body, headers and footers),
     sorted; None when a tag stands in another part (a footnote: docxtpl renders it, the names miss it) or
     the template does not open: the whole context is the key then. Which names a template reads depends on
     its bytes alone (`env`: only for its filters to be known when the names are found)."""
+    key = hashlib.sha256(data).digest()
+    with _NAMES_LOCK:
+        known = key in _NAMES
+        found = _NAMES.get(key)
+    if not known:
+        names = _names_found(data, env)
+        found = tuple(names) if names is not None else None
+        with _NAMES_LOCK:
+            _NAMES[key] = found
+            while len(_NAMES) > _NAMES_MAX:
+                _NAMES.popitem(last=False)
+    return list(found) if found is not None else None
+
+
+def _names_found(data: bytes, env: SandboxedEnvironment) -> list[str] | None:
     def tags_elsewhere() -> bool:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:

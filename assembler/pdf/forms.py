@@ -12,8 +12,10 @@ values are part of the page and nobody can change them afterwards.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,9 +149,30 @@ def fields_of(reader: PdfReader | PdfWriter) -> list[FormField]:
     return list(found.values())
 
 
+# The fields of the forms read in this process, by the file's path and the sha256 of its bytes: every
+# validation of a case with a fill mapping reads its form's fields (a G-28: 5 ms), and the web app
+# validates the case at most of its pages. What failed to read is not kept.
+_FIELDS: dict[tuple[str, str], tuple[FormField, ...]] = {}
+_FIELDS_MAX = 32
+_FIELDS_LOCK = threading.Lock()
+
+
 def read_fields(path: Path, label: str) -> list[FormField]:
     """Every field of the form at `path`, in page order."""
-    return fields_of(open_pdf(path, label))
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return fields_of(open_pdf(path, label))  # which says why it cannot be read
+    key = (str(path), hashlib.sha256(raw).hexdigest())
+    with _FIELDS_LOCK:
+        found = _FIELDS.get(key)
+    if found is None:
+        found = tuple(fields_of(open_pdf(path, label, raw=raw)))
+        with _FIELDS_LOCK:
+            _FIELDS[key] = found
+            while len(_FIELDS) > _FIELDS_MAX:
+                del _FIELDS[next(iter(_FIELDS))]  # the oldest
+    return list(found)
 
 
 def blank_text_fields(path: Path, label: str) -> int:

@@ -1,6 +1,7 @@
 """Opening a PDF the user gave (an exhibit, a form): a reader, or one clear error saying what is wrong."""
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -19,8 +20,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def open_pdf(path: Path, label: str, notices: list[str] | None = None) -> PdfReader:
+def open_pdf(path: Path, label: str, notices: list[str] | None = None, raw: bytes | None = None) -> PdfReader:
     """A reader for an exhibit PDF, or one clear error saying what is wrong and how to fix it.
+    `raw`: the file's bytes as the caller read them (None: read the file).
 
     pypdf reads past many kinds of damage (a broken cross-reference table, a
     wrong length); what it had to repair is reported in `notices`."""
@@ -28,7 +30,7 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None) -> PdfRea
     pypdf_log = logging.getLogger("pypdf")
     pypdf_log.addHandler(collector)
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(path if raw is None else io.BytesIO(raw))
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
