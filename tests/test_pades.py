@@ -295,3 +295,18 @@ def test_a_signed_pdfa_filing_stays_pdfa_its_metadata_agreeing_with_the_document
         modified = datetime.fromisoformat(xmp["xmp:ModifyDate"])
         assert modified == datetime.fromisoformat(APPROVED_AT)
         assert str(info["/ModDate"]).startswith("D:20261201120000")
+
+
+def test_an_unsigned_file_is_read_without_pyhanko_and_a_signed_one_with_it(tmp_path, monkeypatch):
+    """`pdpacket check` of an unsigned filing imported pyHanko (about half a second) only to find no signature."""
+    from assembler.pdf import pades
+    from helpers import make_pdf
+
+    imported: list[int] = []
+    real = pades._import_pyhanko
+    monkeypatch.setattr(pades, "_import_pyhanko", lambda: (imported.append(1), real())[1])
+    assert pades.read_signature(make_pdf(tmp_path / "plain.pdf")).signed is False
+    assert imported == []
+    assert pades._may_be_signed(tmp_path / "plain.pdf") is False
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    assert pades._may_be_signed(tmp_path / "empty.pdf") is True  # not decided here: pyHanko's reading says

@@ -200,8 +200,22 @@ class SignatureState:
         return f"digital signature: INVALID (the file changed after signing), signed by {self.signer}"
 
 
+def _may_be_signed(filing: Path) -> bool:
+    """Whether the file holds a /ByteRange: a signature's byte ranges leave out its /Contents by their offsets
+    in the file, so a signature dictionary is never compressed away in an object stream."""
+    import mmap
+
+    try:
+        with filing.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"/ByteRange") >= 0
+    except (OSError, ValueError):  # an empty or unreadable file: pyHanko's reading says what it can
+        return True
+
+
 def read_signature(filing: Path) -> SignatureState:
     """The state of the filing's digital signatures (the last one that covers it; any broken one is reported)."""
+    if not _may_be_signed(filing):
+        return SignatureState(False)  # pyHanko's import (about half a second) only for a file that can be signed
     _import_pyhanko()
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
