@@ -57,6 +57,9 @@ def test_the_answer_is_recorded_with_its_decision_kept_in_the_case(mailed, tmp_p
     assert not [p for p in (mailed / NAME).iterdir() if p.name.startswith(".decision-")]  # nothing left behind
     listed = {row["name"]: row for row in c.get("/cases.json").json()["cases"]}
     assert listed[NAME]["status"] == "answered" and listed[NAME]["response"] == "granted"
+    # the final web walk: after "Recorded: granted" the page said nothing of what comes next
+    page = c.get(r.headers["location"]).text
+    assert 'href="/case/' + NAME + '/court" id="record-next-court"' in page and "what is next is the court papers" in page
 
 
 def test_what_cannot_be_recorded_says_why_in_plain_words_and_records_nothing(mailed):
