@@ -114,3 +114,19 @@ def test_embedded_attachments_are_reported(run, tmp_path):
     result = run("build", folder, "-o", tmp_path / "out")
     assert result.code == 0, result.err
     assert "1 file attachment(s) were not included" in result.err
+
+
+def test_a_repair_is_still_said_when_the_root_logger_was_raised_or_a_check_ran_before(tmp_path, monkeypatch):
+    """A CI run lost the "was damaged and has been repaired" notice of a build that came after other tests in
+    the same process: pypdf's records were dropped by a logger level someone else had raised."""
+    import logging
+
+    from assembler.pdf.check import check_filing
+    from assembler.pdf.read import open_pdf
+
+    broken = _broken_xref(tmp_path / "broken.pdf")
+    monkeypatch.setattr(logging.getLogger(), "level", logging.ERROR)  # as a basicConfig(level=ERROR) leaves it
+    check_filing(broken)  # `pdpacket check` used to raise pypdf's level around its run
+    notices: list[str] = []
+    open_pdf(broken, "exhibit x0 (broken.pdf)", notices)
+    assert notices and "was damaged and has been repaired (incorrect startxref pointer" in notices[0]

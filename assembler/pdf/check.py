@@ -2,9 +2,6 @@
 beside it when it is that filing's), and one over the size limit cut into numbered parts."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,8 +40,8 @@ def check_filing(filing: Path, limit_mb: float | None = None, split_parts: bool 
         report = preflight.CheckReport(filing, size_bytes=filing.stat().st_size)
         report.error(not_pdf)
         return FilingCheck(report, False)
-    with _quiet_pdf_library():
-        report = preflight.check_filing(filing, manifest, limit)
+    # pypdf's log of what it repaired never reaches stderr (assembler/pdf/__init__.py): the findings say it
+    report = preflight.check_filing(filing, manifest, limit)
     recorded = (manifest or {}).get("filing") or {}
     saved, images = recorded.get("image_bytes_saved"), recorded.get("images_downsampled")
     signature = pades.read_signature(filing)
@@ -89,13 +86,3 @@ def _not_a_pdf(path: Path) -> str | None:
     return f"the file is not a PDF (it is {_KINDS[kind]}): check the PDF filing"
 
 
-@contextmanager
-def _quiet_pdf_library() -> Iterator[None]:
-    """pypdf logs what it repairs ("EOF marker not found") on stderr; the check's findings say it better."""
-    log = logging.getLogger("pypdf")
-    before = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        log.setLevel(before)
