@@ -116,17 +116,29 @@ def test_embedded_attachments_are_reported(run, tmp_path):
     assert "1 file attachment(s) were not included" in result.err
 
 
-def test_a_repair_is_still_said_when_the_root_logger_was_raised_or_a_check_ran_before(tmp_path, monkeypatch):
+def test_a_repair_is_still_said_when_the_root_logger_was_raised_or_a_check_ran_before(tmp_path):
     """A CI run lost the "was damaged and has been repaired" notice of a build that came after other tests in
-    the same process: pypdf's records were dropped by a logger level someone else had raised."""
+    the same process: pypdf's records were dropped (a logger level raised, or a logger disabled, by someone
+    else). The repairs are now taken from pypdf's own hook, whatever the logging module's state."""
     import logging
 
     from assembler.pdf.check import check_filing
     from assembler.pdf.read import open_pdf
 
     broken = _broken_xref(tmp_path / "broken.pdf")
-    monkeypatch.setattr(logging.getLogger(), "level", logging.ERROR)  # as a basicConfig(level=ERROR) leaves it
-    check_filing(broken)  # `pdpacket check` used to raise pypdf's level around its run
-    notices: list[str] = []
-    open_pdf(broken, "exhibit x0 (broken.pdf)", notices)
-    assert notices and "was damaged and has been repaired (incorrect startxref pointer" in notices[0]
+    root, pypdf_log, reader_log = logging.getLogger(), logging.getLogger("pypdf"), logging.getLogger("pypdf._reader")
+    before = (root.level, pypdf_log.level, reader_log.disabled)
+    try:
+        root.setLevel(logging.ERROR)  # as a basicConfig(level=ERROR) leaves it
+        pypdf_log.setLevel(logging.CRITICAL)
+        reader_log.disabled = True  # as a dictConfig leaves a logger that existed before it
+        logging.root.manager._clear_cache()
+        check_filing(broken)  # `pdpacket check` used to raise pypdf's level around its run
+        notices: list[str] = []
+        open_pdf(broken, "exhibit x0 (broken.pdf)", notices)
+    finally:
+        root.setLevel(before[0])
+        pypdf_log.setLevel(before[1])
+        reader_log.disabled = before[2]
+        logging.root.manager._clear_cache()
+    assert notices and "was damaged and has been repaired (incorrect startxref pointer(2))" in notices[0]

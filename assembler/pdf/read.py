@@ -2,22 +2,48 @@
 from __future__ import annotations
 
 import io
-import logging
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
 from assembler.errors import InputFileError
 
+# What pypdf repaired while reading, taken where pypdf says it: its `logger_warning`, the function it asks
+# users to override (pypdf/_utils.py). Collected per thread (the web app opens files in several), whatever the
+# state of the logging module: a logger level raised, or a logger disabled by some library's logging
+# configuration, had made a build in a long process lose its "was damaged and has been repaired" notice
+# (ci-52, ci-53). The records still go to pypdf's logger as before.
+_local = threading.local()
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+def _collecting(original: Callable[..., None]) -> Callable[..., None]:
+    def logger_warning(message: str, *args: Any, **values: Any) -> None:
+        found = getattr(_local, "messages", None)
+        if found is not None:
+            shown = {k: v for k, v in values.items() if k != "source"}
+            try:
+                found.append(message % shown if shown else message)
+            except (TypeError, ValueError, KeyError):
+                found.append(message)
+        original(message, *args, **values)
+    logger_warning.collecting = True  # type: ignore[attr-defined]
+    return logger_warning
+
+
+def _install() -> None:
+    for name, module in list(sys.modules.items()):
+        if (name == "pypdf" or name.startswith("pypdf.")) and module is not None:
+            current = getattr(module, "logger_warning", None)
+            if callable(current) and not getattr(current, "collecting", False):
+                module.logger_warning = _collecting(current)  # type: ignore[attr-defined]
+
+
+_install()
 
 
 def open_pdf(path: Path, label: str, notices: list[str] | None = None, raw: bytes | None = None) -> PdfReader:
@@ -26,9 +52,9 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None, raw: byte
 
     pypdf reads past many kinds of damage (a broken cross-reference table, a
     wrong length); what it had to repair is reported in `notices`."""
-    collector = _Collect()
-    pypdf_log = logging.getLogger("pypdf")
-    pypdf_log.addHandler(collector)
+    _install()  # a pypdf module imported since (they import it lazily)
+    messages: list[str] = []
+    _local.messages = messages
     try:
         reader = PdfReader(path if raw is None else io.BytesIO(raw))
         if reader.is_encrypted:
@@ -47,8 +73,8 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None, raw: byte
                 contents = contents.get_object()
                 for stream in (contents if isinstance(contents, list) else [contents]):
                     stream.get_object().get_data()
-        if collector.messages and notices is not None:
-            notices.append(f"{label} was damaged and has been repaired ({collector.messages[0]}): check its "
+        if messages and notices is not None:
+            notices.append(f"{label} was damaged and has been repaired ({messages[0]}): check its "
                            "pages in the filing, or export it again")
         return reader
     except InputFileError:
@@ -57,4 +83,4 @@ def open_pdf(path: Path, label: str, notices: list[str] | None = None, raw: byte
         raise InputFileError(f"{label} is damaged and cannot be read ({type(exc).__name__}: {exc}): "
                              "export or scan it again") from exc
     finally:
-        pypdf_log.removeHandler(collector)
+        _local.messages = None
